@@ -1,0 +1,164 @@
+#include "core/table.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.hpp"
+
+namespace precis {
+
+int Table::column(const std::string& name) const {
+    for (size_t i = 0; i < header.size(); ++i)
+        if (header[i] == name) return static_cast<int>(i);
+    return -1;
+}
+
+int Table::require_column(const std::string& name, const std::string& what_for) const {
+    int c = column(name);
+    if (c < 0) {
+        std::string have;
+        for (auto& h : header) have += (have.empty() ? "" : ", ") + h;
+        throw Error(ErrorKind::MalformedInput,
+                    where(path, 1) + "no column '" + name + "' (" + what_for + "); the header has: " + have,
+                    "add the column or name the right one in the study file");
+    }
+    return c;
+}
+
+std::vector<std::string> split_fields(const std::string& line, char delim) {
+    std::vector<std::string> out;
+    std::string cur;
+    bool quoted = false, was_quoted = false;
+    for (size_t i = 0; i < line.size(); ++i) {
+        char c = line[i];
+        if (quoted) {
+            if (c == '"') {
+                if (i + 1 < line.size() && line[i + 1] == '"') {
+                    cur += '"';
+                    ++i;
+                } else {
+                    quoted = false;
+                }
+            } else {
+                cur += c;
+            }
+        } else if (c == '"' && cur.empty() && !was_quoted) {
+            quoted = was_quoted = true;
+        } else if (c == delim) {
+            out.push_back(cur);
+            cur.clear();
+            was_quoted = false;
+        } else {
+            cur += c;
+        }
+    }
+    if (quoted) throw std::invalid_argument("unterminated quote");
+    out.push_back(cur);
+    return out;
+}
+
+Table read_table(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw_io("cannot open " + path + ": " + std::strerror(errno), "check the path and its permissions");
+    Table t;
+    t.path = path;
+    std::string line;
+    long lineno = 0;
+    char delim = '\t';
+    while (std::getline(in, line)) {
+        ++lineno;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (lineno == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
+        if (t.header.empty()) {
+            if (line.empty()) continue;
+            if (line.find('\t') == std::string::npos && line.find(',') != std::string::npos) delim = ',';
+            try {
+                t.header = split_fields(line, delim);
+            } catch (const std::invalid_argument& e) {
+                throw_malformed(where(path, lineno) + e.what() + " in the header");
+            }
+            continue;
+        }
+        if (line.empty()) continue;
+        TableRow r;
+        r.line = lineno;
+        try {
+            r.fields = split_fields(line, delim);
+        } catch (const std::invalid_argument& e) {
+            throw_malformed(where(path, lineno) + e.what(), "close the quoted field");
+        }
+        if (r.fields.size() != t.header.size())
+            throw_malformed(where(path, lineno) + "row has " + std::to_string(r.fields.size()) + " fields, header has " +
+                                std::to_string(t.header.size()),
+                            std::string("make every row have one field per header column, separated by ") +
+                                (delim == '\t' ? "tabs" : "commas"));
+        t.rows.push_back(std::move(r));
+    }
+    if (in.bad()) throw_io("read error on " + path);
+    if (t.header.empty()) throw_malformed(where(path) + "the file is empty", "give it a header row and data rows");
+    return t;
+}
+
+AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
+    tmp_ = path_ + ".tmp-" + std::to_string(::getpid());
+    f_ = std::fopen(tmp_.c_str(), "wb");
+    if (!f_) throw_io("cannot create " + tmp_ + ": " + std::strerror(errno), "check that the output folder is writable");
+}
+
+AtomicFile::~AtomicFile() {
+    if (f_) {
+        std::fclose(f_);
+        std::remove(tmp_.c_str());
+    }
+}
+
+void AtomicFile::write(const std::string& s) {
+    if (std::fwrite(s.data(), 1, s.size(), f_) != s.size())
+        throw_io("cannot write " + tmp_ + ": " + std::strerror(errno), "free disk space or choose another output folder");
+}
+
+void AtomicFile::commit() {
+    bool ok = std::fflush(f_) == 0 && ::fsync(fileno(f_)) == 0;
+    int err = errno;
+    ok = (std::fclose(f_) == 0) && ok;
+    f_ = nullptr;
+    if (!ok) {
+        std::remove(tmp_.c_str());
+        throw_io("cannot write " + path_ + ": " + std::strerror(err), "free disk space or choose another output folder");
+    }
+    if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
+        err = errno;
+        std::remove(tmp_.c_str());
+        throw_io("cannot rename " + tmp_ + " to " + path_ + ": " + std::strerror(err));
+    }
+}
+
+std::string fmt(double x, int digits) {
+    if (std::isnan(x)) return "NA";
+    if (std::isinf(x)) return x > 0 ? "Inf" : "-Inf";
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*g", digits, x);
+    return buf;
+}
+std::string fmt(double x) { return fmt(x, 6); }
+
+void write_file_atomic(const std::string& path, const std::string& content) {
+    AtomicFile f(path);
+    f.write(content);
+    f.commit();
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw_io("cannot read " + path + ": " + std::strerror(errno));
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+}  // namespace precis

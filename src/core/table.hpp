@@ -1,0 +1,57 @@
+// Delimited text tables (TSV/CSV) as precis reads and writes them.
+// Reading: header row, tab or comma (chosen from the header line), optional UTF-8 BOM, LF or CRLF, double-quoted
+// fields; every row remembers its line number so that errors can point at it.
+// Writing: always through AtomicFile, so a file under its final name is complete.
+#pragma once
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace precis {
+
+struct TableRow {
+    long line = 0;
+    std::vector<std::string> fields;
+};
+
+struct Table {
+    std::string path;
+    std::vector<std::string> header;
+    std::vector<TableRow> rows;
+    // index of a header column, or -1
+    int column(const std::string& name) const;
+    // index of a column that must exist; throws a MalformedInput error naming the file and the columns it has
+    int require_column(const std::string& name, const std::string& what_for) const;
+};
+
+// Split one line into fields with the given delimiter, honouring double quotes ("" inside quotes is a quote).
+std::vector<std::string> split_fields(const std::string& line, char delim);
+
+// Read a whole table. Throws MalformedInput (file, line) on ragged rows or unterminated quotes, IO if unreadable.
+Table read_table(const std::string& path);
+
+// Writes to PATH.tmp-<pid> and renames onto PATH in commit(); if never committed, the temporary is removed.
+class AtomicFile {
+public:
+    explicit AtomicFile(std::string path);
+    ~AtomicFile();
+    AtomicFile(const AtomicFile&) = delete;
+    AtomicFile& operator=(const AtomicFile&) = delete;
+    FILE* get() { return f_; }
+    void write(const std::string& s);
+    void commit();  // flush, fsync, close, rename; throws IO error (e.g. disk full) naming the file
+
+private:
+    std::string path_, tmp_;
+    FILE* f_ = nullptr;
+};
+
+// Number formatting used in every text output: 6 significant digits, "NA" for NaN, "Inf"/"-Inf".
+std::string fmt(double x);
+std::string fmt(double x, int digits);
+
+// Write a whole text file atomically.
+void write_file_atomic(const std::string& path, const std::string& content);
+std::string read_file(const std::string& path);
+
+}  // namespace precis

@@ -1,0 +1,75 @@
+// Per-sample genome processing: Hail sample_qc metrics and gene burden, from one sample's VCF/BCF.
+// No MPI here: the pipeline decides which rank calls process_genome for which sample.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace precis {
+
+// Counts as Hail's sample_qc defines them (see CONTRACT.md for how they map to bcftools stats PSC).
+struct GenomeQC {
+    int64_t n_called = 0, n_not_called = 0, n_hom_ref = 0, n_het = 0, n_hom_var = 0;
+    int64_t n_snp = 0, n_insertion = 0, n_deletion = 0, n_transition = 0, n_transversion = 0;
+    double dp_sum = 0, gq_sum = 0;
+    int64_t dp_n = 0, gq_n = 0;
+
+    int64_t n_non_ref() const { return n_het + n_hom_var; }
+    double call_rate() const;
+    double r_ti_tv() const;
+    double r_het_hom_var() const;
+    double r_insertion_deletion() const;
+    double dp_mean() const;
+    double gq_mean() const;
+};
+
+// Column names of qc/genome.tsv after sample_id, status, reason; values() gives them in the same order.
+const std::vector<std::string>& genome_qc_columns();
+std::vector<double> genome_qc_values(const GenomeQC& q);
+
+// A gene set from a BED file (chrom, start, end, name); chromosome names are matched with or without 'chr'.
+class GeneSet {
+public:
+    static GeneSet load(const std::string& bed_path);
+    size_t size() const { return names_.size(); }
+    const std::vector<std::string>& names() const { return names_; }
+    // Indices of genes overlapping [beg, end) (0-based) on chrom; appended to out.
+    void overlaps(const std::string& chrom, int64_t beg, int64_t end, std::vector<uint32_t>& out) const;
+
+private:
+    struct Interval {
+        int64_t beg, end;
+        uint32_t gene;
+    };
+    struct Chrom {
+        std::vector<Interval> iv;       // sorted by beg
+        std::vector<int64_t> max_end;   // running max of end, for early stop
+    };
+    std::vector<std::string> names_;
+    std::vector<std::pair<std::string, Chrom>> chroms_;
+    const Chrom* find(const std::string& chrom) const;
+};
+
+std::string normalize_chrom(const std::string& c);  // "chr1" -> "1", "chrM" -> "MT"
+
+enum class AlleleType { SNP, MNP, Insertion, Deletion, Complex, Star, Symbolic, Unknown };
+AlleleType allele_type(const std::string& ref, const std::string& alt);
+bool is_transition(const std::string& ref, const std::string& alt);  // for SNPs
+
+struct GenomeSettings {
+    bool pass_only = false;
+    double max_af = 1.0;
+};
+
+struct GenomeResult {
+    GenomeQC qc;
+    std::vector<float> burden;  // one per gene of the GeneSet (alternate allele copies), empty if no gene set
+    std::string vcf_sample;     // the VCF column used
+};
+
+// Processes the sample `sample_id` from `path`. The VCF column used is the one named sample_id, or the only one.
+// Throws MalformedInput / InconsistentInput naming the file and sample.
+GenomeResult process_genome(const std::string& path, const std::string& sample_id, const GenomeSettings& settings,
+                            const GeneSet* genes);
+
+}  // namespace precis

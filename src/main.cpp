@@ -1,0 +1,112 @@
+// precis: a thin command line over the libraries. Parses, dispatches, and turns errors into exit codes.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "config/sheet.hpp"
+#include "config/study.hpp"
+#include "core/error.hpp"
+#include "core/version.hpp"
+#include "parallel/comm.hpp"
+#include "pipeline/run.hpp"
+#include "simulate/simulate.hpp"
+
+namespace {
+
+void report(const precis::Error& e) {
+    std::fprintf(stderr, "precis: %s: %s\n", precis::kind_name(e.kind()), e.describe().c_str());
+}
+
+int cmd_validate(const std::string& path) {
+    try {
+        precis::StudyConfig s = precis::load_study(path);
+        precis::SampleSheet sheet = precis::load_sheet(s);
+        std::printf("%s: valid (%zu samples)\n", path.c_str(), sheet.samples.size());
+        return 0;
+    } catch (const precis::Error& e) {
+        std::fprintf(stderr, "%s\n", e.describe().c_str());
+        return precis::exit_code(e.kind());
+    }
+}
+
+int cmd_run(int& argc, char**& argv, const precis::RunOptions& opt) {
+    precis::Comm comm(argc, argv);
+    try {
+        return precis::run_study(comm, opt);
+    } catch (const precis::AgreedError& e) {
+        if (comm.is_root()) report(e);
+        return precis::exit_code(e.kind());
+    } catch (const precis::Error& e) {
+        std::fprintf(stderr, "precis (rank %d): %s: %s\n", comm.rank(), precis::kind_name(e.kind()),
+                     e.describe().c_str());
+        if (comm.size() > 1) comm.abort(precis::exit_code(e.kind()));
+        return precis::exit_code(e.kind());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "precis (rank %d): internal error: %s\n", comm.rank(), e.what());
+        if (comm.size() > 1) comm.abort(1);
+        return 1;
+    }
+}
+
+std::string command_line(int argc, char** argv) {
+    std::string s;
+    for (int i = 0; i < argc; ++i) s += (i ? " " : "") + std::string(argv[i]);
+    return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"precis: population biomarker discovery - molecular subtypes and the markers that tell them apart"};
+    app.set_version_flag("--version", std::string("precis ") + PRECIS_VERSION + " (" + PRECIS_GIT_COMMIT + ")");
+    app.require_subcommand(1);
+
+    precis::RunOptions run;
+    auto* run_cmd = app.add_subcommand("run", "run a study: per-sample QC and features, cohort store, subtypes, "
+                                              "biomarkers; one process, or N ranks under mpirun/srun");
+    run_cmd->add_option("study", run.study_path, "the study YAML file")->required();
+    run_cmd->add_option("--output", run.output_override, "output folder (overrides study.output)");
+    run_cmd->add_option("--threads", run.threads, "OpenMP threads per rank (default: OMP_NUM_THREADS, else 1 per "
+                                                  "rank under MPI, else all cores)")
+        ->check(CLI::NonNegativeNumber);
+    run_cmd->add_flag("--fresh", run.fresh, "start over, ignoring earlier results in the output folder");
+
+    std::string validate_path;
+    auto* val_cmd = app.add_subcommand("validate", "check a study and its sample sheet; exit 0 if valid, 2 if not");
+    val_cmd->add_option("study", validate_path, "the study YAML file")->required();
+
+    precis::SimulateOptions sim;
+    auto* sim_cmd = app.add_subcommand("simulate", "write a complete synthetic study with known subtypes and markers");
+    sim_cmd->add_option("--out", sim.out, "output folder")->required();
+    sim_cmd->add_option("--samples", sim.samples, "number of samples")->capture_default_str();
+    sim_cmd->add_option("--subtypes", sim.subtypes, "number of planted subtypes")->capture_default_str();
+    sim_cmd->add_option("--seed", sim.seed, "random seed")->capture_default_str();
+    sim_cmd->add_option("--proteins", sim.proteins, "proteins per sample")->capture_default_str();
+    sim_cmd->add_option("--genes", sim.genes, "genes in genes.bed")->capture_default_str();
+    sim_cmd->add_option("--effect", sim.effect, "log2 shift of planted proteins")->capture_default_str();
+    sim_cmd->add_option("--resamples", sim.resamples, "clustering.resamples written to study.yaml")
+        ->capture_default_str();
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        int code = app.exit(e);
+        return code == 0 ? 0 : 2;
+    }
+    run.command_line = command_line(argc, argv);
+
+    if (*val_cmd) return cmd_validate(validate_path);
+    if (*sim_cmd) {
+        try {
+            precis::simulate(sim);
+            std::printf("precis: wrote a study of %d samples and %d subtypes to %s (run: precis run %s/study.yaml)\n",
+                        sim.samples, sim.subtypes, sim.out.c_str(), sim.out.c_str());
+            return 0;
+        } catch (const precis::Error& e) {
+            report(e);
+            return precis::exit_code(e.kind());
+        }
+    }
+    if (*run_cmd) return cmd_run(argc, argv, run);
+    return 2;
+}

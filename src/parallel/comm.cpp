@@ -1,0 +1,146 @@
+#include "parallel/comm.hpp"
+
+#include <boost/mpi.hpp>
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
+#include <climits>
+#include <cstdlib>
+
+namespace mpi = boost::mpi;
+
+namespace precis {
+
+struct Comm::Impl {
+    mpi::environment env;
+    mpi::communicator world;
+    Impl(int& argc, char**& argv) : env(argc, argv, mpi::threading::funneled) {}
+};
+
+Comm::Comm(int& argc, char**& argv) : impl_(std::make_unique<Impl>(argc, argv)) {
+    rank_ = impl_->world.rank();
+    size_ = impl_->world.size();
+}
+
+Comm::~Comm() = default;
+
+MPI_Comm Comm::raw() const { return static_cast<MPI_Comm>(impl_->world); }
+
+void Comm::barrier() { impl_->world.barrier(); }
+
+void Comm::broadcast(std::string& s) {
+    if (size_ > 1) mpi::broadcast(impl_->world, s, 0);
+}
+void Comm::broadcast(std::vector<double>& v) {
+    if (size_ > 1) mpi::broadcast(impl_->world, v, 0);
+}
+void Comm::broadcast(std::vector<int64_t>& v) {
+    if (size_ > 1) mpi::broadcast(impl_->world, v, 0);
+}
+
+std::vector<std::string> Comm::gather(const std::string& mine) {
+    std::vector<std::string> out;
+    if (size_ == 1) return {mine};
+    mpi::gather(impl_->world, mine, out, 0);
+    return out;
+}
+
+std::vector<double> Comm::allgather(const std::vector<double>& mine) {
+    if (size_ == 1) return mine;
+    std::vector<std::vector<double>> parts;
+    mpi::all_gather(impl_->world, mine, parts);
+    std::vector<double> out;
+    for (auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+    return out;
+}
+
+void Comm::reduce_sum_to_root(std::vector<uint32_t>& v) {
+    if (size_ == 1) return;
+    // MPI counts are int: reduce in slices
+    const size_t slice = size_t(1) << 28;
+    for (size_t off = 0; off < v.size(); off += slice) {
+        int n = static_cast<int>(std::min(slice, v.size() - off));
+        if (rank_ == 0)
+            MPI_Reduce(MPI_IN_PLACE, v.data() + off, n, MPI_UINT32_T, MPI_SUM, 0, raw());
+        else
+            MPI_Reduce(v.data() + off, nullptr, n, MPI_UINT32_T, MPI_SUM, 0, raw());
+    }
+}
+
+void Comm::all_or_none(const std::function<void()>& body) {
+    // encoded error: kind, message, hint
+    int kind = -1;
+    std::string msg, hint;
+    try {
+        body();
+    } catch (const AgreedError&) {
+        throw;
+    } catch (const Error& e) {
+        kind = static_cast<int>(e.kind());
+        msg = e.what();
+        hint = e.hint();
+    } catch (const std::exception& e) {
+        kind = static_cast<int>(ErrorKind::Internal);
+        msg = e.what();
+    }
+    if (size_ == 1) {
+        if (kind >= 0) throw AgreedError(Error(static_cast<ErrorKind>(kind), msg, hint), 0);
+        return;
+    }
+    std::vector<int> kinds;
+    mpi::all_gather(impl_->world, kind, kinds);
+    int origin = -1;
+    for (int r = 0; r < size_; ++r)
+        if (kinds[r] >= 0) {
+            origin = r;
+            break;
+        }
+    if (origin < 0) return;
+    std::pair<std::string, std::string> payload{msg, hint};
+    mpi::broadcast(impl_->world, payload.first, origin);
+    mpi::broadcast(impl_->world, payload.second, origin);
+    throw AgreedError(Error(static_cast<ErrorKind>(kinds[origin]), payload.first, payload.second), origin);
+}
+
+namespace {
+enum Tag { TAG_HELLO = 1, TAG_RESULT = 2, TAG_TASK = 3, TAG_STOP = 4 };
+}
+
+void Comm::task_farm(size_t n_tasks, const std::function<std::string(size_t)>& make_task,
+                     const std::function<std::string(const std::string&)>& work,
+                     const std::function<void(std::string&&)>& on_result) {
+    auto& w = impl_->world;
+    if (size_ == 1) {
+        for (size_t i = 0; i < n_tasks; ++i) on_result(work(make_task(i)));
+        return;
+    }
+    if (rank_ == 0) {
+        size_t next = 0;
+        int active = size_ - 1;
+        while (active > 0) {
+            std::string msg;
+            mpi::status st = w.recv(mpi::any_source, mpi::any_tag, msg);
+            if (st.tag() == TAG_RESULT) on_result(std::move(msg));
+            if (next < n_tasks) {
+                w.send(st.source(), TAG_TASK, make_task(next++));
+            } else {
+                w.send(st.source(), TAG_STOP, std::string());
+                --active;
+            }
+        }
+    } else {
+        w.send(0, TAG_HELLO, std::string());
+        while (true) {
+            std::string task;
+            mpi::status st = w.recv(0, mpi::any_tag, task);
+            if (st.tag() == TAG_STOP) break;
+            w.send(0, TAG_RESULT, work(task));
+        }
+    }
+}
+
+void Comm::abort(int code) {
+    impl_->env.abort(code);
+    std::abort();  // MPI_Abort does not return; this tells the compiler so
+}
+
+}  // namespace precis

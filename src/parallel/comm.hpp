@@ -1,0 +1,71 @@
+// The one module that talks MPI (through Boost.MPI). Everything else asks it for named operations: hand out tasks,
+// broadcast, gather, sum counts. With a single process every operation is a local no-op or a local loop, so a
+// one-process run uses exactly the same code paths.
+#pragma once
+#include <mpi.h>
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace precis {
+
+// An error every rank has agreed on (raised on all ranks together): report once on rank 0, exit normally.
+class AgreedError : public Error {
+public:
+    explicit AgreedError(const Error& e, int origin_rank) : Error(e), origin_(origin_rank) {}
+    int origin_rank() const { return origin_; }
+
+private:
+    int origin_;
+};
+
+class Comm {
+public:
+    // Initialises MPI (thread level FUNNELED: only the main thread calls MPI or HDF5; OpenMP computes).
+    Comm(int& argc, char**& argv);
+    ~Comm();
+    Comm(const Comm&) = delete;
+    Comm& operator=(const Comm&) = delete;
+
+    int rank() const { return rank_; }
+    int size() const { return size_; }
+    bool is_root() const { return rank_ == 0; }
+    MPI_Comm raw() const;  // for parallel HDF5 only
+
+    void barrier();
+    void broadcast(std::string& s);                 // from rank 0
+    void broadcast(std::vector<double>& v);         // from rank 0
+    void broadcast(std::vector<int64_t>& v);        // from rank 0
+    // rank 0 receives every rank's string, in rank order; other ranks get an empty vector
+    std::vector<std::string> gather(const std::string& mine);
+    // every rank receives the concatenation of every rank's vector, in rank order
+    std::vector<double> allgather(const std::vector<double>& mine);
+    // element-wise sum onto rank 0 (other ranks' vectors are left unspecified)
+    void reduce_sum_to_root(std::vector<uint32_t>& v);
+
+    // Runs `body` on every rank, then agrees: if it threw on any rank, every rank throws AgreedError carrying the
+    // lowest such rank's error. `body` must not call collectives after a point where it may throw on one rank only.
+    void all_or_none(const std::function<void()>& body);
+
+    // Master/worker: rank 0 hands task i (made by make_task(i)) to whichever worker asks next; the worker runs
+    // work(task) and sends the result back; rank 0 passes it to on_result. With one rank, rank 0 does it all.
+    // Workers never abort over a task: work() must turn a task's failure into a result.
+    void task_farm(size_t n_tasks, const std::function<std::string(size_t)>& make_task,
+                   const std::function<std::string(const std::string&)>& work,
+                   const std::function<void(std::string&&)>& on_result);
+
+    [[noreturn]] void abort(int code);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+    int rank_ = 0, size_ = 1;
+};
+
+}  // namespace precis

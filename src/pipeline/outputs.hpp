@@ -1,0 +1,28 @@
+// Rank 0's writers for the text outputs (qc tables, subtypes, clustering, biomarkers, provenance).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "cluster/cluster.hpp"
+#include "config/sheet.hpp"
+#include "pipeline/messages.hpp"
+
+namespace precis {
+
+// Integers as integers, other numbers with 6 significant digits, NaN as NA.
+std::string fmt_value(double x);
+
+void write_qc_table(const std::string& path, const std::vector<std::string>& columns, const SampleSheet& sheet,
+                    const std::vector<SampleOutcome>& outcomes, bool genome);
+
+struct BiomarkerRow {
+    std::string feature_id, modality, contrast, test;
+    double statistic, effect, p, q;
+};
+void write_biomarkers(const std::string& path, const std::vector<BiomarkerRow>& rows);  // rows already sorted
+
+void write_subtypes(const std::string& path, const std::vector<std::string>& sample_ids,
+                    const std::vector<KSummary>& ks, size_t chosen);
+void write_clustering(const std::string& path, const std::vector<KSummary>& ks, size_t chosen);
+
+}  // namespace precis

@@ -1,0 +1,705 @@
+#include "pipeline/run.hpp"
+
+#include <omp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <unordered_map>
+
+#include "cluster/cluster.hpp"
+#include "config/sheet.hpp"
+#include "config/study.hpp"
+#include "core/error.hpp"
+#include "core/hash.hpp"
+#include "core/table.hpp"
+#include "core/version.hpp"
+#include "genome/genome.hpp"
+#include "parallel/comm.hpp"
+#include "pipeline/messages.hpp"
+#include "pipeline/outputs.hpp"
+#include "proteome/proteome.hpp"
+#include "ranking/ranking.hpp"
+#include "store/store.hpp"
+
+namespace fs = std::filesystem;
+
+namespace precis {
+
+int configure_threads(int requested, int n_ranks) {
+    int n = requested;
+    if (n <= 0) {
+        const char* env = std::getenv("OMP_NUM_THREADS");
+        if (env && std::atoi(env) > 0)
+            n = std::atoi(env);
+        else
+            n = n_ranks > 1 ? 1 : omp_get_num_procs();
+    }
+    omp_set_num_threads(n);
+    return n;
+}
+
+namespace {
+
+constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
+
+std::string iso_time(std::chrono::system_clock::time_point t) {
+    std::time_t tt = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+std::string join(const std::vector<std::string>& v, char sep) {
+    std::string s;
+    for (size_t i = 0; i < v.size(); ++i) s += (i ? std::string(1, sep) : "") + v[i];
+    return s;
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+    std::vector<std::string> out;
+    if (s.empty()) return out;
+    size_t a = 0;
+    while (true) {
+        size_t b = s.find(sep, a);
+        out.push_back(s.substr(a, b - a));
+        if (b == std::string::npos) break;
+        a = b + 1;
+    }
+    return out;
+}
+
+// The output folder must exist and be writable before any work starts; an earlier run's marker of completion
+// (provenance.json) is removed so that the folder never looks finished while this run is under way.
+void prepare_output(const std::string& out) {
+    std::error_code ec;
+    fs::create_directories(fs::path(out) / "qc", ec);
+    if (ec)
+        throw Error(ErrorKind::Config, "cannot create the output folder " + out + ": " + ec.message(),
+                    "set study.output or --output to a folder you can write");
+    std::string probe = (fs::path(out) / (".precis-write-test-" + std::to_string(::getpid()))).string();
+    FILE* f = std::fopen(probe.c_str(), "w");
+    if (!f)
+        throw Error(ErrorKind::Config, "the output folder " + out + " is not writable",
+                    "set study.output or --output to a folder you can write");
+    std::fclose(f);
+    std::remove(probe.c_str());
+    fs::remove(fs::path(out) / "provenance.json", ec);
+}
+
+struct Progress {
+    size_t total = 0, done = 0, failed = 0, next_report = 0;
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    void tick(bool ok) {
+        ++done;
+        if (!ok) ++failed;
+        if (done < next_report && done != total) return;
+        next_report = done + std::max<size_t>(1, total / 10);
+        double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        double rate = secs > 0 ? done / secs : 0;
+        double eta = rate > 0 ? (total - done) / rate : 0;
+        std::fprintf(stderr, "precis: samples %zu/%zu done, %.1f/s, ETA %.0fs, %zu failed\n", done, total, rate, eta,
+                     failed);
+    }
+};
+
+// Per-rank state of the per-sample stage: the feature vectors this rank made.
+struct LocalFeatures {
+    std::map<uint64_t, std::vector<float>> burden;
+    std::map<uint64_t, ProteomeResult> proteome;
+};
+
+SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const GeneSet* genes, LocalFeatures& local,
+                             int rank) {
+    SampleOutcome o;
+    o.index = t.index;
+    o.rank = rank;
+    auto fail_msg = [&](const Error& e) {
+        std::string m = std::string("sample '") + t.id + "': " + e.what();
+        if (!e.hint().empty()) m += " (fix: " + e.hint() + ")";
+        return m;
+    };
+    if (s.genome.enabled) {
+        auto& g = o.genome;
+        g.present = true;
+        g.path = t.vcf;
+        try {
+            g.sha256 = sha256_file(t.vcf);
+            GenomeSettings gs;
+            gs.pass_only = s.genome.pass_only;
+            gs.max_af = s.genome.max_af;
+            GenomeResult r = process_genome(t.vcf, t.id, gs, genes);
+            g.qc = genome_qc_values(r.qc);
+            double cr = r.qc.call_rate();
+            if (r.qc.n_called + r.qc.n_not_called == 0) {
+                g.status = "fail";
+                g.reason = "no genotypes";
+            } else if (!(cr >= s.genome.min_call_rate)) {
+                g.status = "fail";
+                g.reason = "call_rate " + fmt(cr) + " < " + fmt(s.genome.min_call_rate);
+            } else {
+                g.status = "pass";
+            }
+            local.burden[t.index] = std::move(r.burden);
+        } catch (const Error& e) {
+            g.status = "error";
+            g.reason = fail_msg(e);
+        }
+    }
+    if (s.proteome.enabled) {
+        auto& p = o.proteome;
+        p.present = true;
+        p.path = t.proteome;
+        try {
+            p.sha256 = sha256_file(t.proteome);
+            ProteomeSettings ps;
+            ps.id_column = s.proteome.id_column;
+            ps.value_column = s.proteome.value_column;
+            ps.log2 = s.proteome.transform == "log2";
+            ps.median_normalize = s.proteome.normalize == "median";
+            ProteomeResult r = process_proteome(t.proteome, ps);
+            p.qc = proteome_qc_values(r.qc);
+            if (!(r.qc.detected_fraction >= s.proteome.min_detected_fraction) || r.qc.n_detected == 0) {
+                p.status = "fail";
+                p.reason = "detected_fraction " + fmt(r.qc.detected_fraction) + " < " +
+                           fmt(s.proteome.min_detected_fraction);
+            } else {
+                p.status = "pass";
+            }
+            local.proteome[t.index] = std::move(r);
+        } catch (const Error& e) {
+            p.status = "error";
+            p.reason = fail_msg(e);
+        }
+    }
+    return o;
+}
+
+// A feature block [c0, c1) of a modality assigned to one rank.
+struct Block {
+    size_t c0 = 0, c1 = 0;
+    std::vector<double> values;  // n x (c1 - c0), row-major
+    size_t width() const { return c1 - c0; }
+};
+
+Block my_block(size_t n_features, int rank, int size) {
+    Block b;
+    b.c0 = n_features * rank / size;
+    b.c1 = n_features * (rank + 1) / size;
+    return b;
+}
+
+}  // namespace
+
+int run_study(Comm& comm, const RunOptions& opt) {
+    const auto t_start = std::chrono::system_clock::now();
+    StudyConfig study;
+    SampleSheet sheet;  // rank 0 only
+    std::string study_sha, sheet_sha, genes_sha;
+
+    // 1. rank 0 reads and checks the study, the sheet and the output folder before any work starts
+    comm.all_or_none([&] {
+        if (!comm.is_root()) return;
+        study = load_study(opt.study_path);
+        if (!opt.output_override.empty()) study.output = opt.output_override;
+        sheet = load_sheet(study);
+        if (study.genome.enabled && !study.genome.genes_bed.empty()) {
+            try {
+                GeneSet::load(study.genome.genes_bed);
+            } catch (const Error& e) {
+                throw Error(ErrorKind::Config, e.what(), e.hint());
+            }
+            genes_sha = sha256_file(study.genome.genes_bed);
+        }
+        const size_t n = sheet.samples.size();
+        if (size_t(study.clustering.k_max) >= n)
+            throw Error(ErrorKind::Config,
+                        study.path + ": clustering.k.max is " + std::to_string(study.clustering.k_max) +
+                            " but the sheet has only " + std::to_string(n) + " samples",
+                        "set clustering.k.max below the number of samples");
+        prepare_output(study.output);
+        study_sha = sha256_string(study.text);
+        sheet_sha = sha256_file(study.sheet);
+    });
+    std::string text = study.text, path = study.path, output = study.output;
+    comm.broadcast(text);
+    comm.broadcast(path);
+    comm.broadcast(output);
+    GeneSet genes;
+    bool have_genes = false;
+    comm.all_or_none([&] {
+        if (!comm.is_root()) {
+            study = parse_study(text, path);
+            study.output = output;
+        }
+        if (study.genome.enabled && !study.genome.genes_bed.empty()) {
+            genes = GeneSet::load(study.genome.genes_bed);
+            have_genes = true;
+        }
+    });
+    const int threads = configure_threads(opt.threads, comm.size());
+    const std::string out = study.output;
+
+    // 2. per-sample work: rank 0 hands samples to workers as they become free
+    LocalFeatures local;
+    std::vector<SampleOutcome> outcomes;  // rank 0: one per sheet row
+    size_t n_sheet = sheet.samples.size();
+    Progress progress;
+    progress.total = n_sheet;
+    if (comm.is_root()) {
+        outcomes.resize(n_sheet);
+        std::fprintf(stderr, "precis %s: study '%s', %zu samples, %d rank(s) x %d thread(s)\n", PRECIS_VERSION,
+                     study.name.c_str(), n_sheet, comm.size(), threads);
+    }
+    comm.task_farm(
+        n_sheet,
+        [&](size_t i) {
+            const SampleEntry& e = sheet.samples[i];
+            return encode(SampleTask{e.index, e.id, e.vcf, e.proteome});
+        },
+        [&](const std::string& msg) {
+            SampleTask t;
+            decode(msg, t);
+            return encode(process_sample(t, study, have_genes ? &genes : nullptr, local, comm.rank()));
+        },
+        [&](std::string&& msg) {
+            SampleOutcome o;
+            decode(msg, o);
+            bool ok = o.genome.status != "error" && o.proteome.status != "error";
+            outcomes[o.index] = std::move(o);
+            progress.tick(ok);
+        });
+
+    // 3. rank 0: QC tables, the error policy, and the samples that go on to the cohort stages
+    std::vector<int64_t> kept;
+    comm.all_or_none([&] {
+        if (!comm.is_root()) return;
+        if (study.genome.enabled)
+            write_qc_table(out + "/qc/genome.tsv", genome_qc_columns(), sheet, outcomes, true);
+        if (study.proteome.enabled)
+            write_qc_table(out + "/qc/proteome.tsv", proteome_qc_columns(), sheet, outcomes, false);
+        std::vector<std::string> errors;
+        for (size_t i = 0; i < n_sheet; ++i) {
+            const auto& o = outcomes[i];
+            for (const ModalityOutcome* m : {&o.genome, &o.proteome})
+                if (m->present && m->status == "error") errors.push_back(m->reason);
+            bool pass = (!o.genome.present || o.genome.status == "pass") &&
+                        (!o.proteome.present || o.proteome.status == "pass");
+            if (pass) kept.push_back(int64_t(i));
+        }
+        if (!errors.empty()) {
+            std::fprintf(stderr, "precis: %zu sample input(s) could not be processed:\n", errors.size());
+            for (size_t i = 0; i < errors.size() && i < 20; ++i) std::fprintf(stderr, "  %s\n", errors[i].c_str());
+            if (study.on_sample_error == "fail")
+                throw Error(ErrorKind::MalformedInput,
+                            std::to_string(errors.size()) + " sample input(s) could not be processed; first: " +
+                                errors.front(),
+                            "repair or remove those samples, or set 'study.on_sample_error: skip' in " + study.path +
+                                " to go on without them (they are listed in " + out + "/qc/)");
+        }
+        if (kept.size() < 3)
+            throw Error(ErrorKind::DegenerateData,
+                        "only " + std::to_string(kept.size()) + " of " + std::to_string(n_sheet) +
+                            " samples passed QC and error checks; the cohort stages need at least 3",
+                        "see " + out + "/qc/ for each sample's status and reason");
+        if (size_t(study.clustering.k_max) >= kept.size())
+            throw Error(ErrorKind::DegenerateData,
+                        std::to_string(kept.size()) + " samples passed QC, too few for clustering.k.max = " +
+                            std::to_string(study.clustering.k_max),
+                        "lower clustering.k.max or relax the QC thresholds");
+    });
+    comm.broadcast(kept);
+    const size_t n = kept.size();
+    std::unordered_map<uint64_t, size_t> row_of;
+    for (size_t r = 0; r < n; ++r) row_of[uint64_t(kept[r])] = r;
+
+    // 4. feature ids of each modality: genes from the BED; proteins: the union over kept samples, sorted
+    std::vector<std::string> modalities;
+    std::map<std::string, std::vector<std::string>> feature_ids;
+    if (study.genome.enabled) {
+        modalities.push_back("genome");
+        feature_ids["genome"] = have_genes ? genes.names() : std::vector<std::string>{};
+    }
+    if (study.proteome.enabled) {
+        modalities.push_back("proteome");
+        std::set<std::string> mine;
+        for (auto& [idx, r] : local.proteome)
+            if (row_of.count(idx)) mine.insert(r.ids.begin(), r.ids.end());
+        auto parts = comm.gather(join(std::vector<std::string>(mine.begin(), mine.end()), '\n'));
+        std::string all;
+        if (comm.is_root()) {
+            std::set<std::string> u;
+            for (auto& p : parts)
+                for (auto& id : split(p, '\n')) u.insert(id);
+            all = join(std::vector<std::string>(u.begin(), u.end()), '\n');
+        }
+        comm.broadcast(all);
+        feature_ids["proteome"] = split(all, '\n');
+    }
+
+    // 5. the cohort store: every rank writes its own rows of each matrix, collectively
+    const std::string store_tmp = out + "/cohort.h5mu.partial";
+    const std::string store_path = out + "/cohort.h5mu";
+    bool collective_io = true;
+    comm.all_or_none([&] {
+        std::vector<MatrixSpec> specs;
+        for (auto& m : modalities) specs.push_back({m, n, feature_ids[m].size()});
+        ParallelMatrixWriter w(store_tmp, comm.raw(), specs);
+        for (size_t mi = 0; mi < modalities.size(); ++mi) {
+            const std::string& m = modalities[mi];
+            const size_t F = feature_ids[m].size();
+            std::vector<std::pair<size_t, uint64_t>> mine;  // (row, sample index)
+            if (m == "genome") {
+                for (auto& [idx, v] : local.burden)
+                    if (row_of.count(idx)) mine.push_back({row_of[idx], idx});
+            } else {
+                for (auto& [idx, v] : local.proteome)
+                    if (row_of.count(idx)) mine.push_back({row_of[idx], idx});
+            }
+            std::sort(mine.begin(), mine.end());
+            std::vector<size_t> rows;
+            std::vector<float> data;
+            data.reserve(mine.size() * F);
+            std::unordered_map<std::string, size_t> col;
+            if (m == "proteome")
+                for (size_t j = 0; j < F; ++j) col[feature_ids[m][j]] = j;
+            for (auto& [row, idx] : mine) {
+                rows.push_back(row);
+                if (m == "genome") {
+                    const auto& v = local.burden[idx];
+                    data.insert(data.end(), v.begin(), v.end());
+                } else {
+                    size_t base = data.size();
+                    data.resize(base + F, std::numeric_limits<float>::quiet_NaN());
+                    const auto& r = local.proteome[idx];
+                    for (size_t j = 0; j < r.ids.size(); ++j) data[base + col[r.ids[j]]] = float(r.values[j]);
+                }
+            }
+            w.write_rows(mi, rows, data);
+            collective_io = collective_io && w.last_write_collective();
+        }
+        w.close();
+    });
+    local = LocalFeatures();  // the store has them now
+    comm.barrier();
+
+    // 6. cohort stages read feature blocks from the store: per-feature missingness and spread
+    std::map<std::string, Block> blocks;
+    std::map<std::string, std::vector<double>> missing_frac, spread;
+    comm.all_or_none([&] {
+        MatrixReader reader(store_tmp);
+        for (auto& m : modalities) {
+            Block b = my_block(feature_ids[m].size(), comm.rank(), comm.size());
+            b.values = reader.read_columns(m, b.c0, b.c1);
+            blocks[m] = std::move(b);
+        }
+    });
+    for (auto& m : modalities) {
+        const Block& b = blocks[m];
+        std::vector<double> stats;  // per column: missing fraction, mad
+        for (size_t j = 0; j < b.width(); ++j) {
+            size_t miss = 0;
+            for (size_t i = 0; i < n; ++i) miss += std::isnan(b.values[i * b.width() + j]);
+            stats.push_back(double(miss) / n);
+            stats.push_back(mad(b.values.data() + j, n, b.width()));
+        }
+        auto all = comm.allgather(stats);
+        for (size_t j = 0; j < all.size() / 2; ++j) {
+            missing_frac[m].push_back(all[2 * j]);
+            spread[m].push_back(all[2 * j + 1]);
+        }
+    }
+    auto feature_kept = [&](const std::string& m, size_t j) {
+        return missing_frac[m][j] <= study.max_missing && !std::isnan(spread[m][j]);
+    };
+
+    // 7. consensus clustering: features by spread, resamples spread over ranks and threads
+    Matrix X;
+    std::vector<size_t> block_edges{0};
+    for (size_t ci = 0; ci < study.clustering.modalities.size(); ++ci) {
+        const std::string& m = study.clustering.modalities[ci];
+        std::vector<size_t> cand;
+        for (size_t j = 0; j < feature_ids[m].size(); ++j)
+            if (feature_kept(m, j) && spread[m][j] > 0) cand.push_back(j);
+        std::stable_sort(cand.begin(), cand.end(), [&](size_t a, size_t b) { return spread[m][a] > spread[m][b]; });
+        if (study.clustering.top_variable > 0 && cand.size() > size_t(study.clustering.top_variable))
+            cand.resize(study.clustering.top_variable);
+        std::sort(cand.begin(), cand.end());
+        const Block& b = blocks[m];
+        std::vector<double> cols;  // column-major, this rank's selected columns
+        size_t mine = 0;
+        for (size_t j : cand)
+            if (j >= b.c0 && j < b.c1) {
+                ++mine;
+                for (size_t i = 0; i < n; ++i) cols.push_back(b.values[i * b.width() + (j - b.c0)]);
+            }
+        auto all = comm.allgather(cols);
+        size_t s = all.size() / std::max<size_t>(n, 1);
+        Matrix Y(n, X.cols + s);
+        for (size_t i = 0; i < n; ++i) {
+            for (size_t j = 0; j < X.cols; ++j) Y(i, j) = X(i, j);
+            for (size_t j = 0; j < s; ++j) Y(i, X.cols + j) = all[j * n + i];
+        }
+        X = std::move(Y);
+        block_edges.push_back(X.cols);
+        (void)mine;
+    }
+    comm.all_or_none([&] {
+        if (X.cols == 0)
+            throw Error(ErrorKind::DegenerateData, "no features are left for clustering after filtering",
+                        "raise cohort.max_missing or check the inputs of clustering.modalities");
+    });
+    center_and_impute(X, study.clustering.center);
+    if (study.clustering.modalities.size() > 1)
+        for (size_t ci = 0; ci < study.clustering.modalities.size(); ++ci)
+            scale_block(X, block_edges[ci], block_edges[ci + 1], study.clustering.weights[ci]);
+
+    const auto& cc = study.clustering;
+    const int nk = cc.k_max - cc.k_min + 1;
+    std::vector<std::pair<int, int>> tasks;
+    for (long t = comm.rank(); t < long(nk) * cc.resamples; t += comm.size())
+        tasks.push_back({cc.k_min + int(t / cc.resamples), int(t % cc.resamples)});
+    ResampleParams rp;
+    rp.item_fraction = cc.item_fraction;
+    rp.feature_fraction = cc.feature_fraction;
+    std::vector<ConsensusCounts> counts = run_resamples(X, cc.k_min, cc.k_max, tasks, rp, study.seed);
+    for (auto& c : counts) {
+        comm.reduce_sum_to_root(c.together);
+        comm.reduce_sum_to_root(c.sampled);
+    }
+    std::vector<KSummary> ks;
+    size_t chosen = 0;
+    std::vector<int64_t> labels(n);
+    if (comm.is_root()) {
+        for (auto& c : counts) ks.push_back(summarize_consensus(c));
+        fill_delta_area(ks);
+        chosen = choose_k(ks, cc.choose_k);
+        for (size_t i = 0; i < n; ++i) labels[i] = ks[chosen].labels[i];
+    }
+    counts.clear();
+    comm.broadcast(labels);
+
+    // 8. ranking: each rank tests the features of its blocks; rank 0 adjusts and sorts
+    std::vector<std::string> levels;
+    std::vector<int> group(n, -1);
+    {
+        std::string lv;
+        std::vector<int64_t> codes(n, -1);
+        comm.all_or_none([&] {
+            if (!comm.is_root()) return;
+            if (study.ranking.groups == "subtype") {
+                int k = ks[chosen].k;
+                for (int l = 1; l <= k; ++l) levels.push_back(std::to_string(l));
+                for (size_t i = 0; i < n; ++i) codes[i] = labels[i] - 1;
+            } else {
+                size_t col = std::find(study.phenotypes.begin(), study.phenotypes.end(), study.ranking.groups) -
+                             study.phenotypes.begin();
+                std::vector<std::string> vals;
+                for (size_t i = 0; i < n; ++i) vals.push_back(sheet.samples[kept[i]].phenotypes[col]);
+                if (!study.ranking.levels.empty()) {
+                    levels = study.ranking.levels;
+                    for (auto& l : levels)
+                        if (std::find(vals.begin(), vals.end(), l) == vals.end())
+                            throw Error(ErrorKind::InconsistentInput,
+                                        study.path + ": ranking.levels names '" + l + "', but no sample that passed "
+                                        "QC has that value in column '" + study.ranking.groups + "' of " + sheet.path,
+                                        "list levels that occur in the sheet");
+                } else {
+                    std::set<std::string> u;
+                    for (auto& v : vals)
+                        if (!v.empty() && v != "NA") u.insert(v);
+                    levels.assign(u.begin(), u.end());
+                }
+                for (size_t i = 0; i < n; ++i) {
+                    auto it = std::find(levels.begin(), levels.end(), vals[i]);
+                    codes[i] = it == levels.end() ? -1 : it - levels.begin();
+                }
+            }
+            if (levels.size() < 2)
+                throw Error(ErrorKind::DegenerateData,
+                            "ranking.groups '" + study.ranking.groups + "' has fewer than 2 groups among the samples",
+                            "choose a grouping with at least two levels");
+            lv = join(levels, '\n');
+        });
+        comm.broadcast(lv);
+        comm.broadcast(codes);
+        levels = split(lv, '\n');
+        for (size_t i = 0; i < n; ++i) group[i] = int(codes[i]);
+    }
+    const std::vector<Contrast> contrasts = make_contrasts(levels);
+    std::vector<double> records;  // modality, feature, contrast, statistic, effect, p
+    for (size_t mi = 0; mi < modalities.size(); ++mi) {
+        const std::string& m = modalities[mi];
+        const Block& b = blocks[m];
+        std::vector<std::vector<TestResult>> res(b.width());
+#pragma omp parallel for schedule(dynamic, 16)
+        for (long j = 0; j < long(b.width()); ++j)
+            if (feature_kept(m, b.c0 + j)) res[j] = test_feature(b.values.data() + j, n, b.width(), group, contrasts);
+        for (size_t j = 0; j < b.width(); ++j)
+            for (size_t c = 0; c < res[j].size(); ++c)
+                records.insert(records.end(), {double(mi), double(b.c0 + j), double(c), res[j][c].statistic,
+                                               res[j][c].effect, res[j][c].p});
+    }
+    blocks.clear();
+    records = comm.allgather(records);
+
+    auto write_results = [&] {
+        const size_t nrec = records.size() / 6;
+        std::vector<std::vector<size_t>> by_contrast(contrasts.size());
+        for (size_t r = 0; r < nrec; ++r) by_contrast[size_t(records[6 * r + 2])].push_back(r);
+        std::vector<double> q(nrec, NaN);
+        for (auto& rs : by_contrast) {
+            std::vector<double> p;
+            for (size_t r : rs) p.push_back(records[6 * r + 5]);
+            auto adj = bh_adjust(p);
+            for (size_t i = 0; i < rs.size(); ++i) q[rs[i]] = adj[i];
+        }
+        std::vector<size_t> order(nrec);
+        for (size_t r = 0; r < nrec; ++r) order[r] = r;
+        std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+            double pa = records[6 * a + 5], pb = records[6 * b + 5];
+            bool na = std::isnan(pa), nb = std::isnan(pb);
+            if (na != nb) return nb;
+            if (!na && pa != pb) return pa < pb;
+            for (int f : {2, 0, 1})
+                if (records[6 * a + f] != records[6 * b + f]) return records[6 * a + f] < records[6 * b + f];
+            return false;
+        });
+        std::vector<BiomarkerRow> rows;
+        rows.reserve(nrec);
+        for (size_t r : order) {
+            const double* rec = &records[6 * r];
+            const std::string& m = modalities[size_t(rec[0])];
+            rows.push_back({feature_ids[m][size_t(rec[1])], m, contrasts[size_t(rec[2])].name, study.ranking.test, rec[3],
+                            rec[4], rec[5], q[r]});
+        }
+        std::vector<std::string> sample_ids;
+        for (size_t i = 0; i < n; ++i) sample_ids.push_back(sheet.samples[kept[i]].id);
+
+        write_biomarkers(out + "/biomarkers.tsv", rows);
+        write_subtypes(out + "/subtypes.tsv", sample_ids, ks, chosen);
+        write_clustering(out + "/clustering.tsv", ks, chosen);
+
+        // provenance
+        const auto t_end = std::chrono::system_clock::now();
+        nlohmann::ordered_json pj;
+        pj["program"] = "precis";
+        pj["version"] = PRECIS_VERSION;
+        pj["git_commit"] = PRECIS_GIT_COMMIT;
+        pj["command_line"] = opt.command_line;
+        pj["study"] = {{"path", fs::absolute(study.path).string()}, {"name", study.name}, {"sha256", study_sha}};
+        pj["seed"] = study.seed;
+        pj["ranks"] = comm.size();
+        pj["threads_per_rank"] = threads;
+        pj["collective_io"] = collective_io;
+        char host[256] = {0};
+        gethostname(host, sizeof host - 1);
+        pj["host"] = host;
+        pj["start_time"] = iso_time(t_start);
+        nlohmann::ordered_json inputs = nlohmann::ordered_json::array();
+        inputs.push_back({{"role", "sample_sheet"}, {"path", study.sheet}, {"sha256", sheet_sha}});
+        if (!genes_sha.empty())
+            inputs.push_back({{"role", "genes_bed"}, {"path", study.genome.genes_bed}, {"sha256", genes_sha}});
+        for (size_t i = 0; i < n_sheet; ++i)
+            for (auto [role, m] : {std::pair{"genome", &outcomes[i].genome}, std::pair{"proteome", &outcomes[i].proteome}})
+                if (m->present)
+                    inputs.push_back({{"role", role},
+                                      {"sample_id", sheet.samples[i].id},
+                                      {"path", m->path},
+                                      {"sha256", m->sha256.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(m->sha256)}});
+        pj["inputs"] = inputs;
+        pj["samples"] = {{"in_sheet", n_sheet}, {"analysed", n}};
+        pj["chosen_k"] = ks[chosen].k;
+
+        // the store's names and annotations
+        StoreAnnotations a;
+        a.version = PRECIS_VERSION;
+        a.obs.index = sample_ids;
+        for (size_t p = 0; p < study.phenotypes.size(); ++p) {
+            FrameColumn c;
+            c.name = study.phenotypes[p];
+            std::vector<std::string> vals;
+            bool numeric = true;
+            for (size_t i = 0; i < n; ++i) {
+                const std::string& v = sheet.samples[kept[i]].phenotypes[p];
+                vals.push_back(v);
+                if (v.empty() || v == "NA") continue;
+                char* end = nullptr;
+                std::strtod(v.c_str(), &end);
+                if (end != v.c_str() + v.size()) numeric = false;
+            }
+            c.numeric = numeric;
+            if (numeric)
+                for (auto& v : vals) c.numbers.push_back(v.empty() || v == "NA" ? NaN : std::strtod(v.c_str(), nullptr));
+            else
+                c.strings = vals, c.categorical = true;
+            a.obs.columns.push_back(std::move(c));
+        }
+        for (auto& m : modalities) {
+            ModalityAnnotations ma;
+            ma.modality = m;
+            ma.obs.index = sample_ids;
+            ma.var.index = feature_ids[m];
+            const auto& cols = m == "genome" ? genome_qc_columns() : proteome_qc_columns();
+            for (size_t c = 0; c < cols.size(); ++c) {
+                FrameColumn fc;
+                fc.name = cols[c];
+                for (size_t i = 0; i < n; ++i) {
+                    const auto& mo = m == "genome" ? outcomes[kept[i]].genome : outcomes[kept[i]].proteome;
+                    fc.numbers.push_back(c < mo.qc.size() ? mo.qc[c] : NaN);
+                }
+                FrameColumn g = fc;
+                g.name = m + ":" + cols[c];
+                a.obs.columns.push_back(std::move(g));
+                ma.obs.columns.push_back(std::move(fc));
+            }
+            FrameColumn miss{"missing_fraction", true, missing_frac[m], {}, false};
+            FrameColumn sp{"mad", true, spread[m], {}, false};
+            FrameColumn used{"kept", true, {}, {}, false};
+            for (size_t j = 0; j < feature_ids[m].size(); ++j) used.numbers.push_back(feature_kept(m, j) ? 1.0 : 0.0);
+            ma.var.columns = {miss, sp, used};
+            for (size_t i = 0; i < n; ++i) ma.obsmap.push_back(int(i + 1));
+            a.mods.push_back(std::move(ma));
+        }
+        FrameColumn sub;
+        sub.name = "subtype";
+        sub.numeric = false;
+        sub.categorical = true;
+        for (size_t i = 0; i < n; ++i) sub.strings.push_back(std::to_string(labels[i]));
+        a.obs.columns.push_back(std::move(sub));
+        a.embedding = pca_embedding(X, 2);
+        a.embedding_dims = a.embedding.empty() ? 0 : 2;
+        a.embedding_name = "X_pca";
+        for (auto& k : ks) {
+            a.k.push_back(k.k);
+            a.pac.push_back(k.pac);
+            a.delta_area.push_back(k.delta_area);
+            a.mean_silhouette.push_back(k.mean_silhouette);
+        }
+        a.chosen_k = ks[chosen].k;
+        pj["end_time"] = iso_time(t_end);
+        a.provenance_json = pj.dump(2);
+        write_annotations(store_tmp, a);
+        if (std::rename(store_tmp.c_str(), store_path.c_str()) != 0)
+            throw_io("cannot rename " + store_tmp + " to " + store_path);
+        write_file_atomic(out + "/provenance.json", pj.dump(2) + "\n");
+        std::fprintf(stderr, "precis: done: %zu of %zu samples analysed, k = %d; results in %s\n", n, n_sheet,
+                     ks[chosen].k, out.c_str());
+    };
+    // 9. rank 0 writes the results; the store is renamed into place, provenance.json last
+    comm.all_or_none([&] {
+        if (comm.is_root()) write_results();
+    });
+    return 0;
+}
+
+}  // namespace precis

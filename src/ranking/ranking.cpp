@@ -1,0 +1,102 @@
+#include "ranking/ranking.hpp"
+
+#include <algorithm>
+#include <boost/math/distributions/students_t.hpp>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+namespace precis {
+
+namespace {
+constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
+
+void moments(const std::vector<double>& x, double& n, double& mean, double& var) {
+    n = 0;
+    mean = 0;
+    for (double v : x)
+        if (!std::isnan(v)) n += 1, mean += v;
+    if (n == 0) {
+        var = NaN;
+        return;
+    }
+    mean /= n;
+    double ss = 0;
+    for (double v : x)
+        if (!std::isnan(v)) ss += (v - mean) * (v - mean);
+    var = n > 1 ? ss / (n - 1) : NaN;
+}
+}  // namespace
+
+TestResult welch_test(const std::vector<double>& a, const std::vector<double>& b) {
+    TestResult r;
+    double na, ma, va, nb, mb, vb;
+    moments(a, na, ma, va);
+    moments(b, nb, mb, vb);
+    r.effect = (na > 0 && nb > 0) ? mb - ma : NaN;
+    if (na < 2 || nb < 2) {
+        r.statistic = r.df = r.p = NaN;
+        return r;
+    }
+    double sa = va / na, sb = vb / nb, se2 = sa + sb;
+    if (!(se2 > 0)) {
+        r.statistic = r.df = r.p = NaN;
+        return r;
+    }
+    r.statistic = (mb - ma) / std::sqrt(se2);
+    r.df = se2 * se2 / (sa * sa / (na - 1) + sb * sb / (nb - 1));
+    boost::math::students_t dist(r.df);
+    r.p = 2 * boost::math::cdf(boost::math::complement(dist, std::fabs(r.statistic)));
+    return r;
+}
+
+std::vector<double> bh_adjust(const std::vector<double>& p) {
+    std::vector<size_t> idx;
+    for (size_t i = 0; i < p.size(); ++i)
+        if (!std::isnan(p[i])) idx.push_back(i);
+    std::vector<double> q(p.size(), NaN);
+    const size_t m = idx.size();
+    if (m == 0) return q;
+    std::stable_sort(idx.begin(), idx.end(), [&](size_t x, size_t y) { return p[x] > p[y]; });  // decreasing p
+    double running = 1.0;
+    for (size_t r = 0; r < m; ++r) {
+        size_t i = idx[r];
+        double rank = double(m - r);  // rank in increasing order
+        running = std::min(running, p[i] * m / rank);
+        q[i] = std::min(1.0, running);
+    }
+    return q;
+}
+
+std::vector<Contrast> make_contrasts(const std::vector<std::string>& levels) {
+    std::vector<Contrast> c;
+    if (levels.size() == 2) {
+        c.push_back({levels[1] + "_vs_" + levels[0], 1, 0});
+    } else if (levels.size() > 2) {
+        for (size_t l = 0; l < levels.size(); ++l) c.push_back({levels[l] + "_vs_rest", int(l), -1});
+    }
+    return c;
+}
+
+std::vector<TestResult> test_feature(const double* values, size_t n, size_t stride, const std::vector<int>& group,
+                                     const std::vector<Contrast>& contrasts) {
+    std::vector<TestResult> out;
+    std::vector<double> a, b;
+    for (const auto& c : contrasts) {
+        a.clear();
+        b.clear();
+        for (size_t i = 0; i < n; ++i) {
+            int g = group[i];
+            if (g < 0) continue;
+            double v = values[i * stride];
+            if (g == c.level)
+                b.push_back(v);
+            else if (c.other < 0 || g == c.other)
+                a.push_back(v);
+        }
+        out.push_back(welch_test(a, b));
+    }
+    return out;
+}
+
+}  // namespace precis

@@ -1,0 +1,293 @@
+#include "simulate/simulate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <numeric>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/rng.hpp"
+#include "core/table.hpp"
+#include "genome/hts.hpp"
+
+namespace fs = std::filesystem;
+
+namespace precis {
+
+namespace {
+
+struct Chrom {
+    std::string name;  // as in the VCFs ("chr1"); the BED omits "chr" on purpose, as real files often do
+    int64_t length;
+};
+const std::vector<Chrom> kChroms = {{"chr1", 248956422}, {"chr2", 242193529}, {"chr3", 198295559},
+                                    {"chr4", 190214555}, {"chrX", 156040895}};
+
+struct Gene {
+    int chrom;
+    int64_t beg, end;  // 0-based, half-open
+    std::string name;
+};
+
+// A fixed pseudo-reference: the base at a position depends only on (chrom, pos).
+char ref_base(int chrom, int64_t pos) {
+    uint64_t s = (uint64_t(chrom) << 40) ^ uint64_t(pos);
+    return "ACGT"[splitmix64(s) & 3];
+}
+
+std::string fmtf(const char* f, double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, f, v);
+    return buf;
+}
+
+struct Site {
+    int64_t pos;  // 1-based
+    std::string ref, alt;
+};
+
+Site make_variant(int chrom, int64_t pos, Rng& rng) {
+    Site s{pos, std::string(1, ref_base(chrom, pos)), ""};
+    double u = rng.uniform();
+    if (u < 0.85) {  // SNV; transitions twice as likely as transversions, as in real genomes (Ti/Tv ~ 2)
+        static const char* transition = "GTAC";   // partner of A, C, G, T
+        static const char* transv[4] = {"CT", "AG", "CT", "AG"};
+        int b = int(std::string("ACGT").find(s.ref[0]));
+        s.alt = std::string(1, rng.uniform() < 0.67 ? transition[b] : transv[b][rng.below(2)]);
+    } else if (u < 0.93) {
+        s.alt = s.ref;
+        int len = 1 + int(rng.below(3));
+        for (int i = 0; i < len; ++i) s.alt += "ACGT"[rng.below(4)];
+    } else {
+        int len = 1 + int(rng.below(3));
+        s.alt = s.ref;
+        for (int i = 1; i <= len; ++i) s.ref += ref_base(chrom, pos + i);
+    }
+    return s;
+}
+
+}  // namespace
+
+void simulate(const SimulateOptions& o) {
+    if (o.samples < 4) throw_config("--samples must be at least 4", "ask for more samples");
+    if (o.subtypes < 1 || o.subtypes > o.samples / 2)
+        throw_config("--subtypes must be between 1 and half the number of samples");
+    if (o.proteins < o.subtypes * o.planted_proteins || o.genes < o.subtypes * o.planted_genes)
+        throw_config("--proteins/--genes are too few for the planted features of every subtype");
+    std::error_code ec;
+    fs::create_directories(fs::path(o.out) / "vcf", ec);
+    fs::create_directories(fs::path(o.out) / "proteome", ec);
+    if (ec) throw_io("cannot create " + o.out + ": " + ec.message(), "choose a folder you can write");
+    const std::string dir = o.out;
+
+    Rng rng(derive_seed(o.seed, {STAGE_SIMULATE, 0}));
+
+    // genes: spread over the autosomes, 20 kb each, 100 kb apart
+    std::vector<Gene> genes;
+    for (int g = 0; g < o.genes; ++g) {
+        int chrom = g % 4;
+        int64_t beg = 1000000 + int64_t(g / 4) * 100000;
+        char name[32];
+        std::snprintf(name, sizeof name, "GENE%04d", g + 1);
+        genes.push_back({chrom, beg, beg + 20000, name});
+    }
+    // planted: subtype s raises proteins [s*P, (s+1)*P) of a shuffled order, and genes likewise
+    auto shuffled = [&](int n) {
+        std::vector<int> v(n);
+        std::iota(v.begin(), v.end(), 0);
+        for (int i = n - 1; i > 0; --i) std::swap(v[i], v[rng.below(i + 1)]);
+        return v;
+    };
+    std::vector<int> prot_order = shuffled(o.proteins), gene_order = shuffled(o.genes);
+    std::vector<int> prot_subtype(o.proteins, -1), gene_subtype(o.genes, -1);
+    for (int s = 0; s < o.subtypes; ++s) {
+        for (int i = 0; i < o.planted_proteins; ++i) prot_subtype[prot_order[s * o.planted_proteins + i]] = s;
+        for (int i = 0; i < o.planted_genes; ++i) gene_subtype[gene_order[s * o.planted_genes + i]] = s;
+    }
+    std::vector<double> prot_mean(o.proteins);
+    for (auto& m : prot_mean) m = rng.normal(22.0, 2.0);
+
+    // samples: balanced subtypes in shuffled order
+    std::vector<int> perm = shuffled(o.samples);
+    std::vector<int> subtype(o.samples);
+    std::vector<std::string> ids(o.samples), sex(o.samples), pheno(o.samples);
+    std::vector<double> age(o.samples);
+    for (int i = 0; i < o.samples; ++i) {
+        char id[32];
+        std::snprintf(id, sizeof id, "S%05d", i + 1);
+        ids[i] = id;
+        subtype[i] = perm[i] % o.subtypes;
+        sex[i] = rng.uniform() < 0.5 ? "F" : "M";
+        age[i] = std::round(std::clamp(rng.normal(58, 9), 30.0, 90.0));
+        pheno[i] = rng.uniform() < (subtype[i] == 0 ? 0.7 : 0.3) ? "case" : "control";
+    }
+
+    // genes.bed
+    {
+        std::string bed;
+        for (auto& g : genes)
+            bed += kChroms[g.chrom].name.substr(3) + "\t" + std::to_string(g.beg) + "\t" + std::to_string(g.end) +
+                   "\t" + g.name + "\n";
+        write_file_atomic(dir + "/genes.bed", bed);
+    }
+
+    // per-sample files, each from its own random stream (so threads do not change them)
+    std::string first_error;
+#pragma omp parallel for schedule(dynamic, 4)
+    for (int i = 0; i < o.samples; ++i) {
+        try {
+            Rng r(derive_seed(o.seed, {STAGE_SIMULATE, 1, uint64_t(i)}));
+            bool male = sex[i] == "M";
+            // --- genome
+            std::map<std::pair<int, int64_t>, std::pair<Site, std::string>> sites;  // (chrom, pos) -> site, GT
+            auto add = [&](int chrom, int64_t pos, const std::string& gt, bool variant) {
+                Site s = variant ? make_variant(chrom, pos, r) : Site{pos, std::string(1, ref_base(chrom, pos)), "."};
+                if (!variant) {  // a reference call still needs an ALT to be a site; use a SNV allele
+                    char b;
+                    do b = "ACGT"[r.below(4)];
+                    while (b == s.ref[0]);
+                    s.alt = std::string(1, b);
+                }
+                sites.emplace(std::make_pair(chrom, pos), std::make_pair(s, gt));
+            };
+            auto variant_gt = [&](bool haploid) {
+                if (haploid) return std::string(r.uniform() < 0.5 ? "1" : "0");
+                double u = r.uniform();
+                return std::string(u < 0.65 ? "0/1" : (u < 0.7 ? "0|1" : "1/1"));
+            };
+            for (int g = 0; g < o.genes; ++g) {
+                double lambda = gene_subtype[g] == subtype[i] ? o.burden_planted : o.burden_base;
+                unsigned nv = r.poisson(lambda);
+                for (unsigned v = 0; v < nv; ++v) {
+                    int64_t pos = genes[g].beg + 1 + int64_t(r.below(genes[g].end - genes[g].beg - 5));
+                    add(genes[g].chrom, pos, r.uniform() < 0.8 ? "0/1" : "1/1", true);
+                }
+            }
+            for (int b = 0; b < 150; ++b) {  // background: outside the genes, reference calls and common variants
+                int chrom = int(r.below(4));
+                int64_t pos = 500000 + int64_t(r.below(20000000));
+                double u = r.uniform();
+                if (u < 0.03)
+                    add(chrom, pos, "./.", true);
+                else if (u < 0.4)
+                    add(chrom, pos, "0/0", false);
+                else
+                    add(chrom, pos, variant_gt(false), true);
+            }
+            for (int b = 0; b < 20; ++b) {  // chrX: haploid calls for males
+                int64_t pos = 2800000 + int64_t(r.below(100000000));
+                add(4, pos, variant_gt(male), true);
+            }
+            std::string vcf = "##fileformat=VCFv4.2\n##source=precis-simulate\n";
+            for (auto& c : kChroms)
+                vcf += "##contig=<ID=" + c.name + ",length=" + std::to_string(c.length) + ">\n";
+            vcf += "##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n"
+                   "##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"Read depth\">\n"
+                   "##FORMAT=<ID=GQ,Number=1,Type=Integer,Description=\"Genotype quality\">\n"
+                   "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t" +
+                   ids[i] + "\n";
+            for (auto& [key, sg] : sites) {
+                auto& [s, gt] = sg;
+                int dp = 8 + int(r.poisson(22));
+                int gq = std::min(99, 5 + int(r.poisson(45)));
+                std::string call = gt == "./." ? "./.:.:." : gt + ":" + std::to_string(dp) + ":" + std::to_string(gq);
+                vcf += kChroms[key.first].name + "\t" + std::to_string(s.pos) + "\t.\t" + s.ref + "\t" + s.alt +
+                       "\t50\tPASS\t.\tGT:DP:GQ\t" + call + "\n";
+            }
+            std::string vpath = dir + "/vcf/" + ids[i] + ".vcf.gz";
+            hts::BgzfWriter w(vpath);
+            w.write(vcf);
+            w.close();
+            hts::tabix_index_vcf(vpath);
+
+            // --- proteome
+            double offset = r.normal(0, 0.3);  // loading differences that median normalisation removes
+            std::string tsv = "protein_id\tabundance\n";
+            for (int p = 0; p < o.proteins; ++p) {
+                double x = prot_mean[p] + offset + r.normal(0, 0.4);
+                if (prot_subtype[p] == subtype[i]) x += o.effect;
+                bool miss = r.uniform() < o.missing || (x < 19.0 && r.uniform() < 0.3);
+                char pid[32];
+                std::snprintf(pid, sizeof pid, "PROT%04d", p + 1);
+                tsv += std::string(pid) + "\t" + (miss ? "NA" : fmtf("%.6g", std::exp2(x))) + "\n";
+            }
+            write_file_atomic(dir + "/proteome/" + ids[i] + ".tsv", tsv);
+        } catch (const std::exception& e) {
+#pragma omp critical
+            if (first_error.empty()) first_error = e.what();
+        }
+    }
+    if (!first_error.empty()) throw_io(first_error);
+
+    // sample sheet, truth
+    std::string sheet = "sample_id\tvcf\tproteome\tage\tsex\tphenotype\n", truth = "sample_id\tsubtype\n";
+    for (int i = 0; i < o.samples; ++i) {
+        sheet += ids[i] + "\tvcf/" + ids[i] + ".vcf.gz\tproteome/" + ids[i] + ".tsv\t" + fmtf("%.0f", age[i]) + "\t" +
+                 sex[i] + "\t" + pheno[i] + "\n";
+        truth += ids[i] + "\t" + std::to_string(subtype[i] + 1) + "\n";
+    }
+    write_file_atomic(dir + "/samples.tsv", sheet);
+    write_file_atomic(dir + "/truth.tsv", truth);
+    std::string tf = "feature_id\tmodality\tsubtype\teffect\n";
+    for (int p = 0; p < o.proteins; ++p)
+        if (prot_subtype[p] >= 0) {
+            char pid[32];
+            std::snprintf(pid, sizeof pid, "PROT%04d", p + 1);
+            tf += std::string(pid) + "\tproteome\t" + std::to_string(prot_subtype[p] + 1) + "\t" +
+                  fmtf("%g", o.effect) + "\n";
+        }
+    for (int g = 0; g < o.genes; ++g)
+        if (gene_subtype[g] >= 0)
+            tf += genes[g].name + "\tgenome\t" + std::to_string(gene_subtype[g] + 1) + "\t" +
+                  fmtf("%g", o.burden_planted - o.burden_base) + "\n";
+    write_file_atomic(dir + "/truth_features.tsv", tf);
+
+    std::string y =
+        "# A synthetic precis study, written by `precis simulate --samples " + std::to_string(o.samples) +
+        " --subtypes " + std::to_string(o.subtypes) + " --seed " + std::to_string(o.seed) +
+        "`.\n# truth.tsv holds each sample's subtype; truth_features.tsv the planted biomarkers.\n"
+        "study:\n"
+        "  name: simulated\n"
+        "  seed: " + std::to_string(o.seed) + "\n"
+        "  output: results\n"
+        "  on_sample_error: fail\n"
+        "samples:\n"
+        "  sheet: samples.tsv\n"
+        "  id_column: sample_id\n"
+        "  phenotypes: [age, sex, phenotype]\n"
+        "genome:\n"
+        "  path_column: vcf\n"
+        "  qc: {min_call_rate: 0.9}\n"
+        "  features:\n"
+        "    gene_burden: {genes: genes.bed, max_af: 0.01}\n"
+        "proteome:\n"
+        "  path_column: proteome\n"
+        "  format: tsv\n"
+        "  id_column: protein_id\n"
+        "  value_column: abundance\n"
+        "  transform: log2\n"
+        "  normalize: median\n"
+        "  qc: {min_detected_fraction: 0.5}\n"
+        "cohort:\n"
+        "  max_missing: 0.2\n"
+        "clustering:\n"
+        "  modalities: [proteome]\n"
+        "  top_variable: 5000\n"
+        "  center: median\n"
+        "  algorithm: kmeans\n"
+        "  distance: euclidean\n"
+        "  k: {min: 2, max: 6}\n"
+        "  resamples: " + std::to_string(o.resamples) + "\n"
+        "  item_fraction: 0.8\n"
+        "  choose_k: pac\n"
+        "ranking:\n"
+        "  groups: subtype\n"
+        "  test: welch\n"
+        "  fdr: 0.05\n";
+    write_file_atomic(dir + "/study.yaml", y);
+}
+
+}  // namespace precis

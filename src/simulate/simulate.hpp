@@ -1,0 +1,27 @@
+// `precis simulate`: a complete synthetic study with known truth. Same options and seed -> byte-identical files.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace precis {
+
+struct SimulateOptions {
+    std::string out;
+    int samples = 200;
+    int subtypes = 3;
+    uint64_t seed = 1;
+    int proteins = 300;
+    int genes = 60;
+    int planted_proteins = 10;   // per subtype, raised in that subtype
+    int planted_genes = 3;       // per subtype, with extra rare variants in that subtype
+    double effect = 1.5;         // log2 abundance shift of planted proteins
+    double burden_base = 1.0;    // mean variants per gene per sample
+    double burden_planted = 4.0; // mean variants in a planted gene, in its subtype
+    double missing = 0.03;       // share of abundances missing at random
+    int resamples = 100;         // written into study.yaml
+};
+
+// Writes the study into opts.out (created if needed). Throws Config for impossible options, IO on write failures.
+void simulate(const SimulateOptions& opts);
+
+}  // namespace precis

@@ -1,0 +1,244 @@
+#include "store/store.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+
+#include "core/error.hpp"
+#include "store/h5.hpp"
+
+namespace precis {
+
+using h5::check;
+using h5::Id;
+
+constexpr hsize_t USERBLOCK = 512;
+
+struct ParallelMatrixWriter::Impl {
+    Id file;
+    std::vector<Id> datasets;
+    std::vector<MatrixSpec> specs;
+    std::string path;
+};
+
+ParallelMatrixWriter::ParallelMatrixWriter(const std::string& path, MPI_Comm comm, const std::vector<MatrixSpec>& mats)
+    : impl_(new Impl) {
+    h5::silence_errors();
+    impl_->path = path;
+    impl_->specs = mats;
+    Id fapl(H5Pcreate(H5P_FILE_ACCESS), "create file access list");
+    check(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "use MPI-IO");
+    check(H5Pset_all_coll_metadata_ops(fapl, true), "use collective metadata");
+    check(H5Pset_coll_metadata_write(fapl, true), "use collective metadata writes");
+    Id fcpl(H5Pcreate(H5P_FILE_CREATE), "create file creation list");
+    check(H5Pset_userblock(fcpl, USERBLOCK), "reserve the MuData userblock");
+    impl_->file = Id(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, fapl), "create " + path);
+    Id mod = h5::create_group(impl_->file, "mod");
+    for (auto& m : mats) {
+        Id g = h5::create_group(mod, m.modality);
+        hsize_t dims[2] = {m.rows, m.cols};
+        Id space(H5Screate_simple(2, dims, nullptr), "create dataspace");
+        Id dcpl(H5Pcreate(H5P_DATASET_CREATE), "create dataset creation list");
+        // chunks serve both row blocks (the per-sample writes) and column blocks (the cohort stages)
+        hsize_t chunk[2] = {std::max<hsize_t>(1, std::min<hsize_t>(m.rows, 1024)),
+                            std::max<hsize_t>(1, std::min<hsize_t>(m.cols, 256))};
+        if (m.rows > 0 && m.cols > 0) check(H5Pset_chunk(dcpl, 2, chunk), "set chunking");
+        check(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER), "set fill time");
+        impl_->datasets.emplace_back(
+            H5Dcreate2(g, "X", H5T_IEEE_F32LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), "create mod/" + m.modality + "/X");
+    }
+}
+
+ParallelMatrixWriter::~ParallelMatrixWriter() { delete impl_; }
+
+void ParallelMatrixWriter::write_rows(size_t mat, const std::vector<size_t>& rows, const std::vector<float>& data) {
+    const MatrixSpec& m = impl_->specs.at(mat);
+    hid_t d = impl_->datasets.at(mat);
+    Id fspace(H5Dget_space(d), "get dataspace");
+    if (rows.empty() || m.cols == 0) {
+        check(H5Sselect_none(fspace), "select");
+    } else {
+        // runs of consecutive rows become one hyperslab each
+        bool first = true;
+        for (size_t i = 0; i < rows.size();) {
+            size_t j = i + 1;
+            while (j < rows.size() && rows[j] == rows[j - 1] + 1) ++j;
+            hsize_t start[2] = {rows[i], 0}, count[2] = {j - i, m.cols};
+            check(H5Sselect_hyperslab(fspace, first ? H5S_SELECT_SET : H5S_SELECT_OR, start, nullptr, count, nullptr),
+                  "select rows");
+            first = false;
+            i = j;
+        }
+    }
+    hsize_t nmem = rows.size() * m.cols;
+    Id mspace(H5Screate_simple(1, &nmem, nullptr), "create memory space");
+    if (nmem == 0) check(H5Sselect_none(mspace), "select");
+    Id dxpl(H5Pcreate(H5P_DATASET_XFER), "create transfer list");
+    check(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), "request collective I/O");
+    static const float dummy = 0;
+    check(H5Dwrite(d, H5T_NATIVE_FLOAT, mspace, fspace, dxpl, nmem ? data.data() : &dummy),
+          "write mod/" + m.modality + "/X to " + impl_->path);
+    H5D_mpio_actual_io_mode_t mode;
+    check(H5Pget_mpio_actual_io_mode(dxpl, &mode), "query I/O mode");
+    last_collective_ = mode != H5D_MPIO_NO_COLLECTIVE;
+}
+
+void ParallelMatrixWriter::close() {
+    impl_->datasets.clear();
+    if (impl_->file.get() >= 0) check(H5Fclose(impl_->file.release()), "finish writing " + impl_->path);
+}
+
+struct MatrixReader::Impl {
+    Id file;
+    std::string path;
+};
+
+MatrixReader::MatrixReader(const std::string& path) : impl_(new Impl) {
+    h5::silence_errors();
+    impl_->path = path;
+    impl_->file = Id(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open " + path);
+}
+
+MatrixReader::~MatrixReader() { delete impl_; }
+
+std::pair<size_t, size_t> MatrixReader::shape(const std::string& modality) const {
+    Id d(H5Dopen2(impl_->file, ("mod/" + modality + "/X").c_str(), H5P_DEFAULT), "open mod/" + modality + "/X");
+    Id s(H5Dget_space(d), "get dataspace");
+    hsize_t dims[2] = {0, 0};
+    check(H5Sget_simple_extent_dims(s, dims, nullptr), "read shape");
+    return {dims[0], dims[1]};
+}
+
+std::vector<double> MatrixReader::read_columns(const std::string& modality, size_t c0, size_t c1) const {
+    auto [rows, cols] = shape(modality);
+    if (c0 > c1 || c1 > cols) throw Error(ErrorKind::Internal, "column block out of range");
+    std::vector<float> buf(rows * (c1 - c0));
+    if (!buf.empty()) {
+        Id d(H5Dopen2(impl_->file, ("mod/" + modality + "/X").c_str(), H5P_DEFAULT), "open X");
+        Id fs(H5Dget_space(d), "get dataspace");
+        hsize_t start[2] = {0, c0}, count[2] = {rows, c1 - c0};
+        check(H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, nullptr, count, nullptr), "select columns");
+        Id ms(H5Screate_simple(2, count, nullptr), "create memory space");
+        check(H5Dread(d, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, buf.data()),
+              "read mod/" + modality + "/X from " + impl_->path);
+    }
+    return std::vector<double>(buf.begin(), buf.end());
+}
+
+namespace {
+void write_frame(hid_t parent, const std::string& name, const Frame& f) {
+    h5::remove_if_exists(parent, name);
+    Id g = h5::create_group(parent, name);
+    h5::attr_string(g, "encoding-type", "dataframe");
+    h5::attr_string(g, "encoding-version", "0.2.0");
+    h5::attr_string(g, "_index", "_index");
+    std::vector<std::string> order;
+    for (auto& c : f.columns) order.push_back(c.name);
+    h5::attr_strings(g, "column-order", order);
+    h5::write_strings(g, "_index", f.index);
+    for (auto& c : f.columns) {
+        if (c.numeric) {
+            h5::write_doubles(g, c.name, c.numbers);
+        } else if (c.categorical) {
+            std::vector<std::string> cats;
+            for (auto& s : c.strings)
+                if (!s.empty() && s != "NA" && std::find(cats.begin(), cats.end(), s) == cats.end()) cats.push_back(s);
+            std::sort(cats.begin(), cats.end());
+            std::vector<int> codes;
+            for (auto& s : c.strings) {
+                auto it = std::find(cats.begin(), cats.end(), s);
+                codes.push_back(it == cats.end() ? -1 : int(it - cats.begin()));
+            }
+            Id cg = h5::create_group(g, c.name);
+            h5::attr_string(cg, "encoding-type", "categorical");
+            h5::attr_string(cg, "encoding-version", "0.2.0");
+            h5::attr_bool(cg, "ordered", false);
+            h5::write_ints(cg, "codes", codes);
+            h5::write_strings(cg, "categories", cats);
+        } else {
+            h5::write_strings(g, c.name, c.strings);
+        }
+    }
+}
+
+Id dict_group(hid_t parent, const std::string& name) {
+    h5::remove_if_exists(parent, name);
+    Id g = h5::create_group(parent, name);
+    h5::attr_string(g, "encoding-type", "dict");
+    h5::attr_string(g, "encoding-version", "0.1.0");
+    return g;
+}
+}  // namespace
+
+void write_annotations(const std::string& path, const StoreAnnotations& a) {
+    h5::silence_errors();
+    Id file(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "open " + path + " to annotate it");
+    {  // every object opened here is closed before the file
+        h5::attr_string(file, "encoding-type", "MuData");
+        h5::attr_string(file, "encoding-version", "0.1.0");
+        Id mod = h5::open_group(file, "mod");
+        std::vector<std::string> order;
+        for (auto& m : a.mods) order.push_back(m.modality);
+        h5::attr_strings(mod, "mod-order", order);
+        std::vector<std::string> all_features;
+        for (auto& m : a.mods) {
+            Id g = h5::open_group(mod, m.modality);
+            h5::attr_string(g, "encoding-type", "anndata");
+            h5::attr_string(g, "encoding-version", "0.1.0");
+            Id x(H5Dopen2(g, "X", H5P_DEFAULT), "open X");
+            h5::attr_string(x, "encoding-type", "array");
+            h5::attr_string(x, "encoding-version", "0.2.0");
+            write_frame(g, "obs", m.obs);
+            write_frame(g, "var", m.var);
+            for (const char* d : {"obsm", "varm", "obsp", "varp", "layers", "uns"}) dict_group(g, d);
+            all_features.insert(all_features.end(), m.var.index.begin(), m.var.index.end());
+        }
+        write_frame(file, "obs", a.obs);
+        Frame var;
+        var.index = all_features;
+        write_frame(file, "var", var);
+        {
+            Id om = dict_group(file, "obsmap");
+            for (auto& m : a.mods) h5::write_ints(om, m.modality, m.obsmap);
+            Id vm = dict_group(file, "varmap");
+            size_t offset = 0;
+            for (auto& m : a.mods) {
+                std::vector<int> map(all_features.size(), 0);
+                for (size_t j = 0; j < m.var.index.size(); ++j) map[offset + j] = int(j + 1);
+                offset += m.var.index.size();
+                h5::write_ints(vm, m.modality, map);
+            }
+        }
+        {
+            Id om = dict_group(file, "obsm");
+            if (!a.embedding.empty()) h5::write_doubles_2d(om, a.embedding_name, a.embedding, a.obs.index.size(), a.embedding_dims);
+            dict_group(file, "varm");
+            dict_group(file, "obsp");
+            dict_group(file, "varp");
+        }
+        Id uns = dict_group(file, "uns");
+        {
+            Id cl = dict_group(uns, "clustering");
+            h5::write_ints(cl, "k", a.k);
+            h5::write_doubles(cl, "pac", a.pac);
+            h5::write_doubles(cl, "delta_area", a.delta_area);
+            h5::write_doubles(cl, "mean_silhouette", a.mean_silhouette);
+            h5::write_ints(cl, "chosen_k", {a.chosen_k});
+        }
+        h5::write_string_scalar(uns, "provenance", a.provenance_json);
+    }
+    herr_t r = H5Fclose(file.release());
+    if (r < 0) throw_io("cannot finish " + path, "free disk space");
+    // MuData's userblock header, as mudata writes it
+    std::string header = "MuData (format-version=0.1.0;creator=precis;creator-version=" + a.version + ")";
+    header.resize(USERBLOCK, '\0');
+    FILE* f = std::fopen(path.c_str(), "r+b");
+    if (!f) throw_io("cannot reopen " + path + " to write its header");
+    bool ok = std::fwrite(header.data(), 1, header.size(), f) == header.size();
+    ok = std::fclose(f) == 0 && ok;
+    if (!ok) throw_io("cannot write the header of " + path, "free disk space");
+}
+
+}  // namespace precis

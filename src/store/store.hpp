@@ -1,0 +1,93 @@
+// The cohort store, cohort.h5mu: MuData layout (anndata on-disk spec) in one HDF5 file.
+// The per-modality matrices X (samples x features, float32) are written collectively by every rank with parallel
+// HDF5, each rank its own rows. Names, strings and annotations are written afterwards by rank 0 alone (HDF5 1.10
+// cannot write variable-length strings in parallel); they are small: ids and per-sample columns, never matrices.
+// The cohort stages read feature blocks back from the file.
+#pragma once
+#include <mpi.h>
+
+#include <string>
+#include <vector>
+
+namespace precis {
+
+struct MatrixSpec {
+    std::string modality;  // group mod/<modality>
+    size_t rows = 0, cols = 0;
+};
+
+// Collective: every rank of `comm` constructs, writes and closes together.
+class ParallelMatrixWriter {
+public:
+    ParallelMatrixWriter(const std::string& path, MPI_Comm comm, const std::vector<MatrixSpec>& mats);
+    ~ParallelMatrixWriter();
+    ParallelMatrixWriter(const ParallelMatrixWriter&) = delete;
+    ParallelMatrixWriter& operator=(const ParallelMatrixWriter&) = delete;
+    // Collective. `rows` (sorted, may be empty on some ranks) are this rank's rows; data is rows.size() x cols.
+    void write_rows(size_t mat, const std::vector<size_t>& rows, const std::vector<float>& data);
+    void close();
+    // Whether the last write_rows was carried out as collective MPI-IO (H5Pget_mpio_actual_io_mode).
+    bool last_write_collective() const { return last_collective_; }
+
+private:
+    struct Impl;
+    Impl* impl_;
+    bool last_collective_ = false;
+};
+
+// Serial reader for the matrices (any rank, read-only).
+class MatrixReader {
+public:
+    explicit MatrixReader(const std::string& path);
+    ~MatrixReader();
+    MatrixReader(const MatrixReader&) = delete;
+    MatrixReader& operator=(const MatrixReader&) = delete;
+    // shape of mod/<modality>/X
+    std::pair<size_t, size_t> shape(const std::string& modality) const;
+    // columns [c0, c1) of every row, row-major rows x (c1 - c0), as double (NaN = missing)
+    std::vector<double> read_columns(const std::string& modality, size_t c0, size_t c1) const;
+
+private:
+    struct Impl;
+    Impl* impl_;
+};
+
+// A dataframe column: numeric (NaN = missing) or text (categorical when `categorical`).
+struct FrameColumn {
+    std::string name;
+    bool numeric = true;
+    std::vector<double> numbers;
+    std::vector<std::string> strings;
+    bool categorical = false;
+};
+
+struct Frame {
+    std::vector<std::string> index;
+    std::vector<FrameColumn> columns;
+};
+
+struct ModalityAnnotations {
+    std::string modality;
+    Frame obs;   // index: sample ids of the rows of X
+    Frame var;   // index: feature ids
+    std::vector<int> obsmap;  // per global sample: 1-based row in this modality, 0 if absent
+};
+
+struct StoreAnnotations {
+    Frame obs;                                 // global: phenotypes, <mod>:<qc column>, subtype
+    std::vector<ModalityAnnotations> mods;
+    std::vector<double> embedding;             // obsm/X_consensus_mds? (n x dims), may be empty
+    size_t embedding_dims = 0;
+    std::string embedding_name;
+    // uns/clustering
+    std::vector<int> k;
+    std::vector<double> pac, delta_area, mean_silhouette;
+    int chosen_k = 0;
+    std::string provenance_json;               // uns/provenance
+    std::string version;                       // creator-version in the userblock
+};
+
+// Serial (rank 0): adds names, annotations and uns to a file whose matrices are written, and the MuData userblock.
+void write_annotations(const std::string& path, const StoreAnnotations& a);
+
+}  // namespace precis
