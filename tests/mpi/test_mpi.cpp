@@ -1,0 +1,117 @@
+// MPI tier: run by ctest under mpirun -n 1, 2 and 4. Every rank runs every test case; collectives inside them.
+#define CATCH_CONFIG_RUNNER
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <set>
+
+#include "core/error.hpp"
+#include "parallel/comm.hpp"
+#include "store/store.hpp"
+
+using namespace precis;
+namespace fs = std::filesystem;
+
+static Comm* g_comm = nullptr;
+
+TEST_CASE("task farm: every task runs once, on workers when there are workers") {
+    Comm& c = *g_comm;
+    std::set<size_t> seen;
+    std::set<int> ranks;
+    c.task_farm(
+        25, [](size_t i) { return std::to_string(i); },
+        [&](const std::string& t) { return t + ":" + std::to_string(c.rank()); },
+        [&](std::string&& r) {
+            size_t colon = r.find(':');
+            size_t i = std::stoul(r.substr(0, colon));
+            CHECK(seen.insert(i).second);
+            ranks.insert(std::stoi(r.substr(colon + 1)));
+        });
+    if (c.is_root()) {
+        CHECK(seen.size() == 25);
+        if (c.size() > 1) CHECK(ranks.count(0) == 0);
+    }
+}
+
+TEST_CASE("all_or_none: one rank's error reaches every rank, once") {
+    Comm& c = *g_comm;
+    int last = c.size() - 1;
+    try {
+        c.all_or_none([&] {
+            if (c.rank() == last) throw Error(ErrorKind::MalformedInput, "bad row in x.tsv", "fix it");
+        });
+        FAIL("no error");
+    } catch (const AgreedError& e) {
+        CHECK(e.origin_rank() == last);
+        CHECK(std::string(e.what()) == "bad row in x.tsv");
+        CHECK(e.hint() == "fix it");
+        CHECK(e.kind() == ErrorKind::MalformedInput);
+    }
+    CHECK_NOTHROW(c.all_or_none([] {}));
+}
+
+TEST_CASE("collectives: broadcast, gather, allgather, reduce") {
+    Comm& c = *g_comm;
+    std::string s = c.is_root() ? "hello" : "";
+    c.broadcast(s);
+    CHECK(s == "hello");
+    auto g = c.gather(std::to_string(c.rank()));
+    if (c.is_root()) {
+        REQUIRE(g.size() == size_t(c.size()));
+        for (int r = 0; r < c.size(); ++r) CHECK(g[r] == std::to_string(r));
+    }
+    auto all = c.allgather(std::vector<double>(c.rank() + 1, double(c.rank())));
+    CHECK(all.size() == size_t(c.size() * (c.size() + 1) / 2));
+    std::vector<uint32_t> v(5, 1);
+    c.reduce_sum_to_root(v);
+    if (c.is_root()) CHECK(v == std::vector<uint32_t>(5, uint32_t(c.size())));
+}
+
+TEST_CASE("store: every rank writes its own (interleaved) rows collectively; any rank reads column blocks") {
+    Comm& c = *g_comm;
+    std::string dir = "mpi_store_test";
+    if (c.is_root()) fs::create_directories(dir);
+    c.barrier();
+    std::string path = dir + "/t.h5mu";
+    const size_t R = 13, C = 7;
+    {
+        ParallelMatrixWriter w(path, c.raw(), {{"proteome", R, C}, {"genome", R, 3}});
+        // rank 0 holds no rows when there are workers, as in a real run
+        std::vector<size_t> rows;
+        for (size_t i = 0; i < R; ++i) {
+            int owner = c.size() == 1 ? 0 : 1 + int(i % (c.size() - 1));
+            if (owner == c.rank()) rows.push_back(i);
+        }
+        std::vector<float> data;
+        for (size_t i : rows)
+            for (size_t j = 0; j < C; ++j) data.push_back(float(i * 100 + j));
+        w.write_rows(0, rows, data);
+        CHECK(w.last_write_collective());
+        std::vector<float> g;
+        for (size_t i : rows)
+            for (size_t j = 0; j < 3; ++j) g.push_back(float(i) + 0.5f);
+        w.write_rows(1, rows, g);
+        w.close();
+    }
+    c.barrier();
+    {
+        MatrixReader r(path);
+        CHECK(r.shape("proteome") == std::pair<size_t, size_t>{R, C});
+        auto block = r.read_columns("proteome", 2, 5);
+        REQUIRE(block.size() == R * 3);
+        for (size_t i = 0; i < R; ++i)
+            for (size_t j = 0; j < 3; ++j) CHECK(block[i * 3 + j] == double(i * 100 + j + 2));
+        CHECK(r.read_columns("genome", 0, 3)[3 * 4] == 4.5);
+    }
+    c.barrier();
+}
+
+int main(int argc, char** argv) {
+    Comm comm(argc, argv);
+    g_comm = &comm;
+    // each rank reports; mpirun fails if any rank fails
+    int result = Catch::Session().run(argc, argv);
+    int any = 0;
+    MPI_Allreduce(&result, &any, 1, MPI_INT, MPI_MAX, comm.raw());
+    return any ? 1 : 0;
+}

@@ -1,0 +1,117 @@
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.hpp"
+#include "genome/genome.hpp"
+#include "genome/hts.hpp"
+
+using namespace precis;
+namespace fs = std::filesystem;
+
+namespace {
+const char* kHeader =
+    "##fileformat=VCFv4.2\n"
+    "##contig=<ID=chr1,length=1000000>\n##contig=<ID=chrX,length=1000000>\n"
+    "##FILTER=<ID=LowQual,Description=\"low\">\n"
+    "##INFO=<ID=AF,Number=A,Type=Float,Description=\"allele frequency\">\n"
+    "##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n"
+    "##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"Depth\">\n"
+    "##FORMAT=<ID=GQ,Number=1,Type=Integer,Description=\"Quality\">\n";
+
+std::string write_vcf(const std::string& name, const std::string& body, const std::string& samples = "S1") {
+    auto p = (fs::temp_directory_path() / ("precis_unit_" + name + ".vcf.gz")).string();
+    hts::BgzfWriter w(p);
+    w.write(std::string(kHeader) + "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t" + samples + "\n" + body);
+    w.close();
+    hts::tabix_index_vcf(p);
+    return p;
+}
+
+const char* kBody =
+    "chr1\t100\t.\tA\tG\t50\tPASS\tAF=0.001\tGT:DP:GQ\t0/1:20:30\n"
+    "chr1\t150\t.\tC\tA,T\t50\tPASS\tAF=0.001,0.5\tGT:DP:GQ\t1/2:10:20\n"
+    "chr1\t300\t.\tA\tAT\t50\tPASS\t.\tGT:DP:GQ\t1|1:30:40\n"
+    "chr1\t350\t.\tATG\tA\t50\tLowQual\t.\tGT:DP:GQ\t0/1:.:.\n"
+    "chr1\t500\t.\tG\tC\t50\tPASS\t.\tGT\t0/0\n"
+    "chr1\t600\t.\tT\tC\t50\tPASS\t.\tGT\t./.\n"
+    "chr1\t700\t.\tT\tC\t50\tPASS\t.\tGT\t0/.\n"
+    "chr1\t800\t.\tG\t*\t50\tPASS\t.\tGT\t0/1\n"
+    "chrX\t1000\t.\tA\tG\t50\tPASS\t.\tGT\t1\n"
+    "chrX\t2000\t.\tC\tT\t50\tPASS\t.\tGT\t0\n";
+
+std::string genes_bed() {
+    auto p = (fs::temp_directory_path() / "precis_unit_genes.bed").string();
+    std::ofstream(p) << "1\t50\t200\tG1\n1\t250\t400\tG2\n1\t90\t110\tG3\nX\t5000\t6000\tG4\n";
+    return p;
+}
+}  // namespace
+
+TEST_CASE("allele types follow Hail's definitions") {
+    CHECK(allele_type("A", "G") == AlleleType::SNP);
+    CHECK(allele_type("AC", "AT") == AlleleType::SNP);
+    CHECK(allele_type("AC", "GT") == AlleleType::MNP);
+    CHECK(allele_type("A", "AT") == AlleleType::Insertion);
+    CHECK(allele_type("ATG", "A") == AlleleType::Deletion);
+    CHECK(allele_type("ATG", "C") == AlleleType::Complex);
+    CHECK(allele_type("A", "*") == AlleleType::Star);
+    CHECK(allele_type("A", "<DEL>") == AlleleType::Symbolic);
+    CHECK(is_transition("A", "G"));
+    CHECK(is_transition("C", "T"));
+    CHECK_FALSE(is_transition("C", "A"));
+    CHECK(normalize_chrom("chr7") == "7");
+    CHECK(normalize_chrom("chrM") == "MT");
+}
+
+TEST_CASE("sample QC counts: multi-allelic, phased, haploid, missing, partial and star alleles") {
+    GeneSet genes = GeneSet::load(genes_bed());
+    GenomeSettings st;
+    st.max_af = 0.01;
+    GenomeResult r = process_genome(write_vcf("qc", kBody), "S1", st, &genes);
+    const GenomeQC& q = r.qc;
+    CHECK(q.n_called == 8);
+    CHECK(q.n_not_called == 2);
+    CHECK(q.call_rate() == Approx(0.8));
+    CHECK(q.n_hom_ref == 2);
+    CHECK(q.n_het == 4);
+    CHECK(q.n_hom_var == 2);
+    CHECK(q.n_non_ref() == 6);
+    CHECK(q.n_snp == 4);
+    CHECK(q.n_transition == 3);
+    CHECK(q.n_transversion == 1);
+    CHECK(q.n_insertion == 2);
+    CHECK(q.n_deletion == 1);
+    CHECK(q.r_insertion_deletion() == Approx(2.0));
+    CHECK(q.dp_mean() == Approx(20.0));
+    CHECK(q.gq_mean() == Approx(30.0));
+    // burden: alt allele copies of rare variants per gene; the common second allele at 150 is left out
+    REQUIRE(r.burden.size() == 4);
+    CHECK(r.burden[0] == 2.0f);  // G1
+    CHECK(r.burden[1] == 3.0f);  // G2: hom-alt insertion (2) + deletion (1)
+    CHECK(r.burden[2] == 1.0f);  // G3 overlaps G1
+    CHECK(r.burden[3] == 0.0f);
+
+    st.pass_only = true;
+    GenomeResult p = process_genome(write_vcf("qc", kBody), "S1", st, &genes);
+    CHECK(p.qc.n_called == 7);
+    CHECK(p.qc.n_deletion == 0);
+    CHECK(p.burden[1] == 2.0f);
+}
+
+TEST_CASE("the sample's own column is used in a multi-sample VCF") {
+    std::string body = "chr1\t100\t.\tA\tG\t50\tPASS\t.\tGT\t0/0\t1/1\n";
+    auto p = write_vcf("multi", body, "S1\tS2");
+    CHECK(process_genome(p, "S2", {}, nullptr).qc.n_hom_var == 1);
+    CHECK(process_genome(p, "S1", {}, nullptr).qc.n_hom_ref == 1);
+    CHECK_THROWS_WITH(process_genome(p, "S3", {}, nullptr), Catch::Contains("'S3' is not among the file's 2 samples"));
+}
+
+TEST_CASE("broken inputs give errors that name the file") {
+    auto bad = (fs::temp_directory_path() / "precis_unit_bad.vcf").string();
+    std::ofstream(bad) << "this is not a VCF\n";
+    CHECK_THROWS_WITH(process_genome(bad, "S1", {}, nullptr), Catch::Contains(bad));
+    CHECK_THROWS_AS(process_genome("/nonexistent/x.vcf.gz", "S1", {}, nullptr), Error);
+    auto dup = (fs::temp_directory_path() / "precis_unit_dup.bed").string();
+    std::ofstream(dup) << "1\t1\t10\tA\n1\t20\t30\tA\n";
+    CHECK_THROWS_WITH(GeneSet::load(dup), Catch::Contains(dup + ":2:"));
+}
