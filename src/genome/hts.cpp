@@ -20,7 +20,9 @@ VcfReader::VcfReader(const std::string& path) : path_(path) {
     if (!hdr_) {
         hts_close(fp_);
         fp_ = nullptr;
-        throw_malformed(path + ": cannot read the VCF header", "the file needs a ##fileformat line and a #CHROM header");
+        throw_malformed(path + ": cannot read the VCF header",
+                        "the file may be truncated or not bgzip-compressed; a VCF needs a ##fileformat line and a "
+                        "#CHROM line (check it with 'bcftools view -h')");
     }
     rec_ = bcf_init();
 }

@@ -9,7 +9,7 @@
 namespace boost::serialization {
 template <class A>
 void serialize(A& a, precis::SampleTask& t, unsigned) {
-    a& t.index& t.id& t.vcf& t.proteome;
+    a& t.index& t.line& t.id& t.vcf& t.proteome;
 }
 template <class A>
 void serialize(A& a, precis::ModalityOutcome& m, unsigned) {

@@ -9,6 +9,7 @@ namespace precis {
 
 struct SampleTask {
     uint64_t index = 0;
+    long line = 0;  // in the sample sheet, for messages
     std::string id, vcf, proteome;
 };
 

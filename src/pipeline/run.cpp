@@ -124,15 +124,23 @@ SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const Ge
     o.index = t.index;
     o.rank = rank;
     auto fail_msg = [&](const Error& e) {
-        std::string m = std::string("sample '") + t.id + "': " + e.what();
+        std::string m = "sample '" + t.id + "' (sheet line " + std::to_string(t.line) + "): " + e.what();
         if (!e.hint().empty()) m += " (fix: " + e.hint() + ")";
         return m;
+    };
+    auto require_file = [&](const std::string& path, const std::string& column) {
+        std::error_code ec;
+        if (!fs::is_regular_file(path, ec))
+            throw Error(ErrorKind::MalformedInput,
+                        path + (fs::exists(path, ec) ? " is not a regular file" : " does not exist"),
+                        "correct column '" + column + "' of the sample sheet, or restore the file");
     };
     if (s.genome.enabled) {
         auto& g = o.genome;
         g.present = true;
         g.path = t.vcf;
         try {
+            require_file(t.vcf, s.genome.path_column);
             g.sha256 = sha256_file(t.vcf);
             GenomeSettings gs;
             gs.pass_only = s.genome.pass_only;
@@ -160,6 +168,7 @@ SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const Ge
         p.present = true;
         p.path = t.proteome;
         try {
+            require_file(t.proteome, s.proteome.path_column);
             p.sha256 = sha256_file(t.proteome);
             ProteomeSettings ps;
             ps.id_column = s.proteome.id_column;
@@ -264,7 +273,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
         n_sheet,
         [&](size_t i) {
             const SampleEntry& e = sheet.samples[i];
-            return encode(SampleTask{e.index, e.id, e.vcf, e.proteome});
+            return encode(SampleTask{e.index, e.line, e.id, e.vcf, e.proteome});
         },
         [&](const std::string& msg) {
             SampleTask t;

@@ -6,7 +6,8 @@ source "$(dirname "$0")/lib.sh"
 head -c 400 sim/vcf/S00003.vcf.gz > trunc && mv trunc sim/vcf/S00003.vcf.gz   # truncated bgzip
 rm sim/proteome/S00005.tsv                                                   # missing file
 expect_exit 2 precis_np 3 run sim/study.yaml --output failrun
-expect_in "S00003" "$OUT"
+expect_in "sample 'S00003' (sheet line 4)" "$OUT"
+expect_in "S00005.tsv does not exist" "$OUT"
 expect_in "on_sample_error: skip" "$OUT"
 [[ ! -e failrun/provenance.json && ! -e failrun/cohort.h5mu && ! -e failrun/subtypes.tsv ]] \
   || fail "a failed run left finished-looking outputs"
