@@ -3,12 +3,12 @@
 #include <cstdio>
 #include <iostream>
 
-#include "config/sheet.hpp"
-#include "config/study.hpp"
+#include "config/schema.hpp"
 #include "core/error.hpp"
 #include "core/version.hpp"
 #include "parallel/comm.hpp"
 #include "pipeline/run.hpp"
+#include "pipeline/validate.hpp"
 #include "simulate/simulate.hpp"
 
 namespace {
@@ -17,16 +17,18 @@ void report(const precis::Error& e) {
     std::fprintf(stderr, "precis: %s: %s\n", precis::kind_name(e.kind()), e.describe().c_str());
 }
 
-int cmd_validate(const std::string& path) {
-    try {
-        precis::StudyConfig s = precis::load_study(path);
-        precis::SampleSheet sheet = precis::load_sheet(s);
-        std::printf("%s: valid (%zu samples)\n", path.c_str(), sheet.samples.size());
-        return 0;
-    } catch (const precis::Error& e) {
-        std::fprintf(stderr, "%s\n", e.describe().c_str());
-        return precis::exit_code(e.kind());
+int cmd_validate(const std::string& path, const std::vector<std::string>& overrides, const std::string& output) {
+    precis::Validation v = precis::validate_study(path, overrides, output);
+    for (auto& w : v.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+    if (!v.ok()) {
+        for (auto& p : v.problems) std::fprintf(stderr, "%s\n", p.c_str());
+        std::fprintf(stderr, "%s: %zu problem%s; nothing was run\n", path.c_str(), v.problems.size(),
+                     v.problems.size() == 1 ? "" : "s");
+        return 2;
     }
+    std::printf("%s: valid (%zu samples%s%s)\n", path.c_str(), v.sheet.samples.size(),
+                v.study.workflow.empty() ? "" : ", workflow ", v.study.workflow.c_str());
+    return 0;
 }
 
 int cmd_run(int& argc, char**& argv, const precis::RunOptions& opt) {
@@ -70,10 +72,18 @@ int main(int argc, char** argv) {
                                                   "rank under MPI, else all cores)")
         ->check(CLI::NonNegativeNumber);
     run_cmd->add_flag("--fresh", run.fresh, "start over, ignoring earlier results in the output folder");
+    run_cmd->add_option("--set", run.overrides, "override a study key, e.g. --set clustering.k.max=8 (repeatable)")
+        ->type_name("KEY=VALUE");
 
-    std::string validate_path;
-    auto* val_cmd = app.add_subcommand("validate", "check a study and its sample sheet; exit 0 if valid, 2 if not");
+    std::string validate_path, validate_output;
+    std::vector<std::string> validate_sets;
+    auto* val_cmd = app.add_subcommand("validate", "check a study, its sample sheet, its inputs and its output folder; "
+                                                   "every problem as FILE:LINE:COL; exit 0 if valid, 2 if not");
     val_cmd->add_option("study", validate_path, "the study YAML file")->required();
+    val_cmd->add_option("--set", validate_sets, "override a study key (repeatable)")->type_name("KEY=VALUE");
+    val_cmd->add_option("--output", validate_output, "output folder (overrides study.output)");
+
+    auto* keys_cmd = app.add_subcommand("keys", "print the reference of every study key (Markdown)");
 
     precis::SimulateOptions sim;
     auto* sim_cmd = app.add_subcommand("simulate", "write a complete synthetic study with known subtypes and markers");
@@ -95,7 +105,11 @@ int main(int argc, char** argv) {
     }
     run.command_line = command_line(argc, argv);
 
-    if (*val_cmd) return cmd_validate(validate_path);
+    if (*val_cmd) return cmd_validate(validate_path, validate_sets, validate_output);
+    if (*keys_cmd) {
+        std::fputs(precis::schema_markdown().c_str(), stdout);
+        return 0;
+    }
     if (*sim_cmd) {
         try {
             precis::simulate(sim);

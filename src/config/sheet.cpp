@@ -1,5 +1,7 @@
 #include "config/sheet.hpp"
 
+#include <algorithm>
+#include <filesystem>
 #include <unordered_map>
 
 #include "core/error.hpp"
@@ -7,21 +9,32 @@
 
 namespace precis {
 
-SampleSheet load_sheet(const StudyConfig& study) {
+int SampleSheet::column_of(const std::string& phenotype, const StudyConfig& s) const {
+    auto it = std::find(s.phenotypes.begin(), s.phenotypes.end(), phenotype);
+    return it == s.phenotypes.end() ? -1 : int(it - s.phenotypes.begin());
+}
+
+SampleSheet load_sheet(const StudyConfig& study, std::vector<std::string>& problems) {
+    SampleSheet sheet;
+    sheet.path = study.sheet;
     Table t;
     try {
         t = read_table(study.sheet);
     } catch (const Error& e) {
-        throw Error(ErrorKind::Config, e.what(), e.hint().empty() ? "check 'samples.sheet' in " + study.path : e.hint());
+        problems.push_back(std::string(e.what()) + " (fix: " +
+                           (e.hint().empty() ? "check 'samples.sheet' at " + study.origin_of("samples.sheet")
+                                             : e.hint()) +
+                           ")");
+        return sheet;
     }
-    std::vector<std::string> problems;
+    size_t before = problems.size();
     auto need = [&](const std::string& col, const std::string& key) {
         int i = t.column(col);
         if (i < 0) {
             std::string have;
             for (auto& h : t.header) have += (have.empty() ? "" : ", ") + h;
-            problems.push_back(where(t.path, 1) + "no column '" + col + "' (named by '" + key + "' in " + study.path +
-                               "); the header has: " + have);
+            problems.push_back(where(t.path, 1) + "no column '" + col + "', named by '" + key + "' at " +
+                               study.origin_of(key) + " (fix: the header has: " + have + ")");
         }
         return i;
     };
@@ -29,48 +42,62 @@ SampleSheet load_sheet(const StudyConfig& study) {
     int vcf_col = study.genome.enabled ? need(study.genome.path_column, "genome.path_column") : -1;
     int prot_col = study.proteome.enabled ? need(study.proteome.path_column, "proteome.path_column") : -1;
     std::vector<int> ph_cols;
-    for (auto& p : study.phenotypes) ph_cols.push_back(need(p, "samples.phenotypes"));
-
-    SampleSheet sheet;
-    sheet.path = t.path;
-    if (problems.empty()) {
-        std::unordered_map<std::string, long> seen;
-        for (auto& r : t.rows) {
-            SampleEntry e;
-            e.index = sheet.samples.size();
-            e.line = r.line;
-            e.id = r.fields[id_col];
-            if (e.id.empty()) {
-                problems.push_back(where(t.path, r.line) + "empty sample id (fix: give every row an id)");
-                continue;
-            }
-            auto [it, fresh] = seen.emplace(e.id, r.line);
-            if (!fresh)
-                problems.push_back(where(t.path, r.line) + "duplicate sample id '" + e.id + "', first on line " +
-                                   std::to_string(it->second) + " (fix: make sample ids unique)");
-            if (vcf_col >= 0) {
-                if (r.fields[vcf_col].empty())
-                    problems.push_back(where(t.path, r.line) + "sample '" + e.id + "' has no " +
-                                       study.genome.path_column + " path (fix: give its VCF)");
-                e.vcf = resolve_path(study.dir, r.fields[vcf_col]);
-            }
-            if (prot_col >= 0) {
-                if (r.fields[prot_col].empty())
-                    problems.push_back(where(t.path, r.line) + "sample '" + e.id + "' has no " +
-                                       study.proteome.path_column + " path (fix: give its proteome table)");
-                e.proteome = resolve_path(study.dir, r.fields[prot_col]);
-            }
-            for (int c : ph_cols) e.phenotypes.push_back(r.fields[c]);
-            sheet.samples.push_back(std::move(e));
-        }
-        if (t.rows.empty()) problems.push_back(where(t.path) + "the sample sheet has no samples");
+    for (auto& p : study.phenotypes) {
+        std::string key = "samples.phenotypes";
+        if (p == study.ranking.groups) key = "ranking.groups";
+        if (std::find(study.ranking.covariates.begin(), study.ranking.covariates.end(), p) !=
+            study.ranking.covariates.end())
+            key = "ranking.covariates";
+        ph_cols.push_back(need(p, key));
     }
+    if (problems.size() > before) return sheet;
+
+    // paths in the sheet resolve against the sheet's own folder, so a sheet can move with its files
+    std::string sheet_dir = std::filesystem::path(study.sheet).parent_path().string();
+    if (sheet_dir.empty()) sheet_dir = ".";
+    std::unordered_map<std::string, long> seen;
+    for (auto& r : t.rows) {
+        SampleEntry e;
+        e.index = sheet.samples.size();
+        e.line = r.line;
+        e.id = r.fields[id_col];
+        if (e.id.empty()) {
+            problems.push_back(where(t.path, r.line) + "empty sample id (fix: give every row an id in column '" +
+                               study.id_column + "')");
+            continue;
+        }
+        if (auto [it, fresh] = seen.emplace(e.id, r.line); !fresh)
+            problems.push_back(where(t.path, r.line) + "duplicate sample id '" + e.id + "', first on line " +
+                               std::to_string(it->second) + " (fix: make sample ids unique)");
+        if (vcf_col >= 0) {
+            if (r.fields[vcf_col].empty())
+                problems.push_back(where(t.path, r.line) + "sample '" + e.id + "' has no path in column '" +
+                                   study.genome.path_column + "' (fix: give its VCF)");
+            e.vcf = resolve_path(sheet_dir, r.fields[vcf_col]);
+        }
+        if (prot_col >= 0) {
+            if (r.fields[prot_col].empty())
+                problems.push_back(where(t.path, r.line) + "sample '" + e.id + "' has no path in column '" +
+                                   study.proteome.path_column + "' (fix: give its proteome table)");
+            e.proteome = resolve_path(sheet_dir, r.fields[prot_col]);
+        }
+        for (int c : ph_cols) e.phenotypes.push_back(r.fields[c]);
+        sheet.samples.push_back(std::move(e));
+    }
+    if (t.rows.empty())
+        problems.push_back(where(t.path, 2) + "the sample sheet has no samples (fix: add one row per sample)");
+    return sheet;
+}
+
+SampleSheet load_sheet(const StudyConfig& study) {
+    std::vector<std::string> problems;
+    SampleSheet s = load_sheet(study, problems);
     if (!problems.empty()) {
         std::string msg;
         for (auto& p : problems) msg += (msg.empty() ? "" : "\n") + p;
         throw Error(ErrorKind::Config, msg);
     }
-    return sheet;
+    return s;
 }
 
 }  // namespace precis

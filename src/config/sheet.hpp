@@ -1,4 +1,4 @@
-// The sample sheet: one row per sample, with the per-sample input paths and phenotypes named in the study.
+// The sample sheet: one row per sample, with the per-sample input paths and the carried phenotype columns.
 #pragma once
 #include <string>
 #include <vector>
@@ -19,9 +19,13 @@ struct SampleEntry {
 struct SampleSheet {
     std::string path;
     std::vector<SampleEntry> samples;
+    int column_of(const std::string& phenotype, const StudyConfig& s) const;  // index into phenotypes, or -1
 };
 
-// Reads and checks the sheet: required columns, empty and duplicate ids, empty paths. Every problem is listed.
+// Reads and checks the sheet: readable, required columns, empty and duplicate ids, empty paths. Every problem is
+// appended to `problems` as "FILE:LINE: message (fix: ...)".
+SampleSheet load_sheet(const StudyConfig& study, std::vector<std::string>& problems);
+// Same, throwing a Config error listing every problem.
 SampleSheet load_sheet(const StudyConfig& study);
 
 }  // namespace precis

@@ -7,14 +7,30 @@
 #include <filesystem>
 #include <map>
 #include <regex>
-#include <set>
 
+#include "config/schema.hpp"
+#include "config/workflows.hpp"
 #include "core/error.hpp"
 #include "core/table.hpp"
+#include "core/version.hpp"
 
 namespace fs = std::filesystem;
 
 namespace precis {
+
+std::string resolve_path(const std::string& base_dir, const std::string& p) {
+    if (p.empty()) return p;
+    fs::path q(p);
+    if (q.is_absolute()) return q.lexically_normal().string();
+    return (fs::path(base_dir) / q).lexically_normal().string();
+}
+
+std::string StudyConfig::origin_of(const std::string& key) const {
+    for (auto& [k, o] : origins)
+        if (k == key) return o;
+    return path + ":1:1";
+}
+
 namespace {
 
 size_t edit_distance(const std::string& a, const std::string& b) {
@@ -29,381 +45,566 @@ size_t edit_distance(const std::string& a, const std::string& b) {
     return prev[b.size()];
 }
 
-// Collects every problem with its position; thrown together at the end.
-class Checker {
-public:
-    explicit Checker(std::string path) : path_(std::move(path)) {}
-
-    void add(const YAML::Mark& m, const std::string& msg, const std::string& hint = {}) {
-        std::string s = where(path_, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0) + msg;
-        if (!hint.empty()) s += " (fix: " + hint + ")";
-        problems_.push_back(s);
-    }
-    void add_top(const std::string& msg, const std::string& hint = {}) { add(YAML::Mark::null_mark(), msg, hint); }
-
-    // Checks that `node` is a map whose keys are all in `allowed`; reports unknown keys with a suggestion.
-    bool check_map(const YAML::Node& node, const std::string& section, const std::vector<std::string>& allowed) {
-        if (!node) return false;
-        if (!node.IsMap()) {
-            add(node.Mark(), "'" + section + "' must be a mapping of keys to values");
-            return false;
-        }
-        for (auto it = node.begin(); it != node.end(); ++it) {
-            std::string key = it->first.as<std::string>();
-            if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
-            std::string best;
-            size_t bd = 99;
-            for (auto& a : allowed) {
-                size_t d = edit_distance(key, a);
-                if (d < bd) bd = d, best = a;
-            }
-            std::string prefix = section.empty() ? "" : section + ".";
-            if (bd <= 3)
-                add(it->first.Mark(), "unknown key '" + prefix + key + "'", "did you mean '" + prefix + best + "'?");
-            else {
-                std::string list;
-                for (auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-                add(it->first.Mark(), "unknown key '" + prefix + key + "'", "known keys here: " + list);
-            }
-        }
-        return true;
-    }
-
-    template <class T>
-    void get(const YAML::Node& map, const char* key, T& out, const std::string& section) {
-        if (!map || !map.IsMap()) return;
-        YAML::Node n = map[key];
-        if (!n) return;
-        try {
-            out = n.as<T>();
-        } catch (const YAML::Exception&) {
-            add(n.Mark(), "'" + section + "." + key + "' has the wrong type", "expected " + type_name<T>());
-        }
-    }
-
-    void get_list(const YAML::Node& map, const char* key, std::vector<std::string>& out, const std::string& section) {
-        if (!map || !map.IsMap()) return;
-        YAML::Node n = map[key];
-        if (!n) return;
-        if (n.IsScalar()) {
-            out = {n.as<std::string>()};
-            return;
-        }
-        if (!n.IsSequence()) {
-            add(n.Mark(), "'" + section + "." + key + "' must be a list", "write it as [a, b]");
-            return;
-        }
-        out.clear();
-        for (const auto& e : n) {
-            if (!e.IsScalar()) {
-                add(e.Mark(), "'" + section + "." + key + "' entries must be plain values");
-                continue;
-            }
-            out.push_back(e.as<std::string>());
-        }
-    }
-
-    void one_of(const YAML::Node& map, const char* key, const std::string& value, const std::string& section,
-                const std::vector<std::string>& allowed) {
-        if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return;
-        std::string list;
-        for (auto& a : allowed) list += (list.empty() ? "" : " | ") + a;
-        add(mark_of(map, key), "'" + section + "." + key + "' is '" + value + "'", "use one of: " + list);
-    }
-
-    void range(const YAML::Node& map, const char* key, double v, double lo, double hi, bool lo_open,
-               const std::string& section) {
-        bool ok = (lo_open ? v > lo : v >= lo) && v <= hi;
-        if (!ok || std::isnan(v))
-            add(mark_of(map, key), "'" + section + "." + key + "' is " + fmt(v) + ", outside " +
-                                       (lo_open ? "(" : "[") + fmt(lo) + ", " + fmt(hi) + "]");
-    }
-
-    static YAML::Mark mark_of(const YAML::Node& map, const char* key) {
-        if (map && map.IsMap() && map[key]) return map[key].Mark();
-        if (map) return map.Mark();
-        return YAML::Mark::null_mark();
-    }
-
-    const std::vector<std::string>& problems() const { return problems_; }
-
-private:
-    template <class T>
-    static std::string type_name() {
-        if constexpr (std::is_same_v<T, bool>) return "true or false";
-        if constexpr (std::is_integral_v<T>) return "a whole number";
-        if constexpr (std::is_floating_point_v<T>) return "a number";
-        return "a text value";
-    }
-    std::string path_;
-    std::vector<std::string> problems_;
-};
-
-}  // namespace
-
-std::string resolve_path(const std::string& base_dir, const std::string& p) {
-    if (p.empty()) return p;
-    fs::path q(p);
-    if (q.is_absolute()) return p;
-    return (fs::path(base_dir) / q).lexically_normal().string();
-}
-
-StudyConfig parse_study(const std::string& text, const std::string& path) {
-    StudyConfig s;
-    s.path = path;
-    s.text = text;
-    s.dir = fs::path(path).parent_path().string();
-    if (s.dir.empty()) s.dir = ".";
-
-    YAML::Node root;
-    try {
-        root = YAML::Load(text);
-    } catch (const YAML::ParserException& e) {
-        throw Error(ErrorKind::Config,
-                    where(path, e.mark.line + 1, e.mark.column + 1) + "not valid YAML: " + e.msg,
-                    "correct the YAML syntax at that position");
-    }
-    Checker c(path);
-    if (!root || !root.IsMap()) {
-        c.add_top("the study file must be a YAML mapping with at least 'study' and 'samples'");
-        throw Error(ErrorKind::Config, c.problems().front());
-    }
-    c.check_map(root, "",
-                {"study", "workflow", "samples", "genome", "proteome", "cohort", "clustering", "ranking", "resources"});
-
-    // study
-    YAML::Node st = root["study"];
-    if (!st) {
-        c.add(root.Mark(), "missing section 'study'", "add 'study: {name: my_study}'");
-    } else if (c.check_map(st, "study", {"name", "seed", "output", "on_sample_error"})) {
-        c.get(st, "name", s.name, "study");
-        c.get(st, "seed", s.seed, "study");
-        c.get(st, "output", s.output, "study");
-        c.get(st, "on_sample_error", s.on_sample_error, "study");
-        c.one_of(st, "on_sample_error", s.on_sample_error, "study", {"fail", "skip"});
-        if (!st["name"])
-            c.add(st.Mark(), "missing 'study.name'", "add a name made of letters, digits, '.', '_' or '-'");
-        else if (!std::regex_match(s.name, std::regex("[A-Za-z0-9._-]+")))
-            c.add(st["name"].Mark(), "'study.name' is '" + s.name + "'",
-                  "use only letters, digits, '.', '_' and '-'");
-    }
-    if (root["workflow"]) {
-        c.get(root, "workflow", s.workflow, "");
-        c.add(root["workflow"].Mark(), "workflow presets are not available in this version of precis",
-              "remove the 'workflow' key and set the values in the study file");
-    }
-    s.output = resolve_path(s.dir, s.output.empty() ? "results/" + s.name : s.output);
-
-    // samples
-    YAML::Node sa = root["samples"];
-    if (!sa) {
-        c.add(root.Mark(), "missing section 'samples'", "add 'samples: {sheet: samples.tsv}'");
-    } else if (c.check_map(sa, "samples", {"sheet", "id_column", "phenotypes"})) {
-        c.get(sa, "sheet", s.sheet, "samples");
-        c.get(sa, "id_column", s.id_column, "samples");
-        c.get_list(sa, "phenotypes", s.phenotypes, "samples");
-        if (s.sheet.empty()) c.add(sa.Mark(), "missing 'samples.sheet'", "name the TSV or CSV sample sheet");
-        s.sheet = resolve_path(s.dir, s.sheet);
-    }
-
-    // genome
-    YAML::Node ge = root["genome"];
-    if (c.check_map(ge, "genome", {"path_column", "cohort_file", "qc", "features"})) {
-        s.genome.enabled = true;
-        c.get(ge, "path_column", s.genome.path_column, "genome");
-        if (ge["cohort_file"])
-            c.add(ge["cohort_file"].Mark(), "'genome.cohort_file' is not available in this version",
-                  "give one VCF per sample with 'genome.path_column'");
-        else if (s.genome.path_column.empty())
-            c.add(ge.Mark(), "missing 'genome.path_column'", "name the sheet column that holds each sample's VCF");
-        YAML::Node q = ge["qc"];
-        if (c.check_map(q, "genome.qc", {"min_call_rate", "pass_only"})) {
-            c.get(q, "min_call_rate", s.genome.min_call_rate, "genome.qc");
-            c.range(q, "min_call_rate", s.genome.min_call_rate, 0, 1, false, "genome.qc");
-            c.get(q, "pass_only", s.genome.pass_only, "genome.qc");
-        }
-        YAML::Node f = ge["features"];
-        if (c.check_map(f, "genome.features", {"gene_burden", "scores"})) {
-            if (f["scores"])
-                c.add(f["scores"].Mark(), "'genome.features.scores' (polygenic scores) is not available in this version",
-                      "remove it");
-            YAML::Node gb = f["gene_burden"];
-            if (c.check_map(gb, "genome.features.gene_burden", {"genes", "max_af"})) {
-                c.get(gb, "genes", s.genome.genes_bed, "genome.features.gene_burden");
-                c.get(gb, "max_af", s.genome.max_af, "genome.features.gene_burden");
-                c.range(gb, "max_af", s.genome.max_af, 0, 1, true, "genome.features.gene_burden");
-                if (s.genome.genes_bed.empty())
-                    c.add(gb.Mark(), "missing 'genome.features.gene_burden.genes'", "name a BED file of genes");
-                s.genome.genes_bed = resolve_path(s.dir, s.genome.genes_bed);
-            }
-        }
-    }
-
-    // proteome
-    YAML::Node pr = root["proteome"];
-    if (c.check_map(pr, "proteome", {"path_column", "cohort_file", "format", "id_column", "value_column", "transform",
-                                     "normalize", "impute", "qc"})) {
-        auto& p = s.proteome;
-        p.enabled = true;
-        c.get(pr, "path_column", p.path_column, "proteome");
-        c.get(pr, "format", p.format, "proteome");
-        c.get(pr, "id_column", p.id_column, "proteome");
-        c.get(pr, "value_column", p.value_column, "proteome");
-        c.get(pr, "transform", p.transform, "proteome");
-        c.get(pr, "normalize", p.normalize, "proteome");
-        c.one_of(pr, "format", p.format, "proteome", {"tsv"});
-        c.one_of(pr, "transform", p.transform, "proteome", {"log2", "none"});
-        c.one_of(pr, "normalize", p.normalize, "proteome", {"none", "median"});
-        std::string impute = "none";
-        c.get(pr, "impute", impute, "proteome");
-        c.one_of(pr, "impute", impute, "proteome", {"none"});
-        if (pr["cohort_file"])
-            c.add(pr["cohort_file"].Mark(), "'proteome.cohort_file' is not available in this version",
-                  "give one table per sample with 'proteome.path_column'");
-        else if (p.path_column.empty())
-            c.add(pr.Mark(), "missing 'proteome.path_column'", "name the sheet column that holds each sample's table");
-        YAML::Node q = pr["qc"];
-        if (c.check_map(q, "proteome.qc", {"min_detected_fraction"})) {
-            c.get(q, "min_detected_fraction", p.min_detected_fraction, "proteome.qc");
-            c.range(q, "min_detected_fraction", p.min_detected_fraction, 0, 1, false, "proteome.qc");
-        }
-    }
-    if (!s.genome.enabled && !s.proteome.enabled)
-        c.add(root.Mark(), "the study has no modality", "add a 'genome' or a 'proteome' section (or both)");
-
-    // cohort
-    YAML::Node co = root["cohort"];
-    if (c.check_map(co, "cohort", {"max_missing"})) {
-        c.get(co, "max_missing", s.max_missing, "cohort");
-        c.range(co, "max_missing", s.max_missing, 0, 1, false, "cohort");
-    }
-
-    // clustering
-    auto& k = s.clustering;
-    YAML::Node cl = root["clustering"];
-    if (c.check_map(cl, "clustering", {"modalities", "top_variable", "center", "algorithm", "distance", "linkage", "k",
-                                       "resamples", "item_fraction", "feature_fraction", "choose_k"})) {
-        if (YAML::Node m = cl["modalities"]) {
-            if (!m.IsSequence()) {
-                c.add(m.Mark(), "'clustering.modalities' must be a list", "e.g. [proteome] or [proteome, {genome: 0.5}]");
-            } else {
-                for (const auto& e : m) {
-                    if (e.IsScalar()) {
-                        k.modalities.push_back(e.as<std::string>());
-                        k.weights.push_back(1.0);
-                    } else if (e.IsMap() && e.size() == 1) {
-                        k.modalities.push_back(e.begin()->first.as<std::string>());
-                        double w = 1.0;
-                        try {
-                            w = e.begin()->second.as<double>();
-                        } catch (const YAML::Exception&) {
-                            c.add(e.Mark(), "a modality weight must be a number");
-                        }
-                        if (!(w > 0)) c.add(e.Mark(), "a modality weight must be positive");
-                        k.weights.push_back(w);
-                    } else {
-                        c.add(e.Mark(), "a 'clustering.modalities' entry must be a name or {name: weight}");
-                    }
-                }
-            }
-        }
-        c.get(cl, "top_variable", k.top_variable, "clustering");
-        if (k.top_variable < 0) c.add(cl["top_variable"].Mark(), "'clustering.top_variable' must be >= 0");
-        c.get(cl, "center", k.center, "clustering");
-        c.one_of(cl, "center", k.center, "clustering", {"none", "median", "mean"});
-        c.get(cl, "algorithm", k.algorithm, "clustering");
-        c.one_of(cl, "algorithm", k.algorithm, "clustering", {"kmeans"});
-        c.get(cl, "distance", k.distance, "clustering");
-        c.one_of(cl, "distance", k.distance, "clustering", {"euclidean"});
-        std::string linkage = "average";
-        c.get(cl, "linkage", linkage, "clustering");
-        c.one_of(cl, "linkage", linkage, "clustering", {"average"});
-        YAML::Node kk = cl["k"];
-        if (c.check_map(kk, "clustering.k", {"min", "max"})) {
-            c.get(kk, "min", k.k_min, "clustering.k");
-            c.get(kk, "max", k.k_max, "clustering.k");
-            if (k.k_min < 2) c.add(Checker::mark_of(kk, "min"), "'clustering.k.min' must be at least 2");
-            if (k.k_min > k.k_max)
-                c.add(Checker::mark_of(kk, "max"), "'clustering.k.min' (" + std::to_string(k.k_min) +
-                                                       ") is larger than 'clustering.k.max' (" +
-                                                       std::to_string(k.k_max) + ")",
-                      "make k.min <= k.max");
-        }
-        c.get(cl, "resamples", k.resamples, "clustering");
-        if (k.resamples < 1) c.add(Checker::mark_of(cl, "resamples"), "'clustering.resamples' must be at least 1");
-        c.get(cl, "item_fraction", k.item_fraction, "clustering");
-        c.range(cl, "item_fraction", k.item_fraction, 0, 1, true, "clustering");
-        c.get(cl, "feature_fraction", k.feature_fraction, "clustering");
-        c.range(cl, "feature_fraction", k.feature_fraction, 0, 1, true, "clustering");
-        c.get(cl, "choose_k", k.choose_k, "clustering");
-        c.one_of(cl, "choose_k", k.choose_k, "clustering", {"pac", "delta_area", "silhouette", "fixed"});
-        if (k.choose_k == "fixed" && k.k_min != k.k_max)
-            c.add(Checker::mark_of(cl, "choose_k"), "'clustering.choose_k: fixed' needs k.min == k.max",
-                  "set k: {min: K, max: K}");
-    }
-    if (k.modalities.empty()) {
-        if (s.proteome.enabled) k.modalities.push_back("proteome"), k.weights.push_back(1.0);
-        if (s.genome.enabled) k.modalities.push_back("genome"), k.weights.push_back(1.0);
-    }
-    for (auto& m : k.modalities) {
-        bool ok = (m == "genome" && s.genome.enabled) || (m == "proteome" && s.proteome.enabled);
-        if (!ok)
-            c.add(Checker::mark_of(cl, "modalities"), "'clustering.modalities' names '" + m +
-                                                          "', which the study does not define",
-                  "use genome or proteome, with its section present");
-    }
-
-    // ranking
-    YAML::Node ra = root["ranking"];
-    if (c.check_map(ra, "ranking", {"groups", "levels", "test", "covariates", "fdr"})) {
-        c.get(ra, "groups", s.ranking.groups, "ranking");
-        c.get_list(ra, "levels", s.ranking.levels, "ranking");
-        c.get(ra, "test", s.ranking.test, "ranking");
-        c.one_of(ra, "test", s.ranking.test, "ranking", {"welch"});
-        c.get_list(ra, "covariates", s.ranking.covariates, "ranking");
-        if (!s.ranking.covariates.empty())
-            c.add(Checker::mark_of(ra, "covariates"), "'ranking.covariates' is not available with the welch test",
-                  "remove the covariates");
-        c.get(ra, "fdr", s.ranking.fdr, "ranking");
-        c.range(ra, "fdr", s.ranking.fdr, 0, 1, true, "ranking");
-        if (s.ranking.groups != "subtype" &&
-            std::find(s.phenotypes.begin(), s.phenotypes.end(), s.ranking.groups) == s.phenotypes.end())
-            c.add(Checker::mark_of(ra, "groups"), "'ranking.groups' is '" + s.ranking.groups +
-                                                      "', which is neither 'subtype' nor a phenotype",
-                  "list the column in 'samples.phenotypes' or use 'subtype'");
-    }
-
-    // resources
-    YAML::Node re = root["resources"];
-    if (c.check_map(re, "resources",
-                    {"nodes", "ntasks", "cpus_per_task", "time", "mem_per_cpu", "partition", "account"})) {
-        auto& r = s.resources;
-        c.get(re, "nodes", r.nodes, "resources");
-        c.get(re, "ntasks", r.ntasks, "resources");
-        c.get(re, "cpus_per_task", r.cpus_per_task, "resources");
-        c.get(re, "time", r.time, "resources");
-        c.get(re, "mem_per_cpu", r.mem_per_cpu, "resources");
-        c.get(re, "partition", r.partition, "resources");
-        c.get(re, "account", r.account, "resources");
-    }
-
-    if (!c.problems().empty()) {
-        std::string msg;
-        for (auto& p : c.problems()) msg += (msg.empty() ? "" : "\n") + p;
-        throw Error(ErrorKind::Config, msg);
-    }
+std::string join_choices(const std::vector<std::string>& v, const char* sep) {
+    std::string s;
+    for (size_t i = 0; i < v.size(); ++i) s += (i ? sep : "") + v[i];
     return s;
 }
 
-StudyConfig load_study(const std::string& path) {
-    if (fs::is_directory(path)) throw_config(path + ": is a folder; give the study's YAML file");
+// One layer's worth of values, checked against the schema, with where each came from.
+struct Value {
+    YAML::Node node;     // canonical: paths absolute, lists as sequences
+    std::string origin;  // "file:line:col" or "--set key=value"
+};
+
+class Resolver {
+public:
+    std::map<std::string, Value> values;
+    std::map<std::string, std::string> section_origin;
+    std::vector<std::string>& problems;
+
+    explicit Resolver(std::vector<std::string>& p) : problems(p) {}
+
+    static std::string at(const std::string& file, const YAML::Mark& m) {
+        if (m.line < 0) return file + ":1:1";
+        return file + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+    }
+    void problem(const std::string& where, const std::string& msg, const std::string& fix = {}) {
+        problems.push_back(where + ": " + msg + (fix.empty() ? "" : " (fix: " + fix + ")"));
+    }
+
+    // Walks a YAML mapping that belongs at `section` ("" = the root).
+    void layer(const YAML::Node& node, const std::string& section, const std::string& file,
+               const std::string& base_dir, bool is_preset) {
+        if (!node.IsMap()) {
+            problem(at(file, node.Mark()), section.empty() ? "a study must be a YAML mapping of keys to values"
+                                                           : "'" + section + "' must be a mapping of keys to values",
+                    section.empty() ? "start with 'study:' and 'samples:' sections" : "indent its keys under it");
+            return;
+        }
+        for (auto it = node.begin(); it != node.end(); ++it) {
+            std::string k = it->first.as<std::string>();
+            std::string path = section.empty() ? k : section + "." + k;
+            std::string where = at(file, it->first.Mark());
+            if (const KeyDef* def = find_key(path)) {
+                if (is_preset && path == "workflow") {
+                    problem(where, "a preset cannot name another workflow", "remove 'workflow' from the preset");
+                    continue;
+                }
+                set(*def, it->second, at(file, it->second.Mark()), base_dir);
+            } else if (is_section(path)) {
+                section_origin.emplace(path, where);
+                if (it->second.IsNull()) continue;  // an empty section
+                layer(it->second, path, file, base_dir, is_preset);
+            } else {
+                unknown(path, section, where);
+            }
+        }
+    }
+
+    void unknown(const std::string& path, const std::string& section, const std::string& where) {
+        std::string name = path.substr(section.empty() ? 0 : section.size() + 1);
+        std::string best;
+        size_t bd = 99;
+        for (auto& c : children(section)) {
+            size_t d = edit_distance(name, c);
+            if (d < bd) bd = d, best = c;
+        }
+        std::string prefix = section.empty() ? "" : section + ".";
+        // a known key placed in the wrong section, e.g. 'k' at the root
+        std::string elsewhere;
+        for (auto& kd : schema()) {
+            std::string last = kd.path.substr(kd.path.rfind('.') == std::string::npos ? 0 : kd.path.rfind('.') + 1);
+            if (last == name) {
+                elsewhere = kd.path;
+                break;
+            }
+        }
+        if (bd <= std::max<size_t>(2, name.size() / 3))
+            problem(where, "unknown key '" + path + "'", "did you mean '" + prefix + best + "'?");
+        else if (!elsewhere.empty())
+            problem(where, "unknown key '" + path + "'", "'" + name + "' belongs at '" + elsewhere + "'");
+        else
+            problem(where, "unknown key '" + path + "'",
+                    "known keys " + (section.empty() ? std::string("at the top") : "in '" + section + "'") + ": " +
+                        join_choices(children(section), ", "));
+    }
+
+    // Checks one value against its key; on success records it (later layers replace earlier ones).
+    void set(const KeyDef& d, const YAML::Node& n, const std::string& where, const std::string& base_dir) {
+        if (!d.available) {
+            problem(where, "'" + d.path + "' is not available in this version of precis",
+                    "remove it; see docs/study-keys.md for what this version supports");
+            return;
+        }
+        auto bad_type = [&] { problem(where, "'" + d.path + "' must be " + type_text(d)); };
+        YAML::Node out;
+        try {
+            switch (d.type) {
+            case KeyType::Text:
+            case KeyType::Name:
+            case KeyType::Path:
+            case KeyType::Choice: {
+                if (!n.IsScalar()) return bad_type();
+                std::string v = n.as<std::string>();
+                if (d.type == KeyType::Name && !std::regex_match(v, std::regex("[A-Za-z0-9._-]+")))
+                    return problem(where, "'" + d.path + "' is '" + v + "'",
+                                   "use only letters, digits, '.', '_' and '-'");
+                if (d.type == KeyType::Path) {
+                    if (v.empty()) return problem(where, "'" + d.path + "' is empty", "give a path");
+                    v = resolve_path(base_dir, v);
+                }
+                if (d.type == KeyType::Choice &&
+                    std::find(d.choices.begin(), d.choices.end(), v) == d.choices.end()) {
+                    if (std::find(d.not_yet.begin(), d.not_yet.end(), v) != d.not_yet.end())
+                        return problem(where, "'" + d.path + ": " + v + "' is not available in this version of precis",
+                                       "use " + join_choices(d.choices, " or "));
+                    return problem(where, "'" + d.path + "' is '" + v + "'",
+                                   "use one of: " + join_choices(d.choices, " | "));
+                }
+                out = YAML::Node(v);
+                break;
+            }
+            case KeyType::Int: {
+                if (!n.IsScalar()) return bad_type();
+                long long v;
+                try {
+                    v = n.as<long long>();
+                } catch (const YAML::Exception&) {
+                    return bad_type();
+                }
+                if (!range_ok(d, double(v), where)) return;
+                out = YAML::Node(std::to_string(v));
+                break;
+            }
+            case KeyType::Float: {
+                if (!n.IsScalar()) return bad_type();
+                double v;
+                try {
+                    v = n.as<double>();
+                } catch (const YAML::Exception&) {
+                    return bad_type();
+                }
+                if (!std::isfinite(v)) return bad_type();
+                if (!range_ok(d, v, where)) return;
+                out = YAML::Node(n.Scalar());  // keep the number as written ("0.8", not 0.80000000000000004)
+                break;
+            }
+            case KeyType::Bool: {
+                bool v;
+                try {
+                    if (!n.IsScalar()) return bad_type();
+                    v = n.as<bool>();
+                } catch (const YAML::Exception&) {
+                    return bad_type();
+                }
+                out = YAML::Node(v ? "true" : "false");
+                break;
+            }
+            case KeyType::TextList:
+            case KeyType::PathList: {
+                out = YAML::Node(YAML::NodeType::Sequence);
+                std::vector<YAML::Node> items;
+                if (n.IsScalar())
+                    items.push_back(n);
+                else if (n.IsSequence())
+                    for (const auto& e : n) items.push_back(e);
+                else if (!n.IsNull())
+                    return bad_type();
+                for (auto& e : items) {
+                    if (!e.IsScalar()) return problem(at_mark(where, e), "'" + d.path + "' entries must be plain values");
+                    std::string v = e.as<std::string>();
+                    out.push_back(d.type == KeyType::PathList ? resolve_path(base_dir, v) : v);
+                }
+                break;
+            }
+            case KeyType::Modalities: {
+                if (!n.IsSequence()) return bad_type();
+                out = YAML::Node(YAML::NodeType::Sequence);
+                for (const auto& e : n) {
+                    std::string name;
+                    double w = 1.0;
+                    if (e.IsScalar()) {
+                        name = e.as<std::string>();
+                    } else if (e.IsMap() && e.size() == 1) {
+                        name = e.begin()->first.as<std::string>();
+                        try {
+                            w = e.begin()->second.as<double>();
+                        } catch (const YAML::Exception&) {
+                            w = -1;
+                        }
+                        if (!(w > 0) || !std::isfinite(w))
+                            return problem(at_mark(where, e), "the weight of modality '" + name +
+                                                                  "' must be a positive number");
+                    } else {
+                        return problem(at_mark(where, e), "a 'clustering.modalities' entry must be a name or "
+                                                          "{name: weight}");
+                    }
+                    if (name != "genome" && name != "proteome")
+                        return problem(at_mark(where, e), "'clustering.modalities' names '" + name + "'",
+                                       "use genome or proteome");
+                    YAML::Node m;
+                    m[name] = e.IsMap() ? e.begin()->second.Scalar() : std::string("1");
+                    out.push_back(m);
+                }
+                break;
+            }
+            }
+        } catch (const YAML::Exception&) {
+            return bad_type();
+        }
+        values[d.path] = Value{out, where};
+    }
+
+    static std::string at_mark(const std::string& where, const YAML::Node& n) {
+        // `where` is "file:line:col" of the parent value; point at the element instead
+        auto colon = where.rfind(':', where.rfind(':') - 1);
+        if (n.Mark().line < 0 || colon == std::string::npos) return where;
+        return where.substr(0, colon) + ":" + std::to_string(n.Mark().line + 1) + ":" +
+               std::to_string(n.Mark().column + 1);
+    }
+
+    bool range_ok(const KeyDef& d, double v, const std::string& where) {
+        bool ok = true;
+        if (d.has_min) ok = ok && (d.min_open ? v > d.min : v >= d.min);
+        if (d.has_max) ok = ok && v <= d.max;
+        if (!ok) problem(where, "'" + d.path + "' is " + fmt(v) + ", outside the range", "use a " + type_text(d));
+        return ok;
+    }
+
+    bool has(const std::string& k) const { return values.count(k) > 0; }
+    YAML::Node get(const std::string& k) const {
+        auto it = values.find(k);
+        if (it != values.end()) return it->second.node;
+        const KeyDef* d = find_key(k);
+        if (d && !d->default_value.empty()) return YAML::Load(d->default_value);
+        return YAML::Node();
+    }
+    std::string origin(const std::string& k, const std::string& fallback) const {
+        auto it = values.find(k);
+        if (it != values.end()) return it->second.origin;
+        for (std::string s = k; !s.empty(); s = s.find('.') == std::string::npos ? "" : s.substr(0, s.rfind('.'))) {
+            auto so = section_origin.find(s);
+            if (so != section_origin.end()) return so->second;
+        }
+        return fallback;
+    }
+};
+
+YAML::Node load_yaml(const std::string& text, const std::string& file, std::vector<std::string>& problems) {
+    try {
+        YAML::Node n = YAML::Load(text);
+        if (!n || n.IsNull()) {
+            problems.push_back(file + ":1:1: the file is empty (fix: write the study as YAML: see docs/study.md)");
+            return YAML::Node();
+        }
+        return n;
+    } catch (const YAML::ParserException& e) {
+        problems.push_back(file + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                           ": not valid YAML: " + e.msg + " (fix: correct the YAML syntax at that position)");
+        return YAML::Node();
+    }
+}
+
+void emit_value(YAML::Emitter& e, const YAML::Node& n) {
+    if (n.IsSequence()) {
+        e << YAML::Flow << YAML::BeginSeq;
+        for (const auto& x : n) {
+            if (x.IsMap()) {
+                e << YAML::Flow << YAML::BeginMap;
+                for (auto it = x.begin(); it != x.end(); ++it)
+                    e << YAML::Key << it->first.as<std::string>() << YAML::Value << it->second.as<std::string>();
+                e << YAML::EndMap;
+            } else {
+                e << YAML::DoubleQuoted << x.as<std::string>();
+            }
+        }
+        e << YAML::EndSeq;
+    } else {
+        e << YAML::DoubleQuoted << n.as<std::string>();
+    }
+}
+
+// The resolved study: every key that has a value, in schema order, nested by section.
+std::string emit_resolved(const Resolver& r, const std::string& source, const std::vector<std::string>& overrides) {
+    YAML::Emitter e;
+    e.SetIndent(2);
+    std::vector<std::string> open;  // currently open sections
+    e << YAML::BeginMap;
+    for (const KeyDef& d : schema()) {
+        if (!d.available && !r.has(d.path)) continue;
+        YAML::Node v = r.get(d.path);
+        if (!v || v.IsNull()) continue;
+        std::vector<std::string> parts;
+        for (size_t a = 0, b; (b = d.path.find('.', a)) != std::string::npos; a = b + 1)
+            parts.push_back(d.path.substr(a, b - a));
+        std::string leaf = d.path.substr(d.path.rfind('.') == std::string::npos ? 0 : d.path.rfind('.') + 1);
+        size_t common = 0;
+        while (common < open.size() && common < parts.size() && open[common] == parts[common]) ++common;
+        while (open.size() > common) {
+            e << YAML::EndMap;
+            open.pop_back();
+        }
+        while (open.size() < parts.size()) {
+            e << YAML::Key << parts[open.size()] << YAML::Value << YAML::BeginMap;
+            open.push_back(parts[open.size()]);
+        }
+        e << YAML::Key << leaf << YAML::Value;
+        if (d.type == KeyType::Int || d.type == KeyType::Float || d.type == KeyType::Bool)
+            e << v.as<std::string>();
+        else
+            emit_value(e, v);
+    }
+    while (!open.empty()) {
+        e << YAML::EndMap;
+        open.pop_back();
+    }
+    e << YAML::EndMap;
+    std::string head = "# Resolved study, written by precis " + std::string(PRECIS_VERSION) + " from " + source;
+    if (!overrides.empty()) head += " with --set " + join_choices(overrides, " --set ");
+    head += ".\n# Every value is explicit and every path absolute: `precis run` on this file gives the same results.\n";
+    return head + e.c_str() + "\n";
+}
+
+StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& problems) {
+    auto str = [&](const char* k) { return r.get(k).IsDefined() && !r.get(k).IsNull() ? r.get(k).as<std::string>() : ""; };
+    auto num = [&](const char* k) { return r.get(k).as<double>(); };
+    auto integer = [&](const char* k) { return r.get(k).as<long long>(); };
+    auto flag = [&](const char* k) { return r.get(k).as<bool>(); };
+    auto list = [&](const char* k) {
+        std::vector<std::string> v;
+        for (const auto& x : r.get(k)) v.push_back(x.as<std::string>());
+        return v;
+    };
+    const std::string top = s.path + ":1:1";
+    auto problem = [&](const std::string& key, const std::string& msg, const std::string& fix) {
+        problems.push_back(r.origin(key, top) + ": " + msg + (fix.empty() ? "" : " (fix: " + fix + ")"));
+    };
+
+    s.name = str("study.name");
+    if (!r.has("study.name"))
+        problem("study", "missing 'study.name'", "add 'study: {name: my_study}' (letters, digits, '.', '_', '-')");
+    s.seed = uint64_t(integer("study.seed"));
+    s.workflow = str("workflow");
+    s.on_sample_error = str("study.on_sample_error");
+    s.output = str("study.output");
+    s.sheet = str("samples.sheet");
+    if (s.sheet.empty()) problem("samples", "missing 'samples.sheet'", "name the TSV or CSV sample sheet");
+    s.id_column = str("samples.id_column");
+    s.phenotypes = list("samples.phenotypes");
+
+    auto& g = s.genome;
+    g.path_column = str("genome.path_column");
+    g.enabled = !g.path_column.empty();
+    g.min_call_rate = num("genome.qc.min_call_rate");
+    g.pass_only = flag("genome.qc.pass_only");
+    g.genes_bed = str("genome.features.gene_burden.genes");
+    g.max_af = num("genome.features.gene_burden.max_af");
+    if (!g.enabled && r.section_origin.count("genome"))
+        problem("genome", "the 'genome' section has no 'genome.path_column'",
+                "name the sheet column that holds each sample's VCF");
+
+    auto& p = s.proteome;
+    p.path_column = str("proteome.path_column");
+    p.enabled = !p.path_column.empty();
+    p.format = str("proteome.format");
+    p.id_column = str("proteome.id_column");
+    p.value_column = str("proteome.value_column");
+    p.transform = str("proteome.transform");
+    p.normalize = str("proteome.normalize");
+    p.impute = str("proteome.impute");
+    p.min_detected_fraction = num("proteome.qc.min_detected_fraction");
+    if (!p.enabled && r.section_origin.count("proteome"))
+        problem("proteome", "the 'proteome' section has no 'proteome.path_column'",
+                "name the sheet column that holds each sample's proteome table");
+    if (!g.enabled && !p.enabled && !r.section_origin.count("genome") && !r.section_origin.count("proteome"))
+        problem("study", "the study has no modality", "add a 'genome' or a 'proteome' section (or both)");
+
+    s.max_missing = num("cohort.max_missing");
+
+    auto& c = s.clustering;
+    c.enabled = flag("clustering.enabled");
+    if (r.has("clustering.modalities")) {
+        for (const auto& m : r.get("clustering.modalities")) {
+            std::string name = m.begin()->first.as<std::string>();
+            c.modalities.push_back(name);
+            c.weights.push_back(m.begin()->second.as<double>());
+            bool ok = (name == "genome" && g.enabled) || (name == "proteome" && p.enabled);
+            if (!ok)
+                problem("clustering.modalities", "'clustering.modalities' names '" + name +
+                                                     "', which this study does not have",
+                        "add its '" + name + ".path_column', or leave it out of clustering.modalities");
+        }
+    } else {
+        if (p.enabled) c.modalities.push_back("proteome"), c.weights.push_back(1.0);
+        if (g.enabled) c.modalities.push_back("genome"), c.weights.push_back(1.0);
+    }
+    c.top_variable = int(integer("clustering.top_variable"));
+    c.center = str("clustering.center");
+    c.algorithm = str("clustering.algorithm");
+    c.distance = str("clustering.distance");
+    c.linkage = str("clustering.linkage");
+    c.k_min = int(integer("clustering.k.min"));
+    c.k_max = int(integer("clustering.k.max"));
+    c.resamples = int(integer("clustering.resamples"));
+    c.item_fraction = num("clustering.item_fraction");
+    c.feature_fraction = num("clustering.feature_fraction");
+    c.choose_k = str("clustering.choose_k");
+    if (c.k_min > c.k_max)
+        problem("clustering.k.max", "'clustering.k.min' (" + std::to_string(c.k_min) +
+                                        ") is larger than 'clustering.k.max' (" + std::to_string(c.k_max) + ")",
+                "make k.min <= k.max");
+    if (c.choose_k == "fixed" && c.k_min != c.k_max)
+        problem("clustering.choose_k", "'clustering.choose_k: fixed' needs k.min == k.max",
+                "set k: {min: K, max: K}");
+
+    auto& k = s.ranking;
+    k.enabled = flag("ranking.enabled");
+    k.groups = str("ranking.groups");
+    k.levels = list("ranking.levels");
+    k.test = str("ranking.test");
+    k.covariates = list("ranking.covariates");
+    k.fdr = num("ranking.fdr");
+    if (k.enabled && k.groups == "subtype" && !c.enabled)
+        problem("ranking.groups", "'ranking.groups' is 'subtype' but clustering is off, so there are no subtypes",
+                "set ranking.groups to a sheet column, or clustering.enabled: true");
+    if (k.groups == "subtype" && !k.levels.empty())
+        problem("ranking.levels", "'ranking.levels' orders the values of a sheet column, not subtypes",
+                "remove ranking.levels, or set ranking.groups to a column");
+    if (k.levels.size() == 1)
+        problem("ranking.levels", "'ranking.levels' lists one level", "list at least two");
+    if (!k.covariates.empty() && k.test == "welch")
+        problem("ranking.covariates", "'ranking.covariates' cannot be adjusted for with test: welch",
+                "remove the covariates (adjusted tests are not available in this version)");
+    auto carry = [&](const std::string& col) {
+        if (std::find(s.phenotypes.begin(), s.phenotypes.end(), col) == s.phenotypes.end())
+            s.phenotypes.push_back(col);
+    };
+    if (k.enabled && k.groups != "subtype") carry(k.groups);
+    for (auto& cv : k.covariates) carry(cv);
+
+    auto& res = s.resources;
+    res.nodes = int(integer("resources.nodes"));
+    res.ntasks = int(integer("resources.ntasks"));
+    res.cpus_per_task = int(integer("resources.cpus_per_task"));
+    res.time = str("resources.time");
+    res.mem_per_cpu = str("resources.mem_per_cpu");
+    res.partition = str("resources.partition");
+    res.account = str("resources.account");
+
+    for (auto& [key, v] : r.values) s.origins.push_back({key, v.origin});
+    for (auto& [key, o] : r.section_origin) s.origins.push_back({key, o});
+    return s;
+}
+
+StudyConfig resolve(const std::string& text, const std::string& path, const std::vector<std::string>& overrides,
+                    std::vector<std::string>& problems, const std::string& output = {}) {
+    StudyConfig s;
+    s.path = path;
+    s.text = text;
+    // relative paths become absolute here, so the resolved study means the same from any folder
+    std::string dir = fs::absolute(fs::path(path)).parent_path().lexically_normal().string();
+    size_t before = problems.size();
+    YAML::Node study = load_yaml(text, path, problems);
+    if (problems.size() > before) return s;
+
+    Resolver r(problems);
+    // the workflow is named by the study or on the command line; its preset goes under the study
+    std::string workflow, workflow_origin;
+    if (study.IsMap() && study["workflow"] && study["workflow"].IsScalar()) {
+        workflow = study["workflow"].as<std::string>();
+        workflow_origin = Resolver::at(path, study["workflow"].Mark());
+    }
+    for (auto& o : overrides)
+        if (o.rfind("workflow=", 0) == 0) workflow = o.substr(9), workflow_origin = "--set " + o;
+    if (!workflow.empty()) {
+        const Preset* preset = nullptr;
+        for (auto& p : presets())
+            if (p.name == workflow) preset = &p;
+        if (!preset) {
+            std::vector<std::string> names;
+            for (auto& p : presets()) names.push_back(p.name);
+            r.problem(workflow_origin, "workflow '" + workflow + "' is not a preset of this version",
+                      "use one of: " + join_choices(names, " | "));
+        } else {
+            std::string pf = "workflows/" + preset->name + ".yaml";
+            YAML::Node pn = load_yaml(preset->text, pf, problems);
+            if (pn) r.layer(pn, "", pf, dir, true);
+        }
+    }
+    r.layer(study, "", path, dir, false);
+    for (auto& o : overrides) {
+        std::string where = "--set " + o;
+        size_t eq = o.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            r.problem(where, "an override must look like key=value", "e.g. --set clustering.k.max=8");
+            continue;
+        }
+        std::string key = o.substr(0, eq), val = o.substr(eq + 1);
+        const KeyDef* d = find_key(key);
+        if (!d) {
+            std::string section = key.find('.') == std::string::npos ? "" : key.substr(0, key.rfind('.'));
+            if (!is_section(section)) section = "";
+            r.unknown(key, is_section(key) ? key : section, where);
+            continue;
+        }
+        YAML::Node v;
+        try {
+            v = YAML::Load(val);
+        } catch (const YAML::Exception&) {
+            v = YAML::Node(val);
+        }
+        if (!v || v.IsNull()) v = YAML::Node(val);
+        r.set(*d, v, where, fs::current_path().string());
+    }
+    if (!output.empty()) r.set(*find_key("study.output"), YAML::Node(output), "--output " + output, fs::current_path().string());
+    // the default output folder, results/<name> beside the study file, is made explicit for the resolved study
+    if (!r.has("study.output") && r.has("study.name"))
+        r.values["study.output"] =
+            Value{YAML::Node(resolve_path(dir, "results/" + r.get("study.name").as<std::string>())),
+                  r.origin("study.name", path + ":1:1")};
+    s = build(r, s, problems);
+    s.resolved = emit_resolved(r, fs::absolute(path).lexically_normal().string(), overrides);
+    return s;
+}
+
+}  // namespace
+
+StudyConfig resolve_study(const std::string& path, const std::vector<std::string>& overrides,
+                          std::vector<std::string>& problems, const std::string& output) {
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+        problems.push_back(path + ": is a folder (fix: give the study's YAML file)");
+        return {};
+    }
     std::string text;
     try {
         text = read_file(path);
     } catch (const Error&) {
-        throw_config(path + ": cannot read the study file", "check the path");
+        problems.push_back(path + ": cannot read the study file (fix: check the path and its permissions)");
+        return {};
     }
-    return parse_study(text, path);
+    return resolve(text, path, overrides, problems, output);
+}
+
+static std::string joined(const std::vector<std::string>& p) {
+    std::string m;
+    for (auto& x : p) m += (m.empty() ? "" : "\n") + x;
+    return m;
+}
+
+StudyConfig load_study(const std::string& path, const std::vector<std::string>& overrides) {
+    std::vector<std::string> problems;
+    StudyConfig s = resolve_study(path, overrides, problems);
+    if (!problems.empty()) throw Error(ErrorKind::Config, joined(problems));
+    return s;
+}
+
+StudyConfig parse_study(const std::string& text, const std::string& path, const std::vector<std::string>& overrides) {
+    std::vector<std::string> problems;
+    StudyConfig s = resolve(text, path, overrides, problems);
+    if (!problems.empty()) throw Error(ErrorKind::Config, joined(problems));
+    return s;
 }
 
 }  // namespace precis

@@ -1,5 +1,6 @@
-// The study definition: plain structs with defaults, filled from YAML and checked in one place.
-// load_study() reports every problem it finds at once, each as FILE:LINE:COL: message (fix: ...).
+// The study definition: plain structs, filled by layering built-in defaults, a workflow preset, the study file and
+// command-line overrides, each checked against the schema (config/schema.hpp). resolve_study() lists every problem
+// at once, each as FILE:LINE:COL: message (fix: ...).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -10,10 +11,10 @@ namespace precis {
 struct GenomeConfig {
     bool enabled = false;
     std::string path_column;      // per-sample VCF/BCF column of the sheet
-    double min_call_rate = 0.0;   // qc.min_call_rate
-    bool pass_only = false;       // qc.pass_only: only FILTER=PASS (or .) sites count
-    std::string genes_bed;        // features.gene_burden.genes (resolved path), empty = no burden features
-    double max_af = 1.0;          // features.gene_burden.max_af, applied to INFO/AF where present
+    double min_call_rate = 0.0;
+    bool pass_only = false;
+    std::string genes_bed;        // resolved path, empty = no burden features
+    double max_af = 1.0;
 };
 
 struct ProteomeConfig {
@@ -22,26 +23,30 @@ struct ProteomeConfig {
     std::string format = "tsv";
     std::string id_column = "protein_id";
     std::string value_column = "abundance";
-    std::string transform = "log2";   // log2 | none
-    std::string normalize = "median"; // none | median
+    std::string transform = "log2";
+    std::string normalize = "median";
+    std::string impute = "none";
     double min_detected_fraction = 0.0;
 };
 
 struct ClusteringConfig {
-    std::vector<std::string> modalities;  // default: every enabled modality
-    std::vector<double> weights;          // one per modality, default 1
+    bool enabled = true;
+    std::vector<std::string> modalities;
+    std::vector<double> weights;
     int top_variable = 5000;
-    std::string center = "median";        // none | median | mean
+    std::string center = "median";
     std::string algorithm = "kmeans";
     std::string distance = "euclidean";
+    std::string linkage = "average";
     int k_min = 2, k_max = 6;
     int resamples = 1000;
     double item_fraction = 0.8;
     double feature_fraction = 1.0;
-    std::string choose_k = "pac";         // pac | delta_area | silhouette | fixed
+    std::string choose_k = "pac";
 };
 
 struct RankingConfig {
+    bool enabled = true;
     std::string groups = "subtype";
     std::vector<std::string> levels;
     std::string test = "welch";
@@ -55,16 +60,18 @@ struct ResourcesConfig {
 };
 
 struct StudyConfig {
-    std::string path;      // the study file as given
-    std::string dir;       // its folder: relative paths resolve against it
-    std::string text;      // the YAML text, for provenance and for sending to other ranks
+    std::string path;          // the study file as given
+    std::string text;          // its YAML text
+    std::string resolved;      // the resolved study as YAML: every key, absolute paths; runs to the same results
+    std::string workflow;
     std::string name;
     uint64_t seed = 1;
-    std::string output;    // resolved output folder
+    std::string output;        // resolved output folder
     std::string on_sample_error = "fail";
-    std::string workflow;
-    std::string sheet;     // resolved sample sheet path
+    std::string sheet;         // resolved sample sheet path
     std::string id_column = "sample_id";
+    // samples.phenotypes, then ranking.groups and ranking.covariates if not already listed: the sheet columns that
+    // are carried into the outputs
     std::vector<std::string> phenotypes;
     GenomeConfig genome;
     ProteomeConfig proteome;
@@ -72,14 +79,23 @@ struct StudyConfig {
     ClusteringConfig clustering;
     RankingConfig ranking;
     ResourcesConfig resources;
+    // where each key's value came from ("study.yaml:12:5", "workflows/qc-only.yaml:3:3", "--set k=v", "default"),
+    // so that later checks (against the sheet) can point at it
+    std::vector<std::pair<std::string, std::string>> origins;
+    std::string origin_of(const std::string& key) const;
 };
 
-// Parse and check a study from its YAML text. `path` is used for messages and to resolve relative paths.
-// Throws Error(Config) listing every problem, one per line.
-StudyConfig parse_study(const std::string& text, const std::string& path);
-StudyConfig load_study(const std::string& path);
+// Resolves the study at `path` with command-line overrides ("clustering.k.max=8"). Problems are appended to
+// `problems` (one line each, FILE:LINE:COL: message (fix: ...)); the returned study is complete only if none.
+// `output` (from --output) overrides study.output last.
+StudyConfig resolve_study(const std::string& path, const std::vector<std::string>& overrides,
+                          std::vector<std::string>& problems, const std::string& output = {});
+// Same, throwing a Config error that lists every problem.
+StudyConfig load_study(const std::string& path, const std::vector<std::string>& overrides = {});
+// Parses a study from text (no file read); `path` names it in messages and anchors relative paths.
+StudyConfig parse_study(const std::string& text, const std::string& path,
+                        const std::vector<std::string>& overrides = {});
 
-// Resolve p against base folder unless absolute.
 std::string resolve_path(const std::string& base_dir, const std::string& p);
 
 }  // namespace precis

@@ -25,6 +25,7 @@
 #include "parallel/comm.hpp"
 #include "pipeline/messages.hpp"
 #include "pipeline/outputs.hpp"
+#include "pipeline/validate.hpp"
 #include "proteome/proteome.hpp"
 #include "ranking/ranking.hpp"
 #include "store/store.hpp"
@@ -93,7 +94,10 @@ void prepare_output(const std::string& out) {
                     "set study.output or --output to a folder you can write");
     std::fclose(f);
     std::remove(probe.c_str());
-    fs::remove(fs::path(out) / "provenance.json", ec);
+    // an earlier run's results go first, provenance.json (the mark of a finished run) before anything else
+    for (const char* f : {"provenance.json", "cohort.h5mu", "subtypes.tsv", "clustering.tsv", "biomarkers.tsv",
+                          "study.resolved.yaml", "qc/genome.tsv", "qc/proteome.tsv"})
+        fs::remove(fs::path(out) / f, ec);
 }
 
 struct Progress {
@@ -215,41 +219,32 @@ int run_study(Comm& comm, const RunOptions& opt) {
     SampleSheet sheet;  // rank 0 only
     std::string study_sha, sheet_sha, genes_sha;
 
-    // 1. rank 0 reads and checks the study, the sheet and the output folder before any work starts
+    // 1. rank 0 reads and checks the study, the sheet, the inputs and the output folder before any work starts;
+    //    the other ranks get the resolved study (every value explicit, paths absolute)
     comm.all_or_none([&] {
         if (!comm.is_root()) return;
-        study = load_study(opt.study_path);
-        if (!opt.output_override.empty()) study.output = opt.output_override;
-        sheet = load_sheet(study);
-        if (study.genome.enabled && !study.genome.genes_bed.empty()) {
-            try {
-                GeneSet::load(study.genome.genes_bed);
-            } catch (const Error& e) {
-                throw Error(ErrorKind::Config, e.what(), e.hint());
-            }
-            genes_sha = sha256_file(study.genome.genes_bed);
+        Validation v = validate_study(opt.study_path, opt.overrides, opt.output_override);
+        for (auto& w : v.warnings) std::fprintf(stderr, "precis: warning: %s\n", w.c_str());
+        if (!v.ok()) {
+            std::string msg;
+            for (auto& p : v.problems) msg += (msg.empty() ? "" : "\n") + p;
+            throw Error(ErrorKind::Config, msg);
         }
-        const size_t n = sheet.samples.size();
-        if (size_t(study.clustering.k_max) >= n)
-            throw Error(ErrorKind::Config,
-                        study.path + ": clustering.k.max is " + std::to_string(study.clustering.k_max) +
-                            " but the sheet has only " + std::to_string(n) + " samples",
-                        "set clustering.k.max below the number of samples");
+        study = std::move(v.study);
+        sheet = std::move(v.sheet);
         prepare_output(study.output);
+        write_file_atomic(study.output + "/study.resolved.yaml", study.resolved);
+        if (study.genome.enabled && !study.genome.genes_bed.empty()) genes_sha = sha256_file(study.genome.genes_bed);
         study_sha = sha256_string(study.text);
         sheet_sha = sha256_file(study.sheet);
     });
-    std::string text = study.text, path = study.path, output = study.output;
-    comm.broadcast(text);
+    std::string resolved = study.resolved, path = study.path;
+    comm.broadcast(resolved);
     comm.broadcast(path);
-    comm.broadcast(output);
     GeneSet genes;
     bool have_genes = false;
     comm.all_or_none([&] {
-        if (!comm.is_root()) {
-            study = parse_study(text, path);
-            study.output = output;
-        }
+        if (!comm.is_root()) study = parse_study(resolved, path);
         if (study.genome.enabled && !study.genome.genes_bed.empty()) {
             genes = GeneSet::load(study.genome.genes_bed);
             have_genes = true;
@@ -320,7 +315,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
                         "only " + std::to_string(kept.size()) + " of " + std::to_string(n_sheet) +
                             " samples passed QC and error checks; the cohort stages need at least 3",
                         "see " + out + "/qc/ for each sample's status and reason");
-        if (size_t(study.clustering.k_max) >= kept.size())
+        if (study.clustering.enabled && size_t(study.clustering.k_max) >= kept.size())
             throw Error(ErrorKind::DegenerateData,
                         std::to_string(kept.size()) + " samples passed QC, too few for clustering.k.max = " +
                             std::to_string(study.clustering.k_max),
@@ -432,134 +427,140 @@ int run_study(Comm& comm, const RunOptions& opt) {
     };
 
     // 7. consensus clustering: features by spread, resamples spread over ranks and threads
-    Matrix X;
-    std::vector<size_t> block_edges{0};
-    for (size_t ci = 0; ci < study.clustering.modalities.size(); ++ci) {
-        const std::string& m = study.clustering.modalities[ci];
-        std::vector<size_t> cand;
-        for (size_t j = 0; j < feature_ids[m].size(); ++j)
-            if (feature_kept(m, j) && spread[m][j] > 0) cand.push_back(j);
-        std::stable_sort(cand.begin(), cand.end(), [&](size_t a, size_t b) { return spread[m][a] > spread[m][b]; });
-        if (study.clustering.top_variable > 0 && cand.size() > size_t(study.clustering.top_variable))
-            cand.resize(study.clustering.top_variable);
-        std::sort(cand.begin(), cand.end());
-        const Block& b = blocks[m];
-        std::vector<double> cols;  // column-major, this rank's selected columns
-        size_t mine = 0;
-        for (size_t j : cand)
-            if (j >= b.c0 && j < b.c1) {
-                ++mine;
-                for (size_t i = 0; i < n; ++i) cols.push_back(b.values[i * b.width() + (j - b.c0)]);
-            }
-        auto all = comm.allgather(cols);
-        size_t s = all.size() / std::max<size_t>(n, 1);
-        Matrix Y(n, X.cols + s);
-        for (size_t i = 0; i < n; ++i) {
-            for (size_t j = 0; j < X.cols; ++j) Y(i, j) = X(i, j);
-            for (size_t j = 0; j < s; ++j) Y(i, X.cols + j) = all[j * n + i];
-        }
-        X = std::move(Y);
-        block_edges.push_back(X.cols);
-        (void)mine;
-    }
-    comm.all_or_none([&] {
-        if (X.cols == 0)
-            throw Error(ErrorKind::DegenerateData, "no features are left for clustering after filtering",
-                        "raise cohort.max_missing or check the inputs of clustering.modalities");
-    });
-    center_and_impute(X, study.clustering.center);
-    if (study.clustering.modalities.size() > 1)
-        for (size_t ci = 0; ci < study.clustering.modalities.size(); ++ci)
-            scale_block(X, block_edges[ci], block_edges[ci + 1], study.clustering.weights[ci]);
-
     const auto& cc = study.clustering;
-    const int nk = cc.k_max - cc.k_min + 1;
-    std::vector<std::pair<int, int>> tasks;
-    for (long t = comm.rank(); t < long(nk) * cc.resamples; t += comm.size())
-        tasks.push_back({cc.k_min + int(t / cc.resamples), int(t % cc.resamples)});
-    ResampleParams rp;
-    rp.item_fraction = cc.item_fraction;
-    rp.feature_fraction = cc.feature_fraction;
-    std::vector<ConsensusCounts> counts = run_resamples(X, cc.k_min, cc.k_max, tasks, rp, study.seed);
-    for (auto& c : counts) {
-        comm.reduce_sum_to_root(c.together);
-        comm.reduce_sum_to_root(c.sampled);
-    }
+    Matrix X;
     std::vector<KSummary> ks;
     size_t chosen = 0;
-    std::vector<int64_t> labels(n);
-    if (comm.is_root()) {
-        for (auto& c : counts) ks.push_back(summarize_consensus(c));
-        fill_delta_area(ks);
-        chosen = choose_k(ks, cc.choose_k);
-        for (size_t i = 0; i < n; ++i) labels[i] = ks[chosen].labels[i];
+    std::vector<int64_t> labels;
+    if (cc.enabled) {
+        std::vector<size_t> block_edges{0};
+        for (size_t ci = 0; ci < study.clustering.modalities.size(); ++ci) {
+            const std::string& m = study.clustering.modalities[ci];
+            std::vector<size_t> cand;
+            for (size_t j = 0; j < feature_ids[m].size(); ++j)
+                if (feature_kept(m, j) && spread[m][j] > 0) cand.push_back(j);
+            std::stable_sort(cand.begin(), cand.end(), [&](size_t a, size_t b) { return spread[m][a] > spread[m][b]; });
+            if (study.clustering.top_variable > 0 && cand.size() > size_t(study.clustering.top_variable))
+                cand.resize(study.clustering.top_variable);
+            std::sort(cand.begin(), cand.end());
+            const Block& b = blocks[m];
+            std::vector<double> cols;  // column-major, this rank's selected columns
+            size_t mine = 0;
+            for (size_t j : cand)
+                if (j >= b.c0 && j < b.c1) {
+                    ++mine;
+                    for (size_t i = 0; i < n; ++i) cols.push_back(b.values[i * b.width() + (j - b.c0)]);
+                }
+            auto all = comm.allgather(cols);
+            size_t s = all.size() / std::max<size_t>(n, 1);
+            Matrix Y(n, X.cols + s);
+            for (size_t i = 0; i < n; ++i) {
+                for (size_t j = 0; j < X.cols; ++j) Y(i, j) = X(i, j);
+                for (size_t j = 0; j < s; ++j) Y(i, X.cols + j) = all[j * n + i];
+            }
+            X = std::move(Y);
+            block_edges.push_back(X.cols);
+            (void)mine;
+        }
+        comm.all_or_none([&] {
+            if (X.cols == 0)
+                throw Error(ErrorKind::DegenerateData, "no features are left for clustering after filtering",
+                            "raise cohort.max_missing or check the inputs of clustering.modalities");
+        });
+        center_and_impute(X, study.clustering.center);
+        if (study.clustering.modalities.size() > 1)
+            for (size_t ci = 0; ci < study.clustering.modalities.size(); ++ci)
+                scale_block(X, block_edges[ci], block_edges[ci + 1], study.clustering.weights[ci]);
+
+        const int nk = cc.k_max - cc.k_min + 1;
+        std::vector<std::pair<int, int>> tasks;
+        for (long t = comm.rank(); t < long(nk) * cc.resamples; t += comm.size())
+            tasks.push_back({cc.k_min + int(t / cc.resamples), int(t % cc.resamples)});
+        ResampleParams rp;
+        rp.item_fraction = cc.item_fraction;
+        rp.feature_fraction = cc.feature_fraction;
+        std::vector<ConsensusCounts> counts = run_resamples(X, cc.k_min, cc.k_max, tasks, rp, study.seed);
+        for (auto& c : counts) {
+            comm.reduce_sum_to_root(c.together);
+            comm.reduce_sum_to_root(c.sampled);
+        }
+        labels.assign(n, 0);
+        if (comm.is_root()) {
+            for (auto& c : counts) ks.push_back(summarize_consensus(c));
+            fill_delta_area(ks);
+            chosen = choose_k(ks, cc.choose_k);
+            for (size_t i = 0; i < n; ++i) labels[i] = ks[chosen].labels[i];
+        }
+        counts.clear();
+        comm.broadcast(labels);
     }
-    counts.clear();
-    comm.broadcast(labels);
 
     // 8. ranking: each rank tests the features of its blocks; rank 0 adjusts and sorts
-    std::vector<std::string> levels;
-    std::vector<int> group(n, -1);
-    {
-        std::string lv;
-        std::vector<int64_t> codes(n, -1);
-        comm.all_or_none([&] {
-            if (!comm.is_root()) return;
-            if (study.ranking.groups == "subtype") {
-                int k = ks[chosen].k;
-                for (int l = 1; l <= k; ++l) levels.push_back(std::to_string(l));
-                for (size_t i = 0; i < n; ++i) codes[i] = labels[i] - 1;
-            } else {
-                size_t col = std::find(study.phenotypes.begin(), study.phenotypes.end(), study.ranking.groups) -
-                             study.phenotypes.begin();
-                std::vector<std::string> vals;
-                for (size_t i = 0; i < n; ++i) vals.push_back(sheet.samples[kept[i]].phenotypes[col]);
-                if (!study.ranking.levels.empty()) {
-                    levels = study.ranking.levels;
-                    for (auto& l : levels)
-                        if (std::find(vals.begin(), vals.end(), l) == vals.end())
-                            throw Error(ErrorKind::InconsistentInput,
-                                        study.path + ": ranking.levels names '" + l + "', but no sample that passed "
-                                        "QC has that value in column '" + study.ranking.groups + "' of " + sheet.path,
-                                        "list levels that occur in the sheet");
+    std::vector<Contrast> contrasts;
+    std::vector<double> records;  // per test: modality, feature, contrast, statistic, effect, p
+    if (study.ranking.enabled) {
+        std::vector<std::string> levels;
+        std::vector<int> group(n, -1);
+        {
+            std::string lv;
+            std::vector<int64_t> codes(n, -1);
+            comm.all_or_none([&] {
+                if (!comm.is_root()) return;
+                if (study.ranking.groups == "subtype") {
+                    int k = ks[chosen].k;
+                    for (int l = 1; l <= k; ++l) levels.push_back(std::to_string(l));
+                    for (size_t i = 0; i < n; ++i) codes[i] = labels[i] - 1;
                 } else {
-                    std::set<std::string> u;
-                    for (auto& v : vals)
-                        if (!v.empty() && v != "NA") u.insert(v);
-                    levels.assign(u.begin(), u.end());
+                    size_t col = std::find(study.phenotypes.begin(), study.phenotypes.end(), study.ranking.groups) -
+                                 study.phenotypes.begin();
+                    std::vector<std::string> vals;
+                    for (size_t i = 0; i < n; ++i) vals.push_back(sheet.samples[kept[i]].phenotypes[col]);
+                    if (!study.ranking.levels.empty()) {
+                        levels = study.ranking.levels;
+                        for (auto& l : levels)
+                            if (std::find(vals.begin(), vals.end(), l) == vals.end())
+                                throw Error(ErrorKind::InconsistentInput,
+                                            study.path + ": ranking.levels names '" + l + "', but no sample that passed "
+                                            "QC has that value in column '" + study.ranking.groups + "' of " + sheet.path,
+                                            "list levels that occur in the sheet");
+                    } else {
+                        std::set<std::string> u;
+                        for (auto& v : vals)
+                            if (!v.empty() && v != "NA") u.insert(v);
+                        levels.assign(u.begin(), u.end());
+                    }
+                    for (size_t i = 0; i < n; ++i) {
+                        auto it = std::find(levels.begin(), levels.end(), vals[i]);
+                        codes[i] = it == levels.end() ? -1 : it - levels.begin();
+                    }
                 }
-                for (size_t i = 0; i < n; ++i) {
-                    auto it = std::find(levels.begin(), levels.end(), vals[i]);
-                    codes[i] = it == levels.end() ? -1 : it - levels.begin();
-                }
-            }
-            if (levels.size() < 2)
-                throw Error(ErrorKind::DegenerateData,
-                            "ranking.groups '" + study.ranking.groups + "' has fewer than 2 groups among the samples",
-                            "choose a grouping with at least two levels");
-            lv = join(levels, '\n');
-        });
-        comm.broadcast(lv);
-        comm.broadcast(codes);
-        levels = split(lv, '\n');
-        for (size_t i = 0; i < n; ++i) group[i] = int(codes[i]);
+                if (levels.size() < 2)
+                    throw Error(ErrorKind::DegenerateData,
+                                "ranking.groups '" + study.ranking.groups + "' has fewer than 2 groups among the samples",
+                                "choose a grouping with at least two levels");
+                lv = join(levels, '\n');
+            });
+            comm.broadcast(lv);
+            comm.broadcast(codes);
+            levels = split(lv, '\n');
+            for (size_t i = 0; i < n; ++i) group[i] = int(codes[i]);
+        }
+        contrasts = make_contrasts(levels);
+        for (size_t mi = 0; mi < modalities.size(); ++mi) {
+            const std::string& m = modalities[mi];
+            const Block& b = blocks[m];
+            std::vector<std::vector<TestResult>> res(b.width());
+    #pragma omp parallel for schedule(dynamic, 16)
+            for (long j = 0; j < long(b.width()); ++j)
+                if (feature_kept(m, b.c0 + j)) res[j] = test_feature(b.values.data() + j, n, b.width(), group, contrasts);
+            for (size_t j = 0; j < b.width(); ++j)
+                for (size_t c = 0; c < res[j].size(); ++c)
+                    records.insert(records.end(), {double(mi), double(b.c0 + j), double(c), res[j][c].statistic,
+                                                   res[j][c].effect, res[j][c].p});
+        }
+        blocks.clear();
+        records = comm.allgather(records);
     }
-    const std::vector<Contrast> contrasts = make_contrasts(levels);
-    std::vector<double> records;  // modality, feature, contrast, statistic, effect, p
-    for (size_t mi = 0; mi < modalities.size(); ++mi) {
-        const std::string& m = modalities[mi];
-        const Block& b = blocks[m];
-        std::vector<std::vector<TestResult>> res(b.width());
-#pragma omp parallel for schedule(dynamic, 16)
-        for (long j = 0; j < long(b.width()); ++j)
-            if (feature_kept(m, b.c0 + j)) res[j] = test_feature(b.values.data() + j, n, b.width(), group, contrasts);
-        for (size_t j = 0; j < b.width(); ++j)
-            for (size_t c = 0; c < res[j].size(); ++c)
-                records.insert(records.end(), {double(mi), double(b.c0 + j), double(c), res[j][c].statistic,
-                                               res[j][c].effect, res[j][c].p});
-    }
-    blocks.clear();
-    records = comm.allgather(records);
 
     auto write_results = [&] {
         const size_t nrec = records.size() / 6;
@@ -594,9 +595,11 @@ int run_study(Comm& comm, const RunOptions& opt) {
         std::vector<std::string> sample_ids;
         for (size_t i = 0; i < n; ++i) sample_ids.push_back(sheet.samples[kept[i]].id);
 
-        write_biomarkers(out + "/biomarkers.tsv", rows);
-        write_subtypes(out + "/subtypes.tsv", sample_ids, ks, chosen);
-        write_clustering(out + "/clustering.tsv", ks, chosen);
+        if (study.ranking.enabled) write_biomarkers(out + "/biomarkers.tsv", rows);
+        if (cc.enabled) {
+            write_subtypes(out + "/subtypes.tsv", sample_ids, ks, chosen);
+            write_clustering(out + "/clustering.tsv", ks, chosen);
+        }
 
         // provenance
         const auto t_end = std::chrono::system_clock::now();
@@ -606,6 +609,11 @@ int run_study(Comm& comm, const RunOptions& opt) {
         pj["git_commit"] = PRECIS_GIT_COMMIT;
         pj["command_line"] = opt.command_line;
         pj["study"] = {{"path", fs::absolute(study.path).string()}, {"name", study.name}, {"sha256", study_sha}};
+        pj["workflow"] = study.workflow;
+        pj["overrides"] = opt.overrides;
+        pj["resolved_study"] = {{"path", fs::absolute(out + "/study.resolved.yaml").lexically_normal().string()},
+                                {"sha256", sha256_string(study.resolved)},
+                                {"yaml", study.resolved}};
         pj["seed"] = study.seed;
         pj["ranks"] = comm.size();
         pj["threads_per_rank"] = threads;
@@ -627,7 +635,8 @@ int run_study(Comm& comm, const RunOptions& opt) {
                                       {"sha256", m->sha256.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(m->sha256)}});
         pj["inputs"] = inputs;
         pj["samples"] = {{"in_sheet", n_sheet}, {"analysed", n}};
-        pj["chosen_k"] = ks[chosen].k;
+        if (cc.enabled) pj["chosen_k"] = ks[chosen].k;
+        pj["stages"] = {{"clustering", cc.enabled}, {"ranking", study.ranking.enabled}};
 
         // the store's names and annotations
         StoreAnnotations a;
@@ -679,30 +688,33 @@ int run_study(Comm& comm, const RunOptions& opt) {
             for (size_t i = 0; i < n; ++i) ma.obsmap.push_back(int(i + 1));
             a.mods.push_back(std::move(ma));
         }
-        FrameColumn sub;
-        sub.name = "subtype";
-        sub.numeric = false;
-        sub.categorical = true;
-        for (size_t i = 0; i < n; ++i) sub.strings.push_back(std::to_string(labels[i]));
-        a.obs.columns.push_back(std::move(sub));
-        a.embedding = pca_embedding(X, 2);
-        a.embedding_dims = a.embedding.empty() ? 0 : 2;
-        a.embedding_name = "X_pca";
+        if (cc.enabled) {
+            FrameColumn sub;
+            sub.name = "subtype";
+            sub.numeric = false;
+            sub.categorical = true;
+            for (size_t i = 0; i < n; ++i) sub.strings.push_back(std::to_string(labels[i]));
+            a.obs.columns.push_back(std::move(sub));
+            a.embedding = pca_embedding(X, 2);
+            a.embedding_dims = a.embedding.empty() ? 0 : 2;
+            a.embedding_name = "X_pca";
+        }
         for (auto& k : ks) {
             a.k.push_back(k.k);
             a.pac.push_back(k.pac);
             a.delta_area.push_back(k.delta_area);
             a.mean_silhouette.push_back(k.mean_silhouette);
         }
-        a.chosen_k = ks[chosen].k;
+        a.chosen_k = cc.enabled ? ks[chosen].k : 0;
         pj["end_time"] = iso_time(t_end);
         a.provenance_json = pj.dump(2);
         write_annotations(store_tmp, a);
         if (std::rename(store_tmp.c_str(), store_path.c_str()) != 0)
             throw_io("cannot rename " + store_tmp + " to " + store_path);
         write_file_atomic(out + "/provenance.json", pj.dump(2) + "\n");
-        std::fprintf(stderr, "precis: done: %zu of %zu samples analysed, k = %d; results in %s\n", n, n_sheet,
-                     ks[chosen].k, out.c_str());
+        std::string k_text = cc.enabled ? ", k = " + std::to_string(ks[chosen].k) : "";
+        std::fprintf(stderr, "precis: done: %zu of %zu samples analysed%s; results in %s\n", n, n_sheet,
+                     k_text.c_str(), out.c_str());
     };
     // 9. rank 0 writes the results; the store is renamed into place, provenance.json last
     comm.all_or_none([&] {

@@ -1,6 +1,7 @@
 // `precis run`: the whole workflow on one process or many ranks.
 #pragma once
 #include <string>
+#include <vector>
 
 namespace precis {
 
@@ -9,6 +10,7 @@ class Comm;
 struct RunOptions {
     std::string study_path;
     std::string output_override;  // --output
+    std::vector<std::string> overrides;  // --set key=value
     int threads = 0;              // --threads; 0 = OMP_NUM_THREADS, else 1 per rank under MPI, else all cores
     bool fresh = false;           // --fresh
     std::string command_line;

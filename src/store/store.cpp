@@ -219,7 +219,7 @@ void write_annotations(const std::string& path, const StoreAnnotations& a) {
             dict_group(file, "varp");
         }
         Id uns = dict_group(file, "uns");
-        {
+        if (!a.k.empty()) {
             Id cl = dict_group(uns, "clustering");
             h5::write_ints(cl, "k", a.k);
             h5::write_doubles(cl, "pac", a.pac);

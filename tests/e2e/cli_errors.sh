@@ -13,6 +13,7 @@ expect_in "no_such_study.yaml" "$OUT"
 "$PRECIS" simulate --out sim --samples 12 --subtypes 2 --seed 2 --resamples 5 >/dev/null
 touch blocker
 expect_exit 2 "$PRECIS" run sim/study.yaml --output blocker/results
-expect_in "cannot create the output folder" "$OUT"
+expect_in "--output blocker/results: cannot write the output folder" "$OUT"
+expect_in "blocker is not a folder" "$OUT"
 expect_exit 2 "$PRECIS" simulate --out x --samples 2
 note "ok"

@@ -3,7 +3,7 @@ source "$(dirname "$0")/lib.sh"
 "$PRECIS" simulate --out sim --samples 200 --subtypes 3 --seed 11 >/dev/null
 for np in 1 2 4; do
   precis_np $np run sim/study.yaml --output "r$np" 2> "r$np.log" || { cat "r$np.log"; fail "run on $np ranks failed"; }
-  grep -q "results in r$np" "r$np.log" || fail "no completion line at np=$np"
+  grep -q "results in $PWD/r$np" "r$np.log" || fail "no completion line at np=$np"
 done
 for f in subtypes.tsv clustering.tsv biomarkers.tsv qc/genome.tsv qc/proteome.tsv; do
   cmp r1/$f r2/$f || fail "$f differs between 1 and 2 ranks"

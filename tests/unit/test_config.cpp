@@ -27,6 +27,7 @@ TEST_CASE("a valid study gets defaults and resolved paths") {
     CHECK(s.name == "demo");
     CHECK(s.seed == 5);
     CHECK(s.output == "/data/study/results/demo");
+    CHECK(s.resolved.find("output: \"/data/study/results/demo\"") != std::string::npos);
     CHECK(s.sheet == "/data/study/samples.tsv");
     CHECK(s.proteome.enabled);
     CHECK_FALSE(s.genome.enabled);
@@ -60,8 +61,8 @@ clustering:
         CHECK(m.find("s.yaml:7:3: unknown key 'proteome.path_colum'") != std::string::npos);
         CHECK(m.find("did you mean 'proteome.path_column'?") != std::string::npos);
         CHECK(m.find("larger than 'clustering.k.max'") != std::string::npos);
-        CHECK(m.find("'clustering.item_fraction' is 1.5") != std::string::npos);
-        CHECK(m.find("s.yaml:11:14: 'clustering.resamples' has the wrong type") != std::string::npos);
+        CHECK(m.find("s.yaml:10:18: 'clustering.item_fraction' is 1.5, outside the range") != std::string::npos);
+        CHECK(m.find("s.yaml:11:14: 'clustering.resamples' must be whole number >= 1") != std::string::npos);
     }
 }
 

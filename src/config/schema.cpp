@@ -1,0 +1,204 @@
+#include "config/schema.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "core/table.hpp"
+
+namespace precis {
+
+namespace {
+KeyDef key(std::string path, KeyType t, std::string def, std::string help) {
+    KeyDef k;
+    k.path = std::move(path);
+    k.type = t;
+    k.default_value = std::move(def);
+    k.help = std::move(help);
+    return k;
+}
+KeyDef choice(std::string path, std::string def, std::vector<std::string> choices, std::vector<std::string> not_yet,
+              std::string help) {
+    KeyDef k = key(std::move(path), KeyType::Choice, std::move(def), std::move(help));
+    k.choices = std::move(choices);
+    k.not_yet = std::move(not_yet);
+    return k;
+}
+KeyDef ranged(KeyDef k, double lo, double hi, bool lo_open = false) {
+    k.has_min = k.has_max = true;
+    k.min = lo;
+    k.max = hi;
+    k.min_open = lo_open;
+    return k;
+}
+KeyDef at_least(KeyDef k, double lo) {
+    k.has_min = true;
+    k.min = lo;
+    return k;
+}
+KeyDef later(KeyDef k) {
+    k.available = false;
+    return k;
+}
+
+std::vector<KeyDef> make_schema() {
+    using T = KeyType;
+    return {
+        key("study.name", T::Name, "", "Name of the study; names the default output folder. Required."),
+        at_least(key("study.seed", T::Int, "1", "Seed from which all randomness derives."), 0),
+        key("study.output", T::Path, "", "Output folder. Default: results/<name> beside the study file."),
+        choice("study.on_sample_error", "fail", {"fail", "skip"}, {},
+               "What a sample whose input is missing or broken does: fail stops the run (exit 2); skip leaves the "
+               "sample out and reports it."),
+        key("workflow", T::Name, "", "A preset from workflows/ whose values this study overrides."),
+        key("samples.sheet", T::Path, "", "Sample sheet, TSV or CSV with a header row. Required."),
+        key("samples.id_column", T::Text, "sample_id", "Column of sample ids (kept as text: leading zeros stay)."),
+        key("samples.phenotypes", T::TextList, "[]",
+            "Columns carried into the outputs and usable as ranking groups or covariates."),
+        key("genome.path_column", T::Text, "", "Sheet column with each sample's VCF, VCF.gz or BCF."),
+        later(key("genome.cohort_file", T::Path, "", "One multi-sample indexed VCF/BCF for the cohort.")),
+        ranged(key("genome.qc.min_call_rate", T::Float, "0", "Samples with a lower call rate fail QC."), 0, 1),
+        key("genome.qc.pass_only", T::Bool, "false", "Count only sites whose FILTER is PASS or '.'."),
+        key("genome.features.gene_burden.genes", T::Path, "",
+            "BED file of genes (chrom, start, end, name): one burden feature per gene."),
+        ranged(key("genome.features.gene_burden.max_af", T::Float, "1",
+                   "Variants with a higher INFO/AF do not count towards burden."),
+               0, 1, true),
+        later(key("genome.features.scores", T::PathList, "[]", "PGS Catalog scoring files.")),
+        key("proteome.path_column", T::Text, "", "Sheet column with each sample's proteome table."),
+        later(key("proteome.cohort_file", T::Path, "", "One proteome file for the cohort (Olink NPX, MaxQuant).")),
+        choice("proteome.format", "tsv", {"tsv"}, {"olink_npx", "maxquant"}, "Format of the proteome input."),
+        key("proteome.id_column", T::Text, "protein_id", "Column of protein ids (tsv)."),
+        key("proteome.value_column", T::Text, "abundance", "Column of abundances (tsv)."),
+        choice("proteome.transform", "log2", {"log2", "none"}, {},
+               "log2: log2 of the abundance (0 counts as missing); none: use values as they are."),
+        choice("proteome.normalize", "median", {"none", "median"}, {"quantile"},
+               "median: subtract each sample's median."),
+        choice("proteome.impute", "none", {"none"}, {"min_prob", "knn"}, "Imputation of missing values."),
+        ranged(key("proteome.qc.min_detected_fraction", T::Float, "0",
+                   "Samples that detect a smaller fraction of their proteins fail QC."),
+               0, 1),
+        ranged(key("cohort.max_missing", T::Float, "0.2",
+                   "Features missing in more than this fraction of samples are left out of clustering and ranking."),
+               0, 1),
+        key("clustering.enabled", T::Bool, "true", "Run consensus subtype clustering."),
+        key("clustering.modalities", T::Modalities, "",
+            "Modalities that feed clustering, optionally weighted: [proteome, {genome: 0.5}]. "
+            "Default: every modality of the study."),
+        at_least(key("clustering.top_variable", T::Int, "5000",
+                     "Use this many most variable features (by MAD) of each modality; 0 = all."),
+                 0),
+        choice("clustering.center", "median", {"none", "median", "mean"}, {}, "Per-feature centring."),
+        choice("clustering.algorithm", "kmeans", {"kmeans"}, {"hc", "pam"}, "Clustering of each resample."),
+        choice("clustering.distance", "euclidean", {"euclidean"}, {"pearson", "spearman"}, "Distance between samples."),
+        choice("clustering.linkage", "average", {"average"}, {"complete", "ward"},
+               "Linkage of the final hierarchical clustering of 1 - consensus."),
+        at_least(key("clustering.k.min", T::Int, "2", "Smallest number of subtypes tried."), 2),
+        at_least(key("clustering.k.max", T::Int, "6", "Largest number of subtypes tried; below the sample count."), 2),
+        at_least(key("clustering.resamples", T::Int, "1000", "Resamples per k."), 1),
+        ranged(key("clustering.item_fraction", T::Float, "0.8", "Share of samples drawn in each resample."), 0, 1,
+               true),
+        ranged(key("clustering.feature_fraction", T::Float, "1", "Share of features drawn in each resample."), 0, 1,
+               true),
+        choice("clustering.choose_k", "pac", {"pac", "delta_area", "silhouette", "fixed"}, {},
+               "pac: lowest PAC; silhouette: highest mean silhouette; delta_area: the last k before the relative "
+               "gain in CDF area drops below 0.1; fixed: k.min (= k.max)."),
+        key("ranking.enabled", T::Bool, "true", "Rank biomarkers."),
+        key("ranking.groups", T::Text, "subtype", "'subtype', or a sheet column (e.g. case/control)."),
+        key("ranking.levels", T::TextList, "[]",
+            "Order of the groups of a sheet column; with two, effect = mean(second) - mean(first)."),
+        choice("ranking.test", "welch", {"welch"}, {"moderated", "wilcoxon", "kruskal"}, "Statistical test."),
+        key("ranking.covariates", T::TextList, "[]", "Sheet columns adjusted for (moderated test)."),
+        ranged(key("ranking.fdr", T::Float, "0.05", "False discovery rate for calling a biomarker significant."), 0,
+               1, true),
+        at_least(key("resources.nodes", T::Int, "1", "Slurm nodes."), 1),
+        at_least(key("resources.ntasks", T::Int, "8", "MPI ranks."), 1),
+        at_least(key("resources.cpus_per_task", T::Int, "2", "OpenMP threads per rank."), 1),
+        key("resources.time", T::Text, "02:00:00", "Slurm time limit."),
+        key("resources.mem_per_cpu", T::Text, "4G", "Slurm memory per CPU."),
+        key("resources.partition", T::Text, "", "Slurm partition (empty: the site default)."),
+        key("resources.account", T::Text, "", "Slurm account (empty: the user's default)."),
+    };
+}
+}  // namespace
+
+const std::vector<KeyDef>& schema() {
+    static const std::vector<KeyDef> s = make_schema();
+    return s;
+}
+
+const KeyDef* find_key(const std::string& path) {
+    for (auto& k : schema())
+        if (k.path == path) return &k;
+    return nullptr;
+}
+
+bool is_section(const std::string& path) {
+    if (path.empty()) return true;
+    for (auto& k : schema())
+        if (k.path.size() > path.size() && k.path.compare(0, path.size(), path) == 0 && k.path[path.size()] == '.')
+            return true;
+    return false;
+}
+
+std::vector<std::string> children(const std::string& section) {
+    std::vector<std::string> out;
+    std::string prefix = section.empty() ? "" : section + ".";
+    for (auto& k : schema()) {
+        if (k.path.compare(0, prefix.size(), prefix) != 0) continue;
+        std::string rest = k.path.substr(prefix.size());
+        std::string name = rest.substr(0, rest.find('.'));
+        if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+    }
+    return out;
+}
+
+std::string type_text(const KeyDef& k) {
+    auto range = [&](const std::string& what) {
+        if (k.has_min && k.has_max)
+            return what + " in " + (k.min_open ? "(" : "[") + fmt(k.min) + ", " + fmt(k.max) + "]";
+        if (k.has_min) return what + " >= " + fmt(k.min);
+        return what;
+    };
+    switch (k.type) {
+    case KeyType::Text: return "text";
+    case KeyType::Name: return "name ([A-Za-z0-9._-])";
+    case KeyType::Path: return "path";
+    case KeyType::Int: return range("whole number");
+    case KeyType::Float: return range("number");
+    case KeyType::Bool: return "true or false";
+    case KeyType::TextList: return "list of text";
+    case KeyType::PathList: return "list of paths";
+    case KeyType::Modalities: return "list of modalities, each optionally {name: weight}";
+    case KeyType::Choice: {
+        std::string s = "one of: ";
+        for (size_t i = 0; i < k.choices.size(); ++i) s += (i ? " | " : "") + k.choices[i];
+        return s;
+    }
+    }
+    return "";
+}
+
+std::string schema_markdown() {
+    std::string s =
+        "# Study keys\n\n"
+        "Generated by `precis keys` from the schema that `precis validate` checks against; "
+        "a test keeps this file equal to that output.\n\n"
+        "Values are layered, each overriding the one before: built-in defaults, the `workflow` preset, the study "
+        "file, then `--set key=value` on the command line. Relative paths resolve against the folder of the file "
+        "that sets them (the current folder for `--set`).\n\n"
+        "| key | type | default | meaning |\n|---|---|---|---|\n";
+    for (auto& k : schema()) {
+        std::string help = k.help;
+        if (!k.not_yet.empty()) {
+            help += " Not yet available: ";
+            for (size_t i = 0; i < k.not_yet.size(); ++i) help += (i ? ", " : "") + k.not_yet[i];
+            help += ".";
+        }
+        if (!k.available) help += " Not yet available.";
+        std::string def = k.default_value.empty() ? "" : "`" + k.default_value + "`";
+        s += "| `" + k.path + "` | " + type_text(k) + " | " + def + " | " + help + " |\n";
+    }
+    return s;
+}
+
+}  // namespace precis

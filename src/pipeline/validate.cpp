@@ -1,0 +1,115 @@
+#include "pipeline/validate.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "core/error.hpp"
+#include "genome/genome.hpp"
+
+namespace fs = std::filesystem;
+
+namespace precis {
+
+bool output_writable(const std::string& folder, std::string& why) {
+    std::error_code ec;
+    fs::path p = fs::absolute(folder, ec).lexically_normal();
+    if (fs::exists(p, ec) && !fs::is_directory(p, ec)) {
+        why = p.string() + " exists and is not a folder";
+        return false;
+    }
+    fs::path probe = p;
+    while (!fs::exists(probe, ec) && probe.has_parent_path() && probe != probe.parent_path()) probe = probe.parent_path();
+    if (!fs::is_directory(probe, ec)) {
+        why = probe.string() + " is not a folder";
+        return false;
+    }
+    if (::access(probe.c_str(), W_OK | X_OK) != 0) {
+        why = probe.string() + " is not writable";
+        return false;
+    }
+    return true;
+}
+
+Validation validate_study(const std::string& path, const std::vector<std::string>& overrides,
+                          const std::string& output) {
+    Validation v;
+    v.study = resolve_study(path, overrides, v.problems, output);
+    const StudyConfig& s = v.study;
+    if (s.sheet.empty()) return v;
+
+    v.sheet = load_sheet(s, v.problems);
+    const auto& samples = v.sheet.samples;
+
+    // every input file is there and readable
+    auto check_file = [&](const SampleEntry& e, const std::string& file, const std::string& column) {
+        std::error_code ec;
+        std::string why;
+        if (!fs::exists(file, ec))
+            why = "does not exist";
+        else if (!fs::is_regular_file(file, ec))
+            why = "is not a regular file";
+        else if (::access(file.c_str(), R_OK) != 0)
+            why = "is not readable";
+        if (why.empty()) return;
+        std::string msg = where(v.sheet.path, e.line) + "sample '" + e.id + "': " + file + " " + why;
+        if (s.on_sample_error == "skip")
+            v.warnings.push_back(msg + " (the sample will be skipped)");
+        else
+            v.problems.push_back(msg + " (fix: correct column '" + column +
+                                 "' or restore the file; or set study.on_sample_error: skip to go on without it)");
+    };
+    for (auto& e : samples) {
+        if (s.genome.enabled && !e.vcf.empty()) check_file(e, e.vcf, s.genome.path_column);
+        if (s.proteome.enabled && !e.proteome.empty()) check_file(e, e.proteome, s.proteome.path_column);
+    }
+
+    if (s.genome.enabled && !s.genome.genes_bed.empty()) {
+        try {
+            GeneSet::load(s.genome.genes_bed);
+        } catch (const Error& e) {
+            v.problems.push_back(std::string(e.what()) + " (named by 'genome.features.gene_burden.genes' at " +
+                                 s.origin_of("genome.features.gene_burden.genes") +
+                                 (e.hint().empty() ? "" : "; fix: " + e.hint()) + ")");
+        }
+    }
+
+    // the grouping column and its levels
+    const auto& rk = s.ranking;
+    if (rk.enabled && rk.groups != "subtype" && !samples.empty()) {
+        int col = v.sheet.column_of(rk.groups, s);
+        if (col >= 0 && !samples.front().phenotypes.empty()) {
+            std::set<std::string> values;
+            for (auto& e : samples)
+                if (!e.phenotypes[col].empty() && e.phenotypes[col] != "NA") values.insert(e.phenotypes[col]);
+            for (auto& l : rk.levels)
+                if (!values.count(l)) {
+                    std::string have;
+                    for (auto& x : values) have += (have.empty() ? "" : ", ") + x;
+                    v.problems.push_back(s.origin_of("ranking.levels") + ": 'ranking.levels' names '" + l +
+                                         "', which column '" + rk.groups + "' of " + v.sheet.path +
+                                         " never holds (fix: its values are: " + have + ")");
+                }
+            if (values.size() < 2)
+                v.problems.push_back(s.origin_of("ranking.groups") + ": column '" + rk.groups + "' of " +
+                                     v.sheet.path + " has fewer than two groups (fix: choose a column with at least "
+                                     "two values)");
+        }
+    }
+
+    if (s.clustering.enabled && !samples.empty() && size_t(s.clustering.k_max) >= samples.size())
+        v.problems.push_back(s.origin_of("clustering.k.max") + ": 'clustering.k.max' is " +
+                             std::to_string(s.clustering.k_max) + " but the sheet has only " +
+                             std::to_string(samples.size()) + " samples (fix: set clustering.k.max below " +
+                             std::to_string(samples.size()) + ")");
+
+    std::string why;
+    if (!s.output.empty() && !output_writable(s.output, why))
+        v.problems.push_back(s.origin_of("study.output") + ": cannot write the output folder " + s.output + ": " +
+                             why + " (fix: set study.output or --output to a folder you can write)");
+    return v;
+}
+
+}  // namespace precis

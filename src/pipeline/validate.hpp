@@ -1,0 +1,27 @@
+// The checks `precis validate` and `precis run` share: the study (layered and schema-checked), the sample sheet,
+// the input files, the sheet columns the study names, and the output folder. Every problem is collected.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "config/sheet.hpp"
+#include "config/study.hpp"
+
+namespace precis {
+
+struct Validation {
+    StudyConfig study;
+    SampleSheet sheet;
+    std::vector<std::string> problems;  // each "FILE:LINE[:COL]: message (fix: ...)"; any -> exit 2
+    std::vector<std::string> warnings;  // e.g. missing inputs under on_sample_error: skip
+    bool ok() const { return problems.empty(); }
+};
+
+// `overrides` are --set key=value; `output` (--output) overrides study.output when not empty.
+Validation validate_study(const std::string& path, const std::vector<std::string>& overrides,
+                          const std::string& output);
+
+// The output folder (or the nearest folder above it that exists) is one this process can write.
+bool output_writable(const std::string& folder, std::string& why);
+
+}  // namespace precis
