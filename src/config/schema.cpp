@@ -196,7 +196,9 @@ std::string schema_markdown() {
         }
         if (!k.available) help += " Not yet available.";
         std::string def = k.default_value.empty() ? "" : "`" + k.default_value + "`";
-        s += "| `" + k.path + "` | " + type_text(k) + " | " + def + " | " + help + " |\n";
+        std::string type = type_text(k);
+        for (size_t p = 0; (p = type.find('|', p)) != std::string::npos; p += 2) type.replace(p, 1, "\\|");
+        s += "| `" + k.path + "` | " + type + " | " + def + " | " + help + " |\n";
     }
     return s;
 }

@@ -18,16 +18,20 @@ SampleSheet load_sheet(const StudyConfig& study, std::vector<std::string>& probl
     SampleSheet sheet;
     sheet.path = study.sheet;
     Table t;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(study.sheet, ec)) {
+        problems.push_back(study.origin_of("samples.sheet") + ": the sample sheet " + study.sheet +
+                           (std::filesystem::exists(study.sheet, ec) ? " is not a file" : " does not exist") +
+                           " (fix: correct 'samples.sheet'; relative paths start from the study file's folder)");
+        return sheet;
+    }
     try {
         t = read_table(study.sheet);
     } catch (const Error& e) {
-        problems.push_back(std::string(e.what()) + " (fix: " +
-                           (e.hint().empty() ? "check 'samples.sheet' at " + study.origin_of("samples.sheet")
-                                             : e.hint()) +
-                           ")");
+        std::string msg = e.kind() == ErrorKind::IO ? study.origin_of("samples.sheet") + ": " + e.what() : e.what();
+        problems.push_back(msg + " (fix: " + (e.hint().empty() ? "check 'samples.sheet'" : e.hint()) + ")");
         return sheet;
     }
-    size_t before = problems.size();
     auto need = [&](const std::string& col, const std::string& key) {
         int i = t.column(col);
         if (i < 0) {
@@ -50,7 +54,7 @@ SampleSheet load_sheet(const StudyConfig& study, std::vector<std::string>& probl
             key = "ranking.covariates";
         ph_cols.push_back(need(p, key));
     }
-    if (problems.size() > before) return sheet;
+    if (id_col < 0) return sheet;  // without ids nothing else can be checked; other missing columns are reported
 
     // paths in the sheet resolve against the sheet's own folder, so a sheet can move with its files
     std::string sheet_dir = std::filesystem::path(study.sheet).parent_path().string();
@@ -81,7 +85,7 @@ SampleSheet load_sheet(const StudyConfig& study, std::vector<std::string>& probl
                                    study.proteome.path_column + "' (fix: give its proteome table)");
             e.proteome = resolve_path(sheet_dir, r.fields[prot_col]);
         }
-        for (int c : ph_cols) e.phenotypes.push_back(r.fields[c]);
+        for (int c : ph_cols) e.phenotypes.push_back(c >= 0 ? r.fields[c] : std::string());
         sheet.samples.push_back(std::move(e));
     }
     if (t.rows.empty())

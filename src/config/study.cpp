@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <regex>
+#include <set>
 
 #include "config/schema.hpp"
 #include "config/workflows.hpp"
@@ -26,9 +27,17 @@ std::string resolve_path(const std::string& base_dir, const std::string& p) {
 }
 
 std::string StudyConfig::origin_of(const std::string& key) const {
-    for (auto& [k, o] : origins)
-        if (k == key) return o;
+    // the key's own origin, else that of the nearest section around it that was written
+    for (std::string k = key; !k.empty(); k = k.find('.') == std::string::npos ? "" : k.substr(0, k.rfind('.')))
+        for (auto& [name, o] : origins)
+            if (name == k) return o;
     return path + ":1:1";
+}
+
+bool StudyConfig::is_set(const std::string& key) const {
+    for (auto& [name, o] : origins)
+        if (name == key) return true;
+    return false;
 }
 
 namespace {
@@ -61,6 +70,7 @@ class Resolver {
 public:
     std::map<std::string, Value> values;
     std::map<std::string, std::string> section_origin;
+    std::set<std::string> seen;  // every key that appeared in a layer, valid or not
     std::vector<std::string>& problems;
 
     explicit Resolver(std::vector<std::string>& p) : problems(p) {}
@@ -114,11 +124,15 @@ public:
         // a known key placed in the wrong section, e.g. 'k' at the root
         std::string elsewhere;
         for (auto& kd : schema()) {
-            std::string last = kd.path.substr(kd.path.rfind('.') == std::string::npos ? 0 : kd.path.rfind('.') + 1);
-            if (last == name) {
-                elsewhere = kd.path;
-                break;
+            // the key itself or one of its sections, e.g. 'k' -> 'clustering.k'
+            for (size_t end = kd.path.size(); !elsewhere.size() && end != std::string::npos;
+                 end = end == 0 ? std::string::npos : kd.path.rfind('.', end - 1)) {
+                std::string prefix = kd.path.substr(0, end);
+                std::string last = prefix.substr(prefix.rfind('.') == std::string::npos ? 0 : prefix.rfind('.') + 1);
+                if (last == name && prefix != path) elsewhere = prefix;
+                if (end == 0) break;
             }
+            if (!elsewhere.empty()) break;
         }
         if (bd <= std::max<size_t>(2, name.size() / 3))
             problem(where, "unknown key '" + path + "'", "did you mean '" + prefix + best + "'?");
@@ -137,7 +151,15 @@ public:
                     "remove it; see docs/study-keys.md for what this version supports");
             return;
         }
-        auto bad_type = [&] { problem(where, "'" + d.path + "' must be " + type_text(d)); };
+        seen.insert(d.path);
+        auto bad_type = [&] {
+            std::string t = type_text(d);
+            std::string use = "use " + std::string(t.rfind("one of", 0) == 0 || t.rfind("true", 0) == 0 ? "" : "a ") + t;
+            if (n.IsScalar())
+                problem(where, "'" + d.path + "' is '" + n.Scalar() + "'", use);
+            else
+                problem(where, "'" + d.path + "' has the wrong form", use);
+        };
         YAML::Node out;
         try {
             switch (d.type) {
@@ -382,14 +404,15 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     };
 
     s.name = str("study.name");
-    if (!r.has("study.name"))
+    if (!r.seen.count("study.name"))
         problem("study", "missing 'study.name'", "add 'study: {name: my_study}' (letters, digits, '.', '_', '-')");
     s.seed = uint64_t(integer("study.seed"));
     s.workflow = str("workflow");
     s.on_sample_error = str("study.on_sample_error");
     s.output = str("study.output");
     s.sheet = str("samples.sheet");
-    if (s.sheet.empty()) problem("samples", "missing 'samples.sheet'", "name the TSV or CSV sample sheet");
+    if (s.sheet.empty() && !r.seen.count("samples.sheet"))
+        problem("samples", "missing 'samples.sheet'", "name the TSV or CSV sample sheet");
     s.id_column = str("samples.id_column");
     s.phenotypes = list("samples.phenotypes");
 
@@ -466,7 +489,7 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     k.covariates = list("ranking.covariates");
     k.fdr = num("ranking.fdr");
     if (k.enabled && k.groups == "subtype" && !c.enabled)
-        problem("ranking.groups", "'ranking.groups' is 'subtype' but clustering is off, so there are no subtypes",
+        problem(r.has("ranking.groups") ? "ranking.groups" : "clustering.enabled", "'ranking.groups' is 'subtype' but clustering is off, so there are no subtypes",
                 "set ranking.groups to a sheet column, or clustering.enabled: true");
     if (k.groups == "subtype" && !k.levels.empty())
         problem("ranking.levels", "'ranking.levels' orders the values of a sheet column, not subtypes",

@@ -83,6 +83,7 @@ struct StudyConfig {
     // so that later checks (against the sheet) can point at it
     std::vector<std::pair<std::string, std::string>> origins;
     std::string origin_of(const std::string& key) const;
+    bool is_set(const std::string& key) const;  // given by a preset, the study or the command line
 };
 
 // Resolves the study at `path` with command-line overrides ("clustering.k.max=8"). Problems are appended to

@@ -66,7 +66,11 @@ Validation validate_study(const std::string& path, const std::vector<std::string
         if (s.proteome.enabled && !e.proteome.empty()) check_file(e, e.proteome, s.proteome.path_column);
     }
 
-    if (s.genome.enabled && !s.genome.genes_bed.empty()) {
+    std::error_code ec;
+    if (s.genome.enabled && !s.genome.genes_bed.empty() && !fs::is_regular_file(s.genome.genes_bed, ec)) {
+        v.problems.push_back(s.origin_of("genome.features.gene_burden.genes") + ": the genes BED file " +
+                             s.genome.genes_bed + " does not exist (fix: correct 'genome.features.gene_burden.genes')");
+    } else if (s.genome.enabled && !s.genome.genes_bed.empty()) {
         try {
             GeneSet::load(s.genome.genes_bed);
         } catch (const Error& e) {
@@ -101,7 +105,8 @@ Validation validate_study(const std::string& path, const std::vector<std::string
 
     if (s.clustering.enabled && !samples.empty() && size_t(s.clustering.k_max) >= samples.size())
         v.problems.push_back(s.origin_of("clustering.k.max") + ": 'clustering.k.max' is " +
-                             std::to_string(s.clustering.k_max) + " but the sheet has only " +
+                             std::to_string(s.clustering.k_max) +
+                             (s.is_set("clustering.k.max") ? "" : " (the default)") + " but the sheet has only " +
                              std::to_string(samples.size()) + " samples (fix: set clustering.k.max below " +
                              std::to_string(samples.size()) + ")");
 

@@ -3,7 +3,7 @@ set -euo pipefail
 : "${PRECIS:?PRECIS must point at the precis binary}"
 : "${MPIEXEC:=mpirun}"
 PY=/usr/bin/python3   # Debian's python, which has h5py, anndata, numpy, scipy, sklearn
-TEST_NAME=$(basename "$0" .sh)
+TEST_NAME=${E2E_NAME:-$(basename "$0" .sh)}
 WORK="$PWD/e2e_$TEST_NAME"
 rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK"
 

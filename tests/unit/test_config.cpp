@@ -62,7 +62,7 @@ clustering:
         CHECK(m.find("did you mean 'proteome.path_column'?") != std::string::npos);
         CHECK(m.find("larger than 'clustering.k.max'") != std::string::npos);
         CHECK(m.find("s.yaml:10:18: 'clustering.item_fraction' is 1.5, outside the range") != std::string::npos);
-        CHECK(m.find("s.yaml:11:14: 'clustering.resamples' must be whole number >= 1") != std::string::npos);
+        CHECK(m.find("s.yaml:11:14: 'clustering.resamples' is 'many' (fix: use a whole number >= 1)") != std::string::npos);
     }
 }
 

@@ -1,0 +1,26 @@
+# One case of the invalid-study corpus (tests/data/studies/invalid/NAME): `precis validate` must print exactly
+# the expected problems (expected.txt, with {DIR} for the case's folder) and exit 2; `precis run` must refuse the
+# same study with exit 2 before any work starts (no output folder appears).
+# To rewrite expected.txt after a deliberate change of messages: PRECIS_REDO=1 ctest -R 'study:' (then review
+# every diff with git before committing).
+CASE_SRC=$1
+E2E_NAME="study_$(basename "$CASE_SRC")"
+source "$(dirname "$0")/lib.sh"
+cp -r "$PRECIS_TESTS/data/studies/common/." .
+cp -r "$CASE_SRC/." .
+rm -f expected.txt
+args=()
+[[ -f args.txt ]] && mapfile -t args < args.txt
+expect_exit 2 "$PRECIS" validate study.yaml "${args[@]}"
+actual=${OUT//$PWD/\{DIR\}}
+if [[ ${PRECIS_REDO:-} == 1 ]]; then
+  printf '%s\n' "$actual" > "$CASE_SRC/expected.txt"
+  note "rewrote expected.txt"
+fi
+diff <(printf '%s\n' "$actual") "$CASE_SRC/expected.txt" || fail "validate output differs from expected.txt"
+first=$(head -n 1 "$CASE_SRC/expected.txt")
+first=${first//\{DIR\}/$PWD}
+expect_exit 2 "$PRECIS" run study.yaml "${args[@]}"
+expect_in "$first" "$OUT"
+[[ ! -d results ]] || fail "precis run created results/ although the study is invalid"
+note "ok"
