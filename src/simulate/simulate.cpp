@@ -249,6 +249,8 @@ void simulate(const SimulateOptions& o) {
         "# A synthetic precis study, written by `precis simulate --samples " + std::to_string(o.samples) +
         " --subtypes " + std::to_string(o.subtypes) + " --seed " + std::to_string(o.seed) +
         "`.\n# truth.tsv holds each sample's subtype; truth_features.tsv the planted biomarkers.\n"
+        "# The workflow preset supplies the rest (see docs/study.md); try --set workflow=case-control.\n"
+        "workflow: subtype-discovery\n"
         "study:\n"
         "  name: simulated\n"
         "  seed: " + std::to_string(o.seed) + "\n"
@@ -265,28 +267,15 @@ void simulate(const SimulateOptions& o) {
         "    gene_burden: {genes: genes.bed, max_af: 0.01}\n"
         "proteome:\n"
         "  path_column: proteome\n"
-        "  format: tsv\n"
         "  id_column: protein_id\n"
         "  value_column: abundance\n"
         "  transform: log2\n"
         "  normalize: median\n"
         "  qc: {min_detected_fraction: 0.5}\n"
-        "cohort:\n"
-        "  max_missing: 0.2\n"
         "clustering:\n"
         "  modalities: [proteome]\n"
-        "  top_variable: 5000\n"
-        "  center: median\n"
-        "  algorithm: kmeans\n"
-        "  distance: euclidean\n"
         "  k: {min: 2, max: 6}\n"
-        "  resamples: " + std::to_string(o.resamples) + "\n"
-        "  item_fraction: 0.8\n"
-        "  choose_k: pac\n"
-        "ranking:\n"
-        "  groups: subtype\n"
-        "  test: welch\n"
-        "  fdr: 0.05\n";
+        "  resamples: " + std::to_string(o.resamples) + "\n";
     write_file_atomic(dir + "/study.yaml", y);
 }
 

@@ -3,7 +3,7 @@
 source "$(dirname "$0")/lib.sh"
 "$PRECIS" simulate --out sim --samples 20 --subtypes 2 --seed 1 --resamples 10 >/dev/null
 expect_exit 0 "$PRECIS" validate sim/study.yaml
-expect_in "valid (20 samples)" "$OUT"
+expect_in "valid (20 samples, workflow subtype-discovery)" "$OUT"
 cat > bad.yaml <<'YAML'
 study:
   name: bad study

@@ -1,8 +1,10 @@
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
 #include "config/sheet.hpp"
+#include "config/schema.hpp"
 #include "config/study.hpp"
 #include "core/error.hpp"
 
@@ -96,4 +98,89 @@ TEST_CASE("sample sheets: duplicates, empty ids and missing columns are listed w
     CHECK(sh.samples[0].phenotypes == std::vector<std::string>{"M"});
     std::ofstream(dir / "samples.tsv") << "id\tproteome\nA\ta.tsv\n";
     CHECK_THROWS_WITH(load_sheet(s), Catch::Contains("no column 'sample_id'"));
+}
+
+TEST_CASE("layers: defaults, then the preset, then the study, then --set; each value knows where it came from") {
+    const char* text = R"(workflow: subtype-discovery
+study:
+  name: layered
+samples:
+  sheet: s.tsv
+proteome:
+  path_column: p
+clustering:
+  resamples: 10
+)";
+    StudyConfig s = parse_study(text, "/d/study.yaml", {"clustering.k.min=3"});
+    CHECK(s.workflow == "subtype-discovery");
+    CHECK(s.clustering.k_max == 8);          // preset (default is 6)
+    CHECK(s.clustering.resamples == 10);     // study over preset (1000)
+    CHECK(s.clustering.k_min == 3);          // --set over everything
+    CHECK(s.clustering.item_fraction == 0.8);
+    CHECK(s.max_missing == 0.2);
+    CHECK(s.origin_of("clustering.k.max").rfind("workflows/subtype-discovery.yaml:", 0) == 0);
+    CHECK(s.origin_of("clustering.resamples") == "/d/study.yaml:9:14");
+    CHECK(s.origin_of("clustering.k.min") == "--set clustering.k.min=3");
+    CHECK(s.is_set("clustering.k.max"));
+    CHECK_FALSE(s.is_set("ranking.fdr"));
+
+    StudyConfig qc = parse_study(text, "/d/study.yaml", {"workflow=qc-only"});
+    CHECK_FALSE(qc.clustering.enabled);
+    CHECK_FALSE(qc.ranking.enabled);
+    StudyConfig cc = parse_study(text, "/d/study.yaml", {"workflow=case-control", "ranking.groups=status"});
+    CHECK(cc.ranking.groups == "status");
+    CHECK(cc.ranking.levels == std::vector<std::string>{"control", "case"});
+    CHECK(std::find(cc.phenotypes.begin(), cc.phenotypes.end(), "status") != cc.phenotypes.end());
+}
+
+TEST_CASE("the resolved study resolves to itself and means the same from any folder") {
+    const char* text = R"(workflow: case-control
+study:
+  name: rt
+  seed: 7
+samples:
+  sheet: sheet.tsv
+  phenotypes: [sex]
+genome:
+  path_column: vcf
+  qc: {min_call_rate: 0.95}
+  features:
+    gene_burden: {genes: ../ref/genes.bed, max_af: 0.01}
+proteome:
+  path_column: prot
+clustering:
+  modalities: [proteome, {genome: 0.5}]
+)";
+    StudyConfig a = parse_study(text, "/data/s1/study.yaml", {"ranking.fdr=0.1"});
+    CHECK(a.genome.genes_bed == "/data/ref/genes.bed");
+    CHECK(a.output == "/data/s1/results/rt");
+    StudyConfig b = parse_study(a.resolved, "/elsewhere/results/rt/study.resolved.yaml");
+    auto body = [](const std::string& y) { return y.substr(y.find("\nstudy:")); };  // past the header comment
+    CHECK(body(b.resolved) == body(a.resolved));
+    CHECK(b.genome.genes_bed == a.genome.genes_bed);
+    CHECK(b.sheet == "/data/s1/sheet.tsv");
+    CHECK(b.output == a.output);
+    CHECK(b.ranking.fdr == 0.1);
+    CHECK(b.seed == 7);
+    CHECK(b.clustering.weights == std::vector<double>{1.0, 0.5});
+    CHECK(b.ranking.levels == std::vector<std::string>{"control", "case"});
+    CHECK(a.resolved.find("with --set ranking.fdr=0.1") != std::string::npos);
+}
+
+TEST_CASE("the schema knows every key of the contract") {
+    for (const char* k :
+         {"study.name", "study.seed", "study.output", "study.on_sample_error", "workflow", "samples.sheet",
+          "samples.id_column", "samples.phenotypes", "genome.path_column", "genome.cohort_file",
+          "genome.qc.min_call_rate", "genome.features.gene_burden.genes", "genome.features.gene_burden.max_af",
+          "genome.features.scores", "proteome.path_column", "proteome.cohort_file", "proteome.format",
+          "proteome.id_column", "proteome.value_column", "proteome.transform", "proteome.normalize", "proteome.impute",
+          "proteome.qc.min_detected_fraction", "cohort.max_missing", "clustering.modalities",
+          "clustering.top_variable", "clustering.center", "clustering.algorithm", "clustering.distance",
+          "clustering.linkage", "clustering.k.min", "clustering.k.max", "clustering.resamples",
+          "clustering.item_fraction", "clustering.feature_fraction", "clustering.choose_k", "ranking.groups",
+          "ranking.levels", "ranking.test", "ranking.covariates", "ranking.fdr", "resources.nodes",
+          "resources.ntasks", "resources.cpus_per_task", "resources.time", "resources.mem_per_cpu",
+          "resources.partition", "resources.account"})
+        CHECK(find_key(k) != nullptr);
+    CHECK(schema_markdown().find("| `clustering.k.max` | whole number >= 2 | `6` |") != std::string::npos);
 }
