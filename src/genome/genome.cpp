@@ -141,6 +141,132 @@ bool is_transition(const std::string& ref, const std::string& alt) {
     return false;
 }
 
+namespace {
+
+// What one record means for the samples that are counted: shared by the per-sample and the cohort paths.
+class RecordCounter {
+public:
+    RecordCounter(hts::VcfReader& vcf, const GenomeSettings& st, const GeneSet* genes)
+        : vcf_(vcf), st_(st), genes_(genes) {}
+
+    // Prepares the record: FORMAT arrays, allele types, overlapping genes. False if it is filtered out.
+    bool load() {
+        rec_ = vcf_.record();
+        if (st_.pass_only && !vcf_.passes_filter()) return false;
+        ns_ = vcf_.n_samples();
+        ndp_ = vcf_.format_int("DP", &dp_);
+        ngq_ = vcf_.format_int("GQ", &gq_);
+        ngt_ = vcf_.genotypes(&gt_);
+        types_.clear();
+        const std::string ref = rec_->d.allele[0];
+        for (int a = 0; a < rec_->n_allele; ++a) {
+            types_.push_back(a == 0 ? AlleleType::Unknown : allele_type(ref, rec_->d.allele[a]));
+        }
+        transition_.assign(rec_->n_allele, false);
+        for (int a = 1; a < rec_->n_allele; ++a)
+            if (types_[a] == AlleleType::SNP) transition_[a] = is_transition(ref, rec_->d.allele[a]);
+        hits_.clear();
+        rare_.assign(rec_->n_allele, true);
+        if (genes_) {
+            if (rec_->rid >= static_cast<int>(chrom_names_.size())) chrom_names_.resize(rec_->rid + 1);
+            if (chrom_names_[rec_->rid].empty()) chrom_names_[rec_->rid] = normalize_chrom(vcf_.contig(rec_->rid));
+            genes_->overlaps(chrom_names_[rec_->rid], rec_->pos, rec_->pos + std::max<int64_t>(rec_->rlen, 1), hits_);
+            if (!hits_.empty()) {
+                float* af = nullptr;
+                int naf = vcf_.info_float("AF", &af);
+                for (int a = 1; a < rec_->n_allele; ++a)
+                    if (naf >= a && af && !bcf_float_is_missing(af[a - 1]) && !bcf_float_is_vector_end(af[a - 1]))
+                        rare_[a] = af[a - 1] <= st_.max_af;
+            }
+        }
+        return true;
+    }
+
+    const std::vector<uint32_t>& genes_hit() const { return hits_; }
+
+    // Counts sample column `col` into q; for each alternate allele copy that counts towards burden, calls
+    // add_burden(gene) for every overlapping gene that `owned` accepts.
+    template <class AddBurden>
+    void count(int col, GenomeQC& q, AddBurden&& add_burden) {
+        if (ndp_ >= ns_ && dp_) {
+            int32_t v = dp_[col * (ndp_ / ns_)];
+            if (v != bcf_int32_missing && v != bcf_int32_vector_end) q.dp_sum += v, ++q.dp_n;
+        }
+        if (ngq_ >= ns_ && gq_) {
+            int32_t v = gq_[col * (ngq_ / ns_)];
+            if (v != bcf_int32_missing && v != bcf_int32_vector_end) q.gq_sum += v, ++q.gq_n;
+        }
+        if (ngt_ <= 0) {
+            ++q.n_not_called;
+            return;
+        }
+        int ploidy_max = ngt_ / ns_;
+        int32_t* g = gt_ + col * ploidy_max;
+        int ploidy = 0;
+        bool missing = false;
+        for (int i = 0; i < ploidy_max; ++i) {
+            if (g[i] == bcf_int32_vector_end) break;
+            ++ploidy;
+            if (bcf_gt_is_missing(g[i])) missing = true;
+        }
+        if (ploidy == 0 || missing) {
+            ++q.n_not_called;
+            return;
+        }
+        ++q.n_called;
+        int a0 = bcf_gt_allele(g[0]);
+        bool all_same = true, any_alt = false;
+        for (int i = 0; i < ploidy; ++i) {
+            int a = bcf_gt_allele(g[i]);
+            if (a != a0) all_same = false;
+            if (a != 0) any_alt = true;
+            if (a < 0 || a >= rec_->n_allele)
+                throw_malformed(vcf_.path() + ": record " + std::to_string(vcf_.records_read()) + " at " +
+                                    vcf_.contig(rec_->rid) + ":" + std::to_string(rec_->pos + 1) + " calls allele " +
+                                    std::to_string(a) + " but has only " + std::to_string(rec_->n_allele) +
+                                    " alleles",
+                                "fix the genotype or the ALT column");
+        }
+        if (!any_alt) {
+            ++q.n_hom_ref;
+            return;
+        }
+        if (all_same)
+            ++q.n_hom_var;
+        else
+            ++q.n_het;
+        for (int i = 0; i < ploidy; ++i) {
+            int a = bcf_gt_allele(g[i]);
+            if (a == 0) continue;
+            switch (types_[a]) {
+            case AlleleType::SNP:
+                ++q.n_snp;
+                (transition_[a] ? q.n_transition : q.n_transversion)++;
+                break;
+            case AlleleType::Insertion: ++q.n_insertion; break;
+            case AlleleType::Deletion: ++q.n_deletion; break;
+            default: break;
+            }
+            if (!hits_.empty() && rare_[a] && types_[a] != AlleleType::Star && types_[a] != AlleleType::Symbolic)
+                for (uint32_t h : hits_) add_burden(h);
+        }
+    }
+
+private:
+    hts::VcfReader& vcf_;
+    const GenomeSettings& st_;
+    const GeneSet* genes_;
+    bcf1_t* rec_ = nullptr;
+    int ns_ = 0, ndp_ = 0, ngq_ = 0, ngt_ = 0;
+    int32_t *dp_ = nullptr, *gq_ = nullptr, *gt_ = nullptr;
+    std::vector<AlleleType> types_;
+    std::vector<bool> transition_, rare_;
+    std::vector<uint32_t> hits_;
+    std::vector<std::string> chrom_names_;
+};
+
+}  // namespace
+
 GenomeResult process_genome(const std::string& path, const std::string& sample_id, const GenomeSettings& settings,
                             const GeneSet* genes) {
     hts::VcfReader vcf(path);
@@ -154,108 +280,13 @@ GenomeResult process_genome(const std::string& path, const std::string& sample_i
                     path + ": sample '" + sample_id + "' is not among the file's " + std::to_string(ns) + " samples",
                     ns == 0 ? "the VCF has no sample columns; give a VCF with genotypes"
                             : "name the VCF column after the sample id, or give a single-sample VCF");
-
     GenomeResult res;
     res.vcf_sample = vcf.sample_name(col);
-    GenomeQC& q = res.qc;
     if (genes) res.burden.assign(genes->size(), 0.0f);
-
-    std::vector<std::string> chrom_names;  // normalised, by rid, filled lazily
-    std::vector<uint32_t> hits;
-    std::vector<AlleleType> types;
+    RecordCounter counter(vcf, settings, genes);
     while (vcf.next()) {
-        bcf1_t* rec = vcf.record();
-        if (settings.pass_only && !vcf.passes_filter()) continue;
-
-        int32_t* dp;
-        int ndp = vcf.format_int("DP", &dp);
-        if (ndp >= ns && dp) {
-            int per = ndp / ns;
-            int32_t v = dp[col * per];
-            if (v != bcf_int32_missing && v != bcf_int32_vector_end) q.dp_sum += v, ++q.dp_n;
-        }
-        int32_t* gq;
-        int ngq = vcf.format_int("GQ", &gq);
-        if (ngq >= ns && gq) {
-            int per = ngq / ns;
-            int32_t v = gq[col * per];
-            if (v != bcf_int32_missing && v != bcf_int32_vector_end) q.gq_sum += v, ++q.gq_n;
-        }
-
-        int32_t* gt;
-        int ngt = vcf.genotypes(&gt);
-        if (ngt <= 0) {
-            ++q.n_not_called;
-            continue;
-        }
-        int ploidy_max = ngt / ns;
-        int32_t* g = gt + col * ploidy_max;
-        int ploidy = 0;
-        bool missing = false;
-        for (int i = 0; i < ploidy_max; ++i) {
-            if (g[i] == bcf_int32_vector_end) break;
-            ++ploidy;
-            if (bcf_gt_is_missing(g[i])) missing = true;
-        }
-        if (ploidy == 0 || missing) {
-            ++q.n_not_called;
-            continue;
-        }
-        ++q.n_called;
-        int a0 = bcf_gt_allele(g[0]);
-        bool all_same = true, any_alt = false;
-        for (int i = 0; i < ploidy; ++i) {
-            int a = bcf_gt_allele(g[i]);
-            if (a != a0) all_same = false;
-            if (a != 0) any_alt = true;
-            if (a < 0 || a >= rec->n_allele)
-                throw_malformed(path + ": record " + std::to_string(vcf.records_read()) + " at " +
-                                    vcf.contig(rec->rid) + ":" + std::to_string(rec->pos + 1) + " calls allele " +
-                                    std::to_string(a) + " but has only " + std::to_string(rec->n_allele) + " alleles",
-                                "fix the genotype or the ALT column");
-        }
-        if (!any_alt) {
-            ++q.n_hom_ref;
-            continue;
-        }
-        if (all_same)
-            ++q.n_hom_var;
-        else
-            ++q.n_het;
-
-        float* af = nullptr;
-        int naf = genes ? vcf.info_float("AF", &af) : 0;
-        bool overlaps_known = false;
-        if (genes) {
-            if (rec->rid >= static_cast<int>(chrom_names.size())) chrom_names.resize(rec->rid + 1);
-            if (chrom_names[rec->rid].empty()) chrom_names[rec->rid] = normalize_chrom(vcf.contig(rec->rid));
-            hits.clear();
-            genes->overlaps(chrom_names[rec->rid], rec->pos, rec->pos + std::max<int64_t>(rec->rlen, 1), hits);
-            overlaps_known = !hits.empty();
-        }
-        const std::string ref = rec->d.allele[0];
-        for (int i = 0; i < ploidy; ++i) {
-            int a = bcf_gt_allele(g[i]);
-            if (a == 0) continue;
-            const std::string alt = rec->d.allele[a];
-            AlleleType t = allele_type(ref, alt);
-            switch (t) {
-            case AlleleType::SNP:
-                ++q.n_snp;
-                (is_transition(ref, alt) ? q.n_transition : q.n_transversion)++;
-                break;
-            case AlleleType::Insertion: ++q.n_insertion; break;
-            case AlleleType::Deletion: ++q.n_deletion; break;
-            default: break;
-            }
-            if (overlaps_known && t != AlleleType::Star && t != AlleleType::Symbolic) {
-                bool rare = true;
-                if (naf >= a && af && !bcf_float_is_missing(af[a - 1]) && !bcf_float_is_vector_end(af[a - 1]))
-                    rare = af[a - 1] <= settings.max_af;
-                if (rare)
-                    for (uint32_t h : hits) res.burden[h] += 1.0f;
-            }
-        }
+        if (!counter.load()) continue;
+        counter.count(col, res.qc, [&](uint32_t gene) { res.burden[gene] += 1.0f; });
     }
     return res;
 }

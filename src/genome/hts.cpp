@@ -29,7 +29,7 @@ VcfReader::VcfReader(const std::string& path) : path_(path) {
 
 VcfReader::~VcfReader() {
     free(gt_);
-    free(ibuf_);
+    for (auto& b : ibufs_) free(b.second.p);
     free(fbuf_);
     if (rec_) bcf_destroy(rec_);
     if (hdr_) bcf_hdr_destroy(hdr_);
@@ -55,8 +55,12 @@ int VcfReader::genotypes(int32_t** out) {
 }
 
 int VcfReader::format_int(const char* tag, int32_t** out) {
-    int n = bcf_get_format_int32(hdr_, rec_, tag, &ibuf_, &n_ibuf_);
-    *out = ibuf_;
+    IntBuf* b = nullptr;
+    for (auto& [t, buf] : ibufs_)
+        if (t == tag) b = &buf;
+    if (!b) b = &ibufs_.emplace_back(tag, IntBuf{}).second;
+    int n = bcf_get_format_int32(hdr_, rec_, tag, &b->p, &b->n);
+    *out = b->p;
     return n;
 }
 

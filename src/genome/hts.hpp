@@ -28,7 +28,8 @@ public:
     bcf1_t* record() const { return rec_; }
     long records_read() const { return n_read_; }
 
-    // Per-record accessors; they reuse internal buffers. Return the number of values, or <= 0 if absent.
+    // Per-record accessors; each tag has its own reused buffer, valid until the next record.
+    // Return the number of values, or <= 0 if absent.
     int genotypes(int32_t** out);
     int format_int(const char* tag, int32_t** out);
     int info_float(const char* tag, float** out);
@@ -42,8 +43,11 @@ private:
     long n_read_ = 0;
     int32_t* gt_ = nullptr;
     int n_gt_ = 0;
-    int32_t* ibuf_ = nullptr;
-    int n_ibuf_ = 0;
+    struct IntBuf {
+        int32_t* p = nullptr;
+        int n = 0;
+    };
+    std::vector<std::pair<std::string, IntBuf>> ibufs_;
     float* fbuf_ = nullptr;
     int n_fbuf_ = 0;
 };
