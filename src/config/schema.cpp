@@ -55,7 +55,9 @@ std::vector<KeyDef> make_schema() {
         key("samples.phenotypes", T::TextList, "[]",
             "Columns carried into the outputs and usable as ranking groups or covariates."),
         key("genome.path_column", T::Text, "", "Sheet column with each sample's VCF, VCF.gz or BCF."),
-        later(key("genome.cohort_file", T::Path, "", "One multi-sample indexed VCF/BCF for the cohort.")),
+        key("genome.cohort_file", T::Path, "",
+            "One multi-sample VCF.gz/BCF for the whole cohort, indexed (.tbi/.csi); its samples are matched to "
+            "the sheet by id. Instead of genome.path_column."),
         ranged(key("genome.qc.min_call_rate", T::Float, "0", "Samples with a lower call rate fail QC."), 0, 1),
         key("genome.qc.pass_only", T::Bool, "false", "Count only sites whose FILTER is PASS or '.'."),
         key("genome.features.gene_burden.genes", T::Path, "",

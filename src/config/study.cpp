@@ -418,14 +418,18 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
 
     auto& g = s.genome;
     g.path_column = str("genome.path_column");
-    g.enabled = !g.path_column.empty();
+    g.cohort_file = str("genome.cohort_file");
+    g.enabled = !g.path_column.empty() || !g.cohort_file.empty();
+    if (!g.path_column.empty() && !g.cohort_file.empty())
+        problem("genome.cohort_file", "the study gives both 'genome.path_column' and 'genome.cohort_file'",
+                "keep one: per-sample files or one cohort file");
     g.min_call_rate = num("genome.qc.min_call_rate");
     g.pass_only = flag("genome.qc.pass_only");
     g.genes_bed = str("genome.features.gene_burden.genes");
     g.max_af = num("genome.features.gene_burden.max_af");
     if (!g.enabled && r.section_origin.count("genome"))
-        problem("genome", "the 'genome' section has no 'genome.path_column'",
-                "name the sheet column that holds each sample's VCF");
+        problem("genome", "the 'genome' section has neither 'genome.path_column' nor 'genome.cohort_file'",
+                "name the sheet column that holds each sample's VCF, or the cohort's multi-sample VCF/BCF");
 
     auto& p = s.proteome;
     p.path_column = str("proteome.path_column");

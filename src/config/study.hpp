@@ -11,6 +11,7 @@ namespace precis {
 struct GenomeConfig {
     bool enabled = false;
     std::string path_column;      // per-sample VCF/BCF column of the sheet
+    std::string cohort_file;      // or one multi-sample indexed VCF/BCF (resolved path)
     double min_call_rate = 0.0;
     bool pass_only = false;
     std::string genes_bed;        // resolved path, empty = no burden features

@@ -17,6 +17,20 @@ namespace {
 double ratio(double a, double b) { return b == 0 ? std::numeric_limits<double>::quiet_NaN() : a / b; }
 }  // namespace
 
+void GenomeQC::to_raw(double* o) const {
+    const double v[kRaw] = {double(n_called), double(n_not_called), double(n_hom_ref), double(n_het),
+                            double(n_hom_var), double(n_snp), double(n_insertion), double(n_deletion),
+                            double(n_transition), double(n_transversion), dp_sum, double(dp_n), gq_sum, double(gq_n)};
+    std::copy(v, v + kRaw, o);
+}
+
+void GenomeQC::add_raw(const double* v) {
+    n_called += int64_t(v[0]), n_not_called += int64_t(v[1]), n_hom_ref += int64_t(v[2]), n_het += int64_t(v[3]);
+    n_hom_var += int64_t(v[4]), n_snp += int64_t(v[5]), n_insertion += int64_t(v[6]), n_deletion += int64_t(v[7]);
+    n_transition += int64_t(v[8]), n_transversion += int64_t(v[9]);
+    dp_sum += v[10], dp_n += int64_t(v[11]), gq_sum += v[12], gq_n += int64_t(v[13]);
+}
+
 double GenomeQC::call_rate() const { return ratio(n_called, n_called + n_not_called); }
 double GenomeQC::r_ti_tv() const { return ratio(n_transition, n_transversion); }
 double GenomeQC::r_het_hom_var() const { return ratio(n_het, n_hom_var); }
@@ -83,6 +97,7 @@ GeneSet GeneSet::load(const std::string& bed_path) {
         if (fresh) g.chroms_.push_back({chrom, {}});
         g.chroms_[ci->second].second.iv.push_back({beg, end, uint32_t(g.names_.size())});
         g.names_.push_back(name);
+        g.loci_.push_back({chrom, beg, end});
     }
     if (g.names_.empty()) throw_malformed(bed_path + ": no genes in the BED file");
     for (auto& [name, c] : g.chroms_) {
@@ -287,6 +302,103 @@ GenomeResult process_genome(const std::string& path, const std::string& sample_i
     while (vcf.next()) {
         if (!counter.load()) continue;
         counter.count(col, res.qc, [&](uint32_t gene) { res.burden[gene] += 1.0f; });
+    }
+    return res;
+}
+
+std::vector<int> sample_columns(const std::string& path, const std::vector<std::string>& ids) {
+    hts::VcfReader vcf(path);
+    std::unordered_map<std::string, int> col;
+    for (int i = 0; i < vcf.n_samples(); ++i) col.emplace(vcf.sample_name(i), i);
+    std::vector<int> out;
+    for (auto& id : ids) {
+        auto it = col.find(id);
+        out.push_back(it == col.end() ? -1 : it->second);
+    }
+    return out;
+}
+
+std::vector<Region> plan_regions(const std::string& path, const GeneSet* genes, int64_t target_bp) {
+    hts::VcfReader vcf(path);
+    std::vector<Region> regions;
+    std::vector<char> owned(genes ? genes->size() : 0, 0);
+    const int64_t kUnbounded = int64_t(1) << 40;
+    for (auto& [contig, length] : vcf.contigs()) {
+        const std::string norm = normalize_chrom(contig);
+        // genes of this contig, and the spans where they (or overlapping groups of them) lie
+        std::vector<uint32_t> here;
+        for (size_t g = 0; genes && g < genes->size(); ++g)
+            if (genes->locus(g).chrom == norm) here.push_back(uint32_t(g));
+        std::sort(here.begin(), here.end(), [&](uint32_t a, uint32_t b) {
+            return genes->locus(a).beg != genes->locus(b).beg ? genes->locus(a).beg < genes->locus(b).beg : a < b;
+        });
+        std::vector<std::pair<int64_t, int64_t>> spans;
+        for (uint32_t g : here) {
+            const auto& l = genes->locus(g);
+            if (!spans.empty() && l.beg < spans.back().second)
+                spans.back().second = std::max(spans.back().second, l.end);
+            else
+                spans.push_back({l.beg, l.end});
+        }
+        int64_t L = length > 0 ? length : kUnbounded;
+        std::vector<int64_t> cuts;
+        for (int64_t b = target_bp; length > 0 && b < L; b += target_bp) {
+            int64_t c = b;
+            for (auto& [sb, se] : spans)
+                if (sb < c && c < se) c = se;  // never cut inside a gene
+            if (c < L && (cuts.empty() || c > cuts.back())) cuts.push_back(c);
+        }
+        cuts.push_back(L);
+        int64_t prev = 0;
+        for (int64_t c : cuts) {
+            Region r;
+            r.contig = contig;
+            r.beg = r.qbeg = prev;
+            r.end = r.qend = c;
+            for (uint32_t g : here) {
+                const auto& l = genes->locus(g);
+                if (l.beg >= prev && (l.beg < c || c == L) && !owned[g]) {
+                    r.genes.push_back(g);
+                    owned[g] = 1;
+                    r.qend = std::max(r.qend, l.end);
+                }
+            }
+            regions.push_back(std::move(r));
+            prev = c;
+        }
+    }
+    if (regions.empty()) throw_malformed(path + ": the header declares no contigs", "add ##contig lines to the header");
+    for (size_t g = 0; g < owned.size(); ++g)
+        if (!owned[g]) regions.front().genes.push_back(uint32_t(g));  // on no contig of the file: stays zero
+    return regions;
+}
+
+RegionResult process_region(const std::string& path, const Region& region, const std::vector<int>& columns,
+                            const GenomeSettings& settings, const GeneSet* genes) {
+    RegionResult res;
+    res.qc.resize(columns.size());
+    res.burden.assign(region.genes.size(), std::vector<float>(columns.size(), 0.0f));
+    hts::VcfReader vcf(path);
+    vcf.load_index();
+    std::vector<int> local(genes ? genes->size() : 0, -1);
+    for (size_t i = 0; i < region.genes.size(); ++i) local[region.genes[i]] = int(i);
+    if (!vcf.query(region.contig, region.qbeg, region.qend)) return res;
+    RecordCounter counter(vcf, settings, genes);
+    GenomeQC scratch;
+    while (vcf.next()) {
+        const int64_t pos = vcf.record()->pos;
+        const bool in_window = pos >= region.beg && pos < region.end;
+        if (!counter.load()) continue;
+        bool owns_hit = false;
+        for (uint32_t g : counter.genes_hit()) owns_hit = owns_hit || local[g] >= 0;
+        if (!in_window && !owns_hit) continue;
+        for (size_t k = 0; k < columns.size(); ++k) {
+            if (columns[k] < 0) continue;
+            GenomeQC& q = in_window ? res.qc[k] : scratch;
+            counter.count(columns[k], q, [&](uint32_t gene) {
+                if (local[gene] >= 0) res.burden[local[gene]][k] += 1.0f;
+            });
+        }
     }
     return res;
 }

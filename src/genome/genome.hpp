@@ -15,6 +15,10 @@ struct GenomeQC {
     int64_t dp_n = 0, gq_n = 0;
 
     int64_t n_non_ref() const { return n_het + n_hom_var; }
+    // The raw counters, as numbers that sum exactly (all are integers), and back.
+    static constexpr size_t kRaw = 14;
+    void to_raw(double* out) const;
+    void add_raw(const double* in);
     double call_rate() const;
     double r_ti_tv() const;
     double r_het_hom_var() const;
@@ -33,6 +37,11 @@ public:
     static GeneSet load(const std::string& bed_path);
     size_t size() const { return names_.size(); }
     const std::vector<std::string>& names() const { return names_; }
+    struct Locus {
+        std::string chrom;  // normalised (no 'chr')
+        int64_t beg, end;
+    };
+    const Locus& locus(size_t gene) const { return loci_[gene]; }
     // Indices of genes overlapping [beg, end) (0-based) on chrom; appended to out.
     void overlaps(const std::string& chrom, int64_t beg, int64_t end, std::vector<uint32_t>& out) const;
 
@@ -46,6 +55,7 @@ private:
         std::vector<int64_t> max_end;   // running max of end, for early stop
     };
     std::vector<std::string> names_;
+    std::vector<Locus> loci_;
     std::vector<std::pair<std::string, Chrom>> chroms_;
     const Chrom* find(const std::string& chrom) const;
 };
@@ -66,6 +76,32 @@ struct GenomeResult {
     std::vector<float> burden;  // one per gene of the GeneSet (alternate allele copies), empty if no gene set
     std::string vcf_sample;     // the VCF column used
 };
+
+// A piece of a multi-sample (cohort) VCF/BCF for one task. Sites whose POS lies in [beg, end) count towards QC;
+// the genes the region owns get their whole burden column from it (it reads every record overlapping them).
+struct Region {
+    std::string contig;           // as the file names it
+    int64_t beg = 0, end = 0;     // 0-based, half-open
+    int64_t qbeg = 0, qend = 0;   // the span read: [beg, end) and the owned genes
+    std::vector<uint32_t> genes;  // owned genes (GeneSet indices)
+};
+
+// Splits the file's contigs into regions of about `target_bp`, never inside a gene, so that every gene is owned by
+// exactly one region (genes on contigs the file does not have are owned by the first region and stay zero).
+// Deterministic: it depends only on the file's header and the genes.
+std::vector<Region> plan_regions(const std::string& path, const GeneSet* genes, int64_t target_bp);
+
+struct RegionResult {
+    std::vector<GenomeQC> qc;                // one per entry of `columns`
+    std::vector<std::vector<float>> burden;  // per owned gene (Region::genes order): one value per entry of columns
+};
+
+// Counts the samples whose VCF columns are `columns` (-1 = not in the file: left at zero) over one region.
+RegionResult process_region(const std::string& path, const Region& region, const std::vector<int>& columns,
+                            const GenomeSettings& settings, const GeneSet* genes);
+
+// The VCF columns of `ids` in the file's header (-1 where absent).
+std::vector<int> sample_columns(const std::string& path, const std::vector<std::string>& ids);
 
 // Processes the sample `sample_id` from `path`. The VCF column used is the one named sample_id, or the only one.
 // Throws MalformedInput / InconsistentInput naming the file and sample.

@@ -16,6 +16,7 @@ VcfReader::VcfReader(const std::string& path) : path_(path) {
         throw_malformed(path + ": not a VCF or BCF file (htslib sees " + std::string(hts_format_file_extension(f)) + ")",
                         "give a VCF, VCF.gz or BCF");
     }
+    is_bcf_ = f->format == bcf;
     hdr_ = bcf_hdr_read(fp_);
     if (!hdr_) {
         hts_close(fp_);
@@ -28,6 +29,10 @@ VcfReader::VcfReader(const std::string& path) : path_(path) {
 }
 
 VcfReader::~VcfReader() {
+    if (itr_) hts_itr_destroy(itr_);
+    if (idx_) hts_idx_destroy(idx_);
+    if (tbx_) tbx_destroy(tbx_);
+    free(line_.s);
     free(gt_);
     for (auto& b : ibufs_) free(b.second.p);
     free(fbuf_);
@@ -36,8 +41,55 @@ VcfReader::~VcfReader() {
     if (fp_) hts_close(fp_);
 }
 
+std::vector<std::pair<std::string, int64_t>> VcfReader::contigs() const {
+    std::vector<std::pair<std::string, int64_t>> out;
+    for (int i = 0; i < hdr_->n[BCF_DT_CTG]; ++i) {
+        const bcf_idpair_t& p = hdr_->id[BCF_DT_CTG][i];
+        out.push_back({p.key, p.val ? int64_t(p.val->info[0]) : 0});
+    }
+    return out;
+}
+
+void VcfReader::load_index() {
+    if (is_bcf_)
+        idx_ = bcf_index_load(path_.c_str());
+    else
+        tbx_ = tbx_index_load(path_.c_str());
+    if (!idx_ && !tbx_)
+        throw_malformed(path_ + ": no index (.csi or .tbi) next to the file",
+                        "index it with 'bcftools index " + path_ + "' (or 'tabix -p vcf' for a bgzipped VCF)");
+}
+
+bool VcfReader::query(const std::string& contig, int64_t beg, int64_t end) {
+    if (itr_) hts_itr_destroy(itr_);
+    itr_ = nullptr;
+    query_empty_ = true;
+    if (idx_) {
+        int rid = bcf_hdr_name2id(hdr_, contig.c_str());
+        if (rid < 0) return false;
+        itr_ = bcf_itr_queryi(idx_, rid, beg, end);
+    } else if (tbx_) {
+        int tid = tbx_name2id(tbx_, contig.c_str());
+        if (tid < 0) return false;
+        itr_ = tbx_itr_queryi(tbx_, tid, beg, end);
+    } else {
+        throw Error(ErrorKind::Internal, "query before load_index");
+    }
+    query_empty_ = itr_ == nullptr;
+    return itr_ != nullptr;
+}
+
 bool VcfReader::next() {
-    int r = bcf_read(fp_, hdr_, rec_);
+    int r;
+    if (query_empty_) return false;
+    if (itr_ && idx_) {
+        r = bcf_itr_next(fp_, itr_, rec_);
+    } else if (itr_) {
+        r = tbx_itr_next(fp_, tbx_, itr_, &line_);
+        if (r >= 0) r = vcf_parse1(&line_, hdr_, rec_) < 0 ? -2 : 0;
+    } else {
+        r = bcf_read(fp_, hdr_, rec_);
+    }
     if (r == -1) return false;
     ++n_read_;
     if (r < -1 || rec_->errcode)

@@ -1,6 +1,8 @@
 // htslib, wrapped once: RAII owners with checked calls. Analysis code uses these, never raw htslib handles.
 #pragma once
 #include <htslib/bgzf.h>
+#include <htslib/kstring.h>
+#include <htslib/tbx.h>
 #include <htslib/vcf.h>
 
 #include <memory>
@@ -23,7 +25,16 @@ public:
     std::string sample_name(int i) const { return hdr_->samples[i]; }
     const char* contig(int rid) const { return bcf_hdr_id2name(hdr_, rid); }
 
-    // Next record, fully unpacked; false at end of file. Throws MalformedInput on a broken record.
+    // Contigs of the header with their lengths (0 where the header gives none).
+    std::vector<std::pair<std::string, int64_t>> contigs() const;
+    // Loads the file's index (.csi, or .tbi for VCF.gz); throws MalformedInput naming the fix if there is none.
+    void load_index();
+    // Restricts next() to the records overlapping [beg, end) (0-based) on `contig`; false if the index does not
+    // know the contig (then next() returns nothing).
+    bool query(const std::string& contig, int64_t beg, int64_t end);
+
+    // Next record, fully unpacked; false at end of file (or of the queried region). Throws MalformedInput on a
+    // broken record.
     bool next();
     bcf1_t* record() const { return rec_; }
     long records_read() const { return n_read_; }
@@ -41,6 +52,12 @@ private:
     bcf_hdr_t* hdr_ = nullptr;
     bcf1_t* rec_ = nullptr;
     long n_read_ = 0;
+    bool is_bcf_ = false;
+    hts_idx_t* idx_ = nullptr;   // BCF index
+    tbx_t* tbx_ = nullptr;         // tabix index of a VCF.gz
+    hts_itr_t* itr_ = nullptr;
+    bool query_empty_ = false;
+    kstring_t line_ = {0, 0, nullptr};
     int32_t* gt_ = nullptr;
     int n_gt_ = 0;
     struct IntBuf {

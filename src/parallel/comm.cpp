@@ -53,17 +53,27 @@ std::vector<double> Comm::allgather(const std::vector<double>& mine) {
     return out;
 }
 
-void Comm::reduce_sum_to_root(std::vector<uint32_t>& v) {
-    if (size_ == 1) return;
+namespace {
+template <class T>
+void reduce_slices(std::vector<T>& v, MPI_Datatype type, int rank, MPI_Comm comm) {
     // MPI counts are int: reduce in slices
     const size_t slice = size_t(1) << 28;
     for (size_t off = 0; off < v.size(); off += slice) {
         int n = static_cast<int>(std::min(slice, v.size() - off));
-        if (rank_ == 0)
-            MPI_Reduce(MPI_IN_PLACE, v.data() + off, n, MPI_UINT32_T, MPI_SUM, 0, raw());
+        if (rank == 0)
+            MPI_Reduce(MPI_IN_PLACE, v.data() + off, n, type, MPI_SUM, 0, comm);
         else
-            MPI_Reduce(v.data() + off, nullptr, n, MPI_UINT32_T, MPI_SUM, 0, raw());
+            MPI_Reduce(v.data() + off, nullptr, n, type, MPI_SUM, 0, comm);
     }
+}
+}  // namespace
+
+void Comm::reduce_sum_to_root(std::vector<uint32_t>& v) {
+    if (size_ > 1) reduce_slices(v, MPI_UINT32_T, rank_, raw());
+}
+
+void Comm::reduce_sum_to_root(std::vector<double>& v) {
+    if (size_ > 1) reduce_slices(v, MPI_DOUBLE, rank_, raw());
 }
 
 void Comm::all_or_none(const std::function<void()>& body) {

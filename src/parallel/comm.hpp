@@ -48,6 +48,8 @@ public:
     std::vector<double> allgather(const std::vector<double>& mine);
     // element-wise sum onto rank 0 (other ranks' vectors are left unspecified)
     void reduce_sum_to_root(std::vector<uint32_t>& v);
+    // the same for doubles; exact (so independent of the order of summation) while the values are integers
+    void reduce_sum_to_root(std::vector<double>& v);
 
     // Runs `body` on every rank, then agrees: if it threw on any rank, every rank throws AgreedError carrying the
     // lowest such rank's error. `body` must not call collectives after a point where it may throw on one rank only.

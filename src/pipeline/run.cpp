@@ -8,6 +8,7 @@
 #include <cmath>
 #include <ctime>
 #include <filesystem>
+#include <future>
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -50,6 +51,7 @@ int configure_threads(int requested, int n_ranks) {
 namespace {
 
 constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
+constexpr int64_t kRegionBp = 5'000'000;  // a cohort file's regions: a few Mb, never inside a gene
 
 std::string iso_time(std::chrono::system_clock::time_point t) {
     std::time_t tt = std::chrono::system_clock::to_time_t(t);
@@ -101,6 +103,7 @@ void prepare_output(const std::string& out) {
 }
 
 struct Progress {
+    const char* what = "samples";
     size_t total = 0, done = 0, failed = 0, next_report = 0;
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
     void tick(bool ok) {
@@ -111,7 +114,7 @@ struct Progress {
         double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         double rate = secs > 0 ? done / secs : 0;
         double eta = rate > 0 ? (total - done) / rate : 0;
-        std::fprintf(stderr, "precis: samples %zu/%zu done, %.1f/s, ETA %.0fs, %zu failed\n", done, total, rate, eta,
+        std::fprintf(stderr, "precis: %s %zu/%zu done, %.1f/s, ETA %.0fs, %zu failed\n", what, done, total, rate, eta,
                      failed);
     }
 };
@@ -121,6 +124,21 @@ struct LocalFeatures {
     std::map<uint64_t, std::vector<float>> burden;
     std::map<uint64_t, ProteomeResult> proteome;
 };
+
+// Pass or fail by the study's genome QC thresholds.
+void genome_status(ModalityOutcome& g, const GenomeQC& q, const StudyConfig& s) {
+    g.qc = genome_qc_values(q);
+    double cr = q.call_rate();
+    if (q.n_called + q.n_not_called == 0) {
+        g.status = "fail";
+        g.reason = "no genotypes";
+    } else if (!(cr >= s.genome.min_call_rate)) {
+        g.status = "fail";
+        g.reason = "call_rate " + fmt(cr) + " < " + fmt(s.genome.min_call_rate);
+    } else {
+        g.status = "pass";
+    }
+}
 
 SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const GeneSet* genes, LocalFeatures& local,
                              int rank) {
@@ -139,7 +157,7 @@ SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const Ge
                         path + (fs::exists(path, ec) ? " is not a regular file" : " does not exist"),
                         "correct column '" + column + "' of the sample sheet, or restore the file");
     };
-    if (s.genome.enabled) {
+    if (s.genome.enabled && s.genome.cohort_file.empty()) {
         auto& g = o.genome;
         g.present = true;
         g.path = t.vcf;
@@ -150,17 +168,7 @@ SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const Ge
             gs.pass_only = s.genome.pass_only;
             gs.max_af = s.genome.max_af;
             GenomeResult r = process_genome(t.vcf, t.id, gs, genes);
-            g.qc = genome_qc_values(r.qc);
-            double cr = r.qc.call_rate();
-            if (r.qc.n_called + r.qc.n_not_called == 0) {
-                g.status = "fail";
-                g.reason = "no genotypes";
-            } else if (!(cr >= s.genome.min_call_rate)) {
-                g.status = "fail";
-                g.reason = "call_rate " + fmt(cr) + " < " + fmt(s.genome.min_call_rate);
-            } else {
-                g.status = "pass";
-            }
+            genome_status(g, r.qc, s);
             local.burden[t.index] = std::move(r.burden);
         } catch (const Error& e) {
             g.status = "error";
@@ -253,19 +261,98 @@ int run_study(Comm& comm, const RunOptions& opt) {
     const int threads = configure_threads(opt.threads, comm.size());
     const std::string out = study.output;
 
-    // 2. per-sample work: rank 0 hands samples to workers as they become free
     LocalFeatures local;
     std::vector<SampleOutcome> outcomes;  // rank 0: one per sheet row
     size_t n_sheet = sheet.samples.size();
-    Progress progress;
-    progress.total = n_sheet;
     if (comm.is_root()) {
         outcomes.resize(n_sheet);
+        for (size_t i = 0; i < n_sheet; ++i) outcomes[i].index = i;
         std::fprintf(stderr, "precis %s: study '%s', %zu samples, %d rank(s) x %d thread(s)\n", PRECIS_VERSION,
                      study.name.c_str(), n_sheet, comm.size(), threads);
     }
+
+    // 2a. a cohort VCF/BCF: its regions (never splitting a gene) go to workers as they become free. Each worker
+    //     keeps the burden columns of the genes its regions own; the per-sample QC counters are summed onto rank 0.
+    const bool cohort_genome = study.genome.enabled && !study.genome.cohort_file.empty();
+    std::map<uint32_t, std::vector<float>> burden_cols;  // this rank's genes: one value per sheet sample
+    std::future<std::string> cohort_sha;
+    if (cohort_genome) {
+        const std::string& file = study.genome.cohort_file;
+        std::vector<int64_t> cols64;
+        std::vector<Region> regions;
+        comm.all_or_none([&] {
+            if (comm.is_root()) {
+                std::vector<std::string> ids;
+                for (auto& e : sheet.samples) ids.push_back(e.id);
+                for (int c : sample_columns(file, ids)) cols64.push_back(c);
+            }
+        });
+        comm.broadcast(cols64);
+        const std::vector<int> cols(cols64.begin(), cols64.end());
+        comm.all_or_none([&] { regions = plan_regions(file, have_genes ? &genes : nullptr, kRegionBp); });
+        // rank 0 only hands out regions: it checksums the file meanwhile, on its own thread (no MPI there)
+        if (comm.is_root()) cohort_sha = std::async(std::launch::async, [file] { return sha256_file(file); });
+        GenomeSettings gs;
+        gs.pass_only = study.genome.pass_only;
+        gs.max_af = study.genome.max_af;
+        std::vector<double> qc_raw(cols.size() * GenomeQC::kRaw, 0.0);
+        std::vector<std::string> region_errors;
+        Progress rprog;
+        rprog.what = "regions";
+        rprog.total = regions.size();
+        comm.task_farm(
+            regions.size(), [](size_t i) { return std::to_string(i); },
+            [&](const std::string& task) {
+                const Region& rg = regions[std::stoul(task)];
+                try {
+                    RegionResult r = process_region(file, rg, cols, gs, have_genes ? &genes : nullptr);
+                    double raw[GenomeQC::kRaw];
+                    for (size_t k = 0; k < cols.size(); ++k) {
+                        r.qc[k].to_raw(raw);
+                        for (size_t f = 0; f < GenomeQC::kRaw; ++f) qc_raw[k * GenomeQC::kRaw + f] += raw[f];
+                    }
+                    for (size_t j = 0; j < rg.genes.size(); ++j) burden_cols[rg.genes[j]] = std::move(r.burden[j]);
+                    return std::string();
+                } catch (const Error& e) {
+                    return rg.contig + ":" + std::to_string(rg.beg + 1) + "-" + std::to_string(rg.end) + ": " +
+                           e.what();
+                }
+            },
+            [&](std::string&& msg) {
+                if (!msg.empty()) region_errors.push_back(msg);
+                rprog.tick(msg.empty());
+            });
+        comm.reduce_sum_to_root(qc_raw);
+        comm.all_or_none([&] {
+            if (!comm.is_root()) return;
+            if (!region_errors.empty())
+                throw Error(ErrorKind::MalformedInput,
+                            file + ": " + std::to_string(region_errors.size()) + " region(s) could not be read; first: " +
+                                region_errors.front(),
+                            "check the file with 'bcftools view " + file + "'; it may be truncated or corrupt");
+            for (size_t i = 0; i < n_sheet; ++i) {
+                ModalityOutcome& g = outcomes[i].genome;
+                g.present = true;
+                g.path = file;
+                if (cols[i] < 0) {
+                    g.status = "error";
+                    g.reason = "sample '" + sheet.samples[i].id + "' (sheet line " +
+                               std::to_string(sheet.samples[i].line) + "): not among the samples of " + file;
+                    continue;
+                }
+                GenomeQC q;
+                q.add_raw(&qc_raw[i * GenomeQC::kRaw]);
+                genome_status(g, q, study);
+            }
+        });
+    }
+
+    // 2b. per-sample work: rank 0 hands samples to workers as they become free
+    const bool per_sample = study.proteome.enabled || (study.genome.enabled && !cohort_genome);
+    Progress progress;
+    progress.total = n_sheet;
     comm.task_farm(
-        n_sheet,
+        per_sample ? n_sheet : 0,
         [&](size_t i) {
             const SampleEntry& e = sheet.samples[i];
             return encode(SampleTask{e.index, e.line, e.id, e.vcf, e.proteome});
@@ -279,7 +366,10 @@ int run_study(Comm& comm, const RunOptions& opt) {
             SampleOutcome o;
             decode(msg, o);
             bool ok = o.genome.status != "error" && o.proteome.status != "error";
-            outcomes[o.index] = std::move(o);
+            SampleOutcome& dst = outcomes[o.index];  // a cohort file's genome results are already there
+            dst.rank = o.rank;
+            if (o.genome.present) dst.genome = std::move(o.genome);
+            if (o.proteome.present) dst.proteome = std::move(o.proteome);
             progress.tick(ok);
         });
 
@@ -369,6 +459,17 @@ int run_study(Comm& comm, const RunOptions& opt) {
                 for (auto& [idx, v] : local.proteome)
                     if (row_of.count(idx)) mine.push_back({row_of[idx], idx});
             }
+            if (m == "genome" && cohort_genome) {  // this rank's gene columns, every row
+                std::vector<size_t> cols;
+                for (auto& [g, v] : burden_cols) cols.push_back(g);
+                std::vector<float> data;
+                data.reserve(n * cols.size());
+                for (size_t r = 0; r < n; ++r)
+                    for (size_t g : cols) data.push_back(burden_cols[uint32_t(g)][size_t(kept[r])]);
+                w.write_columns(mi, cols, data);
+                collective_io = collective_io && w.last_write_collective();
+                continue;
+            }
             std::sort(mine.begin(), mine.end());
             std::vector<size_t> rows;
             std::vector<float> data;
@@ -394,6 +495,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
         w.close();
     });
     local = LocalFeatures();  // the store has them now
+    burden_cols.clear();
     comm.barrier();
 
     // 6. cohort stages read feature blocks from the store: per-feature missingness and spread
@@ -626,9 +728,12 @@ int run_study(Comm& comm, const RunOptions& opt) {
         inputs.push_back({{"role", "sample_sheet"}, {"path", study.sheet}, {"sha256", sheet_sha}});
         if (!genes_sha.empty())
             inputs.push_back({{"role", "genes_bed"}, {"path", study.genome.genes_bed}, {"sha256", genes_sha}});
+        if (cohort_genome)
+            inputs.push_back(
+                {{"role", "genome_cohort_file"}, {"path", study.genome.cohort_file}, {"sha256", cohort_sha.get()}});
         for (size_t i = 0; i < n_sheet; ++i)
             for (auto [role, m] : {std::pair{"genome", &outcomes[i].genome}, std::pair{"proteome", &outcomes[i].proteome}})
-                if (m->present)
+                if (m->present && !(cohort_genome && m == &outcomes[i].genome))
                     inputs.push_back({{"role", role},
                                       {"sample_id", sheet.samples[i].id},
                                       {"path", m->path},

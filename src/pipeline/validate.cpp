@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "genome/genome.hpp"
+#include "genome/hts.hpp"
 
 namespace fs = std::filesystem;
 
@@ -67,6 +68,35 @@ Validation validate_study(const std::string& path, const std::vector<std::string
     }
 
     std::error_code ec;
+    // a cohort file: readable, indexed, and holding every sample of the sheet
+    if (!s.genome.cohort_file.empty()) {
+        const std::string& cf = s.genome.cohort_file;
+        const std::string at = s.origin_of("genome.cohort_file");
+        if (!fs::is_regular_file(cf, ec)) {
+            v.problems.push_back(at + ": the cohort file " + cf + " does not exist (fix: correct 'genome.cohort_file')");
+        } else {
+            try {
+                hts::VcfReader vcf(cf);
+                vcf.load_index();
+                std::vector<std::string> ids;
+                for (auto& e : samples) ids.push_back(e.id);
+                std::vector<int> cols = sample_columns(cf, ids);
+                for (size_t i = 0; i < samples.size(); ++i) {
+                    if (cols[i] >= 0) continue;
+                    std::string msg = where(v.sheet.path, samples[i].line) + "sample '" + samples[i].id +
+                                      "' is not among the " + std::to_string(vcf.n_samples()) + " samples of " + cf;
+                    if (s.on_sample_error == "skip")
+                        v.warnings.push_back(msg + " (the sample will be skipped)");
+                    else
+                        v.problems.push_back(msg + " (fix: correct the id, or set study.on_sample_error: skip to go "
+                                                   "on without it)");
+                }
+            } catch (const Error& e) {
+                v.problems.push_back(at + ": " + e.what() + (e.hint().empty() ? "" : " (fix: " + e.hint() + ")"));
+            }
+        }
+    }
+
     if (s.genome.enabled && !s.genome.genes_bed.empty() && !fs::is_regular_file(s.genome.genes_bed, ec)) {
         v.problems.push_back(s.origin_of("genome.features.gene_burden.genes") + ": the genes BED file " +
                              s.genome.genes_bed + " does not exist (fix: correct 'genome.features.gene_burden.genes')");

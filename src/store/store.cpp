@@ -54,25 +54,40 @@ ParallelMatrixWriter::ParallelMatrixWriter(const std::string& path, MPI_Comm com
 ParallelMatrixWriter::~ParallelMatrixWriter() { delete impl_; }
 
 void ParallelMatrixWriter::write_rows(size_t mat, const std::vector<size_t>& rows, const std::vector<float>& data) {
+    write_selection(mat, 0, rows, data);
+}
+
+void ParallelMatrixWriter::write_columns(size_t mat, const std::vector<size_t>& cols, const std::vector<float>& data) {
+    write_selection(mat, 1, cols, data);
+}
+
+void ParallelMatrixWriter::write_selection(size_t mat, int dim, const std::vector<size_t>& idx,
+                                           const std::vector<float>& data) {
     const MatrixSpec& m = impl_->specs.at(mat);
     hid_t d = impl_->datasets.at(mat);
+    const hsize_t extent[2] = {m.rows, m.cols};
+    const hsize_t other = extent[1 - dim];
     Id fspace(H5Dget_space(d), "get dataspace");
-    if (rows.empty() || m.cols == 0) {
+    if (idx.empty() || other == 0) {
         check(H5Sselect_none(fspace), "select");
     } else {
-        // runs of consecutive rows become one hyperslab each
+        // runs of consecutive indices become one hyperslab each
         bool first = true;
-        for (size_t i = 0; i < rows.size();) {
+        for (size_t i = 0; i < idx.size();) {
             size_t j = i + 1;
-            while (j < rows.size() && rows[j] == rows[j - 1] + 1) ++j;
-            hsize_t start[2] = {rows[i], 0}, count[2] = {j - i, m.cols};
+            while (j < idx.size() && idx[j] == idx[j - 1] + 1) ++j;
+            hsize_t start[2] = {0, 0}, count[2] = {extent[0], extent[1]};
+            start[dim] = idx[i];
+            count[dim] = j - i;
             check(H5Sselect_hyperslab(fspace, first ? H5S_SELECT_SET : H5S_SELECT_OR, start, nullptr, count, nullptr),
-                  "select rows");
+                  "select");
             first = false;
             i = j;
         }
     }
-    hsize_t nmem = rows.size() * m.cols;
+    // HDF5 walks a selection in row-major order, which is the order of `data`
+    hsize_t nmem = idx.empty() ? 0 : idx.size() * other;
+    if (data.size() != nmem) throw Error(ErrorKind::Internal, "store: data does not match the selection");
     Id mspace(H5Screate_simple(1, &nmem, nullptr), "create memory space");
     if (nmem == 0) check(H5Sselect_none(mspace), "select");
     Id dxpl(H5Pcreate(H5P_DATASET_XFER), "create transfer list");

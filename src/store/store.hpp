@@ -25,11 +25,15 @@ public:
     ParallelMatrixWriter& operator=(const ParallelMatrixWriter&) = delete;
     // Collective. `rows` (sorted, may be empty on some ranks) are this rank's rows; data is rows.size() x cols.
     void write_rows(size_t mat, const std::vector<size_t>& rows, const std::vector<float>& data);
+    // Collective. This rank's columns (sorted, may be empty) of every row; data is rows x cols.size(), row-major.
+    void write_columns(size_t mat, const std::vector<size_t>& cols, const std::vector<float>& data);
     void close();
     // Whether the last write_rows was carried out as collective MPI-IO (H5Pget_mpio_actual_io_mode).
     bool last_write_collective() const { return last_collective_; }
 
 private:
+    // Collective write of `data` into the selection (runs of `idx` along dimension `dim`, everything along the other).
+    void write_selection(size_t mat, int dim, const std::vector<size_t>& idx, const std::vector<float>& data);
     struct Impl;
     Impl* impl_;
     bool last_collective_ = false;

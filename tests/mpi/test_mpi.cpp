@@ -75,7 +75,7 @@ TEST_CASE("store: every rank writes its own (interleaved) rows collectively; any
     std::string path = dir + "/t.h5mu";
     const size_t R = 13, C = 7;
     {
-        ParallelMatrixWriter w(path, c.raw(), {{"proteome", R, C}, {"genome", R, 3}});
+        ParallelMatrixWriter w(path, c.raw(), {{"proteome", R, C}, {"genome", R, 3}, {"bycol", R, C}});
         // rank 0 holds no rows when there are workers, as in a real run
         std::vector<size_t> rows;
         for (size_t i = 0; i < R; ++i) {
@@ -91,6 +91,15 @@ TEST_CASE("store: every rank writes its own (interleaved) rows collectively; any
         for (size_t i : rows)
             for (size_t j = 0; j < 3; ++j) g.push_back(float(i) + 0.5f);
         w.write_rows(1, rows, g);
+        // and column blocks: each rank its own (interleaved) columns of every row
+        std::vector<size_t> cols;
+        for (size_t j = 0; j < C; ++j)
+            if (int(j % c.size()) == c.rank()) cols.push_back(j);
+        std::vector<float> byc;
+        for (size_t i = 0; i < R; ++i)
+            for (size_t j : cols) byc.push_back(float(j * 1000 + i));
+        w.write_columns(2, cols, byc);
+        CHECK(w.last_write_collective());
         w.close();
     }
     c.barrier();
@@ -102,6 +111,9 @@ TEST_CASE("store: every rank writes its own (interleaved) rows collectively; any
         for (size_t i = 0; i < R; ++i)
             for (size_t j = 0; j < 3; ++j) CHECK(block[i * 3 + j] == double(i * 100 + j + 2));
         CHECK(r.read_columns("genome", 0, 3)[3 * 4] == 4.5);
+        auto all = r.read_columns("bycol", 0, C);
+        for (size_t i = 0; i < R; ++i)
+            for (size_t j = 0; j < C; ++j) CHECK(all[i * C + j] == double(j * 1000 + i));
     }
     c.barrier();
 }
