@@ -46,7 +46,9 @@ SampleSheet load_sheet(const StudyConfig& study, std::vector<std::string>& probl
     int vcf_col = study.genome.enabled && !study.genome.path_column.empty()
                       ? need(study.genome.path_column, "genome.path_column")
                       : -1;
-    int prot_col = study.proteome.enabled ? need(study.proteome.path_column, "proteome.path_column") : -1;
+    int prot_col = study.proteome.enabled && !study.proteome.path_column.empty()
+                       ? need(study.proteome.path_column, "proteome.path_column")
+                       : -1;
     std::vector<int> ph_cols;
     for (auto& p : study.phenotypes) {
         std::string key = "samples.phenotypes";

@@ -433,8 +433,19 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
 
     auto& p = s.proteome;
     p.path_column = str("proteome.path_column");
-    p.enabled = !p.path_column.empty();
+    p.cohort_file = str("proteome.cohort_file");
+    p.enabled = !p.path_column.empty() || !p.cohort_file.empty();
     p.format = str("proteome.format");
+    p.measure = str("proteome.measure");
+    p.below_lod = str("proteome.below_lod");
+    if (p.format == "tsv" && !p.cohort_file.empty())
+        problem("proteome.cohort_file", "'proteome.cohort_file' needs format olink_npx or maxquant",
+                "set proteome.format, or give per-sample tables with proteome.path_column");
+    if (p.format != "tsv" && !p.path_column.empty())
+        problem("proteome.path_column", "'proteome.format: " + p.format + "' reads one file for the cohort",
+                "give it as proteome.cohort_file instead of proteome.path_column");
+    if (p.format == "olink_npx" && r.has("proteome.transform") && str("proteome.transform") == "log2")
+        problem("proteome.transform", "NPX is on a log2 scale already", "remove proteome.transform, or set none");
     p.id_column = str("proteome.id_column");
     p.value_column = str("proteome.value_column");
     p.transform = str("proteome.transform");
@@ -442,8 +453,8 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     p.impute = str("proteome.impute");
     p.min_detected_fraction = num("proteome.qc.min_detected_fraction");
     if (!p.enabled && r.section_origin.count("proteome"))
-        problem("proteome", "the 'proteome' section has no 'proteome.path_column'",
-                "name the sheet column that holds each sample's proteome table");
+        problem("proteome", "the 'proteome' section has neither 'proteome.path_column' nor 'proteome.cohort_file'",
+                "name the sheet column that holds each sample's table, or the cohort's Olink NPX / MaxQuant file");
     if (!g.enabled && !p.enabled && !r.section_origin.count("genome") && !r.section_origin.count("proteome"))
         problem("study", "the study has no modality", "add a 'genome' or a 'proteome' section (or both)");
 
@@ -585,6 +596,9 @@ StudyConfig resolve(const std::string& text, const std::string& path, const std:
         r.set(*d, v, where, fs::current_path().string());
     }
     if (!output.empty()) r.set(*find_key("study.output"), YAML::Node(output), "--output " + output, fs::current_path().string());
+    // NPX is log2 already: unless the study says otherwise, its transform is none (explicit in the resolved study)
+    if (r.get("proteome.format").as<std::string>() == "olink_npx" && !r.has("proteome.transform"))
+        r.values["proteome.transform"] = Value{YAML::Node("none"), r.origin("proteome.format", path + ":1:1")};
     // the default output folder, results/<name> beside the study file, is made explicit for the resolved study
     if (!r.has("study.output") && r.has("study.name"))
         r.values["study.output"] =

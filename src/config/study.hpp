@@ -21,6 +21,9 @@ struct GenomeConfig {
 struct ProteomeConfig {
     bool enabled = false;
     std::string path_column;
+    std::string cohort_file;           // resolved path (olink_npx, maxquant)
+    std::string measure = "LFQ intensity";
+    std::string below_lod = "keep";
     std::string format = "tsv";
     std::string id_column = "protein_id";
     std::string value_column = "abundance";

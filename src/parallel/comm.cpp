@@ -68,6 +68,20 @@ void reduce_slices(std::vector<T>& v, MPI_Datatype type, int rank, MPI_Comm comm
 }
 }  // namespace
 
+std::vector<std::string> Comm::all_to_all(const std::vector<std::string>& to_each) {
+    if (size_ == 1) return to_each;
+    std::vector<std::string> got;
+    mpi::all_to_all(impl_->world, to_each, got);
+    return got;
+}
+
+int64_t Comm::exscan_sum(int64_t v) {
+    if (size_ == 1) return 0;
+    long long in = v, out = 0;
+    MPI_Exscan(&in, &out, 1, MPI_LONG_LONG, MPI_SUM, raw());
+    return rank_ == 0 ? 0 : int64_t(out);
+}
+
 void Comm::reduce_sum_to_root(std::vector<uint32_t>& v) {
     if (size_ > 1) reduce_slices(v, MPI_UINT32_T, rank_, raw());
 }

@@ -46,6 +46,10 @@ public:
     std::vector<std::string> gather(const std::string& mine);
     // every rank receives the concatenation of every rank's vector, in rank order
     std::vector<double> allgather(const std::vector<double>& mine);
+    // to_each[r] goes to rank r; returns what each rank sent to this one, by rank
+    std::vector<std::string> all_to_all(const std::vector<std::string>& to_each);
+    // sum of `v` over the ranks below this one (0 on rank 0)
+    int64_t exscan_sum(int64_t v);
     // element-wise sum onto rank 0 (other ranks' vectors are left unspecified)
     void reduce_sum_to_root(std::vector<uint32_t>& v);
     // the same for doubles; exact (so independent of the order of summation) while the values are integers

@@ -44,5 +44,7 @@ std::string encode(const SampleTask& t) { return enc(t); }
 std::string encode(const SampleOutcome& o) { return enc(o); }
 void decode(const std::string& s, SampleTask& t) { dec(s, t); }
 void decode(const std::string& s, SampleOutcome& o) { dec(s, o); }
+std::string encode(const std::vector<SampleOutcome>& v) { return enc(v); }
+void decode(const std::string& s, std::vector<SampleOutcome>& v) { dec(s, v); }
 
 }  // namespace precis

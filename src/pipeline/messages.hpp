@@ -32,5 +32,7 @@ std::string encode(const SampleTask& t);
 std::string encode(const SampleOutcome& o);
 void decode(const std::string& s, SampleTask& t);
 void decode(const std::string& s, SampleOutcome& o);
+std::string encode(const std::vector<SampleOutcome>& v);
+void decode(const std::string& s, std::vector<SampleOutcome>& v);
 
 }  // namespace precis

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <limits>
 #include <map>
@@ -27,6 +28,7 @@
 #include "pipeline/messages.hpp"
 #include "pipeline/outputs.hpp"
 #include "pipeline/validate.hpp"
+#include "proteome/cohort.hpp"
 #include "proteome/proteome.hpp"
 #include "ranking/ranking.hpp"
 #include "store/store.hpp"
@@ -140,6 +142,17 @@ void genome_status(ModalityOutcome& g, const GenomeQC& q, const StudyConfig& s) 
     }
 }
 
+// Pass or fail by the study's proteome QC thresholds.
+void proteome_status(ModalityOutcome& p, const ProteomeQC& q, const StudyConfig& s) {
+    p.qc = proteome_qc_values(q);
+    if (!(q.detected_fraction >= s.proteome.min_detected_fraction) || q.n_detected == 0) {
+        p.status = "fail";
+        p.reason = "detected_fraction " + fmt(q.detected_fraction) + " < " + fmt(s.proteome.min_detected_fraction);
+    } else {
+        p.status = "pass";
+    }
+}
+
 SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const GeneSet* genes, LocalFeatures& local,
                              int rank) {
     SampleOutcome o;
@@ -175,7 +188,7 @@ SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const Ge
             g.reason = fail_msg(e);
         }
     }
-    if (s.proteome.enabled) {
+    if (s.proteome.enabled && s.proteome.cohort_file.empty()) {
         auto& p = o.proteome;
         p.present = true;
         p.path = t.proteome;
@@ -188,14 +201,7 @@ SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const Ge
             ps.log2 = s.proteome.transform == "log2";
             ps.median_normalize = s.proteome.normalize == "median";
             ProteomeResult r = process_proteome(t.proteome, ps);
-            p.qc = proteome_qc_values(r.qc);
-            if (!(r.qc.detected_fraction >= s.proteome.min_detected_fraction) || r.qc.n_detected == 0) {
-                p.status = "fail";
-                p.reason = "detected_fraction " + fmt(r.qc.detected_fraction) + " < " +
-                           fmt(s.proteome.min_detected_fraction);
-            } else {
-                p.status = "pass";
-            }
+            proteome_status(p, r.qc, s);
             local.proteome[t.index] = std::move(r);
         } catch (const Error& e) {
             p.status = "error";
@@ -203,6 +209,177 @@ SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const Ge
         }
     }
     return o;
+}
+
+// Which rank assembles sheet sample i from a cohort file: the workers in turn (rank 0 itself when alone).
+int owner_of(size_t i, int size) { return size == 1 ? 0 : 1 + int(i % size_t(size - 1)); }
+
+// The proteome from one cohort file (Olink NPX or MaxQuant). An NPX file is read by every rank, each its own byte
+// range, and rows travel to the rank that owns their sample; a MaxQuant table (one row per protein, small) is read
+// by the ranks that own samples. Owners assemble their samples into `local`, as the per-sample path does, and the
+// outcomes go to rank 0, which also gets the feature annotations and any warnings.
+void cohort_proteome(Comm& comm, const StudyConfig& s, const std::vector<std::string>& ids,
+                     const std::vector<int64_t>& lines, LocalFeatures& local, std::vector<SampleOutcome>& outcomes,
+                     std::map<std::string, FeatureInfo>& info, std::vector<std::string>& warnings) {
+    const std::string& file = s.proteome.cohort_file;
+    const int P = comm.size(), me = comm.rank();
+    std::unordered_map<std::string, size_t> index;
+    for (size_t i = 0; i < ids.size(); ++i) index.emplace(ids[i], i);
+    std::vector<SampleOutcome> mine;
+    auto outcome = [&](size_t i) -> ModalityOutcome& {
+        mine.emplace_back();
+        mine.back().index = i;
+        mine.back().rank = me;
+        ModalityOutcome& p = mine.back().proteome;
+        p.present = true;
+        p.path = file;
+        return p;
+    };
+    auto sample_error = [&](size_t i, const std::string& msg) {
+        ModalityOutcome& p = outcome(i);
+        p.status = "error";
+        p.reason = "sample '" + ids[i] + "' (sheet line " + std::to_string(lines[i]) + "): " + msg;
+    };
+    std::string my_info;  // feature annotations this rank saw: id \t uniprot \t gene \t panel
+    std::vector<double> counts(2, 0.0);  // rows of control samples, rows of samples not in the sheet
+    std::string unknown_example;
+
+    if (s.proteome.format == "olink_npx") {
+        NpxColumns cols;
+        std::vector<std::string> raw;
+        uint64_t header_end = 0;
+        comm.all_or_none([&] {
+            std::ifstream in(file, std::ios::binary);
+            std::string header;
+            if (!in || !std::getline(in, header)) throw_malformed(file + ": cannot read the NPX file");
+            cols = npx_header(header, file);
+            header_end = header.size() + 1;
+            const uint64_t size = fs::file_size(file);
+            uint64_t b0 = std::max<uint64_t>(header_end, size * uint64_t(me) / uint64_t(P));
+            uint64_t b1 = size * uint64_t(me + 1) / uint64_t(P);
+            if (b0 >= b1) return;
+            // a line belongs to the rank whose range holds its first byte
+            in.clear();
+            in.seekg(std::streamoff(b0 - 1));
+            char prev = 0;
+            in.get(prev);
+            uint64_t pos = b0;
+            std::string line;
+            if (prev != '\n' && b0 != header_end) {
+                std::getline(in, line);
+                pos += line.size() + 1;
+            }
+            while (pos < b1 && std::getline(in, line)) {
+                pos += line.size() + 1;
+                raw.push_back(std::move(line));
+            }
+        });
+        const int64_t first_line = 2 + comm.exscan_sum(int64_t(raw.size()));
+        std::vector<std::vector<NpxRow>> to(P);
+        std::map<std::string, FeatureInfo> seen;
+        comm.all_or_none([&] {
+            for (size_t k = 0; k < raw.size(); ++k) {
+                if (raw[k].empty() || raw[k] == "\r") continue;
+                NpxRow r = npx_row(raw[k], cols, file, first_line + int64_t(k));
+                auto it = index.find(r.sample);
+                if (it == index.end()) {
+                    if (r.is_control())
+                        counts[0] += 1;
+                    else {
+                        counts[1] += 1;
+                        if (unknown_example.empty()) unknown_example = r.sample;
+                    }
+                    continue;
+                }
+                if (!seen.count(r.olink_id)) {
+                    seen[r.olink_id] = FeatureInfo{r.uniprot, r.assay, r.panel};
+                    my_info += r.olink_id + "\t" + r.uniprot + "\t" + r.assay + "\t" + r.panel + "\n";
+                }
+                to[owner_of(it->second, P)].push_back(std::move(r));
+            }
+        });
+        raw.clear();
+        std::vector<std::string> msgs(P);
+        for (int r = 0; r < P; ++r) msgs[r] = encode_rows(to[r]);
+        to.clear();
+        std::map<size_t, std::vector<NpxRow>> by_sample;
+        for (auto& m : comm.all_to_all(msgs))
+            for (auto& r : decode_rows(m)) by_sample[index.at(r.sample)].push_back(std::move(r));
+        NpxSettings st;
+        st.below_lod_missing = s.proteome.below_lod == "missing";
+        st.median_normalize = s.proteome.normalize == "median";
+        for (size_t i = 0; i < ids.size(); ++i) {
+            if (owner_of(i, P) != me) continue;
+            auto it = by_sample.find(i);
+            if (it == by_sample.end()) {
+                sample_error(i, "no rows in " + file);
+                continue;
+            }
+            try {
+                ProteomeResult r = npx_sample(it->second, st, file);
+                proteome_status(outcome(i), r.qc, s);
+                local.proteome[i] = std::move(r);
+            } catch (const Error& e) {
+                sample_error(i, std::string(e.what()) + (e.hint().empty() ? "" : " (fix: " + e.hint() + ")"));
+            }
+        }
+    } else {  // maxquant
+        bool owns = false;
+        for (size_t i = 0; i < ids.size() && !owns; ++i) owns = owner_of(i, P) == me;
+        MaxQuantTable t;
+        comm.all_or_none([&] {
+            if (owns || me == 0) t = read_maxquant(file);
+        });
+        if (me == 0)
+            for (size_t j = 0; j < t.ids.size(); ++j)
+                my_info += t.ids[j] + "\t" + t.info[j].uniprot + "\t" + t.info[j].gene + "\t\n";
+        ProteomeSettings ps;
+        ps.log2 = s.proteome.transform == "log2";
+        ps.median_normalize = s.proteome.normalize == "median";
+        for (size_t i = 0; i < ids.size(); ++i) {
+            if (owner_of(i, P) != me) continue;
+            try {
+                ProteomeResult r = maxquant_sample(t, ids[i], s.proteome.measure, ps);
+                proteome_status(outcome(i), r.qc, s);
+                local.proteome[i] = std::move(r);
+            } catch (const Error& e) {
+                sample_error(i, std::string(e.what()) + (e.hint().empty() ? "" : " (fix: " + e.hint() + ")"));
+            }
+        }
+    }
+
+    // to rank 0: outcomes, annotations, and what was left out
+    auto parts = comm.gather(encode(mine));
+    auto infos = comm.gather(my_info);
+    auto examples = comm.gather(unknown_example);
+    comm.reduce_sum_to_root(counts);
+    if (!comm.is_root()) return;
+    for (auto& p : parts) {
+        std::vector<SampleOutcome> v;
+        decode(p, v);
+        for (auto& o : v) outcomes[o.index].proteome = std::move(o.proteome);
+    }
+    for (auto& block : infos) {
+        size_t a = 0;
+        while (a < block.size()) {
+            size_t b = block.find('\n', a);
+            auto f = split_fields(block.substr(a, b - a), '\t');
+            a = b + 1;
+            FeatureInfo fi{f[1], f[2], f[3]};
+            auto [it, fresh] = info.emplace(f[0], fi);
+            if (!fresh && it->second.uniprot != fi.uniprot)
+                warnings.push_back(file + ": assay " + f[0] + " has more than one UniProt id (" + it->second.uniprot +
+                                   ", " + fi.uniprot + ")");
+        }
+    }
+    if (counts[0] > 0) warnings.push_back(file + ": left out " + fmt_value(counts[0]) + " rows of control samples");
+    if (counts[1] > 0) {
+        std::string ex;
+        for (auto& e : examples)
+            if (ex.empty()) ex = e;
+        warnings.push_back(file + ": ignored " + fmt_value(counts[1]) + " rows of samples that are not in the sheet (" +
+                           "e.g. '" + ex + "')");
+    }
 }
 
 // A feature block [c0, c1) of a modality assigned to one rank.
@@ -347,8 +524,31 @@ int run_study(Comm& comm, const RunOptions& opt) {
         });
     }
 
-    // 2b. per-sample work: rank 0 hands samples to workers as they become free
-    const bool per_sample = study.proteome.enabled || (study.genome.enabled && !cohort_genome);
+    // 2b. a cohort proteome file (Olink NPX, MaxQuant)
+    const bool cohort_prot = study.proteome.enabled && !study.proteome.cohort_file.empty();
+    std::map<std::string, FeatureInfo> feature_info;  // rank 0
+    std::future<std::string> proteome_sha;
+    if (cohort_prot) {
+        std::string joined;
+        std::vector<int64_t> lines;
+        if (comm.is_root())
+            for (auto& e : sheet.samples) {
+                joined += (joined.empty() ? "" : "\n") + e.id;
+                lines.push_back(e.line);
+            }
+        comm.broadcast(joined);
+        comm.broadcast(lines);
+        if (comm.is_root()) {
+            const std::string f = study.proteome.cohort_file;
+            proteome_sha = std::async(std::launch::async, [f] { return sha256_file(f); });
+        }
+        std::vector<std::string> warnings;
+        cohort_proteome(comm, study, split(joined, '\n'), lines, local, outcomes, feature_info, warnings);
+        for (auto& w : warnings) std::fprintf(stderr, "precis: warning: %s\n", w.c_str());
+    }
+
+    // 2c. per-sample work: rank 0 hands samples to workers as they become free
+    const bool per_sample = (study.proteome.enabled && !cohort_prot) || (study.genome.enabled && !cohort_genome);
     Progress progress;
     progress.total = n_sheet;
     comm.task_farm(
@@ -728,12 +928,16 @@ int run_study(Comm& comm, const RunOptions& opt) {
         inputs.push_back({{"role", "sample_sheet"}, {"path", study.sheet}, {"sha256", sheet_sha}});
         if (!genes_sha.empty())
             inputs.push_back({{"role", "genes_bed"}, {"path", study.genome.genes_bed}, {"sha256", genes_sha}});
+        if (cohort_prot)
+            inputs.push_back(
+                {{"role", "proteome_cohort_file"}, {"path", study.proteome.cohort_file}, {"sha256", proteome_sha.get()}});
         if (cohort_genome)
             inputs.push_back(
                 {{"role", "genome_cohort_file"}, {"path", study.genome.cohort_file}, {"sha256", cohort_sha.get()}});
         for (size_t i = 0; i < n_sheet; ++i)
             for (auto [role, m] : {std::pair{"genome", &outcomes[i].genome}, std::pair{"proteome", &outcomes[i].proteome}})
-                if (m->present && !(cohort_genome && m == &outcomes[i].genome))
+                if (m->present && !(cohort_genome && m == &outcomes[i].genome) &&
+                    !(cohort_prot && m == &outcomes[i].proteome))
                     inputs.push_back({{"role", role},
                                       {"sample_id", sheet.samples[i].id},
                                       {"path", m->path},
@@ -790,6 +994,19 @@ int run_study(Comm& comm, const RunOptions& opt) {
             FrameColumn used{"kept", true, {}, {}, false};
             for (size_t j = 0; j < feature_ids[m].size(); ++j) used.numbers.push_back(feature_kept(m, j) ? 1.0 : 0.0);
             ma.var.columns = {miss, sp, used};
+        if (m == "proteome" && !feature_info.empty()) {
+            FrameColumn up{"uniprot", false, {}, {}, false}, gene{"gene", false, {}, {}, false},
+                panel{"panel", false, {}, {}, true};
+            for (auto& id : feature_ids[m]) {
+                auto it = feature_info.find(id);
+                up.strings.push_back(it == feature_info.end() ? "" : it->second.uniprot);
+                gene.strings.push_back(it == feature_info.end() ? "" : it->second.gene);
+                panel.strings.push_back(it == feature_info.end() ? "" : it->second.panel);
+            }
+            ma.var.columns.push_back(std::move(up));
+            ma.var.columns.push_back(std::move(gene));
+            ma.var.columns.push_back(std::move(panel));
+        }
             for (size_t i = 0; i < n; ++i) ma.obsmap.push_back(int(i + 1));
             a.mods.push_back(std::move(ma));
         }

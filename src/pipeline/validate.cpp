@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "core/error.hpp"
 #include "genome/genome.hpp"
 #include "genome/hts.hpp"
+#include "proteome/cohort.hpp"
 
 namespace fs = std::filesystem;
 
@@ -93,6 +95,40 @@ Validation validate_study(const std::string& path, const std::vector<std::string
                 }
             } catch (const Error& e) {
                 v.problems.push_back(at + ": " + e.what() + (e.hint().empty() ? "" : " (fix: " + e.hint() + ")"));
+            }
+        }
+    }
+
+    // a cohort proteome file: there, the right format, and (MaxQuant) a column for every sample
+    if (!s.proteome.cohort_file.empty()) {
+        const std::string& pf = s.proteome.cohort_file;
+        const std::string at = s.origin_of("proteome.cohort_file");
+        if (!fs::is_regular_file(pf, ec)) {
+            v.problems.push_back(at + ": the proteome file " + pf + " does not exist (fix: correct "
+                                      "'proteome.cohort_file')");
+        } else {
+            try {
+                if (s.proteome.format == "olink_npx") {
+                    std::ifstream in(pf);
+                    std::string header;
+                    std::getline(in, header);
+                    npx_header(header, pf);
+                } else {
+                    MaxQuantTable t = read_maxquant(pf);
+                    for (auto& e : samples) {
+                        if (t.column(s.proteome.measure + " " + e.id) >= 0) continue;
+                        std::string msg = where(v.sheet.path, e.line) + "sample '" + e.id + "' has no column '" +
+                                          s.proteome.measure + " " + e.id + "' in " + pf;
+                        if (s.on_sample_error == "skip")
+                            v.warnings.push_back(msg + " (the sample will be skipped)");
+                        else
+                            v.problems.push_back(msg + " (fix: correct the id or proteome.measure, or set "
+                                                       "study.on_sample_error: skip)");
+                    }
+                }
+            } catch (const Error& e) {
+                v.problems.push_back(std::string(e.what()) + " (named by 'proteome.cohort_file' at " + at +
+                                     (e.hint().empty() ? "" : "; fix: " + e.hint()) + ")");
             }
         }
     }

@@ -11,12 +11,14 @@
 namespace precis {
 
 const std::vector<std::string>& proteome_qc_columns() {
-    static const std::vector<std::string> cols = {"n_features", "n_detected", "detected_fraction", "median"};
+    static const std::vector<std::string> cols = {"n_features", "n_detected", "detected_fraction", "median",
+                                                  "n_below_lod", "qc_warning"};
     return cols;
 }
 
 std::vector<double> proteome_qc_values(const ProteomeQC& q) {
-    return {double(q.n_features), double(q.n_detected), q.detected_fraction, q.median};
+    return {double(q.n_features), double(q.n_detected), q.detected_fraction, q.median, double(q.below_lod),
+            q.qc_warning ? 1.0 : 0.0};
 }
 
 double median_of(std::vector<double> v) {

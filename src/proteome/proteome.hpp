@@ -18,6 +18,8 @@ struct ProteomeQC {
     long n_detected = 0;   // rows with an observed value
     double detected_fraction = 0;
     double median = 0;     // median of observed values after transform, before normalisation
+    long below_lod = 0;    // Olink: values below the assay's LOD
+    bool qc_warning = false;  // Olink: the sample has a QC warning
 };
 
 const std::vector<std::string>& proteome_qc_columns();

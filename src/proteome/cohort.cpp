@@ -1,0 +1,278 @@
+#include "proteome/cohort.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <unordered_map>
+
+#include "core/error.hpp"
+#include "core/table.hpp"
+
+namespace precis {
+
+namespace {
+constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
+
+std::string lower(std::string s) {
+    for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+bool parse_number(const std::string& s, double& v) {
+    if (s.empty() || s == "NA" || s == "NaN") return false;
+    size_t used = 0;
+    try {
+        v = std::stod(s, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used != s.size() || !std::isfinite(v)) throw std::invalid_argument(s);
+    return true;
+}
+
+// Median-centre the observed values and fill the QC.
+void finish(ProteomeResult& r, bool median_normalize) {
+    std::vector<double> obs;
+    for (double v : r.values)
+        if (!std::isnan(v)) obs.push_back(v);
+    r.qc.n_features = long(r.values.size());
+    r.qc.n_detected = long(obs.size());
+    r.qc.detected_fraction = r.qc.n_features ? double(r.qc.n_detected) / r.qc.n_features : 0.0;
+    r.qc.median = median_of(obs);
+    if (median_normalize && !obs.empty())
+        for (double& v : r.values)
+            if (!std::isnan(v)) v -= r.qc.median;
+}
+}  // namespace
+
+NpxColumns npx_header(const std::string& header_line, const std::string& path) {
+    std::string h = header_line;
+    if (h.compare(0, 3, "\xEF\xBB\xBF") == 0) h.erase(0, 3);
+    if (!h.empty() && h.back() == '\r') h.pop_back();
+    NpxColumns c;
+    c.delim = h.find('\t') != std::string::npos ? '\t' : (h.find(';') != std::string::npos ? ';' : ',');
+    auto f = split_fields(h, c.delim);
+    auto find = [&](const char* name) {
+        for (size_t i = 0; i < f.size(); ++i)
+            if (lower(f[i]) == lower(name)) return int(i);
+        return -1;
+    };
+    c.sample = find("SampleID");
+    c.olink_id = find("OlinkID");
+    c.uniprot = find("UniProt");
+    c.assay = find("Assay");
+    c.panel = find("Panel");
+    c.plate = find("PlateID");
+    c.npx = find("NPX");
+    c.lod = find("LOD");
+    c.qc_warning = find("QC_Warning");
+    c.sample_type = find("Sample_Type");
+    c.assay_warning = find("Assay_Warning");
+    std::string missing;
+    if (c.sample < 0) missing += " SampleID";
+    if (c.olink_id < 0) missing += " OlinkID";
+    if (c.npx < 0) missing += " NPX";
+    if (!missing.empty())
+        throw_malformed(where(path, 1) + "not an Olink NPX table: no column(s)" + missing,
+                        "export NPX in long format (SampleID, OlinkID, UniProt, Assay, Panel, PlateID, NPX, LOD, "
+                        "QC_Warning, ...)");
+    return c;
+}
+
+bool NpxRow::is_control() const {
+    std::string t = lower(sample_type);
+    if (t == "control" || t == "negative" || t == "negative control" || t == "plate control" ||
+        t == "sample control" || t == "calibrator")
+        return true;
+    std::string s = lower(sample);
+    return s.find("control") != std::string::npos;
+}
+
+NpxRow npx_row(const std::string& raw, const NpxColumns& c, const std::string& path, long lineno) {
+    std::string line = raw;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    std::vector<std::string> f;
+    try {
+        f = split_fields(line, c.delim);
+    } catch (const std::invalid_argument&) {
+        throw_malformed(where(path, lineno) + "unterminated quote", "close the quoted field");
+    }
+    int need = std::max({c.sample, c.olink_id, c.npx});
+    if (int(f.size()) <= need)
+        throw_malformed(where(path, lineno) + "row has " + std::to_string(f.size()) + " fields",
+                        "every row needs the header's columns");
+    auto get = [&](int i) { return i >= 0 && i < int(f.size()) ? f[i] : std::string(); };
+    NpxRow r;
+    r.line = lineno;
+    r.sample = get(c.sample);
+    r.olink_id = get(c.olink_id);
+    r.uniprot = get(c.uniprot);
+    r.assay = get(c.assay);
+    r.panel = get(c.panel);
+    r.plate = get(c.plate);
+    r.npx = get(c.npx);
+    r.lod = get(c.lod);
+    r.qc_warning = get(c.qc_warning);
+    r.sample_type = get(c.sample_type);
+    r.assay_warning = get(c.assay_warning);
+    return r;
+}
+
+ProteomeResult npx_sample(const std::vector<NpxRow>& rows_in, const NpxSettings& st, const std::string& path) {
+    std::vector<const NpxRow*> rows;
+    for (auto& r : rows_in) rows.push_back(&r);
+    std::sort(rows.begin(), rows.end(), [](const NpxRow* a, const NpxRow* b) { return a->line < b->line; });
+    ProteomeResult r;
+    std::unordered_map<std::string, long> seen;
+    long below_lod = 0, warned = 0;
+    for (const NpxRow* row : rows) {
+        if (auto [it, fresh] = seen.emplace(row->olink_id, row->line); !fresh)
+            throw_malformed(where(path, row->line) + "assay " + row->olink_id + " of sample '" + row->sample +
+                                "' appears again (first on line " + std::to_string(it->second) + ")",
+                            "keep one row per sample and assay (OlinkAnalyze's check_npx reports these too)");
+        double v = NaN, lod = NaN;
+        try {
+            parse_number(row->npx, v);
+        } catch (const std::invalid_argument&) {
+            throw_malformed(where(path, row->line) + "NPX '" + row->npx + "' of sample '" + row->sample +
+                                "' is not a number",
+                            "write a number, or NA");
+        }
+        try {
+            parse_number(row->lod, lod);
+        } catch (const std::invalid_argument&) {
+            lod = NaN;
+        }
+        if (!std::isnan(v) && !std::isnan(lod) && v < lod) {
+            ++below_lod;
+            if (st.below_lod_missing) v = NaN;
+        }
+        if (lower(row->qc_warning) == "warning" || lower(row->qc_warning) == "warn") ++warned;
+        r.ids.push_back(row->olink_id);
+        r.values.push_back(v);
+    }
+    finish(r, st.median_normalize);
+    r.qc.below_lod = below_lod;
+    r.qc.qc_warning = warned > 0;
+    return r;
+}
+
+std::string encode_rows(const std::vector<NpxRow>& rows) {
+    std::string s;
+    auto clean = [](const std::string& x) {
+        std::string o = x;
+        for (char& c : o)
+            if (c == '\t' || c == '\n') c = ' ';
+        return o;
+    };
+    for (auto& r : rows) {
+        s += std::to_string(r.line);
+        for (const std::string* f : {&r.sample, &r.olink_id, &r.uniprot, &r.assay, &r.panel, &r.plate, &r.npx, &r.lod,
+                                     &r.qc_warning, &r.sample_type, &r.assay_warning})
+            s += "\t" + clean(*f);
+        s += "\n";
+    }
+    return s;
+}
+
+std::vector<NpxRow> decode_rows(const std::string& s) {
+    std::vector<NpxRow> out;
+    size_t a = 0;
+    while (a < s.size()) {
+        size_t b = s.find('\n', a);
+        std::string line = s.substr(a, b - a);
+        a = b == std::string::npos ? s.size() : b + 1;
+        std::vector<std::string> f;
+        size_t p = 0;
+        while (true) {
+            size_t q = line.find('\t', p);
+            f.push_back(line.substr(p, q - p));
+            if (q == std::string::npos) break;
+            p = q + 1;
+        }
+        if (f.size() != 12) throw Error(ErrorKind::Internal, "bad NPX row message");
+        NpxRow r;
+        r.line = std::stol(f[0]);
+        r.sample = f[1], r.olink_id = f[2], r.uniprot = f[3], r.assay = f[4], r.panel = f[5], r.plate = f[6];
+        r.npx = f[7], r.lod = f[8], r.qc_warning = f[9], r.sample_type = f[10], r.assay_warning = f[11];
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+int MaxQuantTable::column(const std::string& name) const {
+    for (size_t i = 0; i < header.size(); ++i)
+        if (header[i] == name) return int(i);
+    return -1;
+}
+
+MaxQuantTable read_maxquant(const std::string& path) {
+    Table t = read_table(path);
+    MaxQuantTable m;
+    m.path = path;
+    m.header = t.header;
+    int idc = t.column("Majority protein IDs");
+    if (idc < 0) idc = t.column("Protein IDs");
+    if (idc < 0)
+        throw_malformed(where(path, 1) + "not a MaxQuant proteinGroups table: no 'Majority protein IDs' or "
+                                         "'Protein IDs' column",
+                        "give MaxQuant's proteinGroups.txt");
+    int gene = t.column("Gene names");
+    std::vector<int> drop;
+    for (const char* c : {"Reverse", "Potential contaminant", "Only identified by site"})
+        if (t.column(c) >= 0) drop.push_back(t.column(c));
+    std::unordered_map<std::string, long> seen;
+    for (auto& r : t.rows) {
+        bool out = false;
+        for (int c : drop) out = out || r.fields[c] == "+";
+        if (out) {
+            ++m.dropped;
+            continue;
+        }
+        std::string id = r.fields[idc].substr(0, r.fields[idc].find(';'));
+        if (id.empty()) throw_malformed(where(path, r.line) + "empty protein id", "every protein group needs an id");
+        if (auto [it, fresh] = seen.emplace(id, r.line); !fresh)
+            throw_malformed(where(path, r.line) + "protein group '" + id + "' appears again (first on line " +
+                                std::to_string(it->second) + ")",
+                            "give each protein group once");
+        m.ids.push_back(id);
+        FeatureInfo fi;
+        fi.uniprot = id;
+        if (gene >= 0) fi.gene = r.fields[gene].substr(0, r.fields[gene].find(';'));
+        m.info.push_back(fi);
+        m.rows.push_back(r.fields);
+        m.rows.back().push_back(std::to_string(r.line));  // the line, for messages
+    }
+    return m;
+}
+
+ProteomeResult maxquant_sample(const MaxQuantTable& t, const std::string& sample, const std::string& measure,
+                               const ProteomeSettings& st) {
+    const std::string col_name = measure + " " + sample;
+    int col = t.column(col_name);
+    if (col < 0)
+        throw Error(ErrorKind::InconsistentInput, t.path + ": no column '" + col_name + "' for sample '" + sample + "'",
+                    "name the sample as MaxQuant did, or set proteome.measure to the intensities the file has");
+    ProteomeResult r;
+    for (size_t i = 0; i < t.rows.size(); ++i) {
+        const std::string& s = t.rows[i][col];
+        double v = NaN;
+        try {
+            if (parse_number(s, v)) {
+                if (v < 0) throw std::invalid_argument(s);
+                v = v == 0 ? NaN : (st.log2 ? std::log2(v) : v);
+            }
+        } catch (const std::invalid_argument&) {
+            throw_malformed(where(t.path, std::stol(t.rows[i].back())) + "'" + s + "' in column '" + col_name +
+                                "' is not a non-negative number",
+                            "give intensities as numbers (0 for not detected)");
+        }
+        r.ids.push_back(t.ids[i]);
+        r.values.push_back(v);
+    }
+    finish(r, st.median_normalize);
+    return r;
+}
+
+}  // namespace precis

@@ -1,0 +1,71 @@
+// Cohort-wide proteome files: Olink NPX exports (long: one row per sample and assay) and MaxQuant proteinGroups.txt
+// (wide: one row per protein group, one column per sample). Parsing and per-sample assembly only; no MPI: the
+// pipeline decides which rank reads which bytes and which samples.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "proteome/proteome.hpp"
+
+namespace precis {
+
+// Feature annotations that go into the store's var.
+struct FeatureInfo {
+    std::string uniprot, gene, panel;
+};
+
+// ---- Olink NPX ------------------------------------------------------------------------------------------------
+
+struct NpxColumns {
+    char delim = ',';
+    int sample = -1, olink_id = -1, uniprot = -1, assay = -1, panel = -1, plate = -1, npx = -1, lod = -1,
+        qc_warning = -1, sample_type = -1, assay_warning = -1;
+};
+
+// Reads the header line (CSV with ',' or ';', or TSV). Throws MalformedInput naming the missing columns.
+NpxColumns npx_header(const std::string& header_line, const std::string& path);
+
+struct NpxRow {
+    long line = 0;  // in the file
+    std::string sample, olink_id, uniprot, assay, panel, plate, npx, lod, qc_warning, sample_type, assay_warning;
+    bool is_control() const;  // Sample_Type CONTROL / NEGATIVE / PLATE / ..., or a control SampleID
+};
+
+// Splits one data line; throws MalformedInput (path:line) if it has too few fields.
+NpxRow npx_row(const std::string& line, const NpxColumns& c, const std::string& path, long lineno);
+
+struct NpxSettings {
+    bool below_lod_missing = false;  // proteome.below_lod: missing (else keep)
+    bool median_normalize = false;
+};
+
+// One sample's rows -> its values (NPX is log2 already), QC, and flags. Throws MalformedInput naming file:line for
+// non-numeric NPX and duplicate assays (OlinkAnalyze's check_npx checks these too).
+ProteomeResult npx_sample(const std::vector<NpxRow>& rows, const NpxSettings& st, const std::string& path);
+
+// Serialisation of rows for sending between ranks (tab-separated fields).
+std::string encode_rows(const std::vector<NpxRow>& rows);
+std::vector<NpxRow> decode_rows(const std::string& s);
+
+// ---- MaxQuant proteinGroups.txt --------------------------------------------------------------------------------
+
+struct MaxQuantTable {
+    std::string path;
+    std::vector<std::string> ids;     // first of 'Majority protein IDs' (or 'Protein IDs')
+    std::vector<FeatureInfo> info;    // gene names
+    std::vector<std::string> header;
+    std::vector<std::vector<std::string>> rows;  // kept rows (decoys, contaminants, site-only removed)
+    long dropped = 0;
+    int column(const std::string& name) const;
+};
+
+// Reads the table, dropping Reverse, Potential contaminant and Only identified by site rows.
+MaxQuantTable read_maxquant(const std::string& path);
+
+// One sample's column ("<measure> <sample>", measure = "LFQ intensity", "Intensity" or "iBAQ"); 0 is missing.
+// Throws InconsistentInput if the table has no such column.
+ProteomeResult maxquant_sample(const MaxQuantTable& t, const std::string& sample, const std::string& measure,
+                               const ProteomeSettings& st);
+
+}  // namespace precis

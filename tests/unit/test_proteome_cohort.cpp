@@ -1,0 +1,94 @@
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.hpp"
+#include "proteome/cohort.hpp"
+
+using namespace precis;
+namespace fs = std::filesystem;
+
+TEST_CASE("Olink NPX: header in any of the export dialects, rows, controls") {
+    for (std::string d : {";", ",", "\t"}) {
+        std::string h = "SampleID" + d + "Sample_Type" + d + "OlinkID" + d + "UniProt" + d + "Assay" + d + "Panel" + d +
+                        "PlateID" + d + "QC_Warning" + d + "LOD" + d + "NPX";
+        NpxColumns c = npx_header(h, "npx");
+        CHECK(c.delim == d[0]);
+        NpxRow r = npx_row("S1" + d + "SAMPLE" + d + "OID1" + d + "P1" + d + "IL6" + d + "Inflammation" + d + "Pl1" + d +
+                               "PASS" + d + "1.5" + d + "3.25",
+                           c, "npx", 7);
+        CHECK(r.sample == "S1");
+        CHECK(r.olink_id == "OID1");
+        CHECK(r.npx == "3.25");
+        CHECK(r.line == 7);
+        CHECK_FALSE(r.is_control());
+    }
+    CHECK_THROWS_WITH(npx_header("SampleID,Assay,Value", "x.csv"), Catch::Contains("x.csv:1: not an Olink NPX table: no "
+                                                                                   "column(s) OlinkID NPX"));
+    NpxRow ctl;
+    ctl.sample_type = "CONTROL";
+    CHECK(ctl.is_control());
+    ctl.sample_type = "SAMPLE";
+    ctl.sample = "CONTROL_SAMPLE_AS 1";
+    CHECK(ctl.is_control());
+}
+
+TEST_CASE("Olink NPX: one sample's values, LOD, warnings and check_npx-style errors") {
+    auto row = [](long line, const std::string& id, const std::string& npx, const std::string& lod = "1",
+                  const std::string& warn = "PASS") {
+        NpxRow r;
+        r.line = line, r.sample = "S1", r.olink_id = id, r.npx = npx, r.lod = lod, r.qc_warning = warn;
+        return r;
+    };
+    std::vector<NpxRow> rows{row(5, "A", "3"), row(2, "B", "0.5"), row(9, "C", "NA"), row(7, "D", "5", "1", "WARN")};
+    NpxSettings keep;
+    ProteomeResult r = npx_sample(rows, keep, "n.csv");
+    CHECK(r.ids == std::vector<std::string>{"B", "A", "D", "C"});  // file order
+    CHECK(r.values[0] == 0.5);                                       // below LOD, kept
+    CHECK(std::isnan(r.values[3]));
+    CHECK(r.qc.below_lod == 1);
+    CHECK(r.qc.qc_warning);
+    CHECK(r.qc.n_detected == 3);
+    NpxSettings drop;
+    drop.below_lod_missing = true;
+    drop.median_normalize = true;
+    ProteomeResult d = npx_sample(rows, drop, "n.csv");
+    CHECK(std::isnan(d.values[0]));
+    CHECK(d.qc.median == Approx(4.0));
+    CHECK(d.values[1] == Approx(-1.0));
+    rows.push_back(row(11, "A", "4"));
+    CHECK_THROWS_WITH(npx_sample(rows, keep, "n.csv"), Catch::Contains("n.csv:11: assay A of sample 'S1' appears again "
+                                                                       "(first on line 5)"));
+    rows.back() = row(11, "E", "high");
+    CHECK_THROWS_WITH(npx_sample(rows, keep, "n.csv"), Catch::Contains("n.csv:11: NPX 'high' of sample 'S1' is not a "
+                                                                       "number"));
+    auto back = decode_rows(encode_rows(rows));
+    REQUIRE(back.size() == rows.size());
+    CHECK(back[3].qc_warning == "WARN");
+    CHECK(back[4].line == 11);
+}
+
+TEST_CASE("MaxQuant proteinGroups: decoys, contaminants and site-only rows dropped; 0 is missing") {
+    auto p = (fs::temp_directory_path() / "precis_unit_proteinGroups.txt").string();
+    std::ofstream(p) << "Protein IDs\tMajority protein IDs\tGene names\tLFQ intensity A\tLFQ intensity B\tReverse\t"
+                        "Potential contaminant\tOnly identified by site\n"
+                        "P1;P1-2\tP1\tIL6;IL6X\t1024\t0\t\t\t\n"
+                        "REV__P9\tREV__P9\t\t5\t5\t+\t\t\n"
+                        "CON__P8\tCON__P8\t\t5\t5\t\t+\t\n"
+                        "P7\tP7\t\t5\t5\t\t\t+\n"
+                        "P2\tP2\tTNF\t4096\t256\t\t\t\n";
+    MaxQuantTable t = read_maxquant(p);
+    CHECK(t.ids == std::vector<std::string>{"P1", "P2"});
+    CHECK(t.dropped == 3);
+    CHECK(t.info[0].gene == "IL6");
+    ProteomeSettings st;
+    st.median_normalize = false;
+    ProteomeResult a = maxquant_sample(t, "A", "LFQ intensity", st);
+    CHECK(a.values == std::vector<double>{10.0, 12.0});
+    ProteomeResult b = maxquant_sample(t, "B", "LFQ intensity", st);
+    CHECK(std::isnan(b.values[0]));
+    CHECK(b.values[1] == 8.0);
+    CHECK_THROWS_WITH(maxquant_sample(t, "C", "LFQ intensity", st), Catch::Contains("no column 'LFQ intensity C'"));
+    CHECK_THROWS_WITH(maxquant_sample(t, "A", "iBAQ", st), Catch::Contains("no column 'iBAQ A'"));
+}
