@@ -34,6 +34,8 @@ std::string Error::describe() const {
     return s;
 }
 
+std::string Error::one_line() const { return hint_.empty() ? what() : std::string(what()) + " (fix: " + hint_ + ")"; }
+
 std::string where(const std::string& path, long line, long col) {
     std::string s = path;
     if (line > 0) s += ":" + std::to_string(line);

@@ -26,6 +26,8 @@ public:
     const std::string& hint() const { return hint_; }
     // "message" plus, when there is one, "\n  fix: hint"
     std::string describe() const;
+    // the same on one line: "message (fix: hint)", as in validation lists and per-sample reasons
+    std::string one_line() const;
 
 private:
     ErrorKind kind_;

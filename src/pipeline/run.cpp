@@ -159,9 +159,7 @@ SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const Ge
     o.index = t.index;
     o.rank = rank;
     auto fail_msg = [&](const Error& e) {
-        std::string m = "sample '" + t.id + "' (sheet line " + std::to_string(t.line) + "): " + e.what();
-        if (!e.hint().empty()) m += " (fix: " + e.hint() + ")";
-        return m;
+        return "sample '" + t.id + "' (sheet line " + std::to_string(t.line) + "): " + e.one_line();
     };
     auto require_file = [&](const std::string& path, const std::string& column) {
         std::error_code ec;
@@ -320,7 +318,7 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const std::vector<std::st
                 proteome_status(outcome(i), r.qc, s);
                 local.proteome[i] = std::move(r);
             } catch (const Error& e) {
-                sample_error(i, std::string(e.what()) + (e.hint().empty() ? "" : " (fix: " + e.hint() + ")"));
+                sample_error(i, e.one_line());
             }
         }
     } else {  // maxquant
@@ -343,7 +341,7 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const std::vector<std::st
                 proteome_status(outcome(i), r.qc, s);
                 local.proteome[i] = std::move(r);
             } catch (const Error& e) {
-                sample_error(i, std::string(e.what()) + (e.hint().empty() ? "" : " (fix: " + e.hint() + ")"));
+                sample_error(i, e.one_line());
             }
         }
     }

@@ -46,6 +46,14 @@ Validation validate_study(const std::string& path, const std::vector<std::string
     v.sheet = load_sheet(s, v.problems);
     const auto& samples = v.sheet.samples;
 
+    // a sample whose input is missing: a problem, or under on_sample_error: skip a warning (the run leaves it out)
+    auto missing_input = [&](const std::string& msg, const std::string& fix) {
+        if (s.on_sample_error == "skip")
+            v.warnings.push_back(msg + " (the sample will be skipped)");
+        else
+            v.problems.push_back(msg + " (fix: " + fix + "; or set study.on_sample_error: skip to go on without it)");
+    };
+
     // every input file is there and readable
     auto check_file = [&](const SampleEntry& e, const std::string& file, const std::string& column) {
         std::error_code ec;
@@ -57,12 +65,8 @@ Validation validate_study(const std::string& path, const std::vector<std::string
         else if (::access(file.c_str(), R_OK) != 0)
             why = "is not readable";
         if (why.empty()) return;
-        std::string msg = where(v.sheet.path, e.line) + "sample '" + e.id + "': " + file + " " + why;
-        if (s.on_sample_error == "skip")
-            v.warnings.push_back(msg + " (the sample will be skipped)");
-        else
-            v.problems.push_back(msg + " (fix: correct column '" + column +
-                                 "' or restore the file; or set study.on_sample_error: skip to go on without it)");
+        missing_input(where(v.sheet.path, e.line) + "sample '" + e.id + "': " + file + " " + why,
+                      "correct column '" + column + "' or restore the file");
     };
     for (auto& e : samples) {
         if (s.genome.enabled && !e.vcf.empty()) check_file(e, e.vcf, s.genome.path_column);
@@ -85,16 +89,12 @@ Validation validate_study(const std::string& path, const std::vector<std::string
                 std::vector<int> cols = sample_columns(cf, ids);
                 for (size_t i = 0; i < samples.size(); ++i) {
                     if (cols[i] >= 0) continue;
-                    std::string msg = where(v.sheet.path, samples[i].line) + "sample '" + samples[i].id +
-                                      "' is not among the " + std::to_string(vcf.n_samples()) + " samples of " + cf;
-                    if (s.on_sample_error == "skip")
-                        v.warnings.push_back(msg + " (the sample will be skipped)");
-                    else
-                        v.problems.push_back(msg + " (fix: correct the id, or set study.on_sample_error: skip to go "
-                                                   "on without it)");
+                    missing_input(where(v.sheet.path, samples[i].line) + "sample '" + samples[i].id +
+                                      "' is not among the " + std::to_string(vcf.n_samples()) + " samples of " + cf,
+                                  "correct the id");
                 }
             } catch (const Error& e) {
-                v.problems.push_back(at + ": " + e.what() + (e.hint().empty() ? "" : " (fix: " + e.hint() + ")"));
+                v.problems.push_back(at + ": " + e.one_line());
             }
         }
     }
@@ -117,13 +117,9 @@ Validation validate_study(const std::string& path, const std::vector<std::string
                     MaxQuantTable t = read_maxquant(pf);
                     for (auto& e : samples) {
                         if (t.column(s.proteome.measure + " " + e.id) >= 0) continue;
-                        std::string msg = where(v.sheet.path, e.line) + "sample '" + e.id + "' has no column '" +
-                                          s.proteome.measure + " " + e.id + "' in " + pf;
-                        if (s.on_sample_error == "skip")
-                            v.warnings.push_back(msg + " (the sample will be skipped)");
-                        else
-                            v.problems.push_back(msg + " (fix: correct the id or proteome.measure, or set "
-                                                       "study.on_sample_error: skip)");
+                        missing_input(where(v.sheet.path, e.line) + "sample '" + e.id + "' has no column '" +
+                                          s.proteome.measure + " " + e.id + "' in " + pf,
+                                      "correct the id or proteome.measure");
                     }
                 }
             } catch (const Error& e) {
