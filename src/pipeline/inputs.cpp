@@ -1,0 +1,358 @@
+#include "pipeline/inputs.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <unordered_map>
+
+#include "core/error.hpp"
+#include "core/hash.hpp"
+#include "core/table.hpp"
+#include "parallel/comm.hpp"
+#include "pipeline/outputs.hpp"
+
+namespace fs = std::filesystem;
+
+namespace precis {
+
+namespace {
+constexpr int64_t kRegionBp = 5'000'000;  // a cohort file's regions: a few Mb, never inside a gene
+}  // namespace
+
+void Progress::tick(bool ok) {
+    ++done;
+    if (!ok) ++failed;
+    if (done < next_report && done != total) return;
+    next_report = done + std::max<size_t>(1, total / 10);
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double rate = secs > 0 ? done / secs : 0;
+    double eta = rate > 0 ? (total - done) / rate : 0;
+    std::fprintf(stderr, "precis: %s %zu/%zu done, %.1f/s, ETA %.0fs, %zu failed\n", what, done, total, rate, eta,
+                 failed);
+}
+
+// Pass or fail by the study's genome QC thresholds.
+void genome_status(ModalityOutcome& g, const GenomeQC& q, const StudyConfig& s) {
+    g.qc = genome_qc_values(q);
+    double cr = q.call_rate();
+    if (q.n_called + q.n_not_called == 0) {
+        g.status = "fail";
+        g.reason = "no genotypes";
+    } else if (!(cr >= s.genome.min_call_rate)) {
+        g.status = "fail";
+        g.reason = "call_rate " + fmt(cr) + " < " + fmt(s.genome.min_call_rate);
+    } else {
+        g.status = "pass";
+    }
+}
+
+// Pass or fail by the study's proteome QC thresholds.
+void proteome_status(ModalityOutcome& p, const ProteomeQC& q, const StudyConfig& s) {
+    p.qc = proteome_qc_values(q);
+    if (!(q.detected_fraction >= s.proteome.min_detected_fraction) || q.n_detected == 0) {
+        p.status = "fail";
+        p.reason = "detected_fraction " + fmt(q.detected_fraction) + " < " + fmt(s.proteome.min_detected_fraction);
+    } else {
+        p.status = "pass";
+    }
+}
+
+SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const GeneSet* genes, LocalFeatures& local,
+                             int rank) {
+    SampleOutcome o;
+    o.index = t.index;
+    o.rank = rank;
+    auto fail_msg = [&](const Error& e) {
+        return "sample '" + t.id + "' (sheet line " + std::to_string(t.line) + "): " + e.one_line();
+    };
+    auto require_file = [&](const std::string& path, const std::string& column) {
+        std::error_code ec;
+        if (!fs::is_regular_file(path, ec))
+            throw Error(ErrorKind::MalformedInput,
+                        path + (fs::exists(path, ec) ? " is not a regular file" : " does not exist"),
+                        "correct column '" + column + "' of the sample sheet, or restore the file");
+    };
+    if (s.genome.enabled && s.genome.cohort_file.empty()) {
+        auto& g = o.genome;
+        g.present = true;
+        g.path = t.vcf;
+        try {
+            require_file(t.vcf, s.genome.path_column);
+            g.sha256 = sha256_file(t.vcf);
+            GenomeSettings gs;
+            gs.pass_only = s.genome.pass_only;
+            gs.max_af = s.genome.max_af;
+            GenomeResult r = process_genome(t.vcf, t.id, gs, genes);
+            genome_status(g, r.qc, s);
+            local.burden[t.index] = std::move(r.burden);
+        } catch (const Error& e) {
+            g.status = "error";
+            g.reason = fail_msg(e);
+        }
+    }
+    if (s.proteome.enabled && s.proteome.cohort_file.empty()) {
+        auto& p = o.proteome;
+        p.present = true;
+        p.path = t.proteome;
+        try {
+            require_file(t.proteome, s.proteome.path_column);
+            p.sha256 = sha256_file(t.proteome);
+            ProteomeSettings ps;
+            ps.id_column = s.proteome.id_column;
+            ps.value_column = s.proteome.value_column;
+            ps.log2 = s.proteome.transform == "log2";
+            ps.median_normalize = s.proteome.normalize == "median";
+            ProteomeResult r = process_proteome(t.proteome, ps);
+            proteome_status(p, r.qc, s);
+            local.proteome[t.index] = std::move(r);
+        } catch (const Error& e) {
+            p.status = "error";
+            p.reason = fail_msg(e);
+        }
+    }
+    return o;
+}
+
+// Which rank assembles sheet sample i from a cohort file: the workers in turn (rank 0 itself when alone).
+int owner_of(size_t i, int size) { return size == 1 ? 0 : 1 + int(i % size_t(size - 1)); }
+
+// The proteome from one cohort file (Olink NPX or MaxQuant). An NPX file is read by every rank, each its own byte
+// range, and rows travel to the rank that owns their sample; a MaxQuant table (one row per protein, small) is read
+// by the ranks that own samples. Owners assemble their samples into `local`, as the per-sample path does, and the
+// outcomes go to rank 0, which also gets the feature annotations and any warnings.
+void cohort_proteome(Comm& comm, const StudyConfig& s, const std::vector<std::string>& ids,
+                     const std::vector<int64_t>& lines, LocalFeatures& local, std::vector<SampleOutcome>& outcomes,
+                     std::map<std::string, FeatureInfo>& info, std::vector<std::string>& warnings) {
+    const std::string& file = s.proteome.cohort_file;
+    const int P = comm.size(), me = comm.rank();
+    std::unordered_map<std::string, size_t> index;
+    for (size_t i = 0; i < ids.size(); ++i) index.emplace(ids[i], i);
+    std::vector<SampleOutcome> mine;
+    auto outcome = [&](size_t i) -> ModalityOutcome& {
+        mine.emplace_back();
+        mine.back().index = i;
+        mine.back().rank = me;
+        ModalityOutcome& p = mine.back().proteome;
+        p.present = true;
+        p.path = file;
+        return p;
+    };
+    auto sample_error = [&](size_t i, const std::string& msg) {
+        ModalityOutcome& p = outcome(i);
+        p.status = "error";
+        p.reason = "sample '" + ids[i] + "' (sheet line " + std::to_string(lines[i]) + "): " + msg;
+    };
+    std::string my_info;  // feature annotations this rank saw: id \t uniprot \t gene \t panel
+    std::vector<double> counts(2, 0.0);  // rows of control samples, rows of samples not in the sheet
+    std::string unknown_example;
+
+    if (s.proteome.format == "olink_npx") {
+        NpxColumns cols;
+        std::vector<std::string> raw;
+        uint64_t header_end = 0;
+        comm.all_or_none([&] {
+            std::ifstream in(file, std::ios::binary);
+            std::string header;
+            if (!in || !std::getline(in, header)) throw_malformed(file + ": cannot read the NPX file");
+            cols = npx_header(header, file);
+            header_end = header.size() + 1;
+            const uint64_t size = fs::file_size(file);
+            uint64_t b0 = std::max<uint64_t>(header_end, size * uint64_t(me) / uint64_t(P));
+            uint64_t b1 = size * uint64_t(me + 1) / uint64_t(P);
+            if (b0 >= b1) return;
+            // a line belongs to the rank whose range holds its first byte
+            in.clear();
+            in.seekg(std::streamoff(b0 - 1));
+            char prev = 0;
+            in.get(prev);
+            uint64_t pos = b0;
+            std::string line;
+            if (prev != '\n' && b0 != header_end) {
+                std::getline(in, line);
+                pos += line.size() + 1;
+            }
+            while (pos < b1 && std::getline(in, line)) {
+                pos += line.size() + 1;
+                raw.push_back(std::move(line));
+            }
+        });
+        const int64_t first_line = 2 + comm.exscan_sum(int64_t(raw.size()));
+        std::vector<std::vector<NpxRow>> to(P);
+        std::map<std::string, FeatureInfo> seen;
+        comm.all_or_none([&] {
+            for (size_t k = 0; k < raw.size(); ++k) {
+                if (raw[k].empty() || raw[k] == "\r") continue;
+                NpxRow r = npx_row(raw[k], cols, file, first_line + int64_t(k));
+                auto it = index.find(r.sample);
+                if (it == index.end()) {
+                    if (r.is_control())
+                        counts[0] += 1;
+                    else {
+                        counts[1] += 1;
+                        if (unknown_example.empty()) unknown_example = r.sample;
+                    }
+                    continue;
+                }
+                if (!seen.count(r.olink_id)) {
+                    seen[r.olink_id] = FeatureInfo{r.uniprot, r.assay, r.panel};
+                    my_info += r.olink_id + "\t" + r.uniprot + "\t" + r.assay + "\t" + r.panel + "\n";
+                }
+                to[owner_of(it->second, P)].push_back(std::move(r));
+            }
+        });
+        raw.clear();
+        std::vector<std::string> msgs(P);
+        for (int r = 0; r < P; ++r) msgs[r] = encode_rows(to[r]);
+        to.clear();
+        std::map<size_t, std::vector<NpxRow>> by_sample;
+        for (auto& m : comm.all_to_all(msgs))
+            for (auto& r : decode_rows(m)) by_sample[index.at(r.sample)].push_back(std::move(r));
+        NpxSettings st;
+        st.below_lod_missing = s.proteome.below_lod == "missing";
+        st.median_normalize = s.proteome.normalize == "median";
+        for (size_t i = 0; i < ids.size(); ++i) {
+            if (owner_of(i, P) != me) continue;
+            auto it = by_sample.find(i);
+            if (it == by_sample.end()) {
+                sample_error(i, "no rows in " + file);
+                continue;
+            }
+            try {
+                ProteomeResult r = npx_sample(it->second, st, file);
+                proteome_status(outcome(i), r.qc, s);
+                local.proteome[i] = std::move(r);
+            } catch (const Error& e) {
+                sample_error(i, e.one_line());
+            }
+        }
+    } else {  // maxquant
+        bool owns = false;
+        for (size_t i = 0; i < ids.size() && !owns; ++i) owns = owner_of(i, P) == me;
+        MaxQuantTable t;
+        comm.all_or_none([&] {
+            if (owns || me == 0) t = read_maxquant(file);
+        });
+        if (me == 0)
+            for (size_t j = 0; j < t.ids.size(); ++j)
+                my_info += t.ids[j] + "\t" + t.info[j].uniprot + "\t" + t.info[j].gene + "\t\n";
+        ProteomeSettings ps;
+        ps.log2 = s.proteome.transform == "log2";
+        ps.median_normalize = s.proteome.normalize == "median";
+        for (size_t i = 0; i < ids.size(); ++i) {
+            if (owner_of(i, P) != me) continue;
+            try {
+                ProteomeResult r = maxquant_sample(t, ids[i], s.proteome.measure, ps);
+                proteome_status(outcome(i), r.qc, s);
+                local.proteome[i] = std::move(r);
+            } catch (const Error& e) {
+                sample_error(i, e.one_line());
+            }
+        }
+    }
+
+    // to rank 0: outcomes, annotations, and what was left out
+    auto parts = comm.gather(encode(mine));
+    auto infos = comm.gather(my_info);
+    auto examples = comm.gather(unknown_example);
+    comm.reduce_sum_to_root(counts);
+    if (!comm.is_root()) return;
+    for (auto& p : parts) {
+        std::vector<SampleOutcome> v;
+        decode(p, v);
+        for (auto& o : v) outcomes[o.index].proteome = std::move(o.proteome);
+    }
+    for (auto& block : infos) {
+        size_t a = 0;
+        while (a < block.size()) {
+            size_t b = block.find('\n', a);
+            auto f = split_fields(block.substr(a, b - a), '\t');
+            a = b + 1;
+            FeatureInfo fi{f[1], f[2], f[3]};
+            auto [it, fresh] = info.emplace(f[0], fi);
+            if (!fresh && it->second.uniprot != fi.uniprot)
+                warnings.push_back(file + ": assay " + f[0] + " has more than one UniProt id (" + it->second.uniprot +
+                                   ", " + fi.uniprot + ")");
+        }
+    }
+    if (counts[0] > 0) warnings.push_back(file + ": left out " + fmt_value(counts[0]) + " rows of control samples");
+    if (counts[1] > 0) {
+        std::string ex;
+        for (auto& e : examples)
+            if (ex.empty()) ex = e;
+        warnings.push_back(file + ": ignored " + fmt_value(counts[1]) + " rows of samples that are not in the sheet (" +
+                           "e.g. '" + ex + "')");
+    }
+}
+
+void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet& sheet, const GeneSet* genes,
+                         std::map<uint32_t, std::vector<float>>& burden_cols, std::vector<SampleOutcome>& outcomes) {
+    const std::string& file = study.genome.cohort_file;
+    std::vector<int64_t> cols64;
+    std::vector<Region> regions;
+    comm.all_or_none([&] {
+        if (comm.is_root()) {
+            std::vector<std::string> ids;
+            for (auto& e : sheet.samples) ids.push_back(e.id);
+            for (int c : sample_columns(file, ids)) cols64.push_back(c);
+        }
+    });
+    comm.broadcast(cols64);
+    const std::vector<int> cols(cols64.begin(), cols64.end());
+    comm.all_or_none([&] { regions = plan_regions(file, genes, kRegionBp); });
+    GenomeSettings gs;
+    gs.pass_only = study.genome.pass_only;
+    gs.max_af = study.genome.max_af;
+    std::vector<double> qc_raw(cols.size() * GenomeQC::kRaw, 0.0);
+    std::vector<std::string> region_errors;
+    Progress rprog;
+    rprog.what = "regions";
+    rprog.total = regions.size();
+    comm.task_farm(
+        regions.size(), [](size_t i) { return std::to_string(i); },
+        [&](const std::string& task) {
+            const Region& rg = regions[std::stoul(task)];
+            try {
+                RegionResult r = process_region(file, rg, cols, gs, genes);
+                double raw[GenomeQC::kRaw];
+                for (size_t k = 0; k < cols.size(); ++k) {
+                    r.qc[k].to_raw(raw);
+                    for (size_t f = 0; f < GenomeQC::kRaw; ++f) qc_raw[k * GenomeQC::kRaw + f] += raw[f];
+                }
+                for (size_t j = 0; j < rg.genes.size(); ++j) burden_cols[rg.genes[j]] = std::move(r.burden[j]);
+                return std::string();
+            } catch (const Error& e) {
+                return rg.contig + ":" + std::to_string(rg.beg + 1) + "-" + std::to_string(rg.end) + ": " +
+                       e.what();
+            }
+        },
+        [&](std::string&& msg) {
+            if (!msg.empty()) region_errors.push_back(msg);
+            rprog.tick(msg.empty());
+        });
+    comm.reduce_sum_to_root(qc_raw);
+    comm.all_or_none([&] {
+        if (!comm.is_root()) return;
+        if (!region_errors.empty())
+            throw Error(ErrorKind::MalformedInput,
+                        file + ": " + std::to_string(region_errors.size()) + " region(s) could not be read; first: " +
+                            region_errors.front(),
+                        "check the file with 'bcftools view " + file + "'; it may be truncated or corrupt");
+        for (size_t i = 0; i < sheet.samples.size(); ++i) {
+            ModalityOutcome& g = outcomes[i].genome;
+            g.present = true;
+            g.path = file;
+            if (cols[i] < 0) {
+                g.status = "error";
+                g.reason = "sample '" + sheet.samples[i].id + "' (sheet line " +
+                           std::to_string(sheet.samples[i].line) + "): not among the samples of " + file;
+                continue;
+            }
+            GenomeQC q;
+            q.add_raw(&qc_raw[i * GenomeQC::kRaw]);
+            genome_status(g, q, study);
+        }
+    });
+}
+
+}  // namespace precis

@@ -1,0 +1,53 @@
+// The input stages of `precis run`: per-sample files through the task farm, and cohort-wide files (a multi-sample
+// VCF/BCF, an Olink NPX export, a MaxQuant table) spread over the ranks. Each leaves the feature vectors on the rank
+// that made them and the outcomes (status, QC numbers, checksums) on rank 0.
+#pragma once
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "config/sheet.hpp"
+#include "config/study.hpp"
+#include "genome/genome.hpp"
+#include "pipeline/messages.hpp"
+#include "proteome/cohort.hpp"
+#include "proteome/proteome.hpp"
+
+namespace precis {
+
+class Comm;
+
+// Progress lines for a Slurm log: done/total, rate, ETA, failures; about ten per stage.
+struct Progress {
+    const char* what = "samples";
+    size_t total = 0, done = 0, failed = 0, next_report = 0;
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    void tick(bool ok);
+};
+
+// Per-rank state of the input stages: the feature vectors this rank made, by sheet index.
+struct LocalFeatures {
+    std::map<uint64_t, std::vector<float>> burden;
+    std::map<uint64_t, ProteomeResult> proteome;
+};
+
+// Pass or fail by the study's QC thresholds.
+void genome_status(ModalityOutcome& g, const GenomeQC& q, const StudyConfig& s);
+void proteome_status(ModalityOutcome& p, const ProteomeQC& q, const StudyConfig& s);
+
+// One sample's per-sample files (a worker's task). A file's failure becomes the sample's error, never an abort.
+SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const GeneSet* genes, LocalFeatures& local,
+                             int rank);
+
+// genome.cohort_file (collective): regions to workers as they become free; this rank's burden columns in
+// `burden_cols` (gene -> one value per sheet sample); rank 0's `outcomes` get each sample's genome QC.
+void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet& sheet, const GeneSet* genes,
+                         std::map<uint32_t, std::vector<float>>& burden_cols, std::vector<SampleOutcome>& outcomes);
+
+// proteome.cohort_file (collective): see inputs.cpp. `ids` and `lines` are the sheet's, on every rank.
+void cohort_proteome(Comm& comm, const StudyConfig& s, const std::vector<std::string>& ids,
+                     const std::vector<int64_t>& lines, LocalFeatures& local, std::vector<SampleOutcome>& outcomes,
+                     std::map<std::string, FeatureInfo>& info, std::vector<std::string>& warnings);
+
+}  // namespace precis
