@@ -373,13 +373,11 @@ std::vector<Region> plan_regions(const std::string& path, const GeneSet* genes, 
     return regions;
 }
 
-RegionResult process_region(const std::string& path, const Region& region, const std::vector<int>& columns,
+RegionResult process_region(hts::VcfReader& vcf, const Region& region, const std::vector<int>& columns,
                             const GenomeSettings& settings, const GeneSet* genes) {
     RegionResult res;
     res.qc.resize(columns.size());
     res.burden.assign(region.genes.size(), std::vector<float>(columns.size(), 0.0f));
-    hts::VcfReader vcf(path);
-    vcf.load_index();
     std::vector<int> local(genes ? genes->size() : 0, -1);
     for (size_t i = 0; i < region.genes.size(); ++i) local[region.genes[i]] = int(i);
     if (!vcf.query(region.contig, region.qbeg, region.qend)) return res;

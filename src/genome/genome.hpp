@@ -6,6 +6,9 @@
 #include <vector>
 
 namespace precis {
+namespace hts {
+class VcfReader;
+}
 
 // Counts as Hail's sample_qc defines them (see CONTRACT.md for how they map to bcftools stats PSC).
 struct GenomeQC {
@@ -97,7 +100,8 @@ struct RegionResult {
 };
 
 // Counts the samples whose VCF columns are `columns` (-1 = not in the file: left at zero) over one region.
-RegionResult process_region(const std::string& path, const Region& region, const std::vector<int>& columns,
+// `vcf` is the cohort file, opened once per worker with its index loaded (hts::VcfReader::load_index).
+RegionResult process_region(hts::VcfReader& vcf, const Region& region, const std::vector<int>& columns,
                             const GenomeSettings& settings, const GeneSet* genes);
 
 // The VCF columns of `ids` in the file's header (-1 where absent).

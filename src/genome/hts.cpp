@@ -95,7 +95,8 @@ bool VcfReader::next() {
     if (r < -1 || rec_->errcode)
         throw_malformed(path_ + ": broken record after " + std::to_string(n_read_ - 1) + " good records",
                         "check the file with 'bcftools view'; it may be truncated or corrupt");
-    if (bcf_unpack(rec_, BCF_UN_ALL) < 0)
+    // alleles and filters now; INFO and FORMAT are unpacked by htslib when first asked for
+    if (bcf_unpack(rec_, BCF_UN_STR | BCF_UN_FLT) < 0)
         throw_malformed(path_ + ": cannot unpack record " + std::to_string(n_read_));
     return true;
 }

@@ -33,7 +33,8 @@ public:
     // know the contig (then next() returns nothing).
     bool query(const std::string& contig, int64_t beg, int64_t end);
 
-    // Next record, fully unpacked; false at end of file (or of the queried region). Throws MalformedInput on a
+    // Next record (alleles and filters unpacked; INFO and FORMAT on first use); false at end of file (or of the
+    // queried region). Throws MalformedInput on a
     // broken record.
     bool next();
     bcf1_t* record() const { return rec_; }

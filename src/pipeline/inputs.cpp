@@ -4,11 +4,13 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <unordered_map>
 
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/table.hpp"
+#include "genome/hts.hpp"
 #include "parallel/comm.hpp"
 #include "pipeline/outputs.hpp"
 
@@ -305,6 +307,7 @@ void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet
     gs.max_af = study.genome.max_af;
     std::vector<double> qc_raw(cols.size() * GenomeQC::kRaw, 0.0);
     std::vector<std::string> region_errors;
+    std::unique_ptr<hts::VcfReader> reader;
     Progress rprog;
     rprog.what = "regions";
     rprog.total = regions.size();
@@ -313,7 +316,11 @@ void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet
         [&](const std::string& task) {
             const Region& rg = regions[std::stoul(task)];
             try {
-                RegionResult r = process_region(file, rg, cols, gs, genes);
+                if (!reader) {  // opened once per worker, index loaded once
+                    reader = std::make_unique<hts::VcfReader>(file);
+                    reader->load_index();
+                }
+                RegionResult r = process_region(*reader, rg, cols, gs, genes);
                 double raw[GenomeQC::kRaw];
                 for (size_t k = 0; k < cols.size(); ++k) {
                     r.qc[k].to_raw(raw);

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Benchmark: per-sample genome QC, precis against bcftools stats -s - (its peer), same files, one thread each.
+#   bench/genome_qc.sh [SAMPLES] [WORKDIR]      (default 200 samples; run after scripts/build.sh)
+# Inputs, made from `precis simulate`: one multi-sample VCF.gz and BCF (bcftools merge -0) and the set of
+# single-sample VCF.gz files. precis runs a genome-only qc-only study on one process with one thread; its time
+# includes reading the study, checksumming inputs and writing the store. Prints both times and the ratio.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+N=${1:-200}
+W=${2:-$(mktemp -d)}
+P="$here/build/src/precis"
+export OMP_NUM_THREADS=1
+mkdir -p "$W" && cd "$W"
+if [[ ! -f sim/cohort.bcf.csi ]]; then
+  "$P" simulate --out sim --samples "$N" --subtypes 3 --seed 1 >/dev/null
+  bcftools merge -0 --threads 0 -Oz -o sim/cohort.vcf.gz sim/vcf/*.vcf.gz && tabix -f -p vcf sim/cohort.vcf.gz
+  bcftools view -Ob -o sim/cohort.bcf sim/cohort.vcf.gz && bcftools index -f sim/cohort.bcf
+fi
+cat > sim/qc_cohort_vcf.yaml <<YAML
+workflow: qc-only
+study: {name: bench}
+samples: {sheet: samples.tsv}
+genome:
+  cohort_file: cohort.vcf.gz
+  features: {gene_burden: {genes: genes.bed}}
+YAML
+sed 's/cohort.vcf.gz/cohort.bcf/' sim/qc_cohort_vcf.yaml > sim/qc_cohort_bcf.yaml
+sed 's/  cohort_file: cohort.vcf.gz/  path_column: vcf/' sim/qc_cohort_vcf.yaml > sim/qc_per_sample.yaml
+
+now() { date +%s.%N; }
+secs() { local t0; t0=$(now); "$@" >/dev/null 2>&1; echo "$(now) - $t0" | bc; }
+
+sites=$(bcftools index -n sim/cohort.vcf.gz)
+echo "genome QC benchmark: $N samples, $sites sites in the merged file; $(bcftools --version | head -1); precis $("$P" --version | cut -d' ' -f2-)"
+printf '%-28s %12s %12s %8s\n' input "bcftools s" "precis s" ratio
+row() {
+  local name=$1 b=$2 p=$3
+  printf '%-28s %12.2f %12.2f %7.2fx\n' "$name" "$b" "$p" "$(echo "$b / $p" | bc -l)"
+}
+b=$(secs bcftools stats -s - sim/cohort.vcf.gz)
+p=$(secs "$P" run sim/qc_cohort_vcf.yaml --threads 1 --output out_vcf)
+row "multi-sample VCF.gz" "$b" "$p"
+b=$(secs bcftools stats -s - sim/cohort.bcf)
+p=$(secs "$P" run sim/qc_cohort_bcf.yaml --threads 1 --output out_bcf)
+row "multi-sample BCF" "$b" "$p"
+b=$(secs bash -c 'for f in sim/vcf/*.vcf.gz; do bcftools stats -s - "$f"; done')
+p=$(secs "$P" run sim/qc_per_sample.yaml --threads 1 --output out_ps)
+row "$N single-sample VCF.gz" "$b" "$p"
+echo "(ratio = bcftools time / precis time; above 1 means precis is faster)"
