@@ -164,34 +164,29 @@ public:
     RecordCounter(hts::VcfReader& vcf, const GenomeSettings& st, const GeneSet* genes)
         : vcf_(vcf), st_(st), genes_(genes) {}
 
-    // Prepares the record: FORMAT arrays, allele types, overlapping genes. False if it is filtered out.
+    // Prepares the current record: allele types, overlapping genes. False if it is filtered out.
     bool load() {
-        rec_ = vcf_.record();
-        if (st_.pass_only && !vcf_.passes_filter()) return false;
-        ns_ = vcf_.n_samples();
-        ndp_ = vcf_.format_int("DP", &dp_);
-        ngq_ = vcf_.format_int("GQ", &gq_);
-        ngt_ = vcf_.genotypes(&gt_);
-        types_.clear();
-        const std::string ref = rec_->d.allele[0];
-        for (int a = 0; a < rec_->n_allele; ++a) {
-            types_.push_back(a == 0 ? AlleleType::Unknown : allele_type(ref, rec_->d.allele[a]));
+        const hts::Site& site = vcf_.site();
+        if (st_.pass_only && !site.pass) return false;
+        const size_t na = site.alleles.size();
+        types_.assign(na, AlleleType::Unknown);
+        transition_.assign(na, false);
+        for (size_t a = 1; a < na; ++a) {
+            types_[a] = allele_type(site.alleles[0], site.alleles[a]);
+            if (types_[a] == AlleleType::SNP) transition_[a] = is_transition(site.alleles[0], site.alleles[a]);
         }
-        transition_.assign(rec_->n_allele, false);
-        for (int a = 1; a < rec_->n_allele; ++a)
-            if (types_[a] == AlleleType::SNP) transition_[a] = is_transition(ref, rec_->d.allele[a]);
         hits_.clear();
-        rare_.assign(rec_->n_allele, true);
+        rare_.assign(na, true);
         if (genes_) {
-            if (rec_->rid >= static_cast<int>(chrom_names_.size())) chrom_names_.resize(rec_->rid + 1);
-            if (chrom_names_[rec_->rid].empty()) chrom_names_[rec_->rid] = normalize_chrom(vcf_.contig(rec_->rid));
-            genes_->overlaps(chrom_names_[rec_->rid], rec_->pos, rec_->pos + std::max<int64_t>(rec_->rlen, 1), hits_);
+            if (site.contig != last_contig_) {
+                last_contig_ = site.contig;
+                norm_contig_ = normalize_chrom(site.contig);
+            }
+            genes_->overlaps(norm_contig_, site.pos, site.pos + std::max<int64_t>(site.rlen, 1), hits_);
             if (!hits_.empty()) {
-                float* af = nullptr;
-                int naf = vcf_.info_float("AF", &af);
-                for (int a = 1; a < rec_->n_allele; ++a)
-                    if (naf >= a && af && !bcf_float_is_missing(af[a - 1]) && !bcf_float_is_vector_end(af[a - 1]))
-                        rare_[a] = af[a - 1] <= st_.max_af;
+                const std::vector<float>& af = vcf_.allele_frequencies();
+                for (size_t a = 1; a < na && a - 1 < af.size(); ++a)
+                    if (!std::isnan(af[a - 1])) rare_[a] = af[a - 1] <= st_.max_af;
             }
         }
         return true;
@@ -200,26 +195,20 @@ public:
     const std::vector<uint32_t>& genes_hit() const { return hits_; }
 
     // Counts sample column `col` into q; for each alternate allele copy that counts towards burden, calls
-    // add_burden(gene) for every overlapping gene that `owned` accepts.
+    // add_burden(gene) for every overlapping gene.
     template <class AddBurden>
     void count(int col, GenomeQC& q, AddBurden&& add_burden) {
-        if (ndp_ >= ns_ && dp_) {
-            int32_t v = dp_[col * (ndp_ / ns_)];
-            if (v != bcf_int32_missing && v != bcf_int32_vector_end) q.dp_sum += v, ++q.dp_n;
-        }
-        if (ngq_ >= ns_ && gq_) {
-            int32_t v = gq_[col * (ngq_ / ns_)];
-            if (v != bcf_int32_missing && v != bcf_int32_vector_end) q.gq_sum += v, ++q.gq_n;
-        }
-        if (ngt_ <= 0) {
+        const hts::Site& site = vcf_.site();
+        if (!site.dp.empty() && site.dp[col] != bcf_int32_missing) q.dp_sum += site.dp[col], ++q.dp_n;
+        if (!site.gq.empty() && site.gq[col] != bcf_int32_missing) q.gq_sum += site.gq[col], ++q.gq_n;
+        if (site.ploidy == 0) {
             ++q.n_not_called;
             return;
         }
-        int ploidy_max = ngt_ / ns_;
-        int32_t* g = gt_ + col * ploidy_max;
+        const int32_t* g = site.gt.data() + size_t(col) * site.ploidy;
         int ploidy = 0;
         bool missing = false;
-        for (int i = 0; i < ploidy_max; ++i) {
+        for (int i = 0; i < site.ploidy; ++i) {
             if (g[i] == bcf_int32_vector_end) break;
             ++ploidy;
             if (bcf_gt_is_missing(g[i])) missing = true;
@@ -229,17 +218,17 @@ public:
             return;
         }
         ++q.n_called;
+        const int n_allele = int(site.alleles.size());
         int a0 = bcf_gt_allele(g[0]);
         bool all_same = true, any_alt = false;
         for (int i = 0; i < ploidy; ++i) {
             int a = bcf_gt_allele(g[i]);
             if (a != a0) all_same = false;
             if (a != 0) any_alt = true;
-            if (a < 0 || a >= rec_->n_allele)
+            if (a < 0 || a >= n_allele)
                 throw_malformed(vcf_.path() + ": record " + std::to_string(vcf_.records_read()) + " at " +
-                                    vcf_.contig(rec_->rid) + ":" + std::to_string(rec_->pos + 1) + " calls allele " +
-                                    std::to_string(a) + " but has only " + std::to_string(rec_->n_allele) +
-                                    " alleles",
+                                    site.contig + ":" + std::to_string(site.pos + 1) + " calls allele " +
+                                    std::to_string(a) + " but has only " + std::to_string(n_allele) + " alleles",
                                 "fix the genotype or the ALT column");
         }
         if (!any_alt) {
@@ -271,13 +260,10 @@ private:
     hts::VcfReader& vcf_;
     const GenomeSettings& st_;
     const GeneSet* genes_;
-    bcf1_t* rec_ = nullptr;
-    int ns_ = 0, ndp_ = 0, ngq_ = 0, ngt_ = 0;
-    int32_t *dp_ = nullptr, *gq_ = nullptr, *gt_ = nullptr;
     std::vector<AlleleType> types_;
     std::vector<bool> transition_, rare_;
     std::vector<uint32_t> hits_;
-    std::vector<std::string> chrom_names_;
+    std::string last_contig_, norm_contig_;
 };
 
 }  // namespace
@@ -384,7 +370,7 @@ RegionResult process_region(hts::VcfReader& vcf, const Region& region, const std
     RecordCounter counter(vcf, settings, genes);
     GenomeQC scratch;
     while (vcf.next()) {
-        const int64_t pos = vcf.record()->pos;
+        const int64_t pos = vcf.site().pos;
         const bool in_window = pos >= region.beg && pos < region.end;
         if (!counter.load()) continue;
         bool owns_hit = false;

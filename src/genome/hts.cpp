@@ -1,8 +1,15 @@
 #include "genome/hts.hpp"
 
+#include <htslib/kseq.h>
 #include <htslib/tbx.h>
 
 #include "core/error.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <string_view>
 
 namespace precis::hts {
 
@@ -33,8 +40,7 @@ VcfReader::~VcfReader() {
     if (idx_) hts_idx_destroy(idx_);
     if (tbx_) tbx_destroy(tbx_);
     free(line_.s);
-    free(gt_);
-    for (auto& b : ibufs_) free(b.second.p);
+    free(buf_);
     free(fbuf_);
     if (rec_) bcf_destroy(rec_);
     if (hdr_) bcf_hdr_destroy(hdr_);
@@ -64,6 +70,9 @@ bool VcfReader::query(const std::string& contig, int64_t beg, int64_t end) {
     if (itr_) hts_itr_destroy(itr_);
     itr_ = nullptr;
     query_empty_ = true;
+    itr_started_ = false;
+    query_contig_ = contig;
+    query_end_ = end;
     if (idx_) {
         int rid = bcf_hdr_name2id(hdr_, contig.c_str());
         if (rid < 0) return false;
@@ -79,54 +88,256 @@ bool VcfReader::query(const std::string& contig, int64_t beg, int64_t end) {
     return itr_ != nullptr;
 }
 
-bool VcfReader::next() {
+void VcfReader::broken(const std::string& what) const {
+    throw_malformed(path_ + ": record " + std::to_string(n_read_) + " (" + site_.contig + ":" +
+                        std::to_string(site_.pos + 1) + "): " + what,
+                    "check the file with 'bcftools view'; it may be truncated or corrupt");
+}
+
+bool VcfReader::next_line() {
     int r;
-    if (query_empty_) return false;
-    if (itr_ && idx_) {
-        r = bcf_itr_next(fp_, itr_, rec_);
-    } else if (itr_) {
+    if (itr_ && !itr_started_) {
+        // the index finds the region's first record; the records after it follow in the file, and next() stops at
+        // the region's end (tabix's own parse of every line to check that costs as much as decoding it)
         r = tbx_itr_next(fp_, tbx_, itr_, &line_);
-        if (r >= 0) r = vcf_parse1(&line_, hdr_, rec_) < 0 ? -2 : 0;
+        itr_started_ = true;
+    } else if (itr_) {
+        r = bgzf_getline(hts_get_bgzfp(fp_), '\n', &line_);
+        if (r >= 0 && line_.l && line_.s[line_.l - 1] == '\r') line_.s[--line_.l] = 0;
     } else {
-        r = bcf_read(fp_, hdr_, rec_);
+        r = hts_getline(fp_, KS_SEP_LINE, &line_);
     }
+    if (r == -1) return false;
+    if (r < -1) {
+        ++n_read_;
+        throw_malformed(path_ + ": cannot read record " + std::to_string(n_read_) + " (the file may be truncated)",
+                        "check the file with 'bcftools view'");
+    }
+    return true;
+}
+
+bool VcfReader::next() {
+    if (query_empty_) return false;
+    af_ready_ = false;
+    if (!is_bcf_) {
+        do {
+            if (!next_line()) return false;
+        } while (line_.l == 0 || line_.s[0] == '#');
+        ++n_read_;
+        decode_text();
+        if (itr_ && (site_.contig != query_contig_ || site_.pos >= query_end_)) {
+            query_empty_ = true;  // past the queried region
+            return false;
+        }
+        return true;
+    }
+    int r = itr_ ? bcf_itr_next(fp_, itr_, rec_) : bcf_read(fp_, hdr_, rec_);
     if (r == -1) return false;
     ++n_read_;
     if (r < -1 || rec_->errcode)
         throw_malformed(path_ + ": broken record after " + std::to_string(n_read_ - 1) + " good records",
                         "check the file with 'bcftools view'; it may be truncated or corrupt");
-    // alleles and filters now; INFO and FORMAT are unpacked by htslib when first asked for
-    if (bcf_unpack(rec_, BCF_UN_STR | BCF_UN_FLT) < 0)
-        throw_malformed(path_ + ": cannot unpack record " + std::to_string(n_read_));
+    if (bcf_unpack(rec_, BCF_UN_STR | BCF_UN_FLT) < 0) broken("cannot unpack");
+    decode_bcf();
     return true;
 }
 
-int VcfReader::genotypes(int32_t** out) {
-    int n = bcf_get_genotypes(hdr_, rec_, &gt_, &n_gt_);
-    *out = gt_;
-    return n;
+namespace {
+// a non-negative decimal at p (advanced past it); false if there is none
+inline bool read_uint(const char*& p, const char* end, int64_t& v) {
+    if (p >= end || *p < '0' || *p > '9') return false;
+    v = 0;
+    while (p < end && *p >= '0' && *p <= '9') v = v * 10 + (*p++ - '0');
+    return true;
+}
+// one FORMAT integer value ("." or empty = missing; anything else that is not an integer = missing too, as
+// precis only reads DP and GQ, whose malformed values should not stop a cohort)
+inline int32_t read_int_field(const char* p, const char* end) {
+    bool neg = p < end && *p == '-';
+    if (neg) ++p;
+    int64_t v;
+    const char* q = p;
+    if (!read_uint(q, end, v) || q != end) return bcf_int32_missing;
+    return int32_t(neg ? -v : v);
+}
+}  // namespace
+
+void VcfReader::decode_text() {
+    Site& st = site_;
+    const char* s = line_.s;
+    const char* const e = line_.s + line_.l;
+    // the first nine columns
+    const char* col[9];
+    const char* col_end[9];
+    const char* p = s;
+    for (int c = 0; c < 9; ++c) {
+        col[c] = p;
+        while (p < e && *p != '\t') ++p;
+        col_end[c] = p;
+        if (p < e) ++p;
+        else if (c < 7) {
+            st.contig.assign(col[0], col_end[0]);
+            broken("fewer than 8 columns");
+        }
+    }
+    st.contig.assign(col[0], col_end[0]);
+    {
+        const char* q = col[1];
+        int64_t pos;
+        if (!read_uint(q, col_end[1], pos) || q != col_end[1] || pos < 1) broken("POS is not a positive number");
+        st.pos = pos - 1;
+    }
+    st.alleles.clear();
+    st.alleles.emplace_back(col[3], col_end[3]);
+    if (!(col_end[4] - col[4] == 1 && *col[4] == '.')) {
+        for (const char* q = col[4]; q <= col_end[4];) {
+            const char* r = q;
+            while (r < col_end[4] && *r != ',') ++r;
+            st.alleles.emplace_back(q, r);
+            q = r + 1;
+        }
+    }
+    st.rlen = int64_t(st.alleles[0].size());
+    std::string_view filter(col[6], size_t(col_end[6] - col[6]));
+    st.pass = filter == "PASS" || filter == ".";
+    info_.assign(col[7], col_end[7]);
+    for (size_t a = 1; a < st.alleles.size(); ++a)
+        if (!st.alleles[a].empty() && st.alleles[a][0] == '<') {  // symbolic: the span is up to INFO/END
+            size_t k = (";" + info_).find(";END=");
+            if (k != std::string::npos) {
+                const char* q = info_.c_str() + k + 4;
+                int64_t end;
+                if (read_uint(q, info_.c_str() + info_.size(), end) && end > st.pos) st.rlen = end - st.pos;
+            }
+            break;
+        }
+
+    // FORMAT: where GT, DP and GQ are
+    const int ns = n_samples();
+    st.ploidy = 0;
+    st.gt.clear();
+    st.dp.clear();
+    st.gq.clear();
+    if (ns == 0 || col_end[8] == col[8]) return;
+    int i_gt = -1, i_dp = -1, i_gq = -1, nkeys = 0;
+    for (const char* q = col[8]; q <= col_end[8]; ++nkeys) {
+        const char* r = q;
+        while (r < col_end[8] && *r != ':') ++r;
+        std::string_view key(q, size_t(r - q));
+        if (key == "GT") i_gt = nkeys;
+        else if (key == "DP") i_dp = nkeys;
+        else if (key == "GQ") i_gq = nkeys;
+        q = r + 1;
+    }
+    const int last = std::max({i_gt, i_dp, i_gq});
+    if (last < 0) return;
+    if (i_gt >= 0) {
+        st.ploidy = 2;
+        st.gt.assign(size_t(ns) * 2, bcf_int32_vector_end);
+    }
+    if (i_dp >= 0) st.dp.assign(ns, bcf_int32_missing);
+    if (i_gq >= 0) st.gq.assign(ns, bcf_int32_missing);
+    const char* q = col_end[8] < e ? col_end[8] + 1 : e;
+    for (int smp = 0; smp < ns; ++smp) {
+        if (q > e) broken("has " + std::to_string(smp) + " sample columns; the header names " + std::to_string(ns));
+        const char* cend = static_cast<const char*>(std::memchr(q, '\t', size_t(e - q)));
+        if (!cend) cend = e;
+        const char* f = q;  // the subfields of this sample; those not there (dropped at the end) stay missing
+        for (int k = 0; k <= last && f <= cend; ++k) {
+            const char* fe = f;
+            while (fe < cend && *fe != ':') ++fe;
+            if (k == i_gt) {
+                int n = 0;
+                for (const char* g = f; g < fe;) {
+                    int32_t v = bcf_gt_missing;
+                    int64_t allele;
+                    if (*g == '.')
+                        ++g;
+                    else if (read_uint(g, fe, allele))
+                        v = bcf_gt_unphased(int32_t(allele));  // phase does not matter to the counts
+                    else
+                        broken("GT '" + std::string(f, fe) + "' of sample " + sample_name(smp));
+                    if (g < fe) {  // a separator, then another allele
+                        if ((*g != '/' && *g != '|') || g + 1 == fe)
+                            broken("GT '" + std::string(f, fe) + "' of sample " + sample_name(smp));
+                        ++g;
+                    }
+                    if (n == st.ploidy) {  // more alleles than slots: widen every sample's
+                        std::vector<int32_t> w(size_t(ns) * (st.ploidy + 1), bcf_int32_vector_end);
+                        for (int x = 0; x < ns; ++x)
+                            for (int y = 0; y < st.ploidy; ++y)
+                                w[size_t(x) * (st.ploidy + 1) + y] = st.gt[size_t(x) * st.ploidy + y];
+                        st.gt.swap(w);
+                        ++st.ploidy;
+                    }
+                    st.gt[size_t(smp) * st.ploidy + n++] = v;
+                }
+                if (n == 0) st.gt[size_t(smp) * st.ploidy] = bcf_gt_missing;  // an empty GT is missing
+            } else if (k == i_dp) {
+                st.dp[smp] = read_int_field(f, fe);
+            } else if (k == i_gq) {
+                st.gq[smp] = read_int_field(f, fe);
+            }
+            f = fe + 1;
+        }
+        q = cend + 1;
+    }
 }
 
-int VcfReader::format_int(const char* tag, int32_t** out) {
-    IntBuf* b = nullptr;
-    for (auto& [t, buf] : ibufs_)
-        if (t == tag) b = &buf;
-    if (!b) b = &ibufs_.emplace_back(tag, IntBuf{}).second;
-    int n = bcf_get_format_int32(hdr_, rec_, tag, &b->p, &b->n);
-    *out = b->p;
-    return n;
-}
-
-int VcfReader::info_float(const char* tag, float** out) {
-    int n = bcf_get_info_float(hdr_, rec_, tag, &fbuf_, &n_fbuf_);
-    *out = fbuf_;
-    return n;
-}
-
-bool VcfReader::passes_filter() const {
-    if (rec_->d.n_flt == 0) return true;
+void VcfReader::decode_bcf() {
+    Site& st = site_;
+    st.contig = bcf_hdr_id2name(hdr_, rec_->rid);
+    st.pos = rec_->pos;
+    st.rlen = rec_->rlen;
+    st.alleles.assign(rec_->d.allele, rec_->d.allele + rec_->n_allele);
     int pass = bcf_hdr_id2int(hdr_, BCF_DT_ID, "PASS");
-    return rec_->d.n_flt == 1 && rec_->d.flt[0] == pass;
+    st.pass = rec_->d.n_flt == 0 || (rec_->d.n_flt == 1 && rec_->d.flt[0] == pass);
+    const int ns = n_samples();
+    int n = bcf_get_genotypes(hdr_, rec_, &buf_, &n_buf_);
+    st.ploidy = (n > 0 && ns > 0) ? n / ns : 0;
+    st.gt.assign(buf_, buf_ + (st.ploidy ? n : 0));
+    auto per_sample = [&](const char* tag, std::vector<int32_t>& out) {
+        out.clear();
+        int m = bcf_get_format_int32(hdr_, rec_, tag, &buf_, &n_buf_);
+        if (m < ns || ns == 0) return;
+        int per = m / ns;
+        out.resize(ns);
+        for (int i = 0; i < ns; ++i) {
+            int32_t v = buf_[i * per];
+            out[i] = v == bcf_int32_vector_end ? bcf_int32_missing : v;
+        }
+    };
+    per_sample("DP", st.dp);
+    per_sample("GQ", st.gq);
+}
+
+const std::vector<float>& VcfReader::allele_frequencies() {
+    if (af_ready_) return af_;
+    af_ready_ = true;
+    af_.clear();
+    const size_t n_alt = site_.alleles.size() - 1;
+    if (is_bcf_) {
+        int n = bcf_get_info_float(hdr_, rec_, "AF", &fbuf_, &n_fbuf_);
+        for (int i = 0; i < n && size_t(i) < n_alt; ++i)
+            af_.push_back(bcf_float_is_missing(fbuf_[i]) || bcf_float_is_vector_end(fbuf_[i])
+                              ? std::numeric_limits<float>::quiet_NaN()
+                              : fbuf_[i]);
+        return af_;
+    }
+    size_t k = (";" + info_).find(";AF=");
+    if (k == std::string::npos) return af_;
+    const char* p = info_.c_str() + k + 3;
+    const char* end = info_.c_str() + info_.size();
+    while (p < end && *p != ';' && af_.size() < n_alt) {
+        const char* q = p;
+        while (q < end && *q != ',' && *q != ';') ++q;
+        std::string v(p, q);
+        char* used = nullptr;
+        float f = std::strtof(v.c_str(), &used);
+        af_.push_back(v == "." || used != v.c_str() + v.size() ? std::numeric_limits<float>::quiet_NaN() : f);
+        p = q < end && *q == ',' ? q + 1 : q;
+    }
+    return af_;
 }
 
 BgzfWriter::BgzfWriter(const std::string& path) : path_(path) {

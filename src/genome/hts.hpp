@@ -11,7 +11,21 @@
 
 namespace precis::hts {
 
-// Reads VCF, VCF.gz or BCF records one at a time.
+// One record, decoded as far as precis needs it: position, alleles, FILTER, and each sample's GT, DP and GQ in
+// htslib's encodings (bcf_gt_* alleles padded with bcf_int32_vector_end; bcf_int32_missing for absent values).
+struct Site {
+    std::string contig;
+    int64_t pos = 0;                   // 0-based
+    int64_t rlen = 1;                  // reference span (INFO/END for symbolic alleles)
+    std::vector<std::string> alleles;  // REF first
+    bool pass = true;                  // FILTER is PASS or '.'
+    int ploidy = 0;                    // GT values per sample; 0 when the record has no GT
+    std::vector<int32_t> gt;           // n_samples x ploidy
+    std::vector<int32_t> dp, gq;       // n_samples each, or empty when FORMAT lacks the field
+};
+
+// Reads VCF, VCF.gz or BCF records one at a time. Text VCF is decoded by precis itself, reading only CHROM, POS,
+// REF, ALT, FILTER and the GT/DP/GQ subfields (INFO/AF and END on request); BCF goes through htslib.
 class VcfReader {
 public:
     explicit VcfReader(const std::string& path);
@@ -20,10 +34,8 @@ public:
     VcfReader& operator=(const VcfReader&) = delete;
 
     const std::string& path() const { return path_; }
-    bcf_hdr_t* header() const { return hdr_; }
     int n_samples() const { return bcf_hdr_nsamples(hdr_); }
     std::string sample_name(int i) const { return hdr_->samples[i]; }
-    const char* contig(int rid) const { return bcf_hdr_id2name(hdr_, rid); }
 
     // Contigs of the header with their lengths (0 where the header gives none).
     std::vector<std::pair<std::string, int64_t>> contigs() const;
@@ -33,39 +45,40 @@ public:
     // know the contig (then next() returns nothing).
     bool query(const std::string& contig, int64_t beg, int64_t end);
 
-    // Next record (alleles and filters unpacked; INFO and FORMAT on first use); false at end of file (or of the
-    // queried region). Throws MalformedInput on a
-    // broken record.
+    // Next record into site(); false at end of file (or of the queried region). Throws MalformedInput on a broken
+    // record, naming the file and the record.
     bool next();
-    bcf1_t* record() const { return rec_; }
+    const Site& site() const { return site_; }
     long records_read() const { return n_read_; }
-
-    // Per-record accessors; each tag has its own reused buffer, valid until the next record.
-    // Return the number of values, or <= 0 if absent.
-    int genotypes(int32_t** out);
-    int format_int(const char* tag, int32_t** out);
-    int info_float(const char* tag, float** out);
-    bool passes_filter() const;  // FILTER is PASS or '.'
+    // INFO/AF of the current record, one value per ALT (NaN where missing); empty if it has none.
+    const std::vector<float>& allele_frequencies();
 
 private:
+    bool next_line();              // text: the next line into line_; false at the end
+    void decode_text();            // line_ -> site_
+    void decode_bcf();             // rec_ -> site_
+    [[noreturn]] void broken(const std::string& what) const;
+
     std::string path_;
     htsFile* fp_ = nullptr;
     bcf_hdr_t* hdr_ = nullptr;
     bcf1_t* rec_ = nullptr;
     long n_read_ = 0;
     bool is_bcf_ = false;
-    hts_idx_t* idx_ = nullptr;   // BCF index
+    hts_idx_t* idx_ = nullptr;     // BCF index
     tbx_t* tbx_ = nullptr;         // tabix index of a VCF.gz
     hts_itr_t* itr_ = nullptr;
     bool query_empty_ = false;
+    bool itr_started_ = false;     // text: after the iterator's first line, lines are read straight from BGZF
+    std::string query_contig_;
+    int64_t query_end_ = 0;
     kstring_t line_ = {0, 0, nullptr};
-    int32_t* gt_ = nullptr;
-    int n_gt_ = 0;
-    struct IntBuf {
-        int32_t* p = nullptr;
-        int n = 0;
-    };
-    std::vector<std::pair<std::string, IntBuf>> ibufs_;
+    Site site_;
+    std::string info_;             // text: the INFO column of the current record
+    std::vector<float> af_;
+    bool af_ready_ = false;
+    int32_t* buf_ = nullptr;       // BCF decoding buffers
+    int n_buf_ = 0;
     float* fbuf_ = nullptr;
     int n_fbuf_ = 0;
 };
