@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: per-sample genome QC, precis against bcftools stats -s - (its peer), same files, one thread each.
 #   bench/genome_qc.sh [SAMPLES] [WORKDIR]      (default 200 samples; run after scripts/build.sh)
+#   INSTRUCTIONS=1 bench/genome_qc.sh ...       also count instructions with callgrind (repeatable where wall
+#                                               clock on a shared machine is not; about 50 times slower)
 # Inputs, made from `precis simulate`: one multi-sample VCF.gz and BCF (bcftools merge -0) and the set of
 # single-sample VCF.gz files. precis runs a genome-only qc-only study on one process with one thread; its time
 # includes reading the study, checksumming inputs and writing the store. Prints both times and the ratio.
@@ -47,3 +49,15 @@ b=$(secs bash -c 'for f in sim/vcf/*.vcf.gz; do bcftools stats -s - "$f"; done')
 p=$(secs "$P" run sim/qc_per_sample.yaml --threads 1 --output out_ps)
 row "$N single-sample VCF.gz" "$b" "$p"
 echo "(ratio = bcftools time / precis time; above 1 means precis is faster)"
+
+if [[ ${INSTRUCTIONS:-0} == 1 ]]; then
+  instr() { valgrind --tool=callgrind --callgrind-out-file=cg.out "$@" >/dev/null 2>&1;
+            callgrind_annotate cg.out | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}'; }
+  printf '%-28s %14s %14s %8s\n' input "bcftools instr" "precis instr" ratio
+  for t in vcf bcf; do
+    f=sim/cohort.vcf.gz; [[ $t == bcf ]] && f=sim/cohort.bcf
+    b=$(instr bcftools stats -s - "$f")
+    p=$(instr "$P" run "sim/qc_cohort_$t.yaml" --threads 1 --output "cg_$t")
+    printf '%-28s %14s %14s %7.2fx\n' "multi-sample $t" "$b" "$p" "$(echo "$b / $p" | bc -l)"
+  done
+fi

@@ -206,6 +206,12 @@ public:
             return;
         }
         const int32_t* g = site.gt.data() + size_t(col) * site.ploidy;
+        // the common case first: a diploid call of reference alleles
+        if (site.ploidy == 2 && g[0] == bcf_gt_unphased(0) && (g[1] >> 1) == 1) {
+            ++q.n_called;
+            ++q.n_hom_ref;
+            return;
+        }
         int ploidy = 0;
         bool missing = false;
         for (int i = 0; i < site.ploidy; ++i) {

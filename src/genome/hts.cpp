@@ -33,6 +33,9 @@ VcfReader::VcfReader(const std::string& path) : path_(path) {
                         "#CHROM line (check it with 'bcftools view -h')");
     }
     rec_ = bcf_init();
+    id_gt_ = bcf_hdr_id2int(hdr_, BCF_DT_ID, "GT");
+    id_dp_ = bcf_hdr_id2int(hdr_, BCF_DT_ID, "DP");
+    id_gq_ = bcf_hdr_id2int(hdr_, BCF_DT_ID, "GQ");
 }
 
 VcfReader::~VcfReader() {
@@ -40,7 +43,6 @@ VcfReader::~VcfReader() {
     if (idx_) hts_idx_destroy(idx_);
     if (tbx_) tbx_destroy(tbx_);
     free(line_.s);
-    free(buf_);
     free(fbuf_);
     if (rec_) bcf_destroy(rec_);
     if (hdr_) bcf_hdr_destroy(hdr_);
@@ -284,7 +286,43 @@ void VcfReader::decode_text() {
     }
 }
 
+namespace {
+// The first `take` values of every sample of a BCF FORMAT array, widened to int32 with htslib's int32 missing and
+// vector-end codes; the type is looked at once per field, not once per value.
+template <class T, int Take>
+void widen(const bcf_fmt_t& f, int ns, int take, T vend, T miss, int32_t* out) {
+    const int n = Take > 0 ? Take : take;  // the usual widths (1: DP, GQ; 2: diploid GT) known at compile time
+    const uint8_t* p = f.p;
+    for (int s = 0; s < ns; ++s, p += f.size, out += n)
+        for (int k = 0; k < n; ++k) {
+            T v;
+            std::memcpy(&v, p + k * sizeof(T), sizeof(T));  // BCF data need not be aligned; this is one load
+            out[k] = v == vend ? bcf_int32_vector_end : v == miss ? bcf_int32_missing : int32_t(v);
+        }
+}
+
+template <class T>
+void widen_width(const bcf_fmt_t& f, int ns, int take, T vend, T miss, int32_t* out) {
+    if (take == 1)
+        widen<T, 1>(f, ns, take, vend, miss, out);
+    else if (take == 2)
+        widen<T, 2>(f, ns, take, vend, miss, out);
+    else
+        widen<T, 0>(f, ns, take, vend, miss, out);
+}
+
+bool widen_any(const bcf_fmt_t& f, int ns, int take, int32_t* out) {
+    switch (f.type) {
+    case BCF_BT_INT8: widen_width<int8_t>(f, ns, take, bcf_int8_vector_end, bcf_int8_missing, out); return true;
+    case BCF_BT_INT16: widen_width<int16_t>(f, ns, take, bcf_int16_vector_end, bcf_int16_missing, out); return true;
+    case BCF_BT_INT32: widen_width<int32_t>(f, ns, take, bcf_int32_vector_end, bcf_int32_missing, out); return true;
+    default: return false;  // DP or GQ given as float or text: not read
+    }
+}
+}  // namespace
+
 void VcfReader::decode_bcf() {
+    // FORMAT straight from the record's typed arrays: only GT, DP and GQ, without htslib's per-tag conversion
     Site& st = site_;
     st.contig = bcf_hdr_id2name(hdr_, rec_->rid);
     st.pos = rec_->pos;
@@ -292,23 +330,31 @@ void VcfReader::decode_bcf() {
     st.alleles.assign(rec_->d.allele, rec_->d.allele + rec_->n_allele);
     int pass = bcf_hdr_id2int(hdr_, BCF_DT_ID, "PASS");
     st.pass = rec_->d.n_flt == 0 || (rec_->d.n_flt == 1 && rec_->d.flt[0] == pass);
+    st.ploidy = 0;
+    st.gt.clear();
+    st.dp.clear();
+    st.gq.clear();
     const int ns = n_samples();
-    int n = bcf_get_genotypes(hdr_, rec_, &buf_, &n_buf_);
-    st.ploidy = (n > 0 && ns > 0) ? n / ns : 0;
-    st.gt.assign(buf_, buf_ + (st.ploidy ? n : 0));
-    auto per_sample = [&](const char* tag, std::vector<int32_t>& out) {
-        out.clear();
-        int m = bcf_get_format_int32(hdr_, rec_, tag, &buf_, &n_buf_);
-        if (m < ns || ns == 0) return;
-        int per = m / ns;
-        out.resize(ns);
-        for (int i = 0; i < ns; ++i) {
-            int32_t v = buf_[i * per];
-            out[i] = v == bcf_int32_vector_end ? bcf_int32_missing : v;
+    if (ns == 0 || rec_->n_fmt == 0) return;
+    if (bcf_unpack(rec_, BCF_UN_FMT) < 0) broken("cannot unpack FORMAT");
+    for (int i = 0; i < rec_->n_fmt; ++i) {
+        const bcf_fmt_t& f = rec_->d.fmt[i];
+        if (!f.p || f.n <= 0) continue;
+        if (f.id == id_gt_) {
+            st.ploidy = f.n;
+            st.gt.resize(size_t(ns) * f.n);
+            if (!widen_any(f, ns, f.n, st.gt.data())) broken("GT is not stored as integers");
+        } else if (f.id == id_dp_ || f.id == id_gq_) {
+            std::vector<int32_t>& out = f.id == id_dp_ ? st.dp : st.gq;
+            out.resize(ns);
+            if (!widen_any(f, ns, 1, out.data())) {
+                out.clear();
+                continue;
+            }
+            for (int32_t& v : out)
+                if (v == bcf_int32_vector_end) v = bcf_int32_missing;
         }
-    };
-    per_sample("DP", st.dp);
-    per_sample("GQ", st.gq);
+    }
 }
 
 const std::vector<float>& VcfReader::allele_frequencies() {

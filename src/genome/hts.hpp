@@ -77,8 +77,7 @@ private:
     std::string info_;             // text: the INFO column of the current record
     std::vector<float> af_;
     bool af_ready_ = false;
-    int32_t* buf_ = nullptr;       // BCF decoding buffers
-    int n_buf_ = 0;
+    int id_gt_ = -1, id_dp_ = -1, id_gq_ = -1;  // BCF: header ids of the FORMAT fields read
     float* fbuf_ = nullptr;
     int n_fbuf_ = 0;
 };
