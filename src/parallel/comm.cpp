@@ -16,16 +16,29 @@ struct Comm::Impl {
     Impl(int& argc, char**& argv) : env(argc, argv, mpi::threading::funneled) {}
 };
 
-Comm::Comm(int& argc, char**& argv) : impl_(std::make_unique<Impl>(argc, argv)) {
+namespace {
+// Variables that MPI launchers set in every process they start (Open MPI, PMIx, PMI-1/2 as used by srun and MPICH).
+bool started_by_mpi_launcher() {
+    for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE", "MPI_LOCALNRANKS"})
+        if (std::getenv(v)) return true;
+    return false;
+}
+}  // namespace
+
+Comm::Comm(int& argc, char**& argv) {
+    if (!started_by_mpi_launcher()) return;
+    impl_ = std::make_unique<Impl>(argc, argv);
     rank_ = impl_->world.rank();
     size_ = impl_->world.size();
 }
 
 Comm::~Comm() = default;
 
-MPI_Comm Comm::raw() const { return static_cast<MPI_Comm>(impl_->world); }
+MPI_Comm Comm::raw() const { return impl_ ? static_cast<MPI_Comm>(impl_->world) : MPI_COMM_NULL; }
 
-void Comm::barrier() { impl_->world.barrier(); }
+void Comm::barrier() {
+    if (impl_) impl_->world.barrier();
+}
 
 void Comm::broadcast(std::string& s) {
     if (size_ > 1) mpi::broadcast(impl_->world, s, 0);
@@ -163,6 +176,7 @@ void Comm::task_farm(size_t n_tasks, const std::function<std::string(size_t)>& m
 }
 
 void Comm::abort(int code) {
+    if (!impl_) std::exit(code);
     impl_->env.abort(code);
     std::abort();  // MPI_Abort does not return; this tells the compiler so
 }

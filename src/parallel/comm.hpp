@@ -27,7 +27,10 @@ private:
 
 class Comm {
 public:
-    // Initialises MPI (thread level FUNNELED: only the main thread calls MPI or HDF5; OpenMP computes).
+    // Initialises MPI (thread level FUNNELED: only the main thread calls MPI or HDF5; OpenMP computes) when the
+    // process was started by an MPI launcher (mpirun, mpiexec, srun). A process started on its own runs without
+    // MPI at all: one rank, every operation local, raw() is MPI_COMM_NULL. (Open MPI's own start-up of a lone
+    // process costs about half a second.)
     Comm(int& argc, char**& argv);
     ~Comm();
     Comm(const Comm&) = delete;
@@ -36,7 +39,8 @@ public:
     int rank() const { return rank_; }
     int size() const { return size_; }
     bool is_root() const { return rank_ == 0; }
-    MPI_Comm raw() const;  // for parallel HDF5 only
+    MPI_Comm raw() const;  // for parallel HDF5 only; MPI_COMM_NULL without MPI
+    bool uses_mpi() const { return impl_ != nullptr; }
 
     void barrier();
     void broadcast(std::string& s);                 // from rank 0

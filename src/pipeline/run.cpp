@@ -579,7 +579,8 @@ int run_study(Comm& comm, const RunOptions& opt) {
         pj["seed"] = study.seed;
         pj["ranks"] = comm.size();
         pj["threads_per_rank"] = threads;
-        pj["collective_io"] = collective_io;
+        // whether every matrix write was collective MPI-IO; null for a process without MPI (nothing to collect)
+        pj["collective_io"] = comm.uses_mpi() ? nlohmann::ordered_json(collective_io) : nlohmann::ordered_json();
         char host[256] = {0};
         gethostname(host, sizeof host - 1);
         pj["host"] = host;

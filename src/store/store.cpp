@@ -17,6 +17,7 @@ using h5::Id;
 constexpr hsize_t USERBLOCK = 512;
 
 struct ParallelMatrixWriter::Impl {
+    bool parallel = true;
     Id file;
     std::vector<Id> datasets;
     std::vector<MatrixSpec> specs;
@@ -28,10 +29,13 @@ ParallelMatrixWriter::ParallelMatrixWriter(const std::string& path, MPI_Comm com
     h5::silence_errors();
     impl_->path = path;
     impl_->specs = mats;
+    impl_->parallel = comm != MPI_COMM_NULL;
     Id fapl(H5Pcreate(H5P_FILE_ACCESS), "create file access list");
-    check(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "use MPI-IO");
-    check(H5Pset_all_coll_metadata_ops(fapl, true), "use collective metadata");
-    check(H5Pset_coll_metadata_write(fapl, true), "use collective metadata writes");
+    if (impl_->parallel) {  // without MPI (one process started on its own) the same file through the POSIX driver
+        check(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "use MPI-IO");
+        check(H5Pset_all_coll_metadata_ops(fapl, true), "use collective metadata");
+        check(H5Pset_coll_metadata_write(fapl, true), "use collective metadata writes");
+    }
     Id fcpl(H5Pcreate(H5P_FILE_CREATE), "create file creation list");
     check(H5Pset_userblock(fcpl, USERBLOCK), "reserve the MuData userblock");
     impl_->file = Id(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, fapl), "create " + path);
@@ -91,13 +95,16 @@ void ParallelMatrixWriter::write_selection(size_t mat, int dim, const std::vecto
     Id mspace(H5Screate_simple(1, &nmem, nullptr), "create memory space");
     if (nmem == 0) check(H5Sselect_none(mspace), "select");
     Id dxpl(H5Pcreate(H5P_DATASET_XFER), "create transfer list");
-    check(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), "request collective I/O");
+    if (impl_->parallel) check(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), "request collective I/O");
     static const float dummy = 0;
     check(H5Dwrite(d, H5T_NATIVE_FLOAT, mspace, fspace, dxpl, nmem ? data.data() : &dummy),
           "write mod/" + m.modality + "/X to " + impl_->path);
-    H5D_mpio_actual_io_mode_t mode;
-    check(H5Pget_mpio_actual_io_mode(dxpl, &mode), "query I/O mode");
-    last_collective_ = mode != H5D_MPIO_NO_COLLECTIVE;
+    last_collective_ = false;
+    if (impl_->parallel) {
+        H5D_mpio_actual_io_mode_t mode;
+        check(H5Pget_mpio_actual_io_mode(dxpl, &mode), "query I/O mode");
+        last_collective_ = mode != H5D_MPIO_NO_COLLECTIVE;
+    }
 }
 
 void ParallelMatrixWriter::close() {

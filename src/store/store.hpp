@@ -16,7 +16,8 @@ struct MatrixSpec {
     size_t rows = 0, cols = 0;
 };
 
-// Collective: every rank of `comm` constructs, writes and closes together.
+// Collective: every rank of `comm` constructs, writes and closes together. With MPI_COMM_NULL (a process without
+// MPI) it writes the same file through HDF5's POSIX driver.
 class ParallelMatrixWriter {
 public:
     ParallelMatrixWriter(const std::string& path, MPI_Comm comm, const std::vector<MatrixSpec>& mats);
@@ -28,7 +29,7 @@ public:
     // Collective. This rank's columns (sorted, may be empty) of every row; data is rows x cols.size(), row-major.
     void write_columns(size_t mat, const std::vector<size_t>& cols, const std::vector<float>& data);
     void close();
-    // Whether the last write_rows was carried out as collective MPI-IO (H5Pget_mpio_actual_io_mode).
+    // Whether the last write was carried out as collective MPI-IO (H5Pget_mpio_actual_io_mode); false without MPI.
     bool last_write_collective() const { return last_collective_; }
 
 private:
