@@ -167,7 +167,9 @@ inline int32_t read_int_field(const char* p, const char* end) {
 void VcfReader::decode_text() {
     Site& st = site_;
     const char* s = line_.s;
-    const char* const e = line_.s + line_.l;
+    const char* e = line_.s + line_.l;
+    while (e > s && e[-1] == '\r') --e;  // CRLF files
+    if (e == s) broken("empty line");
     // the first nine columns
     const char* col[9];
     const char* col_end[9];
