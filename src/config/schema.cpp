@@ -60,6 +60,11 @@ std::vector<KeyDef> make_schema() {
             "the sheet by id. Instead of genome.path_column."),
         ranged(key("genome.qc.min_call_rate", T::Float, "0", "Samples with a lower call rate fail QC."), 0, 1),
         key("genome.qc.pass_only", T::Bool, "false", "Count only sites whose FILTER is PASS or '.'."),
+        at_least(key("genome.qc.min_dp", T::Int, "0",
+                     "Genotypes with a lower or missing DP are filtered (n_filtered; left out of every other "
+                     "count, as Hail's filter_entries). 0 = no threshold."),
+                 0),
+        at_least(key("genome.qc.min_gq", T::Int, "0", "The same for GQ."), 0),
         key("genome.features.gene_burden.genes", T::Path, "",
             "BED file of genes (chrom, start, end, name): one burden feature per gene."),
         ranged(key("genome.features.gene_burden.max_af", T::Float, "1",

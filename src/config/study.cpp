@@ -425,6 +425,8 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
                 "keep one: per-sample files or one cohort file");
     g.min_call_rate = num("genome.qc.min_call_rate");
     g.pass_only = flag("genome.qc.pass_only");
+    g.min_dp = int(integer("genome.qc.min_dp"));
+    g.min_gq = int(integer("genome.qc.min_gq"));
     g.genes_bed = str("genome.features.gene_burden.genes");
     g.max_af = num("genome.features.gene_burden.max_af");
     if (!g.enabled && r.section_origin.count("genome"))

@@ -14,6 +14,7 @@ struct GenomeConfig {
     std::string cohort_file;      // or one multi-sample indexed VCF/BCF (resolved path)
     double min_call_rate = 0.0;
     bool pass_only = false;
+    int min_dp = 0, min_gq = 0;
     std::string genes_bed;        // resolved path, empty = no burden features
     double max_af = 1.0;
 };

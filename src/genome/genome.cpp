@@ -18,9 +18,10 @@ double ratio(double a, double b) { return b == 0 ? std::numeric_limits<double>::
 }  // namespace
 
 void GenomeQC::to_raw(double* o) const {
-    const double v[kRaw] = {double(n_called), double(n_not_called), double(n_hom_ref), double(n_het),
-                            double(n_hom_var), double(n_snp), double(n_insertion), double(n_deletion),
-                            double(n_transition), double(n_transversion), dp_sum, double(dp_n), gq_sum, double(gq_n)};
+    const double v[kRaw] = {double(n_called),     double(n_not_called), double(n_hom_ref),   double(n_het),
+                            double(n_hom_var),    double(n_snp),        double(n_insertion), double(n_deletion),
+                            double(n_transition), double(n_transversion), dp_sum,           double(dp_n),
+                            gq_sum,               double(gq_n),         double(n_filtered)};
     std::copy(v, v + kRaw, o);
 }
 
@@ -29,6 +30,7 @@ void GenomeQC::add_raw(const double* v) {
     n_hom_var += int64_t(v[4]), n_snp += int64_t(v[5]), n_insertion += int64_t(v[6]), n_deletion += int64_t(v[7]);
     n_transition += int64_t(v[8]), n_transversion += int64_t(v[9]);
     dp_sum += v[10], dp_n += int64_t(v[11]), gq_sum += v[12], gq_n += int64_t(v[13]);
+    n_filtered += int64_t(v[14]);
 }
 
 double GenomeQC::call_rate() const { return ratio(n_called, n_called + n_not_called); }
@@ -40,14 +42,14 @@ double GenomeQC::gq_mean() const { return ratio(gq_sum, gq_n); }
 
 const std::vector<std::string>& genome_qc_columns() {
     static const std::vector<std::string> cols = {
-        "n_called", "n_not_called", "call_rate", "n_hom_ref", "n_het", "n_hom_var", "n_non_ref", "n_snp",
+        "n_called", "n_not_called", "n_filtered", "call_rate", "n_hom_ref", "n_het", "n_hom_var", "n_non_ref", "n_snp",
         "n_insertion", "n_deletion", "n_transition", "n_transversion", "r_ti_tv", "r_het_hom_var",
         "r_insertion_deletion", "dp_mean", "gq_mean"};
     return cols;
 }
 
 std::vector<double> genome_qc_values(const GenomeQC& q) {
-    return {double(q.n_called), double(q.n_not_called), q.call_rate(), double(q.n_hom_ref), double(q.n_het),
+    return {double(q.n_called), double(q.n_not_called), double(q.n_filtered), q.call_rate(), double(q.n_hom_ref), double(q.n_het),
             double(q.n_hom_var), double(q.n_non_ref()), double(q.n_snp), double(q.n_insertion),
             double(q.n_deletion), double(q.n_transition), double(q.n_transversion), q.r_ti_tv(),
             q.r_het_hom_var(), q.r_insertion_deletion(), q.dp_mean(), q.gq_mean()};
@@ -199,6 +201,16 @@ public:
     template <class AddBurden>
     void count(int col, GenomeQC& q, AddBurden&& add_burden) {
         const hts::Site& site = vcf_.site();
+        // DP/GQ thresholds, as Hail's filter_entries: a genotype below either (or without the value) is left out
+        // of every count
+        if (st_.min_dp > 0 && (site.dp.empty() || site.dp[col] == bcf_int32_missing || site.dp[col] < st_.min_dp)) {
+            ++q.n_filtered;
+            return;
+        }
+        if (st_.min_gq > 0 && (site.gq.empty() || site.gq[col] == bcf_int32_missing || site.gq[col] < st_.min_gq)) {
+            ++q.n_filtered;
+            return;
+        }
         if (!site.dp.empty() && site.dp[col] != bcf_int32_missing) q.dp_sum += site.dp[col], ++q.dp_n;
         if (!site.gq.empty() && site.gq[col] != bcf_int32_missing) q.gq_sum += site.gq[col], ++q.gq_n;
         if (site.ploidy == 0) {

@@ -13,13 +13,14 @@ class VcfReader;
 // Counts as Hail's sample_qc defines them (see CONTRACT.md for how they map to bcftools stats PSC).
 struct GenomeQC {
     int64_t n_called = 0, n_not_called = 0, n_hom_ref = 0, n_het = 0, n_hom_var = 0;
+    int64_t n_filtered = 0;  // genotypes left out by the DP/GQ thresholds (Hail: filtered entries)
     int64_t n_snp = 0, n_insertion = 0, n_deletion = 0, n_transition = 0, n_transversion = 0;
     double dp_sum = 0, gq_sum = 0;
     int64_t dp_n = 0, gq_n = 0;
 
     int64_t n_non_ref() const { return n_het + n_hom_var; }
     // The raw counters, as numbers that sum exactly (all are integers), and back.
-    static constexpr size_t kRaw = 14;
+    static constexpr size_t kRaw = 15;
     void to_raw(double* out) const;
     void add_raw(const double* in);
     double call_rate() const;
@@ -72,6 +73,8 @@ bool is_transition(const std::string& ref, const std::string& alt);  // for SNPs
 struct GenomeSettings {
     bool pass_only = false;
     double max_af = 1.0;
+    int min_dp = 0;  // genotypes with a lower (or missing) DP are filtered; 0 = no threshold
+    int min_gq = 0;  // the same for GQ
 };
 
 struct GenomeResult {

@@ -85,6 +85,8 @@ SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const Ge
             GenomeSettings gs;
             gs.pass_only = s.genome.pass_only;
             gs.max_af = s.genome.max_af;
+            gs.min_dp = s.genome.min_dp;
+            gs.min_gq = s.genome.min_gq;
             GenomeResult r = process_genome(t.vcf, t.id, gs, genes);
             genome_status(g, r.qc, s);
             local.burden[t.index] = std::move(r.burden);
@@ -305,6 +307,8 @@ void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet
     GenomeSettings gs;
     gs.pass_only = study.genome.pass_only;
     gs.max_af = study.genome.max_af;
+    gs.min_dp = study.genome.min_dp;
+    gs.min_gq = study.genome.min_gq;
     std::vector<double> qc_raw(cols.size() * GenomeQC::kRaw, 0.0);
     std::vector<std::string> region_errors;
     std::unique_ptr<hts::VcfReader> reader;

@@ -147,6 +147,26 @@ TEST_CASE("VCF text decoded by precis counts exactly as htslib's BCF decoding") 
     CHECK(t.qc.n_not_called == 2 + 1);
 }
 
+TEST_CASE("DP and GQ thresholds filter genotypes as Hail's filter_entries does") {
+    auto vcf = write_vcf("thresholds", kBody);
+    GenomeSettings st;
+    st.min_dp = 15;  // keeps 100 (DP 20) and 300 (DP 30); the rest have a lower or no DP
+    GenomeResult r = process_genome(vcf, "S1", st, nullptr);
+    CHECK(r.qc.n_filtered == 8);
+    CHECK(r.qc.n_called == 2);
+    CHECK(r.qc.n_not_called == 0);
+    CHECK(r.qc.n_het == 1);
+    CHECK(r.qc.n_hom_var == 1);
+    CHECK(r.qc.dp_mean() == Approx(25.0));
+    st.min_dp = 0;
+    st.min_gq = 35;  // keeps only 300 (GQ 40)
+    r = process_genome(vcf, "S1", st, nullptr);
+    CHECK(r.qc.n_filtered == 9);
+    CHECK(r.qc.n_hom_var == 1);
+    CHECK(r.qc.n_insertion == 2);
+    CHECK(process_genome(to_bcf(vcf), "S1", st, nullptr).qc.n_filtered == 9);
+}
+
 TEST_CASE("the sample's own column is used in a multi-sample VCF") {
     std::string body = "chr1\t100\t.\tA\tG\t50\tPASS\t.\tGT\t0/0\t1/1\n";
     auto p = write_vcf("multi", body, "S1\tS2");
