@@ -73,6 +73,8 @@ bool VcfReader::query(const std::string& contig, int64_t beg, int64_t end) {
     itr_ = nullptr;
     query_empty_ = true;
     itr_started_ = false;
+    rpos_ = rlen_ = 0;
+    reof_ = false;
     query_contig_ = contig;
     query_end_ = end;
     if (idx_) {
@@ -97,18 +99,11 @@ void VcfReader::broken(const std::string& what) const {
 }
 
 bool VcfReader::next_line() {
-    int r;
-    if (itr_ && !itr_started_) {
-        // the index finds the region's first record; the records after it follow in the file, and next() stops at
-        // the region's end (tabix's own parse of every line to check that costs as much as decoding it)
-        r = tbx_itr_next(fp_, tbx_, itr_, &line_);
-        itr_started_ = true;
-    } else if (itr_) {
-        r = bgzf_getline(hts_get_bgzfp(fp_), '\n', &line_);
-        if (r >= 0 && line_.l && line_.s[line_.l - 1] == '\r') line_.s[--line_.l] = 0;
-    } else {
-        r = hts_getline(fp_, KS_SEP_LINE, &line_);
-    }
+    // the index finds the region's first record; the records after it follow in the file, read by
+    // buffered_line(), and next() stops at the region's end (tabix's own parse of every line to check that costs as
+    // much as decoding it)
+    int r = tbx_itr_next(fp_, tbx_, itr_, &line_);
+    itr_started_ = true;
     if (r == -1) return false;
     if (r < -1) {
         ++n_read_;
@@ -118,15 +113,63 @@ bool VcfReader::next_line() {
     return true;
 }
 
+bool VcfReader::buffered_line(const char*& line, size_t& len) {
+    BGZF* fp = hts_get_bgzfp(fp_);
+    while (true) {
+        char* base = rbuf_.data();
+        const void* nl = rpos_ < rlen_ ? std::memchr(base + rpos_, '\n', rlen_ - rpos_) : nullptr;
+        if (nl) {
+            line = base + rpos_;
+            len = size_t(static_cast<const char*>(nl) - line);
+            rpos_ += len + 1;
+            return true;
+        }
+        if (reof_) {
+            if (rpos_ >= rlen_) return false;
+            line = base + rpos_;
+            len = rlen_ - rpos_;
+            rpos_ = rlen_;
+            return true;
+        }
+        std::memmove(base, base + rpos_, rlen_ - rpos_);
+        rlen_ -= rpos_;
+        rpos_ = 0;
+        if (rbuf_.size() - rlen_ < (1 << 16)) rbuf_.resize(rbuf_.size() * 2 + (1 << 16));
+        ssize_t got = bgzf_read(fp, rbuf_.data() + rlen_, rbuf_.size() - rlen_);
+        if (got < 0)
+            throw_malformed(path_ + ": cannot read after record " + std::to_string(n_read_) +
+                                " (the file may be truncated)",
+                            "check the file with 'bcftools view'");
+        if (got == 0) reof_ = true;
+        rlen_ += size_t(got);
+    }
+}
+
 bool VcfReader::next() {
     if (query_empty_) return false;
     af_ready_ = false;
     if (!is_bcf_) {
+        // lines come from our own buffer over BGZF (no copy per line), except a region's first, which the index
+        // finds
+        const char* line = nullptr;
+        size_t len = 0;
         do {
-            if (!next_line()) return false;
-        } while (line_.l == 0 || line_.s[0] == '#');
+            if (itr_ && !itr_started_) {
+                if (!next_line()) return false;
+                line = line_.s;
+                len = line_.l;
+            } else if (!hts_get_bgzfp(fp_)) {  // an uncompressed VCF: htslib's line reader
+                int r = hts_getline(fp_, KS_SEP_LINE, &line_);
+                if (r == -1) return false;
+                if (r < -1) throw_malformed(path_ + ": cannot read after record " + std::to_string(n_read_));
+                line = line_.s;
+                len = line_.l;
+            } else if (!buffered_line(line, len)) {
+                return false;
+            }
+        } while (len == 0 || line[0] == '#');
         ++n_read_;
-        decode_text();
+        decode_text(line, len);
         if (itr_ && (site_.contig != query_contig_ || site_.pos >= query_end_)) {
             query_empty_ = true;  // past the queried region
             return false;
@@ -164,10 +207,9 @@ inline int32_t read_int_field(const char* p, const char* end) {
 }
 }  // namespace
 
-void VcfReader::decode_text() {
+void VcfReader::decode_text(const char* s, size_t len) {
     Site& st = site_;
-    const char* s = line_.s;
-    const char* e = line_.s + line_.l;
+    const char* e = s + len;
     while (e > s && e[-1] == '\r') --e;  // CRLF files
     if (e == s) broken("empty line");
     // the first nine columns
@@ -242,29 +284,39 @@ void VcfReader::decode_text() {
     if (i_dp >= 0) st.dp.assign(ns, bcf_int32_missing);
     if (i_gq >= 0) st.gq.assign(ns, bcf_int32_missing);
     const char* q = col_end[8] < e ? col_end[8] + 1 : e;
+    auto is_end = [e](const char* c) { return c >= e || *c == ':' || *c == '\t'; };
     for (int smp = 0; smp < ns; ++smp) {
         if (q > e) broken("has " + std::to_string(smp) + " sample columns; the header names " + std::to_string(ns));
-        const char* cend = static_cast<const char*>(std::memchr(q, '\t', size_t(e - q)));
-        if (!cend) cend = e;
-        const char* f = q;  // the subfields of this sample; those not there (dropped at the end) stay missing
-        for (int k = 0; k <= last && f <= cend; ++k) {
-            const char* fe = f;
-            while (fe < cend && *fe != ':') ++fe;
+        // one pass over the sample's subfields; those not there (dropped at the end) stay missing
+        const char* c = q;
+        for (int k = 0;; ++k) {
+            const char* field = c;
             if (k == i_gt) {
                 int n = 0;
-                for (const char* g = f; g < fe;) {
+                int32_t* slot = st.gt.data() + size_t(smp) * st.ploidy;
+                // the common case: one digit, a separator, one digit
+                if (e - c >= 3 && unsigned(c[0] - '0') < 10 && (c[1] == '/' || c[1] == '|') &&
+                    unsigned(c[2] - '0') < 10 && is_end(c + 3) && st.ploidy == 2) {
+                    slot[0] = bcf_gt_unphased(c[0] - '0');
+                    slot[1] = bcf_gt_unphased(c[2] - '0');
+                    c += 3;
+                    n = 2;
+                }
+                while (!is_end(c)) {
                     int32_t v = bcf_gt_missing;
                     int64_t allele;
-                    if (*g == '.')
-                        ++g;
-                    else if (read_uint(g, fe, allele))
+                    if (*c == '.')
+                        ++c;
+                    else if (read_uint(c, e, allele))
                         v = bcf_gt_unphased(int32_t(allele));  // phase does not matter to the counts
                     else
-                        broken("GT '" + std::string(f, fe) + "' of sample " + sample_name(smp));
-                    if (g < fe) {  // a separator, then another allele
-                        if ((*g != '/' && *g != '|') || g + 1 == fe)
-                            broken("GT '" + std::string(f, fe) + "' of sample " + sample_name(smp));
-                        ++g;
+                        broken("GT '" + std::string(field, std::find_if(field, e, [](char x) {
+                                   return x == ':' || x == '\t';
+                               })) + "' of sample " + sample_name(smp));
+                    if (!is_end(c)) {  // a separator, then another allele
+                        if ((*c != '/' && *c != '|') || is_end(c + 1))
+                            broken("GT of sample " + sample_name(smp) + " is malformed");
+                        ++c;
                     }
                     if (n == st.ploidy) {  // more alleles than slots: widen every sample's
                         std::vector<int32_t> w(size_t(ns) * (st.ploidy + 1), bcf_int32_vector_end);
@@ -273,18 +325,24 @@ void VcfReader::decode_text() {
                                 w[size_t(x) * (st.ploidy + 1) + y] = st.gt[size_t(x) * st.ploidy + y];
                         st.gt.swap(w);
                         ++st.ploidy;
+                        slot = st.gt.data() + size_t(smp) * st.ploidy;
                     }
-                    st.gt[size_t(smp) * st.ploidy + n++] = v;
+                    slot[n++] = v;
                 }
-                if (n == 0) st.gt[size_t(smp) * st.ploidy] = bcf_gt_missing;  // an empty GT is missing
-            } else if (k == i_dp) {
-                st.dp[smp] = read_int_field(f, fe);
-            } else if (k == i_gq) {
-                st.gq[smp] = read_int_field(f, fe);
+                if (n == 0) slot[0] = bcf_gt_missing;  // an empty GT is missing
+            } else if (k == i_dp || k == i_gq) {
+                while (!is_end(c)) ++c;
+                (k == i_dp ? st.dp : st.gq)[smp] = read_int_field(field, c);
+            } else if (k > last) {
+                const void* tab = std::memchr(c, '\t', size_t(e - c));
+                c = tab ? static_cast<const char*>(tab) : e;
+            } else {
+                while (!is_end(c)) ++c;
             }
-            f = fe + 1;
+            if (c >= e || *c == '\t') break;
+            ++c;  // past ':'
         }
-        q = cend + 1;
+        q = c + 1;
     }
 }
 

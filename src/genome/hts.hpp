@@ -54,8 +54,9 @@ public:
     const std::vector<float>& allele_frequencies();
 
 private:
-    bool next_line();              // text: the next line into line_; false at the end
-    void decode_text();            // line_ -> site_
+    bool next_line();              // text: a region's first line, through the index, into line_
+    bool buffered_line(const char*& line, size_t& len);  // text: the next line from rbuf_ (no '\n')
+    void decode_text(const char* line, size_t len);     // -> site_
     void decode_bcf();             // rec_ -> site_
     [[noreturn]] void broken(const std::string& what) const;
 
@@ -73,6 +74,9 @@ private:
     std::string query_contig_;
     int64_t query_end_ = 0;
     kstring_t line_ = {0, 0, nullptr};
+    std::vector<char> rbuf_;       // text: decompressed bytes not yet decoded
+    size_t rpos_ = 0, rlen_ = 0;
+    bool reof_ = false;
     Site site_;
     std::string info_;             // text: the INFO column of the current record
     std::vector<float> af_;

@@ -142,6 +142,18 @@ TEST_CASE("VCF text decoded by precis counts exactly as htslib's BCF decoding") 
         }
         CHECK(t.burden == b.burden);
     }
+    // an uncompressed VCF reads the same
+    std::string plain = vcf.substr(0, vcf.size() - 3);
+    {
+        std::ofstream(plain) << kHeader << "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n" << body;
+    }
+    GenomeSettings st;
+    st.max_af = 0.01;
+    GenomeResult u = process_genome(plain, "S1", st, &genes), z = process_genome(vcf, "S1", st, &genes);
+    CHECK(u.qc.n_called == z.qc.n_called);
+    CHECK(u.qc.n_het == z.qc.n_het);
+    CHECK(u.qc.dp_sum == z.qc.dp_sum);
+    CHECK(u.burden == z.burden);
     GenomeResult t = process_genome(vcf, "S1", {}, nullptr);
     CHECK(t.qc.n_called == 8 + 3);  // the triploid call, the hom-alt with dropped fields, the symbolic het
     CHECK(t.qc.n_not_called == 2 + 1);
