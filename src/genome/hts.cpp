@@ -124,8 +124,11 @@ bool VcfReader::buffered_line(const char*& line, size_t& len) {
             rpos_ += len + 1;
             return true;
         }
-        if (reof_) {
+        if (reof_) {  // a last line without '\n': give it one, as decode_text stops at line ends
             if (rpos_ >= rlen_) return false;
+            if (rbuf_.size() == rlen_) rbuf_.push_back('\n');
+            rbuf_[rlen_] = '\n';
+            base = rbuf_.data();
             line = base + rpos_;
             len = rlen_ - rpos_;
             rpos_ = rlen_;
@@ -277,14 +280,23 @@ void VcfReader::decode_text(const char* s, size_t len) {
     }
     const int last = std::max({i_gt, i_dp, i_gq});
     if (last < 0) return;
+    auto fill = [](std::vector<int32_t>& v, size_t n, int32_t x) {
+        v.resize(n);
+        std::fill(v.begin(), v.end(), x);
+    };
     if (i_gt >= 0) {
         st.ploidy = 2;
-        st.gt.assign(size_t(ns) * 2, bcf_int32_vector_end);
+        fill(st.gt, size_t(ns) * 2, bcf_int32_vector_end);
     }
-    if (i_dp >= 0) st.dp.assign(ns, bcf_int32_missing);
-    if (i_gq >= 0) st.gq.assign(ns, bcf_int32_missing);
+    if (i_dp >= 0) fill(st.dp, size_t(ns), bcf_int32_missing);
+    if (i_gq >= 0) fill(st.gq, size_t(ns), bcf_int32_missing);
     const char* q = col_end[8] < e ? col_end[8] + 1 : e;
-    auto is_end = [e](const char* c) { return c >= e || *c == ':' || *c == '\t'; };
+    // A subfield ends at ':', at the tab before the next sample, or at the line's end: every line handed to
+    // decode_text is followed by '\n', '\r' or '\0', and no byte below '\r' belongs inside a VCF field, so one
+    // comparison serves for the bounds.
+    auto is_end = [](const char* c) { return *c == ':' || static_cast<unsigned char>(*c) <= '\r'; };
+    int32_t* const dp_out = st.dp.empty() ? nullptr : st.dp.data();
+    int32_t* const gq_out = st.gq.empty() ? nullptr : st.gq.data();
     for (int smp = 0; smp < ns; ++smp) {
         if (q > e) broken("has " + std::to_string(smp) + " sample columns; the header names " + std::to_string(ns));
         // one pass over the sample's subfields; those not there (dropped at the end) stay missing
@@ -295,8 +307,8 @@ void VcfReader::decode_text(const char* s, size_t len) {
                 int n = 0;
                 int32_t* slot = st.gt.data() + size_t(smp) * st.ploidy;
                 // the common case: one digit, a separator, one digit
-                if (e - c >= 3 && unsigned(c[0] - '0') < 10 && (c[1] == '/' || c[1] == '|') &&
-                    unsigned(c[2] - '0') < 10 && is_end(c + 3) && st.ploidy == 2) {
+                if (unsigned(c[0] - '0') < 10 && (c[1] == '/' || c[1] == '|') && unsigned(c[2] - '0') < 10 &&
+                    is_end(c + 3) && st.ploidy == 2) {
                     slot[0] = bcf_gt_unphased(c[0] - '0');
                     slot[1] = bcf_gt_unphased(c[2] - '0');
                     c += 3;
@@ -331,16 +343,25 @@ void VcfReader::decode_text(const char* s, size_t len) {
                 }
                 if (n == 0) slot[0] = bcf_gt_missing;  // an empty GT is missing
             } else if (k == i_dp || k == i_gq) {
+                // an integer, read in place; "." or anything else is missing
+                int32_t v = bcf_int32_missing;
+                const char* d = c + (*c == '-');
+                if (unsigned(*d - '0') < 10) {
+                    int64_t x = 0;
+                    while (unsigned(*d - '0') < 10) x = x * 10 + (*d++ - '0');
+                    if (is_end(d)) v = int32_t(*c == '-' ? -x : x);
+                }
+                c = d;
                 while (!is_end(c)) ++c;
-                (k == i_dp ? st.dp : st.gq)[smp] = read_int_field(field, c);
+                (k == i_dp ? dp_out : gq_out)[smp] = v;
             } else if (k > last) {
                 const void* tab = std::memchr(c, '\t', size_t(e - c));
                 c = tab ? static_cast<const char*>(tab) : e;
             } else {
                 while (!is_end(c)) ++c;
             }
-            if (c >= e || *c == '\t') break;
-            ++c;  // past ':'
+            if (*c != ':') break;  // the tab before the next sample, or the line's end
+            ++c;
         }
         q = c + 1;
     }
