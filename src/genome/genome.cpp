@@ -300,7 +300,6 @@ GenomeResult process_genome(const std::string& path, const std::string& sample_i
                     ns == 0 ? "the VCF has no sample columns; give a VCF with genotypes"
                             : "name the VCF column after the sample id, or give a single-sample VCF");
     GenomeResult res;
-    res.vcf_sample = vcf.sample_name(col);
     if (genes) res.burden.assign(genes->size(), 0.0f);
     RecordCounter counter(vcf, settings, genes);
     while (vcf.next()) {

@@ -80,7 +80,6 @@ struct GenomeSettings {
 struct GenomeResult {
     GenomeQC qc;
     std::vector<float> burden;  // one per gene of the GeneSet (alternate allele copies), empty if no gene set
-    std::string vcf_sample;     // the VCF column used
 };
 
 // A piece of a multi-sample (cohort) VCF/BCF for one task. Sites whose POS lies in [beg, end) count towards QC;

@@ -198,16 +198,6 @@ inline bool read_uint(const char*& p, const char* end, int64_t& v) {
     while (p < end && *p >= '0' && *p <= '9') v = v * 10 + (*p++ - '0');
     return true;
 }
-// one FORMAT integer value ("." or empty = missing; anything else that is not an integer = missing too, as
-// precis only reads DP and GQ, whose malformed values should not stop a cohort)
-inline int32_t read_int_field(const char* p, const char* end) {
-    bool neg = p < end && *p == '-';
-    if (neg) ++p;
-    int64_t v;
-    const char* q = p;
-    if (!read_uint(q, end, v) || q != end) return bcf_int32_missing;
-    return int32_t(neg ? -v : v);
-}
 }  // namespace
 
 void VcfReader::decode_text(const char* s, size_t len) {

@@ -43,9 +43,6 @@ void Comm::barrier() {
 void Comm::broadcast(std::string& s) {
     if (size_ > 1) mpi::broadcast(impl_->world, s, 0);
 }
-void Comm::broadcast(std::vector<double>& v) {
-    if (size_ > 1) mpi::broadcast(impl_->world, v, 0);
-}
 void Comm::broadcast(std::vector<int64_t>& v) {
     if (size_ > 1) mpi::broadcast(impl_->world, v, 0);
 }

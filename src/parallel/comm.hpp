@@ -44,7 +44,6 @@ public:
 
     void barrier();
     void broadcast(std::string& s);                 // from rank 0
-    void broadcast(std::vector<double>& v);         // from rank 0
     void broadcast(std::vector<int64_t>& v);        // from rank 0
     // rank 0 receives every rank's string, in rank order; other ranks get an empty vector
     std::vector<std::string> gather(const std::string& mine);
