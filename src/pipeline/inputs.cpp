@@ -60,6 +60,24 @@ void proteome_status(ModalityOutcome& p, const ProteomeQC& q, const StudyConfig&
     }
 }
 
+GenomeSettings genome_settings(const StudyConfig& s) {
+    GenomeSettings gs;
+    gs.pass_only = s.genome.pass_only;
+    gs.max_af = s.genome.max_af;
+    gs.min_dp = s.genome.min_dp;
+    gs.min_gq = s.genome.min_gq;
+    return gs;
+}
+
+ProteomeSettings proteome_settings(const StudyConfig& s) {
+    ProteomeSettings ps;
+    ps.id_column = s.proteome.id_column;
+    ps.value_column = s.proteome.value_column;
+    ps.log2 = s.proteome.transform == "log2";
+    ps.median_normalize = s.proteome.normalize == "median";
+    return ps;
+}
+
 SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const GeneSet* genes, LocalFeatures& local,
                              int rank) {
     SampleOutcome o;
@@ -75,46 +93,31 @@ SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const Ge
                         path + (fs::exists(path, ec) ? " is not a regular file" : " does not exist"),
                         "correct column '" + column + "' of the sample sheet, or restore the file");
     };
-    if (s.genome.enabled && s.genome.cohort_file.empty()) {
-        auto& g = o.genome;
-        g.present = true;
-        g.path = t.vcf;
+    // one modality of the sample: its file must be there; any failure becomes the sample's error
+    auto run = [&](ModalityOutcome& m, const std::string& path, const std::string& column, auto&& work) {
+        m.present = true;
+        m.path = path;
         try {
-            require_file(t.vcf, s.genome.path_column);
-            g.sha256 = sha256_file(t.vcf);
-            GenomeSettings gs;
-            gs.pass_only = s.genome.pass_only;
-            gs.max_af = s.genome.max_af;
-            gs.min_dp = s.genome.min_dp;
-            gs.min_gq = s.genome.min_gq;
-            GenomeResult r = process_genome(t.vcf, t.id, gs, genes);
+            require_file(path, column);
+            m.sha256 = sha256_file(path);
+            work(m);
+        } catch (const Error& e) {
+            m.status = "error";
+            m.reason = fail_msg(e);
+        }
+    };
+    if (s.genome.enabled && s.genome.cohort_file.empty())
+        run(o.genome, t.vcf, s.genome.path_column, [&](ModalityOutcome& g) {
+            GenomeResult r = process_genome(t.vcf, t.id, genome_settings(s), genes);
             genome_status(g, r.qc, s);
             local.burden[t.index] = std::move(r.burden);
-        } catch (const Error& e) {
-            g.status = "error";
-            g.reason = fail_msg(e);
-        }
-    }
-    if (s.proteome.enabled && s.proteome.cohort_file.empty()) {
-        auto& p = o.proteome;
-        p.present = true;
-        p.path = t.proteome;
-        try {
-            require_file(t.proteome, s.proteome.path_column);
-            p.sha256 = sha256_file(t.proteome);
-            ProteomeSettings ps;
-            ps.id_column = s.proteome.id_column;
-            ps.value_column = s.proteome.value_column;
-            ps.log2 = s.proteome.transform == "log2";
-            ps.median_normalize = s.proteome.normalize == "median";
-            ProteomeResult r = process_proteome(t.proteome, ps);
+        });
+    if (s.proteome.enabled && s.proteome.cohort_file.empty())
+        run(o.proteome, t.proteome, s.proteome.path_column, [&](ModalityOutcome& p) {
+            ProteomeResult r = process_proteome(t.proteome, proteome_settings(s));
             proteome_status(p, r.qc, s);
             local.proteome[t.index] = std::move(r);
-        } catch (const Error& e) {
-            p.status = "error";
-            p.reason = fail_msg(e);
-        }
-    }
+        });
     return o;
 }
 
@@ -240,9 +243,7 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const std::vector<std::st
         if (me == 0)
             for (size_t j = 0; j < t.ids.size(); ++j)
                 my_info += t.ids[j] + "\t" + t.info[j].uniprot + "\t" + t.info[j].gene + "\t\n";
-        ProteomeSettings ps;
-        ps.log2 = s.proteome.transform == "log2";
-        ps.median_normalize = s.proteome.normalize == "median";
+        const ProteomeSettings ps = proteome_settings(s);
         for (size_t i = 0; i < ids.size(); ++i) {
             if (owner_of(i, P) != me) continue;
             try {
@@ -304,11 +305,7 @@ void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet
     comm.broadcast(cols64);
     const std::vector<int> cols(cols64.begin(), cols64.end());
     comm.all_or_none([&] { regions = plan_regions(file, genes, kRegionBp); });
-    GenomeSettings gs;
-    gs.pass_only = study.genome.pass_only;
-    gs.max_af = study.genome.max_af;
-    gs.min_dp = study.genome.min_dp;
-    gs.min_gq = study.genome.min_gq;
+    const GenomeSettings gs = genome_settings(study);
     std::vector<double> qc_raw(cols.size() * GenomeQC::kRaw, 0.0);
     std::vector<std::string> region_errors;
     std::unique_ptr<hts::VcfReader> reader;

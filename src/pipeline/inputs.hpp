@@ -32,6 +32,10 @@ struct LocalFeatures {
     std::map<uint64_t, ProteomeResult> proteome;
 };
 
+// The per-sample settings a study implies.
+GenomeSettings genome_settings(const StudyConfig& s);
+ProteomeSettings proteome_settings(const StudyConfig& s);
+
 // Pass or fail by the study's QC thresholds.
 void genome_status(ModalityOutcome& g, const GenomeQC& q, const StudyConfig& s);
 void proteome_status(ModalityOutcome& p, const ProteomeQC& q, const StudyConfig& s);
