@@ -71,7 +71,9 @@ int main(int argc, char** argv) {
     run_cmd->add_option("--threads", run.threads, "OpenMP threads per rank (default: OMP_NUM_THREADS, else 1 per "
                                                   "rank under MPI, else all cores)")
         ->check(CLI::NonNegativeNumber);
-    run_cmd->add_flag("--fresh", run.fresh, "start over, ignoring earlier results in the output folder");
+    run_cmd->add_flag("--fresh", run.fresh,
+                      "start over, ignoring earlier results in the output folder (until resuming is implemented, "
+                      "every run starts over)");
     run_cmd->add_option("--set", run.overrides, "override a study key, e.g. --set clustering.k.max=8 (repeatable)")
         ->type_name("KEY=VALUE");
 
