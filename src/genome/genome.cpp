@@ -42,17 +42,17 @@ double GenomeQC::gq_mean() const { return ratio(gq_sum, gq_n); }
 
 const std::vector<std::string>& genome_qc_columns() {
     static const std::vector<std::string> cols = {
-        "n_called", "n_not_called", "n_filtered", "call_rate", "n_hom_ref", "n_het", "n_hom_var", "n_non_ref", "n_snp",
+        "n_called", "n_not_called", "call_rate", "n_hom_ref", "n_het", "n_hom_var", "n_non_ref", "n_snp",
         "n_insertion", "n_deletion", "n_transition", "n_transversion", "r_ti_tv", "r_het_hom_var",
-        "r_insertion_deletion", "dp_mean", "gq_mean"};
+        "r_insertion_deletion", "dp_mean", "gq_mean", "n_filtered"};  // the contract's columns, then ours
     return cols;
 }
 
 std::vector<double> genome_qc_values(const GenomeQC& q) {
-    return {double(q.n_called), double(q.n_not_called), double(q.n_filtered), q.call_rate(), double(q.n_hom_ref), double(q.n_het),
+    return {double(q.n_called), double(q.n_not_called), q.call_rate(), double(q.n_hom_ref), double(q.n_het),
             double(q.n_hom_var), double(q.n_non_ref()), double(q.n_snp), double(q.n_insertion),
             double(q.n_deletion), double(q.n_transition), double(q.n_transversion), q.r_ti_tv(),
-            q.r_het_hom_var(), q.r_insertion_deletion(), q.dp_mean(), q.gq_mean()};
+            q.r_het_hom_var(), q.r_insertion_deletion(), q.dp_mean(), q.gq_mean(), double(q.n_filtered)};
 }
 
 std::string normalize_chrom(const std::string& c) {

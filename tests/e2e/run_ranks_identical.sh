@@ -45,4 +45,11 @@ for n in (1, 2, 4):
     assert p["collective_io"] is (None if n == 1 else True), (n, p["collective_io"])
 PY
 [[ ! -e r4/cohort.h5mu.partial ]] || fail "temporary store left behind"
+# the contract's columns, in the contract's order (extensions only after them)
+want="sample_id	status	reason	n_called	n_not_called	call_rate	n_hom_ref	n_het	n_hom_var	n_non_ref	n_snp	n_insertion	n_deletion	n_transition	n_transversion	r_ti_tv	r_het_hom_var	r_insertion_deletion	dp_mean	gq_mean"
+[[ $(head -1 r1/qc/genome.tsv) == "$want"* ]] || fail "qc/genome.tsv columns: $(head -1 r1/qc/genome.tsv)"
+[[ $(head -1 r1/qc/proteome.tsv) == "sample_id	status	reason	n_features	n_detected	detected_fraction	median"* ]] \
+  || fail "qc/proteome.tsv columns"
+[[ $(head -1 r1/subtypes.tsv) == "sample_id	subtype	item_consensus	k2	k3	k4	k5	k6" ]] || fail "subtypes.tsv columns"
+[[ $(head -1 r1/clustering.tsv) == "k	pac	delta_area	mean_silhouette	cluster_sizes	chosen" ]] || fail "clustering.tsv columns"
 note "ok"
