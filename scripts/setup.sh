@@ -17,7 +17,7 @@ build_pkgs=(
   catch2
 )
 test_pkgs=(
-  bcftools
+  bcftools bc
   python3 python3-h5py python3-anndata python3-numpy python3-scipy python3-sklearn
 )
 
