@@ -17,7 +17,7 @@ build_pkgs=(
   catch2
 )
 test_pkgs=(
-  bcftools bc
+  bcftools bc plink2 plink1.9
   python3 python3-h5py python3-anndata python3-numpy python3-scipy python3-sklearn
 )
 
@@ -31,14 +31,32 @@ for p in "${want[@]}"; do
   fi
 done
 
-if (( ${#missing[@]} == 0 )); then
-  echo "setup: all ${#want[@]} packages present"
-  exit 0
-fi
-
-echo "setup: installing ${missing[*]}"
 SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+updated=0
+if (( ${#missing[@]} == 0 )); then
+  echo "setup: all ${#want[@]} packages present"
+else
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  updated=1
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Real public VCFs for the differential tests: the example data of Bioconductor's VariantAnnotation, taken from
+# its Debian package (unpacked only: its R dependencies are not needed to read the files).
+if [[ "${1:-}" == "--test" ]]; then
+  data=${PRECIS_TESTDATA:-/opt/precis-testdata}
+  if [[ ! -f "$data/VariantAnnotation/extdata/chr22.vcf.gz" ]]; then
+    echo "setup: unpacking r-bioc-variantannotation's example VCFs into $data"
+    tmp=$(mktemp -d)
+    if (( updated == 0 )); then $SUDO apt-get update -qq; fi
+    (cd "$tmp" && chmod 777 . && apt-get download -qq r-bioc-variantannotation)
+    dpkg-deb -x "$tmp"/r-bioc-variantannotation_*.deb "$tmp/x"
+    $SUDO mkdir -p "$data"
+    $SUDO mkdir -p "$data/VariantAnnotation"
+    $SUDO cp -r "$tmp/x/usr/lib/R/site-library/VariantAnnotation/extdata" "$tmp/x/usr/share/doc/r-bioc-variantannotation/copyright" "$data/VariantAnnotation/"
+    rm -rf "$tmp"
+  fi
+fi

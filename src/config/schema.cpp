@@ -65,6 +65,21 @@ std::vector<KeyDef> make_schema() {
                      "count, as Hail's filter_entries). 0 = no threshold."),
                  0),
         at_least(key("genome.qc.min_gq", T::Int, "0", "The same for GQ."), 0),
+        choice("genome.qc.frequencies", "auto", {"auto", "cohort", "info_af", "none"}, {},
+               "Allele frequencies for het_f (plink2 --het) and sex_f (plink --check-sex): cohort = from the "
+               "genotypes of the sheet's samples in genome.cohort_file; info_af = each record's INFO/AF (as plink's "
+               "--read-freq; sites without it are skipped); auto = cohort with a cohort file, else info_af. A "
+               "single-sample VCF cannot give cohort frequencies."),
+        choice("genome.qc.x_par", "auto", {"auto", "GRCh37", "GRCh38", "none"}, {},
+               "chrX pseudo-autosomal regions, left out of sex_f (as plink --split-x); auto decides by the chrX "
+               "length in the VCF header and uses none when it is neither build's."),
+        ranged(key("genome.qc.female_max_f", T::Float, "0.2", "inferred_sex is female when sex_f is below this."),
+               -1, 1),
+        ranged(key("genome.qc.male_min_f", T::Float, "0.8", "inferred_sex is male when sex_f is above this."), -1,
+               1),
+        key("genome.qc.sex_column", T::Text, "",
+            "Sheet column of reported sex (F/female/2, M/male/1; other values are not checked). A sample whose "
+            "inferred_sex contradicts it, or is ambiguous, fails QC (plink --check-sex's PROBLEM)."),
         key("genome.features.gene_burden.genes", T::Path, "",
             "BED file of genes (chrom, start, end, name): one burden feature per gene."),
         ranged(key("genome.features.gene_burden.max_af", T::Float, "1",

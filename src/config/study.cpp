@@ -353,8 +353,17 @@ std::string emit_resolved(const Resolver& r, const std::string& source, const st
     e.SetIndent(2);
     std::vector<std::string> open;  // currently open sections
     e << YAML::BeginMap;
+    // a modality the study does not use keeps no section (its defaults alone would read as an incomplete one)
+    auto given = [&](const char* k) {
+        YAML::Node v = r.get(k);
+        return v && !v.IsNull() && !v.as<std::string>().empty();
+    };
+    const bool genome = given("genome.path_column") || given("genome.cohort_file");
+    const bool proteome = given("proteome.path_column") || given("proteome.cohort_file");
     for (const KeyDef& d : schema()) {
         if (!d.available && !r.has(d.path)) continue;
+        if ((!genome && d.path.rfind("genome.", 0) == 0) || (!proteome && d.path.rfind("proteome.", 0) == 0))
+            continue;
         YAML::Node v = r.get(d.path);
         if (!v || v.IsNull()) continue;
         std::vector<std::string> parts;
@@ -427,6 +436,20 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     g.pass_only = flag("genome.qc.pass_only");
     g.min_dp = int(integer("genome.qc.min_dp"));
     g.min_gq = int(integer("genome.qc.min_gq"));
+    g.frequencies = str("genome.qc.frequencies");
+    if (g.frequencies == "auto") g.frequencies = g.cohort_file.empty() ? "info_af" : "cohort";
+    if (g.enabled && g.frequencies == "cohort" && g.cohort_file.empty())
+        problem("genome.qc.frequencies",
+                "'genome.qc.frequencies: cohort' needs 'genome.cohort_file': a single-sample VCF holds only its own "
+                "sample, so it gives no cohort allele frequencies",
+                "use info_af (frequencies from each record's INFO/AF), or give the cohort as one multi-sample file");
+    g.x_par = str("genome.qc.x_par");
+    g.female_max_f = num("genome.qc.female_max_f");
+    g.male_min_f = num("genome.qc.male_min_f");
+    if (!(g.female_max_f <= g.male_min_f))
+        problem("genome.qc.female_max_f", "'genome.qc.female_max_f' is above 'genome.qc.male_min_f'",
+                "keep female_max_f <= male_min_f (plink's defaults are 0.2 and 0.8)");
+    g.sex_column = str("genome.qc.sex_column");
     g.genes_bed = str("genome.features.gene_burden.genes");
     g.max_af = num("genome.features.gene_burden.max_af");
     if (!g.enabled && r.section_origin.count("genome"))
@@ -521,6 +544,7 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
             s.phenotypes.push_back(col);
     };
     if (k.enabled && k.groups != "subtype") carry(k.groups);
+    if (g.enabled && !g.sex_column.empty()) carry(g.sex_column);
     for (auto& cv : k.covariates) carry(cv);
 
     auto& res = s.resources;

@@ -15,6 +15,10 @@ struct GenomeConfig {
     double min_call_rate = 0.0;
     bool pass_only = false;
     int min_dp = 0, min_gq = 0;
+    std::string frequencies = "auto";   // resolved: cohort | info_af | none
+    std::string x_par = "auto";
+    double female_max_f = 0.2, male_min_f = 0.8;
+    std::string sex_column;
     std::string genes_bed;        // resolved path, empty = no burden features
     double max_af = 1.0;
 };

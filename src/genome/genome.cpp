@@ -5,6 +5,7 @@
 #include <fstream>
 #include <cmath>
 #include <limits>
+#include <tuple>
 #include <unordered_map>
 
 #include "core/error.hpp"
@@ -17,11 +18,21 @@ namespace {
 double ratio(double a, double b) { return b == 0 ? std::numeric_limits<double>::quiet_NaN() : a / b; }
 }  // namespace
 
+namespace {
+// A fixed-point sum as two doubles that add exactly in any order (each part stays far below 2^53).
+constexpr int64_t kLow = int64_t(1) << 32;
+double high_part(int64_t v) { return double(v >> 32); }
+double low_part(int64_t v) { return double(v & (kLow - 1)); }
+int64_t join_parts(double hi, double lo) { return int64_t(hi) * kLow + int64_t(lo); }
+}  // namespace
+
 void GenomeQC::to_raw(double* o) const {
     const double v[kRaw] = {double(n_called),     double(n_not_called), double(n_hom_ref),   double(n_het),
                             double(n_hom_var),    double(n_snp),        double(n_insertion), double(n_deletion),
                             double(n_transition), double(n_transversion), dp_sum,           double(dp_n),
-                            gq_sum,               double(gq_n),         double(n_filtered)};
+                            gq_sum,               double(gq_n),         double(n_filtered),  double(het_n),
+                            double(het_o),        high_part(het_e_fp),  low_part(het_e_fp),  double(x_n),
+                            double(x_o),          high_part(x_e_fp),    low_part(x_e_fp)};
     std::copy(v, v + kRaw, o);
 }
 
@@ -31,9 +42,38 @@ void GenomeQC::add_raw(const double* v) {
     n_transition += int64_t(v[8]), n_transversion += int64_t(v[9]);
     dp_sum += v[10], dp_n += int64_t(v[11]), gq_sum += v[12], gq_n += int64_t(v[13]);
     n_filtered += int64_t(v[14]);
+    het_n += int64_t(v[15]), het_o += int64_t(v[16]), het_e_fp += join_parts(v[17], v[18]);
+    x_n += int64_t(v[19]), x_o += int64_t(v[20]), x_e_fp += join_parts(v[21], v[22]);
 }
 
-double GenomeQC::call_rate() const { return ratio(n_called, n_called + n_not_called); }
+namespace {
+double f_coefficient(int64_t n, int64_t o, int64_t e_fp) {
+    const double e = double(e_fp) / GenomeQC::kFixedPoint;
+    return n == 0 ? std::numeric_limits<double>::quiet_NaN() : ratio(double(o) - e, double(n) - e);
+}
+}  // namespace
+
+double GenomeQC::het_f() const { return f_coefficient(het_n, het_o, het_e_fp); }
+double GenomeQC::sex_f() const { return f_coefficient(x_n, x_o, x_e_fp); }
+
+std::string infer_sex(double f, double female_max_f, double male_min_f) {
+    if (std::isnan(f)) return "";
+    if (f < female_max_f) return "female";
+    if (f > male_min_f) return "male";
+    return "ambiguous";
+}
+
+std::pair<int64_t, int64_t> x_par_bounds(const std::string& x_par, int64_t chrx_length) {
+    std::string build = x_par;
+    if (build == "auto")
+        build = chrx_length == 155270560 ? "GRCh37" : chrx_length == 156040895 ? "GRCh38" : "none";
+    if (build == "GRCh37") return {2699520, 154931044};
+    if (build == "GRCh38") return {2781479, 155701383};
+    return {0, std::numeric_limits<int64_t>::max()};
+}
+
+// Hail: "fraction of calls not missing or filtered", so filtered genotypes stay in the denominator
+double GenomeQC::call_rate() const { return ratio(n_called, n_called + n_not_called + n_filtered); }
 double GenomeQC::r_ti_tv() const { return ratio(n_transition, n_transversion); }
 double GenomeQC::r_het_hom_var() const { return ratio(n_het, n_hom_var); }
 double GenomeQC::r_insertion_deletion() const { return ratio(n_insertion, n_deletion); }
@@ -44,7 +84,8 @@ const std::vector<std::string>& genome_qc_columns() {
     static const std::vector<std::string> cols = {
         "n_called", "n_not_called", "call_rate", "n_hom_ref", "n_het", "n_hom_var", "n_non_ref", "n_snp",
         "n_insertion", "n_deletion", "n_transition", "n_transversion", "r_ti_tv", "r_het_hom_var",
-        "r_insertion_deletion", "dp_mean", "gq_mean", "n_filtered"};  // the contract's columns, then ours
+        "r_insertion_deletion", "dp_mean", "gq_mean",  // the contract's columns, then ours
+        "n_filtered", "het_f", "sex_f"};
     return cols;
 }
 
@@ -52,7 +93,8 @@ std::vector<double> genome_qc_values(const GenomeQC& q) {
     return {double(q.n_called), double(q.n_not_called), q.call_rate(), double(q.n_hom_ref), double(q.n_het),
             double(q.n_hom_var), double(q.n_non_ref()), double(q.n_snp), double(q.n_insertion),
             double(q.n_deletion), double(q.n_transition), double(q.n_transversion), q.r_ti_tv(),
-            q.r_het_hom_var(), q.r_insertion_deletion(), q.dp_mean(), q.gq_mean(), double(q.n_filtered)};
+            q.r_het_hom_var(), q.r_insertion_deletion(), q.dp_mean(), q.gq_mean(), double(q.n_filtered),
+            q.het_f(),         q.sex_f()};
 }
 
 std::string normalize_chrom(const std::string& c) {
@@ -164,7 +206,12 @@ namespace {
 class RecordCounter {
 public:
     RecordCounter(hts::VcfReader& vcf, const GenomeSettings& st, const GeneSet* genes)
-        : vcf_(vcf), st_(st), genes_(genes) {}
+        : vcf_(vcf), st_(st), genes_(genes) {
+        int64_t x_length = 0;
+        for (auto& [name, length] : vcf.contigs())
+            if (normalize_chrom(name) == "X") x_length = length;
+        std::tie(par1_end_, par2_beg_) = x_par_bounds(st.x_par, x_length);
+    }
 
     // Prepares the current record: allele types, overlapping genes. False if it is filtered out.
     bool load() {
@@ -179,11 +226,19 @@ public:
         }
         hits_.clear();
         rare_.assign(na, true);
+        if (site.contig != last_contig_) {
+            last_contig_ = site.contig;
+            norm_contig_ = normalize_chrom(site.contig);
+            contig_kind_ = norm_contig_ == "X" || norm_contig_ == "23" ? Kind::X
+                           : !norm_contig_.empty() && std::all_of(norm_contig_.begin(), norm_contig_.end(), ::isdigit)
+                               ? Kind::Autosome
+                               : Kind::Other;
+        }
+        kind_ = contig_kind_;
+        if (kind_ == Kind::X && (site.pos + 1 <= par1_end_ || site.pos + 1 >= par2_beg_)) kind_ = Kind::Other;
+        f_valid_ = false;
+        if (kind_ != Kind::Other && st_.frequencies == FrequencySource::InfoAF) info_frequencies();
         if (genes_) {
-            if (site.contig != last_contig_) {
-                last_contig_ = site.contig;
-                norm_contig_ = normalize_chrom(site.contig);
-            }
             genes_->overlaps(norm_contig_, site.pos, site.pos + std::max<int64_t>(site.rlen, 1), hits_);
             if (!hits_.empty()) {
                 const std::vector<float>& af = vcf_.allele_frequencies();
@@ -196,6 +251,37 @@ public:
 
     const std::vector<uint32_t>& genes_hit() const { return hits_; }
 
+    // The allele frequencies of the current record from the called genotypes of `columns` (haploid calls count
+    // as homozygous diploid, as plink imports them), for het_f and sex_f.
+    void cohort_frequencies(const std::vector<int>& columns) {
+        if (kind_ == Kind::Other || st_.frequencies != FrequencySource::Cohort) return;
+        const hts::Site& site = vcf_.site();
+        if (site.ploidy == 0) return;
+        const int na = int(site.alleles.size());
+        counts_.assign(na, 0);
+        int64_t total = 0;
+        for (int col : columns) {
+            if (col < 0 || filtered(col)) continue;
+            const int32_t* g = site.gt.data() + size_t(col) * site.ploidy;
+            int ploidy = 0;
+            bool missing = false;
+            for (int i = 0; i < site.ploidy && g[i] != bcf_int32_vector_end; ++i, ++ploidy)
+                missing = missing || bcf_gt_is_missing(g[i]) || bcf_gt_allele(g[i]) >= na;
+            if (ploidy == 0 || missing) continue;
+            const int copies = ploidy == 1 ? 2 : 1;
+            for (int i = 0; i < ploidy; ++i) counts_[bcf_gt_allele(g[i])] += copies;
+            total += ploidy == 1 ? 2 : ploidy;
+        }
+        if (total == 0) return;
+        double e = 0;
+        for (int a = 0; a < na; ++a) {
+            if (counts_[a] == total) return;  // monomorphic: plink skips it
+            double p = double(counts_[a]) / double(total);
+            e += p * p;
+        }
+        set_expected(e);
+    }
+
     // Counts sample column `col` into q; for each alternate allele copy that counts towards burden, calls
     // add_burden(gene) for every overlapping gene.
     template <class AddBurden>
@@ -203,11 +289,7 @@ public:
         const hts::Site& site = vcf_.site();
         // DP/GQ thresholds, as Hail's filter_entries: a genotype below either (or without the value) is left out
         // of every count
-        if (st_.min_dp > 0 && (site.dp.empty() || site.dp[col] == bcf_int32_missing || site.dp[col] < st_.min_dp)) {
-            ++q.n_filtered;
-            return;
-        }
-        if (st_.min_gq > 0 && (site.gq.empty() || site.gq[col] == bcf_int32_missing || site.gq[col] < st_.min_gq)) {
+        if (filtered(col)) {
             ++q.n_filtered;
             return;
         }
@@ -222,6 +304,7 @@ public:
         if (site.ploidy == 2 && g[0] == bcf_gt_unphased(0) && (g[1] >> 1) == 1) {
             ++q.n_called;
             ++q.n_hom_ref;
+            add_f(q, true);
             return;
         }
         int ploidy = 0;
@@ -249,6 +332,7 @@ public:
                                     std::to_string(a) + " but has only " + std::to_string(n_allele) + " alleles",
                                 "fix the genotype or the ALT column");
         }
+        add_f(q, all_same);
         if (!any_alt) {
             ++q.n_hom_ref;
             return;
@@ -275,6 +359,43 @@ public:
     }
 
 private:
+    enum class Kind { Autosome, X, Other };  // X: outside the PARs
+
+    bool filtered(int col) const {
+        const hts::Site& site = vcf_.site();
+        return (st_.min_dp > 0 &&
+                (site.dp.empty() || site.dp[col] == bcf_int32_missing || site.dp[col] < st_.min_dp)) ||
+               (st_.min_gq > 0 && (site.gq.empty() || site.gq[col] == bcf_int32_missing || site.gq[col] < st_.min_gq));
+    }
+
+    void set_expected(double e) {
+        f_valid_ = true;
+        e_fp_ = std::llround(e * GenomeQC::kFixedPoint);
+    }
+
+    // Frequencies from INFO/AF (plink --read-freq): every ALT needs a value; monomorphic sites are skipped.
+    void info_frequencies() {
+        const std::vector<float>& af = vcf_.allele_frequencies();
+        const size_t n_alt = vcf_.site().alleles.size() - 1;
+        if (af.size() != n_alt || n_alt == 0) return;
+        double ref = 1, e = 0;
+        for (float p : af) {
+            if (std::isnan(p) || p < 0 || p >= 1) return;
+            ref -= p;
+            e += double(p) * p;
+        }
+        if (ref <= 0 || ref >= 1) return;
+        set_expected(e + ref * ref);
+    }
+
+    void add_f(GenomeQC& q, bool hom) const {
+        if (!f_valid_) return;
+        if (kind_ == Kind::Autosome)
+            ++q.het_n, q.het_o += hom, q.het_e_fp += e_fp_;
+        else
+            ++q.x_n, q.x_o += hom, q.x_e_fp += e_fp_;
+    }
+
     hts::VcfReader& vcf_;
     const GenomeSettings& st_;
     const GeneSet* genes_;
@@ -282,6 +403,11 @@ private:
     std::vector<bool> transition_, rare_;
     std::vector<uint32_t> hits_;
     std::string last_contig_, norm_contig_;
+    Kind contig_kind_ = Kind::Other, kind_ = Kind::Other;
+    int64_t par1_end_ = 0, par2_beg_ = 0;
+    bool f_valid_ = false;
+    int64_t e_fp_ = 0;
+    std::vector<int64_t> counts_;
 };
 
 }  // namespace
@@ -390,6 +516,7 @@ RegionResult process_region(hts::VcfReader& vcf, const Region& region, const std
         const int64_t pos = vcf.site().pos;
         const bool in_window = pos >= region.beg && pos < region.end;
         if (!counter.load()) continue;
+        if (in_window) counter.cohort_frequencies(columns);
         bool owns_hit = false;
         for (uint32_t g : counter.genes_hit()) owns_hit = owns_hit || local[g] >= 0;
         if (!in_window && !owns_hit) continue;

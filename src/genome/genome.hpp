@@ -17,10 +17,16 @@ struct GenomeQC {
     int64_t n_snp = 0, n_insertion = 0, n_deletion = 0, n_transition = 0, n_transversion = 0;
     double dp_sum = 0, gq_sum = 0;
     int64_t dp_n = 0, gq_n = 0;
+    // Inbreeding coefficients as plink defines them: observed homozygous genotypes, their expected number (Nei,
+    // sum of squared allele frequencies; fixed point, 2^-32 units, so that sums are exact in any order) and the
+    // genotypes counted, over autosomes (plink2 --het) and over chrX outside the PARs (plink --check-sex).
+    int64_t het_n = 0, het_o = 0, het_e_fp = 0;
+    int64_t x_n = 0, x_o = 0, x_e_fp = 0;
+    static constexpr double kFixedPoint = 4294967296.0;
 
     int64_t n_non_ref() const { return n_het + n_hom_var; }
-    // The raw counters, as numbers that sum exactly (all are integers), and back.
-    static constexpr size_t kRaw = 15;
+    // The raw counters, as numbers that sum exactly (integers below 2^53), and back.
+    static constexpr size_t kRaw = 23;
     void to_raw(double* out) const;
     void add_raw(const double* in);
     double call_rate() const;
@@ -29,7 +35,12 @@ struct GenomeQC {
     double r_insertion_deletion() const;
     double dp_mean() const;
     double gq_mean() const;
+    double het_f() const;  // plink2 --het F
+    double sex_f() const;  // plink --check-sex F
 };
+
+// Sex from the chrX F: female below female_max_f, male above male_min_f, else ambiguous; "" without chrX data.
+std::string infer_sex(double sex_f, double female_max_f, double male_min_f);
 
 // Column names of qc/genome.tsv after sample_id, status, reason; values() gives them in the same order.
 const std::vector<std::string>& genome_qc_columns();
@@ -70,12 +81,22 @@ enum class AlleleType { SNP, MNP, Insertion, Deletion, Complex, Star, Symbolic, 
 AlleleType allele_type(const std::string& ref, const std::string& alt);
 bool is_transition(const std::string& ref, const std::string& alt);  // for SNPs
 
+// Where the allele frequencies of het_f and sex_f come from: the cohort's own genotypes (a multi-sample file,
+// each site's called genotypes of the counted samples), a record's INFO/AF, or nowhere (both stay NA).
+enum class FrequencySource { None, Cohort, InfoAF };
+
 struct GenomeSettings {
     bool pass_only = false;
     double max_af = 1.0;
     int min_dp = 0;  // genotypes with a lower (or missing) DP are filtered; 0 = no threshold
     int min_gq = 0;  // the same for GQ
+    FrequencySource frequencies = FrequencySource::None;
+    std::string x_par = "auto";  // chrX pseudo-autosomal regions left out of sex_f: auto | GRCh37 | GRCh38 | none
 };
+
+// The chrX PAR bounds (1-based, as plink --split-x: PAR when pos <= par1_end or pos >= par2_beg) for `x_par`,
+// with auto deciding by the chrX length in the header (GRCh37 155,270,560; GRCh38 156,040,895; else none).
+std::pair<int64_t, int64_t> x_par_bounds(const std::string& x_par, int64_t chrx_length);
 
 struct GenomeResult {
     GenomeQC qc;

@@ -38,7 +38,7 @@ void Progress::tick(bool ok) {
 void genome_status(ModalityOutcome& g, const GenomeQC& q, const StudyConfig& s) {
     g.qc = genome_qc_values(q);
     double cr = q.call_rate();
-    if (q.n_called + q.n_not_called == 0) {
+    if (q.n_called + q.n_not_called + q.n_filtered == 0) {
         g.status = "fail";
         g.reason = "no genotypes";
     } else if (!(cr >= s.genome.min_call_rate)) {
@@ -46,6 +46,33 @@ void genome_status(ModalityOutcome& g, const GenomeQC& q, const StudyConfig& s) 
         g.reason = "call_rate " + fmt(cr) + " < " + fmt(s.genome.min_call_rate);
     } else {
         g.status = "pass";
+    }
+}
+
+void check_sex(const StudyConfig& s, const SampleSheet& sheet, std::vector<SampleOutcome>& outcomes) {
+    const auto& cols = genome_qc_columns();
+    const size_t fi = size_t(std::find(cols.begin(), cols.end(), "sex_f") - cols.begin());
+    const auto pit = std::find(s.phenotypes.begin(), s.phenotypes.end(), s.genome.sex_column);
+    const long pcol = s.genome.sex_column.empty() || pit == s.phenotypes.end() ? -1 : long(pit - s.phenotypes.begin());
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+        ModalityOutcome& g = outcomes[i].genome;
+        if (!g.present || g.status == "error" || g.qc.size() <= fi) continue;
+        const double f = g.qc[fi];
+        g.inferred_sex = infer_sex(f, s.genome.female_max_f, s.genome.male_min_f);
+        if (pcol < 0 || g.status != "pass" || g.inferred_sex.empty()) continue;
+        const std::string& given = sheet.samples[i].phenotypes[size_t(pcol)];
+        std::string lower;
+        for (char c : given) lower += char(std::tolower(static_cast<unsigned char>(c)));
+        const std::string reported = lower == "f" || lower == "female" || lower == "2"   ? "female"
+                                     : lower == "m" || lower == "male" || lower == "1" ? "male"
+                                                                                         : "";
+        if (reported.empty() || reported == g.inferred_sex) continue;
+        g.status = "fail";
+        g.reason = "sex check: '" + s.genome.sex_column + "' is " + given + " but chrX F = " + fmt(f) +
+                   (g.inferred_sex == "ambiguous"
+                        ? " lies between female_max_f " + fmt(s.genome.female_max_f) + " and male_min_f " +
+                              fmt(s.genome.male_min_f)
+                        : " says " + g.inferred_sex);
     }
 }
 
@@ -66,6 +93,10 @@ GenomeSettings genome_settings(const StudyConfig& s) {
     gs.max_af = s.genome.max_af;
     gs.min_dp = s.genome.min_dp;
     gs.min_gq = s.genome.min_gq;
+    gs.frequencies = s.genome.frequencies == "cohort"    ? FrequencySource::Cohort
+                     : s.genome.frequencies == "info_af" ? FrequencySource::InfoAF
+                                                         : FrequencySource::None;
+    gs.x_par = s.genome.x_par;
     return gs;
 }
 

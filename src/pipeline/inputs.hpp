@@ -39,6 +39,9 @@ ProteomeSettings proteome_settings(const StudyConfig& s);
 // Pass or fail by the study's QC thresholds.
 void genome_status(ModalityOutcome& g, const GenomeQC& q, const StudyConfig& s);
 void proteome_status(ModalityOutcome& p, const ProteomeQC& q, const StudyConfig& s);
+// Rank 0, after the genome stage: each sample's inferred_sex from sex_f, and a fail where it contradicts the
+// sheet's genome.qc.sex_column (or is ambiguous while a sex is reported), as plink --check-sex's PROBLEM.
+void check_sex(const StudyConfig& s, const SampleSheet& sheet, std::vector<SampleOutcome>& outcomes);
 
 // One sample's per-sample files (a worker's task). A file's failure becomes the sample's error, never an abort.
 SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const GeneSet* genes, LocalFeatures& local,

@@ -18,6 +18,7 @@ struct ModalityOutcome {
     std::string status;         // pass | fail | error
     std::string reason;
     std::vector<double> qc;     // genome_qc_values / proteome_qc_values
+    std::string inferred_sex;   // genome: female | male | ambiguous | "" (set on rank 0 by check_sex)
     std::string sha256;         // of the input file
     std::string path;
 };

@@ -237,6 +237,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
     std::vector<int64_t> kept;
     comm.all_or_none([&] {
         if (!comm.is_root()) return;
+        if (study.genome.enabled) check_sex(study, sheet, outcomes);
         if (study.genome.enabled)
             write_qc_table(out + "/qc/genome.tsv", genome_qc_columns(), sheet, outcomes, true);
         if (study.proteome.enabled)
@@ -260,10 +261,12 @@ int run_study(Comm& comm, const RunOptions& opt) {
                             "repair or remove those samples, or set 'study.on_sample_error: skip' in " + study.path +
                                 " to go on without them (they are listed in " + out + "/qc/)");
         }
-        if (kept.size() < 3)
+        const size_t need = study.clustering.enabled || study.ranking.enabled ? 3 : 1;  // QC only: one will do
+        if (kept.size() < need)
             throw Error(ErrorKind::DegenerateData,
                         "only " + std::to_string(kept.size()) + " of " + std::to_string(n_sheet) +
-                            " samples passed QC and error checks; the cohort stages need at least 3",
+                            " samples passed QC and error checks; " +
+                            (need == 3 ? "the cohort stages need at least 3" : "there is nothing to store"),
                         "see " + out + "/qc/ for each sample's status and reason");
         if (study.clustering.enabled && size_t(study.clustering.k_max) >= kept.size())
             throw Error(ErrorKind::DegenerateData,
@@ -649,6 +652,14 @@ int run_study(Comm& comm, const RunOptions& opt) {
                 g.name = m + ":" + cols[c];
                 a.obs.columns.push_back(std::move(g));
                 ma.obs.columns.push_back(std::move(fc));
+            }
+            if (m == "genome") {
+                FrameColumn sex{"inferred_sex", false, {}, {}, true};
+                for (size_t i = 0; i < n; ++i) sex.strings.push_back(outcomes[kept[i]].genome.inferred_sex);
+                FrameColumn g = sex;
+                g.name = "genome:inferred_sex";
+                a.obs.columns.push_back(std::move(g));
+                ma.obs.columns.push_back(std::move(sex));
             }
             FrameColumn miss{"missing_fraction", true, missing_frac[m], {}, false};
             FrameColumn sp{"mad", true, spread[m], {}, false};

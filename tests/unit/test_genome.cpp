@@ -170,6 +170,7 @@ TEST_CASE("DP and GQ thresholds filter genotypes as Hail's filter_entries does")
     CHECK(r.qc.n_het == 1);
     CHECK(r.qc.n_hom_var == 1);
     CHECK(r.qc.dp_mean() == Approx(25.0));
+    CHECK(r.qc.call_rate() == Approx(2.0 / 10));  // Hail: filtered genotypes stay in the denominator
     st.min_dp = 0;
     st.min_gq = 35;  // keeps only 300 (GQ 40)
     r = process_genome(vcf, "S1", st, nullptr);
@@ -177,6 +178,53 @@ TEST_CASE("DP and GQ thresholds filter genotypes as Hail's filter_entries does")
     CHECK(r.qc.n_hom_var == 1);
     CHECK(r.qc.n_insertion == 2);
     CHECK(process_genome(to_bcf(vcf), "S1", st, nullptr).qc.n_filtered == 9);
+}
+
+TEST_CASE("het_f and sex_f from INFO/AF follow plink's method-of-moments F") {
+    const std::string body =
+        "chr1\t100\t.\tA\tG\t50\tPASS\tAF=0.5\tGT\t0/0\n"      // hom, E = 0.25 + 0.25
+        "chr1\t200\t.\tA\tG\t50\tPASS\tAF=0.1\tGT\t0/1\n"      // het, E = 0.01 + 0.81
+        "chr1\t300\t.\tA\tG,T\t50\tPASS\tAF=0.2,0.3\tGT\t1/2\n"  // het, E = 0.04 + 0.09 + 0.25
+        "chr1\t400\t.\tA\tG\t50\tPASS\t.\tGT\t0/1\n"           // no AF: skipped
+        "chr1\t500\t.\tA\tG\t50\tPASS\tAF=0\tGT\t0/0\n"        // monomorphic: skipped
+        "chr1\t600\t.\tA\tG\t50\tPASS\tAF=0.5\tGT\t./.\n"      // not called: skipped
+        "chrX\t1000\t.\tA\tG\t50\tPASS\tAF=0.5\tGT\t0/1\n"     // PAR1 (GRCh38)
+        "chrX\t3000000\t.\tA\tG\t50\tPASS\tAF=0.3\tGT\t1\n"    // haploid: hom, E = 0.09 + 0.49
+        "chrX\t3000100\t.\tA\tG\t50\tPASS\tAF=0.4\tGT\t0\n";   // hom, E = 0.16 + 0.36
+    auto p = write_vcf("inbreeding", body);
+    GenomeSettings st;
+    GenomeResult none = process_genome(p, "S1", st, nullptr);
+    CHECK(std::isnan(none.qc.het_f()));  // no frequency source: NA
+    st.frequencies = FrequencySource::InfoAF;
+    st.x_par = "GRCh38";
+    GenomeResult r = process_genome(p, "S1", st, nullptr);
+    CHECK(r.qc.het_n == 3);
+    CHECK(r.qc.het_o == 1);
+    CHECK(r.qc.het_f() == Approx((1 - 1.7) / (3 - 1.7)));
+    CHECK(r.qc.x_n == 2);
+    CHECK(r.qc.sex_f() == Approx(1.0));
+    CHECK(infer_sex(r.qc.sex_f(), 0.2, 0.8) == "male");
+    st.x_par = "none";  // the PAR het call now counts
+    r = process_genome(p, "S1", st, nullptr);
+    CHECK(r.qc.sex_f() == Approx((2 - 1.6) / (3 - 1.6)));
+    CHECK(infer_sex(r.qc.sex_f(), 0.2, 0.8) == "ambiguous");
+    CHECK(infer_sex(-0.05, 0.2, 0.8) == "female");
+    CHECK(infer_sex(std::nan(""), 0.2, 0.8).empty());
+    // the raw counters carry the fixed-point expectation exactly
+    double raw[GenomeQC::kRaw];
+    r.qc.to_raw(raw);
+    GenomeQC twice;
+    twice.add_raw(raw);
+    twice.add_raw(raw);
+    CHECK(twice.x_e_fp == 2 * r.qc.x_e_fp);
+    CHECK(twice.sex_f() == Approx(r.qc.sex_f()));
+}
+
+TEST_CASE("chrX PARs by build, as plink --split-x") {
+    CHECK(x_par_bounds("auto", 155270560) == std::pair<int64_t, int64_t>{2699520, 154931044});
+    CHECK(x_par_bounds("auto", 156040895) == std::pair<int64_t, int64_t>{2781479, 155701383});
+    CHECK(x_par_bounds("auto", 1000).first == 0);
+    CHECK(x_par_bounds("GRCh37", 0).second == 154931044);
 }
 
 TEST_CASE("the sample's own column is used in a multi-sample VCF") {
