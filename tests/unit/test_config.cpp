@@ -100,7 +100,7 @@ TEST_CASE("sample sheets: duplicates, empty ids and missing columns are listed w
     CHECK_THROWS_WITH(load_sheet(s), Catch::Contains("no column 'sample_id'"));
 }
 
-TEST_CASE("layers: defaults, then the preset, then the study, then --set; each value knows where it came from") {
+TEST_CASE("layers: defaults, then the preset, then the study, then --set - each value knows where it came from") {
     const char* text = R"(workflow: subtype-discovery
 study:
   name: layered
@@ -122,7 +122,8 @@ clustering:
     CHECK(s.origin_of("clustering.resamples") == "/d/study.yaml:9:14");
     CHECK(s.origin_of("clustering.k.min") == "--set clustering.k.min=3");
     CHECK(s.is_set("clustering.k.max"));
-    CHECK_FALSE(s.is_set("ranking.fdr"));
+    CHECK(s.is_set("ranking.fdr"));  // by the preset
+    CHECK_FALSE(s.is_set("ranking.test"));
 
     StudyConfig qc = parse_study(text, "/d/study.yaml", {"workflow=qc-only"});
     CHECK_FALSE(qc.clustering.enabled);

@@ -69,7 +69,7 @@ TEST_CASE("Olink NPX: one sample's values, LOD, warnings and check_npx-style err
     CHECK(back[4].line == 11);
 }
 
-TEST_CASE("MaxQuant proteinGroups: decoys, contaminants and site-only rows dropped; 0 is missing") {
+TEST_CASE("MaxQuant proteinGroups: decoys, contaminants and site-only rows dropped - 0 is missing") {
     auto p = (fs::temp_directory_path() / "precis_unit_proteinGroups.txt").string();
     std::ofstream(p) << "Protein IDs\tMajority protein IDs\tGene names\tLFQ intensity A\tLFQ intensity B\tReverse\t"
                         "Potential contaminant\tOnly identified by site\n"
