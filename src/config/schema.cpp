@@ -35,10 +35,6 @@ KeyDef at_least(KeyDef k, double lo) {
     k.min = lo;
     return k;
 }
-KeyDef later(KeyDef k) {
-    k.available = false;
-    return k;
-}
 
 std::vector<KeyDef> make_schema() {
     using T = KeyType;
@@ -85,7 +81,19 @@ std::vector<KeyDef> make_schema() {
         ranged(key("genome.features.gene_burden.max_af", T::Float, "1",
                    "Variants with a higher INFO/AF do not count towards burden."),
                0, 1, true),
-        later(key("genome.features.scores", T::PathList, "[]", "PGS Catalog scoring files.")),
+        key("genome.features.scores", T::PathList, "[]",
+            "PGS Catalog scoring files (format 2.0, plain or gzipped; the harmonized hm_chr/hm_pos columns are used "
+            "when present): one genome feature per score, the sum of effect-allele dosage x weight. Variants are "
+            "matched by position and alleles, on either strand; palindromic A/T and C/G SNPs are left out. "
+            "Per-sample values and match rates go to scores.tsv, each score's matching to qc/scores.tsv."),
+        ranged(key("genome.features.score_min_overlap", T::Float, "0.75",
+                   "A score whose share of matched variants is lower is refused (NA), for the cohort file or for a "
+                   "sample's own file."),
+               0, 1),
+        choice("genome.features.score_missing", "mean", {"mean", "zero"}, {},
+               "A missing genotype at a matched variant adds: mean = 2 x the effect allele's frequency (as "
+               "plink2 --score; frequencies as genome.qc.frequencies, else the file's allelefrequency_effect); "
+               "zero = nothing (plink2's no-mean-imputation)."),
         key("proteome.path_column", T::Text, "", "Sheet column with each sample's proteome table."),
         key("proteome.cohort_file", T::Path, "",
             "One proteome file for the whole cohort (olink_npx or maxquant), its samples matched to the sheet by id. "
@@ -225,7 +233,6 @@ std::string schema_markdown() {
             for (size_t i = 0; i < k.not_yet.size(); ++i) help += (i ? ", " : "") + k.not_yet[i];
             help += ".";
         }
-        if (!k.available) help += " Not yet available.";
         std::string def = k.default_value.empty() ? "" : "`" + k.default_value + "`";
         std::string type = type_text(k);
         for (size_t p = 0; (p = type.find('|', p)) != std::string::npos; p += 2) type.replace(p, 1, "\\|");

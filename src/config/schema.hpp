@@ -29,7 +29,6 @@ struct KeyDef {
     bool has_min = false, has_max = false;
     double min = 0, max = 0;
     bool min_open = false;                 // (min, ...] instead of [min, ...]
-    bool available = true;                 // false: a contract key this version does not implement yet
 };
 
 const std::vector<KeyDef>& schema();

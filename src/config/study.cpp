@@ -146,11 +146,6 @@ public:
 
     // Checks one value against its key; on success records it (later layers replace earlier ones).
     void set(const KeyDef& d, const YAML::Node& n, const std::string& where, const std::string& base_dir) {
-        if (!d.available) {
-            problem(where, "'" + d.path + "' is not available in this version of precis",
-                    "remove it; see docs/study-keys.md for what this version supports");
-            return;
-        }
         seen.insert(d.path);
         auto bad_type = [&] {
             std::string t = type_text(d);
@@ -361,7 +356,6 @@ std::string emit_resolved(const Resolver& r, const std::string& source, const st
     const bool genome = given("genome.path_column") || given("genome.cohort_file");
     const bool proteome = given("proteome.path_column") || given("proteome.cohort_file");
     for (const KeyDef& d : schema()) {
-        if (!d.available && !r.has(d.path)) continue;
         if ((!genome && d.path.rfind("genome.", 0) == 0) || (!proteome && d.path.rfind("proteome.", 0) == 0))
             continue;
         YAML::Node v = r.get(d.path);
@@ -452,6 +446,9 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     g.sex_column = str("genome.qc.sex_column");
     g.genes_bed = str("genome.features.gene_burden.genes");
     g.max_af = num("genome.features.gene_burden.max_af");
+    g.scores = list("genome.features.scores");
+    g.score_min_overlap = num("genome.features.score_min_overlap");
+    g.score_missing = str("genome.features.score_missing");
     if (!g.enabled && r.section_origin.count("genome"))
         problem("genome", "the 'genome' section has neither 'genome.path_column' nor 'genome.cohort_file'",
                 "name the sheet column that holds each sample's VCF, or the cohort's multi-sample VCF/BCF");

@@ -237,6 +237,7 @@ public:
         kind_ = contig_kind_;
         if (kind_ == Kind::X && (site.pos + 1 <= par1_end_ || site.pos + 1 >= par2_beg_)) kind_ = Kind::Other;
         f_valid_ = false;
+        score_hits_.clear();
         if (kind_ != Kind::Other && st_.frequencies == FrequencySource::InfoAF) info_frequencies();
         if (genes_) {
             genes_->overlaps(norm_contig_, site.pos, site.pos + std::max<int64_t>(site.rlen, 1), hits_);
@@ -251,10 +252,11 @@ public:
 
     const std::vector<uint32_t>& genes_hit() const { return hits_; }
 
-    // The allele frequencies of the current record from the called genotypes of `columns` (haploid calls count
-    // as homozygous diploid, as plink imports them), for het_f and sex_f.
+    // The allele counts of the current record over the called genotypes of `columns` (haploid calls count as
+    // homozygous diploid, as plink imports them): het_f/sex_f frequencies and the scores' mean dosages.
     void cohort_frequencies(const std::vector<int>& columns) {
-        if (kind_ == Kind::Other || st_.frequencies != FrequencySource::Cohort) return;
+        if (st_.frequencies != FrequencySource::Cohort) return;
+        if (kind_ == Kind::Other && score_hits_.empty()) return;
         const hts::Site& site = vcf_.site();
         if (site.ploidy == 0) return;
         const int na = int(site.alleles.size());
@@ -273,6 +275,8 @@ public:
             total += ploidy == 1 ? 2 : ploidy;
         }
         if (total == 0) return;
+        for (auto& h : score_hits_) h.mean_dosage = 2.0 * double(counts_[h.allele]) / double(total);
+        if (kind_ == Kind::Other) return;
         double e = 0;
         for (int a = 0; a < na; ++a) {
             if (counts_[a] == total) return;  // monomorphic: plink skips it
@@ -280,6 +284,95 @@ public:
             e += p * p;
         }
         set_expected(e);
+    }
+
+    // Finds the score variants this record matches (call after load(), before cohort_frequencies()). A variant
+    // is taken from the first record at its position whose alleles fit it.
+    void match_scores() {
+        if (!st_.scores) return;
+        const hts::Site& site = vcf_.site();
+        if (score_contig_ != site.contig || !score_contig_set_) {
+            score_contig_ = site.contig;
+            score_contig_set_ = true;
+            score_positions_ = st_.scores->chrom(normalize_chrom(site.contig));
+            if (state_.empty()) state_.assign(st_.scores->n_total(), 0);
+        }
+        if (!score_positions_) return;
+        auto it = score_positions_->find(site.pos + 1);
+        if (it == score_positions_->end()) return;
+        for (uint32_t v : it->second) {
+            uint8_t& state = state_[v];
+            if (state >= kAmbiguous) continue;
+            if (state == kUntouched) touched_.push_back(v);
+            int allele = -1;
+            switch (st_.scores->fit(v, site.alleles, allele)) {
+            case ScoreSet::Fit::Direct: state = kDirect; break;
+            case ScoreSet::Fit::Flipped: state = kFlipped; break;
+            case ScoreSet::Fit::Ambiguous: state = kAmbiguous; break;
+            case ScoreSet::Fit::Mismatch: state = kMismatch; break;
+            }
+            if (state < kDirect) continue;
+            ScoreHit h{v, allele, std::numeric_limits<double>::quiet_NaN()};
+            if (st_.frequencies == FrequencySource::InfoAF) {
+                const std::vector<float>& af = vcf_.allele_frequencies();
+                if (af.size() == site.alleles.size() - 1) {
+                    double p = 1;
+                    if (allele > 0) p = af[allele - 1];
+                    else
+                        for (float x : af) p -= x;
+                    if (std::isfinite(p) && p >= 0 && p <= 1) h.mean_dosage = 2 * p;
+                }
+            }
+            score_hits_.push_back(h);
+        }
+        // the file's own allelefrequency_effect where no better frequency is known (cohort ones come later)
+        for (auto& h : score_hits_) {
+            const auto& var = st_.scores->variant(h.variant);
+            if (std::isnan(h.mean_dosage) && var.effect_freq >= 0 && st_.frequencies != FrequencySource::Cohort)
+                h.mean_dosage = 2 * var.effect_freq;
+        }
+    }
+
+    // Adds sample column `col`'s dosage x weight of every matched score variant at this record into sums
+    // (one per score); missing or filtered genotypes add their mean dosage (counted in imputed) if known.
+    void score(int col, ExactSum* sums, int64_t* imputed) const {
+        if (score_hits_.empty()) return;
+        const hts::Site& site = vcf_.site();
+        const int32_t* g = site.ploidy ? site.gt.data() + size_t(col) * site.ploidy : nullptr;
+        int ploidy = 0;
+        bool missing = !g || filtered(col);
+        for (int i = 0; !missing && i < site.ploidy && g[i] != bcf_int32_vector_end; ++i, ++ploidy)
+            missing = bcf_gt_is_missing(g[i]);
+        missing = missing || ploidy == 0;
+        for (const ScoreHit& h : score_hits_) {
+            const auto& var = st_.scores->variant(h.variant);
+            if (missing) {
+                if (st_.score_mean_impute && !std::isnan(h.mean_dosage)) {
+                    sums[var.score].add(var.weight * h.mean_dosage);
+                    ++imputed[var.score];
+                }
+                continue;
+            }
+            int dosage = 0;
+            for (int i = 0; i < ploidy; ++i) dosage += bcf_gt_allele(g[i]) == h.allele;
+            if (ploidy == 1) dosage *= 2;  // haploid calls as homozygous diploid (plink)
+            if (dosage) sums[var.score].add(var.weight * dosage);
+        }
+    }
+
+    // How the score variants met this file (or region): counts per score of the variants it saw.
+    void finish_scores(std::vector<ScoreMatch>& match) const {
+        if (!st_.scores) return;
+        match.assign(st_.scores->size(), ScoreMatch{});
+        for (uint32_t v : touched_) {
+            ScoreMatch& m = match[st_.scores->variant(v).score];
+            switch (state_[v]) {
+            case kDirect: ++m.n_matched; break;
+            case kFlipped: ++m.n_matched, ++m.n_flipped; break;
+            case kAmbiguous: ++m.n_ambiguous; break;
+            default: ++m.n_mismatch; break;
+            }
+        }
     }
 
     // Counts sample column `col` into q; for each alternate allele copy that counts towards burden, calls
@@ -360,6 +453,12 @@ public:
 
 private:
     enum class Kind { Autosome, X, Other };  // X: outside the PARs
+    enum : uint8_t { kUntouched, kMismatch, kAmbiguous, kDirect, kFlipped };
+    struct ScoreHit {
+        uint32_t variant;
+        int allele;          // index of the effect allele in the record
+        double mean_dosage;  // for missing genotypes; NaN if unknown
+    };
 
     bool filtered(int col) const {
         const hts::Site& site = vcf_.site();
@@ -408,6 +507,13 @@ private:
     bool f_valid_ = false;
     int64_t e_fp_ = 0;
     std::vector<int64_t> counts_;
+    // scores
+    std::string score_contig_;
+    bool score_contig_set_ = false;
+    const ScoreSet::Positions* score_positions_ = nullptr;
+    std::vector<uint8_t> state_;  // per score variant
+    std::vector<uint32_t> touched_;
+    std::vector<ScoreHit> score_hits_;
 };
 
 }  // namespace
@@ -427,11 +533,17 @@ GenomeResult process_genome(const std::string& path, const std::string& sample_i
                             : "name the VCF column after the sample id, or give a single-sample VCF");
     GenomeResult res;
     if (genes) res.burden.assign(genes->size(), 0.0f);
+    const size_t n_scores = settings.scores ? settings.scores->size() : 0;
+    res.score_sums.assign(n_scores, ExactSum{});
+    res.score_imputed.assign(n_scores, 0);
     RecordCounter counter(vcf, settings, genes);
     while (vcf.next()) {
         if (!counter.load()) continue;
+        counter.match_scores();
         counter.count(col, res.qc, [&](uint32_t gene) { res.burden[gene] += 1.0f; });
+        counter.score(col, res.score_sums.data(), res.score_imputed.data());
     }
+    counter.finish_scores(res.score_match);
     return res;
 }
 
@@ -506,6 +618,10 @@ RegionResult process_region(hts::VcfReader& vcf, const Region& region, const std
                             const GenomeSettings& settings, const GeneSet* genes) {
     RegionResult res;
     res.qc.resize(columns.size());
+    const size_t n_scores = settings.scores ? settings.scores->size() : 0;
+    res.score_sums.assign(columns.size() * n_scores, ExactSum{});
+    res.score_imputed.assign(columns.size() * n_scores, 0);
+    res.score_match.assign(n_scores, ScoreMatch{});
     res.burden.assign(region.genes.size(), std::vector<float>(columns.size(), 0.0f));
     std::vector<int> local(genes ? genes->size() : 0, -1);
     for (size_t i = 0; i < region.genes.size(); ++i) local[region.genes[i]] = int(i);
@@ -516,7 +632,10 @@ RegionResult process_region(hts::VcfReader& vcf, const Region& region, const std
         const int64_t pos = vcf.site().pos;
         const bool in_window = pos >= region.beg && pos < region.end;
         if (!counter.load()) continue;
-        if (in_window) counter.cohort_frequencies(columns);
+        if (in_window) {
+            counter.match_scores();
+            counter.cohort_frequencies(columns);
+        }
         bool owns_hit = false;
         for (uint32_t g : counter.genes_hit()) owns_hit = owns_hit || local[g] >= 0;
         if (!in_window && !owns_hit) continue;
@@ -526,8 +645,10 @@ RegionResult process_region(hts::VcfReader& vcf, const Region& region, const std
             counter.count(columns[k], q, [&](uint32_t gene) {
                 if (local[gene] >= 0) res.burden[local[gene]][k] += 1.0f;
             });
+            if (in_window) counter.score(columns[k], &res.score_sums[k * n_scores], &res.score_imputed[k * n_scores]);
         }
     }
+    counter.finish_scores(res.score_match);
     return res;
 }
 

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "genome/scores.hpp"
+
 namespace precis {
 namespace hts {
 class VcfReader;
@@ -92,6 +94,10 @@ struct GenomeSettings {
     int min_gq = 0;  // the same for GQ
     FrequencySource frequencies = FrequencySource::None;
     std::string x_par = "auto";  // chrX pseudo-autosomal regions left out of sex_f: auto | GRCh37 | GRCh38 | none
+    // polygenic scores (nullptr: none). A missing or filtered genotype adds 2 x the effect allele's frequency
+    // (from `frequencies`, else the file's allelefrequency_effect) when score_mean_impute, as plink2 --score does.
+    const ScoreSet* scores = nullptr;
+    bool score_mean_impute = true;
 };
 
 // The chrX PAR bounds (1-based, as plink --split-x: PAR when pos <= par1_end or pos >= par2_beg) for `x_par`,
@@ -101,6 +107,9 @@ std::pair<int64_t, int64_t> x_par_bounds(const std::string& x_par, int64_t chrx_
 struct GenomeResult {
     GenomeQC qc;
     std::vector<float> burden;  // one per gene of the GeneSet (alternate allele copies), empty if no gene set
+    std::vector<ExactSum> score_sums;     // one per score of the ScoreSet
+    std::vector<int64_t> score_imputed;   // missing genotypes given their mean dosage, per score
+    std::vector<ScoreMatch> score_match;  // per score (n_variants left 0: the ScoreSet knows it)
 };
 
 // A piece of a multi-sample (cohort) VCF/BCF for one task. Sites whose POS lies in [beg, end) count towards QC;
@@ -120,6 +129,9 @@ std::vector<Region> plan_regions(const std::string& path, const GeneSet* genes, 
 struct RegionResult {
     std::vector<GenomeQC> qc;                // one per entry of `columns`
     std::vector<std::vector<float>> burden;  // per owned gene (Region::genes order): one value per entry of columns
+    std::vector<ExactSum> score_sums;        // columns x scores
+    std::vector<int64_t> score_imputed;      // columns x scores
+    std::vector<ScoreMatch> score_match;     // per score, for the sites of this region
 };
 
 // Counts the samples whose VCF columns are `columns` (-1 = not in the file: left at zero) over one region.

@@ -477,6 +477,23 @@ void BgzfWriter::close() {
     if (r != 0) throw_io("cannot finish " + path_, "free disk space");
 }
 
+std::vector<std::string> read_text_lines(const std::string& path) {
+    BGZF* fp = bgzf_open(path.c_str(), "r");  // BGZF reads plain gzip and uncompressed files too
+    if (!fp) throw_malformed(path + ": cannot open", "check that the file exists and is readable");
+    std::vector<std::string> lines;
+    kstring_t ks = {0, 0, nullptr};
+    int r;
+    while ((r = bgzf_getline(fp, '\n', &ks)) >= 0) {
+        std::string line(ks.s ? ks.s : "", ks.l);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        lines.push_back(std::move(line));
+    }
+    free(ks.s);
+    bgzf_close(fp);
+    if (r < -1) throw_malformed(path + ": cannot decompress (truncated or corrupt gzip)", "download the file again");
+    return lines;
+}
+
 void tabix_index_vcf(const std::string& path) {
     if (tbx_index_build(path.c_str(), 0, &tbx_conf_vcf) != 0)
         throw_io("cannot build the tabix index for " + path, "check that it is bgzipped and sorted");

@@ -101,6 +101,10 @@ private:
     BGZF* fp_ = nullptr;
 };
 
+// Every line of a plain or gzip/bgzip-compressed text file (without the newline; a trailing '\r' dropped).
+// Throws MalformedInput naming the file if it cannot be opened or decompressed.
+std::vector<std::string> read_text_lines(const std::string& path);
+
 // Builds a tabix (.tbi) index for a bgzipped VCF.
 void tabix_index_vcf(const std::string& path);
 

@@ -87,8 +87,23 @@ void proteome_status(ModalityOutcome& p, const ProteomeQC& q, const StudyConfig&
     }
 }
 
-GenomeSettings genome_settings(const StudyConfig& s) {
+void put_scores(ModalityOutcome& g, const ScoreSet& set, const ExactSum* sums, const int64_t* imputed,
+                const std::vector<ScoreMatch>& match, double min_overlap) {
+    g.scores.clear();
+    g.score_info.clear();
+    for (size_t i = 0; i < set.size(); ++i) {
+        ScoreMatch m = i < match.size() ? match[i] : ScoreMatch{};
+        m.n_variants = set.n_variants(i);
+        g.scores.push_back(m.match_rate() >= min_overlap ? sums[i].value() : std::nan(""));
+        for (int64_t v : {m.n_matched, m.n_flipped, m.n_ambiguous, m.n_mismatch, imputed[i]})
+            g.score_info.push_back(double(v));
+    }
+}
+
+GenomeSettings genome_settings(const StudyConfig& s, const ScoreSet* scores) {
     GenomeSettings gs;
+    gs.scores = scores;
+    gs.score_mean_impute = s.genome.score_missing == "mean";
     gs.pass_only = s.genome.pass_only;
     gs.max_af = s.genome.max_af;
     gs.min_dp = s.genome.min_dp;
@@ -109,8 +124,8 @@ ProteomeSettings proteome_settings(const StudyConfig& s) {
     return ps;
 }
 
-SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const GeneSet* genes, LocalFeatures& local,
-                             int rank) {
+SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const GeneSet* genes,
+                             const ScoreSet* scores, LocalFeatures& local, int rank) {
     SampleOutcome o;
     o.index = t.index;
     o.rank = rank;
@@ -139,8 +154,13 @@ SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const Ge
     };
     if (s.genome.enabled && s.genome.cohort_file.empty())
         run(o.genome, t.vcf, s.genome.path_column, [&](ModalityOutcome& g) {
-            GenomeResult r = process_genome(t.vcf, t.id, genome_settings(s), genes);
+            GenomeResult r = process_genome(t.vcf, t.id, genome_settings(s, scores), genes);
             genome_status(g, r.qc, s);
+            if (scores) {
+                put_scores(g, *scores, r.score_sums.data(), r.score_imputed.data(), r.score_match,
+                           s.genome.score_min_overlap);
+                for (double v : g.scores) r.burden.push_back(float(v));
+            }
             local.burden[t.index] = std::move(r.burden);
         });
     if (s.proteome.enabled && s.proteome.cohort_file.empty())
@@ -322,7 +342,8 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const std::vector<std::st
 }
 
 void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet& sheet, const GeneSet* genes,
-                         std::map<uint32_t, std::vector<float>>& burden_cols, std::vector<SampleOutcome>& outcomes) {
+                         const ScoreSet* scores, std::map<uint32_t, std::vector<float>>& burden_cols,
+                         std::vector<SampleOutcome>& outcomes) {
     const std::string& file = study.genome.cohort_file;
     std::vector<int64_t> cols64;
     std::vector<Region> regions;
@@ -336,8 +357,13 @@ void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet
     comm.broadcast(cols64);
     const std::vector<int> cols(cols64.begin(), cols64.end());
     comm.all_or_none([&] { regions = plan_regions(file, genes, kRegionBp); });
-    const GenomeSettings gs = genome_settings(study);
+    const GenomeSettings gs = genome_settings(study, scores);
     std::vector<double> qc_raw(cols.size() * GenomeQC::kRaw, 0.0);
+    // scores: per (sample, score) an exact sum and the imputed count; per score how its variants matched
+    const size_t n_scores = scores ? scores->size() : 0;
+    std::vector<ExactSum> score_sums(cols.size() * n_scores);
+    std::vector<double> score_imputed(cols.size() * n_scores, 0.0);
+    std::vector<double> score_match(n_scores * 4, 0.0);
     std::vector<std::string> region_errors;
     std::unique_ptr<hts::VcfReader> reader;
     Progress rprog;
@@ -359,6 +385,18 @@ void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet
                     for (size_t f = 0; f < GenomeQC::kRaw; ++f) qc_raw[k * GenomeQC::kRaw + f] += raw[f];
                 }
                 for (size_t j = 0; j < rg.genes.size(); ++j) burden_cols[rg.genes[j]] = std::move(r.burden[j]);
+                double parts[ExactSum::kParts];
+                for (size_t j = 0; j < r.score_sums.size(); ++j) {
+                    r.score_sums[j].parts(parts);
+                    score_sums[j].add_parts(parts);
+                    score_imputed[j] += double(r.score_imputed[j]);
+                }
+                for (size_t i = 0; i < r.score_match.size(); ++i) {
+                    const ScoreMatch& m = r.score_match[i];
+                    const double v[4] = {double(m.n_matched), double(m.n_flipped), double(m.n_ambiguous),
+                                         double(m.n_mismatch)};
+                    for (int f = 0; f < 4; ++f) score_match[i * 4 + f] += v[f];
+                }
                 return std::string();
             } catch (const Error& e) {
                 return rg.contig + ":" + std::to_string(rg.beg + 1) + "-" + std::to_string(rg.end) + ": " +
@@ -370,8 +408,22 @@ void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet
             rprog.tick(msg.empty());
         });
     comm.reduce_sum_to_root(qc_raw);
+    std::vector<double> score_raw(score_sums.size() * ExactSum::kParts);
+    for (size_t j = 0; j < score_sums.size(); ++j) score_sums[j].parts(&score_raw[j * ExactSum::kParts]);
+    if (n_scores) {
+        comm.reduce_sum_to_root(score_raw);
+        comm.reduce_sum_to_root(score_imputed);
+        comm.reduce_sum_to_root(score_match);
+    }
     comm.all_or_none([&] {
         if (!comm.is_root()) return;
+        std::vector<ScoreMatch> match(n_scores);
+        for (size_t i = 0; i < n_scores; ++i)
+            match[i] = {0, int64_t(score_match[i * 4]), int64_t(score_match[i * 4 + 1]),
+                        int64_t(score_match[i * 4 + 2]), int64_t(score_match[i * 4 + 3])};
+        const uint32_t n_genes = genes ? uint32_t(genes->size()) : 0;
+        for (size_t i = 0; i < n_scores; ++i)
+            burden_cols[n_genes + uint32_t(i)].assign(sheet.samples.size(), std::nanf(""));
         if (!region_errors.empty())
             throw Error(ErrorKind::MalformedInput,
                         file + ": " + std::to_string(region_errors.size()) + " region(s) could not be read; first: " +
@@ -390,6 +442,16 @@ void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet
             GenomeQC q;
             q.add_raw(&qc_raw[i * GenomeQC::kRaw]);
             genome_status(g, q, study);
+            if (n_scores) {
+                std::vector<ExactSum> sums(n_scores);
+                std::vector<int64_t> imputed(n_scores);
+                for (size_t k = 0; k < n_scores; ++k) {
+                    sums[k].add_parts(&score_raw[(i * n_scores + k) * ExactSum::kParts]);
+                    imputed[k] = int64_t(score_imputed[i * n_scores + k]);
+                }
+                put_scores(g, *scores, sums.data(), imputed.data(), match, study.genome.score_min_overlap);
+                for (size_t k = 0; k < n_scores; ++k) burden_cols[n_genes + uint32_t(k)][i] = float(g.scores[k]);
+            }
         }
     });
 }

@@ -33,7 +33,13 @@ struct LocalFeatures {
 };
 
 // The per-sample settings a study implies.
-GenomeSettings genome_settings(const StudyConfig& s);
+GenomeSettings genome_settings(const StudyConfig& s, const ScoreSet* scores);
+
+// ModalityOutcome::score_info holds, per score: n_matched, n_flipped, n_ambiguous, n_mismatch, n_imputed.
+constexpr size_t kScoreInfo = 5;
+// Fills g.scores / g.score_info from one sample's sums; a score matched below min_overlap is refused (NaN).
+void put_scores(ModalityOutcome& g, const ScoreSet& set, const ExactSum* sums, const int64_t* imputed,
+                const std::vector<ScoreMatch>& match, double min_overlap);
 ProteomeSettings proteome_settings(const StudyConfig& s);
 
 // Pass or fail by the study's QC thresholds.
@@ -44,13 +50,15 @@ void proteome_status(ModalityOutcome& p, const ProteomeQC& q, const StudyConfig&
 void check_sex(const StudyConfig& s, const SampleSheet& sheet, std::vector<SampleOutcome>& outcomes);
 
 // One sample's per-sample files (a worker's task). A file's failure becomes the sample's error, never an abort.
-SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const GeneSet* genes, LocalFeatures& local,
-                             int rank);
+SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const GeneSet* genes,
+                             const ScoreSet* scores, LocalFeatures& local, int rank);
 
 // genome.cohort_file (collective): regions to workers as they become free; this rank's burden columns in
 // `burden_cols` (gene -> one value per sheet sample); rank 0's `outcomes` get each sample's genome QC.
+// Scores are columns n_genes + s of burden_cols, on rank 0.
 void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet& sheet, const GeneSet* genes,
-                         std::map<uint32_t, std::vector<float>>& burden_cols, std::vector<SampleOutcome>& outcomes);
+                         const ScoreSet* scores, std::map<uint32_t, std::vector<float>>& burden_cols,
+                         std::vector<SampleOutcome>& outcomes);
 
 // proteome.cohort_file (collective): see inputs.cpp. `ids` and `lines` are the sheet's, on every rank.
 void cohort_proteome(Comm& comm, const StudyConfig& s, const std::vector<std::string>& ids,

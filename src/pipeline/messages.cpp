@@ -13,7 +13,7 @@ void serialize(A& a, precis::SampleTask& t, unsigned) {
 }
 template <class A>
 void serialize(A& a, precis::ModalityOutcome& m, unsigned) {
-    a& m.present& m.status& m.reason& m.qc& m.inferred_sex& m.sha256& m.path;
+    a& m.present& m.status& m.reason& m.qc& m.inferred_sex& m.scores& m.score_info& m.sha256& m.path;
 }
 template <class A>
 void serialize(A& a, precis::SampleOutcome& o, unsigned) {

@@ -19,6 +19,8 @@ struct ModalityOutcome {
     std::string reason;
     std::vector<double> qc;     // genome_qc_values / proteome_qc_values
     std::string inferred_sex;   // genome: female | male | ambiguous | "" (set on rank 0 by check_sex)
+    std::vector<double> scores;      // genome: per polygenic score, its value (NaN if refused)
+    std::vector<double> score_info;  // genome: per score kScoreInfo numbers (see inputs.hpp)
     std::string sha256;         // of the input file
     std::string path;
 };

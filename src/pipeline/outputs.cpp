@@ -41,6 +41,62 @@ void write_qc_table(const std::string& path, const std::vector<std::string>& col
     f.commit();
 }
 
+void write_scores(const std::string& out, const ScoreSet& scores, double min_overlap, bool cohort_file,
+                  const SampleSheet& sheet, const std::vector<SampleOutcome>& outcomes) {
+    constexpr size_t K = 5;  // score_info per score: matched, flipped, ambiguous, mismatch, imputed
+    AtomicFile f(out + "/scores.tsv");
+    f.write("sample_id\tscore_id\tscore_sum\tn_matched\tn_variants\tmatch_rate\tn_imputed\tstatus\n");
+    const size_t S = scores.size();
+    std::vector<long> worst(S, -1);  // sample with the fewest matched variants, per score
+    std::vector<size_t> n_scored(S, 0), n_refused(S, 0);
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+        const ModalityOutcome& g = outcomes[i].genome;
+        if (g.scores.size() != S || g.score_info.size() != S * K) continue;
+        for (size_t k = 0; k < S; ++k) {
+            const double* info = &g.score_info[k * K];
+            const bool scored = !std::isnan(g.scores[k]);
+            (scored ? n_scored : n_refused)[k]++;
+            if (worst[k] < 0 || info[0] < outcomes[size_t(worst[k])].genome.score_info[k * K]) worst[k] = long(i);
+            f.write(clean(sheet.samples[i].id) + "\t" + clean(scores.id(k)) + "\t" + fmt(g.scores[k], 10) + "\t" +
+                    fmt_value(info[0]) + "\t" + std::to_string(scores.n_variants(k)) + "\t" +
+                    fmt(info[0] / double(scores.n_variants(k))) + "\t" + fmt_value(info[4]) + "\t" +
+                    (scored ? "scored" : "refused") + "\n");
+        }
+    }
+    f.commit();
+    AtomicFile q(out + "/qc/scores.tsv");
+    q.write("score_id\tfile\tn_variants\tn_matched\tn_flipped\tn_ambiguous\tn_mismatch\tn_absent\tmatch_rate\t"
+            "status\treason\n");
+    for (size_t k = 0; k < S; ++k) {
+        const long n = scores.n_variants(k);
+        std::string line = clean(scores.id(k)) + "\t" + clean(scores.file(k)) + "\t" + std::to_string(n);
+        std::string status = n_scored[k] ? "used" : "refused", reason;
+        if (worst[k] < 0) {
+            line += "\tNA\tNA\tNA\tNA\tNA\tNA";
+            status = "refused";
+            reason = "no sample had genome results";
+        } else {
+            const double* info = &outcomes[size_t(worst[k])].genome.score_info[k * K];
+            const double absent = double(n) - info[0] - info[2] - info[3];
+            const double rate = info[0] / double(n);
+            for (double v : {info[0], info[1], info[2], info[3], absent}) line += "\t" + fmt_value(v);
+            line += "\t" + fmt(rate);
+            if (cohort_file && !n_scored[k])
+                reason = "match rate " + fmt(rate) + " < score_min_overlap " + fmt(min_overlap);
+            else if (!cohort_file && n_refused[k])
+                reason = "refused for " + std::to_string(n_refused[k]) + " of " +
+                         std::to_string(n_refused[k] + n_scored[k]) + " samples (match rate below score_min_overlap " +
+                         fmt(min_overlap) + "); counts are those of sample '" +
+                         clean(sheet.samples[size_t(worst[k])].id) + "'";
+            else if (!cohort_file)
+                reason = "counts are those of sample '" + clean(sheet.samples[size_t(worst[k])].id) +
+                         "', the one that matched fewest";
+        }
+        q.write(line + "\t" + status + "\t" + clean(reason) + "\n");
+    }
+    q.commit();
+}
+
 void write_biomarkers(const std::string& path, const std::vector<BiomarkerRow>& rows) {
     AtomicFile f(path);
     f.write("rank\tfeature_id\tmodality\tcontrast\ttest\tstatistic\teffect\tp_value\tq_value\n");

@@ -5,6 +5,7 @@
 
 #include "cluster/cluster.hpp"
 #include "config/sheet.hpp"
+#include "genome/scores.hpp"
 #include "pipeline/messages.hpp"
 
 namespace precis {
@@ -14,6 +15,11 @@ std::string fmt_value(double x);
 
 void write_qc_table(const std::string& path, const std::vector<std::string>& columns, const SampleSheet& sheet,
                     const std::vector<SampleOutcome>& outcomes, bool genome);
+
+// scores.tsv (one row per sample and score: sum, matching, status) and qc/scores.tsv (one row per score: how its
+// variants matched; with per-sample files, the counts of the sample that matched fewest).
+void write_scores(const std::string& out, const ScoreSet& scores, double min_overlap, bool cohort_file,
+                  const SampleSheet& sheet, const std::vector<SampleOutcome>& outcomes);
 
 struct BiomarkerRow {
     std::string feature_id, modality, contrast, test;

@@ -125,6 +125,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
     StudyConfig study;
     SampleSheet sheet;  // rank 0 only
     std::string study_sha, sheet_sha, genes_sha;
+    std::vector<std::string> score_shas;
 
     // 1. rank 0 reads and checks the study, the sheet, the inputs and the output folder before any work starts;
     //    the other ranks get the resolved study (every value explicit, paths absolute)
@@ -142,6 +143,8 @@ int run_study(Comm& comm, const RunOptions& opt) {
         prepare_output(study.output);
         write_file_atomic(study.output + "/study.resolved.yaml", study.resolved);
         if (study.genome.enabled && !study.genome.genes_bed.empty()) genes_sha = sha256_file(study.genome.genes_bed);
+        if (study.genome.enabled)
+            for (auto& f : study.genome.scores) score_shas.push_back(sha256_file(f));
         study_sha = sha256_string(study.text);
         sheet_sha = sha256_file(study.sheet);
     });
@@ -150,13 +153,20 @@ int run_study(Comm& comm, const RunOptions& opt) {
     comm.broadcast(path);
     GeneSet genes;
     bool have_genes = false;
+    ScoreSet scores;  // every rank: workers score their samples or regions
+    bool have_scores = false;
     comm.all_or_none([&] {
         if (!comm.is_root()) study = parse_study(resolved, path);
         if (study.genome.enabled && !study.genome.genes_bed.empty()) {
             genes = GeneSet::load(study.genome.genes_bed);
             have_genes = true;
         }
+        if (study.genome.enabled && !study.genome.scores.empty()) {
+            scores = ScoreSet::load(study.genome.scores);
+            have_scores = true;
+        }
     });
+    const ScoreSet* score_set = have_scores ? &scores : nullptr;
     const int threads = configure_threads(opt.threads, comm.size());
     const std::string out = study.output;
 
@@ -181,7 +191,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
             const std::string f = study.genome.cohort_file;
             cohort_sha = std::async(std::launch::async, [f] { return sha256_file(f); });
         }
-        cohort_genome_stage(comm, study, sheet, have_genes ? &genes : nullptr, burden_cols, outcomes);
+        cohort_genome_stage(comm, study, sheet, have_genes ? &genes : nullptr, score_set, burden_cols, outcomes);
     }
 
     // 2b. a cohort proteome file (Olink NPX, MaxQuant)
@@ -220,7 +230,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
         [&](const std::string& msg) {
             SampleTask t;
             decode(msg, t);
-            return encode(process_sample(t, study, have_genes ? &genes : nullptr, local, comm.rank()));
+            return encode(process_sample(t, study, have_genes ? &genes : nullptr, score_set, local, comm.rank()));
         },
         [&](std::string&& msg) {
             SampleOutcome o;
@@ -240,6 +250,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
         if (study.genome.enabled) check_sex(study, sheet, outcomes);
         if (study.genome.enabled)
             write_qc_table(out + "/qc/genome.tsv", genome_qc_columns(), sheet, outcomes, true);
+        if (have_scores) write_scores(out, scores, study.genome.score_min_overlap, cohort_genome, sheet, outcomes);
         if (study.proteome.enabled)
             write_qc_table(out + "/qc/proteome.tsv", proteome_qc_columns(), sheet, outcomes, false);
         std::vector<std::string> errors;
@@ -285,6 +296,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
     if (study.genome.enabled) {
         modalities.push_back("genome");
         feature_ids["genome"] = have_genes ? genes.names() : std::vector<std::string>{};
+        for (size_t i = 0; i < scores.size(); ++i) feature_ids["genome"].push_back(scores.id(i));
     }
     if (study.proteome.enabled) {
         modalities.push_back("proteome");
@@ -592,6 +604,8 @@ int run_study(Comm& comm, const RunOptions& opt) {
         inputs.push_back({{"role", "sample_sheet"}, {"path", study.sheet}, {"sha256", sheet_sha}});
         if (!genes_sha.empty())
             inputs.push_back({{"role", "genes_bed"}, {"path", study.genome.genes_bed}, {"sha256", genes_sha}});
+        for (size_t i = 0; i < score_shas.size(); ++i)
+            inputs.push_back({{"role", "pgs_scoring_file"}, {"path", study.genome.scores[i]}, {"sha256", score_shas[i]}});
         if (cohort_prot)
             inputs.push_back(
                 {{"role", "proteome_cohort_file"}, {"path", study.proteome.cohort_file}, {"sha256", proteome_sha.get()}});

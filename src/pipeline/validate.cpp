@@ -142,6 +142,41 @@ Validation validate_study(const std::string& path, const std::vector<std::string
         }
     }
 
+    // scoring files: there, readable, and their ids distinct from each other and from the genes
+    if (s.genome.enabled && !s.genome.scores.empty()) {
+        const std::string at = s.origin_of("genome.features.scores");
+        bool all_ok = true;
+        for (auto& f : s.genome.scores) {
+            if (!fs::is_regular_file(f, ec)) {
+                all_ok = false;
+                v.problems.push_back(at + ": the scoring file " + f +
+                                     " does not exist (fix: correct 'genome.features.scores')");
+                continue;
+            }
+            try {
+                ScoreSet::load({f});
+            } catch (const Error& e) {
+                all_ok = false;
+                v.problems.push_back(std::string(e.what()) + " (named by 'genome.features.scores' at " + at +
+                                     (e.hint().empty() ? "" : "; fix: " + e.hint()) + ")");
+            }
+        }
+        if (all_ok) try {  // together: distinct ids, none the name of a gene
+                ScoreSet scores = ScoreSet::load(s.genome.scores);
+                if (!s.genome.genes_bed.empty() && fs::is_regular_file(s.genome.genes_bed, ec)) {
+                    GeneSet genes = GeneSet::load(s.genome.genes_bed);
+                    for (size_t i = 0; i < scores.size(); ++i)
+                        if (std::find(genes.names().begin(), genes.names().end(), scores.id(i)) != genes.names().end())
+                            v.problems.push_back(at + ": score '" + scores.id(i) + "' has the name of a gene in " +
+                                                 s.genome.genes_bed +
+                                                 " (fix: rename the scoring file or its #pgs_id line)");
+                }
+            } catch (const Error& e) {
+                v.problems.push_back(std::string(e.what()) + " (named by 'genome.features.scores' at " + at +
+                                     (e.hint().empty() ? "" : "; fix: " + e.hint()) + ")");
+            }
+    }
+
     // the grouping column and its levels
     const auto& rk = s.ranking;
     if (rk.enabled && rk.groups != "subtype" && !samples.empty()) {

@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "genome/genome.hpp"
 #include "genome/hts.hpp"
+#include "genome/scores.hpp"
 
 #include <htslib/vcf.h>
 
@@ -243,4 +244,80 @@ TEST_CASE("broken inputs give errors that name the file") {
     auto dup = (fs::temp_directory_path() / "precis_unit_dup.bed").string();
     std::ofstream(dup) << "1\t1\t10\tA\n1\t20\t30\tA\n";
     CHECK_THROWS_WITH(GeneSet::load(dup), Catch::Contains(dup + ":2:"));
+}
+
+namespace {
+std::string write_text(const std::string& name, const std::string& text) {
+    auto p = (fs::temp_directory_path() / ("precis_unit_" + name)).string();
+    std::ofstream(p) << text;
+    return p;
+}
+}  // namespace
+
+TEST_CASE("PGS Catalog scoring files: harmonized positions, strand flips, palindromes, mismatches") {
+    auto p = write_text("score1.txt",
+                        "###PGS CATALOG SCORING FILE\n#format_version=2.0\n#pgs_id=PGS000123\n"
+                        "chr_name\tchr_position\teffect_allele\tother_allele\teffect_weight\thm_chr\thm_pos\n"
+                        "1\t99\tG\tA\t0.5\t1\t100\n"    // direct, ALT
+                        "1\t199\tc\tt\t-1\t1\t200\n"     // other strand of G/A, lower case
+                        "1\t299\tA\tT\t2\t1\t300\n"      // palindromic
+                        "1\t399\tAT\tA\t1\t1\t400\n"     // an indel where the VCF has a SNP
+                        "1\t499\tG\tA\t1\t\t\n");        // not placed by the harmonizer
+    ScoreSet s = ScoreSet::load({p});
+    REQUIRE(s.size() == 1);
+    CHECK(s.id(0) == "PGS000123");
+    CHECK(s.n_variants(0) == 5);
+    const auto* chr1 = s.chrom("1");
+    REQUIRE(chr1);
+    CHECK(chr1->count(99) == 0);  // hm_pos wins over chr_position
+    int allele = -1;
+    CHECK(s.fit(chr1->at(100)[0], {"A", "G"}, allele) == ScoreSet::Fit::Direct);
+    CHECK(allele == 1);
+    CHECK(s.fit(chr1->at(200)[0], {"G", "A"}, allele) == ScoreSet::Fit::Flipped);
+    CHECK(allele == 0);
+    CHECK(s.fit(chr1->at(300)[0], {"A", "T"}, allele) == ScoreSet::Fit::Ambiguous);
+    CHECK(s.fit(chr1->at(400)[0], {"A", "C"}, allele) == ScoreSet::Fit::Mismatch);
+    CHECK(s.fit(chr1->at(100)[0], {"A", "C", "G"}, allele) == ScoreSet::Fit::Direct);  // multi-allelic
+    CHECK(allele == 2);
+}
+
+TEST_CASE("scoring files that cannot be used are refused with the reason") {
+    auto rsid_only = write_text("score_rsid.txt", "rsID\teffect_allele\teffect_weight\nrs1\tA\t0.1\n");
+    CHECK_THROWS_AS(ScoreSet::load({rsid_only}), Error);
+    try {
+        ScoreSet::load({rsid_only});
+    } catch (const Error& e) {
+        CHECK_THAT(e.what(), Catch::Contains("gives no positions"));
+        CHECK_THAT(e.hint(), Catch::Contains("hmPOS"));
+    }
+    auto dominant = write_text("score_dom.txt",
+                               "chr_name\tchr_position\teffect_allele\teffect_weight\tis_dominant\n1\t5\tA\t1\tTRUE\n");
+    CHECK_THROWS_WITH(ScoreSet::load({dominant}), Catch::Contains(":2:") && Catch::Contains("is_dominant"));
+    auto bad_weight = write_text("score_w.txt", "chr_name\tchr_position\teffect_allele\teffect_weight\n1\t5\tA\tx\n");
+    CHECK_THROWS_WITH(ScoreSet::load({bad_weight}), Catch::Contains("effect_weight 'x' is not a number"));
+    auto ok = write_text("score_ok.txt", "chr_name\tchr_position\teffect_allele\teffect_weight\n1\t5\tA\t1\n");
+    CHECK_THROWS_WITH(ScoreSet::load({ok, ok}), Catch::Contains("already given"));
+}
+
+TEST_CASE("exact sums do not depend on the order of their terms") {
+    std::vector<double> terms;
+    for (int i = 0; i < 1000; ++i) terms.push_back(std::sin(i) * std::pow(10.0, (i % 7) - 3));
+    ExactSum forward, backward, split_a, split_b;
+    for (double t : terms) forward.add(t);
+    for (auto it = terms.rbegin(); it != terms.rend(); ++it) backward.add(*it);
+    for (size_t i = 0; i < terms.size(); ++i) (i % 2 ? split_a : split_b).add(terms[i]);
+    double parts[ExactSum::kParts];
+    split_b.parts(parts);
+    split_a.add_parts(parts);
+    CHECK(forward.value() == backward.value());
+    CHECK(forward.value() == split_a.value());
+    double plain = 0;
+    for (double t : terms) plain += t;
+    CHECK(forward.value() == Approx(plain).epsilon(1e-12));
+    ExactSum neg;
+    neg.add(-2.5);
+    neg.parts(parts);
+    ExactSum back;
+    back.add_parts(parts);
+    CHECK(back.value() == -2.5);
 }
