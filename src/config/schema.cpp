@@ -79,8 +79,19 @@ std::vector<KeyDef> make_schema() {
         key("genome.features.gene_burden.genes", T::Path, "",
             "BED file of genes (chrom, start, end, name): one burden feature per gene."),
         ranged(key("genome.features.gene_burden.max_af", T::Float, "1",
-                   "Variants with a higher INFO/AF do not count towards burden."),
+                   "ALT alleles with a higher frequency (see af) do not count towards burden."),
                0, 1, true),
+        choice("genome.features.gene_burden.af", "info", {"info", "cohort"}, {},
+               "The frequency max_af is held against: info = the record's INFO/AF (alleles without one count); "
+               "cohort = AC/AN over the sheet's samples in genome.cohort_file."),
+        key("genome.features.gene_burden.consequences", T::TextList, "[]",
+            "Only ALT alleles with one of these consequences (Sequence Ontology terms, e.g. [missense_variant, "
+            "stop_gained, frameshift_variant]) for the gene count towards its burden, read from VEP's INFO/CSQ or "
+            "SnpEff's INFO/ANN; an annotation counts for the BED gene whose name is its SYMBOL or Gene (SnpEff: "
+            "Gene_Name or Gene_ID). [] = no filter."),
+        choice("genome.features.gene_burden.annotation", "auto", {"auto", "csq", "ann"}, {},
+               "Where consequences come from: csq (Ensembl VEP), ann (SnpEff), auto = CSQ if the header declares "
+               "it, else ANN."),
         key("genome.features.scores", T::PathList, "[]",
             "PGS Catalog scoring files (format 2.0, plain or gzipped; the harmonized hm_chr/hm_pos columns are used "
             "when present): one genome feature per score, the sum of effect-allele dosage x weight. Variants are "

@@ -446,6 +446,18 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     g.sex_column = str("genome.qc.sex_column");
     g.genes_bed = str("genome.features.gene_burden.genes");
     g.max_af = num("genome.features.gene_burden.max_af");
+    g.af = str("genome.features.gene_burden.af");
+    g.consequences = list("genome.features.gene_burden.consequences");
+    g.annotation = str("genome.features.gene_burden.annotation");
+    if (g.enabled && g.af == "cohort" && g.cohort_file.empty())
+        problem("genome.features.gene_burden.af",
+                "'genome.features.gene_burden.af: cohort' needs 'genome.cohort_file': a single-sample VCF gives no "
+                "cohort allele frequencies",
+                "use af: info (each record's INFO/AF), or give the cohort as one multi-sample file");
+    if (g.enabled && g.genes_bed.empty() && (g.af != "info" || !g.consequences.empty()))
+        problem(!g.consequences.empty() ? "genome.features.gene_burden.consequences" : "genome.features.gene_burden.af",
+                "gene burden settings are given without 'genome.features.gene_burden.genes'",
+                "add the genes BED file, or remove the burden settings");
     g.scores = list("genome.features.scores");
     g.score_min_overlap = num("genome.features.score_min_overlap");
     g.score_missing = str("genome.features.score_missing");

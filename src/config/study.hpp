@@ -21,6 +21,9 @@ struct GenomeConfig {
     std::string sex_column;
     std::string genes_bed;        // resolved path, empty = no burden features
     double max_af = 1.0;
+    std::string af = "info";                // info | cohort
+    std::vector<std::string> consequences;  // empty = no filter
+    std::string annotation = "auto";
     std::vector<std::string> scores;  // resolved PGS Catalog scoring files
     double score_min_overlap = 0.75;
     std::string score_missing = "mean";

@@ -5,11 +5,13 @@
 #include <fstream>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <tuple>
 #include <unordered_map>
 
 #include "core/error.hpp"
 #include "core/table.hpp"
+#include "genome/annotation.hpp"
 #include "genome/hts.hpp"
 
 namespace precis {
@@ -211,6 +213,8 @@ public:
         for (auto& [name, length] : vcf.contigs())
             if (normalize_chrom(name) == "X") x_length = length;
         std::tie(par1_end_, par2_beg_) = x_par_bounds(st.x_par, x_length);
+        if (genes_ && !st.consequences.empty())
+            consequences_ = std::make_unique<ConsequenceFilter>(vcf, st.consequences, st.annotation);
     }
 
     // Prepares the current record: allele types, overlapping genes. False if it is filtered out.
@@ -241,7 +245,8 @@ public:
         if (kind_ != Kind::Other && st_.frequencies == FrequencySource::InfoAF) info_frequencies();
         if (genes_) {
             genes_->overlaps(norm_contig_, site.pos, site.pos + std::max<int64_t>(site.rlen, 1), hits_);
-            if (!hits_.empty()) {
+            if (!hits_.empty() && consequences_) consequences_->evaluate(vcf_);
+            if (!hits_.empty() && !st_.burden_af_cohort) {
                 const std::vector<float>& af = vcf_.allele_frequencies();
                 for (size_t a = 1; a < na && a - 1 < af.size(); ++a)
                     if (!std::isnan(af[a - 1])) rare_[a] = af[a - 1] <= st_.max_af;
@@ -254,14 +259,18 @@ public:
 
     // The allele counts of the current record over the called genotypes of `columns` (haploid calls count as
     // homozygous diploid, as plink imports them): het_f/sex_f frequencies and the scores' mean dosages.
-    void cohort_frequencies(const std::vector<int>& columns) {
-        if (st_.frequencies != FrequencySource::Cohort) return;
-        if (kind_ == Kind::Other && score_hits_.empty()) return;
+    // Also the cohort's AC/AN for max_af when burden_af_cohort (every record, in_window or not: genes reach out).
+    void cohort_frequencies(const std::vector<int>& columns, bool in_window) {
+        const bool for_f = in_window && st_.frequencies == FrequencySource::Cohort && kind_ != Kind::Other;
+        const bool for_scores = in_window && st_.frequencies == FrequencySource::Cohort && !score_hits_.empty();
+        const bool for_burden = st_.burden_af_cohort && !hits_.empty();
+        if (!for_f && !for_scores && !for_burden) return;
         const hts::Site& site = vcf_.site();
         if (site.ploidy == 0) return;
         const int na = int(site.alleles.size());
         counts_.assign(na, 0);
-        int64_t total = 0;
+        ac_.assign(na, 0);
+        int64_t total = 0, an = 0;
         for (int col : columns) {
             if (col < 0 || filtered(col)) continue;
             const int32_t* g = site.gt.data() + size_t(col) * site.ploidy;
@@ -271,12 +280,16 @@ public:
                 missing = missing || bcf_gt_is_missing(g[i]) || bcf_gt_allele(g[i]) >= na;
             if (ploidy == 0 || missing) continue;
             const int copies = ploidy == 1 ? 2 : 1;
-            for (int i = 0; i < ploidy; ++i) counts_[bcf_gt_allele(g[i])] += copies;
+            for (int i = 0; i < ploidy; ++i) counts_[bcf_gt_allele(g[i])] += copies, ++ac_[bcf_gt_allele(g[i])];
             total += ploidy == 1 ? 2 : ploidy;
+            an += ploidy;
         }
         if (total == 0) return;
-        for (auto& h : score_hits_) h.mean_dosage = 2.0 * double(counts_[h.allele]) / double(total);
-        if (kind_ == Kind::Other) return;
+        if (for_burden)
+            for (int a = 1; a < na; ++a) rare_[a] = double(ac_[a]) / double(an) <= st_.max_af;
+        if (for_scores)
+            for (auto& h : score_hits_) h.mean_dosage = 2.0 * double(counts_[h.allele]) / double(total);
+        if (!for_f) return;
         double e = 0;
         for (int a = 0; a < na; ++a) {
             if (counts_[a] == total) return;  // monomorphic: plink skips it
@@ -447,7 +460,8 @@ public:
             default: break;
             }
             if (!hits_.empty() && rare_[a] && types_[a] != AlleleType::Star && types_[a] != AlleleType::Symbolic)
-                for (uint32_t h : hits_) add_burden(h);
+                for (uint32_t h : hits_)
+                    if (!consequences_ || consequences_->qualifies(a, genes_->names()[h])) add_burden(h);
         }
     }
 
@@ -506,7 +520,8 @@ private:
     int64_t par1_end_ = 0, par2_beg_ = 0;
     bool f_valid_ = false;
     int64_t e_fp_ = 0;
-    std::vector<int64_t> counts_;
+    std::vector<int64_t> counts_, ac_;
+    std::unique_ptr<ConsequenceFilter> consequences_;
     // scores
     std::string score_contig_;
     bool score_contig_set_ = false;
@@ -632,13 +647,11 @@ RegionResult process_region(hts::VcfReader& vcf, const Region& region, const std
         const int64_t pos = vcf.site().pos;
         const bool in_window = pos >= region.beg && pos < region.end;
         if (!counter.load()) continue;
-        if (in_window) {
-            counter.match_scores();
-            counter.cohort_frequencies(columns);
-        }
         bool owns_hit = false;
         for (uint32_t g : counter.genes_hit()) owns_hit = owns_hit || local[g] >= 0;
         if (!in_window && !owns_hit) continue;
+        if (in_window) counter.match_scores();
+        counter.cohort_frequencies(columns, in_window);
         for (size_t k = 0; k < columns.size(); ++k) {
             if (columns[k] < 0) continue;
             GenomeQC& q = in_window ? res.qc[k] : scratch;

@@ -98,6 +98,12 @@ struct GenomeSettings {
     // (from `frequencies`, else the file's allelefrequency_effect) when score_mean_impute, as plink2 --score does.
     const ScoreSet* scores = nullptr;
     bool score_mean_impute = true;
+    // burden: only ALT alleles with one of these consequences (VEP CSQ or SnpEff ANN) for the gene count;
+    // empty = every ALT allele. annotation: auto | csq | ann.
+    std::vector<std::string> consequences;
+    std::string annotation = "auto";
+    // max_af against the cohort's own AC/AN (the counted samples of a multi-sample file) instead of INFO/AF
+    bool burden_af_cohort = false;
 };
 
 // The chrX PAR bounds (1-based, as plink --split-x: PAR when pos <= par1_end or pos >= par2_beg) for `x_par`,

@@ -44,6 +44,7 @@ VcfReader::~VcfReader() {
     if (tbx_) tbx_destroy(tbx_);
     free(line_.s);
     free(fbuf_);
+    free(sbuf_);
     if (rec_) bcf_destroy(rec_);
     if (hdr_) bcf_hdr_destroy(hdr_);
     if (fp_) hts_close(fp_);
@@ -455,6 +456,37 @@ const std::vector<float>& VcfReader::allele_frequencies() {
         p = q < end && *q == ',' ? q + 1 : q;
     }
     return af_;
+}
+
+bool VcfReader::info_text(const char* key, std::string& out) {
+    out.clear();
+    if (is_bcf_) {
+        int n = bcf_get_info_string(hdr_, rec_, key, &sbuf_, &n_sbuf_);
+        if (n < 0) return false;
+        out.assign(sbuf_, strnlen(sbuf_, size_t(n)));
+        return true;
+    }
+    const std::string tag = std::string(key) + "=";
+    for (size_t a = 0; a < info_.size();) {
+        size_t b = info_.find(';', a);
+        if (b == std::string::npos) b = info_.size();
+        if (info_.compare(a, tag.size(), tag) == 0) {
+            out.assign(info_, a + tag.size(), b - a - tag.size());
+            return true;
+        }
+        a = b + 1;
+    }
+    return false;
+}
+
+std::string VcfReader::info_description(const char* key) const {
+    bcf_hrec_t* h = bcf_hdr_get_hrec(hdr_, BCF_HL_INFO, "ID", key, nullptr);
+    if (!h) return "";
+    int i = bcf_hrec_find_key(h, "Description");
+    if (i < 0) return "";
+    std::string d = h->vals[i];
+    if (d.size() >= 2 && d.front() == '"' && d.back() == '"') d = d.substr(1, d.size() - 2);
+    return d;
 }
 
 BgzfWriter::BgzfWriter(const std::string& path) : path_(path) {

@@ -52,6 +52,10 @@ public:
     long records_read() const { return n_read_; }
     // INFO/AF of the current record, one value per ALT (NaN where missing); empty if it has none.
     const std::vector<float>& allele_frequencies();
+    // The text value of INFO/`key` of the current record (e.g. CSQ, ANN); false if the record has none.
+    bool info_text(const char* key, std::string& out);
+    // The Description of an ##INFO header line, or "" if the header does not declare `key`.
+    std::string info_description(const char* key) const;
 
 private:
     bool next_line();              // text: a region's first line, through the index, into line_
@@ -84,6 +88,8 @@ private:
     int id_gt_ = -1, id_dp_ = -1, id_gq_ = -1;  // BCF: header ids of the FORMAT fields read
     float* fbuf_ = nullptr;
     int n_fbuf_ = 0;
+    char* sbuf_ = nullptr;
+    int n_sbuf_ = 0;
 };
 
 // A bgzip-compressed text writer (BGZF), for VCFs that tabix can index.

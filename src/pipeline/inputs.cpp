@@ -112,6 +112,9 @@ GenomeSettings genome_settings(const StudyConfig& s, const ScoreSet* scores) {
                      : s.genome.frequencies == "info_af" ? FrequencySource::InfoAF
                                                          : FrequencySource::None;
     gs.x_par = s.genome.x_par;
+    gs.consequences = s.genome.consequences;
+    gs.annotation = s.genome.annotation;
+    gs.burden_af_cohort = s.genome.af == "cohort";
     return gs;
 }
 

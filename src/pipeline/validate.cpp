@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/error.hpp"
+#include "genome/annotation.hpp"
 #include "genome/genome.hpp"
 #include "genome/hts.hpp"
 #include "proteome/cohort.hpp"
@@ -84,6 +85,7 @@ Validation validate_study(const std::string& path, const std::vector<std::string
             try {
                 hts::VcfReader vcf(cf);
                 vcf.load_index();
+                if (!s.genome.consequences.empty()) ConsequenceFilter(vcf, s.genome.consequences, s.genome.annotation);
                 std::vector<std::string> ids;
                 for (auto& e : samples) ids.push_back(e.id);
                 std::vector<int> cols = sample_columns(cf, ids);

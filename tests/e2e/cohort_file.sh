@@ -42,6 +42,25 @@ assert len(ins) == 1 and len(ins[0]["sha256"]) == 64
 print("cohort file: burden equal to per-sample files, QC agrees with bcftools, same at 1 and 3 ranks")
 PY
 
+# max_af against the cohort's own AC/AN equals max_af against the INFO/AF that bcftools +fill-tags computes
+bcftools +fill-tags sim/cohort.bcf -Oz -o sim/cohort_af.vcf.gz -- -t AF && tabix -p vcf sim/cohort_af.vcf.gz
+sed 's|max_af: 0.01}|max_af: 0.02, af: cohort}|' sim/bcf.yaml > sim/af_cohort.yaml
+sed -e 's|cohort_file: cohort.bcf|cohort_file: cohort_af.vcf.gz|' -e "s|max_af: 0.01}|max_af: 0.02}|" sim/bcf.yaml \
+  > sim/af_info.yaml
+grep -q 'af: cohort' sim/af_cohort.yaml || fail "af_cohort.yaml was not written"
+precis_np 2 run sim/af_cohort.yaml --output af_cohort 2>/dev/null
+"$PRECIS" run sim/af_info.yaml --output af_info 2>/dev/null
+$PY - <<'PY'
+import h5py, numpy as np
+x = {r: h5py.File(f"{r}/cohort.h5mu", "r")["mod/genome/X"][()] for r in ("af_cohort", "af_info", "bcf1")}
+assert np.array_equal(x["af_cohort"], x["af_info"]), "cohort AF differs from bcftools +fill-tags AF"
+assert 0 < x["af_cohort"].sum() < x["bcf1"].sum(), (x["af_cohort"].sum(), x["bcf1"].sum())
+print("burden with the cohort's AF equals burden with bcftools' AF")
+PY
+sed -i 's|  cohort_file: cohort.bcf|  path_column: vcf|' sim/af_cohort.yaml
+expect_exit 2 "$PRECIS" validate sim/af_cohort.yaml
+expect_in "'genome.features.gene_burden.af: cohort' needs 'genome.cohort_file'" "$OUT"
+
 # a sheet sample the file lacks: an error before work, or a per-sample error under skip
 cp sim/samples.tsv sim/samples.orig.tsv
 printf 'S99999\tvcf/S00001.vcf.gz\tproteome/S00001.tsv\t50\tF\tcase\n' >> sim/samples.tsv

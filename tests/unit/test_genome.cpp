@@ -321,3 +321,51 @@ TEST_CASE("exact sums do not depend on the order of their terms") {
     back.add_parts(parts);
     CHECK(back.value() == -2.5);
 }
+
+namespace {
+std::string annotated_vcf(const std::string& name, const std::string& info_line, const std::string& body) {
+    auto p = (fs::temp_directory_path() / ("precis_unit_" + name + ".vcf.gz")).string();
+    hts::BgzfWriter w(p);
+    w.write(std::string(kHeader) + info_line + "\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n" + body);
+    w.close();
+    hts::tabix_index_vcf(p);
+    return p;
+}
+}  // namespace
+
+TEST_CASE("burden counts only the wanted consequences, from VEP CSQ or SnpEff ANN, for the gene they name") {
+    // genes: G1 1:50-200, G2 1:250-400, G3 1:90-110, G4 X:5000-6000
+    const std::string csq =
+        "##INFO=<ID=CSQ,Number=.,Type=String,Description=\"Consequence annotations from Ensembl VEP. Format: "
+        "Allele|Consequence|IMPACT|SYMBOL|Gene\">";
+    const std::string csq_body =
+        "chr1\t100\t.\tA\tG\t50\tPASS\tCSQ=G|missense_variant|MODERATE|G1|ENSG1,G|intron_variant|MODIFIER|G3|ENSG3"
+        "\tGT\t0/1\n"                                                                  // G1 only
+        "chr1\t150\t.\tC\tA,T\t50\tPASS\tCSQ=A|synonymous_variant|LOW|G1|ENSG1,T|stop_gained|HIGH|G1|ENSG1\tGT\t1/2\n"
+        "chr1\t160\t.\tG\tA\t50\tPASS\tCSQ=A|missense_variant&splice_region_variant|MODERATE||\tGT\t0/1\n"  // no gene
+        "chr1\t300\t.\tA\tAT\t50\tPASS\tCSQ=T|frameshift_variant|HIGH|G2|ENSG2\tGT\t1|1\n"  // VEP trims the A
+        "chr1\t350\t.\tATG\tA\t50\tPASS\tCSQ=-|inframe_deletion|MODERATE|G2|ENSG2\tGT\t0/1\n";
+    const std::string ann =
+        "##INFO=<ID=ANN,Number=.,Type=String,Description=\"Functional annotations: 'Allele | Annotation | "
+        "Annotation_Impact | Gene_Name | Gene_ID | Feature_Type | Feature_ID' \">";
+    const std::string ann_body =
+        "chr1\t100\t.\tA\tG\t50\tPASS\tANN=G|missense_variant|MODERATE|G1|ENSG1|transcript|T1,G|intron_variant|"
+        "MODIFIER|G3|ENSG3|transcript|T3\tGT\t0/1\n"
+        "chr1\t150\t.\tC\tA,T\t50\tPASS\tANN=A|synonymous_variant|LOW|G1|ENSG1|transcript|T1,T|stop_gained|HIGH|G1|"
+        "ENSG1|transcript|T1\tGT\t1/2\n"
+        "chr1\t160\t.\tG\tA\t50\tPASS\tANN=A|missense_variant&splice_region_variant|MODERATE||||\tGT\t0/1\n"
+        "chr1\t300\t.\tA\tAT\t50\tPASS\tANN=AT|frameshift_variant|HIGH|G2|ENSG2|transcript|T2\tGT\t1|1\n"
+        "chr1\t350\t.\tATG\tA\t50\tPASS\tANN=A|conservative_inframe_deletion|MODERATE|G2|ENSG2|transcript|T2\tGT\t0/1\n";
+    GeneSet genes = GeneSet::load(genes_bed());
+    GenomeSettings st;
+    st.consequences = {"missense_variant", "stop_gained", "frameshift_variant"};
+    const std::vector<float> want = {3, 2, 0, 0};
+    auto v1 = annotated_vcf("csq", csq, csq_body), v2 = annotated_vcf("ann", ann, ann_body);
+    CHECK(process_genome(v1, "S1", st, &genes).burden == want);
+    CHECK(process_genome(to_bcf(v1), "S1", st, &genes).burden == want);
+    CHECK(process_genome(v2, "S1", st, &genes).burden == want);
+    st.annotation = "ann";
+    CHECK_THROWS_WITH(process_genome(v1, "S1", st, &genes), Catch::Contains("declares no INFO/ANN"));
+    st.consequences.clear();  // no filter: every ALT allele copy
+    CHECK(process_genome(v1, "S1", st, &genes).burden == std::vector<float>{4, 3, 1, 0});
+}
