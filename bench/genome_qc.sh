@@ -5,7 +5,8 @@
 #                                               clock on a shared machine is not; about 50 times slower)
 # Inputs, made from `precis simulate`: one multi-sample VCF.gz and BCF (bcftools merge -0) and the set of
 # single-sample VCF.gz files. precis runs a genome-only qc-only study on one process with one thread; its time
-# includes reading the study, checksumming inputs and writing the store. Each figure is the best of three runs.
+# includes reading the study, checksumming inputs and writing the store. Each figure is the best of ROUNDS runs,
+# the two tools alternating.
 # Prints both times and the ratio.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,14 +32,18 @@ sed 's/cohort.vcf.gz/cohort.bcf/' sim/qc_cohort_vcf.yaml > sim/qc_cohort_bcf.yam
 sed 's/  cohort_file: cohort.vcf.gz/  path_column: vcf/' sim/qc_cohort_vcf.yaml > sim/qc_per_sample.yaml
 
 now() { date +%s.%N; }
-# the best of three runs: the machine's other load only ever adds time
-secs() {
-  local best="" t0 t
-  for _ in 1 2 3; do
-    t0=$(now); "$@" >/dev/null 2>&1; t=$(echo "$(now) - $t0" | bc)
-    if [[ -z $best ]] || (( $(echo "$t < $best" | bc) )); then best=$t; fi
+# The two commands run alternately, ROUNDS times (default 5), and each keeps its best time: the machine's other
+# load only ever adds time, and alternating exposes both to the same spells of it. Sets $b and $p.
+ROUNDS=${ROUNDS:-5}
+best_pair() {  # best_pair "PEER COMMAND" "PRECIS COMMAND"
+  local t0 t i
+  b="" p=""
+  for ((i = 0; i < ROUNDS; ++i)); do
+    t0=$(now); bash -c "$1" >/dev/null 2>&1; t=$(echo "$(now) - $t0" | bc)
+    if [[ -z $b ]] || (( $(echo "$t < $b" | bc) )); then b=$t; fi
+    t0=$(now); bash -c "$2" >/dev/null 2>&1; t=$(echo "$(now) - $t0" | bc)
+    if [[ -z $p ]] || (( $(echo "$t < $p" | bc) )); then p=$t; fi
   done
-  echo "$best"
 }
 
 sites=$(bcftools index -n sim/cohort.vcf.gz)
@@ -48,14 +53,12 @@ row() {
   local name=$1 b=$2 p=$3
   printf '%-28s %12.2f %12.2f %7.2fx\n' "$name" "$b" "$p" "$(echo "$b / $p" | bc -l)"
 }
-b=$(secs bcftools stats -s - sim/cohort.vcf.gz)
-p=$(secs "$P" run sim/qc_cohort_vcf.yaml --threads 1 --output out_vcf)
+best_pair "bcftools stats -s - sim/cohort.vcf.gz" "'$P' run sim/qc_cohort_vcf.yaml --threads 1 --output out_vcf"
 row "multi-sample VCF.gz" "$b" "$p"
-b=$(secs bcftools stats -s - sim/cohort.bcf)
-p=$(secs "$P" run sim/qc_cohort_bcf.yaml --threads 1 --output out_bcf)
+best_pair "bcftools stats -s - sim/cohort.bcf" "'$P' run sim/qc_cohort_bcf.yaml --threads 1 --output out_bcf"
 row "multi-sample BCF" "$b" "$p"
-b=$(secs bash -c 'for f in sim/vcf/*.vcf.gz; do bcftools stats -s - "$f"; done')
-p=$(secs "$P" run sim/qc_per_sample.yaml --threads 1 --output out_ps)
+best_pair 'for f in sim/vcf/*.vcf.gz; do bcftools stats -s - "$f"; done' \
+  "'$P' run sim/qc_per_sample.yaml --threads 1 --output out_ps"
 row "$N single-sample VCF.gz" "$b" "$p"
 echo "(ratio = bcftools time / precis time; above 1 means precis is faster)"
 

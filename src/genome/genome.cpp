@@ -242,6 +242,8 @@ public:
         if (kind_ == Kind::X && (site.pos + 1 <= par1_end_ || site.pos + 1 >= par2_beg_)) kind_ = Kind::Other;
         f_valid_ = false;
         score_hits_.clear();
+        dp_ = site.dp.empty() ? nullptr : site.dp.data();
+        gq_ = site.gq.empty() ? nullptr : site.gq.data();
         if (kind_ != Kind::Other && st_.frequencies == FrequencySource::InfoAF) info_frequencies();
         if (genes_) {
             genes_->overlaps(norm_contig_, site.pos, site.pos + std::max<int64_t>(site.rlen, 1), hits_);
@@ -257,49 +259,70 @@ public:
 
     const std::vector<uint32_t>& genes_hit() const { return hits_; }
 
-    // The allele counts of the current record over the called genotypes of `columns` (haploid calls count as
-    // homozygous diploid, as plink imports them): het_f/sex_f frequencies and the scores' mean dosages.
-    // Also the cohort's AC/AN for max_af when burden_af_cohort (every record, in_window or not: genes reach out).
-    void cohort_frequencies(const std::vector<int>& columns, bool in_window) {
-        const bool for_f = in_window && st_.frequencies == FrequencySource::Cohort && kind_ != Kind::Other;
-        const bool for_scores = in_window && st_.frequencies == FrequencySource::Cohort && !score_hits_.empty();
-        const bool for_burden = st_.burden_af_cohort && !hits_.empty();
-        if (!for_f && !for_scores && !for_burden) return;
+    // Before the samples of a cohort record are counted (after match_scores()): whether to tally its alleles for
+    // cohort frequencies (het_f/sex_f, the scores' mean dosages), and max_af against the cohort's AC/AN (which
+    // burden needs before counting, so it takes a pass of its own). `columns` must be the same for a counter.
+    void prepare(const std::vector<int>& columns, bool in_window) {
         const hts::Site& site = vcf_.site();
-        if (site.ploidy == 0) return;
-        const int na = int(site.alleles.size());
-        counts_.assign(na, 0);
-        ac_.assign(na, 0);
-        int64_t total = 0, an = 0;
-        for (int col : columns) {
-            if (col < 0 || filtered(col)) continue;
-            const int32_t* g = site.gt.data() + size_t(col) * site.ploidy;
-            int ploidy = 0;
-            bool missing = false;
-            for (int i = 0; i < site.ploidy && g[i] != bcf_int32_vector_end; ++i, ++ploidy)
-                missing = missing || bcf_gt_is_missing(g[i]) || bcf_gt_allele(g[i]) >= na;
-            if (ploidy == 0 || missing) continue;
-            const int copies = ploidy == 1 ? 2 : 1;
-            for (int i = 0; i < ploidy; ++i) counts_[bcf_gt_allele(g[i])] += copies, ++ac_[bcf_gt_allele(g[i])];
-            total += ploidy == 1 ? 2 : ploidy;
-            an += ploidy;
-        }
-        if (total == 0) return;
-        if (for_burden)
-            for (int a = 1; a < na; ++a) rare_[a] = double(ac_[a]) / double(an) <= st_.max_af;
-        if (for_scores)
-            for (auto& h : score_hits_) h.mean_dosage = 2.0 * double(counts_[h.allele]) / double(total);
-        if (!for_f) return;
-        double e = 0;
-        for (int a = 0; a < na; ++a) {
-            if (counts_[a] == total) return;  // monomorphic: plink skips it
-            double p = double(counts_[a]) / double(total);
-            e += p * p;
-        }
-        set_expected(e);
+        if (active_ < 0) active_ = int64_t(std::count_if(columns.begin(), columns.end(), [](int c) { return c >= 0; }));
+        tally_ = in_window && st_.frequencies == FrequencySource::Cohort && site.ploidy > 0 &&
+                 (kind_ != Kind::Other || !score_hits_.empty());
+        defer_ = tally_ && kind_ != Kind::Other;
+        if (tally_) counts_.assign(site.alleles.size(), 0), total_ = 0, other_called_ = 0;
+        if (st_.burden_af_cohort && !hits_.empty()) burden_frequencies(columns);
     }
 
-    // Finds the score variants this record matches (call after load(), before cohort_frequencies()). A variant
+    // After the samples of a cohort record are counted: its frequencies from the tally. The common diploid
+    // reference call is not tallied one by one: those calls are what is left of the counted samples once the
+    // uncalled ones (missing_) and the other calls are taken away. het_f/sex_f likewise: every counted sample
+    // gets the record's N, O and E at the end of the region (finish_region); here the uncalled lose them again,
+    // and the called non-homozygous ones lost their O in count().
+    void settle() {
+        if (!tally_) return;
+        tally_ = false;
+        const int64_t ref_calls = active_ - int64_t(missing_.size()) - other_called_;
+        counts_[0] += 2 * ref_calls;
+        total_ += 2 * ref_calls;
+        if (total_ == 0) {  // nobody called (so nobody was heterozygous either)
+            missing_.clear();
+            return;
+        }
+        for (auto& h : score_hits_) h.mean_dosage = 2.0 * double(counts_[h.allele]) / double(total_);
+        if (!defer_) {
+            missing_.clear();
+            return;
+        }
+        const int kk = kind_ == Kind::Autosome ? 0 : 1;
+        bool mono = false;
+        double e = 0;
+        for (int64_t c : counts_) {
+            mono = mono || c == total_;
+            const double p = double(c) / double(total_);
+            e += p * p;
+        }
+        if (mono) {  // plink skips it (and then no call was heterozygous: nothing to undo)
+            missing_.clear();
+            return;
+        }
+        const int64_t efp = std::llround(e * GenomeQC::kFixedPoint);
+        ++records_[kk];
+        expected_[kk] += efp;
+        for (GenomeQC* q : missing_)
+            kk == 0 ? (--q->het_n, --q->het_o, q->het_e_fp -= efp) : (--q->x_n, --q->x_o, q->x_e_fp -= efp);
+        missing_.clear();
+    }
+
+    // At the end of a region: each counted sample gets the N, O and E of every record that counted.
+    void finish_region(std::vector<GenomeQC>& qc, const std::vector<int>& columns) {
+        for (size_t k = 0; k < columns.size(); ++k) {
+            if (columns[k] < 0) continue;
+            GenomeQC& q = qc[k];
+            q.het_n += records_[0], q.het_o += records_[0], q.het_e_fp += expected_[0];
+            q.x_n += records_[1], q.x_o += records_[1], q.x_e_fp += expected_[1];
+        }
+    }
+
+    // Finds the score variants this record matches (call after load(), before prepare()). A variant
     // is taken from the first record at its position whose alleles fit it.
     void match_scores() {
         if (!st_.scores) return;
@@ -345,6 +368,8 @@ public:
                 h.mean_dosage = 2 * var.effect_freq;
         }
     }
+
+    bool scoring() const { return !score_hits_.empty(); }
 
     // Adds sample column `col`'s dosage x weight of every matched score variant at this record into sums
     // (one per score); missing or filtered genotypes add their mean dosage (counted in imputed) if known.
@@ -395,12 +420,13 @@ public:
         const hts::Site& site = vcf_.site();
         // DP/GQ thresholds, as Hail's filter_entries: a genotype below either (or without the value) is left out
         // of every count
-        if (filtered(col)) {
+        if (thresholds_ && filtered(col)) {
             ++q.n_filtered;
+            on_uncalled(q);
             return;
         }
-        if (!site.dp.empty() && site.dp[col] != bcf_int32_missing) q.dp_sum += site.dp[col], ++q.dp_n;
-        if (!site.gq.empty() && site.gq[col] != bcf_int32_missing) q.gq_sum += site.gq[col], ++q.gq_n;
+        if (dp_ && dp_[col] != bcf_int32_missing) q.dp_sum += dp_[col], ++q.dp_n;
+        if (gq_ && gq_[col] != bcf_int32_missing) q.gq_sum += gq_[col], ++q.gq_n;
         if (site.ploidy == 0) {
             ++q.n_not_called;
             return;
@@ -410,7 +436,7 @@ public:
         if (site.ploidy == 2 && g[0] == bcf_gt_unphased(0) && (g[1] >> 1) == 1) {
             ++q.n_called;
             ++q.n_hom_ref;
-            add_f(q, true);
+            if (f_valid_) add_f(q, true);  // (a cohort tally counts these in settle())
             return;
         }
         int ploidy = 0;
@@ -422,6 +448,7 @@ public:
         }
         if (ploidy == 0 || missing) {
             ++q.n_not_called;
+            on_uncalled(q);
             return;
         }
         ++q.n_called;
@@ -438,7 +465,7 @@ public:
                                     std::to_string(a) + " but has only " + std::to_string(n_allele) + " alleles",
                                 "fix the genotype or the ALT column");
         }
-        add_f(q, all_same);
+        on_called(q, g, ploidy, all_same);
         if (!any_alt) {
             ++q.n_hom_ref;
             return;
@@ -474,11 +501,45 @@ private:
         double mean_dosage;  // for missing genotypes; NaN if unknown
     };
 
+    // DP/GQ thresholds (copied out of the settings so that the per-sample loop keeps them in registers)
     bool filtered(int col) const {
+        return (min_dp_ > 0 && (!dp_ || dp_[col] == bcf_int32_missing || dp_[col] < min_dp_)) ||
+               (min_gq_ > 0 && (!gq_ || gq_[col] == bcf_int32_missing || gq_[col] < min_gq_));
+    }
+
+    // max_af against AC/AN over the counted samples' called genotypes (haploid calls count one allele)
+    void burden_frequencies(const std::vector<int>& columns) {
         const hts::Site& site = vcf_.site();
-        return (st_.min_dp > 0 &&
-                (site.dp.empty() || site.dp[col] == bcf_int32_missing || site.dp[col] < st_.min_dp)) ||
-               (st_.min_gq > 0 && (site.gq.empty() || site.gq[col] == bcf_int32_missing || site.gq[col] < st_.min_gq));
+        if (site.ploidy == 0) return;
+        const int na = int(site.alleles.size());
+        ac_.assign(na, 0);
+        int64_t an = 0;
+        for (int col : columns) {
+            if (col < 0 || filtered(col)) continue;
+            const int32_t* g = site.gt.data() + size_t(col) * site.ploidy;
+            int ploidy = 0;
+            bool missing = false;
+            for (int i = 0; i < site.ploidy && g[i] != bcf_int32_vector_end; ++i, ++ploidy)
+                missing = missing || bcf_gt_is_missing(g[i]) || bcf_gt_allele(g[i]) >= na;
+            if (ploidy == 0 || missing) continue;
+            for (int i = 0; i < ploidy; ++i) ++ac_[bcf_gt_allele(g[i])];
+            an += ploidy;
+        }
+        if (an > 0)
+            for (int a = 1; a < na; ++a) rare_[a] = double(ac_[a]) / double(an) <= st_.max_af;
+    }
+
+    // A called genotype's part in het_f/sex_f: now (INFO/AF), or (cohort frequencies) only a non-homozygous call
+    // loses the O that finish_region gives every sample; the tally of its alleles for the frequencies.
+    void on_called(GenomeQC& q, const int32_t* g, int ploidy, bool hom) {
+        if (!tally_) return add_f(q, hom);
+        ++other_called_;
+        for (int i = 0; i < ploidy; ++i) counts_[bcf_gt_allele(g[i])] += ploidy == 1 ? 2 : 1;  // haploid as plink
+        total_ += ploidy == 1 ? 2 : ploidy;
+        if (defer_ && !hom) (kind_ == Kind::Autosome ? q.het_o : q.x_o) -= 1;
+    }
+    void on_uncalled(GenomeQC& q) {
+        if (tally_) missing_.push_back(&q);
     }
 
     void set_expected(double e) {
@@ -520,7 +581,14 @@ private:
     int64_t par1_end_ = 0, par2_beg_ = 0;
     bool f_valid_ = false;
     int64_t e_fp_ = 0;
+    const int min_dp_ = st_.min_dp, min_gq_ = st_.min_gq;
+    const bool thresholds_ = min_dp_ > 0 || min_gq_ > 0;
+    const int32_t *dp_ = nullptr, *gq_ = nullptr;  // the current record's DP and GQ, or nullptr
     std::vector<int64_t> counts_, ac_;
+    int64_t total_ = 0, other_called_ = 0, active_ = -1;
+    bool tally_ = false, defer_ = false;
+    std::vector<GenomeQC*> missing_;   // uncalled samples of the current record (cohort tally)
+    int64_t records_[2] = {0, 0}, expected_[2] = {0, 0};  // per region: autosomes, chrX
     std::unique_ptr<ConsequenceFilter> consequences_;
     // scores
     std::string score_contig_;
@@ -556,7 +624,7 @@ GenomeResult process_genome(const std::string& path, const std::string& sample_i
         if (!counter.load()) continue;
         counter.match_scores();
         counter.count(col, res.qc, [&](uint32_t gene) { res.burden[gene] += 1.0f; });
-        counter.score(col, res.score_sums.data(), res.score_imputed.data());
+        if (counter.scoring()) counter.score(col, res.score_sums.data(), res.score_imputed.data());
     }
     counter.finish_scores(res.score_match);
     return res;
@@ -643,6 +711,9 @@ RegionResult process_region(hts::VcfReader& vcf, const Region& region, const std
     if (!vcf.query(region.contig, region.qbeg, region.qend)) return res;
     RecordCounter counter(vcf, settings, genes);
     GenomeQC scratch;
+    const int* cols = columns.data();
+    const size_t nc = columns.size();
+    GenomeQC* qc = res.qc.data();
     while (vcf.next()) {
         const int64_t pos = vcf.site().pos;
         const bool in_window = pos >= region.beg && pos < region.end;
@@ -651,17 +722,23 @@ RegionResult process_region(hts::VcfReader& vcf, const Region& region, const std
         for (uint32_t g : counter.genes_hit()) owns_hit = owns_hit || local[g] >= 0;
         if (!in_window && !owns_hit) continue;
         if (in_window) counter.match_scores();
-        counter.cohort_frequencies(columns, in_window);
-        for (size_t k = 0; k < columns.size(); ++k) {
-            if (columns[k] < 0) continue;
-            GenomeQC& q = in_window ? res.qc[k] : scratch;
-            counter.count(columns[k], q, [&](uint32_t gene) {
+        counter.prepare(columns, in_window);
+        for (size_t k = 0; k < nc; ++k) {  // the hot loop: locals only, so that they stay in registers
+            const int c = cols[k];
+            if (c < 0) continue;
+            GenomeQC& q = in_window ? qc[k] : scratch;
+            counter.count(c, q, [&](uint32_t gene) {
                 if (local[gene] >= 0) res.burden[local[gene]][k] += 1.0f;
             });
-            if (in_window) counter.score(columns[k], &res.score_sums[k * n_scores], &res.score_imputed[k * n_scores]);
         }
+        counter.settle();
+        if (counter.scoring())  // only records that hold score variants (never outside the window)
+            for (size_t k = 0; k < columns.size(); ++k)
+                if (columns[k] >= 0)
+                    counter.score(columns[k], &res.score_sums[k * n_scores], &res.score_imputed[k * n_scores]);
     }
     counter.finish_scores(res.score_match);
+    counter.finish_region(res.qc, columns);
     return res;
 }
 

@@ -255,32 +255,23 @@ void VcfReader::decode_text(const char* s, size_t len) {
     // FORMAT: where GT, DP and GQ are
     const int ns = n_samples();
     st.ploidy = 0;
-    st.gt.clear();
-    st.dp.clear();
-    st.gq.clear();
-    if (ns == 0 || col_end[8] == col[8]) return;
     int i_gt = -1, i_dp = -1, i_gq = -1, nkeys = 0;
-    for (const char* q = col[8]; q <= col_end[8]; ++nkeys) {
-        const char* r = q;
-        while (r < col_end[8] && *r != ':') ++r;
-        std::string_view key(q, size_t(r - q));
-        if (key == "GT") i_gt = nkeys;
-        else if (key == "DP") i_dp = nkeys;
-        else if (key == "GQ") i_gq = nkeys;
-        q = r + 1;
-    }
+    if (ns > 0 && col_end[8] != col[8])
+        for (const char* q = col[8]; q <= col_end[8]; ++nkeys) {
+            const char* r = q;
+            while (r < col_end[8] && *r != ':') ++r;
+            std::string_view key(q, size_t(r - q));
+            if (key == "GT") i_gt = nkeys;
+            else if (key == "DP") i_dp = nkeys;
+            else if (key == "GQ") i_gq = nkeys;
+            q = r + 1;
+        }
+    // sized, not filled: each sample's values are set as its column is read (resize to the same size is free)
+    if (i_gt >= 0) st.ploidy = 2, st.gt.resize(size_t(ns) * 2); else st.gt.clear();
+    if (i_dp >= 0) st.dp.resize(size_t(ns)); else st.dp.clear();
+    if (i_gq >= 0) st.gq.resize(size_t(ns)); else st.gq.clear();
     const int last = std::max({i_gt, i_dp, i_gq});
     if (last < 0) return;
-    auto fill = [](std::vector<int32_t>& v, size_t n, int32_t x) {
-        v.resize(n);
-        std::fill(v.begin(), v.end(), x);
-    };
-    if (i_gt >= 0) {
-        st.ploidy = 2;
-        fill(st.gt, size_t(ns) * 2, bcf_int32_vector_end);
-    }
-    if (i_dp >= 0) fill(st.dp, size_t(ns), bcf_int32_missing);
-    if (i_gq >= 0) fill(st.gq, size_t(ns), bcf_int32_missing);
     const char* q = col_end[8] < e ? col_end[8] + 1 : e;
     // A subfield ends at ':', at the tab before the next sample, or at the line's end: every line handed to
     // decode_text is followed by '\n', '\r' or '\0', and no byte below '\r' belongs inside a VCF field, so one
@@ -290,9 +281,10 @@ void VcfReader::decode_text(const char* s, size_t len) {
     int32_t* const gq_out = st.gq.empty() ? nullptr : st.gq.data();
     for (int smp = 0; smp < ns; ++smp) {
         if (q > e) broken("has " + std::to_string(smp) + " sample columns; the header names " + std::to_string(ns));
-        // one pass over the sample's subfields; those not there (dropped at the end) stay missing
+        // one pass over the sample's subfields; those not there (dropped at the end) are set missing after it
         const char* c = q;
-        for (int k = 0;; ++k) {
+        int k = 0;
+        for (;; ++k) {
             const char* field = c;
             if (k == i_gt) {
                 int n = 0;
@@ -332,18 +324,31 @@ void VcfReader::decode_text(const char* s, size_t len) {
                     }
                     slot[n++] = v;
                 }
-                if (n == 0) slot[0] = bcf_gt_missing;  // an empty GT is missing
+                if (n == 0) slot[n++] = bcf_gt_missing;  // an empty GT is missing
+                for (; n < st.ploidy; ++n) slot[n] = bcf_int32_vector_end;
             } else if (k == i_dp || k == i_gq) {
-                // an integer, read in place; "." or anything else is missing
+                // an integer, read in place; "." or anything else is missing. Depths and qualities mostly have
+                // two digits (or one) or are '.': those are read without a loop.
                 int32_t v = bcf_int32_missing;
-                const char* d = c + (*c == '-');
-                if (unsigned(*d - '0') < 10) {
-                    int64_t x = 0;
-                    while (unsigned(*d - '0') < 10) x = x * 10 + (*d++ - '0');
-                    if (is_end(d)) v = int32_t(*c == '-' ? -x : x);
+                const unsigned a = unsigned(uint8_t(c[0])) - '0', b = unsigned(uint8_t(c[1])) - '0';
+                if (c[0] == '.' && is_end(c + 1)) {  // missing, as merged files are full of
+                    c += 1;
+                } else if (a < 10 && b < 10 && is_end(c + 2)) {
+                    v = int32_t(a * 10 + b);
+                    c += 2;
+                } else if (a < 10 && is_end(c + 1)) {
+                    v = int32_t(a);
+                    c += 1;
+                } else {
+                    const char* d = c + (*c == '-');
+                    if (unsigned(*d - '0') < 10) {
+                        int64_t x = 0;
+                        while (unsigned(*d - '0') < 10) x = x * 10 + (*d++ - '0');
+                        if (is_end(d)) v = int32_t(*c == '-' ? -x : x);
+                    }
+                    c = d;
+                    while (!is_end(c)) ++c;
                 }
-                c = d;
-                while (!is_end(c)) ++c;
                 (k == i_dp ? dp_out : gq_out)[smp] = v;
             } else if (k > last) {
                 const void* tab = std::memchr(c, '\t', size_t(e - c));
@@ -354,6 +359,13 @@ void VcfReader::decode_text(const char* s, size_t len) {
             if (*c != ':') break;  // the tab before the next sample, or the line's end
             ++c;
         }
+        if (i_gt > k) {  // subfields 0..k were there
+            int32_t* slot = st.gt.data() + size_t(smp) * st.ploidy;
+            slot[0] = bcf_gt_missing;
+            for (int y = 1; y < st.ploidy; ++y) slot[y] = bcf_int32_vector_end;
+        }
+        if (i_dp > k) dp_out[smp] = bcf_int32_missing;
+        if (i_gq > k) gq_out[smp] = bcf_int32_missing;
         q = c + 1;
     }
 }
