@@ -603,7 +603,7 @@ private:
 
 GenomeResult process_genome(const std::string& path, const std::string& sample_id, const GenomeSettings& settings,
                             const GeneSet* genes) {
-    hts::VcfReader vcf(path);
+    hts::VcfReader vcf(path, settings.pool);
     int ns = vcf.n_samples();
     int col = -1;
     for (int i = 0; i < ns; ++i)

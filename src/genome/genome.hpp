@@ -10,6 +10,7 @@
 namespace precis {
 namespace hts {
 class VcfReader;
+class ThreadPool;
 }
 
 // Counts as Hail's sample_qc defines them (see CONTRACT.md for how they map to bcftools stats PSC).
@@ -104,6 +105,8 @@ struct GenomeSettings {
     std::string annotation = "auto";
     // max_af against the cohort's own AC/AN (the counted samples of a multi-sample file) instead of INFO/AF
     bool burden_af_cohort = false;
+    // per-sample files: decompression threads (nullptr: none)
+    hts::ThreadPool* pool = nullptr;
 };
 
 // The chrX PAR bounds (1-based, as plink --split-x: PAR when pos <= par1_end or pos >= par2_beg) for `x_par`,

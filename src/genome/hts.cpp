@@ -13,7 +13,16 @@
 
 namespace precis::hts {
 
-VcfReader::VcfReader(const std::string& path) : path_(path) {
+ThreadPool::ThreadPool(int threads) {
+    pool_.pool = hts_tpool_init(threads);
+    if (!pool_.pool) throw_io("cannot start " + std::to_string(threads) + " decompression threads");
+}
+
+ThreadPool::~ThreadPool() {
+    if (pool_.pool) hts_tpool_destroy(pool_.pool);
+}
+
+VcfReader::VcfReader(const std::string& path, ThreadPool* pool) : path_(path) {
     fp_ = hts_open(path.c_str(), "r");
     if (!fp_) throw_malformed(path + ": cannot open as VCF/BCF", "check that the file exists and is VCF, VCF.gz or BCF");
     const htsFormat* f = hts_get_format(fp_);
@@ -24,6 +33,11 @@ VcfReader::VcfReader(const std::string& path) : path_(path) {
                         "give a VCF, VCF.gz or BCF");
     }
     is_bcf_ = f->format == bcf;
+    if (pool && f->compression == bgzf && hts_set_thread_pool(fp_, pool->get()) != 0) {
+        hts_close(fp_);
+        fp_ = nullptr;
+        throw_io(path + ": cannot attach the decompression threads");
+    }
     hdr_ = bcf_hdr_read(fp_);
     if (!hdr_) {
         hts_close(fp_);

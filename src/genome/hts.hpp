@@ -1,7 +1,9 @@
 // htslib, wrapped once: RAII owners with checked calls. Analysis code uses these, never raw htslib handles.
 #pragma once
 #include <htslib/bgzf.h>
+#include <htslib/hts.h>
 #include <htslib/kstring.h>
+#include <htslib/thread_pool.h>
 #include <htslib/tbx.h>
 #include <htslib/vcf.h>
 
@@ -10,6 +12,21 @@
 #include <vector>
 
 namespace precis::hts {
+
+// htslib's thread pool, shared by the files one worker reads one after another: BGZF blocks are decompressed
+// ahead on its threads while the worker decodes. Worth it for files read from start to end; a region query
+// flushes the read-ahead, so cohort-file regions are read without it.
+class ThreadPool {
+public:
+    explicit ThreadPool(int threads);  // throws IO if the threads cannot be started
+    ~ThreadPool();
+    ThreadPool(const ThreadPool&) = delete;
+    ThreadPool& operator=(const ThreadPool&) = delete;
+    htsThreadPool* get() { return &pool_; }
+
+private:
+    htsThreadPool pool_ = {nullptr, 0};
+};
 
 // One record, decoded as far as precis needs it: position, alleles, FILTER, and each sample's GT, DP and GQ in
 // htslib's encodings (bcf_gt_* alleles padded with bcf_int32_vector_end; bcf_int32_missing for absent values).
@@ -28,7 +45,7 @@ struct Site {
 // REF, ALT, FILTER and the GT/DP/GQ subfields (INFO/AF and END on request); BCF goes through htslib.
 class VcfReader {
 public:
-    explicit VcfReader(const std::string& path);
+    explicit VcfReader(const std::string& path, ThreadPool* pool = nullptr);
     ~VcfReader();
     VcfReader(const VcfReader&) = delete;
     VcfReader& operator=(const VcfReader&) = delete;

@@ -128,7 +128,7 @@ ProteomeSettings proteome_settings(const StudyConfig& s) {
 }
 
 SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const GeneSet* genes,
-                             const ScoreSet* scores, LocalFeatures& local, int rank) {
+                             const ScoreSet* scores, hts::ThreadPool* pool, LocalFeatures& local, int rank) {
     SampleOutcome o;
     o.index = t.index;
     o.rank = rank;
@@ -157,7 +157,9 @@ SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const Ge
     };
     if (s.genome.enabled && s.genome.cohort_file.empty())
         run(o.genome, t.vcf, s.genome.path_column, [&](ModalityOutcome& g) {
-            GenomeResult r = process_genome(t.vcf, t.id, genome_settings(s, scores), genes);
+            GenomeSettings gs = genome_settings(s, scores);
+            gs.pool = pool;
+            GenomeResult r = process_genome(t.vcf, t.id, gs, genes);
             genome_status(g, r.qc, s);
             if (scores) {
                 put_scores(g, *scores, r.score_sums.data(), r.score_imputed.data(), r.score_match,

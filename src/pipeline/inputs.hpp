@@ -50,8 +50,9 @@ void proteome_status(ModalityOutcome& p, const ProteomeQC& q, const StudyConfig&
 void check_sex(const StudyConfig& s, const SampleSheet& sheet, std::vector<SampleOutcome>& outcomes);
 
 // One sample's per-sample files (a worker's task). A file's failure becomes the sample's error, never an abort.
+// `pool`: decompression threads for the genome file (nullptr: none).
 SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const GeneSet* genes,
-                             const ScoreSet* scores, LocalFeatures& local, int rank);
+                             const ScoreSet* scores, hts::ThreadPool* pool, LocalFeatures& local, int rank);
 
 // genome.cohort_file (collective): regions to workers as they become free; this rank's burden columns in
 // `burden_cols` (gene -> one value per sheet sample); rank 0's `outcomes` get each sample's genome QC.

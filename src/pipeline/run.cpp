@@ -24,6 +24,7 @@
 #include "core/table.hpp"
 #include "core/version.hpp"
 #include "genome/genome.hpp"
+#include "genome/hts.hpp"
 #include "parallel/comm.hpp"
 #include "pipeline/inputs.hpp"
 #include "pipeline/messages.hpp"
@@ -217,8 +218,13 @@ int run_study(Comm& comm, const RunOptions& opt) {
         for (auto& w : warnings) std::fprintf(stderr, "precis: warning: %s\n", w.c_str());
     }
 
-    // 2c. per-sample work: rank 0 hands samples to workers as they become free
+    // 2c. per-sample work: rank 0 hands samples to workers as they become free. A worker's other threads have
+    //     nothing to do meanwhile: they decompress its VCFs ahead (htslib's thread pool, as many threads as
+    //     the rank has: the main thread mostly waits for them).
     const bool per_sample = (study.proteome.enabled && !cohort_prot) || (study.genome.enabled && !cohort_genome);
+    std::unique_ptr<hts::ThreadPool> pool;
+    if (study.genome.enabled && !cohort_genome && threads > 1 && (comm.size() == 1 || !comm.is_root()))
+        pool = std::make_unique<hts::ThreadPool>(threads);
     Progress progress;
     progress.total = n_sheet;
     comm.task_farm(
@@ -230,7 +236,8 @@ int run_study(Comm& comm, const RunOptions& opt) {
         [&](const std::string& msg) {
             SampleTask t;
             decode(msg, t);
-            return encode(process_sample(t, study, have_genes ? &genes : nullptr, score_set, local, comm.rank()));
+            return encode(process_sample(t, study, have_genes ? &genes : nullptr, score_set, pool.get(), local,
+                                         comm.rank()));
         },
         [&](std::string&& msg) {
             SampleOutcome o;
