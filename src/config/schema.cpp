@@ -73,6 +73,10 @@ std::vector<KeyDef> make_schema() {
                -1, 1),
         ranged(key("genome.qc.male_min_f", T::Float, "0.8", "inferred_sex is male when sex_f is above this."), -1,
                1),
+        at_least(key("genome.qc.max_abs_het_f", T::Float, "0",
+                     "Samples whose |het_f| is larger fail QC (excess or missing heterozygosity: contamination, "
+                     "inbreeding, sample mix-ups). 0 = no threshold."),
+                 0),
         key("genome.qc.sex_column", T::Text, "",
             "Sheet column of reported sex (F/female/2, M/male/1; other values are not checked). A sample whose "
             "inferred_sex contradicts it, or is ambiguous, fails QC (plink --check-sex's PROBLEM)."),

@@ -444,6 +444,7 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
         problem("genome.qc.female_max_f", "'genome.qc.female_max_f' is above 'genome.qc.male_min_f'",
                 "keep female_max_f <= male_min_f (plink's defaults are 0.2 and 0.8)");
     g.sex_column = str("genome.qc.sex_column");
+    g.max_abs_het_f = num("genome.qc.max_abs_het_f");
     g.genes_bed = str("genome.features.gene_burden.genes");
     g.max_af = num("genome.features.gene_burden.max_af");
     g.af = str("genome.features.gene_burden.af");

@@ -18,6 +18,7 @@ struct GenomeConfig {
     std::string frequencies = "auto";   // resolved: cohort | info_af | none
     std::string x_par = "auto";
     double female_max_f = 0.2, male_min_f = 0.8;
+    double max_abs_het_f = 0;  // 0 = no threshold
     std::string sex_column;
     std::string genes_bed;        // resolved path, empty = no burden features
     double max_af = 1.0;

@@ -44,6 +44,10 @@ void genome_status(ModalityOutcome& g, const GenomeQC& q, const StudyConfig& s) 
     } else if (!(cr >= s.genome.min_call_rate)) {
         g.status = "fail";
         g.reason = "call_rate " + fmt(cr) + " < " + fmt(s.genome.min_call_rate);
+    } else if (s.genome.max_abs_het_f > 0 && std::fabs(q.het_f()) > s.genome.max_abs_het_f) {
+        g.status = "fail";
+        g.reason = "het_f " + fmt(q.het_f()) + " is outside +-" + fmt(s.genome.max_abs_het_f) +
+                   (q.het_f() > 0 ? " (too few heterozygous calls)" : " (too many heterozygous calls)");
     } else {
         g.status = "pass";
     }

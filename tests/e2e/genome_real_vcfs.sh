@@ -42,6 +42,13 @@ precis_np 3 run per_sample.yaml --output out_per_sample 2>/dev/null
 study thresholds hapmap_exome_chr22.tsv \
   "{cohort_file: $DATA/hapmap_exome_chr22.vcf.gz, qc: {min_dp: 10, min_gq: 20}}"
 "$PRECIS" run thresholds.yaml --output out_thresholds 2>/dev/null
+# heterozygosity threshold: chr22's HG00097 (plink2 F -0.339) fails, HG00096 (0.178) passes
+study het chr22.tsv "{cohort_file: $DATA/chr22.vcf.gz, qc: {max_abs_het_f: 0.2}}"
+"$PRECIS" run het.yaml --output out_het 2>/dev/null
+grep -qP '^HG00097\tfail\thet_f -0.338755 is outside \+-0.2 \(too many heterozygous calls\)' out_het/qc/genome.tsv ||
+  fail "HG00097 should fail the het_f threshold: $(grep HG00097 out_het/qc/genome.tsv | cut -f1-3)"
+grep -qP '^HG00096\tpass' out_het/qc/genome.tsv || fail "HG00096 should pass"
+
 # sex: reported sex in the sheet, one of them wrong
 { echo -e "sample_id\tsex"; bcftools query -l "$FIX/sexcheck.vcf.gz" | awk '{ print $1 "\t" (NR <= 16 ? "M" : "F") }'; } |
   sed 's/^X020\tF/X020\tM/' > sexcheck.tsv
