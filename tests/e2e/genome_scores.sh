@@ -1,7 +1,7 @@
 # Polygenic scores against plink2 --score (fixtures: tests/fixtures/genome/make_fixtures.sh, which prepares the
 # PGS Catalog files of make_pgs.py for plink2 with pgs_to_plink2.py). plink2 prints 6 significant digits, so the
-# sums are compared at that precision; a float64 recomputation from the same variants and genotypes checks them
-# to 1e-9. Cohort file at 2 and 3 ranks, per-sample files (INFO/AF for the mean dosage), the cohort store.
+# sums are compared at that precision, and exactly (to 1e-9) through a plink2 run on whole-number weights; a
+# float64 recomputation from the same variants and genotypes checks them too. Cohort file at 2 and 3 ranks, per-sample files (INFO/AF for the mean dosage), the cohort store.
 source "$(dirname "$0")/lib.sh"
 FIX=$PRECIS_TESTS/fixtures/genome
 VCF=$FIX/sexcheck.vcf.gz
@@ -63,7 +63,16 @@ for mode in ["mean", "zero"]:
         assert not bad.any(), f"{mode} {name}: differs from plink2 for {list(p.index[bad])}"
     t3 = s[s.score_id == "PGS_TEST3"]
     assert (t3.status == "refused").all() and t3.score_sum.isna().all()
-print("scores equal plink2 --score (mean imputation and no-mean-imputation)")
+print("scores equal plink2 --score at its printed precision (mean imputation and no-mean-imputation)")
+
+# exactly: plink2 scored whole-number halves of each weight (W x 1e6 = 1000 HI + LO), which it prints exactly
+z = scores("out_zero")
+for name in ["PGS_TEST1", "PGS_TEST2"]:
+    e = pd.read_csv(f"{fix}/{name}.exact.sscore", sep="\t").set_index("#IID")
+    want = (1000 * e.SCORE1_SUM + e.SCORE2_SUM) / 1e6
+    got = z[z.score_id == name].set_index("sample_id").loc[e.index].score_sum
+    assert (got - want).abs().max() < 1e-9, (name, (got - want).abs().max())
+print("scores equal plink2 --score to 1e-9")
 
 # float64 recomputation: dosage of the effect allele x weight, missing genotypes adding nothing
 g = pd.read_csv("genotypes.tsv", sep="\t", header=None, index_col=0, dtype=str)
