@@ -20,22 +20,15 @@ namespace {
 double ratio(double a, double b) { return b == 0 ? std::numeric_limits<double>::quiet_NaN() : a / b; }
 }  // namespace
 
-namespace {
-// A fixed-point sum as two doubles that add exactly in any order (each part stays far below 2^53).
-constexpr int64_t kLow = int64_t(1) << 32;
-double high_part(int64_t v) { return double(v >> 32); }
-double low_part(int64_t v) { return double(v & (kLow - 1)); }
-int64_t join_parts(double hi, double lo) { return int64_t(hi) * kLow + int64_t(lo); }
-}  // namespace
-
 void GenomeQC::to_raw(double* o) const {
     const double v[kRaw] = {double(n_called),     double(n_not_called), double(n_hom_ref),   double(n_het),
                             double(n_hom_var),    double(n_snp),        double(n_insertion), double(n_deletion),
                             double(n_transition), double(n_transversion), dp_sum,           double(dp_n),
                             gq_sum,               double(gq_n),         double(n_filtered),  double(het_n),
-                            double(het_o),        high_part(het_e_fp),  low_part(het_e_fp),  double(x_n),
-                            double(x_o),          high_part(x_e_fp),    low_part(x_e_fp)};
-    std::copy(v, v + kRaw, o);
+                            double(het_o),        double(x_n),          double(x_o)};
+    std::copy(v, v + 19, o);
+    het_e.parts(o + 19);
+    x_e.parts(o + 19 + ExactSum::kParts);
 }
 
 void GenomeQC::add_raw(const double* v) {
@@ -44,19 +37,20 @@ void GenomeQC::add_raw(const double* v) {
     n_transition += int64_t(v[8]), n_transversion += int64_t(v[9]);
     dp_sum += v[10], dp_n += int64_t(v[11]), gq_sum += v[12], gq_n += int64_t(v[13]);
     n_filtered += int64_t(v[14]);
-    het_n += int64_t(v[15]), het_o += int64_t(v[16]), het_e_fp += join_parts(v[17], v[18]);
-    x_n += int64_t(v[19]), x_o += int64_t(v[20]), x_e_fp += join_parts(v[21], v[22]);
+    het_n += int64_t(v[15]), het_o += int64_t(v[16]), x_n += int64_t(v[17]), x_o += int64_t(v[18]);
+    het_e.add_parts(v + 19);
+    x_e.add_parts(v + 19 + ExactSum::kParts);
 }
 
 namespace {
-double f_coefficient(int64_t n, int64_t o, int64_t e_fp) {
-    const double e = double(e_fp) / GenomeQC::kFixedPoint;
+double f_coefficient(int64_t n, int64_t o, const ExactSum& expected) {
+    const double e = expected.value();
     return n == 0 ? std::numeric_limits<double>::quiet_NaN() : ratio(double(o) - e, double(n) - e);
 }
 }  // namespace
 
-double GenomeQC::het_f() const { return f_coefficient(het_n, het_o, het_e_fp); }
-double GenomeQC::sex_f() const { return f_coefficient(x_n, x_o, x_e_fp); }
+double GenomeQC::het_f() const { return f_coefficient(het_n, het_o, het_e); }
+double GenomeQC::sex_f() const { return f_coefficient(x_n, x_o, x_e); }
 
 std::string infer_sex(double f, double female_max_f, double male_min_f) {
     if (std::isnan(f)) return "";
@@ -304,11 +298,10 @@ public:
             missing_.clear();
             return;
         }
-        const int64_t efp = std::llround(e * GenomeQC::kFixedPoint);
         ++records_[kk];
-        expected_[kk] += efp;
+        expected_[kk].add(e);
         for (GenomeQC* q : missing_)
-            kk == 0 ? (--q->het_n, --q->het_o, q->het_e_fp -= efp) : (--q->x_n, --q->x_o, q->x_e_fp -= efp);
+            kk == 0 ? (--q->het_n, --q->het_o, q->het_e.add(-e)) : (--q->x_n, --q->x_o, q->x_e.add(-e));
         missing_.clear();
     }
 
@@ -317,8 +310,8 @@ public:
         for (size_t k = 0; k < columns.size(); ++k) {
             if (columns[k] < 0) continue;
             GenomeQC& q = qc[k];
-            q.het_n += records_[0], q.het_o += records_[0], q.het_e_fp += expected_[0];
-            q.x_n += records_[1], q.x_o += records_[1], q.x_e_fp += expected_[1];
+            q.het_n += records_[0], q.het_o += records_[0], q.het_e.add(expected_[0]);
+            q.x_n += records_[1], q.x_o += records_[1], q.x_e.add(expected_[1]);
         }
     }
 
@@ -544,7 +537,7 @@ private:
 
     void set_expected(double e) {
         f_valid_ = true;
-        e_fp_ = std::llround(e * GenomeQC::kFixedPoint);
+        e_ = e;
     }
 
     // Frequencies from INFO/AF (plink --read-freq): every ALT needs a value; monomorphic sites are skipped.
@@ -565,9 +558,9 @@ private:
     void add_f(GenomeQC& q, bool hom) const {
         if (!f_valid_) return;
         if (kind_ == Kind::Autosome)
-            ++q.het_n, q.het_o += hom, q.het_e_fp += e_fp_;
+            ++q.het_n, q.het_o += hom, q.het_e.add(e_);
         else
-            ++q.x_n, q.x_o += hom, q.x_e_fp += e_fp_;
+            ++q.x_n, q.x_o += hom, q.x_e.add(e_);
     }
 
     hts::VcfReader& vcf_;
@@ -580,7 +573,7 @@ private:
     Kind contig_kind_ = Kind::Other, kind_ = Kind::Other;
     int64_t par1_end_ = 0, par2_beg_ = 0;
     bool f_valid_ = false;
-    int64_t e_fp_ = 0;
+    double e_ = 0;  // expected homozygosity of the current record (INFO/AF)
     const int min_dp_ = st_.min_dp, min_gq_ = st_.min_gq;
     const bool thresholds_ = min_dp_ > 0 || min_gq_ > 0;
     const int32_t *dp_ = nullptr, *gq_ = nullptr;  // the current record's DP and GQ, or nullptr
@@ -588,7 +581,8 @@ private:
     int64_t total_ = 0, other_called_ = 0, active_ = -1;
     bool tally_ = false, defer_ = false;
     std::vector<GenomeQC*> missing_;   // uncalled samples of the current record (cohort tally)
-    int64_t records_[2] = {0, 0}, expected_[2] = {0, 0};  // per region: autosomes, chrX
+    int64_t records_[2] = {0, 0};  // per region: autosomes, chrX
+    ExactSum expected_[2];
     std::unique_ptr<ConsequenceFilter> consequences_;
     // scores
     std::string score_contig_;

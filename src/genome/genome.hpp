@@ -21,15 +21,14 @@ struct GenomeQC {
     double dp_sum = 0, gq_sum = 0;
     int64_t dp_n = 0, gq_n = 0;
     // Inbreeding coefficients as plink defines them: observed homozygous genotypes, their expected number (Nei,
-    // sum of squared allele frequencies; fixed point, 2^-32 units, so that sums are exact in any order) and the
-    // genotypes counted, over autosomes (plink2 --het) and over chrX outside the PARs (plink --check-sex).
-    int64_t het_n = 0, het_o = 0, het_e_fp = 0;
-    int64_t x_n = 0, x_o = 0, x_e_fp = 0;
-    static constexpr double kFixedPoint = 4294967296.0;
+    // sum of squared allele frequencies; an ExactSum, so that sums are exact in any order) and the genotypes
+    // counted, over autosomes (plink2 --het) and over chrX outside the PARs (plink --check-sex).
+    int64_t het_n = 0, het_o = 0, x_n = 0, x_o = 0;
+    ExactSum het_e, x_e;
 
     int64_t n_non_ref() const { return n_het + n_hom_var; }
     // The raw counters, as numbers that sum exactly (integers below 2^53), and back.
-    static constexpr size_t kRaw = 23;
+    static constexpr size_t kRaw = 19 + 2 * ExactSum::kParts;
     void to_raw(double* out) const;
     void add_raw(const double* in);
     double call_rate() const;

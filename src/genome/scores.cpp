@@ -14,27 +14,6 @@
 
 namespace precis {
 
-namespace {
-constexpr double kScale = 1099511627776.0;  // 2^40
-constexpr int kPartBits = 40;
-const __int128 kPartMask = (__int128(1) << kPartBits) - 1;
-}  // namespace
-
-void ExactSum::add(double x) { v_ += __int128(std::llround(x * kScale)); }
-
-double ExactSum::value() const { return double(v_) / kScale; }
-
-void ExactSum::parts(double* out) const {
-    out[0] = double(int64_t(v_ & kPartMask));
-    out[1] = double(int64_t((v_ >> kPartBits) & kPartMask));
-    out[2] = double(int64_t(v_ >> (2 * kPartBits)));  // signed
-}
-
-void ExactSum::add_parts(const double* in) {
-    v_ += __int128(int64_t(in[0])) + (__int128(int64_t(in[1])) << kPartBits) +
-          (__int128(int64_t(in[2])) << (2 * kPartBits));
-}
-
 double ScoreMatch::match_rate() const {
     return n_variants == 0 ? std::numeric_limits<double>::quiet_NaN() : double(n_matched) / double(n_variants);
 }

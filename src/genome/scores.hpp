@@ -1,26 +1,14 @@
-// Polygenic scores from PGS Catalog scoring files (format 2.0; harmonized hm_chr/hm_pos columns preferred), and
-// the exact sums that make a score the same at any number of ranks. No MPI here.
+// Polygenic scores from PGS Catalog scoring files (format 2.0; harmonized hm_chr/hm_pos columns preferred).
+// Sums are ExactSums, so that a score is the same at any number of ranks. No MPI here.
 #pragma once
 #include <cstdint>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "core/exact_sum.hpp"
+
 namespace precis {
-
-// A sum of doubles that is exact in any order: each term is rounded once to a multiple of 2^-40 and the multiples
-// are added as 128-bit integers. It travels as three doubles that also add exactly (see parts/add_parts).
-class ExactSum {
-public:
-    void add(double x);
-    double value() const;
-    static constexpr size_t kParts = 3;
-    void parts(double* out) const;
-    void add_parts(const double* in);
-
-private:
-    __int128 v_ = 0;
-};
 
 // How one score's variants met a VCF: matched (directly or on the other strand), palindromic A/T or C/G SNPs left
 // out, a record at the position whose alleles did not fit, or no record at all.
