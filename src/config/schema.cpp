@@ -125,9 +125,15 @@ std::vector<KeyDef> make_schema() {
         choice("proteome.transform", "log2", {"log2", "none"}, {},
                "log2: log2 of the abundance (0 counts as missing); none: use values as they are. NPX is log2 "
                "already and is never transformed."),
-        choice("proteome.normalize", "median", {"none", "median"}, {"quantile"},
-               "median: subtract each sample's median."),
-        choice("proteome.impute", "none", {"none"}, {"min_prob", "knn"}, "Imputation of missing values."),
+        choice("proteome.normalize", "median", {"none", "median", "quantile"}, {},
+               "median: subtract each sample's median; quantile: give every sample the same distribution, as "
+               "limma's normalizeQuantiles on the cohort matrix (features x kept samples; missing values keep their "
+               "place and the observed ones spread over the reference)."),
+        choice("proteome.impute", "none", {"none", "half_min", "min_prob"}, {"knn"},
+               "Missing values of the cohort matrix (kept samples, after normalisation): half_min = half the "
+               "feature's smallest observed value (log2 data: minus 1); min_prob = imputeLCMD's MinProb, draws "
+               "from N(the sample's 1% quantile, median SD of the features observed in over half the samples), "
+               "seeded per sample and feature. The missing fractions of cohort.max_missing are those before."),
         ranged(key("proteome.qc.min_detected_fraction", T::Float, "0",
                    "Samples that detect a smaller fraction of their proteins fail QC."),
                0, 1),

@@ -100,6 +100,24 @@ void Comm::reduce_sum_to_root(std::vector<double>& v) {
     if (size_ > 1) reduce_slices(v, MPI_DOUBLE, rank_, raw());
 }
 
+namespace {
+void allreduce_slices(std::vector<double>& v, MPI_Op op, MPI_Comm comm) {
+    const size_t slice = size_t(1) << 28;  // MPI counts are int
+    for (size_t off = 0; off < v.size(); off += slice) {
+        int n = static_cast<int>(std::min(slice, v.size() - off));
+        MPI_Allreduce(MPI_IN_PLACE, v.data() + off, n, MPI_DOUBLE, op, comm);
+    }
+}
+}  // namespace
+
+void Comm::allreduce_sum(std::vector<double>& v) {
+    if (size_ > 1) allreduce_slices(v, MPI_SUM, raw());
+}
+
+void Comm::allreduce_min(std::vector<double>& v) {
+    if (size_ > 1) allreduce_slices(v, MPI_MIN, raw());
+}
+
 void Comm::all_or_none(const std::function<void()>& body) {
     // encoded error: kind, message, hint
     int kind = -1;

@@ -57,6 +57,10 @@ public:
     void reduce_sum_to_root(std::vector<uint32_t>& v);
     // the same for doubles; exact (so independent of the order of summation) while the values are integers
     void reduce_sum_to_root(std::vector<double>& v);
+    // element-wise sum onto every rank; exact under the same condition (ExactSum parts are such integers)
+    void allreduce_sum(std::vector<double>& v);
+    // element-wise minimum onto every rank (use +infinity for "no value")
+    void allreduce_min(std::vector<double>& v);
 
     // Runs `body` on every rank, then agrees: if it threw on any rank, every rank throws AgreedError carrying the
     // lowest such rank's error. `body` must not call collectives after a point where it may throw on one rank only.

@@ -4,6 +4,7 @@
 #pragma once
 #include <chrono>
 #include <map>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,14 @@ SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const Ge
 void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet& sheet, const GeneSet* genes,
                          const ScoreSet* scores, std::map<uint32_t, std::vector<float>>& burden_cols,
                          std::vector<SampleOutcome>& outcomes);
+
+// (collective) The kept samples' proteome rows (`row_of`: sheet index -> store row; n of them) over the cohort's
+// features `ids`, as one matrix spread over the ranks that hold them: proteome.normalize: quantile, then
+// proteome.impute. Rows become full: `values` over every feature in `ids` order, `ids` left empty. Returns each
+// feature's missing fraction before imputation, on every rank (empty when neither step is asked for).
+std::vector<double> finish_proteome_matrix(Comm& comm, const StudyConfig& study, const std::vector<std::string>& ids,
+                                           LocalFeatures& local, const std::unordered_map<uint64_t, size_t>& row_of,
+                                           size_t n);
 
 // proteome.cohort_file (collective): see inputs.cpp. `ids` and `lines` are the sheet's, on every rank.
 void cohort_proteome(Comm& comm, const StudyConfig& s, const std::vector<std::string>& ids,

@@ -322,6 +322,12 @@ int run_study(Comm& comm, const RunOptions& opt) {
         feature_ids["proteome"] = split(all, '\n');
     }
 
+    // 4b. the kept samples' proteome rows as one cohort matrix: quantile normalisation and imputation, with
+    //     cohort statistics from allreduces over feature-length vectors (see proteome_matrix.cpp)
+    std::vector<double> proteome_missing;  // per feature, before imputation
+    if (study.proteome.enabled)
+        proteome_missing = finish_proteome_matrix(comm, study, feature_ids["proteome"], local, row_of, n);
+
     // 5. the cohort store: every rank writes its own rows of each matrix, collectively
     const std::string store_tmp = out + "/cohort.h5mu.partial";
     const std::string store_path = out + "/cohort.h5mu";
@@ -368,7 +374,10 @@ int run_study(Comm& comm, const RunOptions& opt) {
                     size_t base = data.size();
                     data.resize(base + F, std::numeric_limits<float>::quiet_NaN());
                     const auto& r = local.proteome[idx];
-                    for (size_t j = 0; j < r.ids.size(); ++j) data[base + col[r.ids[j]]] = float(r.values[j]);
+                    if (r.ids.empty() && r.values.size() == F)  // a full row (finish_proteome_matrix)
+                        for (size_t j = 0; j < F; ++j) data[base + j] = float(r.values[j]);
+                    else
+                        for (size_t j = 0; j < r.ids.size(); ++j) data[base + col[r.ids[j]]] = float(r.values[j]);
                 }
             }
             w.write_rows(mi, rows, data);
@@ -405,6 +414,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
             missing_frac[m].push_back(all[2 * j]);
             spread[m].push_back(all[2 * j + 1]);
         }
+        if (m == "proteome" && !proteome_missing.empty()) missing_frac[m] = proteome_missing;  // before imputation
     }
     auto feature_kept = [&](const std::string& m, size_t j) {
         return missing_frac[m][j] <= study.max_missing && !std::isnan(spread[m][j]);

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "core/error.hpp"
+#include "core/rng.hpp"
 #include "core/table.hpp"
 
 namespace precis {
@@ -87,6 +88,101 @@ ProteomeResult process_proteome(const std::string& path, const ProteomeSettings&
         for (double& v : r.values)
             if (!std::isnan(v)) v -= r.qc.median;
     return r;
+}
+
+namespace {
+
+// Linear interpolation of y(x) at xo, x ascending; the ends are held (xo is always inside [x0, xn] here).
+double interpolate(const std::vector<double>& x, const std::vector<double>& y, double xo) {
+    auto it = std::upper_bound(x.begin(), x.end(), xo);
+    if (it == x.begin()) return y.front();
+    if (it == x.end()) return y.back();
+    size_t k = size_t(it - x.begin());
+    double x0 = x[k - 1], x1 = x[k];
+    return x1 == x0 ? y[k - 1] : y[k - 1] + (y[k] - y[k - 1]) * (xo - x0) / (x1 - x0);
+}
+
+std::vector<double> grid(size_t n) {  // 0, 1/(n-1), ..., 1
+    std::vector<double> g(n);
+    for (size_t i = 0; i < n; ++i) g[i] = n > 1 ? double(i) / double(n - 1) : 0.0;
+    return g;
+}
+
+}  // namespace
+
+bool quantile_reference_add(const std::vector<double>& row, std::vector<ExactSum>& reference) {
+    const size_t F = row.size();
+    std::vector<double> obs;
+    for (double v : row)
+        if (!std::isnan(v)) obs.push_back(v);
+    if (obs.empty()) return false;
+    std::sort(obs.begin(), obs.end());
+    reference.resize(F);
+    if (obs.size() == F) {
+        for (size_t i = 0; i < F; ++i) reference[i].add(obs[i]);
+        return true;
+    }
+    const std::vector<double> at = grid(obs.size()), out = grid(F);
+    for (size_t i = 0; i < F; ++i) reference[i].add(obs.size() == 1 ? obs[0] : interpolate(at, obs, out[i]));
+    return true;
+}
+
+void quantile_apply(std::vector<double>& row, const std::vector<double>& reference_mean) {
+    const size_t F = row.size();
+    std::vector<size_t> idx;
+    for (size_t i = 0; i < F; ++i)
+        if (!std::isnan(row[i])) idx.push_back(i);
+    const size_t nobs = idx.size();
+    if (nobs == 0) return;
+    if (nobs == 1) {
+        row[idx[0]] = std::numeric_limits<double>::quiet_NaN();
+        return;
+    }
+    std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return row[a] < row[b]; });
+    const std::vector<double> points = grid(F);
+    std::vector<double> out(nobs);
+    for (size_t a = 0; a < nobs;) {  // a tie group [a, b) shares the mean rank
+        size_t b = a + 1;
+        while (b < nobs && row[idx[b]] == row[idx[a]]) ++b;
+        const double rank0 = 0.5 * double(a + b - 1);  // 0-based mean rank
+        const double v = interpolate(points, reference_mean, rank0 / double(nobs - 1));
+        for (size_t k = a; k < b; ++k) out[k] = v;
+        a = b;
+    }
+    for (size_t k = 0; k < nobs; ++k) row[idx[k]] = out[k];
+}
+
+double quantile_type7(std::vector<double> values, double q) {
+    values.erase(std::remove_if(values.begin(), values.end(), [](double v) { return std::isnan(v); }), values.end());
+    if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
+    std::sort(values.begin(), values.end());
+    const double h = double(values.size() - 1) * q;
+    const size_t lo = size_t(std::floor(h));
+    const size_t hi = std::min(lo + 1, values.size() - 1);
+    return values[lo] + (h - double(lo)) * (values[hi] - values[lo]);
+}
+
+long impute_row(std::vector<double>& row, const ImputeSettings& s, uint64_t sample) {
+    if (s.method == "none") return 0;
+    long filled = 0;
+    if (s.method == "half_min") {
+        for (size_t j = 0; j < row.size(); ++j) {
+            if (!std::isnan(row[j]) || std::isnan(s.feature_min[j])) continue;
+            row[j] = s.log_scale ? s.feature_min[j] - 1.0 : s.feature_min[j] / 2.0;
+            ++filled;
+        }
+        return filled;
+    }
+    // min_prob
+    const double mean = quantile_type7(row, 0.01);
+    if (std::isnan(mean)) return 0;  // a sample with nothing observed stays missing
+    for (size_t j = 0; j < row.size(); ++j) {
+        if (!std::isnan(row[j])) continue;
+        Rng rng(derive_seed(s.seed, {STAGE_IMPUTE, sample, uint64_t(j)}));
+        row[j] = rng.normal(mean, s.sd);
+        ++filled;
+    }
+    return filled;
 }
 
 }  // namespace precis

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "core/exact_sum.hpp"
+
 namespace precis {
 
 struct ProteomeSettings {
@@ -36,5 +38,32 @@ struct ProteomeResult {
 ProteomeResult process_proteome(const std::string& path, const ProteomeSettings& settings);
 
 double median_of(std::vector<double> v);  // NaN for an empty vector
+
+// Quantile normalisation as limma's normalizeQuantiles (ties = TRUE), for a cohort whose samples are spread over
+// ranks. A sample is its row over the cohort's F features (NaN = missing). Each sample's sorted observed values,
+// interpolated onto F evenly spaced points, are added into `reference` (F sums, exact in any order); the mean of
+// those over the n samples is the reference distribution. quantile_apply then gives each observed value the
+// reference at its rank (ties share the mean rank; with missing values, ranks are spread over the F points).
+// A sample with a single observed value gets NaN; one with none adds nothing (false). limma refuses both.
+bool quantile_reference_add(const std::vector<double>& row, std::vector<ExactSum>& reference);
+void quantile_apply(std::vector<double>& row, const std::vector<double>& reference_mean);
+
+// R's quantile(x, q) (type 7) of the non-missing values; NaN if there are none.
+double quantile_type7(std::vector<double> values, double q);
+
+// Cohort-level imputation of one sample's row (F features, NaN = missing), given cohort statistics:
+//  half_min: a feature's missing values get half its smallest observed value (on a log2 scale: minus 1);
+//  min_prob: imputeLCMD's MinProb: draws from N(the sample's 1% quantile, median over features observed in more
+//            than half of the samples of their SD), each from its own seeded stream (sample, feature), so the
+//            values do not depend on which rank imputes them.
+struct ImputeSettings {
+    std::string method = "none";        // none | half_min | min_prob
+    bool log_scale = true;              // half_min: subtract 1 instead of halving
+    std::vector<double> feature_min;    // half_min: per feature, NaN if never observed
+    double sd = 0;                      // min_prob
+    uint64_t seed = 1;                  // min_prob: the study's seed
+};
+// Returns how many values it filled. `sample` is the sample's sheet index (its random stream).
+long impute_row(std::vector<double>& row, const ImputeSettings& s, uint64_t sample);
 
 }  // namespace precis

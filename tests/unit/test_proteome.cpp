@@ -49,3 +49,46 @@ TEST_CASE("configurable columns and clear errors") {
     CHECK_THROWS_WITH(process_proteome(table("p6.tsv", "protein_id\tabundance\nA\tinf\n"), {}),
                       Catch::Contains("not a finite number"));
 }
+
+TEST_CASE("quantile normalisation gives full samples one distribution and keeps missing values in place") {
+    std::vector<std::vector<double>> rows = {{5, 1, 3, 2}, {10, 30, 20, 40}, {2, NAN, 1, 2}};
+    std::vector<ExactSum> sums(4);
+    int added = 0;
+    for (auto& r : rows) added += quantile_reference_add(r, sums);
+    REQUIRE(added == 3);
+    std::vector<double> ref;
+    for (auto& s : sums) ref.push_back(s.value() / added);
+    for (auto& r : rows) quantile_apply(r, ref);
+    std::vector<double> a = rows[0], b = rows[1];
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
+    CHECK(a == b);
+    CHECK(std::isnan(rows[2][1]));
+    CHECK(rows[2][0] == rows[2][3]);  // tied values stay tied
+    CHECK(rows[2][2] < rows[2][0]);
+}
+
+TEST_CASE("R's type 7 quantile and the imputation of a row") {
+    CHECK(quantile_type7({4, 1, NAN, 10, 3, 2}, 0.01) == Approx(1.04));
+    CHECK(quantile_type7({7}, 0.5) == 7);
+    CHECK(std::isnan(quantile_type7({NAN}, 0.5)));
+    ImputeSettings s;
+    s.method = "half_min";
+    s.feature_min = {2.0, NAN, 8.0};
+    std::vector<double> row = {NAN, NAN, 9.0};
+    CHECK(impute_row(row, s, 0) == 1);
+    CHECK(row[0] == 1.0);  // log2 scale: minus 1
+    CHECK(std::isnan(row[1]));  // never observed: stays missing
+    s.log_scale = false;
+    row = {NAN, NAN, 9.0};
+    impute_row(row, s, 0);
+    CHECK(row[0] == 1.0);  // linear: half
+    s.method = "min_prob";
+    s.sd = 0.5;
+    std::vector<double> r1 = {NAN, 3, 4, NAN}, r2 = r1, r3 = r1;
+    CHECK(impute_row(r1, s, 11) == 2);
+    impute_row(r2, s, 11);
+    impute_row(r3, s, 12);
+    CHECK(r1 == r2);  // the same sample and feature: the same draw
+    CHECK(r1[0] != r3[0]);
+}

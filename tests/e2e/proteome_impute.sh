@@ -1,0 +1,62 @@
+# Cohort-level imputation of the proteome matrix (after the gather, with cohort statistics summed exactly over the
+# ranks): half_min is checked value by value, min_prob (imputeLCMD's MinProb: random draws) by its parameters
+# and by giving the same matrix at 1 and 3 ranks. The store's var keeps the missing fraction before imputation.
+source "$(dirname "$0")/lib.sh"
+FIX=$PRECIS_TESTS/fixtures/proteome
+mkdir tables
+$PY - "$FIX/abundance.tsv" <<'PY'
+import sys
+import pandas as pd
+a = pd.read_csv(sys.argv[1], sep="\t", index_col=0, dtype=str, keep_default_na=False)
+with open("samples.tsv", "w") as sheet:
+    sheet.write("sample_id\tproteome\n")
+    for k, s in enumerate(a.columns):
+        col = a[s] if k != 4 else a[s][a[s] != "NA"]  # one sample lists only what it saw
+        col.rename("abundance").to_csv(f"tables/{s}.tsv", sep="\t", index_label="protein_id")
+        sheet.write(f"{s}\ttables/{s}.tsv\n")
+PY
+for m in half_min min_prob; do
+  cat > $m.yaml <<Y
+study: {name: $m, seed: 7}
+samples: {sheet: samples.tsv}
+proteome: {path_column: proteome, transform: log2, normalize: none, impute: $m}
+clustering: {enabled: false}
+ranking: {enabled: false}
+Y
+done
+"$PRECIS" run half_min.yaml --output half_min 2>/dev/null
+"$PRECIS" run min_prob.yaml --output min_prob1 2>/dev/null
+precis_np 3 run min_prob.yaml --output min_prob3 2>/dev/null
+FIX=$FIX $PY - <<'PY'
+import os
+import h5py
+import numpy as np
+import pandas as pd
+from anndata.experimental import read_elem
+
+raw = np.log2(pd.read_csv(os.environ["FIX"] + "/abundance.tsv", sep="\t", index_col=0, na_values="NA"))
+def store(d):
+    with h5py.File(f"{d}/cohort.h5mu") as f:
+        p = read_elem(f["mod/proteome"])
+    x = pd.DataFrame(np.asarray(p.X, dtype=float).T, index=p.var_names, columns=p.obs_names)
+    return x.loc[raw.index, raw.columns], p.var.loc[raw.index]
+# half_min: log2 data, so the feature's minimum minus 1
+x, var = store("half_min")
+want = raw.apply(lambda r: r.fillna(r.min() - 1), axis=1)
+assert np.allclose(x.to_numpy(), want.to_numpy(), rtol=1e-6), "half_min"
+assert np.allclose(var.missing_fraction.to_numpy(), raw.isna().mean(axis=1).to_numpy()), "missing fraction"
+# min_prob: the same at 1 and 3 ranks; observed values untouched; draws around each sample's 1% quantile with the
+# median SD of the features observed in more than half of the samples
+x1, _ = store("min_prob1")
+x3, _ = store("min_prob3")
+assert x1.equals(x3), "min_prob differs between 1 and 3 ranks"
+obs = raw.notna()
+assert np.allclose(x1[obs].to_numpy()[obs.to_numpy()], raw[obs].to_numpy()[obs.to_numpy()], rtol=1e-6)
+assert x1.notna().all().all()
+sd = raw[raw.notna().mean(axis=1) > 0.5].std(axis=1, ddof=1).median()
+q = raw.quantile(0.01, interpolation="linear")
+z = ((x1 - q) / sd)[raw.isna()].stack()
+assert len(z) > 40 and abs(z.mean()) < 0.5 and 0.6 < z.std() < 1.5, (len(z), z.mean(), z.std())
+print(f"half_min exact; min_prob: {len(z)} draws, standardised mean {z.mean():.2f}, sd {z.std():.2f}")
+PY
+note "ok"
