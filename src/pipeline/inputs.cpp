@@ -210,7 +210,7 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const std::vector<std::st
         p.status = "error";
         p.reason = "sample '" + ids[i] + "' (sheet line " + std::to_string(lines[i]) + "): " + msg;
     };
-    std::string my_info;  // feature annotations this rank saw: id \t uniprot \t gene \t panel
+    std::string my_info;  // feature annotations this rank saw: id \t uniprot \t gene \t panel \t assay warnings
     std::vector<double> counts(2, 0.0);  // rows of control samples, rows of samples not in the sheet
     std::string unknown_example;
 
@@ -261,13 +261,14 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const std::vector<std::st
                     }
                     continue;
                 }
-                if (!seen.count(r.olink_id)) {
-                    seen[r.olink_id] = FeatureInfo{r.uniprot, r.assay, r.panel};
-                    my_info += r.olink_id + "\t" + r.uniprot + "\t" + r.assay + "\t" + r.panel + "\n";
-                }
+                auto [fi, fresh] = seen.emplace(r.olink_id, FeatureInfo{r.uniprot, r.assay, r.panel});
+                fi->second.assay_warnings += olink_warns(r.assay_warning);
                 to[owner_of(it->second, P)].push_back(std::move(r));
             }
         });
+        for (auto& [id, fi] : seen)
+            my_info += id + "\t" + fi.uniprot + "\t" + fi.gene + "\t" + fi.panel + "\t" +
+                       std::to_string(fi.assay_warnings) + "\n";
         raw.clear();
         std::vector<std::string> msgs(P);
         for (int r = 0; r < P; ++r) msgs[r] = encode_rows(to[r]);
@@ -302,7 +303,7 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const std::vector<std::st
         });
         if (me == 0)
             for (size_t j = 0; j < t.ids.size(); ++j)
-                my_info += t.ids[j] + "\t" + t.info[j].uniprot + "\t" + t.info[j].gene + "\t\n";
+                my_info += t.ids[j] + "\t" + t.info[j].uniprot + "\t" + t.info[j].gene + "\t\t0\n";
         const ProteomeSettings ps = proteome_settings(s);
         for (size_t i = 0; i < ids.size(); ++i) {
             if (owner_of(i, P) != me) continue;
@@ -333,8 +334,9 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const std::vector<std::st
             size_t b = block.find('\n', a);
             auto f = split_fields(block.substr(a, b - a), '\t');
             a = b + 1;
-            FeatureInfo fi{f[1], f[2], f[3]};
+            FeatureInfo fi{f[1], f[2], f[3], std::stol(f[4])};
             auto [it, fresh] = info.emplace(f[0], fi);
+            if (!fresh) it->second.assay_warnings += fi.assay_warnings;
             if (!fresh && it->second.uniprot != fi.uniprot)
                 warnings.push_back(file + ": assay " + f[0] + " has more than one UniProt id (" + it->second.uniprot +
                                    ", " + fi.uniprot + ")");

@@ -699,16 +699,18 @@ int run_study(Comm& comm, const RunOptions& opt) {
             ma.var.columns = {miss, sp, used};
         if (m == "proteome" && !feature_info.empty()) {
             FrameColumn up{"uniprot", false, {}, {}, false}, gene{"gene", false, {}, {}, false},
-                panel{"panel", false, {}, {}, true};
+                panel{"panel", false, {}, {}, true}, warned{"assay_warnings", true, {}, {}, false};
             for (auto& id : feature_ids[m]) {
                 auto it = feature_info.find(id);
                 up.strings.push_back(it == feature_info.end() ? "" : it->second.uniprot);
                 gene.strings.push_back(it == feature_info.end() ? "" : it->second.gene);
                 panel.strings.push_back(it == feature_info.end() ? "" : it->second.panel);
+                warned.numbers.push_back(it == feature_info.end() ? 0.0 : double(it->second.assay_warnings));
             }
             ma.var.columns.push_back(std::move(up));
             ma.var.columns.push_back(std::move(gene));
             ma.var.columns.push_back(std::move(panel));
+            if (study.proteome.format == "olink_npx") ma.var.columns.push_back(std::move(warned));
         }
             for (size_t i = 0; i < n; ++i) ma.obsmap.push_back(int(i + 1));
             a.mods.push_back(std::move(ma));

@@ -148,7 +148,7 @@ ProteomeResult npx_sample(const std::vector<NpxRow>& rows_in, const NpxSettings&
             ++below_lod;
             if (st.below_lod_missing) v = NaN;
         }
-        if (lower(row->qc_warning) == "warning" || lower(row->qc_warning) == "warn") ++warned;
+        if (olink_warns(row->qc_warning)) ++warned;
         r.ids.push_back(row->olink_id);
         r.values.push_back(v);
     }
@@ -156,6 +156,11 @@ ProteomeResult npx_sample(const std::vector<NpxRow>& rows_in, const NpxSettings&
     r.qc.below_lod = below_lod;
     r.qc.qc_warning = warned > 0;
     return r;
+}
+
+bool olink_warns(const std::string& value) {
+    const std::string v = lower(value);
+    return v == "warning" || v == "warn";
 }
 
 std::string encode_rows(const std::vector<NpxRow>& rows) {

@@ -13,7 +13,11 @@ namespace precis {
 // Feature annotations that go into the store's var.
 struct FeatureInfo {
     std::string uniprot, gene, panel;
+    long assay_warnings = 0;  // Olink: rows of the sheet's samples whose Assay_Warning is WARN
 };
+
+// Whether an Olink QC_Warning / Assay_Warning value flags the row (WARN, Warning; PASS and empty do not).
+bool olink_warns(const std::string& value);
 
 // ---- Olink NPX ------------------------------------------------------------------------------------------------
 

@@ -31,6 +31,9 @@ assert np.array_equal(x["npx1"], x["npx3"], equal_nan=True) and np.array_equal(x
 var = read_elem(h5py.File("npx1/cohort.h5mu", "r")["mod/proteome/var"])
 assert var.loc["OID00000", "uniprot"] == "Q00000" and var.loc["OID00000", "gene"] == "PROT0001"
 assert var.loc["OID00000", "panel"] == "Cardiometabolic"
+assert var.loc["OID00000", "assay_warnings"] == 3 and var.loc["OID00001", "assay_warnings"] == 0
+var3 = read_elem(h5py.File("npx3/cohort.h5mu", "r")["mod/proteome/var"])
+assert (var3.assay_warnings == var.assay_warnings).all(), "assay warnings differ at 3 ranks"
 var = read_elem(h5py.File("mq1/cohort.h5mu", "r")["mod/proteome/var"])
 assert "X0" not in var.index and var.loc["PROT0001", "gene"] == "GPROT0001" and len(var) == 300
 for r in ("npx3", "mq4"):
