@@ -125,10 +125,12 @@ std::vector<KeyDef> make_schema() {
         choice("proteome.transform", "log2", {"log2", "none"}, {},
                "log2: log2 of the abundance (0 counts as missing); none: use values as they are. NPX is log2 "
                "already and is never transformed."),
-        choice("proteome.normalize", "median", {"none", "median", "quantile"}, {},
+        choice("proteome.normalize", "median", {"none", "median", "quantile", "plate_median"}, {},
                "median: subtract each sample's median; quantile: give every sample the same distribution, as "
                "limma's normalizeQuantiles on the cohort matrix (features x kept samples; missing values keep their "
-               "place and the observed ones spread over the reference)."),
+               "place and the observed ones spread over the reference); plate_median (olink_npx): shift each "
+               "assay on each plate so that its median there is the assay's median over all plates (Olink's "
+               "intensity normalisation)."),
         choice("proteome.impute", "none", {"none", "half_min", "min_prob"}, {"knn"},
                "Missing values of the cohort matrix (kept samples, after normalisation): half_min = half the "
                "feature's smallest observed value (log2 data: minus 1); min_prob = imputeLCMD's MinProb, draws "

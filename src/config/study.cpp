@@ -486,6 +486,9 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     p.transform = str("proteome.transform");
     p.normalize = str("proteome.normalize");
     p.impute = str("proteome.impute");
+    if (p.enabled && p.normalize == "plate_median" && p.format != "olink_npx")
+        problem("proteome.normalize", "'proteome.normalize: plate_median' needs the plates of an Olink NPX file",
+                "use proteome.format: olink_npx, or another normalisation (median, quantile)");
     p.min_detected_fraction = num("proteome.qc.min_detected_fraction");
     if (!p.enabled && r.section_origin.count("proteome"))
         problem("proteome", "the 'proteome' section has neither 'proteome.path_column' nor 'proteome.cohort_file'",

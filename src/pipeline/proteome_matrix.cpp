@@ -3,7 +3,9 @@
 // (ExactSum parts, integer counts) or reduced to their minimum, so the results do not depend on the rank count.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <set>
 
 #include "core/exact_sum.hpp"
 #include "parallel/comm.hpp"
@@ -27,12 +29,72 @@ std::vector<double> exact_feature_sums(Comm& comm, const std::vector<ExactSum>& 
     }
     return out;
 }
+// Olink intensity normalisation: each assay's values on each plate are shifted so that their median is the
+// assay's median over every plate. Medians need every value of an assay, so the matrix is transposed once:
+// assay j's values (with their plate) go to rank j mod P, which computes its assays' shifts; one exact allreduce
+// (each entry has a single non-zero term) gives every rank every shift.
+void plate_median(Comm& comm, size_t F, LocalFeatures& local, std::map<uint64_t, std::vector<double>>& rows) {
+    const int P = comm.size();
+    // plate names, numbered the same on every rank
+    std::set<std::string> mine;
+    for (auto& [idx, row] : rows) mine.insert(local.proteome[idx].plate);
+    std::string joined;
+    for (auto& p : mine) joined += p + "\n";
+    std::string all;
+    if (comm.is_root()) {
+        std::set<std::string> u;
+        for (auto& part : comm.gather(joined))
+            for (size_t a = 0, b; (b = part.find('\n', a)) != std::string::npos; a = b + 1) u.insert(part.substr(a, b - a));
+        for (auto& p : u) all += p + "\n";
+    } else {
+        comm.gather(joined);
+    }
+    comm.broadcast(all);
+    std::map<std::string, size_t> plate_code;
+    for (size_t a = 0, b; (b = all.find('\n', a)) != std::string::npos; a = b + 1)
+        plate_code.emplace(all.substr(a, b - a), plate_code.size());
+    const size_t L = plate_code.size();
+    // (assay, plate, value) records to each assay's rank
+    struct Rec {
+        uint32_t assay, plate;
+        double value;
+    };
+    std::vector<std::string> out(P);
+    for (auto& [idx, row] : rows) {
+        const uint32_t p = uint32_t(plate_code.at(local.proteome[idx].plate));
+        for (size_t j = 0; j < F; ++j) {
+            if (std::isnan(row[j])) continue;
+            Rec r{uint32_t(j), p, row[j]};
+            out[j % size_t(P)].append(reinterpret_cast<const char*>(&r), sizeof r);
+        }
+    }
+    std::map<std::pair<uint32_t, uint32_t>, std::vector<double>> by_plate;
+    std::map<uint32_t, std::vector<double>> by_assay;
+    for (auto& msg : comm.all_to_all(out))
+        for (size_t o = 0; o + sizeof(Rec) <= msg.size(); o += sizeof(Rec)) {
+            Rec r;
+            std::memcpy(&r, msg.data() + o, sizeof r);
+            by_plate[{r.assay, r.plate}].push_back(r.value);
+            by_assay[r.assay].push_back(r.value);
+        }
+    std::vector<double> shift(F * L, 0.0);
+    for (auto& [key, values] : by_plate)
+        shift[size_t(key.first) * L + key.second] = median_of(by_assay.at(key.first)) - median_of(values);
+    comm.allreduce_sum(shift);
+    for (auto& [idx, row] : rows) {
+        const size_t p = plate_code.at(local.proteome[idx].plate);
+        for (size_t j = 0; j < F; ++j)
+            if (!std::isnan(row[j])) row[j] += shift[j * L + p];
+    }
+}
+
 }  // namespace
 
 std::vector<double> finish_proteome_matrix(Comm& comm, const StudyConfig& study, const std::vector<std::string>& ids,
                                            LocalFeatures& local, const std::unordered_map<uint64_t, size_t>& row_of,
                                            size_t n) {
-    if (study.proteome.normalize != "quantile" && study.proteome.impute == "none") return {};
+    const std::string& norm = study.proteome.normalize;
+    if (norm != "quantile" && norm != "plate_median" && study.proteome.impute == "none") return {};
     const size_t F = ids.size();
     std::unordered_map<std::string, size_t> col;
     for (size_t j = 0; j < F; ++j) col[ids[j]] = j;
@@ -57,6 +119,8 @@ std::vector<double> finish_proteome_matrix(Comm& comm, const StudyConfig& study,
         for (double& v : reference) v /= count;
         for (auto& [idx, row] : rows) quantile_apply(row, reference);
     }
+
+    if (norm == "plate_median") plate_median(comm, ids.size(), local, rows);
 
     // missing fractions, before imputation (cohort.max_missing and the store's var use them)
     std::vector<double> missing(F, 0.0);

@@ -114,7 +114,11 @@ Validation validate_study(const std::string& path, const std::vector<std::string
                     std::ifstream in(pf);
                     std::string header;
                     std::getline(in, header);
-                    npx_header(header, pf);
+                    NpxColumns cols = npx_header(header, pf);
+                    if (cols.plate < 0 && s.proteome.normalize == "plate_median")
+                        v.problems.push_back(where(pf, 1) + "no PlateID column, which 'proteome.normalize: "
+                                             "plate_median' needs (named at " + s.origin_of("proteome.normalize") +
+                                             "; fix: export NPX with plate ids, or choose another normalisation)");
                 } else {
                     MaxQuantTable t = read_maxquant(pf);
                     for (auto& e : samples) {

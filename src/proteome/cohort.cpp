@@ -149,6 +149,11 @@ ProteomeResult npx_sample(const std::vector<NpxRow>& rows_in, const NpxSettings&
             if (st.below_lod_missing) v = NaN;
         }
         if (olink_warns(row->qc_warning)) ++warned;
+        if (r.plate.empty()) r.plate = row->plate;
+        if (!row->plate.empty() && row->plate != r.plate)
+            throw_malformed(where(path, row->line) + "sample '" + row->sample + "' is on plate " + row->plate +
+                                " here but on plate " + r.plate + " on line " + std::to_string(rows.front()->line),
+                            "give a sample measured on several plates (a bridging sample) a distinct id per plate");
         r.ids.push_back(row->olink_id);
         r.values.push_back(v);
     }

@@ -31,6 +31,7 @@ struct ProteomeResult {
     ProteomeQC qc;
     std::vector<std::string> ids;  // in file order
     std::vector<double> values;    // transformed + normalised; NaN = missing
+    std::string plate;             // Olink: the sample's PlateID ("" when unknown)
 };
 
 // Throws MalformedInput naming file and line for unreadable tables, bad numbers, negative values under log2,
