@@ -343,6 +343,14 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const std::vector<std::st
         }
     }
     if (counts[0] > 0) warnings.push_back(file + ": left out " + fmt_value(counts[0]) + " rows of control samples");
+    if (s.proteome.format == "olink_npx") {  // check_npx: OlinkIDs not of the form OID + 5 digits
+        std::vector<std::string> odd;
+        for (auto& [id, fi] : info)
+            if (!olink_id_valid(id)) odd.push_back(id);
+        if (!odd.empty())
+            warnings.push_back(file + ": " + std::to_string(odd.size()) + " OlinkID(s) are not of the form OID" +
+                               "nnnnn (e.g. '" + odd.front() + "'); check that the OlinkID column holds Olink's ids");
+    }
     if (counts[1] > 0) {
         std::string ex;
         for (auto& e : examples)

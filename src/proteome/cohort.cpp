@@ -50,6 +50,9 @@ NpxColumns npx_header(const std::string& header_line, const std::string& path) {
     std::string h = header_line;
     if (h.compare(0, 3, "\xEF\xBB\xBF") == 0) h.erase(0, 3);
     if (!h.empty() && h.back() == '\r') h.pop_back();
+    if (h.find_first_not_of(" \t") == std::string::npos)
+        throw_malformed(path + ": the file is empty (no header line)",
+                        "export NPX in long format (SampleID, OlinkID, UniProt, Assay, Panel, PlateID, NPX, ...)");
     NpxColumns c;
     c.delim = h.find('\t') != std::string::npos ? '\t' : (h.find(';') != std::string::npos ? ';' : ',');
     auto f = split_fields(h, c.delim);
@@ -161,6 +164,11 @@ ProteomeResult npx_sample(const std::vector<NpxRow>& rows_in, const NpxSettings&
     r.qc.below_lod = below_lod;
     r.qc.qc_warning = warned > 0;
     return r;
+}
+
+bool olink_id_valid(const std::string& id) {
+    return id.size() == 8 && id.compare(0, 3, "OID") == 0 &&
+           std::all_of(id.begin() + 3, id.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 bool olink_warns(const std::string& value) {

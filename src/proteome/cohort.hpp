@@ -16,6 +16,9 @@ struct FeatureInfo {
     long assay_warnings = 0;  // Olink: rows of the sheet's samples whose Assay_Warning is WARN
 };
 
+// Whether an OlinkID has Olink's form, OID and five digits (check_npx warns about others).
+bool olink_id_valid(const std::string& id);
+
 // Whether an Olink QC_Warning / Assay_Warning value flags the row (WARN, Warning; PASS and empty do not).
 bool olink_warns(const std::string& value);
 

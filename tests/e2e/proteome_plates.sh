@@ -1,6 +1,7 @@
 # Olink plate (intensity) normalisation: after it, every assay's median on every plate is the assay's median over
 # all plates, and each value moved by its plate's shift only; the same at 1 and 3 ranks (the matrix is transposed
-# to assay owners for the medians). Also: plate_median is refused for files without plates.
+# to assay owners for the medians). Also: plate_median is refused for files without plates, an empty file is
+# named as such, and OlinkIDs not of Olink's form are warned about (as check_npx does).
 source "$(dirname "$0")/lib.sh"
 $PY - <<'PY'
 import numpy as np
@@ -26,7 +27,8 @@ proteome: {cohort_file: npx.csv, format: olink_npx, transform: none, normalize: 
 clustering: {enabled: false}
 ranking: {enabled: false}
 Y
-"$PRECIS" run study.yaml --output out1 2>/dev/null
+"$PRECIS" run study.yaml --output out1 2> run1.log
+grep -q "30 OlinkID(s) are not of the form OIDnnnnn (e.g. 'OID000')" run1.log || fail "no OlinkID warning: $(cat run1.log)"
 precis_np 3 run study.yaml --output out3 2>/dev/null
 $PY - <<'PY'
 import h5py
@@ -52,4 +54,8 @@ sed -e 's/PlateID,//' -e 's/,Plate[0-9],/,/' npx.csv > noplates.csv
 sed 's/npx.csv/noplates.csv/' study.yaml > noplates.yaml
 expect_exit 2 "$PRECIS" validate noplates.yaml
 expect_in "no PlateID column, which 'proteome.normalize: plate_median' needs" "$OUT"
+: > empty.csv
+sed 's/npx.csv/empty.csv/' study.yaml > empty.yaml
+expect_exit 2 "$PRECIS" validate empty.yaml
+expect_in "empty.csv: the file is empty (no header line)" "$OUT"
 note "ok"
