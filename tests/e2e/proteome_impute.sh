@@ -3,18 +3,7 @@
 # and by giving the same matrix at 1 and 3 ranks. The store's var keeps the missing fraction before imputation.
 source "$(dirname "$0")/lib.sh"
 FIX=$PRECIS_TESTS/fixtures/proteome
-mkdir tables
-$PY - "$FIX/abundance.tsv" <<'PY'
-import sys
-import pandas as pd
-a = pd.read_csv(sys.argv[1], sep="\t", index_col=0, dtype=str, keep_default_na=False)
-with open("samples.tsv", "w") as sheet:
-    sheet.write("sample_id\tproteome\n")
-    for k, s in enumerate(a.columns):
-        col = a[s] if k != 4 else a[s][a[s] != "NA"]  # one sample lists only what it saw
-        col.rename("abundance").to_csv(f"tables/{s}.tsv", sep="\t", index_label="protein_id")
-        sheet.write(f"{s}\ttables/{s}.tsv\n")
-PY
+$PY "$FIX/abundance_to_tables.py" "$FIX/abundance.tsv"
 for m in half_min min_prob; do
   cat > $m.yaml <<Y
 study: {name: $m, seed: 7}

@@ -4,20 +4,7 @@
 # The same at 1 and 3 ranks.
 source "$(dirname "$0")/lib.sh"
 FIX=$PRECIS_TESTS/fixtures/proteome
-mkdir tables
-$PY - "$FIX/abundance.tsv" <<'PY'
-import sys
-import pandas as pd
-a = pd.read_csv(sys.argv[1], sep="\t", index_col=0, dtype=str, keep_default_na=False)
-with open("samples.tsv", "w") as sheet:
-    sheet.write("sample_id\tproteome\tgroup\n")
-    for k, s in enumerate(a.columns):
-        col = a[s]
-        if k == 4:
-            col = col[col != "NA"]  # this sample lists only the proteins it saw
-        col.rename("abundance").to_csv(f"tables/{s}.tsv", sep="\t", index_label="protein_id")
-        sheet.write(f"{s}\ttables/{s}.tsv\t{'a' if k % 2 else 'b'}\n")
-PY
+$PY "$FIX/abundance_to_tables.py" "$FIX/abundance.tsv"
 cat > study.yaml <<Y
 study: {name: quantile, seed: 1}
 samples: {sheet: samples.tsv}
