@@ -220,11 +220,11 @@ int run_study(Comm& comm, const RunOptions& opt) {
 
     // 2c. per-sample work: rank 0 hands samples to workers as they become free. A worker's other threads have
     //     nothing to do meanwhile: they decompress its VCFs ahead (htslib's thread pool, as many threads as
-    //     the rank has: the main thread mostly waits for them).
+    //     the rank has, up to 4: the main thread mostly waits for them).
     const bool per_sample = (study.proteome.enabled && !cohort_prot) || (study.genome.enabled && !cohort_genome);
     std::unique_ptr<hts::ThreadPool> pool;
     if (study.genome.enabled && !cohort_genome && threads > 1 && (comm.size() == 1 || !comm.is_root()))
-        pool = std::make_unique<hts::ThreadPool>(threads);
+        pool = std::make_unique<hts::ThreadPool>(std::min(threads, 4));  // more do not outrun one decoding thread
     Progress progress;
     progress.total = n_sheet;
     comm.task_farm(
