@@ -131,11 +131,12 @@ std::vector<KeyDef> make_schema() {
                "place and the observed ones spread over the reference); plate_median (olink_npx): shift each "
                "assay on each plate so that its median there is the assay's median over all plates (Olink's "
                "intensity normalisation)."),
-        choice("proteome.impute", "none", {"none", "half_min", "min_prob"}, {"knn"},
+        choice("proteome.impute", "none", {"none", "half_min", "min_prob", "knn"}, {},
                "Missing values of the cohort matrix (kept samples, after normalisation): half_min = half the "
                "feature's smallest observed value (log2 data: minus 1); min_prob = imputeLCMD's MinProb, draws "
                "from N(the sample's 1% quantile, median SD of the features observed in over half the samples), "
-               "seeded per sample and feature. The missing fractions of cohort.max_missing are those before."),
+               "seeded per sample and feature; knn = impute.knn (k = 10): the mean of the 10 proteins nearest over "
+               "the samples both observe. The missing fractions of cohort.max_missing are those before."),
         ranged(key("proteome.qc.min_detected_fraction", T::Float, "0",
                    "Samples that detect a smaller fraction of their proteins fail QC."),
                0, 1),

@@ -66,9 +66,10 @@ void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet
 // features `ids`, as one matrix spread over the ranks that hold them: proteome.normalize: quantile, then
 // proteome.impute. Rows become full: `values` over every feature in `ids` order, `ids` left empty. Returns each
 // feature's missing fraction before imputation, on every rank (empty when neither step is asked for).
+// `names`: the kept samples' ids in store-row order, on rank 0 (for errors).
 std::vector<double> finish_proteome_matrix(Comm& comm, const StudyConfig& study, const std::vector<std::string>& ids,
                                            LocalFeatures& local, const std::unordered_map<uint64_t, size_t>& row_of,
-                                           size_t n);
+                                           size_t n, const std::vector<std::string>& names);
 
 // proteome.cohort_file (collective): see inputs.cpp. `ids` and `lines` are the sheet's, on every rank.
 void cohort_proteome(Comm& comm, const StudyConfig& s, const std::vector<std::string>& ids,

@@ -88,11 +88,49 @@ void plate_median(Comm& comm, size_t F, LocalFeatures& local, std::map<uint64_t,
     }
 }
 
+// kNN imputation needs every feature of every sample to find neighbours: each rank gets the whole matrix
+// (feature-major), imputes its block of features, and every rank takes the fills of its own rows.
+void knn(Comm& comm, size_t F, size_t n, const std::unordered_map<uint64_t, size_t>& row_of,
+         std::map<uint64_t, std::vector<double>>& rows, const std::vector<std::string>& names) {
+    std::vector<double> mine;  // store row, then its F values
+    for (auto& [idx, row] : rows) {
+        mine.push_back(double(row_of.at(idx)));
+        mine.insert(mine.end(), row.begin(), row.end());
+    }
+    const std::vector<double> all = comm.allgather(mine);
+    std::vector<double> x(F * n, NaN);
+    for (size_t o = 0; o + F < all.size(); o += F + 1) {
+        const size_t r = size_t(all[o]);
+        for (size_t j = 0; j < F; ++j) x[j * n + r] = all[o + 1 + j];
+    }
+    comm.all_or_none([&] {
+        if (!comm.is_root()) return;
+        const long bad = knn_too_sparse(x, F, n);
+        if (bad >= 0)
+            throw Error(ErrorKind::DegenerateData,
+                        "sample '" + names[size_t(bad)] + "' misses more than 80% of the proteins, more than kNN "
+                        "imputation allows (impute.knn's colmax)",
+                        "raise proteome.qc.min_detected_fraction so that such samples fail QC, or use impute: "
+                        "min_prob or half_min");
+    });
+    const size_t P = size_t(comm.size()), me = size_t(comm.rank());
+    std::vector<double> fills;  // feature, store row, value
+    for (const KnnFill& f : knn_impute(x, F, n, F * me / P, F * (me + 1) / P))
+        fills.insert(fills.end(), {double(f.feature), double(f.sample), f.value});
+    std::unordered_map<size_t, std::vector<double>*> by_row;
+    for (auto& [idx, row] : rows) by_row[row_of.at(idx)] = &row;
+    const std::vector<double> every = comm.allgather(fills);
+    for (size_t o = 0; o + 2 < every.size(); o += 3) {
+        auto it = by_row.find(size_t(every[o + 1]));
+        if (it != by_row.end()) (*it->second)[size_t(every[o])] = every[o + 2];
+    }
+}
+
 }  // namespace
 
 std::vector<double> finish_proteome_matrix(Comm& comm, const StudyConfig& study, const std::vector<std::string>& ids,
                                            LocalFeatures& local, const std::unordered_map<uint64_t, size_t>& row_of,
-                                           size_t n) {
+                                           size_t n, const std::vector<std::string>& names) {
     const std::string& norm = study.proteome.normalize;
     if (norm != "quantile" && norm != "plate_median" && study.proteome.impute == "none") return {};
     const size_t F = ids.size();
@@ -160,8 +198,9 @@ std::vector<double> finish_proteome_matrix(Comm& comm, const StudyConfig& study,
             if (count[j] / double(n) > 0.5 && count[j] > 1) sds.push_back(std::sqrt(ss[j] / (count[j] - 1)));
         imp.sd = sds.empty() ? 0.0 : median_of(sds);
     }
+    if (imp.method == "knn") knn(comm, F, n, row_of, rows, names);
     for (auto& [idx, row] : rows) {
-        impute_row(row, imp, idx);
+        if (imp.method != "knn") impute_row(row, imp, idx);
         ProteomeResult& r = local.proteome[idx];  // the whole row now (ids empty: in `ids` order), as imputation
         r.ids.clear();                            // fills features the sample's file did not list
         r.values = std::move(row);

@@ -325,8 +325,12 @@ int run_study(Comm& comm, const RunOptions& opt) {
     // 4b. the kept samples' proteome rows as one cohort matrix: quantile normalisation and imputation, with
     //     cohort statistics from allreduces over feature-length vectors (see proteome_matrix.cpp)
     std::vector<double> proteome_missing;  // per feature, before imputation
-    if (study.proteome.enabled)
-        proteome_missing = finish_proteome_matrix(comm, study, feature_ids["proteome"], local, row_of, n);
+    if (study.proteome.enabled) {
+        std::vector<std::string> names;  // rank 0: the kept samples in store-row order, for errors
+        if (comm.is_root())
+            for (int64_t i : kept) names.push_back(sheet.samples[size_t(i)].id);
+        proteome_missing = finish_proteome_matrix(comm, study, feature_ids["proteome"], local, row_of, n, names);
+    }
 
     // 5. the cohort store: every rank writes its own rows of each matrix, collectively
     const std::string store_tmp = out + "/cohort.h5mu.partial";

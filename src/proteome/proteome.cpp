@@ -163,7 +163,7 @@ double quantile_type7(std::vector<double> values, double q) {
 }
 
 long impute_row(std::vector<double>& row, const ImputeSettings& s, uint64_t sample) {
-    if (s.method == "none") return 0;
+    if (s.method != "half_min" && s.method != "min_prob") return 0;  // none; knn is knn_impute
     long filled = 0;
     if (s.method == "half_min") {
         for (size_t j = 0; j < row.size(); ++j) {
@@ -183,6 +183,77 @@ long impute_row(std::vector<double>& row, const ImputeSettings& s, uint64_t samp
         ++filled;
     }
     return filled;
+}
+
+long knn_too_sparse(const std::vector<double>& x, size_t p, size_t n, double colmax) {
+    for (size_t s = 0; s < n; ++s) {
+        size_t miss = 0;
+        for (size_t f = 0; f < p; ++f) miss += std::isnan(x[f * n + s]);
+        if (double(miss) > colmax * double(p)) return long(s);
+    }
+    return -1;
+}
+
+std::vector<KnnFill> knn_impute(const std::vector<double>& x, size_t p, size_t n, size_t f0, size_t f1, int k,
+                                double rowmax) {
+    auto at = [&](size_t f, size_t s) { return x[f * n + s]; };
+    // features missing in too many samples are mean-imputed and are nobody's neighbours
+    const size_t max_missing = size_t(std::trunc(rowmax * double(n)));
+    std::vector<char> dense(p);
+    std::vector<size_t> miss_count(p, 0);
+    for (size_t f = 0; f < p; ++f) {
+        for (size_t s = 0; s < n; ++s) miss_count[f] += std::isnan(at(f, s));
+        dense[f] = miss_count[f] <= max_missing;
+    }
+    std::vector<double> sample_mean(n, std::numeric_limits<double>::quiet_NaN());
+    for (size_t s = 0; s < n; ++s) {
+        double sum = 0;
+        size_t c = 0;
+        for (size_t f = 0; f < p; ++f)
+            if (dense[f] && !std::isnan(at(f, s))) sum += at(f, s), ++c;
+        if (c) sample_mean[s] = sum / double(c);
+    }
+    std::vector<std::vector<KnnFill>> per(f1 - f0);
+#pragma omp parallel for schedule(dynamic, 4)
+    for (size_t f = f0; f < f1; ++f) {
+        if (miss_count[f] == 0) continue;
+        std::vector<KnnFill>& out = per[f - f0];
+        if (!dense[f]) {
+            for (size_t s = 0; s < n; ++s)
+                if (std::isnan(at(f, s))) out.push_back({f, s, sample_mean[s]});
+            continue;
+        }
+        // impute's knnimp ranks every dense feature, this one included (distance 0), and drops the first: a
+        // duplicate of this feature with a lower index is dropped in its place. Kept so that results are equal.
+        std::vector<std::pair<double, size_t>> dist;
+        for (size_t g = 0; g < p; ++g) {
+            if (!dense[g]) continue;
+            double sum = 0;
+            size_t c = 0;
+            for (size_t s = 0; s < n; ++s) {
+                const double a = at(f, s), b = at(g, s);
+                if (std::isnan(a) || std::isnan(b)) continue;
+                sum += (a - b) * (a - b);
+                ++c;
+            }
+            if (c) dist.push_back({sum / double(c), g});
+        }
+        const size_t kk = std::min(dist.size(), size_t(k) + 1);
+        std::partial_sort(dist.begin(), dist.begin() + long(kk), dist.end());
+        for (size_t s = 0; s < n; ++s) {
+            if (!std::isnan(at(f, s))) continue;
+            double sum = 0;
+            size_t c = 0;
+            for (size_t i = 1; i < kk; ++i) {
+                const double v = at(dist[i].second, s);
+                if (!std::isnan(v)) sum += v, ++c;
+            }
+            out.push_back({f, s, c ? sum / double(c) : sample_mean[s]});
+        }
+    }
+    std::vector<KnnFill> all;
+    for (auto& v : per) all.insert(all.end(), v.begin(), v.end());
+    return all;
 }
 
 }  // namespace precis

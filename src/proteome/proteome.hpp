@@ -58,7 +58,7 @@ double quantile_type7(std::vector<double> values, double q);
 //            than half of the samples of their SD), each from its own seeded stream (sample, feature), so the
 //            values do not depend on which rank imputes them.
 struct ImputeSettings {
-    std::string method = "none";        // none | half_min | min_prob
+    std::string method = "none";        // none | half_min | min_prob (knn: see knn_impute)
     bool log_scale = true;              // half_min: subtract 1 instead of halving
     std::vector<double> feature_min;    // half_min: per feature, NaN if never observed
     double sd = 0;                      // min_prob
@@ -66,5 +66,21 @@ struct ImputeSettings {
 };
 // Returns how many values it filled. `sample` is the sample's sheet index (its random stream).
 long impute_row(std::vector<double>& row, const ImputeSettings& s, uint64_t sample);
+
+// k-nearest-neighbour imputation in the space of features, as Bioconductor impute's impute.knn (k = 10,
+// rowmax = 0.5): for a feature with missing values, the k other features nearest by mean squared difference over
+// the samples both observe (ties: the lower index; as impute, the feature itself is ranked too and the first
+// feature dropped, which matters only for exact duplicates); each missing value is the mean of those neighbours' values in
+// that sample. A feature missing in more than trunc(rowmax x n) samples, or a value none of the neighbours has,
+// gets the sample's mean over the other features' observed values. `x` is features x samples, feature-major
+// (x[f * n + s]), NaN = missing. Fills the features in [f0, f1); returns (feature, sample, value) per fill.
+struct KnnFill {
+    size_t feature, sample;
+    double value;
+};
+std::vector<KnnFill> knn_impute(const std::vector<double>& x, size_t p, size_t n, size_t f0, size_t f1, int k = 10,
+                                double rowmax = 0.5);
+// The first sample missing more than `colmax` of the features (impute.knn refuses such data), or -1.
+long knn_too_sparse(const std::vector<double>& x, size_t p, size_t n, double colmax = 0.8);
 
 }  // namespace precis

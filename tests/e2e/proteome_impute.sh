@@ -1,10 +1,11 @@
 # Cohort-level imputation of the proteome matrix (after the gather, with cohort statistics summed exactly over the
 # ranks): half_min is checked value by value, min_prob (imputeLCMD's MinProb: random draws) by its parameters
-# and by giving the same matrix at 1 and 3 ranks. The store's var keeps the missing fraction before imputation.
+# and by giving the same matrix at 1 and 3 ranks, knn against R (Bioconductor impute's impute.knn). The store's var
+# keeps the missing fraction before imputation.
 source "$(dirname "$0")/lib.sh"
 FIX=$PRECIS_TESTS/fixtures/proteome
 $PY "$FIX/abundance_to_tables.py" "$FIX/abundance.tsv"
-for m in half_min min_prob; do
+for m in half_min min_prob knn; do
   cat > $m.yaml <<Y
 study: {name: $m, seed: 7}
 samples: {sheet: samples.tsv}
@@ -16,6 +17,8 @@ done
 "$PRECIS" run half_min.yaml --output half_min 2>/dev/null
 "$PRECIS" run min_prob.yaml --output min_prob1 2>/dev/null
 precis_np 3 run min_prob.yaml --output min_prob3 2>/dev/null
+"$PRECIS" run knn.yaml --output knn1 2>/dev/null
+precis_np 3 run knn.yaml --output knn3 2>/dev/null
 FIX=$FIX $PY - <<'PY'
 import os
 import h5py
@@ -47,5 +50,13 @@ q = raw.quantile(0.01, interpolation="linear")
 z = ((x1 - q) / sd)[raw.isna()].stack()
 assert len(z) > 40 and abs(z.mean()) < 0.5 and 0.6 < z.std() < 1.5, (len(z), z.mean(), z.std())
 print(f"half_min exact; min_prob: {len(z)} draws, standardised mean {z.mean():.2f}, sd {z.std():.2f}")
+# knn: equal to Bioconductor impute's impute.knn (fixture: make_knn_reference.R), and the same at 1 and 3 ranks
+k1, _ = store("knn1")
+k3, _ = store("knn3")
+assert k1.equals(k3), "knn differs between 1 and 3 ranks"
+ref = pd.read_csv(os.environ["FIX"] + "/knn_reference.tsv", sep="\t", comment="#", index_col=0)
+d = np.abs(k1.loc[ref.index, ref.columns].to_numpy() - ref.to_numpy()) / np.maximum(np.abs(ref.to_numpy()), 1)
+assert d.max() < 1e-6, f"knn: largest relative difference from impute.knn {d.max()}"
+print(f"knn equals impute.knn (largest relative difference {d.max():.1e})")
 PY
 note "ok"
