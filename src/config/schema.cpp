@@ -137,6 +137,8 @@ std::vector<KeyDef> make_schema() {
                "from N(the sample's 1% quantile, median SD of the features observed in over half the samples), "
                "seeded per sample and feature; knn = impute.knn (k = 10): the mean of the 10 proteins nearest over "
                "the samples both observe. The missing fractions of cohort.max_missing are those before."),
+        key("proteome.qc.fail_qc_warning", T::Bool, "false",
+            "olink_npx: samples with a QC_Warning fail QC (they are flagged in qc/proteome.tsv either way)."),
         ranged(key("proteome.qc.min_detected_fraction", T::Float, "0",
                    "Samples that detect a smaller fraction of their proteins fail QC."),
                0, 1),

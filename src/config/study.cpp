@@ -490,6 +490,7 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
         problem("proteome.normalize", "'proteome.normalize: plate_median' needs the plates of an Olink NPX file",
                 "use proteome.format: olink_npx, or another normalisation (median, quantile)");
     p.min_detected_fraction = num("proteome.qc.min_detected_fraction");
+    p.fail_qc_warning = flag("proteome.qc.fail_qc_warning");
     if (!p.enabled && r.section_origin.count("proteome"))
         problem("proteome", "the 'proteome' section has neither 'proteome.path_column' nor 'proteome.cohort_file'",
                 "name the sheet column that holds each sample's table, or the cohort's Olink NPX / MaxQuant file");

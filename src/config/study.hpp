@@ -43,6 +43,7 @@ struct ProteomeConfig {
     std::string normalize = "median";
     std::string impute = "none";
     double min_detected_fraction = 0.0;
+    bool fail_qc_warning = false;
 };
 
 struct ClusteringConfig {

@@ -86,6 +86,9 @@ void proteome_status(ModalityOutcome& p, const ProteomeQC& q, const StudyConfig&
     if (!(q.detected_fraction >= s.proteome.min_detected_fraction) || q.n_detected == 0) {
         p.status = "fail";
         p.reason = "detected_fraction " + fmt(q.detected_fraction) + " < " + fmt(s.proteome.min_detected_fraction);
+    } else if (s.proteome.fail_qc_warning && q.qc_warning) {
+        p.status = "fail";
+        p.reason = "Olink QC_Warning (proteome.qc.fail_qc_warning)";
     } else {
         p.status = "pass";
     }

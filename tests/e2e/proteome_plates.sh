@@ -18,7 +18,8 @@ with open("npx.csv", "w") as f, open("samples.tsv", "w") as sheet:
         for a in range(A):
             v = base[a] + offset[plate, a] + rng.normal(0, 0.3)
             npx = "NA" if rng.uniform() < 0.05 else f"{v:.6f}"
-            f.write(f"P{s:02d},SAMPLE,OID{a:03d},Q{a:03d},A{a},Inflammation,Plate{plate + 1},PASS,0,{npx},PASS\n")
+            qc = "WARN" if s == 5 and a == 0 else "PASS"  # one sample with an Olink QC warning
+            f.write(f"P{s:02d},SAMPLE,OID{a:03d},Q{a:03d},A{a},Inflammation,Plate{plate + 1},{qc},0,{npx},PASS\n")
 PY
 cat > study.yaml <<Y
 study: {name: plates, seed: 1}
@@ -50,6 +51,11 @@ spread_after = x1.groupby(plate).median().std().mean()
 assert spread_after < 1e-5 < spread_before, (spread_before, spread_after)
 print(f"plate medians aligned (spread of plate medians {spread_before:.3f} -> {spread_after:.1e})")
 PY
+grep -qP '^P05\tpass\t.*\t1$' out1/qc/proteome.tsv || fail "P05 should pass, flagged: $(grep P05 out1/qc/proteome.tsv)"
+sed 's/normalize: plate_median}/normalize: none, qc: {fail_qc_warning: true}}/' study.yaml > qcwarn.yaml
+"$PRECIS" run qcwarn.yaml --output qcwarn 2>/dev/null
+grep -qP '^P05\tfail\tOlink QC_Warning \(proteome.qc.fail_qc_warning\)' qcwarn/qc/proteome.tsv ||
+  fail "P05 should fail on its QC warning: $(grep P05 qcwarn/qc/proteome.tsv)"
 sed -e 's/PlateID,//' -e 's/,Plate[0-9],/,/' npx.csv > noplates.csv
 sed 's/npx.csv/noplates.csv/' study.yaml > noplates.yaml
 expect_exit 2 "$PRECIS" validate noplates.yaml
