@@ -92,7 +92,9 @@ void ParallelMatrixWriter::write_selection(size_t mat, int dim, const std::vecto
     // HDF5 walks a selection in row-major order, which is the order of `data`
     hsize_t nmem = idx.empty() ? 0 : idx.size() * other;
     if (data.size() != nmem) throw Error(ErrorKind::Internal, "store: data does not match the selection");
-    Id mspace(H5Screate_simple(1, &nmem, nullptr), "create memory space");
+    // in the shape of the selection, so that HDF5 maps it onto chunks by hyperslabs rather than element by element
+    hsize_t mdims[2] = {dim == 0 ? hsize_t(idx.size()) : extent[0], dim == 1 ? hsize_t(idx.size()) : extent[1]};
+    Id mspace(nmem ? H5Screate_simple(2, mdims, nullptr) : H5Screate_simple(1, &nmem, nullptr), "create memory space");
     if (nmem == 0) check(H5Sselect_none(mspace), "select");
     Id dxpl(H5Pcreate(H5P_DATASET_XFER), "create transfer list");
     if (impl_->parallel) check(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), "request collective I/O");
