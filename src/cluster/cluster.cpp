@@ -226,20 +226,26 @@ std::vector<int> average_linkage_cut(const std::vector<double>& dist, size_t n, 
     return labels;
 }
 
-KSummary summarize_consensus(const ConsensusCounts& c) {
+std::vector<double> consensus_matrix(const ConsensusCounts& c) {
     const size_t n = c.n;
-    KSummary s;
-    s.k = c.k;
-    std::vector<double> C(n * n, 0.0), dist(n * n, 0.0);
+    std::vector<double> C(n * n, 0.0);
     for (size_t i = 0; i < n; ++i) {
         C[i * n + i] = 1.0;
         for (size_t j = i + 1; j < n; ++j) {
             size_t q = pair_index(n, i, j);
-            double v = c.sampled[q] ? double(c.together[q]) / c.sampled[q] : 0.0;
-            C[i * n + j] = C[j * n + i] = v;
-            dist[i * n + j] = dist[j * n + i] = 1.0 - v;
+            C[i * n + j] = C[j * n + i] = c.sampled[q] ? double(c.together[q]) / c.sampled[q] : 0.0;
         }
     }
+    return C;
+}
+
+KSummary summarize_consensus(const ConsensusCounts& c) {
+    const size_t n = c.n;
+    KSummary s;
+    s.k = c.k;
+    const std::vector<double> C = consensus_matrix(c);
+    std::vector<double> dist(n * n);
+    for (size_t q = 0; q < n * n; ++q) dist[q] = 1.0 - C[q];
     s.labels = average_linkage_cut(dist, n, c.k);
     int kk = *std::max_element(s.labels.begin(), s.labels.end());
     s.sizes.assign(kk, 0);

@@ -64,6 +64,9 @@ struct KSummary {
 };
 
 KSummary summarize_consensus(const ConsensusCounts& c);
+// The consensus matrix (n x n, row-major): the share of the resamples drawing both items that put them together
+// (0 when never drawn together; 1 on the diagonal).
+std::vector<double> consensus_matrix(const ConsensusCounts& c);
 void fill_delta_area(std::vector<KSummary>& ks);  // relative change of area from the previous k
 // Index into ks of the chosen k. rule: pac | delta_area | silhouette | fixed.
 size_t choose_k(const std::vector<KSummary>& ks, const std::string& rule);

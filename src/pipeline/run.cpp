@@ -55,6 +55,7 @@ int configure_threads(int requested, int n_ranks) {
 namespace {
 
 constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
+constexpr size_t kConsensusInStore = 2000;  // up to this many samples the store keeps the consensus matrix
 
 std::string iso_time(std::chrono::system_clock::time_point t) {
     std::time_t tt = std::chrono::system_clock::to_time_t(t);
@@ -429,6 +430,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
     Matrix X;
     std::vector<KSummary> ks;
     size_t chosen = 0;
+    std::vector<double> consensus;  // rank 0, small N: the chosen k's consensus matrix, for the store's uns
     std::vector<int64_t> labels;
     if (cc.enabled) {
         std::vector<size_t> block_edges{0};
@@ -488,6 +490,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
             fill_delta_area(ks);
             chosen = choose_k(ks, cc.choose_k);
             for (size_t i = 0; i < n; ++i) labels[i] = ks[chosen].labels[i];
+            if (n <= kConsensusInStore) consensus = consensus_matrix(counts[chosen]);
         }
         counts.clear();
         comm.broadcast(labels);
@@ -737,6 +740,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
             a.mean_silhouette.push_back(k.mean_silhouette);
         }
         a.chosen_k = cc.enabled ? ks[chosen].k : 0;
+        a.consensus = std::move(consensus);
         pj["end_time"] = iso_time(t_end);
         a.provenance_json = pj.dump(2);
         write_annotations(store_tmp, a);

@@ -250,6 +250,9 @@ void write_annotations(const std::string& path, const StoreAnnotations& a) {
             h5::write_doubles(cl, "delta_area", a.delta_area);
             h5::write_doubles(cl, "mean_silhouette", a.mean_silhouette);
             h5::write_ints(cl, "chosen_k", {a.chosen_k});
+            const size_t n = a.obs.index.size();
+            if (!a.consensus.empty() && a.consensus.size() == n * n)
+                h5::write_doubles_2d(cl, "consensus", a.consensus, n, n);
         }
         h5::write_string_scalar(uns, "provenance", a.provenance_json);
     }

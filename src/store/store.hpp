@@ -88,6 +88,7 @@ struct StoreAnnotations {
     std::vector<int> k;
     std::vector<double> pac, delta_area, mean_silhouette;
     int chosen_k = 0;
+    std::vector<double> consensus;             // uns/clustering/consensus at the chosen k (n x n), small N only
     std::string provenance_json;               // uns/provenance
     std::string version;                       // creator-version in the userblock
 };

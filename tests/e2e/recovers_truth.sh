@@ -48,6 +48,10 @@ with h5py.File(f"{res}/cohort.h5mu", "r") as f:
     obs = read_elem(f["obs"])
     assert f["obsm/X_pca"].shape == (200, 2)
     assert list(f["uns/clustering/k"][()]) == [2, 3, 4, 5, 6]
+    C = f["uns/clustering/consensus"][()]  # the chosen k's consensus matrix (kept up to 2,000 samples)
+    assert C.shape == (200, 200) and np.allclose(np.diag(C), 1) and np.allclose(C, C.T)
+    same = sub["subtype"].to_numpy()[:, None] == sub["subtype"].to_numpy()[None, :]
+    assert C[same].mean() > 0.9 and C[~same].mean() < 0.1, (C[same].mean(), C[~same].mean())
 with open(f"{res}/cohort.h5mu", "rb") as fh:
     assert fh.read(6) == b"MuData"
 assert prot.shape == (200, 300) and gen.shape == (200, 60), (prot.shape, gen.shape)
