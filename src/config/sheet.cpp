@@ -78,17 +78,19 @@ SampleSheet load_sheet(const StudyConfig& study, std::vector<std::string>& probl
         if (auto [it, fresh] = seen.emplace(e.id, r.line); !fresh)
             problems.push_back(where(t.path, r.line) + "duplicate sample id '" + e.id + "', first on line " +
                                std::to_string(it->second) + " (fix: make sample ids unique)");
-        if (vcf_col >= 0) {
-            if (r.fields[vcf_col].empty())
-                problems.push_back(where(t.path, r.line) + "sample '" + e.id + "' has no path in column '" +
-                                   study.genome.path_column + "' (fix: give its VCF)");
-            e.vcf = resolve_path(sheet_dir, r.fields[vcf_col]);
-        }
-        if (prot_col >= 0) {
-            if (r.fields[prot_col].empty())
-                problems.push_back(where(t.path, r.line) + "sample '" + e.id + "' has no path in column '" +
-                                   study.proteome.path_column + "' (fix: give its proteome table)");
-            e.proteome = resolve_path(sheet_dir, r.fields[prot_col]);
+        // an empty cell: the sample has no data of that modality (allowed, as long as it has some)
+        if (vcf_col >= 0 && !r.fields[vcf_col].empty()) e.vcf = resolve_path(sheet_dir, r.fields[vcf_col]);
+        if (prot_col >= 0 && !r.fields[prot_col].empty()) e.proteome = resolve_path(sheet_dir, r.fields[prot_col]);
+        const bool genome_elsewhere = study.genome.enabled && vcf_col < 0;  // a cohort file holds it
+        const bool proteome_elsewhere = study.proteome.enabled && prot_col < 0;
+        if ((vcf_col >= 0 || prot_col >= 0) && !genome_elsewhere && !proteome_elsewhere && e.vcf.empty() &&
+            e.proteome.empty()) {
+            std::string cols;
+            if (vcf_col >= 0) cols += "'" + study.genome.path_column + "'";
+            if (prot_col >= 0) cols += std::string(cols.empty() ? "" : " and ") + "'" + study.proteome.path_column + "'";
+            problems.push_back(where(t.path, r.line) + "sample '" + e.id + "' has no data: column" +
+                               (vcf_col >= 0 && prot_col >= 0 ? "s " : " ") + cols + " empty (fix: give at least one "
+                               "of its files, or remove the row)");
         }
         for (int c : ph_cols) e.phenotypes.push_back(c >= 0 ? r.fields[c] : std::string());
         sheet.samples.push_back(std::move(e));

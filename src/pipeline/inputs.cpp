@@ -162,7 +162,8 @@ SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const Ge
             m.reason = fail_msg(e);
         }
     };
-    if (s.genome.enabled && s.genome.cohort_file.empty())
+    // an empty cell: the sample has no data of that modality (allowed; the store's obsmap says which)
+    if (s.genome.enabled && s.genome.cohort_file.empty() && !t.vcf.empty())
         run(o.genome, t.vcf, s.genome.path_column, [&](ModalityOutcome& g) {
             GenomeSettings gs = genome_settings(s, scores);
             gs.pool = pool;
@@ -175,7 +176,7 @@ SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const Ge
             }
             local.burden[t.index] = std::move(r.burden);
         });
-    if (s.proteome.enabled && s.proteome.cohort_file.empty())
+    if (s.proteome.enabled && s.proteome.cohort_file.empty() && !t.proteome.empty())
         run(o.proteome, t.proteome, s.proteome.path_column, [&](ModalityOutcome& p) {
             ProteomeResult r = process_proteome(t.proteome, proteome_settings(s));
             proteome_status(p, r.qc, s);

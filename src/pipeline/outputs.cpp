@@ -33,7 +33,7 @@ void write_qc_table(const std::string& path, const std::vector<std::string>& col
     f.write(line + "\n");
     for (size_t i = 0; i < sheet.samples.size(); ++i) {
         const ModalityOutcome& m = genome ? outcomes[i].genome : outcomes[i].proteome;
-        line = clean(sheet.samples[i].id) + "\t" + m.status + "\t" + clean(m.reason);
+        line = clean(sheet.samples[i].id) + "\t" + (m.present ? m.status : "absent") + "\t" + clean(m.reason);
         for (size_t c = 0; c < columns.size(); ++c) line += "\t" + (c < m.qc.size() ? fmt_value(m.qc[c]) : "NA");
         if (genome) line += "\t" + (m.inferred_sex.empty() ? std::string("NA") : m.inferred_sex);
         f.write(line + "\n");

@@ -268,7 +268,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
                 if (m->present && m->status == "error") errors.push_back(m->reason);
             bool pass = (!o.genome.present || o.genome.status == "pass") &&
                         (!o.proteome.present || o.proteome.status == "pass");
-            if (pass) kept.push_back(int64_t(i));
+            if (pass && (o.genome.present || o.proteome.present)) kept.push_back(int64_t(i));
         }
         if (!errors.empty()) {
             std::fprintf(stderr, "precis: %zu sample input(s) could not be processed:\n", errors.size());
@@ -297,6 +297,26 @@ int run_study(Comm& comm, const RunOptions& opt) {
     const size_t n = kept.size();
     std::unordered_map<uint64_t, size_t> row_of;
     for (size_t r = 0; r < n; ++r) row_of[uint64_t(kept[r])] = r;
+    // each modality's rows: the kept samples that have it (a sample may lack one modality)
+    std::map<std::string, std::vector<size_t>> rows_of;  // modality -> global rows, ascending
+    std::map<std::string, std::unordered_map<uint64_t, size_t>> mrow_of;  // modality -> sheet index -> its row
+    {
+        std::vector<int64_t> has(2 * n, 0);  // genome, proteome
+        if (comm.is_root())
+            for (size_t r = 0; r < n; ++r) {
+                has[r] = outcomes[size_t(kept[r])].genome.present;
+                has[n + r] = outcomes[size_t(kept[r])].proteome.present;
+            }
+        comm.broadcast(has);
+        for (size_t k = 0; k < 2; ++k) {
+            const std::string m = k == 0 ? "genome" : "proteome";
+            for (size_t r = 0; r < n; ++r)
+                if (has[k * n + r]) {
+                    mrow_of[m][uint64_t(kept[r])] = rows_of[m].size();
+                    rows_of[m].push_back(r);
+                }
+        }
+    }
 
     // 4. feature ids of each modality: genes from the BED; proteins: the union over kept samples, sorted
     std::vector<std::string> modalities;
@@ -330,7 +350,11 @@ int run_study(Comm& comm, const RunOptions& opt) {
         std::vector<std::string> names;  // rank 0: the kept samples in store-row order, for errors
         if (comm.is_root())
             for (int64_t i : kept) names.push_back(sheet.samples[size_t(i)].id);
-        proteome_missing = finish_proteome_matrix(comm, study, feature_ids["proteome"], local, row_of, n, names);
+        std::vector<std::string> mnames;
+        for (size_t r : rows_of["proteome"])
+            if (comm.is_root()) mnames.push_back(names[r]);
+        proteome_missing = finish_proteome_matrix(comm, study, feature_ids["proteome"], local, mrow_of["proteome"],
+                                                  rows_of["proteome"].size(), mnames);
     }
 
     // 5. the cohort store: every rank writes its own rows of each matrix, collectively
@@ -339,25 +363,26 @@ int run_study(Comm& comm, const RunOptions& opt) {
     bool collective_io = true;
     comm.all_or_none([&] {
         std::vector<MatrixSpec> specs;
-        for (auto& m : modalities) specs.push_back({m, n, feature_ids[m].size()});
+        for (auto& m : modalities) specs.push_back({m, rows_of[m].size(), feature_ids[m].size()});
         ParallelMatrixWriter w(store_tmp, comm.raw(), specs);
         for (size_t mi = 0; mi < modalities.size(); ++mi) {
             const std::string& m = modalities[mi];
             const size_t F = feature_ids[m].size();
             std::vector<std::pair<size_t, uint64_t>> mine;  // (row, sample index)
+            auto& mrow = mrow_of[m];
             if (m == "genome") {
                 for (auto& [idx, v] : local.burden)
-                    if (row_of.count(idx)) mine.push_back({row_of[idx], idx});
+                    if (mrow.count(idx)) mine.push_back({mrow[idx], idx});
             } else {
                 for (auto& [idx, v] : local.proteome)
-                    if (row_of.count(idx)) mine.push_back({row_of[idx], idx});
+                    if (mrow.count(idx)) mine.push_back({mrow[idx], idx});
             }
             if (m == "genome" && cohort_genome) {  // this rank's gene columns, every row
                 std::vector<size_t> cols;
                 for (auto& [g, v] : burden_cols) cols.push_back(g);
                 std::vector<float> data;
-                data.reserve(n * cols.size());
-                for (size_t r = 0; r < n; ++r)
+                data.reserve(rows_of[m].size() * cols.size());
+                for (size_t r : rows_of[m])
                     for (size_t g : cols) data.push_back(burden_cols[uint32_t(g)][size_t(kept[r])]);
                 w.write_columns(mi, cols, data);
                 collective_io = collective_io && w.last_write_collective();
@@ -406,13 +431,21 @@ int run_study(Comm& comm, const RunOptions& opt) {
         }
     });
     for (auto& m : modalities) {
-        const Block& b = blocks[m];
-        std::vector<double> stats;  // per column: missing fraction, mad
+        Block& b = blocks[m];
+        const size_t nm = rows_of[m].size();  // the samples that have this modality
+        std::vector<double> stats;  // per column: missing fraction, mad (over the samples that have the modality)
         for (size_t j = 0; j < b.width(); ++j) {
             size_t miss = 0;
-            for (size_t i = 0; i < n; ++i) miss += std::isnan(b.values[i * b.width() + j]);
-            stats.push_back(double(miss) / n);
-            stats.push_back(mad(b.values.data() + j, n, b.width()));
+            for (size_t i = 0; i < nm; ++i) miss += std::isnan(b.values[i * b.width() + j]);
+            stats.push_back(nm ? double(miss) / double(nm) : 1.0);
+            stats.push_back(mad(b.values.data() + j, nm, b.width()));
+        }
+        if (nm != n) {  // from here on every block has all kept samples as rows, NaN where the modality is absent
+            std::vector<double> full(n * b.width(), NaN);
+            for (size_t i = 0; i < nm; ++i)
+                std::copy_n(b.values.begin() + long(i * b.width()), b.width(),
+                            full.begin() + long(rows_of[m][i] * b.width()));
+            b.values = std::move(full);
         }
         auto all = comm.allgather(stats);
         for (size_t j = 0; j < all.size() / 2; ++j) {
@@ -676,26 +709,34 @@ int run_study(Comm& comm, const RunOptions& opt) {
         for (auto& m : modalities) {
             ModalityAnnotations ma;
             ma.modality = m;
-            ma.obs.index = sample_ids;
+            const std::vector<size_t>& mr = rows_of[m];  // the global rows that have this modality
+            std::vector<int> pos(n, -1);
+            for (size_t k = 0; k < mr.size(); ++k) pos[mr[k]] = int(k);
+            for (size_t r : mr) ma.obs.index.push_back(sample_ids[r]);
             ma.var.index = feature_ids[m];
+            auto outcome = [&](size_t i) -> const ModalityOutcome& {
+                return m == "genome" ? outcomes[kept[i]].genome : outcomes[kept[i]].proteome;
+            };
             const auto& cols = m == "genome" ? genome_qc_columns() : proteome_qc_columns();
             for (size_t c = 0; c < cols.size(); ++c) {
-                FrameColumn fc;
+                FrameColumn fc, g;
                 fc.name = cols[c];
+                g.name = m + ":" + cols[c];  // the global obs: NaN for samples without the modality
                 for (size_t i = 0; i < n; ++i) {
-                    const auto& mo = m == "genome" ? outcomes[kept[i]].genome : outcomes[kept[i]].proteome;
-                    fc.numbers.push_back(c < mo.qc.size() ? mo.qc[c] : NaN);
+                    const auto& mo = outcome(i);
+                    const double v = pos[i] >= 0 && c < mo.qc.size() ? mo.qc[c] : NaN;
+                    g.numbers.push_back(v);
+                    if (pos[i] >= 0) fc.numbers.push_back(v);
                 }
-                FrameColumn g = fc;
-                g.name = m + ":" + cols[c];
                 a.obs.columns.push_back(std::move(g));
                 ma.obs.columns.push_back(std::move(fc));
             }
             if (m == "genome") {
-                FrameColumn sex{"inferred_sex", false, {}, {}, true};
-                for (size_t i = 0; i < n; ++i) sex.strings.push_back(outcomes[kept[i]].genome.inferred_sex);
-                FrameColumn g = sex;
-                g.name = "genome:inferred_sex";
+                FrameColumn sex{"inferred_sex", false, {}, {}, true}, g{"genome:inferred_sex", false, {}, {}, true};
+                for (size_t i = 0; i < n; ++i) {
+                    g.strings.push_back(pos[i] >= 0 ? outcome(i).inferred_sex : "");
+                    if (pos[i] >= 0) sex.strings.push_back(outcome(i).inferred_sex);
+                }
                 a.obs.columns.push_back(std::move(g));
                 ma.obs.columns.push_back(std::move(sex));
             }
@@ -719,7 +760,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
             ma.var.columns.push_back(std::move(panel));
             if (study.proteome.format == "olink_npx") ma.var.columns.push_back(std::move(warned));
         }
-            for (size_t i = 0; i < n; ++i) ma.obsmap.push_back(int(i + 1));
+            for (size_t i = 0; i < n; ++i) ma.obsmap.push_back(pos[i] + 1);  // 0: the sample lacks the modality
             a.mods.push_back(std::move(ma));
         }
         if (cc.enabled) {
