@@ -722,6 +722,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
                 FrameColumn fc, g;
                 fc.name = cols[c];
                 g.name = m + ":" + cols[c];  // the global obs: NaN for samples without the modality
+                fc.integer = g.integer = cols[c].rfind("n_", 0) == 0 || cols[c] == "qc_warning";  // counts
                 for (size_t i = 0; i < n; ++i) {
                     const auto& mo = outcome(i);
                     const double v = pos[i] >= 0 && c < mo.qc.size() ? mo.qc[c] : NaN;

@@ -1,5 +1,7 @@
 #include "store/h5.hpp"
 
+#include <cmath>
+
 #include "core/error.hpp"
 
 namespace precis::h5 {
@@ -76,13 +78,20 @@ void attr_strings(hid_t obj, const std::string& name, const std::vector<std::str
     if (n) check(H5Awrite(a, t, p.data()), "write attribute " + name);
 }
 
-void attr_bool(hid_t obj, const std::string& name, bool value) {
-    // h5py's boolean: an int8 enum {FALSE, TRUE}
-    replace_attr(obj, name);
+namespace {
+// h5py's boolean: an int8 enum {FALSE, TRUE}
+Id bool_type() {
     Id t(H5Tenum_create(H5T_NATIVE_INT8), "create bool type");
     int8_t f = 0, tr = 1;
     check(H5Tenum_insert(t, "FALSE", &f), "bool type");
     check(H5Tenum_insert(t, "TRUE", &tr), "bool type");
+    return t;
+}
+}  // namespace
+
+void attr_bool(hid_t obj, const std::string& name, bool value) {
+    replace_attr(obj, name);
+    Id t = bool_type();
     Id s(H5Screate(H5S_SCALAR), "create dataspace");
     Id a(H5Acreate2(obj, name.c_str(), t, s, H5P_DEFAULT, H5P_DEFAULT), "create attribute " + name);
     int8_t v = value ? 1 : 0;
@@ -135,6 +144,26 @@ void write_doubles(hid_t parent, const std::string& name, const std::vector<doub
 void write_ints(hid_t parent, const std::string& name, const std::vector<int>& values) {
     hsize_t n = values.size();
     write_numeric(parent, name, H5T_STD_I32LE, H5T_NATIVE_INT, values.data(), 1, &n);
+}
+
+void write_nullable_ints(hid_t parent, const std::string& name, const std::vector<double>& values) {
+    remove_if_exists(parent, name);
+    Id g = create_group(parent, name);
+    attr_string(g, "encoding-type", "nullable-integer");
+    attr_string(g, "encoding-version", "0.1.0");
+    std::vector<int64_t> v(values.size());
+    std::vector<int8_t> mask(values.size());
+    for (size_t i = 0; i < values.size(); ++i) {
+        mask[i] = std::isnan(values[i]);
+        v[i] = mask[i] ? 0 : int64_t(std::llround(values[i]));
+    }
+    hsize_t n = values.size();
+    Id s(H5Screate_simple(1, &n, nullptr), "create dataspace");
+    Id dv(H5Dcreate2(g, "values", H5T_STD_I64LE, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "create " + name);
+    if (n) check(H5Dwrite(dv, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "write " + name);
+    Id t = bool_type();
+    Id dm(H5Dcreate2(g, "mask", t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "create " + name + " mask");
+    if (n) check(H5Dwrite(dm, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, mask.data()), "write " + name + " mask");
 }
 
 void write_doubles_2d(hid_t parent, const std::string& name, const std::vector<double>& values, size_t rows,

@@ -55,6 +55,8 @@ void attr_int(hid_t obj, const std::string& name, long value);
 void write_strings(hid_t parent, const std::string& name, const std::vector<std::string>& values);
 void write_doubles(hid_t parent, const std::string& name, const std::vector<double>& values);
 void write_ints(hid_t parent, const std::string& name, const std::vector<int>& values);
+// anndata's nullable-integer: whole numbers with NaN as missing -> a group of int64 `values` and a boolean `mask`
+void write_nullable_ints(hid_t parent, const std::string& name, const std::vector<double>& values);
 void write_doubles_2d(hid_t parent, const std::string& name, const std::vector<double>& values, size_t rows,
                       size_t cols);
 void write_string_scalar(hid_t parent, const std::string& name, const std::string& value);

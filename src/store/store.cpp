@@ -163,7 +163,9 @@ void write_frame(hid_t parent, const std::string& name, const Frame& f) {
     h5::attr_strings(g, "column-order", order);
     h5::write_strings(g, "_index", f.index);
     for (auto& c : f.columns) {
-        if (c.numeric) {
+        if (c.numeric && c.integer) {
+            h5::write_nullable_ints(g, c.name, c.numbers);
+        } else if (c.numeric) {
             h5::write_doubles(g, c.name, c.numbers);
         } else if (c.categorical) {
             std::vector<std::string> cats;

@@ -64,6 +64,7 @@ struct FrameColumn {
     std::vector<double> numbers;
     std::vector<std::string> strings;
     bool categorical = false;
+    bool integer = false;  // numeric whole numbers: written as anndata's nullable-integer (missing stays missing)
 };
 
 struct Frame {

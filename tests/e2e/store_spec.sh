@@ -24,6 +24,9 @@ def check_frame(g, n, where):
             assert v == "0.2.0" and "ordered" in e.attrs and set(e.keys()) == {"codes", "categories"}, (where, name)
             assert len(e["codes"]) == n and e["codes"].dtype.kind == "i", (where, name)
             assert h5py.check_string_dtype(e["categories"].dtype).encoding == "utf-8", (where, name)
+        elif t == "nullable-integer":
+            assert v == "0.1.0" and set(e.keys()) == {"values", "mask"}, (where, name)
+            assert len(e["values"]) == n and e["values"].dtype.kind == "i" and e["mask"].dtype == bool, (where, name)
         elif t == "string-array":
             assert v == "0.2.0" and len(e) == n and h5py.check_string_dtype(e.dtype).encoding == "utf-8", (where, name)
         else:
@@ -54,6 +57,8 @@ with h5py.File("res/cohort.h5mu", "r") as f:
         assert sorted(f["obsmap"][m][()]) == list(range(1, rows + 1)), m
         a = read_elem(g)
         assert a.shape == (rows, cols) and list(a.obs_names) == list(a.obs_names.unique())
+        count = "n_called" if m == "genome" else "n_detected"  # counts are nullable integers, ratios floats
+        assert enc(g["obs"][count])[0] == "nullable-integer" and str(a.obs[count].dtype) == "Int64", (m, count)
         n_var += cols
     check_frame(f["var"], n_var, "var")
     for d in ("obsmap", "varmap", "obsm", "uns"):
