@@ -1,6 +1,7 @@
-// The proteome's cohort-level steps: quantile normalisation and imputation. The rows stay on the ranks that read
-// them; what the steps need from the whole cohort is a few feature-length vectors, summed exactly over the ranks
-// (ExactSum parts, integer counts) or reduced to their minimum, so the results do not depend on the rank count.
+// The proteome's cohort-level steps: quantile or plate normalisation, then imputation. The rows stay on the ranks
+// that read them. Quantile normalisation, half_min and MinProb need only feature-length vectors from the whole
+// cohort, summed exactly over the ranks (ExactSum parts, integer counts) or reduced to their minimum; plate medians
+// transpose the values once to assay owners; kNN gives every rank the matrix. No result depends on the rank count.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -29,6 +30,7 @@ std::vector<double> exact_feature_sums(Comm& comm, const std::vector<ExactSum>& 
     }
     return out;
 }
+
 // Olink intensity normalisation: each assay's values on each plate are shifted so that their median is the
 // assay's median over every plate. Medians need every value of an assay, so the matrix is transposed once:
 // assay j's values (with their plate) go to rank j mod P, which computes its assays' shifts; one exact allreduce
