@@ -105,6 +105,57 @@ std::vector<int> kmeans(const Matrix& X, const std::vector<size_t>& rows, const 
     return label;
 }
 
+std::vector<double> row_distances(const Matrix& X, const std::vector<size_t>& rows, const std::vector<size_t>& cols,
+                                  const std::string& distance) {
+    const size_t m = rows.size(), f = cols.size();
+    std::vector<double> v(m * f);  // the rows' values over cols; for correlations centred and scaled to unit norm
+    for (size_t a = 0; a < m; ++a)
+        for (size_t j = 0; j < f; ++j) v[a * f + j] = X(rows[a], cols[j]);
+    if (distance == "spearman")
+        for (size_t a = 0; a < m; ++a) {  // ranks, ties sharing the mean rank
+            std::vector<size_t> o(f);
+            std::iota(o.begin(), o.end(), 0);
+            double* r = &v[a * f];
+            std::stable_sort(o.begin(), o.end(), [&](size_t x, size_t y) { return r[x] < r[y]; });
+            std::vector<double> rank(f);
+            for (size_t i = 0; i < f;) {
+                size_t e = i + 1;
+                while (e < f && r[o[e]] == r[o[i]]) ++e;
+                for (size_t q = i; q < e; ++q) rank[o[q]] = 0.5 * double(i + e - 1);
+                i = e;
+            }
+            std::copy(rank.begin(), rank.end(), r);
+        }
+    const bool corr = distance == "pearson" || distance == "spearman";
+    std::vector<char> constant(m, 0);
+    if (corr)
+        for (size_t a = 0; a < m; ++a) {
+            double* r = &v[a * f];
+            double mean = 0, ss = 0;
+            for (size_t j = 0; j < f; ++j) mean += r[j];
+            mean /= double(std::max<size_t>(f, 1));
+            for (size_t j = 0; j < f; ++j) r[j] -= mean, ss += r[j] * r[j];
+            if (ss > 0)
+                for (size_t j = 0; j < f; ++j) r[j] /= std::sqrt(ss);
+            else
+                constant[a] = 1;
+        }
+    std::vector<double> d(m * m, 0.0);
+    for (size_t a = 0; a < m; ++a)
+        for (size_t b = a + 1; b < m; ++b) {
+            double s = 0;
+            if (corr) {
+                for (size_t j = 0; j < f; ++j) s += v[a * f + j] * v[b * f + j];
+                s = constant[a] || constant[b] ? 1.0 : 1.0 - s;
+            } else {
+                for (size_t j = 0; j < f; ++j) s += (v[a * f + j] - v[b * f + j]) * (v[a * f + j] - v[b * f + j]);
+                s = std::sqrt(s);
+            }
+            d[a * m + b] = d[b * m + a] = s;
+        }
+    return d;
+}
+
 std::vector<ConsensusCounts> run_resamples(const Matrix& X, int k_min, int k_max,
                                            const std::vector<std::pair<int, int>>& tasks, const ResampleParams& p,
                                            uint64_t seed) {
@@ -136,7 +187,9 @@ std::vector<ConsensusCounts> run_resamples(const Matrix& X, int k_min, int k_max
             } else {
                 cols = draw_subset(X.cols, p.feature_fraction, rng);
             }
-            std::vector<int> lab = kmeans(X, rows, cols, k, rng.next(), p.max_iter);
+            std::vector<int> lab = p.algorithm == "hc"
+                                       ? average_linkage_cut(row_distances(X, rows, cols, p.distance), rows.size(), k)
+                                       : kmeans(X, rows, cols, k, rng.next(), p.max_iter);
             auto& c = local[k - k_min];
             for (size_t a = 0; a < rows.size(); ++a)
                 for (size_t b = a + 1; b < rows.size(); ++b) {

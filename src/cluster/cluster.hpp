@@ -36,7 +36,14 @@ struct ResampleParams {
     double item_fraction = 0.8;
     double feature_fraction = 1.0;
     int max_iter = 100;
+    std::string algorithm = "kmeans";  // kmeans | hc (average linkage, cut at k)
+    std::string distance = "euclidean";  // hc: euclidean | pearson | spearman (1 - correlation)
 };
+
+// Distances between the given rows of X over the given columns (m x m, row-major): euclidean, or 1 - Pearson /
+// Spearman correlation (as ConsensusClusterPlus's distance = "pearson" / "spearman"; a constant row gets 1).
+std::vector<double> row_distances(const Matrix& X, const std::vector<size_t>& rows, const std::vector<size_t>& cols,
+                                  const std::string& distance);
 
 // Lloyd's k-means with k-means++ seeding on the given rows/columns of X. Labels 0..k-1, one per row in `rows`.
 std::vector<int> kmeans(const Matrix& X, const std::vector<size_t>& rows, const std::vector<size_t>& cols, int k,

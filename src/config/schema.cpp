@@ -153,8 +153,12 @@ std::vector<KeyDef> make_schema() {
                      "Use this many most variable features (by MAD) of each modality; 0 = all."),
                  0),
         choice("clustering.center", "median", {"none", "median", "mean"}, {}, "Per-feature centring."),
-        choice("clustering.algorithm", "kmeans", {"kmeans"}, {"hc", "pam"}, "Clustering of each resample."),
-        choice("clustering.distance", "euclidean", {"euclidean"}, {"pearson", "spearman"}, "Distance between samples."),
+        choice("clustering.algorithm", "kmeans", {"kmeans", "hc"}, {"pam"},
+               "Clustering of each resample: kmeans (Lloyd, k-means++ starts; euclidean) or hc (average-linkage "
+               "hierarchical clustering of the resample's distances, cut into k groups)."),
+        choice("clustering.distance", "euclidean", {"euclidean", "pearson", "spearman"}, {},
+               "Distance between samples for hc: euclidean, or 1 - Pearson / Spearman correlation over the features "
+               "(as ConsensusClusterPlus). kmeans is euclidean only."),
         choice("clustering.linkage", "average", {"average"}, {"complete", "ward"},
                "Linkage of the final hierarchical clustering of 1 - consensus."),
         at_least(key("clustering.k.min", T::Int, "2", "Smallest number of subtypes tried."), 2),

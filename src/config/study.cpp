@@ -542,6 +542,9 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     k.test = str("ranking.test");
     k.covariates = list("ranking.covariates");
     k.fdr = num("ranking.fdr");
+    if (c.enabled && c.algorithm == "kmeans" && c.distance != "euclidean")
+        problem("clustering.distance", "'clustering.distance: " + c.distance + "' cannot be used with k-means",
+                "use algorithm: hc for correlation distances, or distance: euclidean");
     if (k.enabled && k.groups == "subtype" && !c.enabled)
         problem(r.has("ranking.groups") ? "ranking.groups" : "clustering.enabled", "'ranking.groups' is 'subtype' but clustering is off, so there are no subtypes",
                 "set ranking.groups to a sheet column, or clustering.enabled: true");

@@ -512,6 +512,8 @@ int run_study(Comm& comm, const RunOptions& opt) {
         ResampleParams rp;
         rp.item_fraction = cc.item_fraction;
         rp.feature_fraction = cc.feature_fraction;
+        rp.algorithm = cc.algorithm;
+        rp.distance = cc.distance;
         std::vector<ConsensusCounts> counts = run_resamples(X, cc.k_min, cc.k_max, tasks, rp, study.seed);
         for (auto& c : counts) {
             comm.reduce_sum_to_root(c.together);

@@ -116,3 +116,21 @@ TEST_CASE("feature preparation: centring, imputation, spread") {
     auto emb = pca_embedding(X, 2);
     CHECK(emb.size() == 8);
 }
+
+TEST_CASE("resample distances: euclidean, 1 - Pearson and 1 - Spearman") {
+    Matrix X(4, 4);
+    const double v[4][4] = {{1, 2, 3, 4}, {2, 4, 6, 8}, {4, 3, 2, 1}, {1, 10, 100, 1000}};
+    for (size_t i = 0; i < 4; ++i)
+        for (size_t j = 0; j < 4; ++j) X(i, j) = v[i][j];
+    const std::vector<size_t> rows = {0, 1, 2, 3}, cols = {0, 1, 2, 3};
+    auto p = row_distances(X, rows, cols, "pearson");
+    CHECK(p[0 * 4 + 1] == Approx(0.0).margin(1e-12));  // proportional rows
+    CHECK(p[0 * 4 + 2] == Approx(2.0));                 // reversed
+    CHECK(p[0 * 4 + 3] > 0.05);                         // monotone but not linear
+    auto s = row_distances(X, rows, cols, "spearman");
+    CHECK(s[0 * 4 + 3] == Approx(0.0).margin(1e-12));   // Spearman sees only the order
+    CHECK(s[2 * 4 + 3] == Approx(2.0));
+    auto e = row_distances(X, rows, cols, "euclidean");
+    CHECK(e[0 * 4 + 1] == Approx(std::sqrt(1.0 + 4 + 9 + 16)));
+    CHECK(e[1 * 4 + 0] == e[0 * 4 + 1]);
+}
