@@ -178,7 +178,10 @@ std::vector<ConsensusCounts> run_resamples(const Matrix& X, int k_min, int k_max
 #pragma omp for schedule(dynamic, 1)
         for (long t = 0; t < static_cast<long>(tasks.size()); ++t) {
             auto [k, r] = tasks[t];
-            Rng rng(derive_seed(seed, {STAGE_CLUSTER, uint64_t(k), uint64_t(r)}));
+            // hc: one subsample and one tree per resample, cut at every k (as ConsensusClusterPlus); its tasks are
+            // (k_min, r). kmeans: a subsample per (k, r).
+            const bool hc = p.algorithm == "hc";
+            Rng rng(derive_seed(seed, {STAGE_CLUSTER, hc ? 0 : uint64_t(k), uint64_t(r)}));
             std::vector<size_t> rows = draw_subset(n, p.item_fraction, rng);
             std::vector<size_t> cols;
             if (p.feature_fraction >= 1.0) {
@@ -187,16 +190,21 @@ std::vector<ConsensusCounts> run_resamples(const Matrix& X, int k_min, int k_max
             } else {
                 cols = draw_subset(X.cols, p.feature_fraction, rng);
             }
-            std::vector<int> lab = p.algorithm == "hc"
-                                       ? average_linkage_cut(row_distances(X, rows, cols, p.distance), rows.size(), k)
-                                       : kmeans(X, rows, cols, k, rng.next(), p.max_iter);
-            auto& c = local[k - k_min];
-            for (size_t a = 0; a < rows.size(); ++a)
-                for (size_t b = a + 1; b < rows.size(); ++b) {
-                    size_t idx = pair_index(n, rows[a], rows[b]);
-                    ++c.sampled[idx];
-                    if (lab[a] == lab[b]) ++c.together[idx];
-                }
+            auto count = [&](int kk, const std::vector<int>& lab) {
+                auto& c = local[kk - k_min];
+                for (size_t a = 0; a < rows.size(); ++a)
+                    for (size_t b = a + 1; b < rows.size(); ++b) {
+                        size_t idx = pair_index(n, rows[a], rows[b]);
+                        ++c.sampled[idx];
+                        if (lab[a] == lab[b]) ++c.together[idx];
+                    }
+            };
+            if (hc) {
+                const auto tree = average_linkage_tree(row_distances(X, rows, cols, p.distance), rows.size());
+                for (int kk = k_min; kk <= k_max; ++kk) count(kk, cut_tree(tree, rows.size(), kk));
+            } else {
+                count(k, kmeans(X, rows, cols, k, rng.next(), p.max_iter));
+            }
         }
 #pragma omp critical
         for (int i = 0; i < nk; ++i)
@@ -208,20 +216,12 @@ std::vector<ConsensusCounts> run_resamples(const Matrix& X, int k_min, int k_max
     return out;
 }
 
-std::vector<int> average_linkage_cut(const std::vector<double>& dist, size_t n, int k) {
-    std::vector<int> labels(n, 1);
-    if (n == 0) return labels;
-    if (k < 1) k = 1;
+std::vector<LinkageMerge> average_linkage_tree(const std::vector<double>& dist, size_t n) {
     // nearest-neighbour chain on a working copy, Lance-Williams update for average linkage
     std::vector<double> D(dist);
     std::vector<long> size(n, 1);
     std::vector<char> active(n, 1);
-    struct Merge {
-        size_t a, b;
-        double h;
-        size_t order;
-    };
-    std::vector<Merge> merges;
+    std::vector<LinkageMerge> merges;
     std::vector<size_t> chain;
     size_t n_active = n;
     while (n_active > 1) {
@@ -243,7 +243,7 @@ std::vector<int> average_linkage_cut(const std::vector<double>& dist, size_t n, 
             chain.pop_back();
             chain.pop_back();
             size_t lo = std::min(a, b), hi = std::max(a, b);
-            merges.push_back({lo, hi, bd, merges.size()});
+            merges.push_back({lo, hi, bd});
             for (size_t j = 0; j < n; ++j) {
                 if (!active[j] || j == lo || j == hi) continue;
                 double d = (size[lo] * D[lo * n + j] + size[hi] * D[hi * n + j]) / double(size[lo] + size[hi]);
@@ -256,7 +256,15 @@ std::vector<int> average_linkage_cut(const std::vector<double>& dist, size_t n, 
             chain.push_back(b);
         }
     }
-    std::stable_sort(merges.begin(), merges.end(), [](const Merge& x, const Merge& y) { return x.h < y.h; });
+    std::stable_sort(merges.begin(), merges.end(),
+                     [](const LinkageMerge& x, const LinkageMerge& y) { return x.h < y.h; });
+    return merges;
+}
+
+std::vector<int> cut_tree(const std::vector<LinkageMerge>& merges, size_t n, int k) {
+    std::vector<int> labels(n, 1);
+    if (n == 0) return labels;
+    if (k < 1) k = 1;
     // merges name clusters by their smallest-index representative at the time; replay with union-find
     std::vector<size_t> parent(n);
     std::iota(parent.begin(), parent.end(), 0);
@@ -277,6 +285,10 @@ std::vector<int> average_linkage_cut(const std::vector<double>& dist, size_t n, 
         labels[i] = code[r];
     }
     return labels;
+}
+
+std::vector<int> average_linkage_cut(const std::vector<double>& dist, size_t n, int k) {
+    return cut_tree(average_linkage_tree(dist, n), n, k);
 }
 
 std::vector<double> consensus_matrix(const ConsensusCounts& c) {

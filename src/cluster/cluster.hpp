@@ -58,6 +58,13 @@ std::vector<ConsensusCounts> run_resamples(const Matrix& X, int k_min, int k_max
 // Average-linkage hierarchical clustering of a full n x n distance matrix, cut into k clusters.
 // Labels 1..k, numbered by first appearance in item order.
 std::vector<int> average_linkage_cut(const std::vector<double>& dist, size_t n, int k);
+// The same in two steps, so that one tree serves every k: the merges by height, then the cut into k groups.
+struct LinkageMerge {
+    size_t a, b;
+    double h;
+};
+std::vector<LinkageMerge> average_linkage_tree(const std::vector<double>& dist, size_t n);
+std::vector<int> cut_tree(const std::vector<LinkageMerge>& merges, size_t n, int k);
 
 struct KSummary {
     int k = 0;

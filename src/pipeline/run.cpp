@@ -507,8 +507,11 @@ int run_study(Comm& comm, const RunOptions& opt) {
 
         const int nk = cc.k_max - cc.k_min + 1;
         std::vector<std::pair<int, int>> tasks;
-        for (long t = comm.rank(); t < long(nk) * cc.resamples; t += comm.size())
-            tasks.push_back({cc.k_min + int(t / cc.resamples), int(t % cc.resamples)});
+        if (cc.algorithm == "hc")  // one tree per resample serves every k
+            for (long t = comm.rank(); t < long(cc.resamples); t += comm.size()) tasks.push_back({cc.k_min, int(t)});
+        else
+            for (long t = comm.rank(); t < long(nk) * cc.resamples; t += comm.size())
+                tasks.push_back({cc.k_min + int(t / cc.resamples), int(t % cc.resamples)});
         ResampleParams rp;
         rp.item_fraction = cc.item_fraction;
         rp.feature_fraction = cc.feature_fraction;

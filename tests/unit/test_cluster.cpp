@@ -104,6 +104,29 @@ TEST_CASE("resample counts do not depend on how tasks are split or on the thread
     CHECK(other_seed[0].sampled != whole[0].sampled);
 }
 
+TEST_CASE("hc resamples: one subsample and tree per resample serve every k, split any way") {
+    std::vector<int> truth;
+    Matrix X = blobs(7, truth);
+    ResampleParams p;
+    p.algorithm = "hc";
+    p.distance = "pearson";
+    p.item_fraction = 0.7;
+    std::vector<std::pair<int, int>> tasks;
+    for (int r = 0; r < 20; ++r) tasks.push_back({2, r});
+    omp_set_num_threads(1);
+    auto whole = run_resamples(X, 2, 4, tasks, p, 77);
+    REQUIRE(whole.size() == 3);
+    CHECK(whole[0].sampled == whole[2].sampled);  // the same subsamples at every k
+    CHECK(whole[0].together != whole[2].together);
+    omp_set_num_threads(2);
+    std::vector<std::pair<int, int>> odd, even;
+    for (auto& t : tasks) (t.second % 2 ? odd : even).push_back(t);
+    auto a = run_resamples(X, 2, 4, odd, p, 77), b = run_resamples(X, 2, 4, even, p, 77);
+    for (size_t k = 0; k < 3; ++k)
+        for (size_t q = 0; q < whole[k].together.size(); ++q)
+            REQUIRE(a[k].together[q] + b[k].together[q] == whole[k].together[q]);
+}
+
 TEST_CASE("feature preparation: centring, imputation, spread") {
     Matrix X(4, 2);
     double v[] = {1, 10, 2, NAN, 3, 30, 100, 40};
