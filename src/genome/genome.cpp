@@ -209,6 +209,7 @@ public:
         std::tie(par1_end_, par2_beg_) = x_par_bounds(st.x_par, x_length);
         if (genes_ && !st.consequences.empty())
             consequences_ = std::make_unique<ConsequenceFilter>(vcf, st.consequences, st.annotation);
+        if (st.scores) state_.assign(st.scores->n_total(), 0);
     }
 
     // Prepares the current record: allele types, overlapping genes. False if it is filtered out.
@@ -227,6 +228,7 @@ public:
         if (site.contig != last_contig_) {
             last_contig_ = site.contig;
             norm_contig_ = normalize_chrom(site.contig);
+            score_positions_ = st_.scores ? st_.scores->chrom(norm_contig_) : nullptr;
             contig_kind_ = norm_contig_ == "X" || norm_contig_ == "23" ? Kind::X
                            : !norm_contig_.empty() && std::all_of(norm_contig_.begin(), norm_contig_.end(), ::isdigit)
                                ? Kind::Autosome
@@ -318,15 +320,8 @@ public:
     // Finds the score variants this record matches (call after load(), before prepare()). A variant
     // is taken from the first record at its position whose alleles fit it.
     void match_scores() {
-        if (!st_.scores) return;
-        const hts::Site& site = vcf_.site();
-        if (score_contig_ != site.contig || !score_contig_set_) {
-            score_contig_ = site.contig;
-            score_contig_set_ = true;
-            score_positions_ = st_.scores->chrom(normalize_chrom(site.contig));
-            if (state_.empty()) state_.assign(st_.scores->n_total(), 0);
-        }
         if (!score_positions_) return;
+        const hts::Site& site = vcf_.site();
         auto it = score_positions_->find(site.pos + 1);
         if (it == score_positions_->end()) return;
         for (uint32_t v : it->second) {
@@ -369,12 +364,9 @@ public:
     void score(int col, ExactSum* sums, int64_t* imputed) const {
         if (score_hits_.empty()) return;
         const hts::Site& site = vcf_.site();
-        const int32_t* g = site.ploidy ? site.gt.data() + size_t(col) * site.ploidy : nullptr;
-        int ploidy = 0;
-        bool missing = !g || filtered(col);
-        for (int i = 0; !missing && i < site.ploidy && g[i] != bcf_int32_vector_end; ++i, ++ploidy)
-            missing = bcf_gt_is_missing(g[i]);
-        missing = missing || ploidy == 0;
+        const int ploidy = site.ploidy == 0 || filtered(col) ? -1 : call_ploidy(col);
+        const bool missing = ploidy <= 0;
+        const int32_t* g = missing ? nullptr : site.gt.data() + size_t(col) * site.ploidy;
         for (const ScoreHit& h : score_hits_) {
             const auto& var = st_.scores->variant(h.variant);
             if (missing) {
@@ -432,14 +424,8 @@ public:
             if (f_valid_) add_f(q, true);  // (a cohort tally counts these in settle())
             return;
         }
-        int ploidy = 0;
-        bool missing = false;
-        for (int i = 0; i < site.ploidy; ++i) {
-            if (g[i] == bcf_int32_vector_end) break;
-            ++ploidy;
-            if (bcf_gt_is_missing(g[i])) missing = true;
-        }
-        if (ploidy == 0 || missing) {
+        const int ploidy = call_ploidy(col);
+        if (ploidy <= 0) {
             ++q.n_not_called;
             on_uncalled(q);
             return;
@@ -494,6 +480,16 @@ private:
         double mean_dosage;  // for missing genotypes; NaN if unknown
     };
 
+    // Walks sample `col`'s genotype: its allele count (up to the vector end), or -1 when an allele is missing.
+    int call_ploidy(int col) const {
+        const hts::Site& site = vcf_.site();
+        const int32_t* g = site.gt.data() + size_t(col) * site.ploidy;
+        int ploidy = 0;
+        for (; ploidy < site.ploidy && g[ploidy] != bcf_int32_vector_end; ++ploidy)
+            if (bcf_gt_is_missing(g[ploidy])) return -1;
+        return ploidy;
+    }
+
     // DP/GQ thresholds (copied out of the settings so that the per-sample loop keeps them in registers)
     bool filtered(int col) const {
         return (min_dp_ > 0 && (!dp_ || dp_[col] == bcf_int32_missing || dp_[col] < min_dp_)) ||
@@ -509,12 +505,10 @@ private:
         int64_t an = 0;
         for (int col : columns) {
             if (col < 0 || filtered(col)) continue;
+            const int ploidy = call_ploidy(col);
+            if (ploidy <= 0) continue;
             const int32_t* g = site.gt.data() + size_t(col) * site.ploidy;
-            int ploidy = 0;
-            bool missing = false;
-            for (int i = 0; i < site.ploidy && g[i] != bcf_int32_vector_end; ++i, ++ploidy)
-                missing = missing || bcf_gt_is_missing(g[i]) || bcf_gt_allele(g[i]) >= na;
-            if (ploidy == 0 || missing) continue;
+            if (std::any_of(g, g + ploidy, [&](int32_t x) { return bcf_gt_allele(x) >= na; })) continue;
             for (int i = 0; i < ploidy; ++i) ++ac_[bcf_gt_allele(g[i])];
             an += ploidy;
         }
@@ -585,9 +579,7 @@ private:
     ExactSum expected_[2];
     std::unique_ptr<ConsequenceFilter> consequences_;
     // scores
-    std::string score_contig_;
-    bool score_contig_set_ = false;
-    const ScoreSet::Positions* score_positions_ = nullptr;
+    const ScoreSet::Positions* score_positions_ = nullptr;  // the current contig's score variants, if any
     std::vector<uint8_t> state_;  // per score variant
     std::vector<uint32_t> touched_;
     std::vector<ScoreHit> score_hits_;

@@ -295,8 +295,6 @@ int run_study(Comm& comm, const RunOptions& opt) {
     });
     comm.broadcast(kept);
     const size_t n = kept.size();
-    std::unordered_map<uint64_t, size_t> row_of;
-    for (size_t r = 0; r < n; ++r) row_of[uint64_t(kept[r])] = r;
     // each modality's rows: the kept samples that have it (a sample may lack one modality)
     std::map<std::string, std::vector<size_t>> rows_of;  // modality -> global rows, ascending
     std::map<std::string, std::unordered_map<uint64_t, size_t>> mrow_of;  // modality -> sheet index -> its row
@@ -330,7 +328,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
         modalities.push_back("proteome");
         std::set<std::string> mine;
         for (auto& [idx, r] : local.proteome)
-            if (row_of.count(idx)) mine.insert(r.ids.begin(), r.ids.end());
+            if (mrow_of["proteome"].count(idx)) mine.insert(r.ids.begin(), r.ids.end());
         auto parts = comm.gather(join(std::vector<std::string>(mine.begin(), mine.end()), '\n'));
         std::string all;
         if (comm.is_root()) {
@@ -347,14 +345,11 @@ int run_study(Comm& comm, const RunOptions& opt) {
     //     cohort statistics from allreduces over feature-length vectors (see proteome_matrix.cpp)
     std::vector<double> proteome_missing;  // per feature, before imputation
     if (study.proteome.enabled) {
-        std::vector<std::string> names;  // rank 0: the kept samples in store-row order, for errors
+        std::vector<std::string> names;  // rank 0: the samples of the proteome's rows, for errors
         if (comm.is_root())
-            for (int64_t i : kept) names.push_back(sheet.samples[size_t(i)].id);
-        std::vector<std::string> mnames;
-        for (size_t r : rows_of["proteome"])
-            if (comm.is_root()) mnames.push_back(names[r]);
+            for (size_t r : rows_of["proteome"]) names.push_back(sheet.samples[size_t(kept[r])].id);
         proteome_missing = finish_proteome_matrix(comm, study, feature_ids["proteome"], local, mrow_of["proteome"],
-                                                  rows_of["proteome"].size(), mnames);
+                                                  rows_of["proteome"].size(), names);
     }
 
     // 5. the cohort store: every rank writes its own rows of each matrix, collectively
