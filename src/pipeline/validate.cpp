@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "core/error.hpp"
@@ -36,6 +37,14 @@ bool output_writable(const std::string& folder, std::string& why) {
     }
     return true;
 }
+
+namespace {
+// A file's problem, told with the study key that names the file and where: "... (named by 'KEY' at FILE:L:C; fix: ...)"
+std::string named_by(const Error& e, const std::string& key, const std::string& at) {
+    return std::string(e.what()) + " (named by '" + key + "' at " + at + (e.hint().empty() ? "" : "; fix: " + e.hint()) +
+           ")";
+}
+}  // namespace
 
 Validation validate_study(const std::string& path, const std::vector<std::string>& overrides,
                           const std::string& output) {
@@ -129,58 +138,47 @@ Validation validate_study(const std::string& path, const std::vector<std::string
                     }
                 }
             } catch (const Error& e) {
-                v.problems.push_back(std::string(e.what()) + " (named by 'proteome.cohort_file' at " + at +
-                                     (e.hint().empty() ? "" : "; fix: " + e.hint()) + ")");
+                v.problems.push_back(named_by(e, "proteome.cohort_file", at));
             }
         }
     }
 
+    std::vector<std::string> gene_names;  // of a readable genes BED
     if (s.genome.enabled && !s.genome.genes_bed.empty() && !fs::is_regular_file(s.genome.genes_bed, ec)) {
         v.problems.push_back(s.origin_of("genome.features.gene_burden.genes") + ": the genes BED file " +
                              s.genome.genes_bed + " does not exist (fix: correct 'genome.features.gene_burden.genes')");
     } else if (s.genome.enabled && !s.genome.genes_bed.empty()) {
         try {
-            GeneSet::load(s.genome.genes_bed);
+            gene_names = GeneSet::load(s.genome.genes_bed).names();
         } catch (const Error& e) {
-            v.problems.push_back(std::string(e.what()) + " (named by 'genome.features.gene_burden.genes' at " +
-                                 s.origin_of("genome.features.gene_burden.genes") +
-                                 (e.hint().empty() ? "" : "; fix: " + e.hint()) + ")");
+            v.problems.push_back(
+                named_by(e, "genome.features.gene_burden.genes", s.origin_of("genome.features.gene_burden.genes")));
         }
     }
 
     // scoring files: there, readable, and their ids distinct from each other and from the genes
     if (s.genome.enabled && !s.genome.scores.empty()) {
         const std::string at = s.origin_of("genome.features.scores");
-        bool all_ok = true;
+        std::map<std::string, std::string> first_file;  // score id -> the file that gives it
         for (auto& f : s.genome.scores) {
             if (!fs::is_regular_file(f, ec)) {
-                all_ok = false;
                 v.problems.push_back(at + ": the scoring file " + f +
                                      " does not exist (fix: correct 'genome.features.scores')");
                 continue;
             }
             try {
-                ScoreSet::load({f});
+                const std::string id = ScoreSet::load({f}).id(0);
+                if (auto [it, fresh] = first_file.emplace(id, f); !fresh)
+                    v.problems.push_back(f + ": score '" + id + "' is already given by " + it->second +
+                                         " (named by 'genome.features.scores' at " + at +
+                                         "; fix: list each score once in genome.features.scores)");
+                if (std::find(gene_names.begin(), gene_names.end(), id) != gene_names.end())
+                    v.problems.push_back(at + ": score '" + id + "' has the name of a gene in " + s.genome.genes_bed +
+                                         " (fix: rename the scoring file or its #pgs_id line)");
             } catch (const Error& e) {
-                all_ok = false;
-                v.problems.push_back(std::string(e.what()) + " (named by 'genome.features.scores' at " + at +
-                                     (e.hint().empty() ? "" : "; fix: " + e.hint()) + ")");
+                v.problems.push_back(named_by(e, "genome.features.scores", at));
             }
         }
-        if (all_ok) try {  // together: distinct ids, none the name of a gene
-                ScoreSet scores = ScoreSet::load(s.genome.scores);
-                if (!s.genome.genes_bed.empty() && fs::is_regular_file(s.genome.genes_bed, ec)) {
-                    GeneSet genes = GeneSet::load(s.genome.genes_bed);
-                    for (size_t i = 0; i < scores.size(); ++i)
-                        if (std::find(genes.names().begin(), genes.names().end(), scores.id(i)) != genes.names().end())
-                            v.problems.push_back(at + ": score '" + scores.id(i) + "' has the name of a gene in " +
-                                                 s.genome.genes_bed +
-                                                 " (fix: rename the scoring file or its #pgs_id line)");
-                }
-            } catch (const Error& e) {
-                v.problems.push_back(std::string(e.what()) + " (named by 'genome.features.scores' at " + at +
-                                     (e.hint().empty() ? "" : "; fix: " + e.hint()) + ")");
-            }
     }
 
     // the grouping column and its levels
