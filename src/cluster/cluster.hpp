@@ -1,8 +1,10 @@
-// Consensus subtype clustering (Monti et al. 2003, as ConsensusClusterPlus does it): resampled k-means, consensus
-// matrices, CDF area, PAC, silhouette, and final classes by average-linkage clustering of 1 - consensus.
-// No MPI here: resample tasks are plain (k, r) pairs; the caller decides which rank runs which and sums the counts.
-// Each resample draws from its own stream derive_seed(seed, {STAGE_CLUSTER, k, r}), and counts are integers, so the
-// summed result is the same whoever runs which resample, in any order.
+// Consensus subtype clustering (Monti et al. 2003, as Bioconductor's ConsensusClusterPlus does it): resampled
+// hierarchical clustering, k-means or PAM, consensus matrices, CDF area, PAC, item and cluster consensus,
+// silhouette, and the final classes by hierarchical clustering of 1 - consensus.
+// No MPI here: the caller decides which rank runs which resamples and which rows of the pair counts, and moves the
+// pieces. Resample r draws its items (and features) from derive_seed(seed, {STAGE_CLUSTER, 0, r}) and k-means's
+// starting points from derive_seed(seed, {STAGE_CLUSTER, k, r}); counts are integers. So the result is the same
+// whoever runs which resample, in any order, at any thread count.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -20,81 +22,129 @@ struct Matrix {
     double operator()(size_t i, size_t j) const { return data[i * cols + j]; }
 };
 
-// Packed strict upper triangle of an n x n symmetric matrix.
+// Packed strict upper triangle of an n x n symmetric matrix; row i's pairs (i, j > i) are contiguous.
 inline size_t pair_index(size_t n, size_t i, size_t j) {  // requires i < j
     return i * n - i * (i + 1) / 2 + (j - i - 1);
 }
 
-struct ConsensusCounts {
-    int k = 0;
-    size_t n = 0;
-    std::vector<uint32_t> together;  // resamples in which i and j were both drawn and clustered together
-    std::vector<uint32_t> sampled;   // resamples in which i and j were both drawn
+// ---- distances -------------------------------------------------------------------------------------------------
+// The rows of X (over `cols`) made ready for distances: for pearson centred and scaled to unit norm; for spearman
+// the same on ranks (ties share the mean rank); for euclidean as they are. `constant` marks rows with no spread
+// (their correlation distance to anything is 1).
+struct DistanceRows {
+    std::string distance;
+    size_t m = 0, f = 0;
+    std::vector<double> v;      // m x f
+    std::vector<char> constant;
 };
-
-struct ResampleParams {
-    double item_fraction = 0.8;
-    double feature_fraction = 1.0;
-    int max_iter = 100;
-    std::string algorithm = "kmeans";  // kmeans | hc (average linkage, cut at k)
-    std::string distance = "euclidean";  // hc: euclidean | pearson | spearman (1 - correlation)
-};
-
-// Distances between the given rows of X over the given columns (m x m, row-major): euclidean, or 1 - Pearson /
-// Spearman correlation (as ConsensusClusterPlus's distance = "pearson" / "spearman"; a constant row gets 1).
+DistanceRows distance_rows(const Matrix& X, const std::vector<size_t>& rows, const std::vector<size_t>& cols,
+                           const std::string& distance);
+// Distances of rows [i0, i1) to the rows after them: (i1 - i0) x m, row-major, zero at and below the diagonal.
+// Euclidean, or 1 - correlation as ConsensusClusterPlus's distance = "pearson" / "spearman". Threads share rows.
+std::vector<double> distance_block(const DistanceRows& d, size_t i0, size_t i1);
+// Copies the upper triangle of an m x m matrix onto its lower one.
+void mirror_upper(std::vector<double>& D, size_t m);
+// All m x m distances between the given rows of X over the given columns.
 std::vector<double> row_distances(const Matrix& X, const std::vector<size_t>& rows, const std::vector<size_t>& cols,
                                   const std::string& distance);
 
-// Lloyd's k-means with k-means++ seeding on the given rows/columns of X. Labels 0..k-1, one per row in `rows`.
-std::vector<int> kmeans(const Matrix& X, const std::vector<size_t>& rows, const std::vector<size_t>& cols, int k,
-                        uint64_t seed, int max_iter = 100);
+// ---- hierarchical clustering -----------------------------------------------------------------------------------
+enum class Linkage { Average, Complete, Single, WardD, WardD2 };
+// average | complete | single | ward.D | ward.D2 (R's hclust names); throws Internal on anything else.
+Linkage parse_linkage(const std::string& name);
 
-// Runs the resample tasks (k, r) listed in `tasks` and returns counts for every k in [k_min, k_max]
-// (zero where no task of that k ran here). OpenMP threads share the tasks.
-std::vector<ConsensusCounts> run_resamples(const Matrix& X, int k_min, int k_max,
-                                           const std::vector<std::pair<int, int>>& tasks, const ResampleParams& p,
-                                           uint64_t seed);
-
-// Average-linkage hierarchical clustering of a full n x n distance matrix, cut into k clusters.
-// Labels 1..k, numbered by first appearance in item order.
-std::vector<int> average_linkage_cut(const std::vector<double>& dist, size_t n, int k);
-// The same in two steps, so that one tree serves every k: the merges by height, then the cut into k groups.
 struct LinkageMerge {
-    size_t a, b;
-    double h;
+    size_t a, b;  // the clusters merged, each named by its smallest item
+    double h;     // merge height
 };
-std::vector<LinkageMerge> average_linkage_tree(const std::vector<double>& dist, size_t n);
+// Agglomerative clustering of a full n x n distance matrix, as R's hclust: at each step the closest pair, ties to
+// the lowest index (hclust's nearest-neighbour list); Lance-Williams updates; ward.D2 works on squared distances
+// and reports their square roots as heights. Merges in the order made.
+std::vector<LinkageMerge> hclust(const std::vector<double>& dist, size_t n, Linkage linkage);
+// The partition into k groups after the first n - k merges, as R's cutree: labels 1..k numbered by first
+// appearance in item order.
 std::vector<int> cut_tree(const std::vector<LinkageMerge>& merges, size_t n, int k);
 
-struct KSummary {
-    int k = 0;
-    std::vector<int> labels;             // 1..k
-    std::vector<double> item_consensus;  // mean consensus with the other members of the item's cluster
-    std::vector<long> sizes;             // per label 1..k
-    double pac = 0;                      // share of pairs with consensus in (0.1, 0.9]
-    double area = 0;                     // area under the consensus CDF (100 bins, as ConsensusClusterPlus)
-    double delta_area = 0;               // filled by fill_delta_area
-    double mean_silhouette = 0;          // on 1 - consensus
+// ---- partitioning ----------------------------------------------------------------------------------------------
+// k-means from k distinct random points (each point to the nearest), then Hartigan's single-point transfers until no move
+// lowers the within-cluster sum of squares (the local optima R's Hartigan-Wong reaches). Labels 0..k-1.
+// On coordinates: the given rows/columns of X.
+std::vector<int> kmeans(const Matrix& X, const std::vector<size_t>& rows, const std::vector<size_t>& cols, int k,
+                        uint64_t seed, int max_iter = 100);
+// The same from squared euclidean distances between the m points (m x m): centroid distances follow from them,
+// which is cheaper than coordinates when there are more features than points.
+std::vector<int> kmeans_sq(const std::vector<double>& sq, size_t m, int k, uint64_t seed, int max_iter = 100);
+// Partitioning around medoids on an m x m distance matrix (Kaufman and Rousseeuw's BUILD then SWAP, as R's
+// cluster::pam): labels 0..k-1 by nearest medoid.
+std::vector<int> pam(const std::vector<double>& dist, size_t m, int k);
+
+// ---- resampling and counting -----------------------------------------------------------------------------------
+struct ResampleParams {
+    double item_fraction = 0.8;
+    double feature_fraction = 1.0;
+    int max_iter = 100;                  // k-means
+    std::string algorithm = "kmeans";    // kmeans | hc | pam
+    std::string distance = "euclidean";  // hc and pam: euclidean | pearson | spearman; kmeans: euclidean
+    Linkage linkage = Linkage::Average;  // hc of each resample
 };
 
-KSummary summarize_consensus(const ConsensusCounts& c);
-// The consensus matrix (n x n, row-major): the share of the resamples drawing both items that put them together
-// (0 when never drawn together; 1 on the diagonal).
-std::vector<double> consensus_matrix(const ConsensusCounts& c);
+// Clusters resamples [r0, r1) at every k in [k_min, k_max]. `D` is the n x n distance matrix over all features
+// (required when feature_fraction is 1; ignored otherwise, each resample then measures over its own features).
+// Returns labels[((r - r0) * nk + (k - k_min)) * n + i]: 1..k, or 0 where item i was not drawn.
+std::vector<uint8_t> resample_labels(const Matrix& X, const std::vector<double>& D, int k_min, int k_max,
+                                     size_t r0, size_t r1, const ResampleParams& p, uint64_t seed);
+
+// Pair counts over every resample's labels, for the pairs (i, j > i) with i in [i0, i1): a contiguous slice of the
+// packed triangle starting at pair_index(n, i0, i0 + 1).
+struct PairCounts {
+    size_t n = 0;
+    int k_min = 0, k_max = 0;
+    std::vector<uint32_t> sampled;                // resamples that drew both items
+    std::vector<std::vector<uint32_t>> together;  // per k: resamples that drew both and put them together
+};
+PairCounts count_pairs(const std::vector<uint8_t>& labels, size_t n, int k_min, int k_max, size_t i0, size_t i1);
+// Rows [i0, i1) of n items balanced so that each of `parts` holds about the same number of pairs.
+std::pair<size_t, size_t> pair_rows(size_t n, size_t part, size_t parts);
+
+// ---- summaries -------------------------------------------------------------------------------------------------
+struct KSummary {
+    int k = 0;
+    std::vector<int> labels;               // 1..k
+    std::vector<double> item_consensus;    // calcICL: mean consensus with the other members of the item's cluster
+    std::vector<double> cluster_consensus; // calcICL: mean consensus between the members of each cluster
+    std::vector<long> sizes;               // per label 1..k
+    double pac = 0;                        // share of pairs with consensus in (0.1, 0.9]
+    double area = 0;                       // area under the consensus CDF (100 bins, as ConsensusClusterPlus)
+    double delta_area = 0;                 // filled by fill_delta_area
+    double mean_silhouette = 0;            // on 1 - consensus
+};
+
+// The consensus matrix at k (n x n, row-major) from full counts: the share of the resamples drawing both items that
+// put them together (0 when never drawn together; 1 on the diagonal).
+std::vector<double> consensus_matrix(const PairCounts& c, int k);
+// Classes by hierarchical clustering of 1 - consensus with `final_linkage`, then the figures above.
+KSummary summarize_consensus(const std::vector<double>& consensus, size_t n, int k, Linkage final_linkage);
 void fill_delta_area(std::vector<KSummary>& ks);  // relative change of area from the previous k
 // Index into ks of the chosen k. rule: pac | delta_area | silhouette | fixed.
 size_t choose_k(const std::vector<KSummary>& ks, const std::string& rule);
 
+// ---- features, landmarks ---------------------------------------------------------------------------------------
 // Feature preparation: center each column (none | median | mean over observed values) and set missing to the centre.
 void center_and_impute(Matrix& X, const std::string& center);
 // Scale a block of columns [c0, c1) so that its total variance is `weight` (multi-modality clustering).
 void scale_block(Matrix& X, size_t c0, size_t c1, double weight);
+// Median absolute deviation of the observed values (scaled by 1.4826 as R's mad), NaN if fewer than 2.
+double mad(const double* v, size_t n, size_t stride);
+
+// `m` of n items drawn without replacement, sorted (a uniform landmark subsample).
+std::vector<size_t> draw_items(size_t n, size_t m, uint64_t seed);
+// Class centroids (k x cols) of the labelled rows (labels 1..k; rows with label 0 are ignored).
+Matrix class_centroids(const Matrix& X, const std::vector<int>& labels, int k);
+// Label (1..k) of each row of X: the centroid nearest under `distance`; ties to the lower label.
+std::vector<int> nearest_centroid(const Matrix& X, const Matrix& centroids, const std::string& distance);
 
 // Principal components of the (already centred) matrix: n x dims scores, row-major, each component's sign fixed
 // so that its largest loading is positive. Empty if X has fewer than dims columns or rows.
 std::vector<double> pca_embedding(const Matrix& X, int dims);
-
-// Median absolute deviation of the observed values (scaled by 1.4826 as R's mad), NaN if fewer than 2.
-double mad(const double* v, size_t n, size_t stride);
 
 }  // namespace precis

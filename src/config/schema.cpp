@@ -153,17 +153,28 @@ std::vector<KeyDef> make_schema() {
                      "Use this many most variable features (by MAD) of each modality; 0 = all."),
                  0),
         choice("clustering.center", "median", {"none", "median", "mean"}, {}, "Per-feature centring."),
-        choice("clustering.algorithm", "kmeans", {"kmeans", "hc"}, {"pam"},
-               "Clustering of each resample: kmeans (Lloyd, k-means++ starts; euclidean) or hc (average-linkage "
-               "hierarchical clustering of the resample's distances, cut into k groups)."),
+        choice("clustering.algorithm", "kmeans", {"kmeans", "hc", "pam"}, {},
+               "Clustering of each resample: kmeans (k random starts, Lloyd then Hartigan transfers; euclidean), hc "
+               "(hierarchical clustering of the resample's distances with inner_linkage, cut into k groups) or pam "
+               "(partitioning around medoids on the distances), as ConsensusClusterPlus's km, hc and pam."),
         choice("clustering.distance", "euclidean", {"euclidean", "pearson", "spearman"}, {},
-               "Distance between samples for hc: euclidean, or 1 - Pearson / Spearman correlation over the features "
-               "(as ConsensusClusterPlus). kmeans is euclidean only."),
-        choice("clustering.linkage", "average", {"average"}, {"complete", "ward"},
-               "Linkage of the final hierarchical clustering of 1 - consensus."),
+               "Distance between samples for hc, pam and the landmark assignment: euclidean, or 1 - Pearson / "
+               "Spearman correlation over the features (as ConsensusClusterPlus). kmeans is euclidean only."),
+        choice("clustering.linkage", "average", {"average", "complete", "single", "ward.D", "ward.D2"}, {},
+               "Linkage of the final hierarchical clustering of 1 - consensus that makes the classes "
+               "(ConsensusClusterPlus's finalLinkage; R hclust's names)."),
+        choice("clustering.inner_linkage", "average", {"average", "complete", "single", "ward.D", "ward.D2"}, {},
+               "hc: linkage of the clustering of each resample (ConsensusClusterPlus's innerLinkage)."),
         at_least(key("clustering.k.min", T::Int, "2", "Smallest number of subtypes tried."), 2),
         at_least(key("clustering.k.max", T::Int, "6", "Largest number of subtypes tried; below the sample count."), 2),
-        at_least(key("clustering.resamples", T::Int, "1000", "Resamples per k."), 1),
+        at_least(key("clustering.resamples", T::Int, "1000",
+                     "Resamples; each is clustered at every k (as ConsensusClusterPlus's reps)."),
+                 1),
+        at_least(key("clustering.landmarks", T::Int, "2000",
+                     "Above this many samples, consensus runs on this many landmark samples drawn at random, and each "
+                     "other sample joins the class whose landmark centroid is nearest (by clustering.distance), so "
+                     "that no n x n matrix is held; 0 = always every sample. See docs/clustering.md."),
+                 0),
         ranged(key("clustering.item_fraction", T::Float, "0.8", "Share of samples drawn in each resample."), 0, 1,
                true),
         ranged(key("clustering.feature_fraction", T::Float, "1", "Share of features drawn in each resample."), 0, 1,

@@ -521,6 +521,8 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     c.algorithm = str("clustering.algorithm");
     c.distance = str("clustering.distance");
     c.linkage = str("clustering.linkage");
+    c.inner_linkage = str("clustering.inner_linkage");
+    c.landmarks = int(integer("clustering.landmarks"));
     c.k_min = int(integer("clustering.k.min"));
     c.k_max = int(integer("clustering.k.max"));
     c.resamples = int(integer("clustering.resamples"));
@@ -531,6 +533,13 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
         problem("clustering.k.max", "'clustering.k.min' (" + std::to_string(c.k_min) +
                                         ") is larger than 'clustering.k.max' (" + std::to_string(c.k_max) + ")",
                 "make k.min <= k.max");
+    if (c.k_max > 100)
+        problem("clustering.k.max", "'clustering.k.max' is " + std::to_string(c.k_max) + "; precis tries at most 100",
+                "lower clustering.k.max");
+    if (c.landmarks > 0 && c.landmarks <= c.k_max)
+        problem("clustering.landmarks", "'clustering.landmarks' (" + std::to_string(c.landmarks) +
+                                            ") must be larger than 'clustering.k.max' (" + std::to_string(c.k_max) + ")",
+                "use a few thousand landmarks, or 0 to cluster every sample");
     if (c.choose_k == "fixed" && c.k_min != c.k_max)
         problem("clustering.choose_k", "'clustering.choose_k: fixed' needs k.min == k.max",
                 "set k: {min: K, max: K}");
@@ -544,7 +553,7 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     k.fdr = num("ranking.fdr");
     if (c.enabled && c.algorithm == "kmeans" && c.distance != "euclidean")
         problem("clustering.distance", "'clustering.distance: " + c.distance + "' cannot be used with k-means",
-                "use algorithm: hc for correlation distances, or distance: euclidean");
+                "use algorithm: hc or pam for correlation distances, or distance: euclidean");
     if (k.enabled && k.groups == "subtype" && !c.enabled)
         problem(r.has("ranking.groups") ? "ranking.groups" : "clustering.enabled", "'ranking.groups' is 'subtype' but clustering is off, so there are no subtypes",
                 "set ranking.groups to a sheet column, or clustering.enabled: true");

@@ -54,7 +54,9 @@ struct ClusteringConfig {
     std::string center = "median";
     std::string algorithm = "kmeans";
     std::string distance = "euclidean";
-    std::string linkage = "average";
+    std::string linkage = "average";        // final clustering of 1 - consensus
+    std::string inner_linkage = "average";  // hc of each resample
+    int landmarks = 2000;                   // above this many samples, consensus on this many landmarks
     int k_min = 2, k_max = 6;
     int resamples = 1000;
     double item_fraction = 0.8;

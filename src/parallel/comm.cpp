@@ -63,6 +63,24 @@ std::vector<double> Comm::allgather(const std::vector<double>& mine) {
     return out;
 }
 
+std::vector<uint8_t> Comm::allgather(const std::vector<uint8_t>& mine) {
+    if (size_ == 1) return mine;
+    std::vector<std::vector<uint8_t>> parts;
+    mpi::all_gather(impl_->world, mine, parts);
+    std::vector<uint8_t> out;
+    for (auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+    return out;
+}
+
+std::vector<uint32_t> Comm::gather(const std::vector<uint32_t>& mine) {
+    if (size_ == 1) return mine;
+    std::vector<std::vector<uint32_t>> parts;
+    mpi::gather(impl_->world, mine, parts, 0);
+    std::vector<uint32_t> out;
+    for (auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+    return out;
+}
+
 namespace {
 template <class T>
 void reduce_slices(std::vector<T>& v, MPI_Datatype type, int rank, MPI_Comm comm) {

@@ -49,6 +49,9 @@ public:
     std::vector<std::string> gather(const std::string& mine);
     // every rank receives the concatenation of every rank's vector, in rank order
     std::vector<double> allgather(const std::vector<double>& mine);
+    std::vector<uint8_t> allgather(const std::vector<uint8_t>& mine);
+    // rank 0 receives the concatenation of every rank's vector, in rank order; other ranks get an empty vector
+    std::vector<uint32_t> gather(const std::vector<uint32_t>& mine);
     // to_each[r] goes to rank r; returns what each rank sent to this one, by rank
     std::vector<std::string> all_to_all(const std::vector<std::string>& to_each);
     // sum of `v` over the ranks below this one (0 on rank 0)

@@ -124,12 +124,14 @@ void write_subtypes(const std::string& path, const std::vector<std::string>& sam
 
 void write_clustering(const std::string& path, const std::vector<KSummary>& ks, size_t chosen) {
     AtomicFile f(path);
-    f.write("k\tpac\tdelta_area\tmean_silhouette\tcluster_sizes\tchosen\n");
+    f.write("k\tpac\tdelta_area\tmean_silhouette\tcluster_sizes\tchosen\tcdf_area\tcluster_consensus\n");
     for (size_t i = 0; i < ks.size(); ++i) {
-        std::string sizes;
+        std::string sizes, cons;
         for (long s : ks[i].sizes) sizes += (sizes.empty() ? "" : ",") + std::to_string(s);
+        for (double c : ks[i].cluster_consensus) cons += (cons.empty() ? "" : ",") + fmt(c);
         f.write(std::to_string(ks[i].k) + "\t" + fmt(ks[i].pac) + "\t" + fmt(ks[i].delta_area) + "\t" +
-                fmt(ks[i].mean_silhouette) + "\t" + sizes + "\t" + (i == chosen ? "TRUE" : "FALSE") + "\n");
+                fmt(ks[i].mean_silhouette) + "\t" + sizes + "\t" + (i == chosen ? "TRUE" : "FALSE") + "\t" +
+                fmt(ks[i].area) + "\t" + cons + "\n");
     }
     f.commit();
 }

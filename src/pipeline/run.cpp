@@ -26,6 +26,7 @@
 #include "genome/genome.hpp"
 #include "genome/hts.hpp"
 #include "parallel/comm.hpp"
+#include "pipeline/clustering.hpp"
 #include "pipeline/inputs.hpp"
 #include "pipeline/messages.hpp"
 #include "pipeline/outputs.hpp"
@@ -55,7 +56,7 @@ int configure_threads(int requested, int n_ranks) {
 namespace {
 
 constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
-constexpr size_t kConsensusInStore = 2000;  // up to this many samples the store keeps the consensus matrix
+constexpr size_t kConsensusInStore = 1000;  // up to this many samples the store keeps the consensus matrices
 
 std::string iso_time(std::chrono::system_clock::time_point t) {
     std::time_t tt = std::chrono::system_clock::to_time_t(t);
@@ -458,8 +459,9 @@ int run_study(Comm& comm, const RunOptions& opt) {
     Matrix X;
     std::vector<KSummary> ks;
     size_t chosen = 0;
-    std::vector<double> consensus;  // rank 0, small N: the chosen k's consensus matrix, for the store's uns
+    std::vector<std::vector<double>> consensus;  // rank 0, small N: every k's consensus matrix, for the store's uns
     std::vector<int64_t> labels;
+    size_t n_landmarks = 0;  // 0: consensus over every sample
     if (cc.enabled) {
         std::vector<size_t> block_edges{0};
         for (size_t ci = 0; ci < study.clustering.modalities.size(); ++ci) {
@@ -500,33 +502,12 @@ int run_study(Comm& comm, const RunOptions& opt) {
             for (size_t ci = 0; ci < study.clustering.modalities.size(); ++ci)
                 scale_block(X, block_edges[ci], block_edges[ci + 1], study.clustering.weights[ci]);
 
-        const int nk = cc.k_max - cc.k_min + 1;
-        std::vector<std::pair<int, int>> tasks;
-        if (cc.algorithm == "hc")  // one tree per resample serves every k
-            for (long t = comm.rank(); t < long(cc.resamples); t += comm.size()) tasks.push_back({cc.k_min, int(t)});
-        else
-            for (long t = comm.rank(); t < long(nk) * cc.resamples; t += comm.size())
-                tasks.push_back({cc.k_min + int(t / cc.resamples), int(t % cc.resamples)});
-        ResampleParams rp;
-        rp.item_fraction = cc.item_fraction;
-        rp.feature_fraction = cc.feature_fraction;
-        rp.algorithm = cc.algorithm;
-        rp.distance = cc.distance;
-        std::vector<ConsensusCounts> counts = run_resamples(X, cc.k_min, cc.k_max, tasks, rp, study.seed);
-        for (auto& c : counts) {
-            comm.reduce_sum_to_root(c.together);
-            comm.reduce_sum_to_root(c.sampled);
-        }
-        labels.assign(n, 0);
-        if (comm.is_root()) {
-            for (auto& c : counts) ks.push_back(summarize_consensus(c));
-            fill_delta_area(ks);
-            chosen = choose_k(ks, cc.choose_k);
-            for (size_t i = 0; i < n; ++i) labels[i] = ks[chosen].labels[i];
-            if (n <= kConsensusInStore) consensus = consensus_matrix(counts[chosen]);
-        }
-        counts.clear();
-        comm.broadcast(labels);
+        ClusteringResult cr = consensus_clustering(comm, X, cc, study.seed, kConsensusInStore);
+        ks = std::move(cr.ks);
+        chosen = cr.chosen;
+        labels = std::move(cr.labels);
+        consensus = std::move(cr.consensus);
+        n_landmarks = cr.landmarks.size();
     }
 
     // 8. ranking: each rank tests the features of its blocks; rank 0 adjusts and sorts
@@ -679,7 +660,10 @@ int run_study(Comm& comm, const RunOptions& opt) {
                                       {"sha256", m->sha256.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(m->sha256)}});
         pj["inputs"] = inputs;
         pj["samples"] = {{"in_sheet", n_sheet}, {"analysed", n}};
-        if (cc.enabled) pj["chosen_k"] = ks[chosen].k;
+        if (cc.enabled) {
+            pj["chosen_k"] = ks[chosen].k;
+            pj["clustering_landmarks"] = n_landmarks;  // 0: consensus over every sample
+        }
         pj["stages"] = {{"clustering", cc.enabled}, {"ranking", study.ranking.enabled}};
 
         // the store's names and annotations
@@ -780,8 +764,10 @@ int run_study(Comm& comm, const RunOptions& opt) {
             a.pac.push_back(k.pac);
             a.delta_area.push_back(k.delta_area);
             a.mean_silhouette.push_back(k.mean_silhouette);
+            a.cdf_area.push_back(k.area);
         }
         a.chosen_k = cc.enabled ? ks[chosen].k : 0;
+        a.landmarks = int(n_landmarks);
         a.consensus = std::move(consensus);
         pj["end_time"] = iso_time(t_end);
         a.provenance_json = pj.dump(2);

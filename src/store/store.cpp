@@ -251,10 +251,18 @@ void write_annotations(const std::string& path, const StoreAnnotations& a) {
             h5::write_doubles(cl, "pac", a.pac);
             h5::write_doubles(cl, "delta_area", a.delta_area);
             h5::write_doubles(cl, "mean_silhouette", a.mean_silhouette);
+            h5::write_doubles(cl, "cdf_area", a.cdf_area);
             h5::write_ints(cl, "chosen_k", {a.chosen_k});
+            h5::write_ints(cl, "landmarks", {a.landmarks});
             const size_t n = a.obs.index.size();
-            if (!a.consensus.empty() && a.consensus.size() == n * n)
-                h5::write_doubles_2d(cl, "consensus", a.consensus, n, n);
+            if (a.consensus.size() == a.k.size()) {
+                Id by_k = dict_group(cl, "consensus_by_k");
+                for (size_t i = 0; i < a.k.size(); ++i) {
+                    if (a.consensus[i].size() != n * n) continue;
+                    h5::write_doubles_2d(by_k, "k" + std::to_string(a.k[i]), a.consensus[i], n, n);
+                    if (a.k[i] == a.chosen_k) h5::write_doubles_2d(cl, "consensus", a.consensus[i], n, n);
+                }
+            }
         }
         h5::write_string_scalar(uns, "provenance", a.provenance_json);
     }

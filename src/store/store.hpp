@@ -87,9 +87,12 @@ struct StoreAnnotations {
     std::string embedding_name;
     // uns/clustering
     std::vector<int> k;
-    std::vector<double> pac, delta_area, mean_silhouette;
+    std::vector<double> pac, delta_area, mean_silhouette, cdf_area;
     int chosen_k = 0;
-    std::vector<double> consensus;             // uns/clustering/consensus at the chosen k (n x n), small N only
+    int landmarks = 0;                         // samples consensus ran on, 0 = all
+    // per k (as `k`), n x n, small N only: uns/clustering/consensus_by_k/k<K>, and the chosen k's as
+    // uns/clustering/consensus
+    std::vector<std::vector<double>> consensus;
     std::string provenance_json;               // uns/provenance
     std::string version;                       // creator-version in the userblock
 };

@@ -51,5 +51,5 @@ want="sample_id	status	reason	n_called	n_not_called	call_rate	n_hom_ref	n_het	n_
 [[ $(head -1 r1/qc/proteome.tsv) == "sample_id	status	reason	n_features	n_detected	detected_fraction	median"* ]] \
   || fail "qc/proteome.tsv columns"
 [[ $(head -1 r1/subtypes.tsv) == "sample_id	subtype	item_consensus	k2	k3	k4	k5	k6" ]] || fail "subtypes.tsv columns"
-[[ $(head -1 r1/clustering.tsv) == "k	pac	delta_area	mean_silhouette	cluster_sizes	chosen" ]] || fail "clustering.tsv columns"
+[[ $(head -1 r1/clustering.tsv) == "k	pac	delta_area	mean_silhouette	cluster_sizes	chosen	cdf_area	cluster_consensus" ]] || fail "clustering.tsv columns"
 note "ok"

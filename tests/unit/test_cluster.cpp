@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
 
 #include "cluster/cluster.hpp"
 #include "core/rng.hpp"
@@ -29,102 +32,214 @@ bool same_partition(const std::vector<int>& a, const std::vector<int>& b) {
     return true;
 }
 
-std::vector<std::pair<int, int>> all_tasks(int kmin, int kmax, int R) {
-    std::vector<std::pair<int, int>> t;
-    for (int k = kmin; k <= kmax; ++k)
-        for (int r = 0; r < R; ++r) t.push_back({k, r});
-    return t;
+// every resample's labels for resamples [0, R) and the full pair counts
+PairCounts consensus_counts(const Matrix& X, int kmin, int kmax, size_t R, const ResampleParams& p, uint64_t seed,
+                            std::vector<uint8_t>* labels_out = nullptr) {
+    std::vector<size_t> rows(X.rows), cols(X.cols);
+    for (size_t i = 0; i < X.rows; ++i) rows[i] = i;
+    for (size_t j = 0; j < X.cols; ++j) cols[j] = j;
+    auto D = row_distances(X, rows, cols, p.algorithm == "kmeans" ? "euclidean" : p.distance);
+    auto labels = resample_labels(X, D, kmin, kmax, 0, R, p, seed);
+    if (labels_out) *labels_out = labels;
+    return count_pairs(labels, X.rows, kmin, kmax, 0, X.rows);
+}
+
+std::vector<double> line_distances(const std::vector<double>& x) {
+    std::vector<double> d(x.size() * x.size());
+    for (size_t i = 0; i < x.size(); ++i)
+        for (size_t j = 0; j < x.size(); ++j) d[i * x.size() + j] = std::fabs(x[i] - x[j]);
+    return d;
 }
 }  // namespace
 
-TEST_CASE("k-means finds well-separated groups") {
+TEST_CASE("k-means finds well-separated groups, from coordinates and from distances alike") {
     std::vector<int> truth;
     Matrix X = blobs(3, truth);
     std::vector<size_t> rows(60), cols(5);
     for (size_t i = 0; i < 60; ++i) rows[i] = i;
     for (size_t j = 0; j < 5; ++j) cols[j] = j;
-    CHECK(same_partition(kmeans(X, rows, cols, 3, 11), truth));
+    auto sq = row_distances(X, rows, cols, "euclidean");
+    for (double& v : sq) v *= v;
+    // one random start each (as R's kmeans with nstart = 1): two starts in one group can stick, but most find them
+    int found = 0;
+    for (uint64_t seed = 1; seed <= 20; ++seed) {
+        auto a = kmeans(X, rows, cols, 3, seed);
+        CHECK(same_partition(a, kmeans_sq(sq, 60, 3, seed)));
+        found += same_partition(a, truth);
+    }
+    CHECK(found >= 14);
+    // a harder case (groups touching): both routes still agree, start for start
+    for (size_t i = 0; i < 60; ++i) X(i, 0) += double(i % 7) * 0.9;
+    sq = row_distances(X, rows, cols, "euclidean");
+    for (double& v : sq) v *= v;
+    for (uint64_t seed = 1; seed <= 20; ++seed)
+        CHECK(same_partition(kmeans(X, rows, cols, 4, seed), kmeans_sq(sq, 60, 4, seed)));
 }
 
-TEST_CASE("average linkage cuts a known tree") {
-    // points on a line: 0, 1, 10, 11, 30
-    std::vector<double> x{0, 1, 10, 11, 30};
-    std::vector<double> d(25);
-    for (int i = 0; i < 5; ++i)
-        for (int j = 0; j < 5; ++j) d[i * 5 + j] = std::fabs(x[i] - x[j]);
-    CHECK(average_linkage_cut(d, 5, 3) == std::vector<int>{1, 1, 2, 2, 3});
-    CHECK(average_linkage_cut(d, 5, 2) == std::vector<int>{1, 1, 1, 1, 2});
-    CHECK(average_linkage_cut(d, 5, 5) == std::vector<int>{1, 2, 3, 4, 5});
+TEST_CASE("hclust: heights and cuts equal R's hclust for every linkage") {
+    // R: hclust(dist(c(0, 1, 10, 11, 30, 12.5, 4)), method = m)$height and cutree(h, 3)
+    const auto d = line_distances({0, 1, 10, 11, 30, 12.5, 4});
+    const std::vector<std::pair<std::string, std::vector<double>>> ref = {
+        {"average", {1, 1, 2, 3.5, 9.5, 23.58333333}},
+        {"complete", {1, 1, 2.5, 4, 12.5, 30}},
+        {"single", {1, 1, 1.5, 3, 6, 17.5}},
+        {"ward.D", {1, 1, 2.333333333, 4.333333333, 24.16666667, 35.73809524}},
+        {"ward.D2", {1, 1, 2.309401077, 4.041451884, 16.45448267, 30.87783147}}};
+    for (auto& [name, heights] : ref) {
+        INFO(name);
+        auto tree = hclust(d, 7, parse_linkage(name));
+        REQUIRE(tree.size() == 6);
+        for (size_t i = 0; i < 6; ++i) CHECK(tree[i].h == Approx(heights[i]).epsilon(1e-9));
+        CHECK(cut_tree(tree, 7, 3) == std::vector<int>{1, 1, 2, 2, 3, 2, 1});
+        CHECK(cut_tree(tree, 7, 7) == std::vector<int>{1, 2, 3, 4, 5, 6, 7});
+        CHECK(cut_tree(tree, 7, 1) == std::vector<int>(7, 1));
+    }
+    CHECK_THROWS(parse_linkage("ward"));
 }
 
-TEST_CASE("consensus clustering recovers the groups, with PAC choosing k = 3") {
+TEST_CASE("pam: BUILD and SWAP give R cluster::pam's partition") {
+    // R: set.seed(3); three groups of five points; pam(dist(p), k, diss = TRUE)$clustering
+    const double p[15][2] = {{-0.9619, -0.3077}, {-0.2925, -0.953}, {0.2588, -0.6482}, {-1.1521, 1.2243},
+                             {0.1958, 0.1998},   {4.0301, 0.4215},  {4.0854, 0.0577},  {5.1166, 0.7963},
+                             {2.7811, -0.6665},  {5.2674, 0.5155},  {7.2552, -0.7411}, {6.8688, 1.1606},
+                             {7.2836, 1.0121},   {8.2527, -0.0721}, {8.152, -1.1368}};
+    Matrix X(15, 2);
+    for (size_t i = 0; i < 15; ++i) X(i, 0) = p[i][0], X(i, 1) = p[i][1];
+    std::vector<size_t> rows(15), cols{0, 1};
+    for (size_t i = 0; i < 15; ++i) rows[i] = i;
+    auto d = row_distances(X, rows, cols, "euclidean");
+    CHECK(same_partition(pam(d, 15, 3), {1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3}));
+    CHECK(same_partition(pam(d, 15, 4), {1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 4, 4, 3, 3}));
+}
+
+TEST_CASE("consensus clustering recovers the groups, with PAC choosing k = 3, for every algorithm") {
     std::vector<int> truth;
     Matrix X = blobs(5, truth);
-    auto counts = run_resamples(X, 2, 5, all_tasks(2, 5, 40), {}, 99);
-    std::vector<KSummary> ks;
-    for (auto& c : counts) ks.push_back(summarize_consensus(c));
-    fill_delta_area(ks);
-    size_t chosen = choose_k(ks, "pac");
-    CHECK(ks[chosen].k == 3);
-    CHECK(ks[chosen].pac == Approx(0.0).margin(1e-9));
-    CHECK(ks[chosen].mean_silhouette > 0.9);
-    CHECK(same_partition(ks[chosen].labels, truth));
-    CHECK(ks[chosen].labels[0] == 1);  // labels numbered by first appearance
-    CHECK(choose_k(ks, "silhouette") == chosen);
-    CHECK(choose_k(ks, "fixed") == 0);
-    for (double ic : ks[chosen].item_consensus) CHECK(ic == Approx(1.0));
+    for (std::string alg : {"kmeans", "hc", "pam"}) {
+        INFO(alg);
+        ResampleParams p;
+        p.algorithm = alg;
+        auto counts = consensus_counts(X, 2, 5, 40, p, 99);
+        std::vector<KSummary> ks;
+        for (int k = 2; k <= 5; ++k) ks.push_back(summarize_consensus(consensus_matrix(counts, k), 60, k, Linkage::Average));
+        fill_delta_area(ks);
+        size_t chosen = choose_k(ks, "pac");
+        // k-means from single random starts sometimes sticks (two starts in one group), so its consensus is a
+        // little below 1; hc and pam are exact here
+        const double tol = alg == "kmeans" ? 0.1 : 1e-9;
+        CHECK(ks[chosen].k == 3);
+        CHECK(ks[chosen].pac == Approx(0.0).margin(tol));
+        CHECK(ks[chosen].mean_silhouette > 0.9);
+        CHECK(same_partition(ks[chosen].labels, truth));
+        CHECK(ks[chosen].labels[0] == 1);  // labels numbered by first appearance
+        CHECK(choose_k(ks, "silhouette") == chosen);
+        CHECK(choose_k(ks, "fixed") == 0);
+        for (double ic : ks[chosen].item_consensus) CHECK(ic == Approx(1.0).margin(tol));
+        for (double cc : ks[chosen].cluster_consensus) CHECK(cc == Approx(1.0).margin(tol));
+    }
 }
 
-TEST_CASE("resample counts do not depend on how tasks are split or on the thread count") {
-    std::vector<int> truth;
-    Matrix X = blobs(7, truth);
-    for (size_t i = 0; i < X.rows; ++i) X(i, 0) += (i % 7) * 0.8;  // make it less clean, so resamples differ
-    auto tasks = all_tasks(2, 4, 30);
-    omp_set_num_threads(1);
-    auto whole = run_resamples(X, 2, 4, tasks, {0.7, 0.8, 100}, 1234);
-    // split as 3 ranks would, each with 2 threads, then summed
-    omp_set_num_threads(2);
-    std::vector<std::vector<ConsensusCounts>> parts;
-    for (int rank = 0; rank < 3; ++rank) {
-        std::vector<std::pair<int, int>> mine;
-        for (size_t t = rank; t < tasks.size(); t += 3) mine.push_back(tasks[t]);
-        parts.push_back(run_resamples(X, 2, 4, mine, {0.7, 0.8, 100}, 1234));
-    }
-    for (size_t k = 0; k < whole.size(); ++k) {
-        auto together = parts[0][k].together, sampled = parts[0][k].sampled;
-        for (int rank = 1; rank < 3; ++rank)
-            for (size_t q = 0; q < together.size(); ++q) {
-                together[q] += parts[rank][k].together[q];
-                sampled[q] += parts[rank][k].sampled[q];
-            }
-        CHECK(together == whole[k].together);
-        CHECK(sampled == whole[k].sampled);
-    }
-    auto other_seed = run_resamples(X, 2, 4, tasks, {0.7, 0.8, 100}, 1235);
-    CHECK(other_seed[0].sampled != whole[0].sampled);
+TEST_CASE("item and cluster consensus as calcICL, CDF area as ConsensusClusterPlus's 100-bin histogram") {
+    // two clusters {0, 1, 2} and {3, 4}; consensus inside 0.9 / 0.6 / 0.75, across 0.1 or 0
+    const size_t n = 5;
+    std::vector<double> C(n * n, 0.0);
+    auto set = [&](size_t i, size_t j, double v) { C[i * n + j] = C[j * n + i] = v; };
+    for (size_t i = 0; i < n; ++i) C[i * n + i] = 1;
+    set(0, 1, 0.9), set(0, 2, 0.6), set(1, 2, 0.75), set(3, 4, 0.5), set(0, 3, 0.1), set(2, 4, 0.01);
+    auto s = summarize_consensus(C, n, 2, Linkage::Average);
+    REQUIRE(same_partition(s.labels, {1, 1, 1, 2, 2}));
+    CHECK(s.item_consensus[0] == Approx((0.9 + 0.6) / 2));
+    CHECK(s.item_consensus[2] == Approx((0.6 + 0.75) / 2));
+    CHECK(s.item_consensus[3] == Approx(0.5));
+    CHECK(s.cluster_consensus[0] == Approx((0.9 + 0.6 + 0.75) / 3));
+    CHECK(s.cluster_consensus[1] == Approx(0.5));
+    // 10 pairs: 0 x4, 0.01, 0.1, 0.5, 0.6, 0.75, 0.9. PAC counts (0.1, 0.9]: 4 of 10.
+    CHECK(s.pac == Approx(0.4));
+    // CDF: bins 1-9 hold 5/10 (0.01 falls in the first, right-closed), 10-49: 6/10, 50-59: 7/10, 60-74: 8/10,
+    // 75-89: 9/10, 90-100: 1
+    double area = 0.01 * (9 * 0.5 + 40 * 0.6 + 10 * 0.7 + 15 * 0.8 + 15 * 0.9 + 11 * 1.0);
+    CHECK(s.area == Approx(area));
 }
 
-TEST_CASE("hc resamples: one subsample and tree per resample serve every k, split any way") {
+TEST_CASE("resamples and pair counts do not depend on how they are split or on the thread count") {
     std::vector<int> truth;
     Matrix X = blobs(7, truth);
-    ResampleParams p;
-    p.algorithm = "hc";
-    p.distance = "pearson";
-    p.item_fraction = 0.7;
-    std::vector<std::pair<int, int>> tasks;
-    for (int r = 0; r < 20; ++r) tasks.push_back({2, r});
-    omp_set_num_threads(1);
-    auto whole = run_resamples(X, 2, 4, tasks, p, 77);
-    REQUIRE(whole.size() == 3);
-    CHECK(whole[0].sampled == whole[2].sampled);  // the same subsamples at every k
-    CHECK(whole[0].together != whole[2].together);
-    omp_set_num_threads(2);
-    std::vector<std::pair<int, int>> odd, even;
-    for (auto& t : tasks) (t.second % 2 ? odd : even).push_back(t);
-    auto a = run_resamples(X, 2, 4, odd, p, 77), b = run_resamples(X, 2, 4, even, p, 77);
-    for (size_t k = 0; k < 3; ++k)
-        for (size_t q = 0; q < whole[k].together.size(); ++q)
-            REQUIRE(a[k].together[q] + b[k].together[q] == whole[k].together[q]);
+    for (size_t i = 0; i < X.rows; ++i) X(i, 0) += double(i % 7) * 0.8;  // less clean, so resamples differ
+    for (std::string alg : {"kmeans", "hc", "pam"}) {
+        INFO(alg);
+        ResampleParams p;
+        p.algorithm = alg;
+        p.distance = alg == "kmeans" ? "euclidean" : "pearson";
+        p.item_fraction = 0.7;
+        std::vector<size_t> rows(X.rows), cols(X.cols);
+        for (size_t i = 0; i < X.rows; ++i) rows[i] = i;
+        for (size_t j = 0; j < X.cols; ++j) cols[j] = j;
+        auto D = row_distances(X, rows, cols, p.distance);
+        omp_set_num_threads(1);
+        auto whole = resample_labels(X, D, 2, 4, 0, 30, p, 1234);
+        omp_set_num_threads(2);
+        std::vector<uint8_t> parts;
+        for (auto [r0, r1] : {std::pair<size_t, size_t>{0, 7}, {7, 8}, {8, 30}}) {  // as three ranks would
+            auto l = resample_labels(X, D, 2, 4, r0, r1, p, 1234);
+            parts.insert(parts.end(), l.begin(), l.end());
+        }
+        CHECK(parts == whole);
+        CHECK(resample_labels(X, D, 2, 4, 0, 30, p, 1235) != whole);
+        // the same items drawn at every k of a resample
+        for (size_t i = 0; i < X.rows; ++i) CHECK((whole[i] == 0) == (whole[2 * X.rows + i] == 0));
+        // counts: three slices of rows, balanced by pairs, concatenate to the whole
+        auto all = count_pairs(whole, X.rows, 2, 4, 0, X.rows);
+        PairCounts joined;
+        for (size_t part = 0; part < 3; ++part) {
+            auto [i0, i1] = pair_rows(X.rows, part, 3);
+            auto c = count_pairs(whole, X.rows, 2, 4, i0, i1);
+            joined.sampled.insert(joined.sampled.end(), c.sampled.begin(), c.sampled.end());
+            joined.together.resize(3);
+            for (size_t k = 0; k < 3; ++k)
+                joined.together[k].insert(joined.together[k].end(), c.together[k].begin(), c.together[k].end());
+        }
+        CHECK(joined.sampled == all.sampled);
+        CHECK(joined.together == all.together);
+        omp_set_num_threads(1);
+        CHECK(count_pairs(whole, X.rows, 2, 4, 0, X.rows).together == all.together);
+    }
+    auto [a0, a1] = pair_rows(100, 0, 2);
+    auto [b0, b1] = pair_rows(100, 1, 2);
+    CHECK(a0 == 0);
+    CHECK(a1 == b0);
+    CHECK(b1 == 100);
+    CHECK(a1 < 50);  // the first rows hold more pairs
+}
+
+TEST_CASE("landmarks: a uniform draw, and each sample to the nearest class centroid") {
+    auto a = draw_items(1000, 100, 5), b = draw_items(1000, 100, 5);
+    CHECK(a == b);
+    CHECK(a.size() == 100);
+    CHECK(std::is_sorted(a.begin(), a.end()));
+    CHECK(draw_items(1000, 100, 6) != a);
+    std::vector<int> truth;
+    Matrix X = blobs(9, truth);
+    std::vector<int> lab(60, 0);
+    for (size_t i = 0; i < 60; i += 4) lab[i] = truth[i] + 1;  // a quarter labelled
+    for (std::string d : {"euclidean", "pearson", "spearman"}) {
+        INFO(d);
+        const Matrix cent = class_centroids(X, lab, 3);
+        auto got = nearest_centroid(X, cent, d);
+        if (d != "spearman")  // 5 features, 4 of them noise: too few for ranks to find every group
+            for (size_t i = 0; i < 60; ++i) CHECK(got[i] == truth[i] + 1);
+        Matrix Y(63, 5);  // by brute force: the distances of the samples and centroids together
+        std::copy(X.data.begin(), X.data.end(), Y.data.begin());
+        std::copy(cent.data.begin(), cent.data.end(), Y.data.begin() + 300);
+        std::vector<size_t> rows(63), cols{0, 1, 2, 3, 4};
+        for (size_t i = 0; i < 63; ++i) rows[i] = i;
+        auto D = row_distances(Y, rows, cols, d);
+        for (size_t i = 0; i < 60; ++i) {
+            int best = 1;
+            for (int c = 2; c <= 3; ++c)
+                if (D[i * 63 + 59 + size_t(c)] < D[i * 63 + 59 + size_t(best)]) best = c;
+            CHECK(got[i] == best);
+        }
+    }
 }
 
 TEST_CASE("feature preparation: centring, imputation, spread") {
@@ -156,4 +271,60 @@ TEST_CASE("resample distances: euclidean, 1 - Pearson and 1 - Spearman") {
     auto e = row_distances(X, rows, cols, "euclidean");
     CHECK(e[0 * 4 + 1] == Approx(std::sqrt(1.0 + 4 + 9 + 16)));
     CHECK(e[1 * 4 + 0] == e[0 * 4 + 1]);
+}
+
+TEST_CASE("from ConsensusClusterPlus's own consensus matrices: its classes, calcICL figures and CDF area") {
+    // tests/fixtures/cluster/make_ccp_reference.R: CCP on the ALL data, every pair's consensus at k = 2..6
+    for (std::string alg : {"hc", "pam", "km"}) {
+        INFO(alg);
+        const std::string dir = std::string(PRECIS_FIXTURES) + "/cluster/ccp_" + alg;
+        FILE* f = popen(("gzip -dc " + dir + "_consensus.tsv.gz").c_str(), "r");
+        REQUIRE(f);
+        const size_t n = 128;
+        std::vector<std::vector<double>> C(7, std::vector<double>(n * n, 0.0));
+        char line[256];
+        REQUIRE(std::fgets(line, sizeof line, f));  // header
+        int k;
+        size_t i, j;
+        double v;
+        while (std::fscanf(f, "%d %zu %zu %lf", &k, &i, &j, &v) == 4)
+            C[size_t(k)][(i - 1) * n + (j - 1)] = C[size_t(k)][(j - 1) * n + (i - 1)] = v;
+        pclose(f);
+        std::ifstream cls(dir + "_classes.tsv"), summ(dir + "_summary.tsv");
+        std::string header, row;
+        std::getline(cls, header);
+        std::vector<std::vector<double>> ref;  // per sample: k2, ic2, k3, ic3, ...
+        while (std::getline(cls, row)) {
+            std::istringstream in(row);
+            std::string id;
+            in >> id;
+            ref.emplace_back(10);
+            for (double& x : ref.back()) in >> x;
+        }
+        REQUIRE(ref.size() == n);
+        std::getline(summ, header);
+        for (int kk = 2; kk <= 6; ++kk) {
+            INFO("k = " << kk);
+            for (size_t a = 0; a < n; ++a) C[size_t(kk)][a * n + a] = 1.0;
+            auto s = summarize_consensus(C[size_t(kk)], n, kk, Linkage::Average);
+            std::vector<int> theirs(n);
+            for (size_t a = 0; a < n; ++a) theirs[a] = int(ref[a][size_t(2 * (kk - 2))]);
+            CHECK(s.labels == theirs);  // the same numbering, too
+            for (size_t a = 0; a < n; ++a) CHECK(s.item_consensus[a] == Approx(ref[a][size_t(2 * (kk - 2) + 1)]).margin(2e-6));
+            std::getline(summ, row);
+            std::istringstream in(row);
+            std::string cc;
+            double area, pac;
+            in >> k >> cc >> area >> pac;
+            CHECK(k == kk);
+            CHECK(s.area == Approx(area).margin(1e-12));
+            CHECK(s.pac == Approx(pac).margin(1e-12));
+            std::istringstream ccs(cc);
+            for (double want : s.cluster_consensus) {
+                std::string part;
+                std::getline(ccs, part, ',');
+                CHECK(want == Approx(std::stod(part)).margin(2e-6));
+            }
+        }
+    }
 }

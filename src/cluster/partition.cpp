@@ -1,0 +1,244 @@
+// Partitioning of one resample: k-means (on coordinates or on squared distances) and PAM.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "cluster/cluster.hpp"
+#include "core/rng.hpp"
+
+namespace precis {
+
+namespace {
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// k-means shared by both representations: each point to the nearest of k random starting points, then Hartigan's
+// transfers, the path of R's Hartigan-Wong (whose consensus this follows more closely than Lloyd iterations do).
+// An engine knows the squared distance of point i to a starting point (point_sq) and to the centroid of cluster c
+// for the current labels (d), recomputes its state from the labels (rebuild), and follows one point's move (move).
+template <class Engine>
+std::vector<int> kmeans_with(Engine& e, size_t m, int k, uint64_t seed, int max_iter) {
+    std::vector<int> label(m, 0);
+    if (k <= 1 || m == 0) return label;
+    k = std::min<int>(k, int(m));
+    // starting centres: k distinct points drawn at random (as R's kmeans), each point to the nearest
+    Rng rng(seed);
+    std::vector<size_t> idx(m);
+    std::iota(idx.begin(), idx.end(), 0);
+    for (int c = 0; c < k; ++c) std::swap(idx[size_t(c)], idx[size_t(c) + rng.below(m - size_t(c))]);
+    for (size_t i = 0; i < m; ++i) {
+        double bd = kInf;
+        for (int c = 0; c < k; ++c) {
+            double d = e.point_sq(i, idx[size_t(c)]);
+            if (d < bd) bd = d, label[i] = c;
+        }
+    }
+    for (int c = 0; c < k; ++c) label[idx[size_t(c)]] = c;  // a centre is its own cluster's, even on ties
+    std::vector<long> count(size_t(k), 0);
+    for (int l : label) ++count[size_t(l)];
+    // Hartigan: move a point when that lowers the total within-cluster sum of squares (a cluster never empties)
+    for (int pass = 0; pass < max_iter; ++pass) {
+        e.rebuild(label, count);
+        bool moved = false;
+        for (size_t i = 0; i < m; ++i) {
+            const int a = label[i];
+            const long na = count[size_t(a)];
+            if (na <= 1) continue;
+            const double leave = e.d(i, a) * double(na) / double(na - 1);
+            int best = a;
+            double bj = leave * (1 - 1e-12);
+            for (int c = 0; c < k; ++c) {
+                const long nc = count[size_t(c)];
+                if (c == a || nc == 0) continue;
+                double join = e.d(i, c) * double(nc) / double(nc + 1);
+                if (join < bj) bj = join, best = c;
+            }
+            if (best != a) {
+                e.move(i, a, best, count);
+                --count[size_t(a)];
+                ++count[size_t(best)];
+                label[i] = best;
+                moved = true;
+            }
+        }
+        if (!moved) break;
+    }
+    return label;
+}
+
+struct CoordEngine {
+    const Matrix& X;
+    const std::vector<size_t>& rows;
+    const std::vector<size_t>& cols;
+    size_t f;
+    int k;
+    std::vector<double> centre;
+    const double* x(size_t i) const { return &X.data[rows[i] * X.cols]; }
+    double point_sq(size_t i, size_t p) const {
+        double s = 0;
+        const double *a = x(i), *b = x(p);
+        for (size_t j = 0; j < f; ++j) s += (a[cols[j]] - b[cols[j]]) * (a[cols[j]] - b[cols[j]]);
+        return s;
+    }
+    double d(size_t i, int c) const {
+        double s = 0;
+        const double* a = x(i);
+        const double* z = &centre[size_t(c) * f];
+        for (size_t j = 0; j < f; ++j) s += (a[cols[j]] - z[j]) * (a[cols[j]] - z[j]);
+        return s;
+    }
+    void rebuild(const std::vector<int>& label, const std::vector<long>& count) {
+        centre.assign(size_t(k) * f, 0.0);
+        for (size_t i = 0; i < label.size(); ++i) {
+            const double* a = x(i);
+            double* z = &centre[size_t(label[i]) * f];
+            for (size_t j = 0; j < f; ++j) z[j] += a[cols[j]];
+        }
+        for (int c = 0; c < k; ++c)
+            if (count[size_t(c)])
+                for (size_t j = 0; j < f; ++j) centre[size_t(c) * f + j] /= double(count[size_t(c)]);
+    }
+    void move(size_t i, int from, int to, const std::vector<long>& count) {
+        const double* a = x(i);
+        double na = double(count[size_t(from)]), nb = double(count[size_t(to)]);
+        double *za = &centre[size_t(from) * f], *zb = &centre[size_t(to) * f];
+        for (size_t j = 0; j < f; ++j) {
+            za[j] = (na * za[j] - a[cols[j]]) / (na - 1);
+            zb[j] = (nb * zb[j] + a[cols[j]]) / (nb + 1);
+        }
+    }
+};
+
+// From squared distances: with S(i, c) = sum of sq(i, s) over the members s of c and T(c) = sum of S(s, c) over
+// them, the squared distance of i to c's centroid is S(i, c) / n_c - T(c) / (2 n_c^2).
+struct SqEngine {
+    const std::vector<double>& sq;
+    size_t m;
+    int k;
+    std::vector<double> S, T;
+    std::vector<long> n;
+    double point_sq(size_t i, size_t p) const { return sq[i * m + p]; }
+    double d(size_t i, int c) const {
+        double nc = double(n[size_t(c)]);
+        return nc > 0 ? S[i * size_t(k) + size_t(c)] / nc - T[size_t(c)] / (2 * nc * nc) : kInf;
+    }
+    void rebuild(const std::vector<int>& label, const std::vector<long>& count) {
+        n = count;
+        S.assign(m * size_t(k), 0.0);
+        for (size_t i = 0; i < m; ++i) {
+            const double* row = &sq[i * m];
+            double* s = &S[i * size_t(k)];
+            for (size_t j = 0; j < m; ++j) s[label[j]] += row[j];
+        }
+        T.assign(size_t(k), 0.0);
+        for (size_t i = 0; i < m; ++i) T[size_t(label[i])] += S[i * size_t(k) + size_t(label[i])];
+    }
+    void move(size_t i, int from, int to, const std::vector<long>&) {
+        T[size_t(from)] -= 2 * S[i * size_t(k) + size_t(from)];
+        T[size_t(to)] += 2 * S[i * size_t(k) + size_t(to)];
+        const double* row = &sq[i * m];
+        for (size_t j = 0; j < m; ++j) {
+            S[j * size_t(k) + size_t(from)] -= row[j];
+            S[j * size_t(k) + size_t(to)] += row[j];
+        }
+        --n[size_t(from)];
+        ++n[size_t(to)];
+    }
+};
+}  // namespace
+
+std::vector<int> kmeans(const Matrix& X, const std::vector<size_t>& rows, const std::vector<size_t>& cols, int k,
+                        uint64_t seed, int max_iter) {
+    CoordEngine e{X, rows, cols, cols.size(), std::min<int>(k, int(std::max<size_t>(rows.size(), 1))), {}};
+    return kmeans_with(e, rows.size(), k, seed, max_iter);
+}
+
+std::vector<int> kmeans_sq(const std::vector<double>& sq, size_t m, int k, uint64_t seed, int max_iter) {
+    SqEngine e{sq, m, std::min<int>(k, int(std::max<size_t>(m, 1))), {}, {}, {}};
+    return kmeans_with(e, m, k, seed, max_iter);
+}
+
+std::vector<int> pam(const std::vector<double>& dist, size_t m, int k) {
+    std::vector<int> label(m, 0);
+    if (k <= 1 || m == 0) return label;
+    k = std::min<int>(k, int(m));
+    auto D = [&](size_t i, size_t j) { return dist[i * m + j]; };
+    std::vector<size_t> med;
+    std::vector<char> is_med(m, 0);
+    std::vector<double> near(m, kInf), second(m, kInf);
+    std::vector<int> nearest(m, 0);
+    // BUILD: the most central point, then repeatedly the point that lowers the total distance most
+    {
+        size_t best = 0;
+        double bs = kInf;
+        for (size_t i = 0; i < m; ++i) {
+            double s = 0;
+            for (size_t j = 0; j < m; ++j) s += D(i, j);
+            if (s < bs) bs = s, best = i;
+        }
+        med.push_back(best);
+        is_med[best] = 1;
+        for (size_t j = 0; j < m; ++j) near[j] = D(best, j);
+    }
+    while (int(med.size()) < k) {
+        size_t best = m;
+        double bg = -1;
+        for (size_t i = 0; i < m; ++i) {
+            if (is_med[i]) continue;
+            double g = 0;
+            for (size_t j = 0; j < m; ++j) g += std::max(near[j] - D(i, j), 0.0);
+            if (g > bg) bg = g, best = i;
+        }
+        med.push_back(best);
+        is_med[best] = 1;
+        for (size_t j = 0; j < m; ++j) near[j] = std::min(near[j], D(best, j));
+    }
+    auto assign = [&] {
+        for (size_t j = 0; j < m; ++j) {
+            near[j] = second[j] = kInf;
+            for (int c = 0; c < k; ++c) {
+                double d = D(med[size_t(c)], j);
+                if (d < near[j]) {
+                    second[j] = near[j];
+                    near[j] = d;
+                    nearest[j] = c;
+                } else if (d < second[j]) {
+                    second[j] = d;
+                }
+            }
+        }
+    };
+    // SWAP: the medoid / non-medoid exchange that lowers the total most, while one does. For each candidate h the
+    // change of every medoid's swap comes from one pass over the points.
+    std::vector<double> change(static_cast<size_t>(k), 0.0);
+    for (int iter = 0; iter < 1000; ++iter) {
+        assign();
+        double total = 0;
+        for (size_t j = 0; j < m; ++j) total += near[j];
+        double best = 0;
+        int bc = -1;
+        size_t bh = m;
+        for (size_t h = 0; h < m; ++h) {
+            if (is_med[h]) continue;
+            double shared = 0;
+            std::fill(change.begin(), change.end(), 0.0);
+            for (size_t j = 0; j < m; ++j) {
+                const double djh = D(j, h), gain = std::min(djh - near[j], 0.0);
+                shared += gain;
+                change[size_t(nearest[j])] += std::min(djh, second[j]) - near[j] - gain;
+            }
+            for (int c = 0; c < k; ++c)
+                if (shared + change[size_t(c)] < best) best = shared + change[size_t(c)], bc = c, bh = h;
+        }
+        if (bc < 0 || best >= -1e-12 * std::max(total, 1e-300)) break;
+        is_med[med[size_t(bc)]] = 0;
+        med[size_t(bc)] = bh;
+        is_med[bh] = 1;
+    }
+    assign();
+    for (size_t j = 0; j < m; ++j) label[j] = nearest[j];
+    for (int c = 0; c < k; ++c) label[med[size_t(c)]] = c;
+    return label;
+}
+
+}  // namespace precis

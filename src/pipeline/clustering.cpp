@@ -1,0 +1,121 @@
+#include "pipeline/clustering.hpp"
+
+#include <numeric>
+
+#include "core/rng.hpp"
+
+namespace precis {
+
+ClusteringResult consensus_clustering(Comm& comm, const Matrix& X, const ClusteringConfig& cc, uint64_t seed,
+                                      size_t store_limit) {
+    ClusteringResult res;
+    const size_t n = X.rows, ranks = size_t(comm.size()), me = size_t(comm.rank());
+    const int nk = cc.k_max - cc.k_min + 1;
+
+    // above cc.landmarks samples, consensus runs on that many drawn at random
+    const Matrix* Y = &X;
+    Matrix sub;
+    if (cc.landmarks > 0 && n > size_t(cc.landmarks)) {
+        res.landmarks = draw_items(n, size_t(cc.landmarks), derive_seed(seed, {STAGE_LANDMARK}));
+        sub = Matrix(res.landmarks.size(), X.cols);
+        for (size_t a = 0; a < res.landmarks.size(); ++a)
+            std::copy_n(&X.data[res.landmarks[a] * X.cols], X.cols, &sub.data[a * X.cols]);
+        Y = &sub;
+    }
+    const size_t m = Y->rows;
+
+    // distances over all features, once: each rank a share of the pairs
+    ResampleParams rp;
+    rp.item_fraction = cc.item_fraction;
+    rp.feature_fraction = cc.feature_fraction;
+    rp.algorithm = cc.algorithm;
+    rp.distance = cc.algorithm == "kmeans" ? "euclidean" : cc.distance;
+    rp.linkage = parse_linkage(cc.inner_linkage);
+    std::vector<double> D;
+    if (cc.feature_fraction >= 1.0) {
+        std::vector<size_t> rows(m), cols(Y->cols);
+        std::iota(rows.begin(), rows.end(), 0);
+        std::iota(cols.begin(), cols.end(), 0);
+        const DistanceRows dr = distance_rows(*Y, rows, cols, rp.distance);
+        auto [i0, i1] = pair_rows(m, me, ranks);
+        D = comm.allgather(distance_block(dr, i0, i1));
+        mirror_upper(D, m);
+    }
+
+    // resamples: each rank a contiguous share; every rank gets all labels, in resample order
+    const size_t R = size_t(cc.resamples);
+    std::vector<uint8_t> labels =
+        comm.allgather(resample_labels(*Y, D, cc.k_min, cc.k_max, R * me / ranks, R * (me + 1) / ranks, rp, seed));
+    D.clear();
+    D.shrink_to_fit();
+
+    // pair counts: each rank a share of the rows of the triangle, gathered on rank 0
+    auto [p0, p1] = pair_rows(m, me, ranks);
+    PairCounts counts = count_pairs(labels, m, cc.k_min, cc.k_max, p0, p1);
+    labels.clear();
+    labels.shrink_to_fit();
+    counts.sampled = comm.gather(counts.sampled);
+    for (auto& t : counts.together) t = comm.gather(t);
+
+    std::vector<int64_t> landmark_labels;  // every k's classes of the landmarks, for assigning the rest
+    if (comm.is_root()) {
+        const Linkage final_linkage = parse_linkage(cc.linkage);
+        for (int k = cc.k_min; k <= cc.k_max; ++k) {
+            std::vector<double> C = consensus_matrix(counts, k);
+            res.ks.push_back(summarize_consensus(C, m, k, final_linkage));
+            if (res.landmarks.empty() && n <= store_limit) res.consensus.push_back(std::move(C));
+        }
+        fill_delta_area(res.ks);
+        res.chosen = choose_k(res.ks, cc.choose_k);
+        for (auto& s : res.ks) landmark_labels.insert(landmark_labels.end(), s.labels.begin(), s.labels.end());
+    }
+    counts = PairCounts{};
+    landmark_labels.resize(size_t(nk) * m);
+    comm.broadcast(landmark_labels);
+    std::vector<int64_t> chosen{int64_t(res.chosen)};
+    comm.broadcast(chosen);
+    res.chosen = size_t(chosen[0]);
+    res.chosen_k = cc.k_min + int(res.chosen);
+
+    if (!res.landmarks.empty()) {
+        // the other samples join the class of the nearest landmark-class centroid; each rank a share of the rows
+        const size_t i0 = n * me / ranks, i1 = n * (me + 1) / ranks;
+        Matrix mine(i1 - i0, X.cols);
+        std::copy(X.data.begin() + long(i0 * X.cols), X.data.begin() + long(i1 * X.cols), mine.data.begin());
+        std::vector<double> assigned;  // (i1 - i0) x nk
+        assigned.reserve((i1 - i0) * size_t(nk));
+        std::vector<std::vector<int>> by_k;
+        for (int ki = 0; ki < nk; ++ki) {
+            std::vector<int> lab(landmark_labels.begin() + long(size_t(ki) * m),
+                                 landmark_labels.begin() + long(size_t(ki + 1) * m));
+            by_k.push_back(nearest_centroid(mine, class_centroids(*Y, lab, cc.k_min + ki), rp.distance));
+        }
+        for (size_t i = 0; i < i1 - i0; ++i)
+            for (int ki = 0; ki < nk; ++ki) assigned.push_back(by_k[size_t(ki)][i]);
+        assigned = comm.allgather(assigned);
+        for (size_t a = 0; a < m; ++a)  // a landmark keeps its consensus class
+            for (int ki = 0; ki < nk; ++ki)
+                assigned[res.landmarks[a] * size_t(nk) + size_t(ki)] = double(landmark_labels[size_t(ki) * m + a]);
+        res.labels.resize(n);
+        for (size_t i = 0; i < n; ++i) res.labels[i] = int64_t(assigned[i * size_t(nk) + res.chosen]);
+        if (comm.is_root())
+            for (int ki = 0; ki < nk; ++ki) {
+                KSummary& s = res.ks[size_t(ki)];
+                std::vector<double> ic(n, std::numeric_limits<double>::quiet_NaN());
+                s.labels.assign(n, 0);
+                std::fill(s.sizes.begin(), s.sizes.end(), 0);
+                for (size_t i = 0; i < n; ++i) {
+                    s.labels[i] = int(assigned[i * size_t(nk) + size_t(ki)]);
+                    ++s.sizes[size_t(s.labels[i] - 1)];
+                }
+                for (size_t a = 0; a < m; ++a) ic[res.landmarks[a]] = s.item_consensus[a];
+                s.item_consensus = std::move(ic);
+            }
+    } else {
+        res.labels.assign(landmark_labels.begin() + long(res.chosen * m),
+                          landmark_labels.begin() + long((res.chosen + 1) * m));
+    }
+    return res;
+}
+
+}  // namespace precis

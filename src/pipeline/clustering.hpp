@@ -1,0 +1,25 @@
+// The consensus clustering stage across ranks: distances, resamples and pair counts shared out, summaries on rank 0.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "cluster/cluster.hpp"
+#include "config/study.hpp"
+#include "parallel/comm.hpp"
+
+namespace precis {
+
+struct ClusteringResult {
+    std::vector<KSummary> ks;  // rank 0: one per k, labels and item consensus over all n samples
+    size_t chosen = 0;         // rank 0: index into ks
+    int chosen_k = 0;          // every rank
+    std::vector<int64_t> labels;                 // every rank: the chosen k's class of each sample, 1..k
+    std::vector<std::vector<double>> consensus;  // rank 0, exact path with n <= store_limit: per k, n x n
+    std::vector<size_t> landmarks;               // the samples consensus ran on, when fewer than all
+};
+
+// X (n samples x features, the same on every rank) is prepared already: selected, centred, weighted.
+ClusteringResult consensus_clustering(Comm& comm, const Matrix& X, const ClusteringConfig& cc, uint64_t seed,
+                                      size_t store_limit);
+
+}  // namespace precis
