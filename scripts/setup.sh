@@ -3,6 +3,8 @@
 # Idempotent: packages already present are not touched, and nothing runs when all are there.
 #   scripts/setup.sh          build + run dependencies
 #   scripts/setup.sh --test   also what the test suite reads outputs back with
+#   scripts/setup.sh --bench  also R and the Bioconductor packages the benchmarks run as peers and the fixture
+#                             scripts (tests/fixtures/*/make_*.R) use
 set -euo pipefail
 
 build_pkgs=(
@@ -21,8 +23,13 @@ test_pkgs=(
   python3 python3-h5py python3-anndata python3-numpy python3-scipy python3-sklearn
 )
 
+bench_pkgs=(
+  r-base-core r-bioc-consensusclusterplus r-bioc-all r-bioc-limma r-bioc-impute python3 bc
+)
+
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then want+=("${test_pkgs[@]}"); fi
+if [[ "${1:-}" == "--bench" ]]; then want+=("${bench_pkgs[@]}"); fi
 
 missing=()
 for p in "${want[@]}"; do

@@ -59,8 +59,13 @@ struct LinkageMerge {
 };
 // Agglomerative clustering of a full n x n distance matrix, as R's hclust: at each step the closest pair, ties to
 // the lowest index (hclust's nearest-neighbour list); Lance-Williams updates; ward.D2 works on squared distances
-// and reports their square roots as heights. Merges in the order made.
-std::vector<LinkageMerge> hclust(const std::vector<double>& dist, size_t n, Linkage linkage);
+// and reports their square roots as heights. Merges in the order made. `dist` is its working copy (move it in
+// when it is not needed afterwards).
+std::vector<LinkageMerge> hclust(std::vector<double> dist, size_t n, Linkage linkage);
+// The same tree by the nearest-neighbour chain (a few n^2 steps, where hclust's list can take tens), merges sorted
+// by height. Equal to hclust's whenever no two distances tie; used for the many trees of the resamples, while the
+// final tree, where consensus values do tie, follows hclust exactly.
+std::vector<LinkageMerge> hclust_chain(std::vector<double> dist, size_t n, Linkage linkage);
 // The partition into k groups after the first n - k merges, as R's cutree: labels 1..k numbered by first
 // appearance in item order.
 std::vector<int> cut_tree(const std::vector<LinkageMerge>& merges, size_t n, int k);
@@ -88,8 +93,13 @@ struct ResampleParams {
     Linkage linkage = Linkage::Average;  // hc of each resample
 };
 
+// kmeans of m points over `features` works from squared distances when that is cheaper than from coordinates
+// (fewer points than k x features); the clusters are the same.
+bool kmeans_by_distances(size_t m, size_t features, int k);
+// Whether resample_labels needs the n x n distance matrix D for these settings.
+bool resamples_need_distances(size_t n, size_t features, int k_max, const ResampleParams& p);
 // Clusters resamples [r0, r1) at every k in [k_min, k_max]. `D` is the n x n distance matrix over all features
-// (required when feature_fraction is 1; ignored otherwise, each resample then measures over its own features).
+// (required when resamples_need_distances says so; ignored otherwise).
 // Returns labels[((r - r0) * nk + (k - k_min)) * n + i]: 1..k, or 0 where item i was not drawn.
 std::vector<uint8_t> resample_labels(const Matrix& X, const std::vector<double>& D, int k_min, int k_max,
                                      size_t r0, size_t r1, const ResampleParams& p, uint64_t seed);

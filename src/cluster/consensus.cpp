@@ -36,13 +36,22 @@ std::vector<size_t> draw_items(size_t n, size_t m, uint64_t seed) {
     return draw_count(n, m, rng);
 }
 
+bool kmeans_by_distances(size_t m, size_t features, int k) { return m <= size_t(k) * features; }
+
+bool resamples_need_distances(size_t n, size_t features, int k_max, const ResampleParams& p) {
+    if (p.feature_fraction < 1.0) return false;  // each resample measures over its own features
+    if (p.algorithm != "kmeans") return true;
+    return kmeans_by_distances(size_t(std::floor(double(n) * p.item_fraction)), features, k_max);
+}
+
 std::vector<uint8_t> resample_labels(const Matrix& X, const std::vector<double>& D, int k_min, int k_max,
                                      size_t r0, size_t r1, const ResampleParams& p, uint64_t seed) {
     const size_t n = X.rows;
     const int nk = k_max - k_min + 1;
     if (k_max > 255) throw Error(ErrorKind::Internal, "resample_labels: k above 255");
     const bool all_features = p.feature_fraction >= 1.0;
-    if (all_features && D.size() != n * n) throw Error(ErrorKind::Internal, "resample_labels: no distance matrix");
+    if (resamples_need_distances(n, X.cols, k_max, p) && D.size() != n * n)
+        throw Error(ErrorKind::Internal, "resample_labels: no distance matrix");
     std::vector<uint8_t> out((r1 - r0) * size_t(nk) * n, 0);
 #pragma omp parallel for schedule(dynamic, 1)
     for (long rl = long(r0); rl < long(r1); ++rl) {
@@ -57,12 +66,14 @@ std::vector<uint8_t> resample_labels(const Matrix& X, const std::vector<double>&
             cols = draw_subset(X.cols, p.feature_fraction, rng);
         }
         const size_t m = rows.size();
+        auto by_distances = [&](int k) { return kmeans_by_distances(m, cols.size(), k); };
+        const bool need_dist = p.algorithm != "kmeans" || by_distances(k_max);
         std::vector<double> dist;
-        if (all_features) {
+        if (need_dist && all_features) {
             dist.resize(m * m);
             for (size_t a = 0; a < m; ++a)
                 for (size_t b = 0; b < m; ++b) dist[a * m + b] = D[rows[a] * n + rows[b]];
-        } else {
+        } else if (need_dist) {
             dist = row_distances(X, rows, cols, p.algorithm == "kmeans" ? "euclidean" : p.distance);
         }
         auto put = [&](int k, const std::vector<int>& lab, int base) {
@@ -70,7 +81,7 @@ std::vector<uint8_t> resample_labels(const Matrix& X, const std::vector<double>&
             for (size_t a = 0; a < m; ++a) o[rows[a]] = uint8_t(lab[a] + base);
         };
         if (p.algorithm == "hc") {
-            const auto tree = hclust(dist, m, p.linkage);
+            const auto tree = hclust_chain(std::move(dist), m, p.linkage);
             for (int k = k_min; k <= k_max; ++k) put(k, cut_tree(tree, m, k), 0);
         } else if (p.algorithm == "pam") {
             for (int k = k_min; k <= k_max; ++k) put(k, pam(dist, m, k), 1);
@@ -78,9 +89,7 @@ std::vector<uint8_t> resample_labels(const Matrix& X, const std::vector<double>&
             for (double& d : dist) d *= d;
             for (int k = k_min; k <= k_max; ++k) {
                 const uint64_t s = derive_seed(seed, {STAGE_CLUSTER, uint64_t(k), r});
-                // from distances when that is cheaper than from coordinates; the clusters are the same
-                put(k, m <= size_t(k) * cols.size() ? kmeans_sq(dist, m, k, s, p.max_iter)
-                                                    : kmeans(X, rows, cols, k, s, p.max_iter),
+                put(k, by_distances(k) ? kmeans_sq(dist, m, k, s, p.max_iter) : kmeans(X, rows, cols, k, s, p.max_iter),
                     1);
             }
         } else {
@@ -155,9 +164,11 @@ std::vector<double> consensus_matrix(const PairCounts& c, int k) {
 KSummary summarize_consensus(const std::vector<double>& C, size_t n, int k, Linkage final_linkage) {
     KSummary s;
     s.k = k;
-    std::vector<double> dist(n * n);
-    for (size_t q = 0; q < n * n; ++q) dist[q] = 1.0 - C[q];
-    s.labels = cut_tree(hclust(dist, n, final_linkage), n, k);
+    {
+        std::vector<double> dist(n * n);
+        for (size_t q = 0; q < n * n; ++q) dist[q] = 1.0 - C[q];
+        s.labels = cut_tree(hclust(std::move(dist), n, final_linkage), n, k);
+    }
     const int kk = n ? *std::max_element(s.labels.begin(), s.labels.end()) : 0;
     s.sizes.assign(size_t(kk), 0);
     for (int l : s.labels) ++s.sizes[size_t(l - 1)];
@@ -196,7 +207,7 @@ KSummary summarize_consensus(const std::vector<double>& C, size_t n, int k, Link
         double csum = 0;
         for (size_t j = 0; j < n; ++j) {
             if (j == i) continue;
-            sum_to[size_t(s.labels[j] - 1)] += dist[i * n + j];
+            sum_to[size_t(s.labels[j] - 1)] += 1.0 - C[i * n + j];
             if (s.labels[j] == s.labels[i]) csum += C[i * n + j];
         }
         const size_t own = size_t(s.labels[i] - 1);

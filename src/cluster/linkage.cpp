@@ -1,5 +1,6 @@
 // Agglomerative hierarchical clustering with R hclust's choices (nearest-neighbour list, lowest index on ties), so
 // that trees, and the classes cut from them, match ConsensusClusterPlus's.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -18,11 +19,69 @@ Linkage parse_linkage(const std::string& name) {
     throw Error(ErrorKind::Internal, "unknown linkage " + name);
 }
 
-std::vector<LinkageMerge> hclust(const std::vector<double>& dist, size_t n, Linkage linkage) {
+namespace {
+// distance from cluster k to the union of i and j (sizes ni, nj, nk)
+inline double lance_williams(Linkage linkage, double dik, double djk, double dij, double ni, double nj, double nk) {
+    switch (linkage) {
+        case Linkage::Average: return (ni * dik + nj * djk) / (ni + nj);
+        case Linkage::Complete: return std::max(dik, djk);
+        case Linkage::Single: return std::min(dik, djk);
+        default: return ((ni + nk) * dik + (nj + nk) * djk - nk * dij) / (ni + nj + nk);  // Ward
+    }
+}
+}  // namespace
+
+std::vector<LinkageMerge> hclust_chain(std::vector<double> D, size_t n, Linkage linkage) {
     std::vector<LinkageMerge> merges;
     if (n < 2) return merges;
     merges.reserve(n - 1);
-    std::vector<double> D(dist.begin(), dist.begin() + long(n * n));
+    const bool ward2 = linkage == Linkage::WardD2;
+    if (ward2)
+        for (double& d : D) d *= d;
+    std::vector<long> size(n, 1);
+    std::vector<char> active(n, 1);
+    std::vector<size_t> chain;
+    chain.reserve(n);
+    size_t n_active = n, first_active = 0;
+    while (n_active > 1) {
+        if (chain.empty()) {
+            while (!active[first_active]) ++first_active;
+            chain.push_back(first_active);
+        }
+        const size_t a = chain.back();
+        const size_t prev = chain.size() >= 2 ? chain[chain.size() - 2] : n;
+        size_t b = prev;
+        double bd = prev < n ? D[a * n + prev] : std::numeric_limits<double>::infinity();
+        const double* row = &D[a * n];
+        for (size_t j = 0; j < n; ++j)
+            if (active[j] && j != a && row[j] < bd) bd = row[j], b = j;
+        if (b != prev || prev == n) {
+            chain.push_back(b);
+            continue;
+        }
+        chain.pop_back();
+        chain.pop_back();
+        const size_t lo = std::min(a, b), hi = std::max(a, b);
+        merges.push_back({lo, hi, ward2 ? std::sqrt(bd) : bd});
+        const double ni = double(size[lo]), nj = double(size[hi]);
+        for (size_t k = 0; k < n; ++k) {
+            if (!active[k] || k == lo || k == hi) continue;
+            D[lo * n + k] = D[k * n + lo] =
+                lance_williams(linkage, D[lo * n + k], D[hi * n + k], bd, ni, nj, double(size[k]));
+        }
+        size[lo] += size[hi];
+        active[hi] = 0;
+        --n_active;
+    }
+    std::stable_sort(merges.begin(), merges.end(),
+                     [](const LinkageMerge& x, const LinkageMerge& y) { return x.h < y.h; });
+    return merges;
+}
+
+std::vector<LinkageMerge> hclust(std::vector<double> D, size_t n, Linkage linkage) {
+    std::vector<LinkageMerge> merges;
+    if (n < 2) return merges;
+    merges.reserve(n - 1);
     const bool ward2 = linkage == Linkage::WardD2;
     if (ward2)
         for (double& d : D) d *= d;
@@ -61,15 +120,8 @@ std::vector<LinkageMerge> hclust(const std::vector<double>& dist, size_t n, Link
         const double ni = double(size[i2]), nj = double(size[j2]), dij = D[i2 * n + j2];
         for (size_t k = 0; k < n; ++k) {
             if (!active[k] || k == i2 || k == j2) continue;
-            const double dik = D[i2 * n + k], djk = D[j2 * n + k], nk = double(size[k]);
-            double d;
-            switch (linkage) {
-                case Linkage::Average: d = (ni * dik + nj * djk) / (ni + nj); break;
-                case Linkage::Complete: d = std::max(dik, djk); break;
-                case Linkage::Single: d = std::min(dik, djk); break;
-                default: d = ((ni + nk) * dik + (nj + nk) * djk - nk * dij) / (ni + nj + nk); break;
-            }
-            D[i2 * n + k] = D[k * n + i2] = d;
+            D[i2 * n + k] = D[k * n + i2] =
+                lance_williams(linkage, D[i2 * n + k], D[j2 * n + k], dij, ni, nj, double(size[k]));
         }
         size[i2] += size[j2];
         active[j2] = 0;

@@ -32,7 +32,7 @@ ClusteringResult consensus_clustering(Comm& comm, const Matrix& X, const Cluster
     rp.distance = cc.algorithm == "kmeans" ? "euclidean" : cc.distance;
     rp.linkage = parse_linkage(cc.inner_linkage);
     std::vector<double> D;
-    if (cc.feature_fraction >= 1.0) {
+    if (resamples_need_distances(m, Y->cols, cc.k_max, rp)) {
         std::vector<size_t> rows(m), cols(Y->cols);
         std::iota(rows.begin(), rows.end(), 0);
         std::iota(cols.begin(), cols.end(), 0);

@@ -1,6 +1,7 @@
 #include "pipeline/run.hpp"
 
 #include <omp.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -462,6 +463,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
     std::vector<std::vector<double>> consensus;  // rank 0, small N: every k's consensus matrix, for the store's uns
     std::vector<int64_t> labels;
     size_t n_landmarks = 0;  // 0: consensus over every sample
+    double clustering_seconds = 0;  // wall time of the consensus clustering (resamples to classes), for benchmarks
     if (cc.enabled) {
         std::vector<size_t> block_edges{0};
         for (size_t ci = 0; ci < study.clustering.modalities.size(); ++ci) {
@@ -502,7 +504,9 @@ int run_study(Comm& comm, const RunOptions& opt) {
             for (size_t ci = 0; ci < study.clustering.modalities.size(); ++ci)
                 scale_block(X, block_edges[ci], block_edges[ci + 1], study.clustering.weights[ci]);
 
+        const auto t0 = std::chrono::steady_clock::now();
         ClusteringResult cr = consensus_clustering(comm, X, cc, study.seed, kConsensusInStore);
+        clustering_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         ks = std::move(cr.ks);
         chosen = cr.chosen;
         labels = std::move(cr.labels);
@@ -577,6 +581,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
         records = comm.allgather(records);
     }
 
+    std::vector<double> peak_mib;  // rank 0: each rank's peak resident memory so far, MiB
     auto write_results = [&] {
         const size_t nrec = records.size() / 6;
         std::vector<std::vector<size_t>> by_contrast(contrasts.size());
@@ -663,7 +668,9 @@ int run_study(Comm& comm, const RunOptions& opt) {
         if (cc.enabled) {
             pj["chosen_k"] = ks[chosen].k;
             pj["clustering_landmarks"] = n_landmarks;  // 0: consensus over every sample
+            pj["clustering_seconds"] = clustering_seconds;
         }
+        pj["peak_memory_mib_per_rank"] = peak_mib;  // before the results are written
         pj["stages"] = {{"clustering", cc.enabled}, {"ranking", study.ranking.enabled}};
 
         // the store's names and annotations
@@ -780,6 +787,12 @@ int run_study(Comm& comm, const RunOptions& opt) {
                      k_text.c_str(), out.c_str());
     };
     // 9. rank 0 writes the results; the store is renamed into place, provenance.json last
+    {
+        rusage ru{};
+        getrusage(RUSAGE_SELF, &ru);  // ru_maxrss in KiB on Linux
+        for (auto& r : comm.gather(std::to_string(ru.ru_maxrss)))
+            peak_mib.push_back(std::round(std::stod(r) / 1024.0 * 10) / 10);
+    }
     comm.all_or_none([&] {
         if (comm.is_root()) write_results();
     });

@@ -87,12 +87,25 @@ TEST_CASE("hclust: heights and cuts equal R's hclust for every linkage") {
         {"ward.D2", {1, 1, 2.309401077, 4.041451884, 16.45448267, 30.87783147}}};
     for (auto& [name, heights] : ref) {
         INFO(name);
-        auto tree = hclust(d, 7, parse_linkage(name));
-        REQUIRE(tree.size() == 6);
-        for (size_t i = 0; i < 6; ++i) CHECK(tree[i].h == Approx(heights[i]).epsilon(1e-9));
-        CHECK(cut_tree(tree, 7, 3) == std::vector<int>{1, 1, 2, 2, 3, 2, 1});
-        CHECK(cut_tree(tree, 7, 7) == std::vector<int>{1, 2, 3, 4, 5, 6, 7});
-        CHECK(cut_tree(tree, 7, 1) == std::vector<int>(7, 1));
+        for (auto tree : {hclust(d, 7, parse_linkage(name)), hclust_chain(d, 7, parse_linkage(name))}) {
+            REQUIRE(tree.size() == 6);
+            for (size_t i = 0; i < 6; ++i) CHECK(tree[i].h == Approx(heights[i]).epsilon(1e-9));
+            CHECK(cut_tree(tree, 7, 3) == std::vector<int>{1, 1, 2, 2, 3, 2, 1});
+            CHECK(cut_tree(tree, 7, 7) == std::vector<int>{1, 2, 3, 4, 5, 6, 7});
+            CHECK(cut_tree(tree, 7, 1) == std::vector<int>(7, 1));
+        }
+        // without ties, the chain's tree is hclust's, merge for merge
+        std::vector<int> truth;
+        Matrix X = blobs(11, truth);
+        std::vector<size_t> rows(60), cols{0, 1, 2, 3, 4};
+        for (size_t i = 0; i < 60; ++i) rows[i] = i;
+        auto e = row_distances(X, rows, cols, "euclidean");
+        auto a = hclust(e, 60, parse_linkage(name)), b = hclust_chain(e, 60, parse_linkage(name));
+        for (size_t i = 0; i < 59; ++i) {
+            CHECK(a[i].a == b[i].a);
+            CHECK(a[i].b == b[i].b);
+            CHECK(a[i].h == Approx(b[i].h).epsilon(1e-12));
+        }
     }
     CHECK_THROWS(parse_linkage("ward"));
 }
