@@ -71,14 +71,14 @@ std::vector<LinkageMerge> hclust_chain(std::vector<double> dist, size_t n, Linka
 std::vector<int> cut_tree(const std::vector<LinkageMerge>& merges, size_t n, int k);
 
 // ---- partitioning ----------------------------------------------------------------------------------------------
-// k-means from k distinct random points (each point to the nearest), then Hartigan's single-point transfers until no move
-// lowers the within-cluster sum of squares (the local optima R's Hartigan-Wong reaches). Labels 0..k-1.
+// k-means by Hartigan and Wong's algorithm (AS 136, R's default) from k distinct random points, at most max_iter
+// optimal-transfer passes (ConsensusClusterPlus runs R's kmeans with iter.max = 10). Labels 0..k-1.
 // On coordinates: the given rows/columns of X.
 std::vector<int> kmeans(const Matrix& X, const std::vector<size_t>& rows, const std::vector<size_t>& cols, int k,
-                        uint64_t seed, int max_iter = 100);
+                        uint64_t seed, int max_iter = 10);
 // The same from squared euclidean distances between the m points (m x m): centroid distances follow from them,
 // which is cheaper than coordinates when there are more features than points.
-std::vector<int> kmeans_sq(const std::vector<double>& sq, size_t m, int k, uint64_t seed, int max_iter = 100);
+std::vector<int> kmeans_sq(const std::vector<double>& sq, size_t m, int k, uint64_t seed, int max_iter = 10);
 // Partitioning around medoids on an m x m distance matrix (Kaufman and Rousseeuw's BUILD then SWAP, as R's
 // cluster::pam): labels 0..k-1 by nearest medoid.
 std::vector<int> pam(const std::vector<double>& dist, size_t m, int k);
@@ -87,7 +87,7 @@ std::vector<int> pam(const std::vector<double>& dist, size_t m, int k);
 struct ResampleParams {
     double item_fraction = 0.8;
     double feature_fraction = 1.0;
-    int max_iter = 100;                  // k-means
+    int max_iter = 10;                   // k-means: passes (R's iter.max, as ConsensusClusterPlus sets it)
     std::string algorithm = "kmeans";    // kmeans | hc | pam
     std::string distance = "euclidean";  // hc and pam: euclidean | pearson | spearman; kmeans: euclidean
     Linkage linkage = Linkage::Average;  // hc of each resample

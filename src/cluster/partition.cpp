@@ -12,58 +12,132 @@ namespace precis {
 namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// k-means shared by both representations: each point to the nearest of k random starting points, then Hartigan's
-// transfers, the path of R's Hartigan-Wong (whose consensus this follows more closely than Lloyd iterations do).
+// k-means shared by both representations: Hartigan and Wong's algorithm (Applied Statistics AS 136, 1979), which
+// R's kmeans runs by default and ConsensusClusterPlus calls with one random start and iter.max = 10. Each point
+// starts in the cluster of its nearest starting point; then optimal-transfer passes (every point against the live
+// clusters, moved where that lowers the within-cluster sum of squares) alternate with quick-transfer passes (each
+// point against its second-best cluster only) until a whole optimal-transfer pass moves nothing.
 // An engine knows the squared distance of point i to a starting point (point_sq) and to the centroid of cluster c
-// for the current labels (d), recomputes its state from the labels (rebuild), and follows one point's move (move).
+// for the current members (d), sets itself up from labels (rebuild), and follows one point's move (move).
 template <class Engine>
 std::vector<int> kmeans_with(Engine& e, size_t m, int k, uint64_t seed, int max_iter) {
-    std::vector<int> label(m, 0);
-    if (k <= 1 || m == 0) return label;
+    std::vector<int> ic1(m, 0);
+    if (k <= 1 || m == 0) return ic1;
     k = std::min<int>(k, int(m));
-    // starting centres: k distinct points drawn at random (as R's kmeans), each point to the nearest
+    const size_t K = size_t(k);
+    // starting centres: k distinct points drawn at random (as R's kmeans)
     Rng rng(seed);
     std::vector<size_t> idx(m);
     std::iota(idx.begin(), idx.end(), 0);
-    for (int c = 0; c < k; ++c) std::swap(idx[size_t(c)], idx[size_t(c) + rng.below(m - size_t(c))]);
+    for (size_t c = 0; c < K; ++c) std::swap(idx[c], idx[c + rng.below(m - c)]);
+    std::vector<int> ic2(m, 1);  // the second-closest cluster
     for (size_t i = 0; i < m; ++i) {
-        double bd = kInf;
+        double d1 = kInf, d2 = kInf;
         for (int c = 0; c < k; ++c) {
-            double d = e.point_sq(i, idx[size_t(c)]);
-            if (d < bd) bd = d, label[i] = c;
-        }
-    }
-    for (int c = 0; c < k; ++c) label[idx[size_t(c)]] = c;  // a centre is its own cluster's, even on ties
-    std::vector<long> count(size_t(k), 0);
-    for (int l : label) ++count[size_t(l)];
-    // Hartigan: move a point when that lowers the total within-cluster sum of squares (a cluster never empties)
-    for (int pass = 0; pass < max_iter; ++pass) {
-        e.rebuild(label, count);
-        bool moved = false;
-        for (size_t i = 0; i < m; ++i) {
-            const int a = label[i];
-            const long na = count[size_t(a)];
-            if (na <= 1) continue;
-            const double leave = e.d(i, a) * double(na) / double(na - 1);
-            int best = a;
-            double bj = leave * (1 - 1e-12);
-            for (int c = 0; c < k; ++c) {
-                const long nc = count[size_t(c)];
-                if (c == a || nc == 0) continue;
-                double join = e.d(i, c) * double(nc) / double(nc + 1);
-                if (join < bj) bj = join, best = c;
-            }
-            if (best != a) {
-                e.move(i, a, best, count);
-                --count[size_t(a)];
-                ++count[size_t(best)];
-                label[i] = best;
-                moved = true;
+            const double d = e.point_sq(i, idx[size_t(c)]);
+            if (d < d1) {
+                d2 = d1, ic2[i] = ic1[i];
+                d1 = d, ic1[i] = c;
+            } else if (d < d2) {
+                d2 = d, ic2[i] = c;
             }
         }
-        if (!moved) break;
+        if (ic2[i] == ic1[i]) ic2[i] = (ic1[i] + 1) % k;
     }
-    return label;
+    std::vector<long> nc(K, 0);
+    for (int l : ic1) ++nc[size_t(l)];
+    for (size_t c = 0; c < K; ++c)
+        if (nc[c] == 0) {  // only with repeated points: the starting point itself joins its cluster
+            const size_t p = idx[c];
+            --nc[size_t(ic1[p])];
+            ic2[p] = ic1[p];
+            ic1[p] = int(c);
+            ++nc[c];
+        }
+    e.rebuild(ic1, nc);
+    // an1 = n / (n - 1) and an2 = n / (n + 1): the factors of leaving and of joining a cluster of n
+    std::vector<double> an1(K), an2(K), dist(m, 0.0);
+    auto set_factors = [&](size_t c) {
+        const double n = double(nc[c]);
+        an2[c] = n / (n + 1);
+        an1[c] = n > 1 ? n / (n - 1) : kInf;
+    };
+    for (size_t c = 0; c < K; ++c) set_factors(c);
+    const long M = long(m);
+    std::vector<long> ncp(K, -1), live(K, 0);  // ncp: step of a cluster's last update; live: end of its live set
+    std::vector<char> itran(K, 1);
+    long indx = 0;
+    auto transfer = [&](size_t i, int from, int to) {
+        e.move(i, from, to, nc);
+        --nc[size_t(from)];
+        ++nc[size_t(to)];
+        set_factors(size_t(from));
+        set_factors(size_t(to));
+        ic1[i] = to;
+        ic2[i] = from;
+    };
+    for (int iter = 0; iter < max_iter; ++iter) {
+        // optimal transfer
+        for (size_t c = 0; c < K; ++c)
+            if (itran[c]) live[c] = M + 1;
+        for (long i = 0; i < M; ++i) {
+            const size_t u = size_t(i);
+            ++indx;
+            const int l1 = ic1[u];
+            if (nc[size_t(l1)] != 1) {
+                if (ncp[size_t(l1)] != 0) dist[u] = e.d(u, l1) * an1[size_t(l1)];
+                const int ll = ic2[u];
+                int l2 = ll;
+                double r2 = e.d(u, ll) * an2[size_t(ll)];
+                for (int c = 0; c < k; ++c) {
+                    // a point may go to any cluster while its own is live, otherwise only to live ones
+                    if ((i + 1 >= live[size_t(l1)] && i + 1 >= live[size_t(c)]) || c == l1 || c == ll) continue;
+                    const double rc = e.d(u, c) * an2[size_t(c)];
+                    if (rc < r2) r2 = rc, l2 = c;
+                }
+                if (r2 >= dist[u]) {
+                    ic2[u] = l2;
+                } else {
+                    indx = 0;
+                    live[size_t(l1)] = live[size_t(l2)] = M + i + 1;
+                    ncp[size_t(l1)] = ncp[size_t(l2)] = i + 1;
+                    transfer(u, l1, l2);
+                }
+            }
+            if (indx == M) break;
+        }
+        if (indx == M) break;  // a whole pass without a move: converged
+        for (size_t c = 0; c < K; ++c) itran[c] = 0, live[c] -= M;
+        // quick transfer: each point against its second-best cluster, until m steps pass without a move
+        long icoun = 0, istep = 0;
+        const long max_steps = 50 * M;  // a guard against cycling on ties
+        for (bool done = false; !done && istep < max_steps;)
+            for (long i = 0; i < M; ++i) {
+                const size_t u = size_t(i);
+                ++icoun;
+                ++istep;
+                const int l1 = ic1[u], l2 = ic2[u];
+                if (nc[size_t(l1)] != 1) {
+                    if (istep <= ncp[size_t(l1)]) dist[u] = e.d(u, l1) * an1[size_t(l1)];
+                    if (istep < ncp[size_t(l1)] || istep < ncp[size_t(l2)]) {
+                        if (e.d(u, l2) < dist[u] / an2[size_t(l2)]) {
+                            icoun = 0;
+                            indx = 0;
+                            itran[size_t(l1)] = itran[size_t(l2)] = 1;
+                            ncp[size_t(l1)] = ncp[size_t(l2)] = istep + M;
+                            transfer(u, l1, l2);
+                        }
+                    }
+                }
+                if (icoun == M) {
+                    done = true;
+                    break;
+                }
+            }
+        if (k == 2) break;  // two clusters: the quick transfers have done all there is
+        std::fill(ncp.begin(), ncp.end(), 0);
+    }
+    return ic1;
 }
 
 struct CoordEngine {
