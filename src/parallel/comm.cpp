@@ -54,32 +54,38 @@ std::vector<std::string> Comm::gather(const std::string& mine) {
     return out;
 }
 
-std::vector<double> Comm::allgather(const std::vector<double>& mine) {
-    if (size_ == 1) return mine;
-    std::vector<std::vector<double>> parts;
-    mpi::all_gather(impl_->world, mine, parts);
-    std::vector<double> out;
+namespace {
+template <class T>
+std::vector<T> concatenated(const std::vector<std::vector<T>>& parts) {
+    std::vector<T> out;
     for (auto& p : parts) out.insert(out.end(), p.begin(), p.end());
     return out;
+}
+
+// every rank's vector, concatenated in rank order: on every rank (root < 0) or on `root` only
+template <class T>
+std::vector<T> gathered(mpi::communicator& world, const std::vector<T>& mine, int root) {
+    std::vector<std::vector<T>> parts;
+    if (root < 0)
+        mpi::all_gather(world, mine, parts);
+    else
+        mpi::gather(world, mine, parts, root);
+    return concatenated(parts);
+}
+}  // namespace
+
+std::vector<double> Comm::allgather(const std::vector<double>& mine) {
+    return size_ == 1 ? mine : gathered(impl_->world, mine, -1);
 }
 
 std::vector<uint8_t> Comm::allgather(const std::vector<uint8_t>& mine) {
-    if (size_ == 1) return mine;
-    std::vector<std::vector<uint8_t>> parts;
-    mpi::all_gather(impl_->world, mine, parts);
-    std::vector<uint8_t> out;
-    for (auto& p : parts) out.insert(out.end(), p.begin(), p.end());
-    return out;
+    return size_ == 1 ? mine : gathered(impl_->world, mine, -1);
 }
 
 std::vector<uint32_t> Comm::gather(const std::vector<uint32_t>& mine) {
-    if (size_ == 1) return mine;
-    std::vector<std::vector<uint32_t>> parts;
-    mpi::gather(impl_->world, mine, parts, 0);
-    std::vector<uint32_t> out;
-    for (auto& p : parts) out.insert(out.end(), p.begin(), p.end());
-    return out;
+    return size_ == 1 ? mine : gathered(impl_->world, mine, 0);
 }
+
 
 namespace {
 template <class T>

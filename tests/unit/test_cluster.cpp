@@ -341,3 +341,24 @@ TEST_CASE("from ConsensusClusterPlus's own consensus matrices: its classes, calc
         }
     }
 }
+
+TEST_CASE("modality blocks: each scaled to its weight's share of the total variance") {
+    Rng r(4);
+    Matrix X(50, 5);
+    for (size_t i = 0; i < 50; ++i)
+        for (size_t j = 0; j < 5; ++j) X(i, j) = r.normal(0, j < 2 ? 10.0 : 0.5);  // a loud block, a quiet one
+    scale_block(X, 0, 2, 1.0);
+    scale_block(X, 2, 5, 0.25);
+    auto total = [&](size_t c0, size_t c1) {
+        double t = 0;
+        for (size_t j = c0; j < c1; ++j) {
+            double m = 0, ss = 0;
+            for (size_t i = 0; i < 50; ++i) m += X(i, j) / 50;
+            for (size_t i = 0; i < 50; ++i) ss += (X(i, j) - m) * (X(i, j) - m);
+            t += ss / 49;
+        }
+        return t;
+    };
+    CHECK(total(0, 2) == Approx(1.0));
+    CHECK(total(2, 5) == Approx(0.25));
+}
