@@ -220,9 +220,8 @@ std::vector<NpxRow> decode_rows(const std::string& s) {
 }
 
 int MaxQuantTable::column(const std::string& name) const {
-    for (size_t i = 0; i < header.size(); ++i)
-        if (header[i] == name) return int(i);
-    return -1;
+    auto it = header_index.find(name);
+    return it == header_index.end() ? -1 : it->second;
 }
 
 MaxQuantTable read_maxquant(const std::string& path) {
@@ -230,6 +229,7 @@ MaxQuantTable read_maxquant(const std::string& path) {
     MaxQuantTable m;
     m.path = path;
     m.header = t.header;
+    for (size_t i = 0; i < m.header.size(); ++i) m.header_index.emplace(m.header[i], int(i));
     int idc = t.column("Majority protein IDs");
     if (idc < 0) idc = t.column("Protein IDs");
     if (idc < 0)

@@ -4,6 +4,7 @@
 #pragma once
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "proteome/proteome.hpp"
@@ -62,9 +63,10 @@ struct MaxQuantTable {
     std::vector<std::string> ids;     // first of 'Majority protein IDs' (or 'Protein IDs')
     std::vector<FeatureInfo> info;    // gene names
     std::vector<std::string> header;
+    std::unordered_map<std::string, int> header_index;  // the first column of each name
     std::vector<std::vector<std::string>> rows;  // kept rows (decoys, contaminants, site-only removed)
     long dropped = 0;
-    int column(const std::string& name) const;
+    int column(const std::string& name) const;  // -1 if absent; constant time (one column per sample)
 };
 
 // Reads the table, dropping Reverse, Potential contaminant and Only identified by site rows.
