@@ -178,12 +178,13 @@ TEST_CASE("resamples and pair counts do not depend on how they are split or on t
     std::vector<int> truth;
     Matrix X = blobs(7, truth);
     for (size_t i = 0; i < X.rows; ++i) X(i, 0) += double(i % 7) * 0.8;  // less clean, so resamples differ
-    for (std::string alg : {"kmeans", "hc", "pam"}) {
+    for (std::string alg : {"kmeans", "hc", "pam", "hc, half the features"}) {
         INFO(alg);
         ResampleParams p;
-        p.algorithm = alg;
+        p.algorithm = alg.substr(0, alg.find(','));
         p.distance = alg == "kmeans" ? "euclidean" : "pearson";
         p.item_fraction = 0.7;
+        if (alg.find("half") != std::string::npos) p.feature_fraction = 0.5;
         std::vector<size_t> rows(X.rows), cols(X.cols);
         for (size_t i = 0; i < X.rows; ++i) rows[i] = i;
         for (size_t j = 0; j < X.cols; ++j) cols[j] = j;
@@ -198,6 +199,11 @@ TEST_CASE("resamples and pair counts do not depend on how they are split or on t
         }
         CHECK(parts == whole);
         CHECK(resample_labels(X, D, 2, 4, 0, 30, p, 1235) != whole);
+        if (p.feature_fraction < 1) {  // each resample's own features make a difference
+            ResampleParams all = p;
+            all.feature_fraction = 1;
+            CHECK(resample_labels(X, D, 2, 4, 0, 30, all, 1234) != whole);
+        }
         // the same items drawn at every k of a resample
         for (size_t i = 0; i < X.rows; ++i) CHECK((whole[i] == 0) == (whole[2 * X.rows + i] == 0));
         // counts: three slices of rows, balanced by pairs, concatenate to the whole
