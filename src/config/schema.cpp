@@ -154,7 +154,7 @@ std::vector<KeyDef> make_schema() {
                  0),
         choice("clustering.center", "median", {"none", "median", "mean"}, {}, "Per-feature centring."),
         choice("clustering.algorithm", "kmeans", {"kmeans", "hc", "pam"}, {},
-               "Clustering of each resample: kmeans (k random starts, Lloyd then Hartigan transfers; euclidean), hc "
+               "Clustering of each resample: kmeans (Hartigan-Wong from k random starting points, as R's kmeans; euclidean), hc "
                "(hierarchical clustering of the resample's distances with inner_linkage, cut into k groups) or pam "
                "(partitioning around medoids on the distances), as ConsensusClusterPlus's km, hc and pam."),
         choice("clustering.distance", "euclidean", {"euclidean", "pearson", "spearman"}, {},

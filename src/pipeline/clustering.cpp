@@ -1,5 +1,6 @@
 #include "pipeline/clustering.hpp"
 
+#include <limits>
 #include <numeric>
 
 #include "core/rng.hpp"
