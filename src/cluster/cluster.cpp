@@ -26,7 +26,8 @@ DistanceRows distance_rows(const Matrix& X, const std::vector<size_t>& rows, con
         for (size_t j = 0; j < f; ++j) d.v[a * f + j] = X(rows[a], cols[j]);
     d.constant.assign(m, 0);
     if (distance == "euclidean") return d;
-    if (distance != "pearson" && distance != "spearman") throw Error(ErrorKind::Internal, "unknown distance " + distance);
+    if (distance != "pearson" && distance != "spearman")
+        throw Error(ErrorKind::Internal, "unknown distance " + distance);
 #pragma omp parallel for schedule(static)
     for (long al = 0; al < long(m); ++al) {
         double* r = &d.v[size_t(al) * f];

@@ -234,7 +234,8 @@ KSummary summarize_consensus(const std::vector<double>& C, size_t n, int k, Link
 
 void fill_delta_area(std::vector<KSummary>& ks) {
     for (size_t i = 0; i < ks.size(); ++i)
-        ks[i].delta_area = (i == 0 || ks[i - 1].area == 0) ? ks[i].area : (ks[i].area - ks[i - 1].area) / ks[i - 1].area;
+        ks[i].delta_area =
+            (i == 0 || ks[i - 1].area == 0) ? ks[i].area : (ks[i].area - ks[i - 1].area) / ks[i - 1].area;
 }
 
 size_t choose_k(const std::vector<KSummary>& ks, const std::string& rule) {

@@ -154,9 +154,10 @@ std::vector<KeyDef> make_schema() {
                  0),
         choice("clustering.center", "median", {"none", "median", "mean"}, {}, "Per-feature centring."),
         choice("clustering.algorithm", "kmeans", {"kmeans", "hc", "pam"}, {},
-               "Clustering of each resample: kmeans (Hartigan-Wong from k random starting points, as R's kmeans; euclidean), hc "
-               "(hierarchical clustering of the resample's distances with inner_linkage, cut into k groups) or pam "
-               "(partitioning around medoids on the distances), as ConsensusClusterPlus's km, hc and pam."),
+               "Clustering of each resample: kmeans (Hartigan-Wong from k random starting points, as R's kmeans; "
+               "euclidean), hc (hierarchical clustering of the resample's distances with inner_linkage, cut into k "
+               "groups) or pam (partitioning around medoids on the distances), as ConsensusClusterPlus's km, hc and "
+               "pam."),
         choice("clustering.distance", "euclidean", {"euclidean", "pearson", "spearman"}, {},
                "Distance between samples for hc, pam and the landmark assignment: euclidean, or 1 - Pearson / "
                "Spearman correlation over the features (as ConsensusClusterPlus). kmeans is euclidean only."),

@@ -134,7 +134,8 @@ TEST_CASE("consensus clustering recovers the groups, with PAC choosing k = 3, fo
         p.algorithm = alg;
         auto counts = consensus_counts(X, 2, 5, 40, p, 99);
         std::vector<KSummary> ks;
-        for (int k = 2; k <= 5; ++k) ks.push_back(summarize_consensus(consensus_matrix(counts, k), 60, k, Linkage::Average));
+        for (int k = 2; k <= 5; ++k)
+            ks.push_back(summarize_consensus(consensus_matrix(counts, k), 60, k, Linkage::Average));
         fill_delta_area(ks);
         size_t chosen = choose_k(ks, "pac");
         // k-means from single random starts sometimes sticks (two starts in one group), so its consensus is a
@@ -329,7 +330,8 @@ TEST_CASE("from ConsensusClusterPlus's own consensus matrices: its classes, calc
             std::vector<int> theirs(n);
             for (size_t a = 0; a < n; ++a) theirs[a] = int(ref[a][size_t(2 * (kk - 2))]);
             CHECK(s.labels == theirs);  // the same numbering, too
-            for (size_t a = 0; a < n; ++a) CHECK(s.item_consensus[a] == Approx(ref[a][size_t(2 * (kk - 2) + 1)]).margin(2e-6));
+            for (size_t a = 0; a < n; ++a)
+                CHECK(s.item_consensus[a] == Approx(ref[a][size_t(2 * (kk - 2) + 1)]).margin(2e-6));
             std::getline(summ, row);
             std::istringstream in(row);
             std::string cc;
