@@ -187,8 +187,20 @@ std::vector<KeyDef> make_schema() {
         key("ranking.groups", T::Text, "subtype", "'subtype', or a sheet column (e.g. case/control)."),
         key("ranking.levels", T::TextList, "[]",
             "Order of the groups of a sheet column; with two, effect = mean(second) - mean(first)."),
-        choice("ranking.test", "welch", {"welch"}, {"moderated", "wilcoxon", "kruskal"}, "Statistical test."),
-        key("ranking.covariates", T::TextList, "[]", "Sheet columns adjusted for (moderated test)."),
+        choice("ranking.test", "welch", {"welch", "moderated", "wilcoxon", "kruskal"}, {},
+               "welch: R's t.test; moderated: limma's lmFit + eBayes (moderated t per contrast and, with more than "
+               "two groups, the moderated F as contrast 'overall'); wilcoxon: R's wilcox.test (normal approximation "
+               "with continuity and tie corrections); kruskal: R's kruskal.test over all groups (contrast "
+               "'overall')."),
+        choice("ranking.moderation", "standard", {"standard", "trend"}, {"robust", "trend_robust"},
+               "moderated: the prior of the feature variances, as limma's eBayes: standard, or trend (the prior "
+               "variance a smooth function of the feature's mean, eBayes(trend = TRUE))."),
+        key("ranking.covariates", T::TextList, "[]",
+            "Sheet columns adjusted for (moderated test): numbers as they are, other columns as factors (first "
+            "level in sorted order the reference). Samples missing a covariate are left out of the test."),
+        choice("ranking.p_adjust", "BH", {"BH", "BY"}, {},
+               "Adjustment of the p-values of each contrast into q_value: Benjamini-Hochberg or Benjamini-Yekutieli "
+               "(R's p.adjust)."),
         ranged(key("ranking.fdr", T::Float, "0.05", "False discovery rate for calling a biomarker significant."), 0,
                1, true),
         at_least(key("resources.nodes", T::Int, "1", "Slurm nodes."), 1),

@@ -550,6 +550,8 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     k.levels = list("ranking.levels");
     k.test = str("ranking.test");
     k.covariates = list("ranking.covariates");
+    k.moderation = str("ranking.moderation");
+    k.p_adjust = str("ranking.p_adjust");
     k.fdr = num("ranking.fdr");
     if (c.enabled && c.algorithm == "kmeans" && c.distance != "euclidean")
         problem("clustering.distance", "'clustering.distance: " + c.distance + "' cannot be used with k-means",
@@ -562,9 +564,9 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
                 "remove ranking.levels, or set ranking.groups to a column");
     if (k.levels.size() == 1)
         problem("ranking.levels", "'ranking.levels' lists one level", "list at least two");
-    if (!k.covariates.empty() && k.test == "welch")
-        problem("ranking.covariates", "'ranking.covariates' cannot be adjusted for with test: welch",
-                "remove the covariates (adjusted tests are not available in this version)");
+    if (!k.covariates.empty() && k.test != "moderated")
+        problem("ranking.covariates", "'ranking.covariates' cannot be adjusted for with test: " + k.test,
+                "use test: moderated (limma's linear model) to adjust for covariates, or remove them");
     auto carry = [&](const std::string& col) {
         if (std::find(s.phenotypes.begin(), s.phenotypes.end(), col) == s.phenotypes.end())
             s.phenotypes.push_back(col);

@@ -70,6 +70,8 @@ struct RankingConfig {
     std::vector<std::string> levels;
     std::string test = "welch";
     std::vector<std::string> covariates;
+    std::string moderation = "standard";  // moderated: standard | trend
+    std::string p_adjust = "BH";          // BH | BY
     double fdr = 0.05;
 };
 

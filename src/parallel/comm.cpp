@@ -47,6 +47,10 @@ void Comm::broadcast(std::vector<int64_t>& v) {
     if (size_ > 1) mpi::broadcast(impl_->world, v, 0);
 }
 
+void Comm::broadcast(std::vector<double>& v) {
+    if (size_ > 1) mpi::broadcast(impl_->world, v, 0);
+}
+
 std::vector<std::string> Comm::gather(const std::string& mine) {
     std::vector<std::string> out;
     if (size_ == 1) return {mine};

@@ -45,6 +45,7 @@ public:
     void barrier();
     void broadcast(std::string& s);                 // from rank 0
     void broadcast(std::vector<int64_t>& v);        // from rank 0
+    void broadcast(std::vector<double>& v);         // from rank 0
     // rank 0 receives every rank's string, in rank order; other ranks get an empty vector
     std::vector<std::string> gather(const std::string& mine);
     // every rank receives the concatenation of every rank's vector, in rank order

@@ -24,6 +24,7 @@ void write_scores(const std::string& out, const ScoreSet& scores, double min_ove
 struct BiomarkerRow {
     std::string feature_id, modality, contrast, test;
     double statistic, effect, p, q;
+    double df, s2_prior, df_prior;  // the test's df (moderated: df.total); limma's priors (moderated only)
 };
 void write_biomarkers(const std::string& path, const std::vector<BiomarkerRow>& rows);  // rows already sorted
 

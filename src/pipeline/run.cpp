@@ -57,6 +57,8 @@ int configure_threads(int requested, int n_ranks) {
 namespace {
 
 constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
+// a ranking record: modality, feature, contrast, statistic, effect, p, df, s2_prior, df_prior
+constexpr size_t kRecord = 9;
 constexpr size_t kConsensusInStore = 1000;  // up to this many samples the store keeps the consensus matrices
 
 std::string iso_time(std::chrono::system_clock::time_point t) {
@@ -516,7 +518,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
 
     // 8. ranking: each rank tests the features of its blocks; rank 0 adjusts and sorts
     std::vector<Contrast> contrasts;
-    std::vector<double> records;  // per test: modality, feature, contrast, statistic, effect, p
+    std::vector<double> records;  // per test, kRecord values
     if (study.ranking.enabled) {
         std::vector<std::string> levels;
         std::vector<int> group(n, -1);
@@ -564,18 +566,80 @@ int run_study(Comm& comm, const RunOptions& opt) {
             levels = split(lv, '\n');
             for (size_t i = 0; i < n; ++i) group[i] = int(codes[i]);
         }
+        const std::string& test = study.ranking.test;
         contrasts = make_contrasts(levels);
+        if (test == "kruskal") contrasts.clear();
+        if (test == "kruskal" || (test == "moderated" && levels.size() > 2)) contrasts.push_back({"overall", -1, -1});
+        // covariates (moderated): numbers as they are; other columns as indicators of their levels after the first
+        std::vector<std::vector<double>> covs;
+        {
+            std::vector<double> flat;
+            std::string names;
+            comm.all_or_none([&] {
+                if (!comm.is_root()) return;
+                for (const auto& cv : study.ranking.covariates) {
+                    size_t col = size_t(std::find(study.phenotypes.begin(), study.phenotypes.end(), cv) -
+                                        study.phenotypes.begin());
+                    std::vector<std::string> vals;
+                    for (size_t i = 0; i < n; ++i) vals.push_back(sheet.samples[kept[i]].phenotypes[col]);
+                    for (auto& column : covariate_columns(vals)) flat.insert(flat.end(), column.begin(), column.end());
+                }
+            });
+            comm.broadcast(flat);
+            for (size_t c = 0; n && c < flat.size() / n; ++c)
+                covs.emplace_back(flat.begin() + long(c * n), flat.begin() + long((c + 1) * n));
+        }
+        Design design;
+        if (test == "moderated") comm.all_or_none([&] { design = make_design(group, levels.size(), covs); });
         for (size_t mi = 0; mi < modalities.size(); ++mi) {
             const std::string& m = modalities[mi];
             const Block& b = blocks[m];
             std::vector<std::vector<TestResult>> res(b.width());
+            std::vector<double> s2_prior(b.width(), NaN);
+            double df_prior = NaN;
+            if (test == "moderated") {
+                // limma: fit every feature, the variance prior from all of them (in feature order, so the same for
+                // any number of ranks), then the moderated statistics
+                std::vector<LinearFit> fits(b.width());
     #pragma omp parallel for schedule(dynamic, 16)
-            for (long j = 0; j < long(b.width()); ++j)
-                if (feature_kept(m, b.c0 + j)) res[j] = test_feature(b.values.data() + j, n, b.width(), group, contrasts);
+                for (long j = 0; j < long(b.width()); ++j)
+                    if (feature_kept(m, b.c0 + size_t(j))) fits[size_t(j)] = fit_linear(b.values.data() + j, b.width(), design);
+                std::vector<double> mine;
+                for (size_t j = 0; j < b.width(); ++j)
+                    if (feature_kept(m, b.c0 + j))
+                        mine.insert(mine.end(), {double(b.c0 + j), fits[j].s2, fits[j].df, fits[j].amean});
+                const std::vector<double> all = comm.allgather(mine);
+                std::vector<size_t> order(all.size() / 4);
+                std::iota(order.begin(), order.end(), 0);
+                std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return all[4 * x] < all[4 * y]; });
+                std::vector<double> s2v, dfv, amv;
+                std::unordered_map<size_t, size_t> pos;
+                double df_pooled = 0;
+                for (size_t o : order) {
+                    pos[size_t(all[4 * o])] = s2v.size();
+                    s2v.push_back(all[4 * o + 1]);
+                    dfv.push_back(all[4 * o + 2]);
+                    amv.push_back(all[4 * o + 3]);
+                    if (std::isfinite(dfv.back())) df_pooled += dfv.back();
+                }
+                const VariancePrior prior =
+                    fit_f_dist(s2v, dfv, study.ranking.moderation == "trend" ? &amv : nullptr);
+                df_prior = prior.df_prior;
+                for (size_t j = 0; j < b.width(); ++j) {
+                    if (!feature_kept(m, b.c0 + j)) continue;
+                    s2_prior[j] = prior.s2_prior.size() == 1 ? prior.s2_prior[0] : prior.s2_prior[pos[b.c0 + j]];
+                    res[j] = moderated_tests(fits[j], s2_prior[j], df_prior, df_pooled, design);
+                }
+            } else {
+    #pragma omp parallel for schedule(dynamic, 16)
+                for (long j = 0; j < long(b.width()); ++j)
+                    if (feature_kept(m, b.c0 + size_t(j)))
+                        res[size_t(j)] = test_feature(b.values.data() + j, n, b.width(), group, contrasts, test);
+            }
             for (size_t j = 0; j < b.width(); ++j)
                 for (size_t c = 0; c < res[j].size(); ++c)
                     records.insert(records.end(), {double(mi), double(b.c0 + j), double(c), res[j][c].statistic,
-                                                   res[j][c].effect, res[j][c].p});
+                                                   res[j][c].effect, res[j][c].p, res[j][c].df, s2_prior[j], df_prior});
         }
         blocks.clear();
         records = comm.allgather(records);
@@ -583,34 +647,34 @@ int run_study(Comm& comm, const RunOptions& opt) {
 
     std::vector<double> peak_mib;  // rank 0: each rank's peak resident memory so far, MiB
     auto write_results = [&] {
-        const size_t nrec = records.size() / 6;
+        const size_t nrec = records.size() / kRecord;
         std::vector<std::vector<size_t>> by_contrast(contrasts.size());
-        for (size_t r = 0; r < nrec; ++r) by_contrast[size_t(records[6 * r + 2])].push_back(r);
+        for (size_t r = 0; r < nrec; ++r) by_contrast[size_t(records[kRecord * r + 2])].push_back(r);
         std::vector<double> q(nrec, NaN);
         for (auto& rs : by_contrast) {
             std::vector<double> p;
-            for (size_t r : rs) p.push_back(records[6 * r + 5]);
-            auto adj = bh_adjust(p);
+            for (size_t r : rs) p.push_back(records[kRecord * r + 5]);
+            auto adj = study.ranking.p_adjust == "BY" ? by_adjust(p) : bh_adjust(p);
             for (size_t i = 0; i < rs.size(); ++i) q[rs[i]] = adj[i];
         }
         std::vector<size_t> order(nrec);
         for (size_t r = 0; r < nrec; ++r) order[r] = r;
         std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-            double pa = records[6 * a + 5], pb = records[6 * b + 5];
+            double pa = records[kRecord * a + 5], pb = records[kRecord * b + 5];
             bool na = std::isnan(pa), nb = std::isnan(pb);
             if (na != nb) return nb;
             if (!na && pa != pb) return pa < pb;
             for (int f : {2, 0, 1})
-                if (records[6 * a + f] != records[6 * b + f]) return records[6 * a + f] < records[6 * b + f];
+                if (records[kRecord * a + f] != records[kRecord * b + f]) return records[kRecord * a + f] < records[kRecord * b + f];
             return false;
         });
         std::vector<BiomarkerRow> rows;
         rows.reserve(nrec);
         for (size_t r : order) {
-            const double* rec = &records[6 * r];
+            const double* rec = &records[kRecord * r];
             const std::string& m = modalities[size_t(rec[0])];
             rows.push_back({feature_ids[m][size_t(rec[1])], m, contrasts[size_t(rec[2])].name, study.ranking.test, rec[3],
-                            rec[4], rec[5], q[r]});
+                            rec[4], rec[5], q[r], rec[6], rec[7], rec[8]});
         }
         std::vector<std::string> sample_ids;
         for (size_t i = 0; i < n; ++i) sample_ids.push_back(sheet.samples[kept[i]].id);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/math/distributions/students_t.hpp>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <numeric>
 
@@ -50,23 +51,34 @@ TestResult welch_test(const std::vector<double>& a, const std::vector<double>& b
     return r;
 }
 
-std::vector<double> bh_adjust(const std::vector<double>& p) {
+namespace {
+// Step-up adjustment as R's p.adjust: BH, or BY when `factor` is sum(1/i); NaN p-values stay NaN, not counted
+std::vector<double> step_up(const std::vector<double>& p, bool by) {
     std::vector<size_t> idx;
     for (size_t i = 0; i < p.size(); ++i)
         if (!std::isnan(p[i])) idx.push_back(i);
     std::vector<double> q(p.size(), NaN);
     const size_t m = idx.size();
     if (m == 0) return q;
+    double factor = 1;
+    if (by) {
+        factor = 0;
+        for (size_t i = 1; i <= m; ++i) factor += 1.0 / double(i);
+    }
     std::stable_sort(idx.begin(), idx.end(), [&](size_t x, size_t y) { return p[x] > p[y]; });  // decreasing p
     double running = 1.0;
     for (size_t r = 0; r < m; ++r) {
         size_t i = idx[r];
         double rank = double(m - r);  // rank in increasing order
-        running = std::min(running, p[i] * m / rank);
+        running = std::min(running, factor * p[i] * double(m) / rank);
         q[i] = std::min(1.0, running);
     }
     return q;
 }
+}  // namespace
+
+std::vector<double> bh_adjust(const std::vector<double>& p) { return step_up(p, false); }
+std::vector<double> by_adjust(const std::vector<double>& p) { return step_up(p, true); }
 
 std::vector<Contrast> make_contrasts(const std::vector<std::string>& levels) {
     std::vector<Contrast> c;
@@ -79,10 +91,19 @@ std::vector<Contrast> make_contrasts(const std::vector<std::string>& levels) {
 }
 
 std::vector<TestResult> test_feature(const double* values, size_t n, size_t stride, const std::vector<int>& group,
-                                     const std::vector<Contrast>& contrasts) {
+                                     const std::vector<Contrast>& contrasts, const std::string& test) {
     std::vector<TestResult> out;
     std::vector<double> a, b;
     for (const auto& c : contrasts) {
+        if (c.level < 0) {  // every group at once
+            int k = 0;
+            for (int g : group) k = std::max(k, g + 1);
+            std::vector<std::vector<double>> groups(static_cast<size_t>(k));
+            for (size_t i = 0; i < n; ++i)
+                if (group[i] >= 0) groups[size_t(group[i])].push_back(values[i * stride]);
+            out.push_back(kruskal_test(groups));
+            continue;
+        }
         a.clear();
         b.clear();
         for (size_t i = 0; i < n; ++i) {
@@ -94,9 +115,39 @@ std::vector<TestResult> test_feature(const double* values, size_t n, size_t stri
             else if (c.other < 0 || g == c.other)
                 a.push_back(v);
         }
-        out.push_back(welch_test(a, b));
+        out.push_back(test == "wilcoxon" ? wilcoxon_test(a, b) : welch_test(a, b));
     }
     return out;
+}
+
+std::vector<std::vector<double>> covariate_columns(const std::vector<std::string>& values) {
+    auto missing = [](const std::string& v) { return v.empty() || v == "NA"; };
+    bool numeric = true;
+    std::vector<double> num(values.size(), NaN);
+    for (size_t i = 0; i < values.size(); ++i) {
+        if (missing(values[i])) continue;
+        char* end = nullptr;
+        const double x = std::strtod(values[i].c_str(), &end);
+        if (end == values[i].c_str() || *end != '\0' || !std::isfinite(x)) {
+            numeric = false;
+            break;
+        }
+        num[i] = x;
+    }
+    if (numeric) return {num};
+    std::vector<std::string> levels;
+    for (auto& v : values)
+        if (!missing(v)) levels.push_back(v);
+    std::sort(levels.begin(), levels.end());
+    levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
+    std::vector<std::vector<double>> cols;
+    for (size_t l = 1; l < levels.size(); ++l) {
+        std::vector<double> c(values.size(), NaN);
+        for (size_t i = 0; i < values.size(); ++i)
+            if (!missing(values[i])) c[i] = values[i] == levels[l] ? 1.0 : 0.0;
+        cols.push_back(std::move(c));
+    }
+    return cols;
 }
 
 }  // namespace precis

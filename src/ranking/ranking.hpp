@@ -1,5 +1,6 @@
 // Biomarker ranking statistics. No MPI here: the pipeline hands each rank a block of features.
 #pragma once
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -27,8 +28,72 @@ struct Contrast {
 };
 std::vector<Contrast> make_contrasts(const std::vector<std::string>& levels);
 
-// Tests one feature (values per sample, NaN = missing) for every contrast; group[i] indexes levels (-1 = excluded).
+// Tests one feature (values per sample, NaN = missing) for every contrast with `test` (welch | wilcoxon |
+// kruskal); group[i] indexes levels (-1 = excluded). A contrast with level -1 compares every group (kruskal).
 std::vector<TestResult> test_feature(const double* values, size_t n, size_t stride, const std::vector<int>& group,
-                                     const std::vector<Contrast>& contrasts);
+                                     const std::vector<Contrast>& contrasts, const std::string& test = "welch");
+
+// Covariate columns from a sheet column's values: one numeric column when every value present is a number; else
+// a factor, one indicator column per level after the first in sorted order. Missing values ("", "NA") are NaN.
+std::vector<std::vector<double>> covariate_columns(const std::vector<std::string>& values);
+
+}  // namespace precis
+
+#include <Eigen/Dense>
+
+namespace precis {
+
+// ---- linear models, as limma's lmFit + contrasts.fit + eBayes ------------------------------------------------
+// The design of a grouping with covariates. Two groups: intercept, second-group indicator, covariates; the one
+// contrast is the indicator's coefficient (second minus first). More groups: one indicator per group (cell means)
+// and the covariates; contrast l is group l's mean minus the mean of the other groups' means, and L holds the
+// hypotheses of the overall F (every group mean equal).
+struct Design {
+    Eigen::MatrixXd X;         // rows: the samples in the model; columns: coefficients
+    std::vector<size_t> rows;  // each row's sample index
+    Eigen::MatrixXd C;         // coefficients x contrasts
+    Eigen::MatrixXd L;         // (groups - 1) x coefficients; empty with two groups
+    Eigen::MatrixXd P;         // (X'X)^-1 X': coefficients from fully observed values
+    Eigen::MatrixXd V;         // (X'X)^-1
+};
+// group[i]: level of sample i (-1: not in the model); covariates[c][i]: numeric covariate values (factor levels
+// already as indicator columns); a sample with a NaN covariate is left out of the model.
+Design make_design(const std::vector<int>& group, size_t n_levels, const std::vector<std::vector<double>>& covariates);
+
+// One feature's least-squares fit on its observed samples (values[i * stride], NaN = missing), as limma's lmFit
+// does gene by gene when values are missing.
+struct LinearFit {
+    std::vector<double> coef, stdev_unscaled;  // per contrast
+    double wald = NAN;                         // the overall F's quadratic form before scaling by r * s2
+    double s2 = NAN, df = 0, amean = NAN;      // residual variance and df; mean of the observed values
+};
+LinearFit fit_linear(const double* values, size_t stride, const Design& d);
+
+// limma's fitFDist: the scaled F distribution of s2 (with df1 residual df each): prior variance (per feature when a
+// covariate is given: limma's trend, a natural spline in it) and prior df (infinite when the variances are no more
+// spread than chance allows).
+struct VariancePrior {
+    std::vector<double> s2_prior;  // one value, or one per feature with a covariate
+    double df_prior = 0;
+};
+VariancePrior fit_f_dist(const std::vector<double>& s2, const std::vector<double>& df1,
+                         const std::vector<double>* covariate);
+// Inverse of the trigamma function (Smyth's Newton iteration, as limma's trigammaInverse).
+double trigamma_inverse(double x);
+
+// Moderated t per contrast and, with more than two groups, the moderated F (last), from a fit and the prior;
+// df_pooled caps df.total as limma does.
+std::vector<TestResult> moderated_tests(const LinearFit& f, double s2_prior, double df_prior, double df_pooled,
+                                        const Design& d);
+
+// ---- rank tests --------------------------------------------------------------------------------------------------
+// Wilcoxon rank-sum test of b against a, as R's wilcox.test(b, a, exact = FALSE, correct = TRUE): statistic W (b's
+// rank sum minus nb(nb + 1)/2), normal approximation with the tie correction; NaN values ignored.
+TestResult wilcoxon_test(const std::vector<double>& a, const std::vector<double>& b);
+// Kruskal-Wallis test over groups (values per group, NaN ignored), as R's kruskal.test: statistic H, df groups - 1.
+TestResult kruskal_test(const std::vector<std::vector<double>>& groups);
+
+// Benjamini-Yekutieli adjusted p-values (R's p.adjust(method = "BY")).
+std::vector<double> by_adjust(const std::vector<double>& p);
 
 }  // namespace precis

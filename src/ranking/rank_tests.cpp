@@ -1,0 +1,115 @@
+// Rank tests as base R computes them (wilcox.test with the normal approximation, kruskal.test).
+#include <algorithm>
+#include <boost/math/distributions/chi_squared.hpp>
+#include <boost/math/distributions/normal.hpp>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "ranking/ranking.hpp"
+
+namespace precis {
+
+namespace {
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// mid-ranks (1-based) of the values, and sum(t^3 - t) over the groups of ties
+std::vector<double> midranks(const std::vector<double>& v, double& ties) {
+    std::vector<size_t> o(v.size());
+    std::iota(o.begin(), o.end(), 0);
+    std::stable_sort(o.begin(), o.end(), [&](size_t a, size_t b) { return v[a] < v[b]; });
+    std::vector<double> r(v.size());
+    ties = 0;
+    for (size_t i = 0; i < o.size();) {
+        size_t e = i + 1;
+        while (e < o.size() && v[o[e]] == v[o[i]]) ++e;
+        const double t = double(e - i);
+        for (size_t q = i; q < e; ++q) r[o[q]] = 0.5 * double(i + 1 + e);
+        ties += t * t * t - t;
+        i = e;
+    }
+    return r;
+}
+
+double mean_of(const std::vector<double>& v) {
+    return v.empty() ? kNaN : std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
+}
+
+std::vector<double> observed(const std::vector<double>& v) {
+    std::vector<double> o;
+    for (double x : v)
+        if (!std::isnan(x)) o.push_back(x);
+    return o;
+}
+}  // namespace
+
+TestResult wilcoxon_test(const std::vector<double>& a_in, const std::vector<double>& b_in) {
+    TestResult r;
+    const std::vector<double> a = observed(a_in), b = observed(b_in);
+    r.effect = a.empty() || b.empty() ? kNaN : mean_of(b) - mean_of(a);
+    r.df = kNaN;
+    if (a.empty() || b.empty()) {
+        r.statistic = r.p = kNaN;
+        return r;
+    }
+    std::vector<double> all(b);
+    all.insert(all.end(), a.begin(), a.end());
+    double ties;
+    const std::vector<double> rk = midranks(all, ties);
+    const double nx = double(b.size()), ny = double(a.size());
+    double w = 0;
+    for (size_t i = 0; i < b.size(); ++i) w += rk[i];
+    w -= nx * (nx + 1) / 2;
+    r.statistic = w;
+    const double z0 = w - nx * ny / 2;
+    const double sigma = std::sqrt(nx * ny / 12 * ((nx + ny + 1) - ties / ((nx + ny) * (nx + ny - 1))));
+    if (!(sigma > 0)) {
+        r.p = kNaN;
+        return r;
+    }
+    const double correction = z0 > 0 ? 0.5 : (z0 < 0 ? -0.5 : 0.0);
+    const double z = (z0 - correction) / sigma;
+    boost::math::normal nd;
+    r.p = 2 * std::min(boost::math::cdf(nd, z), boost::math::cdf(boost::math::complement(nd, z)));
+    return r;
+}
+
+TestResult kruskal_test(const std::vector<std::vector<double>>& groups) {
+    TestResult r;
+    r.effect = kNaN;
+    std::vector<double> all;
+    std::vector<size_t> sizes;
+    for (auto& g : groups) {
+        const std::vector<double> o = observed(g);
+        if (o.empty()) continue;
+        all.insert(all.end(), o.begin(), o.end());
+        sizes.push_back(o.size());
+    }
+    const double n = double(all.size());
+    if (sizes.size() < 2) {
+        r.statistic = r.p = r.df = kNaN;
+        return r;
+    }
+    double ties;
+    const std::vector<double> rk = midranks(all, ties);
+    double s = 0;
+    size_t at = 0;
+    for (size_t g : sizes) {
+        double sum = 0;
+        for (size_t i = 0; i < g; ++i) sum += rk[at + i];
+        s += sum * sum / double(g);
+        at += g;
+    }
+    const double denom = 1 - ties / (n * n * n - n);
+    r.df = double(sizes.size() - 1);
+    r.statistic = (12 * s / (n * (n + 1)) - 3 * (n + 1)) / denom;
+    if (!std::isfinite(r.statistic)) {
+        r.p = kNaN;
+        return r;
+    }
+    boost::math::chi_squared chi(r.df);
+    r.p = boost::math::cdf(boost::math::complement(chi, std::max(r.statistic, 0.0)));
+    return r;
+}
+
+}  // namespace precis
