@@ -25,6 +25,7 @@ struct BiomarkerRow {
     std::string feature_id, modality, contrast, test;
     double statistic, effect, p, q;
     double df, s2_prior, df_prior;  // the test's df (moderated: df.total); limma's priors (moderated only)
+    double ci_low, ci_high, auc;    // 95% interval of the effect; AUC of the contrast's level against the other side
 };
 void write_biomarkers(const std::string& path, const std::vector<BiomarkerRow>& rows);  // rows already sorted
 

@@ -57,8 +57,8 @@ int configure_threads(int requested, int n_ranks) {
 namespace {
 
 constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
-// a ranking record: modality, feature, contrast, statistic, effect, p, df, s2_prior, df_prior
-constexpr size_t kRecord = 9;
+// a ranking record: modality, feature, contrast, statistic, effect, p, df, s2_prior, df_prior, ci_low, ci_high, auc
+constexpr size_t kRecord = 12;
 constexpr size_t kConsensusInStore = 1000;  // up to this many samples the store keeps the consensus matrices
 
 std::string iso_time(std::chrono::system_clock::time_point t) {
@@ -629,6 +629,12 @@ int run_study(Comm& comm, const RunOptions& opt) {
                     if (!feature_kept(m, b.c0 + j)) continue;
                     s2_prior[j] = prior.s2_prior.size() == 1 ? prior.s2_prior[0] : prior.s2_prior[pos[b.c0 + j]];
                     res[j] = moderated_tests(fits[j], s2_prior[j], df_prior, df_pooled, design);
+                    std::vector<double> a, bb;
+                    for (size_t c = 0; c < contrasts.size(); ++c)
+                        if (contrasts[c].level >= 0) {
+                            contrast_sides(b.values.data() + j, n, b.width(), group, contrasts[c], a, bb);
+                            res[j][c].auc = auc(a, bb);
+                        }
                 }
             } else {
     #pragma omp parallel for schedule(dynamic, 16)
@@ -639,7 +645,8 @@ int run_study(Comm& comm, const RunOptions& opt) {
             for (size_t j = 0; j < b.width(); ++j)
                 for (size_t c = 0; c < res[j].size(); ++c)
                     records.insert(records.end(), {double(mi), double(b.c0 + j), double(c), res[j][c].statistic,
-                                                   res[j][c].effect, res[j][c].p, res[j][c].df, s2_prior[j], df_prior});
+                                                   res[j][c].effect, res[j][c].p, res[j][c].df, s2_prior[j], df_prior,
+                                                   res[j][c].ci_low, res[j][c].ci_high, res[j][c].auc});
         }
         blocks.clear();
         records = comm.allgather(records);
@@ -674,7 +681,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
             const double* rec = &records[kRecord * r];
             const std::string& m = modalities[size_t(rec[0])];
             rows.push_back({feature_ids[m][size_t(rec[1])], m, contrasts[size_t(rec[2])].name, study.ranking.test, rec[3],
-                            rec[4], rec[5], q[r], rec[6], rec[7], rec[8]});
+                            rec[4], rec[5], q[r], rec[6], rec[7], rec[8], rec[9], rec[10], rec[11]});
         }
         std::vector<std::string> sample_ids;
         for (size_t i = 0; i < n; ++i) sample_ids.push_back(sheet.samples[kept[i]].id);

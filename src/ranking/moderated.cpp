@@ -279,6 +279,11 @@ std::vector<TestResult> moderated_tests(const LinearFit& f, double s2_prior, dou
         if (std::isfinite(r.statistic)) {
             boost::math::students_t t(df_total);
             r.p = 2 * boost::math::cdf(boost::math::complement(t, std::fabs(r.statistic)));
+            // limma's topTable(confint = TRUE)
+            const double half = boost::math::quantile(boost::math::complement(t, 0.025)) * f.stdev_unscaled[c] *
+                                std::sqrt(s2_post);
+            r.ci_low = r.effect - half;
+            r.ci_high = r.effect + half;
         }
     }
     if (d.L.rows() > 0) {

@@ -74,6 +74,19 @@ TestResult wilcoxon_test(const std::vector<double>& a_in, const std::vector<doub
     return r;
 }
 
+double auc(const std::vector<double>& a_in, const std::vector<double>& b_in) {
+    const std::vector<double> a = observed(a_in), b = observed(b_in);
+    if (a.empty() || b.empty()) return kNaN;
+    std::vector<double> all(b);
+    all.insert(all.end(), a.begin(), a.end());
+    double ties;
+    const std::vector<double> rk = midranks(all, ties);
+    const double nb = double(b.size()), na = double(a.size());
+    double w = 0;
+    for (size_t i = 0; i < b.size(); ++i) w += rk[i];
+    return (w - nb * (nb + 1) / 2) / (na * nb);
+}
+
 TestResult kruskal_test(const std::vector<std::vector<double>>& groups) {
     TestResult r;
     r.effect = kNaN;

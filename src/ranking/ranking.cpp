@@ -48,6 +48,9 @@ TestResult welch_test(const std::vector<double>& a, const std::vector<double>& b
     r.df = se2 * se2 / (sa * sa / (na - 1) + sb * sb / (nb - 1));
     boost::math::students_t dist(r.df);
     r.p = 2 * boost::math::cdf(boost::math::complement(dist, std::fabs(r.statistic)));
+    const double half = boost::math::quantile(boost::math::complement(dist, 0.025)) * std::sqrt(se2);
+    r.ci_low = r.effect - half;
+    r.ci_high = r.effect + half;
     return r;
 }
 
@@ -90,6 +93,21 @@ std::vector<Contrast> make_contrasts(const std::vector<std::string>& levels) {
     return c;
 }
 
+void contrast_sides(const double* values, size_t n, size_t stride, const std::vector<int>& group, const Contrast& c,
+                    std::vector<double>& a, std::vector<double>& b) {
+    a.clear();
+    b.clear();
+    for (size_t i = 0; i < n; ++i) {
+        const int g = group[i];
+        if (g < 0) continue;
+        const double v = values[i * stride];
+        if (g == c.level)
+            b.push_back(v);
+        else if (c.other < 0 || g == c.other)
+            a.push_back(v);
+    }
+}
+
 std::vector<TestResult> test_feature(const double* values, size_t n, size_t stride, const std::vector<int>& group,
                                      const std::vector<Contrast>& contrasts, const std::string& test) {
     std::vector<TestResult> out;
@@ -104,18 +122,14 @@ std::vector<TestResult> test_feature(const double* values, size_t n, size_t stri
             out.push_back(kruskal_test(groups));
             continue;
         }
-        a.clear();
-        b.clear();
-        for (size_t i = 0; i < n; ++i) {
-            int g = group[i];
-            if (g < 0) continue;
-            double v = values[i * stride];
-            if (g == c.level)
-                b.push_back(v);
-            else if (c.other < 0 || g == c.other)
-                a.push_back(v);
+        contrast_sides(values, n, stride, group, c, a, b);
+        TestResult r = welch_test(a, b);  // the effect's confidence interval is Welch's for every test
+        if (test == "wilcoxon") {
+            const TestResult w = wilcoxon_test(a, b);
+            r.statistic = w.statistic, r.p = w.p, r.df = w.df;
         }
-        out.push_back(test == "wilcoxon" ? wilcoxon_test(a, b) : welch_test(a, b));
+        r.auc = auc(a, b);
+        out.push_back(r);
     }
     return out;
 }

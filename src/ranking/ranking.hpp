@@ -11,6 +11,8 @@ struct TestResult {
     double df = 0;
     double effect = 0;     // mean(b) - mean(a)
     double p = 1;
+    double ci_low = NAN, ci_high = NAN;  // 95% confidence interval of the effect
+    double auc = NAN;                    // P(b > a) + P(b = a) / 2 over pairs of observed values
 };
 
 // Welch's two-sample t-test, as R's t.test(b, a) (var.equal = FALSE); NaN values are ignored.
@@ -92,6 +94,13 @@ std::vector<TestResult> moderated_tests(const LinearFit& f, double s2_prior, dou
 TestResult wilcoxon_test(const std::vector<double>& a, const std::vector<double>& b);
 // Kruskal-Wallis test over groups (values per group, NaN ignored), as R's kruskal.test: statistic H, df groups - 1.
 TestResult kruskal_test(const std::vector<std::vector<double>>& groups);
+
+// The AUC of b against a: the Mann-Whitney W / (na nb), ties counting one half; NaN values ignored.
+double auc(const std::vector<double>& a, const std::vector<double>& b);
+// The two sides of a contrast among the samples of a feature (values[i * stride]): b = the contrast's level, a =
+// its other level or every other grouped sample.
+void contrast_sides(const double* values, size_t n, size_t stride, const std::vector<int>& group, const Contrast& c,
+                    std::vector<double>& a, std::vector<double>& b);
 
 // Benjamini-Yekutieli adjusted p-values (R's p.adjust(method = "BY")).
 std::vector<double> by_adjust(const std::vector<double>& p);

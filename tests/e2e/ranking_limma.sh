@@ -1,7 +1,8 @@
 # Biomarker ranking against R limma (lmFit + contrasts.fit + eBayes) and base R, on the ALL leukaemia set
 # (fixtures made by tests/fixtures/ranking/make_limma_reference.R). Every case is a precis run on the same
 # 128 x 1000 matrix; t, p, df.total, s2.prior, df.prior (and the moderated F) must agree with limma's to 1e-6
-# relative; the rank tests and BY q-values with base R's to 1e-8. Two-group cases at 1 and at 3 ranks: identical.
+# relative, with topTable's confidence intervals; the rank tests, Welch (t.test), AUC and BY q-values with base
+# R's to 1e-8. Two-group cases at 1 and at 3 ranks: identical.
 source "$(dirname "$0")/lib.sh"
 FIX=$PRECIS_TESTS/fixtures/ranking
 mk() {  # mk DIR MATRIX.gz: per-sample tables and a sheet with the phenotypes
@@ -36,6 +37,7 @@ run na bt_na "{groups: bt, levels: [B, T], test: moderated}"
 run full wilcox "{groups: bt, levels: [B, T], test: wilcoxon}"
 run full kruskal "{groups: molbiol, levels: [BCR/ABL, NEG, ALL1/AF4], test: kruskal}"
 run full by "{groups: bt, levels: [B, T], test: moderated, p_adjust: BY}"
+run full welch "{groups: bt, levels: [B, T], test: welch}"
 cmp out_bt/biomarkers.tsv out_bt_np3/biomarkers.tsv || fail "moderated: biomarkers.tsv differs between 1 and 3 ranks"
 FIX=$FIX $PY - <<'PY'
 import os
@@ -65,6 +67,8 @@ for case, contrast, ref in [("bt", "T_vs_B", "bt"), ("bt_trend", "T_vs_B", "bt_t
     d = {"t": rel(g.statistic, r.t), "p": rel(g.p_value, r.p), "coef": rel(g.effect, r.coef),
          "df_total": rel(g.df, r.df_total), "s2_prior": rel(g.s2_prior, r.s2_prior),
          "df_prior": rel(g.df_prior, r.df_prior)}
+    if case == "bt":
+        d["ci_low"], d["ci_high"] = rel(g.ci_low, r.ci_low), rel(g.ci_high, r.ci_high)
     if case.startswith("mol3"):
         o = got(case, "overall").loc[r.index]
         d["F"], d["F_p"] = rel(o.statistic, r.F), rel(o.p_value, r.F_p)
@@ -76,8 +80,14 @@ rt = pd.read_csv(f"{fix}/rank_tests.tsv.gz", sep="\t").set_index("gene")
 w = got("wilcox", "T_vs_B").loc[rt.index]
 k = got("kruskal", "overall").loc[rt.index]
 q = got("by", "T_vs_B").loc[rt.index]
+t = got("welch", "T_vs_B").loc[rt.index]
+pheno = pd.read_csv(f"{fix}/all_pheno.tsv", sep="\t")
+n_t, n_b = (pheno.bt == "T").sum(), (pheno.bt == "B").sum()
 d = {"W": rel(w.statistic, rt.wilcox_W), "wilcox p": rel(w.p_value, rt.wilcox_p),
-     "H": rel(k.statistic, rt.kruskal_H), "kruskal p": rel(k.p_value, rt.kruskal_p), "BY q": rel(q.q_value, rt.by_q)}
+     "H": rel(k.statistic, rt.kruskal_H), "kruskal p": rel(k.p_value, rt.kruskal_p), "BY q": rel(q.q_value, rt.by_q),
+     "welch t": rel(t.statistic, rt.welch_t), "welch p": rel(t.p_value, rt.welch_p),
+     "welch CI": max(rel(t.ci_low, rt.welch_ci_low), rel(t.ci_high, rt.welch_ci_high)),
+     "AUC (W / nT nB)": rel(w.auc, rt.wilcox_W / (n_t * n_b)), "AUC, moderated rows": rel(q.auc, w.auc)}
 print("rank tests and BY against base R: " + ", ".join(f"{k} {v:.1e}" for k, v in d.items()))
 assert max(d.values()) < 1e-8, d
 print(f"largest relative difference from limma over every case: {worst:.1e}")

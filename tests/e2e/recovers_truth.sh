@@ -25,7 +25,7 @@ assert list(sub.columns[:2]) == ["subtype", "item_consensus"] and "k6" in sub.co
 planted = pd.read_csv(f"{sim}/truth_features.tsv", sep="\t")
 bm = pd.read_csv(f"{res}/biomarkers.tsv", sep="\t")
 assert list(bm.columns) == ["rank", "feature_id", "modality", "contrast", "test", "statistic", "effect", "p_value",
-                            "q_value", "df", "s2_prior", "df_prior"]
+                            "q_value", "df", "s2_prior", "df_prior", "ci_low", "ci_high", "auc"]
 assert (bm["p_value"].diff().dropna() >= 0).all(), "not sorted by p"
 top = bm.drop_duplicates("feature_id").head(len(planted))
 share = top["feature_id"].isin(planted["feature_id"]).mean()

@@ -45,3 +45,48 @@ TEST_CASE("contrasts: two levels give second minus first, more give each against
     CHECK(res[1].statistic > 0);
     CHECK(res[0].statistic < 0);
 }
+
+TEST_CASE("rank tests, BY and trigamma inverse equal base R and limma on small cases") {
+    // R: wilcox.test(b, a, exact = FALSE, correct = TRUE); kruskal.test(list(a, b, c(3, 3, 9)))
+    const std::vector<double> a{1.1, 2.2, 2.2, 3.5, 4}, b{2.2, 5, 6, 6, 7.5, 1, NAN};
+    auto w = wilcoxon_test(a, b);
+    CHECK(w.statistic == Approx(22).epsilon(1e-12));
+    CHECK(w.p == Approx(0.22996380068573).epsilon(1e-12));
+    CHECK(auc(a, b) == Approx(22.0 / 30).epsilon(1e-12));
+    auto k = kruskal_test({a, b, {3, 3, 9}});
+    CHECK(k.statistic == Approx(2.01514476614698).epsilon(1e-12));
+    CHECK(k.p == Approx(0.365104237830494).epsilon(1e-12));
+    CHECK(k.df == 2);
+    // R: p.adjust(c(0.01, 0.02, 0.03, 0.5, NA), "BY")
+    auto q = by_adjust({0.01, 0.02, 0.03, 0.5, NAN});
+    CHECK(q[0] == Approx(0.0833333333333333).epsilon(1e-12));
+    CHECK(q[2] == Approx(0.0833333333333333).epsilon(1e-12));
+    CHECK(q[3] == 1.0);
+    CHECK(std::isnan(q[4]));
+    // limma: trigammaInverse(c(0.3, 2, 1e-7, 2e7))
+    CHECK(trigamma_inverse(0.3) == Approx(3.80871901205117).epsilon(1e-10));
+    CHECK(trigamma_inverse(2) == Approx(0.87666407746426).epsilon(1e-10));
+    CHECK(trigamma_inverse(1e-7) == Approx(1e7));
+    CHECK(trigamma_inverse(2e7) == Approx(0.000223606797749979));
+}
+
+TEST_CASE("covariates: numbers as they are, other columns as indicators after the first level") {
+    auto num = covariate_columns({"53", "19.5", "NA", ""});
+    REQUIRE(num.size() == 1);
+    CHECK(num[0][1] == 19.5);
+    CHECK(std::isnan(num[0][2]));
+    auto f = covariate_columns({"M", "F", "NA", "X", "F"});
+    REQUIRE(f.size() == 2);  // F is the reference; M and X get columns
+    CHECK(f[0][0] == 1);
+    CHECK(f[0][1] == 0);
+    CHECK(std::isnan(f[0][2]));
+    CHECK(f[1][3] == 1);
+}
+
+TEST_CASE("a design a group or covariate determines is refused") {
+    std::vector<int> group{0, 0, 1, 1};
+    CHECK_THROWS(make_design(group, 2, {{0, 0, 1, 1}}));  // the covariate is the group
+    auto d = make_design(group, 2, {{1, 2, 3, 5}});
+    CHECK(d.X.rows() == 4);
+    CHECK(d.X.cols() == 3);
+}
