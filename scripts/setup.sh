@@ -24,7 +24,7 @@ test_pkgs=(
 )
 
 bench_pkgs=(
-  r-base-core r-bioc-consensusclusterplus r-bioc-all r-bioc-limma r-bioc-impute python3 bc
+  r-base-core r-bioc-consensusclusterplus r-bioc-all r-bioc-limma r-cran-statmod r-bioc-impute python3 bc
 )
 
 want=("${build_pkgs[@]}")

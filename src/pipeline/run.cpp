@@ -595,8 +595,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
             const std::string& m = modalities[mi];
             const Block& b = blocks[m];
             std::vector<std::vector<TestResult>> res(b.width());
-            std::vector<double> s2_prior(b.width(), NaN);
-            double df_prior = NaN;
+            std::vector<double> s2_prior(b.width(), NaN), df_prior(b.width(), NaN);
             if (test == "moderated") {
                 // limma: fit every feature, the variance prior from all of them (in feature order, so the same for
                 // any number of ranks), then the moderated statistics
@@ -622,13 +621,15 @@ int run_study(Comm& comm, const RunOptions& opt) {
                     amv.push_back(all[4 * o + 3]);
                     if (std::isfinite(dfv.back())) df_pooled += dfv.back();
                 }
-                const VariancePrior prior =
-                    fit_f_dist(s2v, dfv, study.ranking.moderation == "trend" ? &amv : nullptr);
-                df_prior = prior.df_prior;
+                const std::string& mod = study.ranking.moderation;
+                const VariancePrior prior = mod == "robust" ? fit_f_dist_robust(s2v, dfv)
+                                                            : fit_f_dist(s2v, dfv, mod == "trend" ? &amv : nullptr);
                 for (size_t j = 0; j < b.width(); ++j) {
                     if (!feature_kept(m, b.c0 + j)) continue;
-                    s2_prior[j] = prior.s2_prior.size() == 1 ? prior.s2_prior[0] : prior.s2_prior[pos[b.c0 + j]];
-                    res[j] = moderated_tests(fits[j], s2_prior[j], df_prior, df_pooled, design);
+                    const size_t at = pos[b.c0 + j];
+                    s2_prior[j] = prior.s2_prior.size() == 1 ? prior.s2_prior[0] : prior.s2_prior[at];
+                    df_prior[j] = prior.df_prior_each.empty() ? prior.df_prior : prior.df_prior_each[at];
+                    res[j] = moderated_tests(fits[j], s2_prior[j], df_prior[j], df_pooled, design);
                     std::vector<double> a, bb;
                     for (size_t c = 0; c < contrasts.size(); ++c)
                         if (contrasts[c].level >= 0) {
@@ -645,7 +646,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
             for (size_t j = 0; j < b.width(); ++j)
                 for (size_t c = 0; c < res[j].size(); ++c)
                     records.insert(records.end(), {double(mi), double(b.c0 + j), double(c), res[j][c].statistic,
-                                                   res[j][c].effect, res[j][c].p, res[j][c].df, s2_prior[j], df_prior,
+                                                   res[j][c].effect, res[j][c].p, res[j][c].df, s2_prior[j], df_prior[j],
                                                    res[j][c].ci_low, res[j][c].ci_high, res[j][c].auc});
         }
         blocks.clear();

@@ -77,9 +77,13 @@ LinearFit fit_linear(const double* values, size_t stride, const Design& d);
 struct VariancePrior {
     std::vector<double> s2_prior;  // one value, or one per feature with a covariate
     double df_prior = 0;
+    std::vector<double> df_prior_each;  // robust: each feature's shrunk prior df (limma's df2.shrunk)
 };
 VariancePrior fit_f_dist(const std::vector<double>& s2, const std::vector<double>& df1,
                          const std::vector<double>* covariate);
+// limma's fitFDistRobustly without a covariate (eBayes(robust = TRUE)): the prior from Winsorized log variances
+// (tails 0.05 and 0.1), and each feature's prior df shrunk by how likely it is to be an outlier.
+VariancePrior fit_f_dist_robust(const std::vector<double>& s2, const std::vector<double>& df1);
 // Inverse of the trigamma function (Smyth's Newton iteration, as limma's trigammaInverse).
 double trigamma_inverse(double x);
 

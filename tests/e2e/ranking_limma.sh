@@ -1,6 +1,6 @@
-# Biomarker ranking against R limma (lmFit + contrasts.fit + eBayes) and base R, on the ALL leukaemia set
-# (fixtures made by tests/fixtures/ranking/make_limma_reference.R). Every case is a precis run on the same
-# 128 x 1000 matrix; t, p, df.total, s2.prior, df.prior (and the moderated F) must agree with limma's to 1e-6
+# Biomarker ranking against R limma (lmFit + contrasts.fit + eBayes, with the standard, trend and robust priors) and
+# base R, on the ALL leukaemia set (fixtures made by tests/fixtures/ranking/make_limma_reference.R). Every case is a
+# precis run on the same 128 x 1000 matrix; t, p, df.total, s2.prior, df.prior (and the moderated F) must agree with limma's to 1e-6
 # relative, with topTable's confidence intervals; the rank tests, Welch (t.test), AUC and BY q-values with base
 # R's to 1e-8. Two-group cases at 1 and at 3 ranks: identical.
 source "$(dirname "$0")/lib.sh"
@@ -34,11 +34,16 @@ run full bt_cov_trend "{groups: bt, levels: [B, T], test: moderated, moderation:
 run full mol3 "{groups: molbiol, levels: [BCR/ABL, NEG, ALL1/AF4], test: moderated}"
 run full mol3_trend "{groups: molbiol, levels: [BCR/ABL, NEG, ALL1/AF4], test: moderated, moderation: trend}"
 run na bt_na "{groups: bt, levels: [B, T], test: moderated}"
+run full bt_robust "{groups: bt, levels: [B, T], test: moderated, moderation: robust}"
+run full mol3_robust "{groups: molbiol, levels: [BCR/ABL, NEG, ALL1/AF4], test: moderated, moderation: robust}"
+run na bt_na_robust "{groups: bt, levels: [B, T], test: moderated, moderation: robust}"
+run na bt_na_robust_np3 "{groups: bt, levels: [B, T], test: moderated, moderation: robust}" 3
 run full wilcox "{groups: bt, levels: [B, T], test: wilcoxon}"
 run full kruskal "{groups: molbiol, levels: [BCR/ABL, NEG, ALL1/AF4], test: kruskal}"
 run full by "{groups: bt, levels: [B, T], test: moderated, p_adjust: BY}"
 run full welch "{groups: bt, levels: [B, T], test: welch}"
 cmp out_bt/biomarkers.tsv out_bt_np3/biomarkers.tsv || fail "moderated: biomarkers.tsv differs between 1 and 3 ranks"
+cmp out_bt_na_robust/biomarkers.tsv out_bt_na_robust_np3/biomarkers.tsv || fail "robust: differs between 1 and 3 ranks"
 FIX=$FIX $PY - <<'PY'
 import os
 
@@ -61,7 +66,9 @@ worst = 0.0
 for case, contrast, ref in [("bt", "T_vs_B", "bt"), ("bt_trend", "T_vs_B", "bt_trend"), ("bt_cov", "T_vs_B", "bt_cov"),
                             ("bt_cov_trend", "T_vs_B", "bt_cov_trend"), ("bt_na", "T_vs_B", "bt_na"),
                             ("mol3", "BCR/ABL_vs_rest", "mol3_c1"), ("mol3", "NEG_vs_rest", "mol3_c2"),
-                            ("mol3", "ALL1/AF4_vs_rest", "mol3_c3"), ("mol3_trend", "NEG_vs_rest", "mol3_trend_c2")]:
+                            ("mol3", "ALL1/AF4_vs_rest", "mol3_c3"), ("mol3_trend", "NEG_vs_rest", "mol3_trend_c2"),
+                            ("bt_robust", "T_vs_B", "bt_robust"), ("bt_na_robust", "T_vs_B", "bt_na_robust"),
+                            ("mol3_robust", "BCR/ABL_vs_rest", "mol3_robust_c1")]:
     r = pd.read_csv(f"{fix}/limma_{ref}.tsv.gz", sep="\t").set_index("gene")
     g = got(case, contrast).loc[r.index]
     d = {"t": rel(g.statistic, r.t), "p": rel(g.p_value, r.p), "coef": rel(g.effect, r.coef),
