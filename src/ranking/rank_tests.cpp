@@ -41,6 +41,17 @@ std::vector<double> observed(const std::vector<double>& v) {
         if (!std::isnan(x)) o.push_back(x);
     return o;
 }
+
+// Mann-Whitney W of b against a (both without NaN, not empty): b's rank sum in the pooled sample less its minimum
+double mann_whitney_w(const std::vector<double>& a, const std::vector<double>& b, double& ties) {
+    std::vector<double> all(b);
+    all.insert(all.end(), a.begin(), a.end());
+    const std::vector<double> rk = midranks(all, ties);
+    const double nb = double(b.size());
+    double w = 0;
+    for (size_t i = 0; i < b.size(); ++i) w += rk[i];
+    return w - nb * (nb + 1) / 2;
+}
 }  // namespace
 
 TestResult wilcoxon_test(const std::vector<double>& a_in, const std::vector<double>& b_in) {
@@ -52,14 +63,9 @@ TestResult wilcoxon_test(const std::vector<double>& a_in, const std::vector<doub
         r.statistic = r.p = kNaN;
         return r;
     }
-    std::vector<double> all(b);
-    all.insert(all.end(), a.begin(), a.end());
     double ties;
-    const std::vector<double> rk = midranks(all, ties);
+    const double w = mann_whitney_w(a, b, ties);
     const double nx = double(b.size()), ny = double(a.size());
-    double w = 0;
-    for (size_t i = 0; i < b.size(); ++i) w += rk[i];
-    w -= nx * (nx + 1) / 2;
     r.statistic = w;
     const double z0 = w - nx * ny / 2;
     const double sigma = std::sqrt(nx * ny / 12 * ((nx + ny + 1) - ties / ((nx + ny) * (nx + ny - 1))));
@@ -77,14 +83,8 @@ TestResult wilcoxon_test(const std::vector<double>& a_in, const std::vector<doub
 double auc(const std::vector<double>& a_in, const std::vector<double>& b_in) {
     const std::vector<double> a = observed(a_in), b = observed(b_in);
     if (a.empty() || b.empty()) return kNaN;
-    std::vector<double> all(b);
-    all.insert(all.end(), a.begin(), a.end());
     double ties;
-    const std::vector<double> rk = midranks(all, ties);
-    const double nb = double(b.size()), na = double(a.size());
-    double w = 0;
-    for (size_t i = 0; i < b.size(); ++i) w += rk[i];
-    return (w - nb * (nb + 1) / 2) / (na * nb);
+    return mann_whitney_w(a, b, ties) / (double(a.size()) * double(b.size()));
 }
 
 TestResult kruskal_test(const std::vector<std::vector<double>>& groups) {
