@@ -241,6 +241,7 @@ MaxQuantTable read_maxquant(const std::string& path) {
     for (const char* c : {"Reverse", "Potential contaminant", "Only identified by site"})
         if (t.column(c) >= 0) drop.push_back(t.column(c));
     std::unordered_map<std::string, long> seen;
+    m.rows.reserve(t.rows.size());
     for (auto& r : t.rows) {
         bool out = false;
         for (int c : drop) out = out || r.fields[c] == "+";
@@ -259,7 +260,7 @@ MaxQuantTable read_maxquant(const std::string& path) {
         fi.uniprot = id;
         if (gene >= 0) fi.gene = r.fields[gene].substr(0, r.fields[gene].find(';'));
         m.info.push_back(fi);
-        m.rows.push_back(r.fields);
+        m.rows.push_back(std::move(r.fields));  // the table is ours: move, not copy, every cell
         m.rows.back().push_back(std::to_string(r.line));  // the line, for messages
     }
     return m;
