@@ -192,10 +192,10 @@ std::vector<KeyDef> make_schema() {
                "two groups, the moderated F as contrast 'overall'); wilcoxon: R's wilcox.test (normal approximation "
                "with continuity and tie corrections); kruskal: R's kruskal.test over all groups (contrast "
                "'overall')."),
-        choice("ranking.moderation", "standard", {"standard", "trend", "robust"}, {"trend_robust"},
+        choice("ranking.moderation", "standard", {"standard", "trend", "robust", "trend_robust"}, {},
                "moderated: the prior of the feature variances, as limma's eBayes: standard; trend (the prior "
                "variance a smooth function of the feature's mean, eBayes(trend = TRUE)); robust (outlying variances "
-               "get less prior weight, eBayes(robust = TRUE))."),
+               "get less prior weight, eBayes(robust = TRUE)); trend_robust (both)."),
         key("ranking.covariates", T::TextList, "[]",
             "Sheet columns adjusted for (moderated test): numbers as they are, other columns as factors (first "
             "level in sorted order the reference). Samples missing a covariate are left out of the test."),

@@ -622,8 +622,9 @@ int run_study(Comm& comm, const RunOptions& opt) {
                     if (std::isfinite(dfv.back())) df_pooled += dfv.back();
                 }
                 const std::string& mod = study.ranking.moderation;
-                const VariancePrior prior = mod == "robust" ? fit_f_dist_robust(s2v, dfv)
-                                                            : fit_f_dist(s2v, dfv, mod == "trend" ? &amv : nullptr);
+                const std::vector<double>* trend = mod == "trend" || mod == "trend_robust" ? &amv : nullptr;
+                const VariancePrior prior = mod == "robust" || mod == "trend_robust" ? fit_f_dist_robust(s2v, dfv, trend)
+                                                                                     : fit_f_dist(s2v, dfv, trend);
                 for (size_t j = 0; j < b.width(); ++j) {
                     if (!feature_kept(m, b.c0 + j)) continue;
                     const size_t at = pos[b.c0 + j];

@@ -81,9 +81,17 @@ struct VariancePrior {
 };
 VariancePrior fit_f_dist(const std::vector<double>& s2, const std::vector<double>& df1,
                          const std::vector<double>* covariate);
-// limma's fitFDistRobustly without a covariate (eBayes(robust = TRUE)): the prior from Winsorized log variances
-// (tails 0.05 and 0.1), and each feature's prior df shrunk by how likely it is to be an outlier.
-VariancePrior fit_f_dist_robust(const std::vector<double>& s2, const std::vector<double>& df1);
+// limma's fitFDistRobustly (eBayes(robust = TRUE)): the prior from Winsorized log variances (tails 0.05 and 0.1)
+// around their trimmed mean, or with a covariate around limma's loess trend in it (robust and trend), and each
+// feature's prior df shrunk by how likely its variance is to be an outlier.
+VariancePrior fit_f_dist_robust(const std::vector<double>& s2, const std::vector<double>& df1,
+                                const std::vector<double>* covariate = nullptr);
+// R's lowess(x, y, f, iter) with its default delta (1% of the range of x): the fitted values, in the order of x.
+std::vector<double> lowess(const std::vector<double>& x, const std::vector<double>& y, double f, int iter);
+// The same on x sorted increasingly, with an explicit delta; fitted values in that order.
+std::vector<double> lowess_sorted(const std::vector<double>& x, const std::vector<double>& y, double f, int iter,
+                                  double delta);
+
 // Inverse of the trigamma function (Smyth's Newton iteration, as limma's trigammaInverse).
 double trigamma_inverse(double x);
 

@@ -74,23 +74,55 @@ std::vector<double> average_ranks(const std::vector<double>& v) {  // R's rank()
     return r;
 }
 
+// R's approx(x, y, xout = at, rule = 2, ties = mean): linear interpolation, constant beyond the ends
+double approx_rule2(const std::vector<double>& x, const std::vector<double>& y, double at) {
+    std::vector<size_t> o(x.size());
+    std::iota(o.begin(), o.end(), 0);
+    std::stable_sort(o.begin(), o.end(), [&](size_t a, size_t b) { return x[a] < x[b]; });
+    std::vector<double> ux, uy;
+    for (size_t k = 0; k < o.size();) {
+        size_t e = k;
+        double s = 0;
+        while (e < o.size() && x[o[e]] == x[o[k]]) s += y[o[e]], ++e;
+        ux.push_back(x[o[k]]), uy.push_back(s / double(e - k));
+        k = e;
+    }
+    if (at <= ux.front()) return uy.front();
+    if (at >= ux.back()) return uy.back();
+    const size_t j = size_t(std::upper_bound(ux.begin(), ux.end(), at) - ux.begin());
+    const double t = (at - ux[j - 1]) / (ux[j] - ux[j - 1]);
+    return uy[j - 1] + t * (uy[j] - uy[j - 1]);
+}
+
 struct Moments {
     double mean, var;
 };
 }  // namespace
 
-VariancePrior fit_f_dist_robust(const std::vector<double>& s2_in, const std::vector<double>& df1_in) {
+VariancePrior fit_f_dist_robust(const std::vector<double>& s2_in, const std::vector<double>& df1_in,
+                                const std::vector<double>* covariate) {
     const size_t n_all = s2_in.size();
     std::vector<size_t> ok;
     for (size_t i = 0; i < n_all; ++i)
         if (!std::isnan(s2_in[i]) && std::isfinite(df1_in[i]) && df1_in[i] > 1e-6) ok.push_back(i);
     if (ok.size() < n_all) {  // fit the features that can be, give the rest the overall prior df
-        std::vector<double> x, d;
-        for (size_t i : ok) x.push_back(s2_in[i]), d.push_back(df1_in[i]);
-        VariancePrior fit = fit_f_dist_robust(x, d);
+        std::vector<double> x, d, c;
+        for (size_t i : ok) {
+            x.push_back(s2_in[i]), d.push_back(df1_in[i]);
+            if (covariate) c.push_back((*covariate)[i]);
+        }
+        VariancePrior fit = fit_f_dist_robust(x, d, covariate ? &c : nullptr);
         VariancePrior out = fit;
         out.df_prior_each.assign(n_all, fit.df_prior);
         for (size_t j = 0; j < ok.size(); ++j) out.df_prior_each[ok[j]] = fit.df_prior_each[j];
+        if (covariate) {  // the others' prior variance: the trend interpolated at their covariate (R's approx)
+            std::vector<double> logs;
+            for (double v : fit.s2_prior) logs.push_back(std::log(v));
+            out.s2_prior.assign(n_all, NAN);
+            for (size_t j = 0; j < ok.size(); ++j) out.s2_prior[ok[j]] = fit.s2_prior[j];
+            for (size_t i = 0; i < n_all; ++i)
+                if (std::isnan(out.s2_prior[i])) out.s2_prior[i] = std::exp(approx_rule2(c, logs, (*covariate)[i]));
+        }
         return out;
     }
     const size_t n = n_all;
@@ -101,7 +133,8 @@ VariancePrior fit_f_dist_robust(const std::vector<double>& s2_in, const std::vec
     double m = sorted[h];
     if (n % 2 == 0) m = (m + *std::max_element(sorted.begin(), sorted.begin() + long(h))) / 2;
     for (double& v : x) v = std::max(v, m * 1e-12);
-    VariancePrior nonrobust = fit_f_dist(x, df1v, nullptr);
+    VariancePrior nonrobust = fit_f_dist(x, df1v, covariate);
+    auto prior_at = [&](const VariancePrior& v, size_t i) { return v.s2_prior.size() == 1 ? v.s2_prior[0] : v.s2_prior[i]; };
     const double tail_lo = 0.05, tail_hi = 0.1;
     auto shrunk_all = [&](VariancePrior v) {
         v.df_prior_each.assign(n, v.df_prior);
@@ -111,9 +144,10 @@ VariancePrior fit_f_dist_robust(const std::vector<double>& s2_in, const std::vec
     // features with fewer residual df: their variance moved to the same tail probability at the largest df
     double df1 = *std::max_element(df1v.begin(), df1v.end());
     {
-        const double s = nonrobust.s2_prior[0], df2 = nonrobust.df_prior;
+        const double df2 = nonrobust.df_prior;
         for (size_t i = 0; i < n; ++i) {
             if (!(df1v[i] < df1 - 1e-14)) continue;
+            const double s = prior_at(nonrobust, i);
             const double f = x[i] / s;
             double g;
             if (std::isinf(df2)) {
@@ -130,18 +164,20 @@ VariancePrior fit_f_dist_robust(const std::vector<double>& s2_in, const std::vec
     }
     std::vector<double> z(n);
     for (size_t i = 0; i < n; ++i) z[i] = std::log(x[i]);
-    // mean(z, trim = 0.1)
-    double ztrend;
-    {
+    // the trend of z: mean(z, trim = 0.1), or with a covariate limma's loessFit (lowess, span 0.4, 3 iterations)
+    std::vector<double> ztrend(n);
+    if (covariate) {
+        ztrend = lowess(*covariate, z, 0.4, 3);
+    } else {
         std::vector<double> zs(z);
         std::sort(zs.begin(), zs.end());
         const size_t lo = size_t(std::floor(double(n) * tail_hi));
         double s = 0;
         for (size_t i = lo; i < n - lo; ++i) s += zs[i];
-        ztrend = s / double(n - 2 * lo);
+        ztrend.assign(n, s / double(n - 2 * lo));
     }
     std::vector<double> zresid(n);
-    for (size_t i = 0; i < n; ++i) zresid[i] = z[i] - ztrend;
+    for (size_t i = 0; i < n; ++i) zresid[i] = z[i] - ztrend[i];
     const double q1 = quantile7(zresid, tail_lo), q2 = quantile7(zresid, 1 - tail_hi);
     double zwmean = 0;
     std::vector<double> zw(n);
@@ -175,10 +211,11 @@ VariancePrior fit_f_dist_robust(const std::vector<double>& s2_in, const std::vec
     const double funval_inf = std::log(zwvar / inf_m.var);
     if (funval_inf <= 0) {
         out.df_prior = kInf;
-        const double corrected = ztrend + zwmean - inf_m.mean;
-        out.s2_prior.assign(1, std::exp(corrected));
+        out.s2_prior.resize(covariate ? n : 1);
         std::vector<double> fstat(n), tail(n);
         for (size_t i = 0; i < n; ++i) {
+            const double corrected = ztrend[i] + zwmean - inf_m.mean;
+            if (i < out.s2_prior.size()) out.s2_prior[i] = std::exp(corrected);
             fstat[i] = std::exp(z[i] - corrected);
             tail[i] = boost::math::cdf(boost::math::complement(boost::math::chi_squared(df1), fstat[i] * df1));
         }
@@ -210,11 +247,12 @@ VariancePrior fit_f_dist_robust(const std::vector<double>& s2_in, const std::vec
         df2 = linkinv((root.first + root.second) / 2);
     }
     const Moments mo = moments(df2);
-    const double corrected = ztrend + zwmean - mo.mean;
-    out.s2_prior.assign(1, std::exp(corrected));
+    out.s2_prior.resize(covariate ? n : 1);
     out.df_prior = df2;
     std::vector<double> fstat(n), log_tail(n), log_not(n);
     for (size_t i = 0; i < n; ++i) {
+        const double corrected = ztrend[i] + zwmean - mo.mean;
+        if (i < out.s2_prior.size()) out.s2_prior[i] = std::exp(corrected);
         fstat[i] = std::exp(z[i] - corrected);
         log_tail[i] = log_upper(fstat[i], df1, df2);
     }

@@ -1,4 +1,4 @@
-# Biomarker ranking against R limma (lmFit + contrasts.fit + eBayes, with the standard, trend and robust priors) and
+# Biomarker ranking against R limma (lmFit + contrasts.fit + eBayes; standard, trend, robust, trend + robust) and
 # base R, on the ALL leukaemia set (fixtures made by tests/fixtures/ranking/make_limma_reference.R). Every case is a
 # precis run on the same 128 x 1000 matrix; t, p, df.total, s2.prior, df.prior (and the moderated F) must agree with limma's to 1e-6
 # relative, with topTable's confidence intervals; the rank tests, Welch (t.test), AUC and BY q-values with base
@@ -38,6 +38,9 @@ run full bt_robust "{groups: bt, levels: [B, T], test: moderated, moderation: ro
 run full mol3_robust "{groups: molbiol, levels: [BCR/ABL, NEG, ALL1/AF4], test: moderated, moderation: robust}"
 run na bt_na_robust "{groups: bt, levels: [B, T], test: moderated, moderation: robust}"
 run na bt_na_robust_np3 "{groups: bt, levels: [B, T], test: moderated, moderation: robust}" 3
+run full bt_trend_robust "{groups: bt, levels: [B, T], test: moderated, moderation: trend_robust}"
+run full mol3_trend_robust "{groups: molbiol, levels: [BCR/ABL, NEG, ALL1/AF4], test: moderated, moderation: trend_robust}"
+run na bt_na_trend_robust "{groups: bt, levels: [B, T], test: moderated, moderation: trend_robust}"
 run full wilcox "{groups: bt, levels: [B, T], test: wilcoxon}"
 run full kruskal "{groups: molbiol, levels: [BCR/ABL, NEG, ALL1/AF4], test: kruskal}"
 run full by "{groups: bt, levels: [B, T], test: moderated, p_adjust: BY}"
@@ -68,7 +71,10 @@ for case, contrast, ref in [("bt", "T_vs_B", "bt"), ("bt_trend", "T_vs_B", "bt_t
                             ("mol3", "BCR/ABL_vs_rest", "mol3_c1"), ("mol3", "NEG_vs_rest", "mol3_c2"),
                             ("mol3", "ALL1/AF4_vs_rest", "mol3_c3"), ("mol3_trend", "NEG_vs_rest", "mol3_trend_c2"),
                             ("bt_robust", "T_vs_B", "bt_robust"), ("bt_na_robust", "T_vs_B", "bt_na_robust"),
-                            ("mol3_robust", "BCR/ABL_vs_rest", "mol3_robust_c1")]:
+                            ("mol3_robust", "BCR/ABL_vs_rest", "mol3_robust_c1"),
+                            ("bt_trend_robust", "T_vs_B", "bt_trend_robust"),
+                            ("mol3_trend_robust", "NEG_vs_rest", "mol3_trend_robust_c2"),
+                            ("bt_na_trend_robust", "T_vs_B", "bt_na_trend_robust")]:
     r = pd.read_csv(f"{fix}/limma_{ref}.tsv.gz", sep="\t").set_index("gene")
     g = got(case, contrast).loc[r.index]
     d = {"t": rel(g.statistic, r.t), "p": rel(g.p_value, r.p), "coef": rel(g.effect, r.coef),
