@@ -331,8 +331,12 @@ int run_study(Comm& comm, const RunOptions& opt) {
     if (study.proteome.enabled) {
         modalities.push_back("proteome");
         std::set<std::string> mine;
-        for (auto& [idx, r] : local.proteome)
-            if (mrow_of["proteome"].count(idx)) mine.insert(r.ids.begin(), r.ids.end());
+        const std::vector<std::string>* previous = nullptr;  // samples of one cohort file share their id list
+        for (auto& [idx, r] : local.proteome) {
+            if (!mrow_of["proteome"].count(idx) || (previous && *previous == r.ids)) continue;
+            mine.insert(r.ids.begin(), r.ids.end());
+            previous = &r.ids;
+        }
         auto parts = comm.gather(join(std::vector<std::string>(mine.begin(), mine.end()), '\n'));
         std::string all;
         if (comm.is_root()) {

@@ -274,6 +274,8 @@ ProteomeResult maxquant_sample(const MaxQuantTable& t, const std::string& sample
         throw Error(ErrorKind::InconsistentInput, t.path + ": no column '" + col_name + "' for sample '" + sample + "'",
                     "name the sample as MaxQuant did, or set proteome.measure to the intensities the file has");
     ProteomeResult r;
+    r.ids.reserve(t.rows.size());
+    r.values.reserve(t.rows.size());
     for (size_t i = 0; i < t.rows.size(); ++i) {
         const std::string& s = t.rows[i][col];
         double v = NaN;
