@@ -537,8 +537,9 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
         problem("clustering.k.max", "'clustering.k.max' is " + std::to_string(c.k_max) + "; precis tries at most 100",
                 "lower clustering.k.max");
     if (c.landmarks > 0 && c.landmarks <= c.k_max)
-        problem("clustering.landmarks", "'clustering.landmarks' (" + std::to_string(c.landmarks) +
-                                            ") must be larger than 'clustering.k.max' (" + std::to_string(c.k_max) + ")",
+        problem("clustering.landmarks",
+                "'clustering.landmarks' (" + std::to_string(c.landmarks) +
+                    ") must be larger than 'clustering.k.max' (" + std::to_string(c.k_max) + ")",
                 "use a few thousand landmarks, or 0 to cluster every sample");
     if (c.choose_k == "fixed" && c.k_min != c.k_max)
         problem("clustering.choose_k", "'clustering.choose_k: fixed' needs k.min == k.max",

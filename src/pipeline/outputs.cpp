@@ -100,8 +100,8 @@ void write_scores(const std::string& out, const ScoreSet& scores, double min_ove
 // ten significant digits: enough to compare with limma or R at 1e-8, short enough to read
 void write_biomarkers(const std::string& path, const std::vector<BiomarkerRow>& rows) {
     AtomicFile f(path);
-    f.write("rank\tfeature_id\tmodality\tcontrast\ttest\tstatistic\teffect\tp_value\tq_value\tdf\ts2_prior\tdf_prior\tci_low\tci_high\t"
-            "auc\n");
+    f.write("rank\tfeature_id\tmodality\tcontrast\ttest\tstatistic\teffect\tp_value\tq_value\tdf\ts2_prior\t"
+            "df_prior\tci_low\tci_high\tauc\n");
     size_t r = 0;
     for (auto& b : rows)
         f.write(std::to_string(++r) + "\t" + clean(b.feature_id) + "\t" + b.modality + "\t" + b.contrast + "\t" +

@@ -578,7 +578,6 @@ int run_study(Comm& comm, const RunOptions& opt) {
         std::vector<std::vector<double>> covs;
         {
             std::vector<double> flat;
-            std::string names;
             comm.all_or_none([&] {
                 if (!comm.is_root()) return;
                 for (const auto& cv : study.ranking.covariates) {
@@ -606,7 +605,8 @@ int run_study(Comm& comm, const RunOptions& opt) {
                 std::vector<LinearFit> fits(b.width());
     #pragma omp parallel for schedule(dynamic, 16)
                 for (long j = 0; j < long(b.width()); ++j)
-                    if (feature_kept(m, b.c0 + size_t(j))) fits[size_t(j)] = fit_linear(b.values.data() + j, b.width(), design);
+                    if (feature_kept(m, b.c0 + size_t(j)))
+                        fits[size_t(j)] = fit_linear(b.values.data() + j, b.width(), design);
                 std::vector<double> mine;
                 for (size_t j = 0; j < b.width(); ++j)
                     if (feature_kept(m, b.c0 + j))
@@ -627,8 +627,9 @@ int run_study(Comm& comm, const RunOptions& opt) {
                 }
                 const std::string& mod = study.ranking.moderation;
                 const std::vector<double>* trend = mod == "trend" || mod == "trend_robust" ? &amv : nullptr;
-                const VariancePrior prior = mod == "robust" || mod == "trend_robust" ? fit_f_dist_robust(s2v, dfv, trend)
-                                                                                     : fit_f_dist(s2v, dfv, trend);
+                const bool robust = mod == "robust" || mod == "trend_robust";
+                const VariancePrior prior =
+                    robust ? fit_f_dist_robust(s2v, dfv, trend) : fit_f_dist(s2v, dfv, trend);
                 for (size_t j = 0; j < b.width(); ++j) {
                     if (!feature_kept(m, b.c0 + j)) continue;
                     const size_t at = pos[b.c0 + j];
@@ -649,10 +650,11 @@ int run_study(Comm& comm, const RunOptions& opt) {
                         res[size_t(j)] = test_feature(b.values.data() + j, n, b.width(), group, contrasts, test);
             }
             for (size_t j = 0; j < b.width(); ++j)
-                for (size_t c = 0; c < res[j].size(); ++c)
-                    records.insert(records.end(), {double(mi), double(b.c0 + j), double(c), res[j][c].statistic,
-                                                   res[j][c].effect, res[j][c].p, res[j][c].df, s2_prior[j], df_prior[j],
-                                                   res[j][c].ci_low, res[j][c].ci_high, res[j][c].auc});
+                for (size_t c = 0; c < res[j].size(); ++c) {
+                    const TestResult& t = res[j][c];
+                    records.insert(records.end(), {double(mi), double(b.c0 + j), double(c), t.statistic, t.effect, t.p,
+                                                   t.df, s2_prior[j], df_prior[j], t.ci_low, t.ci_high, t.auc});
+                }
         }
         blocks.clear();
         records = comm.allgather(records);
@@ -678,7 +680,8 @@ int run_study(Comm& comm, const RunOptions& opt) {
             if (na != nb) return nb;
             if (!na && pa != pb) return pa < pb;
             for (int f : {2, 0, 1})
-                if (records[kRecord * a + f] != records[kRecord * b + f]) return records[kRecord * a + f] < records[kRecord * b + f];
+                if (records[kRecord * a + f] != records[kRecord * b + f])
+                    return records[kRecord * a + f] < records[kRecord * b + f];
             return false;
         });
         std::vector<BiomarkerRow> rows;

@@ -49,7 +49,8 @@ double df_density(double x, double df1, double df2) {
     return boost::math::pdf(boost::math::fisher_f(df1, df2), x);
 }
 double log_upper(double x, double df1, double df2) {
-    if (std::isinf(df2)) return std::log(boost::math::cdf(boost::math::complement(boost::math::chi_squared(df1), df1 * x)));
+    if (std::isinf(df2))
+        return std::log(boost::math::cdf(boost::math::complement(boost::math::chi_squared(df1), df1 * x)));
     return std::log(boost::math::cdf(boost::math::complement(boost::math::fisher_f(df1, df2), x)));
 }
 
@@ -134,7 +135,9 @@ VariancePrior fit_f_dist_robust(const std::vector<double>& s2_in, const std::vec
     if (n % 2 == 0) m = (m + *std::max_element(sorted.begin(), sorted.begin() + long(h))) / 2;
     for (double& v : x) v = std::max(v, m * 1e-12);
     VariancePrior nonrobust = fit_f_dist(x, df1v, covariate);
-    auto prior_at = [&](const VariancePrior& v, size_t i) { return v.s2_prior.size() == 1 ? v.s2_prior[0] : v.s2_prior[i]; };
+    auto prior_at = [](const VariancePrior& v, size_t i) {
+        return v.s2_prior.size() == 1 ? v.s2_prior[0] : v.s2_prior[i];
+    };
     const double tail_lo = 0.05, tail_hi = 0.1;
     auto shrunk_all = [&](VariancePrior v) {
         v.df_prior_each.assign(n, v.df_prior);
@@ -152,8 +155,10 @@ VariancePrior fit_f_dist_robust(const std::vector<double>& s2_in, const std::vec
             double g;
             if (std::isinf(df2)) {
                 boost::math::chi_squared a(df1v[i]), b(df1);
-                const double up = boost::math::cdf(boost::math::complement(a, df1v[i] * f)), lo = boost::math::cdf(a, df1v[i] * f);
-                g = (up < lo ? boost::math::quantile(boost::math::complement(b, up)) : boost::math::quantile(b, lo)) / df1;
+                const double up = boost::math::cdf(boost::math::complement(a, df1v[i] * f));
+                const double lo = boost::math::cdf(a, df1v[i] * f);
+                g = up < lo ? boost::math::quantile(boost::math::complement(b, up)) : boost::math::quantile(b, lo);
+                g /= df1;
             } else {
                 boost::math::fisher_f a(df1v[i], df2), b(df1, df2);
                 const double up = boost::math::cdf(boost::math::complement(a, f)), lo = boost::math::cdf(a, f);
