@@ -11,6 +11,7 @@
 
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "core/stats.hpp"
 
 namespace precis {
 
@@ -31,18 +32,9 @@ DistanceRows distance_rows(const Matrix& X, const std::vector<size_t>& rows, con
 #pragma omp parallel for schedule(static)
     for (long al = 0; al < long(m); ++al) {
         double* r = &d.v[size_t(al) * f];
-        if (distance == "spearman") {  // ranks, ties sharing the mean rank
-            std::vector<size_t> o(f);
-            std::iota(o.begin(), o.end(), 0);
-            std::stable_sort(o.begin(), o.end(), [&](size_t x, size_t y) { return r[x] < r[y]; });
-            std::vector<double> rank(f);
-            for (size_t i = 0; i < f;) {
-                size_t e = i + 1;
-                while (e < f && r[o[e]] == r[o[i]]) ++e;
-                for (size_t q = i; q < e; ++q) rank[o[q]] = 0.5 * double(i + e - 1);
-                i = e;
-            }
-            std::copy(rank.begin(), rank.end(), r);
+        if (distance == "spearman") {  // ranks from 0, ties sharing the mean rank
+            const std::vector<double> rank = average_ranks(std::vector<double>(r, r + f));
+            for (size_t j = 0; j < f; ++j) r[j] = rank[j] - 1;
         }
         double mean = 0, ss = 0;
         for (size_t j = 0; j < f; ++j) mean += r[j];
@@ -141,16 +133,9 @@ double mad(const double* v, size_t n, size_t stride) {
     for (size_t i = 0; i < n; ++i)
         if (!std::isnan(v[i * stride])) x.push_back(v[i * stride]);
     if (x.size() < 2) return std::numeric_limits<double>::quiet_NaN();
-    auto med = [](std::vector<double> a) {
-        size_t h = a.size() / 2;
-        std::nth_element(a.begin(), a.begin() + h, a.end());
-        double hi = a[h];
-        if (a.size() % 2) return hi;
-        return (hi + *std::max_element(a.begin(), a.begin() + h)) / 2;
-    };
-    double m = med(x);
+    const double m = median_of(x);
     for (double& e : x) e = std::fabs(e - m);
-    return 1.4826 * med(x);
+    return 1.4826 * median_of(x);
 }
 
 void center_and_impute(Matrix& X, const std::string& center) {
@@ -161,10 +146,7 @@ void center_and_impute(Matrix& X, const std::string& center) {
         double c = 0;
         if (!obs.empty()) {
             if (center == "median") {
-                size_t h = obs.size() / 2;
-                std::nth_element(obs.begin(), obs.begin() + h, obs.end());
-                c = obs[h];
-                if (obs.size() % 2 == 0) c = (c + *std::max_element(obs.begin(), obs.begin() + h)) / 2;
+                c = median_of(obs);
             } else {
                 c = std::accumulate(obs.begin(), obs.end(), 0.0) / obs.size();
             }

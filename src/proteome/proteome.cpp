@@ -22,16 +22,6 @@ std::vector<double> proteome_qc_values(const ProteomeQC& q) {
             q.qc_warning ? 1.0 : 0.0};
 }
 
-double median_of(std::vector<double> v) {
-    if (v.empty()) return std::numeric_limits<double>::quiet_NaN();
-    size_t h = v.size() / 2;
-    std::nth_element(v.begin(), v.begin() + h, v.end());
-    double hi = v[h];
-    if (v.size() % 2) return hi;
-    double lo = *std::max_element(v.begin(), v.begin() + h);
-    return (lo + hi) / 2;
-}
-
 namespace {
 bool is_missing_token(const std::string& s) {
     return s.empty() || s == "NA" || s == "NaN" || s == "nan" || s == "null" || s == "NULL" || s == ".";
@@ -150,16 +140,6 @@ void quantile_apply(std::vector<double>& row, const std::vector<double>& referen
         a = b;
     }
     for (size_t k = 0; k < nobs; ++k) row[idx[k]] = out[k];
-}
-
-double quantile_type7(std::vector<double> values, double q) {
-    values.erase(std::remove_if(values.begin(), values.end(), [](double v) { return std::isnan(v); }), values.end());
-    if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
-    std::sort(values.begin(), values.end());
-    const double h = double(values.size() - 1) * q;
-    const size_t lo = size_t(std::floor(h));
-    const size_t hi = std::min(lo + 1, values.size() - 1);
-    return values[lo] + (h - double(lo)) * (values[hi] - values[lo]);
 }
 
 long impute_row(std::vector<double>& row, const ImputeSettings& s, uint64_t sample) {

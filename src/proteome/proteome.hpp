@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/exact_sum.hpp"
+#include "core/stats.hpp"  // median_of, quantile_type7
 
 namespace precis {
 
@@ -38,7 +39,6 @@ struct ProteomeResult {
 // and duplicate protein ids.
 ProteomeResult process_proteome(const std::string& path, const ProteomeSettings& settings);
 
-double median_of(std::vector<double> v);  // NaN for an empty vector
 
 // Quantile normalisation as limma's normalizeQuantiles (ties = TRUE), for a cohort whose samples are spread over
 // ranks. A sample is its row over the cohort's F features (NaN = missing). Each sample's sorted observed values,
@@ -49,8 +49,6 @@ double median_of(std::vector<double> v);  // NaN for an empty vector
 bool quantile_reference_add(const std::vector<double>& row, std::vector<ExactSum>& reference);
 void quantile_apply(std::vector<double>& row, const std::vector<double>& reference_mean);
 
-// R's quantile(x, q) (type 7) of the non-missing values; NaN if there are none.
-double quantile_type7(std::vector<double> values, double q);
 
 // Cohort-level imputation of one sample's row (F features, NaN = missing), given cohort statistics:
 //  half_min: a feature's missing values get half its smallest observed value (on a log2 scale: minus 1);

@@ -12,6 +12,7 @@
 #include <numeric>
 
 #include "core/error.hpp"
+#include "core/stats.hpp"
 #include "ranking/ranking.hpp"
 
 namespace precis {
@@ -19,21 +20,6 @@ namespace precis {
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-double median_of(std::vector<double> v) {
-    const size_t h = v.size() / 2;
-    std::nth_element(v.begin(), v.begin() + long(h), v.end());
-    double m = v[h];
-    if (v.size() % 2 == 0) m = (m + *std::max_element(v.begin(), v.begin() + long(h))) / 2;
-    return m;
-}
-
-double quantile7(std::vector<double> v, double p) {  // R's quantile(type = 7)
-    std::sort(v.begin(), v.end());
-    const double h = (double(v.size()) - 1) * p;
-    const size_t lo = size_t(std::floor(h));
-    return lo + 1 < v.size() ? v[lo] + (h - double(lo)) * (v[lo + 1] - v[lo]) : v[lo];
-}
 
 // A basis of the natural cubic splines with the given knots (boundary knots first and last): 1, x, and the
 // truncated-power differences of Hastie, Tibshirani and Friedman (ESL 5.2.1). It spans the same space as R's
@@ -216,7 +202,7 @@ VariancePrior fit_f_dist(const std::vector<double>& s2_in, const std::vector<dou
         // knots as splines::ns(df = splinedf, intercept = TRUE): the range, and splinedf - 2 interior quantiles
         const double lo = *std::min_element(cov.begin(), cov.end()), hi = *std::max_element(cov.begin(), cov.end());
         knots.push_back(lo);
-        for (size_t k = 1; k + 1 < splinedf; ++k) knots.push_back(quantile7(cov, double(k) / double(splinedf - 1)));
+        for (size_t k = 1; k + 1 < splinedf; ++k) knots.push_back(quantile_type7(cov, double(k) / double(splinedf - 1)));
         knots.push_back(hi);
         Eigen::MatrixXd B(static_cast<Eigen::Index>(nok), static_cast<Eigen::Index>(splinedf));
         for (size_t i = 0; i < nok; ++i) B.row(long(i)) = natural_spline_row(cov[i], knots);

@@ -6,30 +6,13 @@
 #include <limits>
 #include <numeric>
 
+#include "core/stats.hpp"
 #include "ranking/ranking.hpp"
 
 namespace precis {
 
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-// mid-ranks (1-based) of the values, and sum(t^3 - t) over the groups of ties
-std::vector<double> midranks(const std::vector<double>& v, double& ties) {
-    std::vector<size_t> o(v.size());
-    std::iota(o.begin(), o.end(), 0);
-    std::stable_sort(o.begin(), o.end(), [&](size_t a, size_t b) { return v[a] < v[b]; });
-    std::vector<double> r(v.size());
-    ties = 0;
-    for (size_t i = 0; i < o.size();) {
-        size_t e = i + 1;
-        while (e < o.size() && v[o[e]] == v[o[i]]) ++e;
-        const double t = double(e - i);
-        for (size_t q = i; q < e; ++q) r[o[q]] = 0.5 * double(i + 1 + e);
-        ties += t * t * t - t;
-        i = e;
-    }
-    return r;
-}
 
 double mean_of(const std::vector<double>& v) {
     return v.empty() ? kNaN : std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
@@ -46,7 +29,7 @@ std::vector<double> observed(const std::vector<double>& v) {
 double mann_whitney_w(const std::vector<double>& a, const std::vector<double>& b, double& ties) {
     std::vector<double> all(b);
     all.insert(all.end(), a.begin(), a.end());
-    const std::vector<double> rk = midranks(all, ties);
+    const std::vector<double> rk = average_ranks(all, &ties);
     const double nb = double(b.size());
     double w = 0;
     for (size_t i = 0; i < b.size(); ++i) w += rk[i];
@@ -104,7 +87,7 @@ TestResult kruskal_test(const std::vector<std::vector<double>>& groups) {
         return r;
     }
     double ties;
-    const std::vector<double> rk = midranks(all, ties);
+    const std::vector<double> rk = average_ranks(all, &ties);
     double s = 0;
     size_t at = 0;
     for (size_t g : sizes) {

@@ -8,6 +8,7 @@
 #include <limits>
 #include <numeric>
 
+#include "core/stats.hpp"
 #include "ranking/ranking.hpp"
 
 namespace precis {
@@ -52,27 +53,6 @@ double log_upper(double x, double df1, double df2) {
     if (std::isinf(df2))
         return std::log(boost::math::cdf(boost::math::complement(boost::math::chi_squared(df1), df1 * x)));
     return std::log(boost::math::cdf(boost::math::complement(boost::math::fisher_f(df1, df2), x)));
-}
-
-double quantile7(std::vector<double> v, double p) {
-    std::sort(v.begin(), v.end());
-    const double h = (double(v.size()) - 1) * p;
-    const size_t lo = size_t(std::floor(h));
-    return lo + 1 < v.size() ? v[lo] + (h - double(lo)) * (v[lo + 1] - v[lo]) : v[lo];
-}
-
-std::vector<double> average_ranks(const std::vector<double>& v) {  // R's rank(), ties averaged
-    std::vector<size_t> o(v.size());
-    std::iota(o.begin(), o.end(), 0);
-    std::stable_sort(o.begin(), o.end(), [&](size_t a, size_t b) { return v[a] < v[b]; });
-    std::vector<double> r(v.size());
-    for (size_t i = 0; i < o.size();) {
-        size_t e = i + 1;
-        while (e < o.size() && v[o[e]] == v[o[i]]) ++e;
-        for (size_t q = i; q < e; ++q) r[o[q]] = 0.5 * double(i + 1 + e);
-        i = e;
-    }
-    return r;
 }
 
 // R's approx(x, y, xout = at, rule = 2, ties = mean): linear interpolation, constant beyond the ends
@@ -128,11 +108,7 @@ VariancePrior fit_f_dist_robust(const std::vector<double>& s2_in, const std::vec
     }
     const size_t n = n_all;
     std::vector<double> x(s2_in), df1v(df1_in);
-    std::vector<double> sorted(x);
-    const size_t h = n / 2;
-    std::nth_element(sorted.begin(), sorted.begin() + long(h), sorted.end());
-    double m = sorted[h];
-    if (n % 2 == 0) m = (m + *std::max_element(sorted.begin(), sorted.begin() + long(h))) / 2;
+    const double m = median_of(x);
     for (double& v : x) v = std::max(v, m * 1e-12);
     VariancePrior nonrobust = fit_f_dist(x, df1v, covariate);
     auto prior_at = [](const VariancePrior& v, size_t i) {
@@ -183,7 +159,7 @@ VariancePrior fit_f_dist_robust(const std::vector<double>& s2_in, const std::vec
     }
     std::vector<double> zresid(n);
     for (size_t i = 0; i < n; ++i) zresid[i] = z[i] - ztrend[i];
-    const double q1 = quantile7(zresid, tail_lo), q2 = quantile7(zresid, 1 - tail_hi);
+    const double q1 = quantile_type7(zresid, tail_lo), q2 = quantile_type7(zresid, 1 - tail_hi);
     double zwmean = 0;
     std::vector<double> zw(n);
     for (size_t i = 0; i < n; ++i) zw[i] = std::min(std::max(zresid[i], q1), q2), zwmean += zw[i];
