@@ -35,16 +35,7 @@ best() { sort -g | head -1; }
 printf "%-7s %12s %16s %14s %8s\n" algorithm "R CCP (s)" "precis clust (s)" "precis run (s)" ratio
 for alg in hc pam kmeans; do
   r=km; [[ $alg != kmeans ]] && r=$alg
-  d=pearson; [[ $alg == kmeans ]] && d=euclidean
-  cat > $alg.yaml <<Y
-study: {name: bench_ccp_$alg, seed: 1}
-samples: {sheet: samples.tsv}
-proteome: {path_column: proteome, transform: none, normalize: none}
-cohort: {max_missing: 0}
-clustering: {algorithm: $alg, distance: $d, top_variable: 500, center: median, k: {min: 2, max: 6}, resamples: 1000,
-             item_fraction: 0.8}
-ranking: {enabled: false}
-Y
+  bash "$here/tests/fixtures/cluster/ccp_study.sh" $alg 1 > $alg.yaml
   : > r_$alg.txt; : > p_$alg.txt; : > w_$alg.txt
   for ((i = 0; i < ROUNDS; i++)); do
     Rscript ccp.R $r 2>/dev/null | tail -1 >> r_$alg.txt

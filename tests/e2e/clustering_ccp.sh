@@ -12,17 +12,8 @@ FIX=$PRECIS_TESTS/fixtures/cluster
 gzip -dc "$FIX/all_top1000.tsv.gz" > all.tsv
 $PY "$PRECIS_TESTS/fixtures/proteome/abundance_to_tables.py" all.tsv
 for alg in hc pam kmeans; do
-  d=pearson; [[ $alg == kmeans ]] && d=euclidean
   for s in 1 2 3 4; do
-    cat > $alg$s.yaml <<Y
-study: {name: ccp_all_$alg, seed: $s}
-samples: {sheet: samples.tsv}
-proteome: {path_column: proteome, transform: none, normalize: none}
-cohort: {max_missing: 0}
-clustering: {algorithm: $alg, distance: $d, top_variable: 500, center: median, k: {min: 2, max: 6}, resamples: 1000,
-             item_fraction: 0.8}
-ranking: {enabled: false}
-Y
+    bash "$FIX/ccp_study.sh" $alg $s > $alg$s.yaml
     "$PRECIS" run $alg$s.yaml --output out_${alg}_$s 2>/dev/null
   done
 done
