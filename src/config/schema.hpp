@@ -25,7 +25,6 @@ struct KeyDef {
     std::string default_value;             // YAML text; empty = no default
     std::string help;
     std::vector<std::string> choices;      // Choice: accepted values
-    std::vector<std::string> not_yet;      // Choice: values of the contract this version does not implement yet
     bool has_min = false, has_max = false;
     double min = 0, max = 0;
     bool min_open = false;                 // (min, ...] instead of [min, ...]

@@ -173,9 +173,6 @@ public:
                 }
                 if (d.type == KeyType::Choice &&
                     std::find(d.choices.begin(), d.choices.end(), v) == d.choices.end()) {
-                    if (std::find(d.not_yet.begin(), d.not_yet.end(), v) != d.not_yet.end())
-                        return problem(where, "'" + d.path + ": " + v + "' is not available in this version of precis",
-                                       "use " + join_choices(d.choices, " or "));
                     return problem(where, "'" + d.path + "' is '" + v + "'",
                                    "use one of: " + join_choices(d.choices, " | "));
                 }
