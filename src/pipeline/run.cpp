@@ -593,7 +593,17 @@ int run_study(Comm& comm, const RunOptions& opt) {
                 covs.emplace_back(flat.begin() + long(c * n), flat.begin() + long((c + 1) * n));
         }
         Design design;
-        if (test == "moderated") comm.all_or_none([&] { design = make_design(group, levels.size(), covs); });
+        if (test == "moderated")
+            comm.all_or_none([&] {
+                try {
+                    design = make_design(group, levels.size(), covs);
+                } catch (const Error& e) {  // the study's choice of groups and covariates is at fault
+                    throw_config(std::string(e.what()) + ": 'ranking.groups' (" + study.ranking.groups +
+                                     ") with 'ranking.covariates' (" + join(study.ranking.covariates, ',') +
+                                     "), named at " + study.origin_of("ranking.covariates"),
+                                 e.hint());
+                }
+            });
         for (size_t mi = 0; mi < modalities.size(); ++mi) {
             const std::string& m = modalities[mi];
             const Block& b = blocks[m];

@@ -46,6 +46,11 @@ run full kruskal "{groups: molbiol, levels: [BCR/ABL, NEG, ALL1/AF4], test: krus
 run full by "{groups: bt, levels: [B, T], test: moderated, p_adjust: BY}"
 run full welch "{groups: bt, levels: [B, T], test: welch}"
 cmp out_bt/biomarkers.tsv out_bt_np3/biomarkers.tsv || fail "moderated: biomarkers.tsv differs between 1 and 3 ranks"
+# a covariate the groups determine: a config error naming the keys, exit 2, no finished results
+sed 's/covariates: \[sex, age\]/covariates: [bt]/' full/bt_cov.yaml > full/aliased.yaml
+expect_exit 2 "$PRECIS" run full/aliased.yaml --output out_aliased
+expect_in "not of full rank: 'ranking.groups' (bt) with 'ranking.covariates' (bt), named at" "$OUT"
+[[ ! -e out_aliased/provenance.json ]] || fail "an aliased design left finished-looking results"
 cmp out_bt_na_robust/biomarkers.tsv out_bt_na_robust_np3/biomarkers.tsv || fail "robust: differs between 1 and 3 ranks"
 FIX=$FIX $PY - <<'PY'
 import os
