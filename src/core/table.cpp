@@ -104,6 +104,40 @@ Table read_table(const std::string& path) {
     return t;
 }
 
+LineReader::LineReader(const std::string& path) : path_(path), buf_(size_t(8) << 20) {
+    f_ = std::fopen(path.c_str(), "rb");
+    if (!f_) throw_io("cannot open " + path + ": " + std::strerror(errno), "check the path and its permissions");
+}
+
+LineReader::~LineReader() {
+    if (f_) std::fclose(f_);
+}
+
+bool LineReader::next(std::string_view& line) {
+    for (;;) {
+        const char* p = static_cast<const char*>(std::memchr(buf_.data() + scanned_, '\n', end_ - scanned_));
+        size_t stop = p ? size_t(p - buf_.data()) : end_;
+        if (p || (eof_ && beg_ < end_)) {
+            line = std::string_view(buf_.data() + beg_, stop - beg_);
+            beg_ = scanned_ = p ? stop + 1 : end_;
+            if (++line_ == 1 && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);
+            if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+            return true;
+        }
+        if (eof_) return false;
+        // keep the unfinished line, then fill the rest of the buffer (twice as large if the line fills it)
+        std::memmove(buf_.data(), buf_.data() + beg_, end_ - beg_);
+        end_ -= beg_;
+        scanned_ = end_;
+        beg_ = 0;
+        if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);
+        const size_t got = std::fread(buf_.data() + end_, 1, buf_.size() - end_, f_);
+        if (got == 0 && std::ferror(f_)) throw_io("read error on " + path_ + ": " + std::strerror(errno));
+        if (got == 0) eof_ = true;
+        end_ += got;
+    }
+}
+
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
     tmp_ = path_ + ".tmp-" + std::to_string(::getpid());
     f_ = std::fopen(tmp_.c_str(), "wb");

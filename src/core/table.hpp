@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace precis {
@@ -29,6 +30,27 @@ std::vector<std::string> split_fields(const std::string& line, char delim);
 
 // Read a whole table. Throws MalformedInput (file, line) on ragged rows or unterminated quotes, IO if unreadable.
 Table read_table(const std::string& path);
+
+// Reads a text file one line at a time through a large buffer, for files too big to hold as strings (a MaxQuant
+// table of 50,000 samples is 1.5 GB). Each line comes without its '\n' and '\r'; a UTF-8 BOM on line 1 is dropped.
+// A line is valid until the next call.
+class LineReader {
+public:
+    explicit LineReader(const std::string& path);  // throws IO naming the file
+    ~LineReader();
+    LineReader(const LineReader&) = delete;
+    LineReader& operator=(const LineReader&) = delete;
+    bool next(std::string_view& line);  // false at the end; throws IO on a read error
+    long line_number() const { return line_; }  // of the line last returned, from 1
+
+private:
+    std::string path_;
+    FILE* f_ = nullptr;
+    std::vector<char> buf_;
+    size_t beg_ = 0, end_ = 0, scanned_ = 0;
+    long line_ = 0;
+    bool eof_ = false;
+};
 
 // Writes to PATH.tmp-<pid> and renames onto PATH in commit(); if never committed, the temporary is removed.
 class AtomicFile {

@@ -22,6 +22,17 @@ namespace {
 constexpr int64_t kRegionBp = 5'000'000;  // a cohort file's regions: a few Mb, never inside a gene
 }  // namespace
 
+FeaturePositions::FeaturePositions(const std::vector<std::string>& cohort_ids) {
+    for (size_t j = 0; j < cohort_ids.size(); ++j) col_.emplace(cohort_ids[j], j);
+}
+
+const std::vector<size_t>& FeaturePositions::of(const FeatureIds& ids) {
+    auto [it, fresh] = known_.emplace(ids.get(), std::vector<size_t>());
+    if (fresh)
+        for (auto& id : *ids) it->second.push_back(col_.at(id));
+    return it->second;
+}
+
 void Progress::tick(bool ok) {
     ++done;
     if (!ok) ++failed;
@@ -189,8 +200,9 @@ SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const Ge
 int owner_of(size_t i, int size) { return size == 1 ? 0 : 1 + int(i % size_t(size - 1)); }
 
 // The proteome from one cohort file (Olink NPX or MaxQuant). An NPX file is read by every rank, each its own byte
-// range, and rows travel to the rank that owns their sample; a MaxQuant table (one row per protein, small) is read
-// by the ranks that own samples. Owners assemble their samples into `local`, as the per-sample path does, and the
+// range, and rows travel to the rank that owns their sample; a MaxQuant table (one row per protein group, one
+// column per sample) is read through by every rank that owns samples, each parsing only its samples' columns, and
+// by rank 0 for the protein ids. Owners assemble their samples into `local`, as the per-sample path does, and the
 // outcomes go to rank 0, which also gets the feature annotations and any warnings.
 void cohort_proteome(Comm& comm, const StudyConfig& s, const std::vector<std::string>& ids,
                      const std::vector<int64_t>& lines, LocalFeatures& local, std::vector<SampleOutcome>& outcomes,
@@ -299,15 +311,16 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const std::vector<std::st
             }
         }
     } else {  // maxquant
-        bool owns = false;
-        for (size_t i = 0; i < ids.size() && !owns; ++i) owns = owner_of(i, P) == me;
+        std::vector<std::string> columns;  // this rank's samples' intensities: the only cells it parses
+        for (size_t i = 0; i < ids.size(); ++i)
+            if (owner_of(i, P) == me) columns.push_back(s.proteome.measure + " " + ids[i]);
         MaxQuantTable t;
         comm.all_or_none([&] {
-            if (owns || me == 0) t = read_maxquant(file);
+            if (!columns.empty() || me == 0) t = read_maxquant(file, columns);
         });
         if (me == 0)
-            for (size_t j = 0; j < t.ids.size(); ++j)
-                my_info += t.ids[j] + "\t" + t.info[j].uniprot + "\t" + t.info[j].gene + "\t\t0\n";
+            for (size_t j = 0; j < t.ids->size(); ++j)
+                my_info += (*t.ids)[j] + "\t" + t.info[j].uniprot + "\t" + t.info[j].gene + "\t\t0\n";
         const ProteomeSettings ps = proteome_settings(s);
         for (size_t i = 0; i < ids.size(); ++i) {
             if (owner_of(i, P) != me) continue;

@@ -27,6 +27,18 @@ struct Progress {
     void tick(bool ok);
 };
 
+// Where each protein id of a sample sits among the cohort's features, worked out once per shared id list (the
+// samples of a cohort file share one).
+class FeaturePositions {
+public:
+    explicit FeaturePositions(const std::vector<std::string>& cohort_ids);
+    const std::vector<size_t>& of(const FeatureIds& ids);  // throws std::out_of_range for an id not in the cohort
+
+private:
+    std::unordered_map<std::string, size_t> col_;
+    std::map<const std::vector<std::string>*, std::vector<size_t>> known_;
+};
+
 // Per-rank state of the input stages: the feature vectors this rank made, by sheet index.
 struct LocalFeatures {
     std::map<uint64_t, std::vector<float>> burden;

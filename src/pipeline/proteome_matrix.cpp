@@ -136,14 +136,14 @@ std::vector<double> finish_proteome_matrix(Comm& comm, const StudyConfig& study,
     const std::string& norm = study.proteome.normalize;
     if (norm != "quantile" && norm != "plate_median" && study.proteome.impute == "none") return {};
     const size_t F = ids.size();
-    std::unordered_map<std::string, size_t> col;
-    for (size_t j = 0; j < F; ++j) col[ids[j]] = j;
+    FeaturePositions positions(ids);
     // this rank's kept rows, full width
     std::map<uint64_t, std::vector<double>> rows;
     for (auto& [idx, r] : local.proteome) {
         if (!row_of.count(idx)) continue;
         std::vector<double> row(F, NaN);
-        for (size_t k = 0; k < r.ids.size(); ++k) row[col.at(r.ids[k])] = r.values[k];
+        const std::vector<size_t>& at = positions.of(r.ids);
+        for (size_t k = 0; k < r.values.size(); ++k) row[at[k]] = r.values[k];
         rows[idx] = std::move(row);
     }
 
@@ -203,8 +203,8 @@ std::vector<double> finish_proteome_matrix(Comm& comm, const StudyConfig& study,
     if (imp.method == "knn") knn(comm, F, n, row_of, rows, names);
     for (auto& [idx, row] : rows) {
         if (imp.method != "knn") impute_row(row, imp, idx);
-        ProteomeResult& r = local.proteome[idx];  // the whole row now (ids empty: in `ids` order), as imputation
-        r.ids.clear();                            // fills features the sample's file did not list
+        ProteomeResult& r = local.proteome[idx];  // the whole row now (no ids: in `ids` order), as imputation
+        r.ids.reset();                            // fills features the sample's file did not list
         r.values = std::move(row);
     }
     return missing;

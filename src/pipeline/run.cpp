@@ -113,7 +113,7 @@ void prepare_output(const std::string& out) {
 // A feature block [c0, c1) of a modality assigned to one rank.
 struct Block {
     size_t c0 = 0, c1 = 0;
-    std::vector<double> values;  // n x (c1 - c0), row-major
+    std::vector<double> values;  // (c1 - c0) x n, feature-major: feature j's values from values[j * n]
     size_t width() const { return c1 - c0; }
 };
 
@@ -137,7 +137,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
     //    the other ranks get the resolved study (every value explicit, paths absolute)
     comm.all_or_none([&] {
         if (!comm.is_root()) return;
-        Validation v = validate_study(opt.study_path, opt.overrides, opt.output_override);
+        Validation v = validate_study(opt.study_path, opt.overrides, opt.output_override, CohortFileCheck::Header);
         for (auto& w : v.warnings) std::fprintf(stderr, "precis: warning: %s\n", w.c_str());
         if (!v.ok()) {
             std::string msg;
@@ -331,12 +331,10 @@ int run_study(Comm& comm, const RunOptions& opt) {
     if (study.proteome.enabled) {
         modalities.push_back("proteome");
         std::set<std::string> mine;
-        const std::vector<std::string>* previous = nullptr;  // samples of one cohort file share their id list
-        for (auto& [idx, r] : local.proteome) {
-            if (!mrow_of["proteome"].count(idx) || (previous && *previous == r.ids)) continue;
-            mine.insert(r.ids.begin(), r.ids.end());
-            previous = &r.ids;
-        }
+        std::set<const std::vector<std::string>*> lists;  // samples of one cohort file share their id list
+        for (auto& [idx, r] : local.proteome)
+            if (mrow_of["proteome"].count(idx) && lists.insert(r.ids.get()).second)
+                mine.insert(r.ids->begin(), r.ids->end());
         auto parts = comm.gather(join(std::vector<std::string>(mine.begin(), mine.end()), '\n'));
         std::string all;
         if (comm.is_root()) {
@@ -395,9 +393,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
             std::vector<size_t> rows;
             std::vector<float> data;
             data.reserve(mine.size() * F);
-            std::unordered_map<std::string, size_t> col;
-            if (m == "proteome")
-                for (size_t j = 0; j < F; ++j) col[feature_ids[m][j]] = j;
+            FeaturePositions positions(m == "proteome" ? feature_ids[m] : std::vector<std::string>{});
             for (auto& [row, idx] : mine) {
                 rows.push_back(row);
                 if (m == "genome") {
@@ -407,10 +403,10 @@ int run_study(Comm& comm, const RunOptions& opt) {
                     size_t base = data.size();
                     data.resize(base + F, std::numeric_limits<float>::quiet_NaN());
                     const auto& r = local.proteome[idx];
-                    if (r.ids.empty() && r.values.size() == F)  // a full row (finish_proteome_matrix)
+                    if (!r.ids)  // a full row (finish_proteome_matrix)
                         for (size_t j = 0; j < F; ++j) data[base + j] = float(r.values[j]);
                     else
-                        for (size_t j = 0; j < r.ids.size(); ++j) data[base + col[r.ids[j]]] = float(r.values[j]);
+                        for (size_t j = 0; const size_t at : positions.of(r.ids)) data[base + at] = float(r.values[j++]);
                 }
             }
             w.write_rows(mi, rows, data);
@@ -429,7 +425,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
         MatrixReader reader(store_tmp);
         for (auto& m : modalities) {
             Block b = my_block(feature_ids[m].size(), comm.rank(), comm.size());
-            b.values = reader.read_columns(m, b.c0, b.c1);
+            b.values = reader.read_features(m, b.c0, b.c1);
             blocks[m] = std::move(b);
         }
     });
@@ -438,16 +434,15 @@ int run_study(Comm& comm, const RunOptions& opt) {
         const size_t nm = rows_of[m].size();  // the samples that have this modality
         std::vector<double> stats;  // per column: missing fraction, mad (over the samples that have the modality)
         for (size_t j = 0; j < b.width(); ++j) {
-            size_t miss = 0;
-            for (size_t i = 0; i < nm; ++i) miss += std::isnan(b.values[i * b.width() + j]);
+            const double* v = b.values.data() + j * nm;
+            const auto miss = size_t(std::count_if(v, v + nm, [](double x) { return std::isnan(x); }));
             stats.push_back(nm ? double(miss) / double(nm) : 1.0);
-            stats.push_back(mad(b.values.data() + j, nm, b.width()));
+            stats.push_back(mad(v, nm, 1));
         }
-        if (nm != n) {  // from here on every block has all kept samples as rows, NaN where the modality is absent
+        if (nm != n) {  // from here on every block has all kept samples, NaN where the modality is absent
             std::vector<double> full(n * b.width(), NaN);
-            for (size_t i = 0; i < nm; ++i)
-                std::copy_n(b.values.begin() + long(i * b.width()), b.width(),
-                            full.begin() + long(rows_of[m][i] * b.width()));
+            for (size_t j = 0; j < b.width(); ++j)
+                for (size_t i = 0; i < nm; ++i) full[j * n + rows_of[m][i]] = b.values[j * nm + i];
             b.values = std::move(full);
         }
         auto all = comm.allgather(stats);
@@ -487,7 +482,8 @@ int run_study(Comm& comm, const RunOptions& opt) {
             for (size_t j : cand)
                 if (j >= b.c0 && j < b.c1) {
                     ++mine;
-                    for (size_t i = 0; i < n; ++i) cols.push_back(b.values[i * b.width() + (j - b.c0)]);
+                    const double* v = b.values.data() + (j - b.c0) * n;
+                    cols.insert(cols.end(), v, v + n);
                 }
             auto all = comm.allgather(cols);
             size_t s = all.size() / std::max<size_t>(n, 1);
@@ -616,7 +612,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
     #pragma omp parallel for schedule(dynamic, 16)
                 for (long j = 0; j < long(b.width()); ++j)
                     if (feature_kept(m, b.c0 + size_t(j)))
-                        fits[size_t(j)] = fit_linear(b.values.data() + j, b.width(), design);
+                        fits[size_t(j)] = fit_linear(b.values.data() + size_t(j) * n, 1, design);
                 std::vector<double> mine;
                 for (size_t j = 0; j < b.width(); ++j)
                     if (feature_kept(m, b.c0 + j))
@@ -640,16 +636,18 @@ int run_study(Comm& comm, const RunOptions& opt) {
                 const bool robust = mod == "robust" || mod == "trend_robust";
                 const VariancePrior prior =
                     robust ? fit_f_dist_robust(s2v, dfv, trend) : fit_f_dist(s2v, dfv, trend);
-                for (size_t j = 0; j < b.width(); ++j) {
+    #pragma omp parallel for schedule(dynamic, 16)
+                for (long jj = 0; jj < long(b.width()); ++jj) {
+                    const size_t j = size_t(jj);
                     if (!feature_kept(m, b.c0 + j)) continue;
-                    const size_t at = pos[b.c0 + j];
+                    const size_t at = pos.at(b.c0 + j);
                     s2_prior[j] = prior.s2_prior.size() == 1 ? prior.s2_prior[0] : prior.s2_prior[at];
                     df_prior[j] = prior.df_prior_each.empty() ? prior.df_prior : prior.df_prior_each[at];
                     res[j] = moderated_tests(fits[j], s2_prior[j], df_prior[j], df_pooled, design);
                     std::vector<double> a, bb;
                     for (size_t c = 0; c < contrasts.size(); ++c)
                         if (contrasts[c].level >= 0) {
-                            contrast_sides(b.values.data() + j, n, b.width(), group, contrasts[c], a, bb);
+                            contrast_sides(b.values.data() + j * n, n, 1, group, contrasts[c], a, bb);
                             res[j][c].auc = auc(a, bb);
                         }
                 }
@@ -657,7 +655,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
     #pragma omp parallel for schedule(dynamic, 16)
                 for (long j = 0; j < long(b.width()); ++j)
                     if (feature_kept(m, b.c0 + size_t(j)))
-                        res[size_t(j)] = test_feature(b.values.data() + j, n, b.width(), group, contrasts, test);
+                        res[size_t(j)] = test_feature(b.values.data() + size_t(j) * n, n, 1, group, contrasts, test);
             }
             for (size_t j = 0; j < b.width(); ++j)
                 for (size_t c = 0; c < res[j].size(); ++c) {

@@ -47,7 +47,7 @@ std::string named_by(const Error& e, const std::string& key, const std::string& 
 }  // namespace
 
 Validation validate_study(const std::string& path, const std::vector<std::string>& overrides,
-                          const std::string& output) {
+                          const std::string& output, CohortFileCheck check) {
     Validation v;
     v.study = resolve_study(path, overrides, v.problems, output);
     const StudyConfig& s = v.study;
@@ -129,7 +129,7 @@ Validation validate_study(const std::string& path, const std::vector<std::string
                                              "plate_median' needs (named at " + s.origin_of("proteome.normalize") +
                                              "; fix: export NPX with plate ids, or choose another normalisation)");
                 } else {
-                    MaxQuantTable t = read_maxquant(pf);
+                    MaxQuantTable t = check == CohortFileCheck::Full ? read_maxquant(pf) : maxquant_header(pf);
                     for (auto& e : samples) {
                         if (t.column(s.proteome.measure + " " + e.id) >= 0) continue;
                         missing_input(where(v.sheet.path, e.line) + "sample '" + e.id + "' has no column '" +

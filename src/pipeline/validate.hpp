@@ -17,9 +17,13 @@ struct Validation {
     bool ok() const { return problems.empty(); }
 };
 
+// How far a cohort proteome file is read: `Full` (precis validate) reads a MaxQuant table through, checking every
+// row; `Header` (precis run, whose own reading of the table stops with the same errors) its header only.
+enum class CohortFileCheck { Full, Header };
+
 // `overrides` are --set key=value; `output` (--output) overrides study.output when not empty.
 Validation validate_study(const std::string& path, const std::vector<std::string>& overrides,
-                          const std::string& output);
+                          const std::string& output, CohortFileCheck check = CohortFileCheck::Full);
 
 // The output folder (or the nearest folder above it that exists) is one this process can write.
 bool output_writable(const std::string& folder, std::string& why);

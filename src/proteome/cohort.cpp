@@ -1,6 +1,7 @@
 #include "proteome/cohort.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -129,6 +130,7 @@ ProteomeResult npx_sample(const std::vector<NpxRow>& rows_in, const NpxSettings&
     ProteomeResult r;
     std::unordered_map<std::string, long> seen;
     long below_lod = 0, warned = 0;
+    std::vector<std::string> ids;
     for (const NpxRow* row : rows) {
         if (auto [it, fresh] = seen.emplace(row->olink_id, row->line); !fresh)
             throw_malformed(where(path, row->line) + "assay " + row->olink_id + " of sample '" + row->sample +
@@ -157,9 +159,10 @@ ProteomeResult npx_sample(const std::vector<NpxRow>& rows_in, const NpxSettings&
             throw_malformed(where(path, row->line) + "sample '" + row->sample + "' is on plate " + row->plate +
                                 " here but on plate " + r.plate + " on line " + std::to_string(rows.front()->line),
                             "give a sample measured on several plates (a bridging sample) a distinct id per plate");
-        r.ids.push_back(row->olink_id);
+        ids.push_back(row->olink_id);
         r.values.push_back(v);
     }
+    r.ids = std::make_shared<const std::vector<std::string>>(std::move(ids));
     finish(r, st.median_normalize);
     r.qc.below_lod = below_lod;
     r.qc.qc_warning = warned > 0;
@@ -224,73 +227,154 @@ int MaxQuantTable::column(const std::string& name) const {
     return it == header_index.end() ? -1 : it->second;
 }
 
-MaxQuantTable read_maxquant(const std::string& path) {
-    Table t = read_table(path);
+namespace {
+
+// The header of an open table: its fields, their index, and the delimiter (tab unless the line has only commas).
+char read_maxquant_header(LineReader& in, MaxQuantTable& m) {
+    std::string_view line;
+    while (in.next(line) && line.empty()) {
+    }
+    if (line.empty()) throw_malformed(where(m.path) + "the file is empty", "give MaxQuant's proteinGroups.txt");
+    const char delim = line.find('\t') == std::string_view::npos && line.find(',') != std::string_view::npos ? ',' : '\t';
+    try {
+        m.header = split_fields(std::string(line), delim);
+    } catch (const std::invalid_argument& e) {
+        throw_malformed(where(m.path, in.line_number()) + e.what() + " in the header");
+    }
+    for (size_t i = 0; i < m.header.size(); ++i) m.header_index.emplace(m.header[i], int(i));
+    if (m.column("Majority protein IDs") < 0 && m.column("Protein IDs") < 0)
+        throw_malformed(where(m.path, in.line_number()) + "not a MaxQuant proteinGroups table: no 'Majority protein IDs' "
+                                                          "or 'Protein IDs' column",
+                        "give MaxQuant's proteinGroups.txt");
+    return delim;
+}
+
+// An intensity cell: empty or NA is missing (NaN); otherwise a finite number >= 0, or false.
+bool parse_intensity(std::string_view s, double& v) {
+    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+    if (s.empty() || s == "NA" || s == "NaN") {
+        v = NaN;
+        return true;
+    }
+    if (s.front() == '+') s.remove_prefix(1);
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    return ec == std::errc() && end == s.data() + s.size() && std::isfinite(v) && v >= 0;
+}
+
+}  // namespace
+
+MaxQuantTable maxquant_header(const std::string& path) {
+    LineReader in(path);
     MaxQuantTable m;
     m.path = path;
-    m.header = t.header;
-    for (size_t i = 0; i < m.header.size(); ++i) m.header_index.emplace(m.header[i], int(i));
-    int idc = t.column("Majority protein IDs");
-    if (idc < 0) idc = t.column("Protein IDs");
-    if (idc < 0)
-        throw_malformed(where(path, 1) + "not a MaxQuant proteinGroups table: no 'Majority protein IDs' or "
-                                         "'Protein IDs' column",
-                        "give MaxQuant's proteinGroups.txt");
-    int gene = t.column("Gene names");
+    read_maxquant_header(in, m);
+    m.ids = std::make_shared<const std::vector<std::string>>();
+    return m;
+}
+
+MaxQuantTable read_maxquant(const std::string& path, const std::vector<std::string>& columns) {
+    LineReader in(path);
+    MaxQuantTable m;
+    m.path = path;
+    const char delim = read_maxquant_header(in, m);
+    const size_t width = m.header.size();
+    const int idc = m.column("Majority protein IDs") >= 0 ? m.column("Majority protein IDs") : m.column("Protein IDs");
+    const int gene = m.column("Gene names");
     std::vector<int> drop;
     for (const char* c : {"Reverse", "Potential contaminant", "Only identified by site"})
-        if (t.column(c) >= 0) drop.push_back(t.column(c));
+        if (m.column(c) >= 0) drop.push_back(m.column(c));
+    m.slot.assign(width, -1);
+    std::vector<int> parsed;  // header columns, in the order of their slots
+    for (auto& name : columns) {
+        const int c = m.column(name);
+        if (c < 0 || m.slot[size_t(c)] >= 0) continue;
+        m.slot[size_t(c)] = int(parsed.size());
+        parsed.push_back(c);
+    }
+    m.bad.resize(parsed.size());
+
+    std::vector<std::string> ids;
     std::unordered_map<std::string, long> seen;
-    m.rows.reserve(t.rows.size());
-    for (auto& r : t.rows) {
-        bool out = false;
-        for (int c : drop) out = out || r.fields[c] == "+";
-        if (out) {
+    std::vector<std::string_view> f;
+    std::vector<std::string> quoted;  // a line with quotes goes through split_fields
+    f.reserve(width);
+    std::string_view line;
+    while (in.next(line)) {
+        if (line.empty()) continue;
+        const long lineno = in.line_number();
+        f.clear();
+        if (line.find('"') != std::string_view::npos) {
+            try {
+                quoted = split_fields(std::string(line), delim);
+            } catch (const std::invalid_argument& e) {
+                throw_malformed(where(path, lineno) + e.what(), "close the quoted field");
+            }
+            f.assign(quoted.begin(), quoted.end());
+        } else {
+            for (size_t a = 0;;) {
+                const size_t b = line.find(delim, a);
+                f.push_back(line.substr(a, b == std::string_view::npos ? std::string_view::npos : b - a));
+                if (b == std::string_view::npos) break;
+                a = b + 1;
+            }
+        }
+        if (f.size() != width)
+            throw_malformed(where(path, lineno) + "row has " + std::to_string(f.size()) + " fields, header has " +
+                                std::to_string(width),
+                            std::string("make every row have one field per header column, separated by ") +
+                                (delim == '\t' ? "tabs" : "commas"));
+        if (std::any_of(drop.begin(), drop.end(), [&](int c) { return f[size_t(c)] == "+"; })) {
             ++m.dropped;
             continue;
         }
-        std::string id = r.fields[idc].substr(0, r.fields[idc].find(';'));
-        if (id.empty()) throw_malformed(where(path, r.line) + "empty protein id", "every protein group needs an id");
-        if (auto [it, fresh] = seen.emplace(id, r.line); !fresh)
-            throw_malformed(where(path, r.line) + "protein group '" + id + "' appears again (first on line " +
+        const std::string_view all = f[size_t(idc)];
+        std::string id(all.substr(0, all.find(';')));
+        if (id.empty()) throw_malformed(where(path, lineno) + "empty protein id", "every protein group needs an id");
+        if (auto [it, fresh] = seen.emplace(id, lineno); !fresh)
+            throw_malformed(where(path, lineno) + "protein group '" + id + "' appears again (first on line " +
                                 std::to_string(it->second) + ")",
                             "give each protein group once");
-        m.ids.push_back(id);
         FeatureInfo fi;
         fi.uniprot = id;
-        if (gene >= 0) fi.gene = r.fields[gene].substr(0, r.fields[gene].find(';'));
-        m.info.push_back(fi);
-        m.rows.push_back(std::move(r.fields));  // the table is ours: move, not copy, every cell
-        m.rows.back().push_back(std::to_string(r.line));  // the line, for messages
+        if (gene >= 0) fi.gene = std::string(f[size_t(gene)].substr(0, f[size_t(gene)].find(';')));
+        m.info.push_back(std::move(fi));
+        ids.push_back(std::move(id));
+        m.lines.push_back(lineno);
+        std::vector<double>& cells = m.cells.emplace_back(parsed.size());
+        for (size_t k = 0; k < parsed.size(); ++k) {
+            double v = NaN;
+            if (!parse_intensity(f[size_t(parsed[k])], v)) {
+                v = NaN;
+                if (m.bad[k].line == 0) m.bad[k] = {lineno, std::string(f[size_t(parsed[k])])};
+            }
+            cells[k] = v;
+        }
     }
+    m.ids = std::make_shared<const std::vector<std::string>>(std::move(ids));
     return m;
 }
 
 ProteomeResult maxquant_sample(const MaxQuantTable& t, const std::string& sample, const std::string& measure,
                                const ProteomeSettings& st) {
     const std::string col_name = measure + " " + sample;
-    int col = t.column(col_name);
+    const int col = t.column(col_name);
     if (col < 0)
         throw Error(ErrorKind::InconsistentInput, t.path + ": no column '" + col_name + "' for sample '" + sample + "'",
                     "name the sample as MaxQuant did, or set proteome.measure to the intensities the file has");
+    const int k = size_t(col) < t.slot.size() ? t.slot[size_t(col)] : -1;
+    if (k < 0) throw Error(ErrorKind::Internal, t.path + ": column '" + col_name + "' was not read");
+    if (const auto& b = t.bad[size_t(k)]; b.line)
+        throw_malformed(where(t.path, b.line) + "'" + b.text + "' in column '" + col_name +
+                            "' is not a non-negative number",
+                        "give intensities as numbers (0 for not detected)");
     ProteomeResult r;
-    r.ids.reserve(t.rows.size());
-    r.values.reserve(t.rows.size());
-    for (size_t i = 0; i < t.rows.size(); ++i) {
-        const std::string& s = t.rows[i][col];
-        double v = NaN;
-        try {
-            if (parse_number(s, v)) {
-                if (v < 0) throw std::invalid_argument(s);
-                v = v == 0 ? NaN : (st.log2 ? std::log2(v) : v);
-            }
-        } catch (const std::invalid_argument&) {
-            throw_malformed(where(t.path, std::stol(t.rows[i].back())) + "'" + s + "' in column '" + col_name +
-                                "' is not a non-negative number",
-                            "give intensities as numbers (0 for not detected)");
-        }
-        r.ids.push_back(t.ids[i]);
-        r.values.push_back(v);
+    r.ids = t.ids;
+    const size_t n = t.ids->size();
+    r.values.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+        const double v = t.cells[i][size_t(k)];
+        r.values[i] = std::isnan(v) || v == 0 ? NaN : (st.log2 ? std::log2(v) : v);
     }
     finish(r, st.median_normalize);
     return r;

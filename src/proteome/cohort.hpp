@@ -58,22 +58,37 @@ std::vector<NpxRow> decode_rows(const std::string& s);
 
 // ---- MaxQuant proteinGroups.txt --------------------------------------------------------------------------------
 
+// A MaxQuant table read in one pass: the protein groups, and only the intensity columns asked for, as numbers (a
+// table of 50,000 samples is 1.5 GB of text; a rank keeps the columns of its own samples).
 struct MaxQuantTable {
     std::string path;
-    std::vector<std::string> ids;     // first of 'Majority protein IDs' (or 'Protein IDs')
-    std::vector<FeatureInfo> info;    // gene names
     std::vector<std::string> header;
     std::unordered_map<std::string, int> header_index;  // the first column of each name
-    std::vector<std::vector<std::string>> rows;  // kept rows (decoys, contaminants, site-only removed)
-    long dropped = 0;
+    FeatureIds ids;                  // first of 'Majority protein IDs' (or 'Protein IDs'), kept rows in file order
+    std::vector<FeatureInfo> info;   // gene names
+    std::vector<long> lines;         // of the kept rows, for messages
+    long dropped = 0;                // Reverse, Potential contaminant and Only identified by site rows
+    std::vector<int> slot;           // per header column: its place among the parsed columns, or -1
+    std::vector<std::vector<double>> cells;  // per kept row, its parsed cells by slot; NaN = empty or NA
+    struct BadCell {
+        long line = 0;  // 0: none
+        std::string text;
+    };
+    std::vector<BadCell> bad;        // per parsed column: its first cell that is not a non-negative number
     int column(const std::string& name) const;  // -1 if absent; constant time (one column per sample)
 };
 
-// Reads the table, dropping Reverse, Potential contaminant and Only identified by site rows.
-MaxQuantTable read_maxquant(const std::string& path);
+// The header line only (to check which columns a table has). Throws MalformedInput without an id column.
+MaxQuantTable maxquant_header(const std::string& path);
+
+// Reads the table, dropping Reverse, Potential contaminant and Only identified by site rows, and parses the cells
+// of `columns` (names absent from the header are skipped: maxquant_sample reports them). Throws MalformedInput
+// (file:line) on ragged rows, unterminated quotes, empty or repeated protein ids.
+MaxQuantTable read_maxquant(const std::string& path, const std::vector<std::string>& columns = {});
 
 // One sample's column ("<measure> <sample>", measure = "LFQ intensity", "Intensity" or "iBAQ"); 0 is missing.
-// Throws InconsistentInput if the table has no such column.
+// Throws InconsistentInput if the table has no such column, MalformedInput (file:line) for a cell that is not a
+// non-negative number.
 ProteomeResult maxquant_sample(const MaxQuantTable& t, const std::string& sample, const std::string& measure,
                                const ProteomeSettings& st);
 

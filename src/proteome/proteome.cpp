@@ -33,7 +33,8 @@ ProteomeResult process_proteome(const std::string& path, const ProteomeSettings&
     int idc = t.require_column(st.id_column, "proteome.id_column");
     int vc = t.require_column(st.value_column, "proteome.value_column");
     ProteomeResult r;
-    r.ids.reserve(t.rows.size());
+    std::vector<std::string> ids;
+    ids.reserve(t.rows.size());
     r.values.reserve(t.rows.size());
     std::unordered_map<std::string, long> seen;
     const double nan = std::numeric_limits<double>::quiet_NaN();
@@ -64,9 +65,10 @@ ProteomeResult process_proteome(const std::string& path, const ProteomeSettings&
                 v = v == 0 ? nan : std::log2(v);
             }
         }
-        r.ids.push_back(id);
+        ids.push_back(id);
         r.values.push_back(v);
     }
+    r.ids = std::make_shared<const std::vector<std::string>>(std::move(ids));
     std::vector<double> obs;
     for (double v : r.values)
         if (!std::isnan(v)) obs.push_back(v);

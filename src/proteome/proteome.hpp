@@ -1,6 +1,7 @@
 // Per-sample proteome processing: read a plain table (one protein per row), transform, normalise, QC.
 // No MPI here.
 #pragma once
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,9 +29,12 @@ struct ProteomeQC {
 const std::vector<std::string>& proteome_qc_columns();
 std::vector<double> proteome_qc_values(const ProteomeQC& q);
 
+// A sample's protein ids, in its file's order. The samples of one cohort file share one list.
+using FeatureIds = std::shared_ptr<const std::vector<std::string>>;
+
 struct ProteomeResult {
     ProteomeQC qc;
-    std::vector<std::string> ids;  // in file order
+    FeatureIds ids;  // one per value; null once the row spans the cohort's features in their order
     std::vector<double> values;    // transformed + normalised; NaN = missing
     std::string plate;             // Olink: the sample's PlateID ("" when unknown)
 };

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <utility>
 
 #include "core/stats.hpp"
 #include "ranking/ranking.hpp"
@@ -25,15 +26,25 @@ std::vector<double> observed(const std::vector<double>& v) {
     return o;
 }
 
-// Mann-Whitney W of b against a (both without NaN, not empty): b's rank sum in the pooled sample less its minimum
-double mann_whitney_w(const std::vector<double>& a, const std::vector<double>& b, double& ties) {
-    std::vector<double> all(b);
-    all.insert(all.end(), a.begin(), a.end());
-    const std::vector<double> rk = average_ranks(all, &ties);
-    const double nb = double(b.size());
+// Mann-Whitney W of b against a (both without NaN, not empty): b's rank sum in the pooled sample less its minimum,
+// counted as the pairs in which b's value is above a's, ties counting half (the same number: every term is a
+// multiple of 1/2, exact in a double). `ties` is the sum of t^3 - t over the pooled sample's runs of equal values.
+// Sorting the two samples' plain values is several times faster than ranking the pooled sample through an index.
+double mann_whitney_w(std::vector<double> a, std::vector<double> b, double& ties) {
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
     double w = 0;
-    for (size_t i = 0; i < b.size(); ++i) w += rk[i];
-    return w - nb * (nb + 1) / 2;
+    ties = 0;
+    for (size_t i = 0, k = 0; i < a.size() || k < b.size();) {
+        const double v = k == b.size() ? a[i] : i == a.size() ? b[k] : std::min(a[i], b[k]);
+        size_t ca = 0, cb = 0;
+        for (; i < a.size() && a[i] == v; ++i) ++ca;
+        for (; k < b.size() && b[k] == v; ++k) ++cb;
+        w += double(cb) * (double(i - ca) + 0.5 * double(ca));  // above i - ca of a's values, tied with ca
+        const double t = double(ca + cb);
+        ties += t * t * t - t;
+    }
+    return w;
 }
 }  // namespace
 
@@ -64,10 +75,11 @@ TestResult wilcoxon_test(const std::vector<double>& a_in, const std::vector<doub
 }
 
 double auc(const std::vector<double>& a_in, const std::vector<double>& b_in) {
-    const std::vector<double> a = observed(a_in), b = observed(b_in);
+    std::vector<double> a = observed(a_in), b = observed(b_in);
     if (a.empty() || b.empty()) return kNaN;
+    const double pairs = double(a.size()) * double(b.size());
     double ties;
-    return mann_whitney_w(a, b, ties) / (double(a.size()) * double(b.size()));
+    return mann_whitney_w(std::move(a), std::move(b), ties) / pairs;
 }
 
 TestResult kruskal_test(const std::vector<std::vector<double>>& groups) {

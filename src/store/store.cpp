@@ -135,7 +135,7 @@ std::pair<size_t, size_t> MatrixReader::shape(const std::string& modality) const
     return {dims[0], dims[1]};
 }
 
-std::vector<double> MatrixReader::read_columns(const std::string& modality, size_t c0, size_t c1) const {
+std::vector<double> MatrixReader::read_features(const std::string& modality, size_t c0, size_t c1) const {
     auto [rows, cols] = shape(modality);
     if (c0 > c1 || c1 > cols) throw Error(ErrorKind::Internal, "column block out of range");
     std::vector<float> buf(rows * (c1 - c0));
@@ -148,7 +148,15 @@ std::vector<double> MatrixReader::read_columns(const std::string& modality, size
         check(H5Dread(d, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, buf.data()),
               "read mod/" + modality + "/X from " + impl_->path);
     }
-    return std::vector<double>(buf.begin(), buf.end());
+    // transpose in tiles that stay in cache
+    const size_t w = c1 - c0;
+    std::vector<double> out(buf.size());
+    constexpr size_t T = 64;
+    for (size_t i0 = 0; i0 < rows; i0 += T)
+        for (size_t j0 = 0; j0 < w; j0 += T)
+            for (size_t i = i0; i < std::min(rows, i0 + T); ++i)
+                for (size_t j = j0; j < std::min(w, j0 + T); ++j) out[j * rows + i] = double(buf[i * w + j]);
+    return out;
 }
 
 namespace {

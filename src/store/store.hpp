@@ -49,8 +49,9 @@ public:
     MatrixReader& operator=(const MatrixReader&) = delete;
     // shape of mod/<modality>/X
     std::pair<size_t, size_t> shape(const std::string& modality) const;
-    // columns [c0, c1) of every row, row-major rows x (c1 - c0), as double (NaN = missing)
-    std::vector<double> read_columns(const std::string& modality, size_t c0, size_t c1) const;
+    // columns [c0, c1) of every row, as double (NaN = missing), feature-major: (c1 - c0) x rows, so that each
+    // feature's values are contiguous for the per-feature statistics
+    std::vector<double> read_features(const std::string& modality, size_t c0, size_t c1) const;
 
 private:
     struct Impl;

@@ -106,14 +106,14 @@ TEST_CASE("store: every rank writes its own (interleaved) rows collectively; any
     {
         MatrixReader r(path);
         CHECK(r.shape("proteome") == std::pair<size_t, size_t>{R, C});
-        auto block = r.read_columns("proteome", 2, 5);
+        auto block = r.read_features("proteome", 2, 5);  // feature-major
         REQUIRE(block.size() == R * 3);
         for (size_t i = 0; i < R; ++i)
-            for (size_t j = 0; j < 3; ++j) CHECK(block[i * 3 + j] == double(i * 100 + j + 2));
-        CHECK(r.read_columns("genome", 0, 3)[3 * 4] == 4.5);
-        auto all = r.read_columns("bycol", 0, C);
+            for (size_t j = 0; j < 3; ++j) CHECK(block[j * R + i] == double(i * 100 + j + 2));
+        CHECK(r.read_features("genome", 0, 3)[1 * R + 4] == 4.5);
+        auto all = r.read_features("bycol", 0, C);
         for (size_t i = 0; i < R; ++i)
-            for (size_t j = 0; j < C; ++j) CHECK(all[i * C + j] == double(j * 1000 + i));
+            for (size_t j = 0; j < C; ++j) CHECK(all[j * R + i] == double(j * 1000 + i));
     }
     c.barrier();
 }

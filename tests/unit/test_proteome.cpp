@@ -38,7 +38,7 @@ TEST_CASE("configurable columns and clear errors") {
     ProteomeSettings st;
     st.id_column = "uniprot";
     st.value_column = "value";
-    CHECK(process_proteome(p, st).ids[0] == "P1");
+    CHECK(process_proteome(p, st).ids->at(0) == "P1");
     CHECK_THROWS_WITH(process_proteome(p, {}), Catch::Contains("no column 'protein_id'"));
     CHECK_THROWS_WITH(process_proteome(table("p3.tsv", "protein_id\tabundance\nA\t1\nA\t2\n"), {}),
                       Catch::Contains(":3: protein 'A' appears again"));

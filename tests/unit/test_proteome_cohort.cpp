@@ -44,7 +44,7 @@ TEST_CASE("Olink NPX: one sample's values, LOD, warnings and check_npx-style err
     std::vector<NpxRow> rows{row(5, "A", "3"), row(2, "B", "0.5"), row(9, "C", "NA"), row(7, "D", "5", "1", "WARN")};
     NpxSettings keep;
     ProteomeResult r = npx_sample(rows, keep, "n.csv");
-    CHECK(r.ids == std::vector<std::string>{"B", "A", "D", "C"});  // file order
+    CHECK(*r.ids == std::vector<std::string>{"B", "A", "D", "C"});  // file order
     CHECK(r.values[0] == 0.5);                                       // below LOD, kept
     CHECK(std::isnan(r.values[3]));
     CHECK(r.qc.below_lod == 1);
@@ -78,8 +78,9 @@ TEST_CASE("MaxQuant proteinGroups: decoys, contaminants and site-only rows dropp
                         "CON__P8\tCON__P8\t\t5\t5\t\t+\t\n"
                         "P7\tP7\t\t5\t5\t\t\t+\n"
                         "P2\tP2\tTNF\t4096\t256\t\t\t\n";
-    MaxQuantTable t = read_maxquant(p);
-    CHECK(t.ids == std::vector<std::string>{"P1", "P2"});
+    MaxQuantTable t = read_maxquant(p, {"LFQ intensity A", "LFQ intensity B", "iBAQ A", "LFQ intensity A"});
+    CHECK(*t.ids == std::vector<std::string>{"P1", "P2"});
+    CHECK(t.lines == std::vector<long>{2, 6});
     CHECK(t.dropped == 3);
     CHECK(t.info[0].gene == "IL6");
     ProteomeSettings st;
@@ -91,4 +92,62 @@ TEST_CASE("MaxQuant proteinGroups: decoys, contaminants and site-only rows dropp
     CHECK(b.values[1] == 8.0);
     CHECK_THROWS_WITH(maxquant_sample(t, "C", "LFQ intensity", st), Catch::Contains("no column 'LFQ intensity C'"));
     CHECK_THROWS_WITH(maxquant_sample(t, "A", "iBAQ", st), Catch::Contains("no column 'iBAQ A'"));
+}
+
+TEST_CASE("MaxQuant proteinGroups: one pass, only the columns asked for, errors with their line") {
+    auto p = (fs::temp_directory_path() / "precis_unit_proteinGroups2.txt").string();
+    // CRLF, a quoted field holding the delimiter, blanks around a number, an exponent, NA, a bad cell in B
+    std::ofstream(p) << "\xEF\xBB\xBFMajority protein IDs\tGene names\tLFQ intensity A\tLFQ intensity B\r\n"
+                        "P1\t\"G1\tX\"\t 2.5E+01 \t8\r\n"
+                        "\r\n"
+                        "P2\tG2\tNA\tlots\r\n"
+                        "P3\tG3\t4\t-1\r\n";
+    MaxQuantTable t = read_maxquant(p, {"LFQ intensity A", "LFQ intensity B"});
+    REQUIRE(*t.ids == std::vector<std::string>{"P1", "P2", "P3"});
+    CHECK(t.info[0].gene == "G1\tX");
+    CHECK(t.lines == std::vector<long>{2, 4, 5});
+    ProteomeSettings st;
+    st.log2 = false;
+    st.median_normalize = false;
+    ProteomeResult a = maxquant_sample(t, "A", "LFQ intensity", st);
+    CHECK(a.values[0] == 25.0);
+    CHECK(std::isnan(a.values[1]));
+    CHECK(a.values[2] == 4.0);
+    CHECK(a.ids == t.ids);  // shared, not copied
+    CHECK_THROWS_WITH(maxquant_sample(t, "B", "LFQ intensity", st),
+                      Catch::Contains(p + ":4: 'lots' in column 'LFQ intensity B' is not a non-negative number"));
+    // a column that exists but was not asked for is a programming error, not a missing column
+    MaxQuantTable only_a = read_maxquant(p, {"LFQ intensity A"});
+    CHECK_THROWS_WITH(maxquant_sample(only_a, "B", "LFQ intensity", st), Catch::Contains("was not read"));
+    CHECK(maxquant_header(p).column("LFQ intensity B") == 3);
+    CHECK(maxquant_header(p).ids->empty());
+
+    // rows longer than the reader's buffer (8 MiB): 600,000 samples
+    std::string head = "Protein IDs", row1 = "Q1", row2 = "Q2";
+    for (int i = 0; i < 600000; ++i) {
+        head += "\tLFQ intensity S" + std::to_string(i);
+        row1 += "\t" + std::to_string(i);
+        row2 += "\t1024";
+    }
+    std::ofstream(p) << head << "\n" << row1 << "\n" << row2;  // no final newline
+    MaxQuantTable w = read_maxquant(p, {"LFQ intensity S599999", "LFQ intensity S7"});
+    st.log2 = true;
+    CHECK(maxquant_sample(w, "S599999", "LFQ intensity", st).values == std::vector<double>{std::log2(599999.0), 10.0});
+    CHECK(maxquant_sample(w, "S7", "LFQ intensity", st).values == std::vector<double>{std::log2(7.0), 10.0});
+}
+
+TEST_CASE("MaxQuant proteinGroups: malformed tables name the file and line") {
+    auto p = (fs::temp_directory_path() / "precis_unit_proteinGroups3.txt").string();
+    std::ofstream(p) << "Protein IDs\tLFQ intensity A\nP1\t1\nP2\t1\t3\n";
+    CHECK_THROWS_WITH(read_maxquant(p), Catch::Contains(p + ":3: row has 3 fields, header has 2"));
+    std::ofstream(p) << "Protein IDs\tLFQ intensity A\nP1;P9\t1\nP1\t1\n";
+    CHECK_THROWS_WITH(read_maxquant(p), Catch::Contains(p + ":3: protein group 'P1' appears again (first on line 2)"));
+    std::ofstream(p) << "Protein IDs\tLFQ intensity A\n\t1\n";
+    CHECK_THROWS_WITH(read_maxquant(p), Catch::Contains(p + ":2: empty protein id"));
+    std::ofstream(p) << "Protein IDs\tLFQ intensity A\n\"P1\t1\n";
+    CHECK_THROWS_WITH(read_maxquant(p), Catch::Contains(p + ":2: unterminated quote"));
+    std::ofstream(p) << "Gene names\tLFQ intensity A\nG\t1\n";
+    CHECK_THROWS_WITH(maxquant_header(p), Catch::Contains("no 'Majority protein IDs' or 'Protein IDs' column"));
+    std::ofstream(p) << "";
+    CHECK_THROWS_WITH(read_maxquant(p), Catch::Contains("the file is empty"));
 }
