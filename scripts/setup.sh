@@ -13,7 +13,7 @@ build_pkgs=(
   libhdf5-openmpi-dev
   libboost-mpi-dev libboost-serialization-dev libboost-math-dev
   libyaml-cpp-dev
-  libhts-dev tabix
+  libhts-dev tabix zlib1g-dev
   libcli11-dev libeigen3-dev nlohmann-json3-dev
   libssl-dev
   catch2

@@ -72,8 +72,8 @@ int main(int argc, char** argv) {
                                                   "rank under MPI, else all cores)")
         ->check(CLI::NonNegativeNumber);
     run_cmd->add_flag("--fresh", run.fresh,
-                      "start over, ignoring earlier results in the output folder (until resuming is implemented, "
-                      "every run starts over)");
+                      "start over: forget the finished samples and stages an earlier run left in the output folder "
+                      "(by default a run resumes from them)");
     run_cmd->add_option("--set", run.overrides, "override a study key, e.g. --set clustering.k.max=8 (repeatable)")
         ->type_name("KEY=VALUE");
 

@@ -9,6 +9,7 @@
 #include "cluster/cluster.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "core/signals.hpp"
 
 namespace precis {
 
@@ -55,6 +56,7 @@ std::vector<uint8_t> resample_labels(const Matrix& X, const std::vector<double>&
     std::vector<uint8_t> out((r1 - r0) * size_t(nk) * n, 0);
 #pragma omp parallel for schedule(dynamic, 1)
     for (long rl = long(r0); rl < long(r1); ++rl) {
+        if (stop_requested()) continue;  // stopping: the caller throws these labels away
         const size_t r = size_t(rl);
         Rng rng(derive_seed(seed, {STAGE_CLUSTER, 0, r}));
         const std::vector<size_t> rows = draw_subset(n, p.item_fraction, rng);

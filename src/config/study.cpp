@@ -700,4 +700,30 @@ StudyConfig parse_study(const std::string& text, const std::string& path, const 
     return s;
 }
 
+namespace {
+// The flow-style YAML at path[i..] below `n` ("~" if absent). Lookups are const: an absent key is not added.
+std::string yaml_at(const YAML::Node& n, const std::vector<std::string>& path, size_t i) {
+    if (!n.IsDefined()) return "~";
+    if (i < path.size()) return n.IsMap() ? yaml_at(n[path[i]], path, i + 1) : "~";
+    YAML::Emitter e;
+    e << YAML::Flow << n;
+    return e.c_str();
+}
+}  // namespace
+
+std::string resolved_settings(const std::string& resolved, const std::vector<std::string>& keys) {
+    const YAML::Node root = YAML::Load(resolved);
+    std::string out;
+    for (const auto& key : keys) {
+        std::vector<std::string> path;
+        for (size_t a = 0; a <= key.size();) {
+            const size_t b = std::min(key.find('.', a), key.size());
+            path.push_back(key.substr(a, b - a));
+            a = b + 1;
+        }
+        out += key + ": " + yaml_at(root, path, 0) + "\n";
+    }
+    return out;
+}
+
 }  // namespace precis

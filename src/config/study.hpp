@@ -120,4 +120,8 @@ StudyConfig parse_study(const std::string& text, const std::string& path,
 
 std::string resolve_path(const std::string& base_dir, const std::string& p);
 
+// Some keys of a resolved study ("genome", "clustering", "study.seed"), each as "key: <its YAML>" on its own line,
+// for content keys: the same settings give the same text. An absent key gives "key: ~".
+std::string resolved_settings(const std::string& resolved, const std::vector<std::string>& keys);
+
 }  // namespace precis

@@ -1,5 +1,7 @@
 #include "core/error.hpp"
 
+#include "core/signals.hpp"
+
 namespace precis {
 
 const char* kind_name(ErrorKind k) {
@@ -20,7 +22,7 @@ int exit_code(ErrorKind k) {
     case ErrorKind::Config:
     case ErrorKind::MalformedInput:
     case ErrorKind::InconsistentInput: return 2;
-    case ErrorKind::Interrupted: return 130;
+    case ErrorKind::Interrupted: return stop_exit_code(stop_signal());
     default: return 1;
     }
 }

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "core/error.hpp"
+#include "core/signals.hpp"
 #include "core/table.hpp"
 #include "genome/annotation.hpp"
 #include "genome/hts.hpp"
@@ -606,7 +607,8 @@ GenomeResult process_genome(const std::string& path, const std::string& sample_i
     res.score_sums.assign(n_scores, ExactSum{});
     res.score_imputed.assign(n_scores, 0);
     RecordCounter counter(vcf, settings, genes);
-    while (vcf.next()) {
+    for (uint64_t records = 0; vcf.next(); ++records) {
+        if ((records & 0xfff) == 0 && poll_stop()) throw Error(ErrorKind::Interrupted, path + ": stopped");
         if (!counter.load()) continue;
         counter.match_scores();
         counter.count(col, res.qc, [&](uint32_t gene) { res.burden[gene] += 1.0f; });

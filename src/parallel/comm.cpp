@@ -3,8 +3,13 @@
 #include <boost/mpi.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
+#include <chrono>
 #include <climits>
+#include <csignal>
 #include <cstdlib>
+#include <thread>
+
+#include "core/signals.hpp"
 
 namespace mpi = boost::mpi;
 
@@ -182,26 +187,52 @@ void Comm::all_or_none(const std::function<void()>& body) {
 }
 
 namespace {
-enum Tag { TAG_HELLO = 1, TAG_RESULT = 2, TAG_TASK = 3, TAG_STOP = 4 };
+enum Tag { TAG_HELLO = 1, TAG_RESULT = 2, TAG_TASK = 3, TAG_STOP = 4, TAG_INTERRUPT = 5, TAG_STOPPING = 6 };
+
+mpi::communicator* g_farm_world = nullptr;  // a worker's world while it runs a task farm's task (for the poller)
+
+// A worker's stop poller: has rank 0 said to stop?
+bool interrupt_from_root() {
+    if (!g_farm_world || !g_farm_world->iprobe(0, TAG_INTERRUPT)) return false;
+    std::string none;
+    g_farm_world->recv(0, TAG_INTERRUPT, none);
+    return true;
 }
+}  // namespace
 
 void Comm::task_farm(size_t n_tasks, const std::function<std::string(size_t)>& make_task,
                      const std::function<std::string(const std::string&)>& work,
                      const std::function<void(std::string&&)>& on_result) {
-    auto& w = impl_->world;
     if (size_ == 1) {
-        for (size_t i = 0; i < n_tasks; ++i) on_result(work(make_task(i)));
+        for (size_t i = 0; i < n_tasks && !poll_stop(); ++i) on_result(work(make_task(i)));
         return;
     }
+    auto& w = impl_->world;
     if (rank_ == 0) {
         size_t next = 0;
         int active = size_ - 1;
+        std::vector<bool> busy(size_t(size_), false);
+        bool stopping = false;
         while (active > 0) {
+            if (!stopping && stop_requested()) {  // no more tasks; busy workers drop theirs
+                stopping = true;
+                for (int r = 1; r < size_; ++r)
+                    if (busy[size_t(r)]) w.send(r, TAG_INTERRUPT, std::string());  // every message is a string
+            }
+            // poll, so that a signal is noticed while every worker is busy
+            boost::optional<mpi::status> ready = w.iprobe(mpi::any_source, mpi::any_tag);
+            if (!ready) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                continue;
+            }
             std::string msg;
-            mpi::status st = w.recv(mpi::any_source, mpi::any_tag, msg);
-            if (st.tag() == TAG_RESULT) on_result(std::move(msg));
-            if (next < n_tasks) {
+            mpi::status st = w.recv(ready->source(), ready->tag(), msg);
+            busy[size_t(st.source())] = false;
+            if (st.tag() == TAG_RESULT || st.tag() == TAG_STOPPING) on_result(std::move(msg));
+            if (st.tag() == TAG_STOPPING && !stop_requested()) request_stop(SIGTERM);  // a worker was signalled
+            if (!stopping && !stop_requested() && next < n_tasks) {
                 w.send(st.source(), TAG_TASK, make_task(next++));
+                busy[size_t(st.source())] = true;
             } else {
                 w.send(st.source(), TAG_STOP, std::string());
                 --active;
@@ -209,13 +240,48 @@ void Comm::task_farm(size_t n_tasks, const std::function<std::string(size_t)>& m
         }
     } else {
         w.send(0, TAG_HELLO, std::string());
+        g_farm_world = &w;
+        set_stop_poller(interrupt_from_root);
         while (true) {
             std::string task;
             mpi::status st = w.recv(0, mpi::any_tag, task);
+            if (st.tag() == TAG_INTERRUPT) {  // rank 0 is stopping; its STOP follows
+                request_stop(SIGTERM);
+                continue;
+            }
             if (st.tag() == TAG_STOP) break;
-            w.send(0, TAG_RESULT, work(task));
+            std::string result = work(task);
+            w.send(0, stop_requested() ? TAG_STOPPING : TAG_RESULT, result);
         }
+        set_stop_poller(nullptr);
+        g_farm_world = nullptr;
     }
+}
+
+int Comm::agree_stop() {
+    if (size_ == 1) return stop_signal();
+    std::vector<int> all;
+    mpi::all_gather(impl_->world, stop_received() * 256 + stop_signal(), all);
+    // a signal a rank received beats a stop passed on; the first rank's, on every rank: one exit code
+    for (int pass : {0, 1})
+        for (int s : all) {
+            const int sig = pass == 0 ? s / 256 : s % 256;
+            if (sig != 0) {
+                settle_stop(sig);
+                return sig;
+            }
+        }
+    return 0;
+}
+
+void Comm::stop_point(const std::string& what_is_kept) {
+    const int s = agree_stop();
+    if (s == 0) return;
+    throw AgreedError(Error(ErrorKind::Interrupted,
+                            std::string("stopped by ") + (s == SIGINT ? "SIGINT" : s == SIGUSR1 ? "SIGUSR1" : "SIGTERM") +
+                                "; " + what_is_kept,
+                            "run the same command again to resume"),
+                      0);
 }
 
 void Comm::abort(int code) {

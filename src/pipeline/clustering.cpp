@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "core/rng.hpp"
+#include "core/signals.hpp"
 
 namespace precis {
 
@@ -43,12 +44,14 @@ ClusteringResult consensus_clustering(Comm& comm, const Matrix& X, const Cluster
         mirror_upper(D, m);
     }
 
+    test_kill_point("clustering", comm.rank());
     // resamples: each rank a contiguous share; every rank gets all labels, in resample order
     const size_t R = size_t(cc.resamples);
     std::vector<uint8_t> labels =
         comm.allgather(resample_labels(*Y, D, cc.k_min, cc.k_max, R * me / ranks, R * (me + 1) / ranks, rp, seed));
     D.clear();
     D.shrink_to_fit();
+    comm.stop_point("clustering was not finished and starts again on resume; the journal keeps the samples");
 
     // pair counts: each rank a share of the rows of the triangle, gathered on rank 0
     auto [p0, p1] = pair_rows(m, me, ranks);

@@ -145,37 +145,65 @@ ProteomeSettings proteome_settings(const StudyConfig& s) {
     return ps;
 }
 
-SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const GeneSet* genes,
+namespace {
+bool wants_genome(const SampleTask& t, const StudyConfig& s) {
+    return s.genome.enabled && s.genome.cohort_file.empty() && !t.vcf.empty();
+}
+bool wants_proteome(const SampleTask& t, const StudyConfig& s) {
+    return s.proteome.enabled && s.proteome.cohort_file.empty() && !t.proteome.empty();
+}
+std::string sample_failure(const SampleTask& t, const Error& e) {
+    return "sample '" + t.id + "' (sheet line " + std::to_string(t.line) + "): " + e.one_line();
+}
+}  // namespace
+
+SampleInputs hash_inputs(const SampleTask& t, const StudyConfig& s) {
+    SampleInputs in;
+    auto check = [&](const std::string& path, const std::string& column, std::string& sha, std::string& error) {
+        try {
+            std::error_code ec;
+            if (!fs::is_regular_file(path, ec))
+                throw Error(ErrorKind::MalformedInput,
+                            path + (fs::exists(path, ec) ? " is not a regular file" : " does not exist"),
+                            "correct column '" + column + "' of the sample sheet, or restore the file");
+            sha = sha256_file(path);
+        } catch (const Error& e) {
+            error = sample_failure(t, e);
+        }
+    };
+    if (wants_genome(t, s)) check(t.vcf, s.genome.path_column, in.vcf_sha, in.vcf_error);
+    if (wants_proteome(t, s)) check(t.proteome, s.proteome.path_column, in.proteome_sha, in.proteome_error);
+    return in;
+}
+
+SampleOutcome process_sample(const SampleTask& t, const SampleInputs& in, const StudyConfig& s, const GeneSet* genes,
                              const ScoreSet* scores, hts::ThreadPool* pool, LocalFeatures& local, int rank) {
     SampleOutcome o;
     o.index = t.index;
     o.rank = rank;
-    auto fail_msg = [&](const Error& e) {
-        return "sample '" + t.id + "' (sheet line " + std::to_string(t.line) + "): " + e.one_line();
-    };
-    auto require_file = [&](const std::string& path, const std::string& column) {
-        std::error_code ec;
-        if (!fs::is_regular_file(path, ec))
-            throw Error(ErrorKind::MalformedInput,
-                        path + (fs::exists(path, ec) ? " is not a regular file" : " does not exist"),
-                        "correct column '" + column + "' of the sample sheet, or restore the file");
-    };
-    // one modality of the sample: its file must be there; any failure becomes the sample's error
-    auto run = [&](ModalityOutcome& m, const std::string& path, const std::string& column, auto&& work) {
+    // one modality of the sample: its file was checked and hashed; any failure becomes the sample's error (a stop
+    // request is not the sample's failure: it goes up)
+    auto run = [&](ModalityOutcome& m, const std::string& path, const std::string& sha, const std::string& error,
+                   auto&& work) {
         m.present = true;
         m.path = path;
+        m.sha256 = sha;
+        if (!error.empty()) {
+            m.status = "error";
+            m.reason = error;
+            return;
+        }
         try {
-            require_file(path, column);
-            m.sha256 = sha256_file(path);
             work(m);
         } catch (const Error& e) {
+            if (e.kind() == ErrorKind::Interrupted) throw;
             m.status = "error";
-            m.reason = fail_msg(e);
+            m.reason = sample_failure(t, e);
         }
     };
     // an empty cell: the sample has no data of that modality (allowed; the store's obsmap says which)
-    if (s.genome.enabled && s.genome.cohort_file.empty() && !t.vcf.empty())
-        run(o.genome, t.vcf, s.genome.path_column, [&](ModalityOutcome& g) {
+    if (wants_genome(t, s))
+        run(o.genome, t.vcf, in.vcf_sha, in.vcf_error, [&](ModalityOutcome& g) {
             GenomeSettings gs = genome_settings(s, scores);
             gs.pool = pool;
             GenomeResult r = process_genome(t.vcf, t.id, gs, genes);
@@ -187,8 +215,8 @@ SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const Ge
             }
             local.burden[t.index] = std::move(r.burden);
         });
-    if (s.proteome.enabled && s.proteome.cohort_file.empty() && !t.proteome.empty())
-        run(o.proteome, t.proteome, s.proteome.path_column, [&](ModalityOutcome& p) {
+    if (wants_proteome(t, s))
+        run(o.proteome, t.proteome, in.proteome_sha, in.proteome_error, [&](ModalityOutcome& p) {
             ProteomeResult r = process_proteome(t.proteome, proteome_settings(s));
             proteome_status(p, r.qc, s);
             local.proteome[t.index] = std::move(r);

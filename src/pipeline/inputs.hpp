@@ -62,9 +62,18 @@ void proteome_status(ModalityOutcome& p, const ProteomeQC& q, const StudyConfig&
 // sheet's genome.qc.sex_column (or is ambiguous while a sex is reported), as plink --check-sex's PROBLEM.
 void check_sex(const StudyConfig& s, const SampleSheet& sheet, std::vector<SampleOutcome>& outcomes);
 
-// One sample's per-sample files (a worker's task). A file's failure becomes the sample's error, never an abort.
-// `pool`: decompression threads for the genome file (nullptr: none).
-SampleOutcome process_sample(const SampleTask& t, const StudyConfig& s, const GeneSet* genes,
+// A sample's per-sample files, checked and hashed (for its journal key); a file that is missing or unreadable is
+// the sample's error, in the reason's words.
+struct SampleInputs {
+    std::string vcf_sha, proteome_sha;      // empty if absent or unreadable
+    std::string vcf_error, proteome_error;  // the reason, if unreadable
+    bool complete() const { return vcf_error.empty() && proteome_error.empty(); }
+};
+SampleInputs hash_inputs(const SampleTask& t, const StudyConfig& s);
+
+// One sample's per-sample files (a worker's task). A file's failure becomes the sample's error, never an abort;
+// a stop request (ErrorKind::Interrupted) goes up. `pool`: decompression threads for the genome file (or null).
+SampleOutcome process_sample(const SampleTask& t, const SampleInputs& in, const StudyConfig& s, const GeneSet* genes,
                              const ScoreSet* scores, hts::ThreadPool* pool, LocalFeatures& local, int rank);
 
 // genome.cohort_file (collective): regions to workers as they become free; this rank's burden columns in

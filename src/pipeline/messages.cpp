@@ -2,6 +2,7 @@
 
 #include <boost/archive/binary_iarchive.hpp>
 #include <boost/archive/binary_oarchive.hpp>
+#include <boost/serialization/split_free.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
 #include <sstream>
@@ -9,7 +10,7 @@
 namespace boost::serialization {
 template <class A>
 void serialize(A& a, precis::SampleTask& t, unsigned) {
-    a& t.index& t.line& t.id& t.vcf& t.proteome;
+    a& t.index& t.line& t.id& t.vcf& t.proteome& t.journal_file& t.journal_key& t.journal_offset& t.journal_size;
 }
 template <class A>
 void serialize(A& a, precis::ModalityOutcome& m, unsigned) {
@@ -17,7 +18,42 @@ void serialize(A& a, precis::ModalityOutcome& m, unsigned) {
 }
 template <class A>
 void serialize(A& a, precis::SampleOutcome& o, unsigned) {
-    a& o.index& o.rank& o.genome& o.proteome;
+    a& o.index& o.rank& o.genome& o.proteome& o.key& o.from_journal;
+}
+template <class A>
+void serialize(A& a, precis::ProteomeQC& q, unsigned) {
+    a& q.n_features& q.n_detected& q.detected_fraction& q.median& q.below_lod& q.qc_warning;
+}
+template <class A>
+void save(A& a, const precis::SampleRecord& r, unsigned) {
+    a& r.outcome& r.has_burden& r.has_proteome& r.burden& r.proteome.qc& r.proteome.values& r.proteome.plate;
+    const bool has_ids = bool(r.proteome.ids);
+    a& has_ids;
+    if (has_ids) a&* r.proteome.ids;
+}
+template <class A>
+void load(A& a, precis::SampleRecord& r, unsigned) {
+    a& r.outcome& r.has_burden& r.has_proteome& r.burden& r.proteome.qc& r.proteome.values& r.proteome.plate;
+    bool has_ids = false;
+    a& has_ids;
+    r.proteome.ids.reset();
+    if (has_ids) {
+        std::vector<std::string> ids;
+        a& ids;
+        r.proteome.ids = std::make_shared<const std::vector<std::string>>(std::move(ids));
+    }
+}
+template <class A>
+void serialize(A& a, precis::SampleRecord& r, unsigned v) {
+    split_free(a, r, v);
+}
+template <class A>
+void serialize(A& a, precis::KSummary& k, unsigned) {
+    a& k.k& k.labels& k.item_consensus& k.cluster_consensus& k.sizes& k.pac& k.area& k.delta_area& k.mean_silhouette;
+}
+template <class A>
+void serialize(A& a, precis::ClusteringStage& c, unsigned) {
+    a& c.ks& c.chosen& c.labels& c.consensus& c.n_landmarks& c.seconds;
 }
 }  // namespace boost::serialization
 
@@ -46,5 +82,11 @@ void decode(const std::string& s, SampleTask& t) { dec(s, t); }
 void decode(const std::string& s, SampleOutcome& o) { dec(s, o); }
 std::string encode(const std::vector<SampleOutcome>& v) { return enc(v); }
 void decode(const std::string& s, std::vector<SampleOutcome>& v) { dec(s, v); }
+std::string encode(const SampleRecord& r) { return enc(r); }
+void decode(const std::string& s, SampleRecord& r) { dec(s, r); }
+std::string encode(const ClusteringStage& c) { return enc(c); }
+void decode(const std::string& s, ClusteringStage& c) { dec(s, c); }
+std::string encode(const std::vector<double>& v) { return enc(v); }
+void decode(const std::string& s, std::vector<double>& v) { dec(s, v); }
 
 }  // namespace precis

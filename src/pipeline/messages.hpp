@@ -1,9 +1,13 @@
 // What rank 0 and the workers send each other during per-sample work, and its (Boost.Serialization) encoding.
 // Messages are small: ids, paths, QC numbers, checksums. Feature vectors stay on the worker that made them.
+// The journal's and the stage cache's records use the same encoding.
 #pragma once
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "cluster/cluster.hpp"
+#include "proteome/proteome.hpp"
 
 namespace precis {
 
@@ -11,6 +15,9 @@ struct SampleTask {
     uint64_t index = 0;
     long line = 0;  // in the sample sheet, for messages
     std::string id, vcf, proteome;
+    // the sample's latest journal record, if any (the worker uses it if its key still matches the inputs)
+    std::string journal_file, journal_key;
+    uint64_t journal_offset = 0, journal_size = 0;
 };
 
 struct ModalityOutcome {
@@ -29,6 +36,26 @@ struct SampleOutcome {
     uint64_t index = 0;
     int rank = 0;               // which rank holds the features
     ModalityOutcome genome, proteome;
+    std::string key;            // hex content key of the sample's inputs and settings ("" for cohort files)
+    bool from_journal = false;  // taken from an earlier run's journal instead of computed
+};
+
+// What the journal keeps of a finished sample: its outcome and the features its worker made.
+struct SampleRecord {
+    SampleOutcome outcome;
+    bool has_burden = false, has_proteome = false;
+    std::vector<float> burden;
+    ProteomeResult proteome;
+};
+
+// A finished consensus clustering stage and a finished ranking stage, as the stage cache keeps them.
+struct ClusteringStage {
+    std::vector<KSummary> ks;
+    uint64_t chosen = 0;
+    std::vector<int64_t> labels;
+    std::vector<std::vector<double>> consensus;
+    uint64_t n_landmarks = 0;
+    double seconds = 0;
 };
 
 std::string encode(const SampleTask& t);
@@ -37,5 +64,11 @@ void decode(const std::string& s, SampleTask& t);
 void decode(const std::string& s, SampleOutcome& o);
 std::string encode(const std::vector<SampleOutcome>& v);
 void decode(const std::string& s, std::vector<SampleOutcome>& v);
+std::string encode(const SampleRecord& r);
+void decode(const std::string& s, SampleRecord& r);  // throws on a payload that is not a record
+std::string encode(const ClusteringStage& c);
+void decode(const std::string& s, ClusteringStage& c);
+std::string encode(const std::vector<double>& v);
+void decode(const std::string& s, std::vector<double>& v);
 
 }  // namespace precis

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cmath>
 #include <ctime>
 #include <filesystem>
@@ -22,6 +23,7 @@
 #include "config/study.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
+#include "core/signals.hpp"
 #include "core/table.hpp"
 #include "core/version.hpp"
 #include "genome/genome.hpp"
@@ -31,6 +33,7 @@
 #include "pipeline/inputs.hpp"
 #include "pipeline/messages.hpp"
 #include "pipeline/outputs.hpp"
+#include "pipeline/resume.hpp"
 #include "pipeline/validate.hpp"
 #include "proteome/cohort.hpp"
 #include "proteome/proteome.hpp"
@@ -89,8 +92,7 @@ std::vector<std::string> split(const std::string& s, char sep) {
     return out;
 }
 
-// The output folder must exist and be writable before any work starts; an earlier run's marker of completion
-// (provenance.json) is removed so that the folder never looks finished while this run is under way.
+// The output folder must exist and be writable before any work starts.
 void prepare_output(const std::string& out) {
     std::error_code ec;
     fs::create_directories(fs::path(out) / "qc", ec);
@@ -104,10 +106,21 @@ void prepare_output(const std::string& out) {
                     "set study.output or --output to a folder you can write");
     std::fclose(f);
     std::remove(probe.c_str());
-    // an earlier run's results go first, provenance.json (the mark of a finished run) before anything else
+}
+
+// Once the folder is this run's (its lock held), an earlier run's results go, provenance.json (the mark of a
+// finished run) first, so that the folder never looks finished while this run is under way; then what a killed run
+// left half-written (AtomicFile's PATH.tmp-PID, the store's .partial).
+void clear_earlier_results(const std::string& out) {
+    std::error_code ec;
     for (const char* f : {"provenance.json", "cohort.h5mu", "subtypes.tsv", "clustering.tsv", "biomarkers.tsv",
-                          "study.resolved.yaml", "qc/genome.tsv", "qc/proteome.tsv"})
+                          "study.resolved.yaml", "qc/genome.tsv", "qc/proteome.tsv", "scores.tsv", "qc/scores.tsv",
+                          "cohort.h5mu.partial"})
         fs::remove(fs::path(out) / f, ec);
+    for (const fs::path dir : {fs::path(out), fs::path(out) / "qc"})
+        for (auto& e : fs::directory_iterator(dir, ec))
+            if (e.is_regular_file() && e.path().filename().string().find(".tmp-") != std::string::npos)
+                fs::remove(e.path(), ec);
 }
 
 // A feature block [c0, c1) of a modality assigned to one rank.
@@ -128,8 +141,10 @@ Block my_block(size_t n_features, int rank, int size) {
 
 int run_study(Comm& comm, const RunOptions& opt) {
     const auto t_start = std::chrono::system_clock::now();
+    install_stop_handlers();
     StudyConfig study;
     SampleSheet sheet;  // rank 0 only
+    JournalIndex journal;  // rank 0 only: the journal's latest record of each sample
     std::string study_sha, sheet_sha, genes_sha;
     std::vector<std::string> score_shas;
 
@@ -147,6 +162,12 @@ int run_study(Comm& comm, const RunOptions& opt) {
         study = std::move(v.study);
         sheet = std::move(v.sheet);
         prepare_output(study.output);
+        journal = open_journal(study.output, opt.fresh);
+        clear_earlier_results(study.output);
+        if (journal.records > 0)
+            std::fprintf(stderr, "precis: resuming from %s: %zu sample record(s) in %zu journal file(s)%s\n",
+                         state_dir(study.output).c_str(), journal.records, journal.files,
+                         journal.torn ? " (a torn or damaged tail was left out: those samples run again)" : "");
         write_file_atomic(study.output + "/study.resolved.yaml", study.resolved);
         if (study.genome.enabled && !study.genome.genes_bed.empty()) genes_sha = sha256_file(study.genome.genes_bed);
         if (study.genome.enabled)
@@ -157,6 +178,8 @@ int run_study(Comm& comm, const RunOptions& opt) {
     std::string resolved = study.resolved, path = study.path;
     comm.broadcast(resolved);
     comm.broadcast(path);
+    std::vector<int64_t> attempt{journal.attempt};
+    comm.broadcast(attempt);
     GeneSet genes;
     bool have_genes = false;
     ScoreSet scores;  // every rank: workers score their samples or regions
@@ -232,28 +255,89 @@ int run_study(Comm& comm, const RunOptions& opt) {
         pool = std::make_unique<hts::ThreadPool>(std::min(threads, 4));  // more do not outrun one decoding thread
     Progress progress;
     progress.total = n_sheet;
+    SampleJournal sample_journal(out, int(attempt[0]), comm.rank());
+    const std::string settings = sample_settings(study);
+    std::string journal_error;  // this rank could not write its journal (e.g. the disk is full)
+    size_t from_journal = 0;    // rank 0: samples taken from the journal
     comm.task_farm(
         per_sample ? n_sheet : 0,
         [&](size_t i) {
             const SampleEntry& e = sheet.samples[i];
-            return encode(SampleTask{e.index, e.line, e.id, e.vcf, e.proteome});
+            SampleTask t{e.index, e.line, e.id, e.vcf, e.proteome, {}, {}, 0, 0};
+            if (auto it = journal.latest.find(e.id); it != journal.latest.end()) {
+                t.journal_file = it->second.file;
+                t.journal_key = it->second.key;
+                t.journal_offset = it->second.offset;
+                t.journal_size = it->second.payload_size;
+            }
+            return encode(t);
         },
         [&](const std::string& msg) {
             SampleTask t;
             decode(msg, t);
-            return encode(process_sample(t, study, have_genes ? &genes : nullptr, score_set, pool.get(), local,
-                                         comm.rank()));
+            if (poll_stop()) return std::string();  // stopping: not started
+            const SampleInputs in = hash_inputs(t, study);
+            const std::string key = sample_key(settings, t, in.vcf_sha, in.proteome_sha);
+            SampleRecord rec;
+            if (in.complete() && SampleJournal::load(t, key, rec)) {  // finished in an earlier run
+                rec.outcome.rank = comm.rank();
+                rec.outcome.from_journal = true;
+                if (rec.has_burden) local.burden[t.index] = std::move(rec.burden);
+                if (rec.has_proteome) local.proteome[t.index] = std::move(rec.proteome);
+                return encode(rec.outcome);
+            }
+            try {
+                rec.outcome = process_sample(t, in, study, have_genes ? &genes : nullptr, score_set, pool.get(), local,
+                                             comm.rank());
+            } catch (const Error& e) {
+                if (e.kind() == ErrorKind::Interrupted) return std::string();  // dropped; done again on resume
+                throw;
+            }
+            rec.outcome.key = key;
+            if (in.complete() && journal_error.empty()) {
+                auto b = local.burden.find(t.index);
+                auto p = local.proteome.find(t.index);
+                if ((rec.has_burden = b != local.burden.end())) rec.burden = b->second;
+                if ((rec.has_proteome = p != local.proteome.end())) rec.proteome = p->second;
+                try {
+                    sample_journal.append(key, t.id, rec);
+                } catch (const Error& e) {  // the run cannot go on without losing work: stop handing out samples
+                    journal_error = e.what();
+                    request_stop(SIGTERM);
+                }
+                test_kill_point("sample", comm.rank());
+            }
+            return encode(rec.outcome);
         },
         [&](std::string&& msg) {
+            if (msg.empty()) return;  // a sample dropped by a stop
+            if (comm.size() > 1) test_kill_point("sample", comm.rank());  // rank 0 hands out, workers process
             SampleOutcome o;
             decode(msg, o);
             bool ok = o.genome.status != "error" && o.proteome.status != "error";
             SampleOutcome& dst = outcomes[o.index];  // a cohort file's genome results are already there
             dst.rank = o.rank;
+            dst.key = o.key;
+            dst.from_journal = o.from_journal;
+            from_journal += o.from_journal;
             if (o.genome.present) dst.genome = std::move(o.genome);
             if (o.proteome.present) dst.proteome = std::move(o.proteome);
             progress.tick(ok);
         });
+    comm.all_or_none([&] {
+        try {
+            sample_journal.flush();
+        } catch (const Error& e) {
+            if (journal_error.empty()) journal_error = e.what();
+        }
+        if (!journal_error.empty())
+            throw_io(journal_error, "free space there (the samples finished so far are kept), then run the same "
+                                    "command again to resume");
+    });
+    comm.stop_point("the samples finished so far are kept in " + state_dir(out) + "/journal");
+    if (comm.is_root() && per_sample)
+        std::fprintf(stderr, "precis: %zu of %zu samples taken from the journal of an earlier run\n", from_journal,
+                     n_sheet);
 
     // 3. rank 0: QC tables, the error policy, and the samples that go on to the cohort stages
     std::vector<int64_t> kept;
@@ -299,6 +383,22 @@ int run_study(Comm& comm, const RunOptions& opt) {
     });
     comm.broadcast(kept);
     const size_t n = kept.size();
+
+    // the content key of what the cohort stages start from (rank 0): the kept samples' results (each sample's key,
+    // or the cohort files' checksums) and every setting of the samples' processing and the cohort matrix
+    std::string data_key, proteome_file_sha, genome_file_sha;
+    if (comm.is_root()) {
+        if (cohort_prot) proteome_file_sha = proteome_sha.get();
+        if (cohort_genome) genome_file_sha = cohort_sha.get();
+        std::vector<std::string> parts{"precis cohort data 1", PRECIS_VERSION,
+                                       resolved_settings(study.resolved, {"study.on_sample_error", "samples.id_column",
+                                                                          "genome", "proteome", "cohort"}),
+                                       genes_sha, proteome_file_sha, genome_file_sha};
+        parts.insert(parts.end(), score_shas.begin(), score_shas.end());
+        for (int64_t i : kept) parts.push_back(sheet.samples[size_t(i)].id + "\t" + outcomes[size_t(i)].key);
+        data_key = content_key(parts);
+    }
+    std::vector<std::string> stages_reused;  // rank 0: cohort stages taken from the stage cache
     // each modality's rows: the kept samples that have it (a sample may lack one modality)
     std::map<std::string, std::vector<size_t>> rows_of;  // modality -> global rows, ascending
     std::map<std::string, std::unordered_map<uint64_t, size_t>> mrow_of;  // modality -> sheet index -> its row
@@ -413,10 +513,11 @@ int run_study(Comm& comm, const RunOptions& opt) {
             collective_io = collective_io && w.last_write_collective();
         }
         w.close();
+        test_kill_point("store", comm.rank());
     });
     local = LocalFeatures();  // the store has them now
     burden_cols.clear();
-    comm.barrier();
+    comm.stop_point("the samples are kept in the journal; the store is written again on resume");
 
     // 6. cohort stages read feature blocks from the store: per-feature missingness and spread
     std::map<std::string, Block> blocks;
@@ -506,14 +607,46 @@ int run_study(Comm& comm, const RunOptions& opt) {
             for (size_t ci = 0; ci < study.clustering.modalities.size(); ++ci)
                 scale_block(X, block_edges[ci], block_edges[ci + 1], study.clustering.weights[ci]);
 
-        const auto t0 = std::chrono::steady_clock::now();
-        ClusteringResult cr = consensus_clustering(comm, X, cc, study.seed, kConsensusInStore);
-        clustering_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        ks = std::move(cr.ks);
-        chosen = cr.chosen;
-        labels = std::move(cr.labels);
-        consensus = std::move(cr.consensus);
-        n_landmarks = cr.landmarks.size();
+        // a finished clustering of the same data with the same settings is taken from the stage cache
+        const std::string cluster_key =
+            comm.is_root() ? content_key({"precis clustering 1", data_key,
+                                          resolved_settings(study.resolved, {"study.seed", "clustering"})})
+                           : std::string();
+        std::vector<int64_t> hit{0};
+        ClusteringStage cs;
+        comm.all_or_none([&] {
+            std::string payload;
+            if (comm.is_root() && load_stage(out, "clustering", cluster_key, payload)) {
+                decode(payload, cs);
+                hit[0] = 1;
+            }
+        });
+        comm.broadcast(hit);
+        if (hit[0]) {
+            labels = cs.labels;
+            comm.broadcast(labels);
+            ks = std::move(cs.ks);
+            chosen = size_t(cs.chosen);
+            consensus = std::move(cs.consensus);
+            n_landmarks = size_t(cs.n_landmarks);
+            clustering_seconds = cs.seconds;
+            if (comm.is_root()) stages_reused.push_back("clustering");
+        } else {
+            const auto t0 = std::chrono::steady_clock::now();
+            ClusteringResult cr = consensus_clustering(comm, X, cc, study.seed, kConsensusInStore);
+            clustering_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            ks = std::move(cr.ks);
+            chosen = cr.chosen;
+            labels = std::move(cr.labels);
+            consensus = std::move(cr.consensus);
+            n_landmarks = cr.landmarks.size();
+            comm.stop_point("clustering was not finished and starts again on resume; the journal keeps the samples");
+            comm.all_or_none([&] {
+                if (comm.is_root())
+                    save_stage(out, "clustering", cluster_key,
+                               encode(ClusteringStage{ks, chosen, labels, consensus, n_landmarks, clustering_seconds}));
+            });
+        }
     }
 
     // 8. ranking: each rank tests the features of its blocks; rank 0 adjusts and sorts
@@ -600,7 +733,24 @@ int run_study(Comm& comm, const RunOptions& opt) {
                                  e.hint());
                 }
             });
-        for (size_t mi = 0; mi < modalities.size(); ++mi) {
+        // a finished ranking of the same data, groups, covariates and settings is taken from the stage cache
+        std::string rank_key;
+        std::vector<int64_t> hit{0};
+        comm.all_or_none([&] {
+            if (!comm.is_root()) return;
+            std::vector<double> design_in(group.begin(), group.end());
+            for (auto& c : covs) design_in.insert(design_in.end(), c.begin(), c.end());
+            rank_key = content_key({"precis ranking 1", data_key, resolved_settings(study.resolved, {"ranking"}),
+                                    join(levels, '\n'), encode(design_in)});
+            std::string payload;
+            if (load_stage(out, "ranking", rank_key, payload)) {
+                decode(payload, records);
+                hit[0] = 1;
+                stages_reused.push_back("ranking");
+            }
+        });
+        comm.broadcast(hit);
+        for (size_t mi = 0; mi < modalities.size() && !hit[0]; ++mi) {
             const std::string& m = modalities[mi];
             const Block& b = blocks[m];
             std::vector<std::vector<TestResult>> res(b.width());
@@ -665,7 +815,13 @@ int run_study(Comm& comm, const RunOptions& opt) {
                 }
         }
         blocks.clear();
-        records = comm.allgather(records);
+        if (!hit[0]) {
+            records = comm.allgather(records);
+            comm.stop_point("ranking was not finished and starts again on resume; the journal keeps the samples");
+            comm.all_or_none([&] {
+                if (comm.is_root()) save_stage(out, "ranking", rank_key, encode(records));
+            });
+        }
     }
 
     std::vector<double> peak_mib;  // rank 0: each rank's peak resident memory so far, MiB
@@ -739,10 +895,10 @@ int run_study(Comm& comm, const RunOptions& opt) {
             inputs.push_back({{"role", "pgs_scoring_file"}, {"path", study.genome.scores[i]}, {"sha256", score_shas[i]}});
         if (cohort_prot)
             inputs.push_back(
-                {{"role", "proteome_cohort_file"}, {"path", study.proteome.cohort_file}, {"sha256", proteome_sha.get()}});
+                {{"role", "proteome_cohort_file"}, {"path", study.proteome.cohort_file}, {"sha256", proteome_file_sha}});
         if (cohort_genome)
             inputs.push_back(
-                {{"role", "genome_cohort_file"}, {"path", study.genome.cohort_file}, {"sha256", cohort_sha.get()}});
+                {{"role", "genome_cohort_file"}, {"path", study.genome.cohort_file}, {"sha256", genome_file_sha}});
         for (size_t i = 0; i < n_sheet; ++i)
             for (auto [role, m] : {std::pair{"genome", &outcomes[i].genome}, std::pair{"proteome", &outcomes[i].proteome}})
                 if (m->present && !(cohort_genome && m == &outcomes[i].genome) &&
@@ -760,6 +916,10 @@ int run_study(Comm& comm, const RunOptions& opt) {
         }
         pj["peak_memory_mib_per_rank"] = peak_mib;  // before the results are written
         pj["stages"] = {{"clustering", cc.enabled}, {"ranking", study.ranking.enabled}};
+        // what an earlier, interrupted (or finished) run in this folder had already done
+        pj["resumed"] = {{"attempt", attempt[0]},
+                         {"samples_from_journal", from_journal},
+                         {"stages_from_cache", stages_reused}};
 
         // the store's names and annotations
         StoreAnnotations a;

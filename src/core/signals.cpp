@@ -1,0 +1,74 @@
+#include "core/signals.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <initializer_list>
+
+namespace precis {
+
+namespace {
+std::atomic<int> g_received{0};   // a signal this process received
+std::atomic<int> g_requested{0};  // a stop asked for by the program (another rank's signal, a failing journal)
+bool (*g_poller)() = nullptr;
+std::chrono::steady_clock::time_point g_last_poll;
+
+extern "C" void on_stop_signal(int sig) {
+    int none = 0;
+    g_received.compare_exchange_strong(none, sig);  // the first signal decides the exit code
+}
+}  // namespace
+
+void install_stop_handlers() {
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;  // system calls (file reads, MPI's polling) carry on; the run checks the flag
+    for (int s : {SIGTERM, SIGINT, SIGUSR1}) sigaction(s, &sa, nullptr);
+}
+
+bool stop_requested() {
+    return g_received.load(std::memory_order_relaxed) != 0 || g_requested.load(std::memory_order_relaxed) != 0;
+}
+
+void request_stop(int signal) {
+    int none = 0;
+    g_requested.compare_exchange_strong(none, signal);
+}
+
+void settle_stop(int signal) { g_received.store(signal); }
+
+int stop_signal() { return g_received.load() ? g_received.load() : g_requested.load(); }
+
+int stop_received() { return g_received.load(); }
+
+int stop_exit_code(int signal) { return signal == SIGINT ? 130 : 143; }  // 0 (no signal): as SIGTERM
+
+void set_stop_poller(bool (*poller)()) { g_poller = poller; }
+
+bool poll_stop() {
+    if (stop_requested()) return true;
+    if (!g_poller) return false;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - g_last_poll < std::chrono::milliseconds(50)) return false;
+    g_last_poll = now;
+    if (g_poller()) request_stop(SIGTERM);
+    return stop_requested();
+}
+
+void test_kill_point(const char* point, int rank) {
+    static const char* spec = std::getenv("PRECIS_TEST_KILL");
+    if (!spec) return;
+    static std::atomic<long> passed{0};
+    char name[32] = {0};
+    long n = 0;
+    int sig = 0, only = -1;
+    if (std::sscanf(spec, "%31[a-z]:%ld:%d:%d", name, &n, &sig, &only) < 3 || std::strcmp(name, point) != 0) return;
+    if (only >= 0 && only != rank) return;
+    if (passed.fetch_add(1) + 1 == n) std::raise(sig);
+}
+
+}  // namespace precis

@@ -1,0 +1,79 @@
+// Resuming a killed run: the journal of finished samples and the cache of finished cohort stages, both under
+// <output>/.precis/ (see docs/resume.md):
+//   journal/samples-a<attempt>-r<rank>.jnl   per-sample results: one file per rank and attempt, append-only
+//   stages/<stage>.rec                        the latest result of each cohort stage, under its content key
+// Keys are SHA-256 digests of everything a result was computed from: the precis version, the settings that matter
+// (as the resolved study spells them), and the inputs' content checksums. A result whose key no longer matches is
+// recomputed; nothing else decides. Only rank 0 scans the journal (record headers only); each worker reads the
+// records of the samples it is given.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "config/study.hpp"
+#include "journal/journal.hpp"
+#include "pipeline/messages.hpp"
+
+namespace precis {
+
+constexpr uint32_t kSampleRecord = 1, kStageRecord = 2;
+
+std::string state_dir(const std::string& output);  // <output>/.precis
+
+// Rank 0, before any work: with `fresh`, removes the state folder first; makes the folders; indexes the journal
+// (each sample's latest record) and picks this attempt's number.
+// Holds <output>/.precis/lock (flock) while the run lasts, so that two runs never share an output folder.
+class FolderLock {
+public:
+    FolderLock() = default;
+    explicit FolderLock(const std::string& path);  // throws Config if another process holds it
+    FolderLock(FolderLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+    FolderLock& operator=(FolderLock&& o) noexcept;
+    ~FolderLock();
+
+private:
+    int fd_ = -1;
+};
+
+struct JournalIndex {
+    std::unordered_map<std::string, JournalEntry> latest;  // sample id -> its latest record
+    int attempt = 1;
+    size_t files = 0, records = 0, torn = 0;  // torn: files whose tail was cut off or damaged
+    FolderLock lock;
+};
+// Also takes the folder's lock: a second run on the same folder is a Config error (exit 2).
+JournalIndex open_journal(const std::string& output, bool fresh);
+
+// The hex content key of anything: SHA-256 over the parts, each ended by a separator.
+std::string content_key(const std::vector<std::string>& parts);
+
+// The settings a sample's own results depend on (genome and proteome processing and QC).
+std::string sample_settings(const StudyConfig& s);
+// A sample's key: precis version, those settings, its sheet row, its input files and their checksums.
+std::string sample_key(const std::string& settings, const SampleTask& t, const std::string& vcf_sha,
+                       const std::string& proteome_sha);
+
+// One rank's journal of finished samples, opened on first use.
+class SampleJournal {
+public:
+    SampleJournal(const std::string& output, int attempt, int rank);
+    void append(const std::string& key, const std::string& sample_id, const SampleRecord& r);  // throws IO
+    void flush();  // throws IO
+    // The record the task names, if it is intact and its key is `key`.
+    static bool load(const SampleTask& t, const std::string& key, SampleRecord& r);
+
+private:
+    std::string path_;
+    std::unique_ptr<JournalWriter> w_;
+};
+
+// The stage cache (rank 0). load_stage is true if the stage's latest result has this key (and is intact);
+// save_stage replaces it atomically.
+bool load_stage(const std::string& output, const std::string& stage, const std::string& key, std::string& payload);
+void save_stage(const std::string& output, const std::string& stage, const std::string& key,
+                const std::string& payload);
+
+}  // namespace precis
