@@ -701,13 +701,30 @@ StudyConfig parse_study(const std::string& text, const std::string& path, const 
 }
 
 namespace {
-// The flow-style YAML at path[i..] below `n` ("~" if absent). Lookups are const: an absent key is not added.
+// A node on one line, whatever style it was written in: {k: v, ...} in file order, [a, b], "scalar", ~.
+std::string canonical(const YAML::Node& n) {
+    if (n.IsMap()) {
+        std::string s;
+        for (auto it = n.begin(); it != n.end(); ++it)
+            s += (s.empty() ? "" : ", ") + it->first.Scalar() + ": " + canonical(it->second);
+        return "{" + s + "}";
+    }
+    if (n.IsSequence()) {
+        std::string s;
+        for (const auto& x : n) s += (s.empty() ? "" : ", ") + canonical(x);
+        return "[" + s + "]";
+    }
+    if (!n.IsScalar()) return "~";
+    std::string q = "\"";
+    for (char c : n.Scalar()) q += c == '"' || c == '\\' ? std::string("\\") + c : std::string(1, c);
+    return q + "\"";
+}
+
+// The node at path[i..] below `n` ("~" if absent). Lookups are const: an absent key is not added.
 std::string yaml_at(const YAML::Node& n, const std::vector<std::string>& path, size_t i) {
     if (!n.IsDefined()) return "~";
     if (i < path.size()) return n.IsMap() ? yaml_at(n[path[i]], path, i + 1) : "~";
-    YAML::Emitter e;
-    e << YAML::Flow << n;
-    return e.c_str();
+    return canonical(n);
 }
 }  // namespace
 

@@ -41,6 +41,11 @@ void request_stop(int signal) {
 
 void settle_stop(int signal) { g_received.store(signal); }
 
+void clear_stop() {
+    g_received.store(0);
+    g_requested.store(0);
+}
+
 int stop_signal() { return g_received.load() ? g_received.load() : g_requested.load(); }
 
 int stop_received() { return g_received.load(); }

@@ -16,6 +16,8 @@ bool stop_requested();
 void request_stop(int signal);
 // The signal every rank agreed on: it decides the exit code everywhere.
 void settle_stop(int signal);
+// Forgets any stop (tests).
+void clear_stop();
 
 // The signal that asked for the stop (0 if none), and the exit code it implies (130 SIGINT, else 143).
 // stop_received() is only a signal this process itself received.

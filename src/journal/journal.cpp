@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -105,40 +106,63 @@ void JournalWriter::flush() {
     last_flush_ = now_seconds();
 }
 
+namespace {
+// The record at `at`, checked through its CRC when `verify`; false if there is none.
+bool record_at(FILE* f, uint64_t at, uint64_t size, bool verify, JournalEntry& e, uint64_t& end, std::string& buf) {
+    unsigned char raw[kHeader];
+    if (std::fseek(f, long(at), SEEK_SET) != 0 || !read_header(f, e, raw)) return false;
+    e.offset = at;
+    end = at + kHeader + e.name.size() + e.payload_size + 4;
+    if (end > size) return false;  // torn: the record was not finished
+    if (!verify) return true;
+    buf.resize(e.payload_size);
+    unsigned char crc_raw[4];
+    if (std::fread(buf.data(), 1, buf.size(), f) != buf.size() || std::fread(crc_raw, 1, 4, f) != 4) return false;
+    uint32_t crc = crc32_update(0, raw, kHeader);
+    crc = crc32_update(crc, e.name.data(), e.name.size());
+    crc = crc32_update(crc, buf.data(), buf.size());
+    return crc == uint32_t(get_le(crc_raw, 4));
+}
+
+// The offset of the next intact record after a damaged one (searching for the magic), or `size`.
+uint64_t resync(FILE* f, uint64_t from, uint64_t size, std::string& buf) {
+    std::vector<char> chunk(1 << 16);
+    for (uint64_t at = from; at < size;) {
+        if (std::fseek(f, long(at), SEEK_SET) != 0) return size;
+        const size_t got = std::fread(chunk.data(), 1, chunk.size(), f);
+        if (got < 4) return size;
+        for (size_t i = 0; i + 4 <= got; ++i) {
+            if (std::memcmp(chunk.data() + i, kMagic, 4) != 0) continue;
+            JournalEntry e;
+            uint64_t end = 0;
+            if (record_at(f, at + i, size, true, e, end, buf)) return at + i;
+        }
+        at += got - 3;  // a magic may straddle the chunks
+    }
+    return size;
+}
+}  // namespace
+
 JournalScan scan_journal(const std::string& path, bool verify) {
     FILE* f = std::fopen(path.c_str(), "rb");
     if (!f) throw_io("cannot open the journal " + path + ": " + std::strerror(errno));
     JournalScan s;
     std::fseek(f, 0, SEEK_END);
     const uint64_t size = uint64_t(std::ftell(f));
-    std::fseek(f, 0, SEEK_SET);
-    unsigned char raw[kHeader];
-    std::string payload;
-    uint64_t at = 0;
-    while (at < size) {
+    std::string buf;
+    for (uint64_t at = 0; at < size;) {
         JournalEntry e;
         e.file = path;
-        e.offset = at;
-        if (!read_header(f, e, raw)) break;
-        const uint64_t end = at + kHeader + e.name.size() + e.payload_size + 4;
-        if (end > size) break;  // torn: the record was not finished
-        if (verify) {
-            payload.resize(e.payload_size);
-            unsigned char crc_raw[4];
-            if (std::fread(payload.data(), 1, payload.size(), f) != payload.size() || std::fread(crc_raw, 1, 4, f) != 4)
-                break;
-            uint32_t crc = crc32_update(0, raw, kHeader);
-            crc = crc32_update(crc, e.name.data(), e.name.size());
-            crc = crc32_update(crc, payload.data(), payload.size());
-            if (crc != uint32_t(get_le(crc_raw, 4))) break;
-        } else if (std::fseek(f, long(e.payload_size + 4), SEEK_CUR) != 0) {
-            break;
+        uint64_t end = 0;
+        if (record_at(f, at, size, verify, e, end, buf)) {
+            s.entries.push_back(std::move(e));
+            at = end;
+            continue;
         }
-        s.entries.push_back(std::move(e));
-        at = end;
+        // damaged or torn: the records after it, if any, are found by their magic and checksum
+        s.torn = true;
+        at = resync(f, at + 1, size, buf);
     }
-    s.good_bytes = at;
-    s.torn = at < size;
     std::fclose(f);
     return s;
 }

@@ -48,12 +48,12 @@ private:
 
 struct JournalScan {
     std::vector<JournalEntry> entries;  // in file order
-    uint64_t good_bytes = 0;            // the length of the valid prefix
-    bool torn = false;                  // something follows the valid prefix (a torn or corrupt tail)
+    bool torn = false;                  // some bytes were not a record: a torn tail, or damage
 };
 
 // Reads the record headers of a journal file (skipping over payloads; `verify` also checks every checksum, reading
-// everything). Never throws for damage: a bad record ends the scan. Throws IO if the file cannot be opened.
+// everything). Never throws for damage: past a bad header the scan looks for the next record whose magic and
+// checksum hold; a torn tail is left out. Throws IO if the file cannot be opened.
 JournalScan scan_journal(const std::string& path, bool verify = false);
 
 // Reads one record's payload and checks it against its checksum and the entry. Returns false if the record is

@@ -1,0 +1,128 @@
+# Lose nothing: a run killed at any point (per-sample work, the store's write, clustering), on rank 0 or a worker,
+# with SIGKILL, SIGTERM, SIGINT or SIGUSR1, as one process or on 4 ranks, resumes and ends with the results of an
+# uninterrupted run. A rerun of a finished run does no per-sample work; a damaged journal tail, a changed input or
+# setting recomputes just what depends on it; a full disk keeps the finished samples.
+# The kills come from PRECIS_TEST_KILL (core/signals.hpp: the process raises the signal at a named point), so that
+# each lands where it is meant to; one more is sent from outside, at whatever point the run has reached.
+source "$(dirname "$0")/lib.sh"
+"$PRECIS" simulate --out sim --samples 120 --subtypes 3 --seed 21 >/dev/null
+"$PRECIS" run sim/study.yaml --output ref 2> ref.log || { cat ref.log; fail "reference run"; }
+same() {  # same FOLDER WHAT [REFERENCE]
+  $PY "$PRECIS_TESTS/e2e/same_results.py" "${3:-ref}" "$1" >/dev/null ||
+    fail "$2: $($PY "$PRECIS_TESTS/e2e/same_results.py" "${3:-ref}" "$1" 2>&1)"
+}
+unfinished() {  # nothing under its final name looks finished
+  for f in provenance.json cohort.h5mu biomarkers.tsv subtypes.tsv clustering.tsv; do
+    [[ ! -e "$1/$f" ]] || fail "$2: $f exists after the kill"
+  done
+}
+taken() { grep -o '[0-9]* of 120 samples taken from the journal' "$1" | cut -d' ' -f1; }
+
+# np point:N:signal[:rank] expected-exit ('fail' = any non-zero: mpirun reports a rank killed by SIGKILL its own way)
+cases=(
+  "1 sample:50:9 137" "1 sample:50:15 143" "1 store:1:9 137" "1 clustering:1:15 143" "1 clustering:1:2 130"
+  "1 sample:30:10 143"
+  "4 sample:20:9:2 fail" "4 sample:40:15:0 143" "4 sample:40:9:0 fail" "4 sample:20:2:3 130" "4 store:1:15:3 143"
+  "4 clustering:1:9:1 fail" "4 clustering:1:10:0 143"
+)
+for c in "${cases[@]}"; do
+  read -r np spec want <<<"$c"
+  d="k_${np}_${spec//:/_}"
+  set +e
+  PRECIS_TEST_KILL=$spec precis_np "$np" run sim/study.yaml --output "$d" > "$d.log" 2>&1
+  got=$?
+  set -e
+  if [[ $want == fail ]]; then [[ $got != 0 ]] || fail "$c: the run was not stopped"
+  else [[ $got == "$want" ]] || { cat "$d.log"; fail "$c: exit $got, expected $want"; }
+  fi
+  [[ $want == fail || $spec == *:9* ]] || grep -q "run the same command again to resume" "$d.log" || fail "$c: no resume hint"
+  unfinished "$d" "$c"
+  precis_np "$np" run sim/study.yaml --output "$d" > "$d.resume.log" 2>&1 || { cat "$d.resume.log"; fail "$c: resume failed"; }
+  same "$d" "$c"
+  n=$(taken "$d.resume.log")
+  case $spec in sample:*) (( n > 0 && n < 120 )) || fail "$c: $n samples from the journal after a kill mid-way";;
+                *) [[ $n == 120 ]] || fail "$c: $n samples from the journal after a kill past the samples";; esac
+  note "$c: exit $got, resumed with $n of 120 samples from the journal, results identical"
+done
+
+# a signal from outside, at whatever point the run has got to (if it already finished, it must still rerun the same)
+"$PRECIS" simulate --out big --samples 1500 --subtypes 3 --seed 22 >/dev/null
+"$PRECIS" run big/study.yaml --output big_ref 2>/dev/null
+"$PRECIS" run big/study.yaml --output big_k > big_k.log 2>&1 &
+pid=$!
+for _ in $(seq 100); do grep -q "samples .* done" big_k.log && break; sleep 0.02; done
+kill -TERM $pid
+set +e; wait $pid; got=$?; set -e
+[[ $got == 143 || $got == 0 ]] || fail "outside SIGTERM: exit $got"
+"$PRECIS" run big/study.yaml --output big_k > big_k2.log 2>&1
+$PY "$PRECIS_TESTS/e2e/same_results.py" big_ref big_k >/dev/null || fail "outside SIGTERM: results differ"
+note "outside SIGTERM: exit $got; resumed with $(grep -o '[0-9]* of 1500 samples taken' big_k2.log)"
+
+# a finished run, run again: every sample and both cohort stages come from the earlier run
+precis_np 4 run sim/study.yaml --output ref 2> again.log
+[[ $(taken again.log) == 120 ]] || fail "rerun of a finished run: $(taken again.log) samples from the journal"
+$PY - <<'PY' || fail "provenance of the rerun"
+import json
+r = json.load(open("ref/provenance.json"))["resumed"]
+assert r["samples_from_journal"] == 120 and r["stages_from_cache"] == ["clustering", "ranking"], r
+PY
+same ref "rerun of a finished run"
+note "a rerun of a finished run does no per-sample work and reuses both stages"
+
+# damage: a torn tail and a flipped byte inside a record; those samples are recomputed
+cp -r ref dmg
+j=$(ls dmg/.precis/journal/*.jnl | head -1)
+size=$(stat -c %s "$j")
+truncate -s $((size - 1000)) "$j"
+printf 'X' | dd of="$j" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+"$PRECIS" run sim/study.yaml --output dmg 2> dmg.log
+grep -q "torn or damaged tail" dmg.log || fail "the torn tail was not reported"
+n=$(taken dmg.log)
+(( n >= 110 && n <= 118 )) || fail "damaged journal: $n samples taken (expected all but the damaged ones)"
+same dmg "damaged journal"
+note "damaged journal: $n of 120 taken, the rest recomputed"
+
+# a changed setting reruns what depends on it; a changed input reruns that sample
+cp -r ref chg
+"$PRECIS" run sim/study.yaml --output chg --set ranking.test=wilcoxon 2> chg1.log
+$PY -c "import json; r = json.load(open('chg/provenance.json'))['resumed']; assert r['stages_from_cache'] == ['clustering'], r" \
+  || fail "ranking.test changed: clustering should come from the cache, ranking be recomputed"
+"$PRECIS" run sim/study.yaml --output chg --set clustering.k.max=5 2> chg2.log
+$PY -c "import json; r = json.load(open('chg/provenance.json'))['resumed']; assert r['stages_from_cache'] == [], r" \
+  || fail "clustering.k.max changed: both stages depend on it"
+[[ $(taken chg2.log) == 120 ]] || fail "a cohort setting must not rerun the samples"
+f=$(awk -F'\t' 'NR == 6 {print $3}' sim/samples.tsv)
+[[ -f sim/$f ]] || fail "no proteome table in the sheet's column 3: $f"
+sed -i '3s/\t.*$/\t12345/' "sim/$f"
+"$PRECIS" run sim/study.yaml --output chg 2> chg3.log
+[[ $(taken chg3.log) == 119 ]] || fail "one changed input: $(taken chg3.log) samples taken (expected 119)"
+"$PRECIS" run sim/study.yaml --output chg --fresh 2> chg4.log
+[[ $(taken chg4.log) == 0 ]] || fail "--fresh: $(taken chg4.log) samples taken"
+note "changed settings and inputs rerun what depends on them; --fresh starts over"
+
+# one run per output folder
+command -v flock >/dev/null || fail "needs flock(1) from util-linux"
+( exec 9> ref/.precis/lock; flock -n 9; sleep 5 ) &
+holder=$!
+sleep 0.3
+expect_exit 2 "$PRECIS" run sim/study.yaml --output ref
+expect_in "another precis run is using the output folder" "$OUT"
+kill $holder 2>/dev/null || true
+[[ -f ref/provenance.json ]] || fail "a refused run must leave the folder alone"
+
+# a full disk: a clear error, the finished samples kept (needs a small tmpfs: root)
+if mkdir -p tiny && mount -t tmpfs -o size=512k tmpfs tiny 2>/dev/null; then
+  trap 'umount '"$PWD"'/tiny 2>/dev/null || true' EXIT
+  expect_exit 1 "$PRECIS" run sim/study.yaml --output tiny/out
+  expect_in "No space left on device" "$OUT"
+  expect_in "run the same command again to resume" "$OUT"
+  mount -o remount,size=64m tiny
+  "$PRECIS" run sim/study.yaml --output tiny/out 2> full.log
+  n=$(taken full.log)
+  (( n > 0 )) || fail "full disk: nothing was kept"
+  same tiny/out "full disk" chg  # chg: the last uninterrupted run on these (changed) inputs
+  note "full disk: exit 1 with the reason; $n samples kept and reused"
+else
+  note "full disk: skipped (cannot mount a tmpfs here: needs root)"
+fi
+note "ok"

@@ -1,0 +1,67 @@
+"""Whether two results folders hold the same results: every output file byte for byte, the cohort store's
+datasets and attributes (its embedded provenance aside), and provenance.json apart from what describes the run
+rather than the results (times, host, command line, ranks and threads, memory, what was resumed, the output path).
+Usage: same_results.py REFERENCE OTHER   (exit 1 naming the first difference)"""
+import json, os, sys
+
+import h5py
+import numpy as np
+
+RUN_ONLY = {"start_time", "end_time", "host", "command_line", "ranks", "threads_per_rank", "collective_io",
+            "peak_memory_mib_per_rank", "clustering_seconds", "resumed", "resolved_study"}
+
+
+def files(d):
+    out = set()
+    for root, dirs, names in os.walk(d):
+        dirs[:] = [x for x in dirs if x != ".precis"]
+        out |= {os.path.relpath(os.path.join(root, n), d) for n in names}
+    return out
+
+
+def store(path):
+    items = {}
+
+    def visit(name, obj):
+        for k, v in obj.attrs.items():
+            items[f"{name}@{k}"] = np.asarray(v)
+        if isinstance(obj, h5py.Dataset) and name != "uns/provenance":
+            items[name] = np.asarray(obj[()])
+
+    with h5py.File(path, "r") as f:
+        f.visititems(visit)
+    return items
+
+
+def main(a, b):
+    fa, fb = files(a), files(b)
+    if fa != fb:
+        sys.exit(f"different files: {sorted(fa ^ fb)}")
+    for name in sorted(fa):
+        pa, pb = os.path.join(a, name), os.path.join(b, name)
+        if name == "cohort.h5mu":
+            sa, sb = store(pa), store(pb)
+            if sa.keys() != sb.keys():
+                sys.exit(f"cohort.h5mu: different objects {sorted(set(sa) ^ set(sb))}")
+            for k in sa:
+                x, y = sa[k], sb[k]
+                same = (np.array_equal(x, y, equal_nan=True) if x.dtype.kind == "f" and y.dtype.kind == "f"
+                        else np.array_equal(x, y))
+                if not same:
+                    sys.exit(f"cohort.h5mu: {k} differs")
+        elif name == "provenance.json":
+            ja, jb = json.load(open(pa)), json.load(open(pb))
+            for k in set(ja) | set(jb):
+                if k not in RUN_ONLY and ja.get(k) != jb.get(k):
+                    sys.exit(f"provenance.json: '{k}' differs")
+        elif name == "study.resolved.yaml":
+            strip = lambda p: [l for l in open(p) if not l.lstrip().startswith(("output:", "# Resolved study"))]
+            if strip(pa) != strip(pb):
+                sys.exit("study.resolved.yaml differs")
+        elif open(pa, "rb").read() != open(pb, "rb").read():
+            sys.exit(f"{name} differs")
+    print(f"same results: {len(fa)} files")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:3])
