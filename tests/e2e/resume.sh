@@ -110,6 +110,17 @@ expect_in "another precis run is using the output folder" "$OUT"
 kill $holder 2>/dev/null || true
 [[ -f ref/provenance.json ]] || fail "a refused run must leave the folder alone"
 
+# an output folder that cannot be written: an error before any work (a path through a file; a read-only mount)
+expect_exit 2 "$PRECIS" run sim/study.yaml --output sim/study.yaml/out
+expect_in "cannot write the output folder" "$OUT"
+if mkdir -p ro && mount -t tmpfs -o ro,size=1m tmpfs ro 2>/dev/null; then
+  expect_exit 2 "$PRECIS" run sim/study.yaml --output ro/out
+  umount ro
+  expect_in "cannot write the output folder $PWD/ro/out" "$OUT"
+  [[ $OUT != *"samples "*" done"* ]] || fail "work started on an unwritable folder"
+  note "unwritable output folders: exit 2 before any work"
+fi
+
 # a full disk: a clear error, the finished samples kept (needs a small tmpfs: root)
 if mkdir -p tiny && mount -t tmpfs -o size=512k tmpfs tiny 2>/dev/null; then
   trap 'umount '"$PWD"'/tiny 2>/dev/null || true' EXIT
