@@ -34,8 +34,9 @@ bool poll_stop();
 
 // Fault injection for the resume tests: PRECIS_TEST_KILL="POINT:N:SIGNAL[:RANK]" makes the process raise SIGNAL
 // (a number: 9 KILL, 15 TERM, 2 INT, 10 USR1) the Nth time it passes POINT (on rank RANK only, if given). The points
-// are "sample" (a sample finished and journalled), "store" (the store's matrices written, before it is renamed into
-// place) and "clustering" (consensus clustering under way: distances done, resamples next). Unset: nothing happens.
+// are "sample" (a sample finished and journalled), "region" (a region of a cohort VCF finished and journalled),
+// "store" (the store's matrices written, before it is renamed into place) and "clustering" (consensus clustering
+// under way: distances done, resamples next). Unset: nothing happens.
 void test_kill_point(const char* point, int rank);
 
 }  // namespace precis

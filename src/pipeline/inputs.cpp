@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "core/hash.hpp"
+#include "core/signals.hpp"
 #include "core/table.hpp"
 #include "genome/hts.hpp"
 #include "parallel/comm.hpp"
@@ -20,6 +21,7 @@ namespace precis {
 
 namespace {
 constexpr int64_t kRegionBp = 5'000'000;  // a cohort file's regions: a few Mb, never inside a gene
+constexpr const char* kFromJournal = "=";  // a region task's result: taken from the journal (else "" or an error)
 }  // namespace
 
 FeaturePositions::FeaturePositions(const std::vector<std::string>& cohort_ids) {
@@ -407,7 +409,7 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const std::vector<std::st
 
 void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet& sheet, const GeneSet* genes,
                          const ScoreSet* scores, std::map<uint32_t, std::vector<float>>& burden_cols,
-                         std::vector<SampleOutcome>& outcomes) {
+                         std::vector<SampleOutcome>& outcomes, const RegionJournal& rj) {
     const std::string& file = study.genome.cohort_file;
     std::vector<int64_t> cols64;
     std::vector<Region> regions;
@@ -421,6 +423,18 @@ void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet
     comm.broadcast(cols64);
     const std::vector<int> cols(cols64.begin(), cols64.end());
     comm.all_or_none([&] { regions = plan_regions(file, genes, kRegionBp); });
+    std::string base_key;  // the file, settings and inputs every region's key starts from
+    comm.all_or_none([&] {
+        if (comm.is_root()) base_key = cohort_vcf_key(study, rj.inputs_sha, cols);
+    });
+    comm.broadcast(base_key);
+    auto region_key = [&](size_t i) {
+        const Region& rg = regions[i];
+        std::string g;
+        for (uint32_t x : rg.genes) g += (genes ? genes->names()[x] : std::to_string(x)) + ",";
+        return content_key({base_key, std::to_string(i), rg.contig, std::to_string(rg.beg), std::to_string(rg.end),
+                            std::to_string(rg.qbeg), std::to_string(rg.qend), g});
+    };
     const GenomeSettings gs = genome_settings(study, scores);
     std::vector<double> qc_raw(cols.size() * GenomeQC::kRaw, 0.0);
     // scores: per (sample, score) an exact sum and the imputed count; per score how its variants matched
@@ -430,37 +444,67 @@ void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet
     std::vector<double> score_match(n_scores * 4, 0.0);
     std::vector<std::string> region_errors;
     std::unique_ptr<hts::VcfReader> reader;
+    size_t from_journal = 0;  // rank 0: regions taken from the journal
     Progress rprog;
     rprog.what = "regions";
     rprog.total = regions.size();
+    // a region's sums, as the journal keeps them, into this rank's totals
+    auto add = [&](RegionRecord& r) {
+        const Region& rg = regions[r.region];
+        for (size_t k = 0; k < r.qc_raw.size(); ++k) qc_raw[k] += r.qc_raw[k];
+        for (size_t j = 0; j < rg.genes.size() && j < r.burden.size(); ++j)
+            burden_cols[rg.genes[j]] = std::move(r.burden[j]);
+        for (size_t j = 0; j < score_sums.size(); ++j) {
+            score_sums[j].add_parts(&r.score_parts[j * ExactSum::kParts]);
+            score_imputed[j] += r.score_imputed[j];
+        }
+        for (size_t k = 0; k < r.score_match.size(); ++k) score_match[k] += r.score_match[k];
+    };
     comm.task_farm(
-        regions.size(), [](size_t i) { return std::to_string(i); },
+        regions.size(),
+        [&](size_t i) {
+            auto it = rj.index->regions.find("region " + std::to_string(i));  // rank 0's index
+            return std::to_string(i) + "\n" + (it != rj.index->regions.end() ? JournalRef::of(it->second).encode() : "");
+        },
         [&](const std::string& task) {
-            const Region& rg = regions[std::stoul(task)];
+            const size_t i = std::stoul(task.substr(0, task.find('\n')));
+            const Region& rg = regions[i];
+            const std::string key = region_key(i), name = "region " + std::to_string(i);
+            RegionRecord rec;
+            std::string payload;
+            try {  // finished in an earlier run?
+                if (RankJournal::load(JournalRef::decode(task.substr(task.find('\n') + 1)), kRegionRecord, name, key,
+                                      payload)) {
+                    decode(payload, rec);
+                    if (rec.region == i && rec.qc_raw.size() == qc_raw.size()) {
+                        add(rec);
+                        return std::string(kFromJournal);
+                    }
+                }
+            } catch (const std::exception&) {  // not a record this version reads: read the region again
+            }
             try {
                 if (!reader) {  // opened once per worker, index loaded once
                     reader = std::make_unique<hts::VcfReader>(file);
                     reader->load_index();
                 }
                 RegionResult r = process_region(*reader, rg, cols, gs, genes);
-                double raw[GenomeQC::kRaw];
-                for (size_t k = 0; k < cols.size(); ++k) {
-                    r.qc[k].to_raw(raw);
-                    for (size_t f = 0; f < GenomeQC::kRaw; ++f) qc_raw[k * GenomeQC::kRaw + f] += raw[f];
-                }
-                for (size_t j = 0; j < rg.genes.size(); ++j) burden_cols[rg.genes[j]] = std::move(r.burden[j]);
-                double parts[ExactSum::kParts];
+                rec = RegionRecord{};
+                rec.region = i;
+                rec.qc_raw.resize(cols.size() * GenomeQC::kRaw);
+                for (size_t k = 0; k < cols.size(); ++k) r.qc[k].to_raw(&rec.qc_raw[k * GenomeQC::kRaw]);
+                rec.burden = std::move(r.burden);
+                rec.score_parts.resize(r.score_sums.size() * ExactSum::kParts);
                 for (size_t j = 0; j < r.score_sums.size(); ++j) {
-                    r.score_sums[j].parts(parts);
-                    score_sums[j].add_parts(parts);
-                    score_imputed[j] += double(r.score_imputed[j]);
+                    r.score_sums[j].parts(&rec.score_parts[j * ExactSum::kParts]);
+                    rec.score_imputed.push_back(double(r.score_imputed[j]));
                 }
-                for (size_t i = 0; i < r.score_match.size(); ++i) {
-                    const ScoreMatch& m = r.score_match[i];
-                    const double v[4] = {double(m.n_matched), double(m.n_flipped), double(m.n_ambiguous),
-                                         double(m.n_mismatch)};
-                    for (int f = 0; f < 4; ++f) score_match[i * 4 + f] += v[f];
-                }
+                for (const ScoreMatch& m : r.score_match)
+                    rec.score_match.insert(rec.score_match.end(), {double(m.n_matched), double(m.n_flipped),
+                                                                   double(m.n_ambiguous), double(m.n_mismatch)});
+                rj.journal->append(kRegionRecord, key, name, encode(rec));
+                test_kill_point("region", comm.rank());
+                add(rec);
                 return std::string();
             } catch (const Error& e) {
                 return rg.contig + ":" + std::to_string(rg.beg + 1) + "-" + std::to_string(rg.end) + ": " +
@@ -468,9 +512,14 @@ void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet
             }
         },
         [&](std::string&& msg) {
-            if (!msg.empty()) region_errors.push_back(msg);
-            rprog.tick(msg.empty());
+            const bool reused = msg == kFromJournal;
+            if (!msg.empty() && !reused) region_errors.push_back(msg);
+            from_journal += reused;
+            rprog.tick(msg.empty() || reused);
         });
+    if (comm.is_root() && !rj.index->regions.empty())
+        std::fprintf(stderr, "precis: %zu of %zu regions taken from the journal of an earlier run\n", from_journal,
+                     regions.size());
     comm.reduce_sum_to_root(qc_raw);
     std::vector<double> score_raw(score_sums.size() * ExactSum::kParts);
     for (size_t j = 0; j < score_sums.size(); ++j) score_sums[j].parts(&score_raw[j * ExactSum::kParts]);

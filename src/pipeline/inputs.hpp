@@ -12,6 +12,7 @@
 #include "config/study.hpp"
 #include "genome/genome.hpp"
 #include "pipeline/messages.hpp"
+#include "pipeline/resume.hpp"
 #include "proteome/cohort.hpp"
 #include "proteome/proteome.hpp"
 
@@ -76,12 +77,20 @@ SampleInputs hash_inputs(const SampleTask& t, const StudyConfig& s);
 SampleOutcome process_sample(const SampleTask& t, const SampleInputs& in, const StudyConfig& s, const GeneSet* genes,
                              const ScoreSet* scores, hts::ThreadPool* pool, LocalFeatures& local, int rank);
 
+// The journal as the cohort VCF stage uses it: each finished region is a record; a region whose record still
+// matches is added from the journal instead of being read again.
+struct RegionJournal {
+    RankJournal* journal = nullptr;       // this rank's
+    const JournalIndex* index = nullptr;  // rank 0's index (empty on the other ranks)
+    std::string inputs_sha;               // rank 0: the genes and scoring files' checksums
+};
+
 // genome.cohort_file (collective): regions to workers as they become free; this rank's burden columns in
 // `burden_cols` (gene -> one value per sheet sample); rank 0's `outcomes` get each sample's genome QC.
 // Scores are columns n_genes + s of burden_cols, on rank 0.
 void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet& sheet, const GeneSet* genes,
                          const ScoreSet* scores, std::map<uint32_t, std::vector<float>>& burden_cols,
-                         std::vector<SampleOutcome>& outcomes);
+                         std::vector<SampleOutcome>& outcomes, const RegionJournal& rj);
 
 // (collective) The kept samples' proteome rows (`row_of`: sheet index -> store row; n of them) over the cohort's
 // features `ids`, as one matrix spread over the ranks that hold them: proteome.normalize: quantile, then

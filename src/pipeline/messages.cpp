@@ -48,6 +48,10 @@ void serialize(A& a, precis::SampleRecord& r, unsigned v) {
     split_free(a, r, v);
 }
 template <class A>
+void serialize(A& a, precis::RegionRecord& r, unsigned) {
+    a& r.region& r.qc_raw& r.burden& r.score_parts& r.score_imputed& r.score_match;
+}
+template <class A>
 void serialize(A& a, precis::KSummary& k, unsigned) {
     a& k.k& k.labels& k.item_consensus& k.cluster_consensus& k.sizes& k.pac& k.area& k.delta_area& k.mean_silhouette;
 }
@@ -84,6 +88,8 @@ std::string encode(const std::vector<SampleOutcome>& v) { return enc(v); }
 void decode(const std::string& s, std::vector<SampleOutcome>& v) { dec(s, v); }
 std::string encode(const SampleRecord& r) { return enc(r); }
 void decode(const std::string& s, SampleRecord& r) { dec(s, r); }
+std::string encode(const RegionRecord& r) { return enc(r); }
+void decode(const std::string& s, RegionRecord& r) { dec(s, r); }
 std::string encode(const ClusteringStage& c) { return enc(c); }
 void decode(const std::string& s, ClusteringStage& c) { dec(s, c); }
 std::string encode(const std::vector<double>& v) { return enc(v); }

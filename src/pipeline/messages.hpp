@@ -48,6 +48,16 @@ struct SampleRecord {
     ProteomeResult proteome;
 };
 
+// What the journal keeps of a finished region of a cohort VCF: its sums over the region, as the worker adds them.
+struct RegionRecord {
+    uint64_t region = 0;
+    std::vector<double> qc_raw;                // samples x GenomeQC::kRaw
+    std::vector<std::vector<float>> burden;    // per owned gene, one value per sample
+    std::vector<double> score_parts;           // samples x scores x ExactSum::kParts
+    std::vector<double> score_imputed;         // samples x scores
+    std::vector<double> score_match;           // scores x 4
+};
+
 // A finished consensus clustering stage and a finished ranking stage, as the stage cache keeps them.
 struct ClusteringStage {
     std::vector<KSummary> ks;
@@ -66,6 +76,8 @@ std::string encode(const std::vector<SampleOutcome>& v);
 void decode(const std::string& s, std::vector<SampleOutcome>& v);
 std::string encode(const SampleRecord& r);
 void decode(const std::string& s, SampleRecord& r);  // throws on a payload that is not a record
+std::string encode(const RegionRecord& r);
+void decode(const std::string& s, RegionRecord& r);
 std::string encode(const ClusteringStage& c);
 void decode(const std::string& s, ClusteringStage& c);
 std::string encode(const std::vector<double>& v);

@@ -6,12 +6,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <regex>
 
 #include "core/error.hpp"
 #include "core/hash.hpp"
+#include "core/signals.hpp"
 #include "core/version.hpp"
 
 namespace fs = std::filesystem;
@@ -76,7 +78,7 @@ JournalIndex open_journal(const std::string& output, bool fresh) {
         if (ec) throw_io("cannot create " + d + ": " + ec.message(), "check that the output folder is writable");
     }
     // files in attempt order, then rank order: a later record of a sample replaces an earlier one
-    static const std::regex name(R"(samples-a(\d+)-r(\d+)\.jnl)");
+    static const std::regex name(R"(journal-a(\d+)-r(\d+)\.jnl)");
     std::vector<std::tuple<int, int, std::string>> files;
     for (auto& e : fs::directory_iterator(journal_dir(output))) {
         std::smatch m;
@@ -89,11 +91,11 @@ JournalIndex open_journal(const std::string& output, bool fresh) {
         idx.files += 1;
         idx.torn += s.torn;
         idx.attempt = std::max(idx.attempt, attempt + 1);
-        for (auto& e : s.entries)
-            if (e.kind == kSampleRecord) {
-                ++idx.records;
-                idx.latest[e.name] = std::move(e);
-            }
+        for (auto& e : s.entries) {
+            if (e.kind == kSampleRecord || e.kind == kRegionRecord) ++idx.records;
+            if (e.kind == kSampleRecord) idx.latest[e.name] = std::move(e);
+            if (e.kind == kRegionRecord) idx.regions[e.name] = std::move(e);
+        }
     }
     return idx;
 }
@@ -116,35 +118,73 @@ std::string sample_key(const std::string& settings, const SampleTask& t, const s
                         std::to_string(t.line), t.id, t.vcf, vcf_sha, t.proteome, proteome_sha});
 }
 
-SampleJournal::SampleJournal(const std::string& output, int attempt, int rank)
-    : path_(journal_dir(output) + "/samples-a" + std::to_string(attempt) + "-r" + std::to_string(rank) + ".jnl") {}
-
-void SampleJournal::append(const std::string& key, const std::string& sample_id, const SampleRecord& r) {
-    if (!w_) w_ = std::make_unique<JournalWriter>(path_);
-    w_->append(kSampleRecord, raw_key(key), sample_id, encode(r));
+std::string JournalRef::encode() const {
+    std::string hex;
+    static const char* digits = "0123456789abcdef";
+    for (unsigned char c : key) hex += std::string{digits[c >> 4], digits[c & 15]};
+    return hex + "\t" + std::to_string(offset) + "\t" + std::to_string(size) + "\t" + file;
 }
 
-void SampleJournal::flush() {
-    if (w_) w_->flush();
+JournalRef JournalRef::decode(const std::string& s) {
+    JournalRef r;
+    const size_t a = s.find('\t'), b = s.find('\t', a + 1), c = s.find('\t', b + 1);
+    if (c == std::string::npos || a == 0) return r;
+    r.key = raw_key(s.substr(0, a));
+    r.offset = std::stoull(s.substr(a + 1, b - a - 1));
+    r.size = std::stoull(s.substr(b + 1, c - b - 1));
+    r.file = s.substr(c + 1);
+    return r;
 }
 
-bool SampleJournal::load(const SampleTask& t, const std::string& key, SampleRecord& r) {
-    if (t.journal_file.empty() || t.journal_key != raw_key(key)) return false;
-    JournalEntry e;
-    e.file = t.journal_file;
-    e.offset = t.journal_offset;
-    e.kind = kSampleRecord;
-    e.key = t.journal_key;
-    e.name = t.id;
-    e.payload_size = t.journal_size;
-    std::string payload;
-    if (!read_journal_payload(e, payload)) return false;
+RankJournal::RankJournal(const std::string& output, int attempt, int rank)
+    : path_(journal_dir(output) + "/journal-a" + std::to_string(attempt) + "-r" + std::to_string(rank) + ".jnl") {}
+
+void RankJournal::append(uint32_t kind, const std::string& key, const std::string& name, const std::string& payload) {
+    if (!error_.empty()) return;
     try {
-        decode(payload, r);
-    } catch (const std::exception&) {  // checksummed but not a record of this version: recompute
-        return false;
+        if (!w_) w_ = std::make_unique<JournalWriter>(path_);
+        w_->append(kind, raw_key(key), name, payload);
+    } catch (const Error& e) {
+        error_ = e.what();
+        request_stop(SIGTERM);  // going on would lose the work: no more tasks
     }
-    return r.outcome.index == t.index;
+}
+
+void RankJournal::finish() {
+    try {
+        if (w_ && error_.empty()) w_->flush();
+    } catch (const Error& e) {
+        error_ = e.what();
+    }
+    if (!error_.empty())
+        throw_io(error_, "free space there (the work finished so far is kept), then run the same command again to resume");
+}
+
+bool RankJournal::load(const JournalRef& ref, uint32_t kind, const std::string& name, const std::string& key,
+                       std::string& payload) {
+    if (ref.file.empty() || ref.key != raw_key(key)) return false;
+    JournalEntry e;
+    e.file = ref.file;
+    e.offset = ref.offset;
+    e.kind = kind;
+    e.key = ref.key;
+    e.name = name;
+    e.payload_size = ref.size;
+    return read_journal_payload(e, payload);
+}
+
+std::string cohort_vcf_key(const StudyConfig& s, const std::string& inputs_sha, const std::vector<int>& columns) {
+    const std::string& f = s.genome.cohort_file;
+    std::error_code ec;
+    const auto size = fs::file_size(f, ec);
+    const auto mtime = fs::last_write_time(f, ec).time_since_epoch().count();
+    std::string index_sha;
+    for (const char* ext : {".csi", ".tbi"})
+        if (fs::is_regular_file(f + ext, ec)) index_sha += ext + sha256_file(f + ext);
+    std::string cols;
+    for (int c : columns) cols += std::to_string(c) + ",";
+    return content_key({"precis cohort vcf 1", PRECIS_VERSION, resolved_settings(s.resolved, {"genome"}), inputs_sha, f,
+                        std::to_string(size), std::to_string(mtime), index_sha, cols});
 }
 
 bool load_stage(const std::string& output, const std::string& stage, const std::string& key, std::string& payload) {

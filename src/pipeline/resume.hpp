@@ -1,6 +1,7 @@
 // Resuming a killed run: the journal of finished samples and the cache of finished cohort stages, both under
 // <output>/.precis/ (see docs/resume.md):
-//   journal/samples-a<attempt>-r<rank>.jnl   per-sample results: one file per rank and attempt, append-only
+//   journal/journal-a<attempt>-r<rank>.jnl   finished samples (and cohort VCF regions): one file per rank and
+//                                            attempt, append-only
 //   stages/<stage>.rec                        the latest result of each cohort stage, under its content key
 // Keys are SHA-256 digests of everything a result was computed from: the precis version, the settings that matter
 // (as the resolved study spells them), and the inputs' content checksums. A result whose key no longer matches is
@@ -19,7 +20,7 @@
 
 namespace precis {
 
-constexpr uint32_t kSampleRecord = 1, kStageRecord = 2;
+constexpr uint32_t kSampleRecord = 1, kStageRecord = 2, kRegionRecord = 3;
 
 std::string state_dir(const std::string& output);  // <output>/.precis
 
@@ -39,7 +40,8 @@ private:
 };
 
 struct JournalIndex {
-    std::unordered_map<std::string, JournalEntry> latest;  // sample id -> its latest record
+    std::unordered_map<std::string, JournalEntry> latest;   // sample id -> its latest record
+    std::unordered_map<std::string, JournalEntry> regions;  // "region I" of a cohort VCF -> its latest record
     int attempt = 1;
     size_t files = 0, records = 0, torn = 0;  // torn: files whose tail was cut off or damaged
     FolderLock lock;
@@ -56,19 +58,37 @@ std::string sample_settings(const StudyConfig& s);
 std::string sample_key(const std::string& settings, const SampleTask& t, const std::string& vcf_sha,
                        const std::string& proteome_sha);
 
-// One rank's journal of finished samples, opened on first use.
-class SampleJournal {
+// Where a journal record lies, as a task carries it to the worker that may reuse it (all empty: none).
+struct JournalRef {
+    std::string file, key;  // key: the record's raw 32-byte key
+    uint64_t offset = 0, size = 0;
+    static JournalRef of(const JournalEntry& e) { return {e.file, e.key, e.offset, e.payload_size}; }
+    std::string encode() const;  // one line, for a task message
+    static JournalRef decode(const std::string& s);
+};
+
+// One rank's journal file for this attempt, opened on first use.
+class RankJournal {
 public:
-    SampleJournal(const std::string& output, int attempt, int rank);
-    void append(const std::string& key, const std::string& sample_id, const SampleRecord& r);  // throws IO
-    void flush();  // throws IO
-    // The record the task names, if it is intact and its key is `key`.
-    static bool load(const SampleTask& t, const std::string& key, SampleRecord& r);
+    RankJournal(const std::string& output, int attempt, int rank);
+    // Adds a record. A failure to write (a full disk) is not thrown here, in the middle of a task: it is kept, and
+    // the run is asked to stop (no more work is handed out); finish() reports it.
+    void append(uint32_t kind, const std::string& key, const std::string& name, const std::string& payload);
+    // Flushes; throws IO naming the file and the first failure, if any write failed.
+    void finish();
+    // The payload of the record `ref` names, if it is intact and is `kind` / `name` under the hex `key`.
+    static bool load(const JournalRef& ref, uint32_t kind, const std::string& name, const std::string& key,
+                     std::string& payload);
 
 private:
-    std::string path_;
+    std::string path_, error_;
     std::unique_ptr<JournalWriter> w_;
 };
+
+// What a cohort VCF's region records are keyed on besides the region: the file (path, size, modification time and
+// its index's checksum: hashing a national-scale BCF before each start would cost minutes), the genome settings,
+// the genes and scoring files (by checksum) and the sample columns.
+std::string cohort_vcf_key(const StudyConfig& s, const std::string& inputs_sha, const std::vector<int>& columns);
 
 // The stage cache (rank 0). load_stage is true if the stage's latest result has this key (and is intact);
 // save_stage replaces it atomically.

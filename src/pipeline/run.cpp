@@ -137,6 +137,20 @@ Block my_block(size_t n_features, int rank, int size) {
     return b;
 }
 
+// The sample's record in the journal, if the task names one that is intact and still has this key.
+bool load_sample(const SampleTask& t, const std::string& key, SampleRecord& rec) {
+    std::string payload;
+    if (!RankJournal::load({t.journal_file, t.journal_key, t.journal_offset, t.journal_size}, kSampleRecord, t.id, key,
+                           payload))
+        return false;
+    try {
+        decode(payload, rec);
+    } catch (const std::exception&) {  // checksummed, but not a record this version reads: recompute
+        return false;
+    }
+    return rec.outcome.index == t.index;
+}
+
 }  // namespace
 
 int run_study(Comm& comm, const RunOptions& opt) {
@@ -165,9 +179,9 @@ int run_study(Comm& comm, const RunOptions& opt) {
         journal = open_journal(study.output, opt.fresh);
         clear_earlier_results(study.output);
         if (journal.records > 0)
-            std::fprintf(stderr, "precis: resuming from %s: %zu sample record(s) in %zu journal file(s)%s\n",
+            std::fprintf(stderr, "precis: resuming from %s: %zu record(s) in %zu journal file(s)%s\n",
                          state_dir(study.output).c_str(), journal.records, journal.files,
-                         journal.torn ? " (a torn or damaged tail was left out: those samples run again)" : "");
+                         journal.torn ? " (a torn or damaged part was left out: that work is done again)" : "");
         write_file_atomic(study.output + "/study.resolved.yaml", study.resolved);
         if (study.genome.enabled && !study.genome.genes_bed.empty()) genes_sha = sha256_file(study.genome.genes_bed);
         if (study.genome.enabled)
@@ -198,6 +212,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
     const ScoreSet* score_set = have_scores ? &scores : nullptr;
     const int threads = configure_threads(opt.threads, comm.size());
     const std::string out = study.output;
+    RankJournal rank_journal(out, int(attempt[0]), comm.rank());  // finished samples and regions of this attempt
 
     LocalFeatures local;
     std::vector<SampleOutcome> outcomes;  // rank 0: one per sheet row
@@ -220,7 +235,10 @@ int run_study(Comm& comm, const RunOptions& opt) {
             const std::string f = study.genome.cohort_file;
             cohort_sha = std::async(std::launch::async, [f] { return sha256_file(f); });
         }
-        cohort_genome_stage(comm, study, sheet, have_genes ? &genes : nullptr, score_set, burden_cols, outcomes);
+        std::string inputs_sha = genes_sha;  // the genes and scoring files, for the regions' journal keys
+        for (auto& x : score_shas) inputs_sha += x;
+        cohort_genome_stage(comm, study, sheet, have_genes ? &genes : nullptr, score_set, burden_cols, outcomes,
+                            {&rank_journal, &journal, inputs_sha});
     }
 
     // 2b. a cohort proteome file (Olink NPX, MaxQuant)
@@ -255,9 +273,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
         pool = std::make_unique<hts::ThreadPool>(std::min(threads, 4));  // more do not outrun one decoding thread
     Progress progress;
     progress.total = n_sheet;
-    SampleJournal sample_journal(out, int(attempt[0]), comm.rank());
     const std::string settings = sample_settings(study);
-    std::string journal_error;  // this rank could not write its journal (e.g. the disk is full)
     size_t from_journal = 0;    // rank 0: samples taken from the journal
     comm.task_farm(
         per_sample ? n_sheet : 0,
@@ -279,7 +295,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
             const SampleInputs in = hash_inputs(t, study);
             const std::string key = sample_key(settings, t, in.vcf_sha, in.proteome_sha);
             SampleRecord rec;
-            if (in.complete() && SampleJournal::load(t, key, rec)) {  // finished in an earlier run
+            if (in.complete() && load_sample(t, key, rec)) {  // finished in an earlier run
                 rec.outcome.rank = comm.rank();
                 rec.outcome.from_journal = true;
                 if (rec.has_burden) local.burden[t.index] = std::move(rec.burden);
@@ -294,17 +310,12 @@ int run_study(Comm& comm, const RunOptions& opt) {
                 throw;
             }
             rec.outcome.key = key;
-            if (in.complete() && journal_error.empty()) {
+            if (in.complete()) {
                 auto b = local.burden.find(t.index);
                 auto p = local.proteome.find(t.index);
                 if ((rec.has_burden = b != local.burden.end())) rec.burden = b->second;
                 if ((rec.has_proteome = p != local.proteome.end())) rec.proteome = p->second;
-                try {
-                    sample_journal.append(key, t.id, rec);
-                } catch (const Error& e) {  // the run cannot go on without losing work: stop handing out samples
-                    journal_error = e.what();
-                    request_stop(SIGTERM);
-                }
+                rank_journal.append(kSampleRecord, key, t.id, encode(rec));
                 test_kill_point("sample", comm.rank());
             }
             return encode(rec.outcome);
@@ -324,16 +335,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
             if (o.proteome.present) dst.proteome = std::move(o.proteome);
             progress.tick(ok);
         });
-    comm.all_or_none([&] {
-        try {
-            sample_journal.flush();
-        } catch (const Error& e) {
-            if (journal_error.empty()) journal_error = e.what();
-        }
-        if (!journal_error.empty())
-            throw_io(journal_error, "free space there (the samples finished so far are kept), then run the same "
-                                    "command again to resume");
-    });
+    comm.all_or_none([&] { rank_journal.finish(); });
     comm.stop_point("the samples finished so far are kept in " + state_dir(out) + "/journal");
     if (comm.is_root() && per_sample)
         std::fprintf(stderr, "precis: %zu of %zu samples taken from the journal of an earlier run\n", from_journal,

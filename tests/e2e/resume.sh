@@ -1,4 +1,5 @@
-# Lose nothing: a run killed at any point (per-sample work, the store's write, clustering), on rank 0 or a worker,
+# Lose nothing: a run killed at any point (per-sample work, a cohort BCF's regions, the store's write, clustering),
+# on rank 0 or a worker,
 # with SIGKILL, SIGTERM, SIGINT or SIGUSR1, as one process or on 4 ranks, resumes and ends with the results of an
 # uninterrupted run. A rerun of a finished run does no per-sample work; a damaged journal tail, a changed input or
 # setting recomputes just what depends on it; a full disk keeps the finished samples.
@@ -45,6 +46,28 @@ for c in "${cases[@]}"; do
   note "$c: exit $got, resumed with $n of 120 samples from the journal, results identical"
 done
 
+# a cohort BCF: its regions are the unit of work, journalled as they finish
+bcftools merge -0 -Ob -o sim/cohort.bcf sim/vcf/*.vcf.gz && bcftools index sim/cohort.bcf
+sed 's|  path_column: vcf|  cohort_file: cohort.bcf|' sim/study.yaml > sim/bcf.yaml
+"$PRECIS" run sim/bcf.yaml --output bcf_ref 2>/dev/null
+for c in "1 region:80:9 137" "1 region:100:15 143" "4 region:30:9:2 fail" "4 region:30:15:3 143" "4 region:20:2:1 130"; do
+  read -r np spec want <<<"$c"
+  d="bcf_${np}_${spec//:/_}"
+  set +e
+  PRECIS_TEST_KILL=$spec precis_np "$np" run sim/bcf.yaml --output "$d" > "$d.log" 2>&1
+  got=$?
+  set -e
+  if [[ $want == fail ]]; then [[ $got != 0 ]] || fail "$c: the run was not stopped"
+  else [[ $got == "$want" ]] || { cat "$d.log"; fail "cohort BCF $c: exit $got, expected $want"; }
+  fi
+  unfinished "$d" "cohort BCF $c"
+  precis_np "$np" run sim/bcf.yaml --output "$d" > "$d.resume.log" 2>&1 || { cat "$d.resume.log"; fail "$c: resume"; }
+  same "$d" "cohort BCF $c" bcf_ref
+  r=$(grep -o '[0-9]* of [0-9]* regions taken from the journal' "$d.resume.log" | cut -d' ' -f1)
+  (( r > 0 )) || fail "cohort BCF $c: no region taken from the journal"
+  note "cohort BCF $c: exit $got, resumed with $r regions from the journal, results identical"
+done
+
 # a signal from outside, at whatever point the run has got to (if it already finished, it must still rerun the same)
 "$PRECIS" simulate --out big --samples 1500 --subtypes 3 --seed 22 >/dev/null
 "$PRECIS" run big/study.yaml --output big_ref 2>/dev/null
@@ -76,7 +99,7 @@ size=$(stat -c %s "$j")
 truncate -s $((size - 1000)) "$j"
 printf 'X' | dd of="$j" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
 "$PRECIS" run sim/study.yaml --output dmg 2> dmg.log
-grep -q "torn or damaged tail" dmg.log || fail "the torn tail was not reported"
+grep -q "torn or damaged part" dmg.log || fail "the torn tail was not reported"
 n=$(taken dmg.log)
 (( n >= 110 && n <= 118 )) || fail "damaged journal: $n samples taken (expected all but the damaged ones)"
 same dmg "damaged journal"
