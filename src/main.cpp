@@ -1,6 +1,7 @@
 // precis: a thin command line over the libraries. Parses, dispatches, and turns errors into exit codes.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "config/schema.hpp"
@@ -8,8 +9,10 @@
 #include "core/version.hpp"
 #include "parallel/comm.hpp"
 #include "pipeline/run.hpp"
+#include "core/table.hpp"
 #include "pipeline/validate.hpp"
 #include "simulate/simulate.hpp"
+#include "slurm/slurm.hpp"
 
 namespace {
 
@@ -29,6 +32,55 @@ int cmd_validate(const std::string& path, const std::vector<std::string>& overri
     std::printf("%s: valid (%zu samples%s%s)\n", path.c_str(), v.sheet.samples.size(),
                 v.study.workflow.empty() ? "" : ", workflow ", v.study.workflow.c_str());
     return 0;
+}
+
+// precis slurm: the study is checked in full first; only a valid study gets a script, and only a script is submitted.
+int cmd_slurm(const std::string& path, const std::vector<std::string>& overrides, const std::string& output,
+              bool submit) {
+    namespace fs = std::filesystem;
+    precis::Validation v = precis::validate_study(path, overrides, output);
+    for (auto& w : v.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+    if (!v.ok()) {
+        for (auto& p : v.problems) std::fprintf(stderr, "%s\n", p.c_str());
+        std::fprintf(stderr, "%s: %zu problem%s; no job script was written%s\n", path.c_str(), v.problems.size(),
+                     v.problems.size() == 1 ? "" : "s", submit ? " and nothing was submitted" : "");
+        return 2;
+    }
+    try {
+        const precis::StudyConfig& s = v.study;
+        std::string text = precis::builtin_sbatch_template(), name = "the built-in template (slurm/precis.sbatch)";
+        if (!s.resources.template_path.empty()) {
+            name = s.resources.template_path;
+            std::error_code ec;
+            if (!fs::is_regular_file(name, ec))
+                precis::throw_config(s.origin_of("resources.template") + ": the sbatch template " + name +
+                                         " does not exist",
+                                     "correct 'resources.template', or remove it to use the built-in one");
+            text = precis::read_file(name);
+        }
+        const std::string script = precis::render_sbatch(s, text, name, fs::read_symlink("/proc/self/exe").string());
+        std::error_code ec;
+        fs::create_directories(precis::log_folder(s), ec);
+        if (ec)
+            precis::throw_config("cannot create " + precis::log_folder(s) + ": " + ec.message(),
+                                 "set study.output or --output to a folder you can write");
+        const std::string at = precis::sbatch_path(s);
+        precis::write_file_atomic(at, script);
+        if (!submit) {
+            std::printf("%s\n", at.c_str());
+            std::fprintf(stderr, "precis: wrote %s (submit it with: sbatch %s, or precis slurm --submit)\n", at.c_str(),
+                         precis::shell_quote(at).c_str());
+            return 0;
+        }
+        const std::string id = precis::submit_sbatch(at);
+        std::printf("%s\n", id.c_str());
+        std::fprintf(stderr, "precis: submitted %s as job %s; its log: %s/%s-%s.log\n", at.c_str(), id.c_str(),
+                     precis::log_folder(s).c_str(), s.name.c_str(), id.c_str());
+        return 0;
+    } catch (const precis::Error& e) {
+        report(e);
+        return precis::exit_code(e.kind());
+    }
 }
 
 int cmd_run(int& argc, char**& argv, const precis::RunOptions& opt) {
@@ -85,6 +137,16 @@ int main(int argc, char** argv) {
     val_cmd->add_option("--set", validate_sets, "override a study key (repeatable)")->type_name("KEY=VALUE");
     val_cmd->add_option("--output", validate_output, "output folder (overrides study.output)");
 
+    std::string slurm_path, slurm_output;
+    std::vector<std::string> slurm_sets;
+    bool slurm_submit = false;
+    auto* slurm_cmd = app.add_subcommand("slurm", "write an sbatch script from the study's resources (after checking the "
+                                                  "study as validate does); --submit also submits it");
+    slurm_cmd->add_option("study", slurm_path, "the study YAML file")->required();
+    slurm_cmd->add_flag("--submit", slurm_submit, "run sbatch on the script and print the job id");
+    slurm_cmd->add_option("--set", slurm_sets, "override a study key (repeatable)")->type_name("KEY=VALUE");
+    slurm_cmd->add_option("--output", slurm_output, "output folder (overrides study.output)");
+
     auto* keys_cmd = app.add_subcommand("keys", "print the reference of every study key (Markdown)");
 
     precis::SimulateOptions sim;
@@ -108,6 +170,7 @@ int main(int argc, char** argv) {
     run.command_line = command_line(argc, argv);
 
     if (*val_cmd) return cmd_validate(validate_path, validate_sets, validate_output);
+    if (*slurm_cmd) return cmd_slurm(slurm_path, slurm_sets, slurm_output, slurm_submit);
     if (*keys_cmd) {
         std::fputs(precis::schema_markdown().c_str(), stdout);
         return 0;

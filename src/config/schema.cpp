@@ -209,6 +209,19 @@ std::vector<KeyDef> make_schema() {
         key("resources.mem_per_cpu", T::Text, "4G", "Slurm memory per CPU."),
         key("resources.partition", T::Text, "", "Slurm partition (empty: the site default)."),
         key("resources.account", T::Text, "", "Slurm account (empty: the user's default)."),
+        choice("resources.launcher", "srun", {"srun", "mpirun"},
+               "How `precis slurm`'s job starts the ranks: srun --mpi=pmix -c CPUS (Slurm's own launcher), or "
+               "Open MPI's mpirun --map-by slot:PE=CPUS inside the allocation."),
+        at_least(key("resources.save_before", T::Int, "300",
+                     "Seconds before the time limit at which the job asks precis to save its work (Slurm --signal; "
+                     "Slurm may send it up to a minute early) and requeues itself to resume."),
+                 60),
+        key("resources.sbatch_options", T::TextList, "[]",
+            "More #SBATCH options for `precis slurm`, each --name or --name=value (e.g. --qos=long, "
+            "--constraint=avx2, --overcommit); letters, digits and . _ , : @ + - only."),
+        key("resources.template", T::Path, "",
+            "A site's sbatch template for `precis slurm` (modules, account rules); empty: the built-in one. See "
+            "slurm/README.md for its placeholders."),
     };
 }
 }  // namespace

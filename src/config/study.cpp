@@ -581,6 +581,27 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     res.mem_per_cpu = str("resources.mem_per_cpu");
     res.partition = str("resources.partition");
     res.account = str("resources.account");
+    res.launcher = str("resources.launcher");
+    res.save_before = int(integer("resources.save_before"));
+    res.template_path = str("resources.template");
+    res.sbatch_options = list("resources.sbatch_options");
+    for (auto& o : res.sbatch_options)
+        if (!std::regex_match(o, std::regex(R"(--[a-z][a-z-]*(=[A-Za-z0-9._,:@+-]+)?)")))
+            problem("resources.sbatch_options", "'resources.sbatch_options' holds '" + o + "', not an sbatch option "
+                    "of the form --name or --name=value",
+                    "write options like --qos=long; values of letters, digits and . _ , : @ + - only");
+    // they go into #SBATCH lines, which sbatch reads itself: only the forms Slurm documents
+    if (!std::regex_match(res.time, std::regex(R"((\d+-)?\d+(:\d+){0,2})")))
+        problem("resources.time", "'resources.time' is '" + res.time + "', not a Slurm time",
+                "write minutes, HH:MM:SS or D-HH:MM:SS, e.g. \"02:00:00\"");
+    if (!std::regex_match(res.mem_per_cpu, std::regex(R"(\d+[KMGT]?)")))
+        problem("resources.mem_per_cpu", "'resources.mem_per_cpu' is '" + res.mem_per_cpu + "', not a Slurm size",
+                "write a number with K, M, G or T, e.g. 4G");
+    for (const char* k : {"resources.partition", "resources.account"})
+        if (!std::regex_match(str(k), std::regex(R"([A-Za-z0-9._,-]*)")))
+            problem(k, std::string("'") + k + "' is '" + str(k) + "': Slurm names are letters, digits, '.', '_', '-' "
+                       "(a partition list separated by ',')",
+                    "write the name as the site's sinfo / sacctmgr shows it");
 
     for (auto& [key, v] : r.values) s.origins.push_back({key, v.origin});
     for (auto& [key, o] : r.section_origin) s.origins.push_back({key, o});

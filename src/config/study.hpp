@@ -78,6 +78,10 @@ struct RankingConfig {
 struct ResourcesConfig {
     int nodes = 1, ntasks = 8, cpus_per_task = 2;
     std::string time = "02:00:00", mem_per_cpu = "4G", partition, account;
+    std::string launcher = "srun";  // srun | mpirun
+    int save_before = 300;          // seconds before the time limit: --signal
+    std::string template_path;      // resolved; empty = built-in
+    std::vector<std::string> sbatch_options;  // more #SBATCH options, --name[=value]
 };
 
 struct StudyConfig {

@@ -1,6 +1,7 @@
 """Whether two results folders hold the same results: every output file byte for byte, the cohort store's
 datasets and attributes (its embedded provenance aside), and provenance.json apart from what describes the run
 rather than the results (times, host, command line, ranks and threads, memory, what was resumed, the output path).
+A Slurm job's script and logs and the resume state in .precis/ are not results.
 Usage: same_results.py REFERENCE OTHER   (exit 1 naming the first difference)"""
 import json, os, sys
 
@@ -12,10 +13,11 @@ RUN_ONLY = {"start_time", "end_time", "host", "command_line", "ranks", "threads_
 
 
 def files(d):
+    """The results: not the resume state (.precis/), nor a Slurm job's script and logs."""
     out = set()
     for root, dirs, names in os.walk(d):
-        dirs[:] = [x for x in dirs if x != ".precis"]
-        out |= {os.path.relpath(os.path.join(root, n), d) for n in names}
+        dirs[:] = [x for x in dirs if not (x == ".precis" or (root == d and x == "logs"))]
+        out |= {os.path.relpath(os.path.join(root, n), d) for n in names if not n.endswith(".sbatch")}
     return out
 
 
