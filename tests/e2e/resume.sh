@@ -26,24 +26,33 @@ cases=(
   "4 sample:20:9:2 fail" "4 sample:40:15:0 143" "4 sample:40:9:0 fail" "4 sample:20:2:3 130" "4 store:1:15:3 143"
   "4 clustering:1:9:1 fail" "4 clustering:1:10:0 143"
 )
-for c in "${cases[@]}"; do
-  read -r np spec want <<<"$c"
-  d="k_${np}_${spec//:/_}"
+# kill_and_resume STUDY REFERENCE LABEL "NP SPEC WANT": the killed run's exit, nothing finished-looking left, and
+# a rerun with the reference's results; leaves the rerun's log in $d.resume.log
+kill_and_resume() {
+  local study=$1 ref=$2 label=$3 np spec want got
+  read -r np spec want <<<"$4"
+  d="${label}_${np}_${spec//:/_}"
   set +e
-  PRECIS_TEST_KILL=$spec precis_np "$np" run sim/study.yaml --output "$d" > "$d.log" 2>&1
+  PRECIS_TEST_KILL=$spec precis_np "$np" run "$study" --output "$d" > "$d.log" 2>&1
   got=$?
   set -e
-  if [[ $want == fail ]]; then [[ $got != 0 ]] || fail "$c: the run was not stopped"
-  else [[ $got == "$want" ]] || { cat "$d.log"; fail "$c: exit $got, expected $want"; }
+  if [[ $want == fail ]]; then [[ $got != 0 ]] || fail "$label $4: the run was not stopped"
+  else [[ $got == "$want" ]] || { cat "$d.log"; fail "$label $4: exit $got, expected $want"; }
   fi
-  [[ $want == fail || $spec == *:9* ]] || grep -q "run the same command again to resume" "$d.log" || fail "$c: no resume hint"
-  unfinished "$d" "$c"
-  precis_np "$np" run sim/study.yaml --output "$d" > "$d.resume.log" 2>&1 || { cat "$d.resume.log"; fail "$c: resume failed"; }
-  same "$d" "$c"
+  [[ $want == fail || $spec == *:9* ]] || grep -q "run the same command again to resume" "$d.log" ||
+    fail "$label $4: no resume hint"
+  unfinished "$d" "$label $4"
+  precis_np "$np" run "$study" --output "$d" > "$d.resume.log" 2>&1 || { cat "$d.resume.log"; fail "$label $4: resume"; }
+  same "$d" "$label $4" "$ref"
+  killed_exit=$got
+}
+
+for c in "${cases[@]}"; do
+  kill_and_resume sim/study.yaml ref samples "$c"
   n=$(taken "$d.resume.log")
-  case $spec in sample:*) (( n > 0 && n < 120 )) || fail "$c: $n samples from the journal after a kill mid-way";;
-                *) [[ $n == 120 ]] || fail "$c: $n samples from the journal after a kill past the samples";; esac
-  note "$c: exit $got, resumed with $n of 120 samples from the journal, results identical"
+  case $c in *sample:*) (( n > 0 && n < 120 )) || fail "$c: $n samples from the journal after a kill mid-way";;
+              *) [[ $n == 120 ]] || fail "$c: $n samples from the journal after a kill past the samples";; esac
+  note "$c: exit $killed_exit, resumed with $n of 120 samples from the journal, results identical"
 done
 
 # a cohort BCF: its regions are the unit of work, journalled as they finish
@@ -51,21 +60,10 @@ bcftools merge -0 -Ob -o sim/cohort.bcf sim/vcf/*.vcf.gz && bcftools index sim/c
 sed 's|  path_column: vcf|  cohort_file: cohort.bcf|' sim/study.yaml > sim/bcf.yaml
 "$PRECIS" run sim/bcf.yaml --output bcf_ref 2>/dev/null
 for c in "1 region:80:9 137" "1 region:100:15 143" "4 region:30:9:2 fail" "4 region:30:15:3 143" "4 region:20:2:1 130"; do
-  read -r np spec want <<<"$c"
-  d="bcf_${np}_${spec//:/_}"
-  set +e
-  PRECIS_TEST_KILL=$spec precis_np "$np" run sim/bcf.yaml --output "$d" > "$d.log" 2>&1
-  got=$?
-  set -e
-  if [[ $want == fail ]]; then [[ $got != 0 ]] || fail "$c: the run was not stopped"
-  else [[ $got == "$want" ]] || { cat "$d.log"; fail "cohort BCF $c: exit $got, expected $want"; }
-  fi
-  unfinished "$d" "cohort BCF $c"
-  precis_np "$np" run sim/bcf.yaml --output "$d" > "$d.resume.log" 2>&1 || { cat "$d.resume.log"; fail "$c: resume"; }
-  same "$d" "cohort BCF $c" bcf_ref
+  kill_and_resume sim/bcf.yaml bcf_ref bcf "$c"
   r=$(grep -o '[0-9]* of [0-9]* regions taken from the journal' "$d.resume.log" | cut -d' ' -f1)
   (( r > 0 )) || fail "cohort BCF $c: no region taken from the journal"
-  note "cohort BCF $c: exit $got, resumed with $r regions from the journal, results identical"
+  note "cohort BCF $c: exit $killed_exit, resumed with $r regions from the journal, results identical"
 done
 
 # a signal from outside, at whatever point the run has got to (if it already finished, it must still rerun the same)

@@ -73,7 +73,12 @@ expect_in "not a Slurm time" "$OUT"
 expect_in "nothing was submitted" "$OUT"
 [[ ! -e bad_out ]] || fail "a script or folder was written for a malformed study"
 [[ $(jobs_now) == "$before" ]] || fail "a malformed study was submitted"
-note "a malformed study: exit 2, no script, no job"
+sed "s|  name: simulated|  name: \"x\$(touch PWNED4); 'q' y\"|" demo/study.yaml > demo/badname.yaml
+expect_exit 2 "$PRECIS" slurm demo/badname.yaml --submit --output "$PWD/badname_out"
+expect_in "study.name" "$OUT"
+[[ ! -e badname_out && -z $(find "$WORK" -name 'PWNED4') ]] || fail "a study name with shell syntax got a script"
+[[ $(jobs_now) == "$before" ]] || fail "a study with a bad name was submitted"
+note "a malformed study (and a study name with \$(), quotes and spaces): exit 2, no script, no job"
 
 # the time limit falls mid-run: USR1 before it, precis saves, the job requeues itself and resumes. 6,000 samples
 # whose VCFs hold 20,000 records each (200 files, each used by 30 sheet rows) keep one worker busy ~110 s; the limit
