@@ -329,7 +329,6 @@ int run_study(Comm& comm, const RunOptions& opt) {
             SampleOutcome& dst = outcomes[o.index];  // a cohort file's genome results are already there
             dst.rank = o.rank;
             dst.key = o.key;
-            dst.from_journal = o.from_journal;
             from_journal += o.from_journal;
             if (o.genome.present) dst.genome = std::move(o.genome);
             if (o.proteome.present) dst.proteome = std::move(o.proteome);
