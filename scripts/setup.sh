@@ -22,6 +22,7 @@ test_pkgs=(
   bcftools bc plink2 plink1.9
   python3 python3-h5py python3-anndata python3-numpy python3-scipy python3-sklearn
   slurm-wlm munge
+  chromium fonts-dejavu-core multiqc python3-pil
 )
 
 bench_pkgs=(

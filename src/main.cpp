@@ -1,4 +1,5 @@
 // precis: a thin command line over the libraries. Parses, dispatches, and turns errors into exit codes.
+#include <chrono>
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -84,11 +85,16 @@ int cmd_slurm(const std::string& path, const std::vector<std::string>& overrides
 }
 
 int cmd_run(int& argc, char**& argv, const precis::RunOptions& opt) {
+    const auto t0 = std::chrono::steady_clock::now();
     precis::Comm comm(argc, argv);
+    auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
     try {
-        return precis::run_study(comm, opt);
-    } catch (const precis::AgreedError& e) {
+        const int rc = precis::run_study(comm, opt);
+        precis::print_run_summary(comm, opt.command_line, seconds(), rc);
+        return rc;
+    } catch (const precis::AgreedError& e) {  // every rank is here: the summary's gather is safe
         if (comm.is_root()) report(e);
+        precis::print_run_summary(comm, opt.command_line, seconds(), precis::exit_code(e.kind()));
         return precis::exit_code(e.kind());
     } catch (const precis::Error& e) {
         std::fprintf(stderr, "precis (rank %d): %s: %s\n", comm.rank(), precis::kind_name(e.kind()),

@@ -117,6 +117,18 @@ PairCounts count_pairs(const std::vector<uint8_t>& labels, size_t n, int k_min, 
 std::pair<size_t, size_t> pair_rows(size_t n, size_t part, size_t parts);
 
 // ---- summaries -------------------------------------------------------------------------------------------------
+// The consensus matrix for a picture: items ordered by class, within a class by item consensus (highest first),
+// then averaged over blocks of consecutive items so that at most max_bins x max_bins values remain. Each class gets
+// bins in proportion to its size (at least one); with n <= max_bins every item is its own bin.
+struct ConsensusHeatmap {
+    size_t bins = 0;
+    std::vector<double> values;   // bins x bins, row-major: mean consensus between the items of two bins
+    std::vector<int> labels;      // class (1..k) of each bin
+    std::vector<uint32_t> items;  // items in each bin
+};
+ConsensusHeatmap consensus_heatmap(const std::vector<double>& consensus, size_t n, const std::vector<int>& labels,
+                                   const std::vector<double>& item_consensus, size_t max_bins);
+
 struct KSummary {
     int k = 0;
     std::vector<int> labels;               // 1..k
@@ -125,6 +137,8 @@ struct KSummary {
     std::vector<long> sizes;               // per label 1..k
     double pac = 0;                        // share of pairs with consensus in (0.1, 0.9]
     double area = 0;                       // area under the consensus CDF (100 bins, as ConsensusClusterPlus)
+    std::vector<double> cdf;               // 100 values: the share of pairs with consensus <= 0.01, 0.02, ..., 1
+    ConsensusHeatmap heatmap;              // filled by the caller (consensus_heatmap), for reports
     double delta_area = 0;                 // filled by fill_delta_area
     double mean_silhouette = 0;            // on 1 - consensus
 };

@@ -163,6 +163,64 @@ std::vector<double> consensus_matrix(const PairCounts& c, int k) {
     return C;
 }
 
+ConsensusHeatmap consensus_heatmap(const std::vector<double>& C, size_t n, const std::vector<int>& labels,
+                                   const std::vector<double>& item_consensus, size_t max_bins) {
+    ConsensusHeatmap h;
+    if (n == 0 || max_bins == 0) return h;
+    std::vector<size_t> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    auto ic = [&](size_t i) { return std::isnan(item_consensus[i]) ? -1.0 : item_consensus[i]; };
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        if (labels[a] != labels[b]) return labels[a] < labels[b];
+        return ic(a) > ic(b);
+    });
+    // runs of one class in that order, and the bins each gets
+    std::vector<size_t> run_start{0};
+    for (size_t p = 1; p < n; ++p)
+        if (labels[order[p]] != labels[order[p - 1]]) run_start.push_back(p);
+    run_start.push_back(n);
+    const size_t runs = run_start.size() - 1;
+    const size_t total = std::max(std::min(n, max_bins), runs);
+    std::vector<size_t> nb(runs, 1);
+    if (total > runs) {  // largest remainder over what is left after one bin each
+        std::vector<double> want(runs);
+        size_t given = runs;
+        for (size_t r = 0; r < runs; ++r) {
+            const size_t len = run_start[r + 1] - run_start[r];
+            want[r] = double(len) * double(total) / double(n);
+            const size_t base = std::min(len, std::max<size_t>(1, size_t(want[r])));
+            given += base - 1;
+            nb[r] = base;
+        }
+        std::vector<size_t> by_rem(runs);
+        std::iota(by_rem.begin(), by_rem.end(), 0);
+        std::stable_sort(by_rem.begin(), by_rem.end(), [&](size_t a, size_t b) {
+            return want[a] - double(nb[a]) > want[b] - double(nb[b]);
+        });
+        for (size_t q = 0; given < total && q < 4 * runs; ++q) {
+            const size_t r = by_rem[q % runs];
+            if (nb[r] < run_start[r + 1] - run_start[r]) ++nb[r], ++given;
+        }
+    }
+    std::vector<size_t> bin_of(n);
+    for (size_t r = 0; r < runs; ++r) {
+        const size_t len = run_start[r + 1] - run_start[r];
+        for (size_t q = 0; q < len; ++q) bin_of[order[run_start[r] + q]] = h.bins + q * nb[r] / len;
+        for (size_t b = 0; b < nb[r]; ++b) h.labels.push_back(labels[order[run_start[r]]]);
+        h.bins += nb[r];
+    }
+    h.items.assign(h.bins, 0);
+    for (size_t i = 0; i < n; ++i) ++h.items[bin_of[i]];
+    h.values.assign(h.bins * h.bins, 0.0);
+    for (size_t i = 0; i < n; ++i) {
+        double* row = &h.values[bin_of[i] * h.bins];
+        for (size_t j = 0; j < n; ++j) row[bin_of[j]] += C[i * n + j];
+    }
+    for (size_t a = 0; a < h.bins; ++a)
+        for (size_t b = 0; b < h.bins; ++b) h.values[a * h.bins + b] /= double(h.items[a]) * double(h.items[b]);
+    return h;
+}
+
 KSummary summarize_consensus(const std::vector<double>& C, size_t n, int k, Linkage final_linkage) {
     KSummary s;
     s.k = k;
@@ -195,7 +253,8 @@ KSummary summarize_consensus(const std::vector<double>& C, size_t n, int k, Link
     long cum = 0;
     for (int b = 0; b < 100; ++b) {
         cum += hist[size_t(b)];
-        s.area += (npairs ? double(cum) / double(npairs) : 0.0) * 0.01;
+        s.cdf.push_back(npairs ? double(cum) / double(npairs) : 0.0);
+        s.area += s.cdf.back() * 0.01;
     }
 
     // calcICL's item and cluster consensus, and the silhouette on 1 - consensus

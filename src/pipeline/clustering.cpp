@@ -67,6 +67,8 @@ ClusteringResult consensus_clustering(Comm& comm, const Matrix& X, const Cluster
         for (int k = cc.k_min; k <= cc.k_max; ++k) {
             std::vector<double> C = consensus_matrix(counts, k);
             res.ks.push_back(summarize_consensus(C, m, k, final_linkage));
+            KSummary& s = res.ks.back();
+            s.heatmap = consensus_heatmap(C, m, s.labels, s.item_consensus, kHeatmapBins);
             if (res.landmarks.empty() && n <= store_limit) res.consensus.push_back(std::move(C));
         }
         fill_delta_area(res.ks);

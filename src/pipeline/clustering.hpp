@@ -9,6 +9,9 @@
 
 namespace precis {
 
+// Bins of the stored consensus heatmaps (uns/clustering/heatmap), per side.
+constexpr size_t kHeatmapBins = 150;
+
 struct ClusteringResult {
     std::vector<KSummary> ks;  // rank 0: one per k, labels and item consensus over all n samples
     size_t chosen = 0;         // rank 0: index into ks

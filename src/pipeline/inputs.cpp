@@ -5,6 +5,9 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <unistd.h>
+
+#include <cstdio>
 #include <unordered_map>
 
 #include "core/error.hpp"
@@ -35,16 +38,46 @@ const std::vector<size_t>& FeaturePositions::of(const FeatureIds& ids) {
     return it->second;
 }
 
+Progress::Progress() : terminal(isatty(STDERR_FILENO) == 1) {}
+
+std::string human_duration(double seconds) {
+    if (!std::isfinite(seconds) || seconds < 0) return "?";
+    const long s = std::lround(seconds);
+    char buf[48];
+    if (s < 60)
+        std::snprintf(buf, sizeof buf, "%lds", s);
+    else if (s < 3600)
+        std::snprintf(buf, sizeof buf, "%ldm%02lds", s / 60, s % 60);
+    else
+        std::snprintf(buf, sizeof buf, "%ldh%02ldm", s / 3600, (s % 3600) / 60);
+    return buf;
+}
+
+std::string Progress::line() const {
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double rate = secs > 0 ? double(done) / secs : 0;
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "precis: %s %zu/%zu done (%.0f%%), %.1f/s, ETA %s, %zu failed", what, done, total,
+                  total ? 100.0 * double(done) / double(total) : 100.0, rate,
+                  done == total ? "0s" : rate > 0 ? human_duration(double(total - done) / rate).c_str() : "?", failed);
+    return buf;
+}
+
 void Progress::tick(bool ok) {
     ++done;
     if (!ok) ++failed;
-    if (done < next_report && done != total) return;
-    next_report = done + std::max<size_t>(1, total / 10);
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    double rate = secs > 0 ? done / secs : 0;
-    double eta = rate > 0 ? (total - done) / rate : 0;
-    std::fprintf(stderr, "precis: %s %zu/%zu done, %.1f/s, ETA %.0fs, %zu failed\n", what, done, total, rate, eta,
-                 failed);
+    const auto now = std::chrono::steady_clock::now();
+    const double since = std::chrono::duration<double>(now - last_line).count();
+    if (terminal) {
+        if (since < 0.5 && done != total) return;
+        last_line = now;
+        std::fprintf(stderr, "\r%s%s", line().c_str(), done == total ? "\n" : "");
+        return;
+    }
+    if (done < next_report && since < 60 && done != total) return;
+    if (done >= next_report) next_report = done + std::max<size_t>(1, total / 10);
+    last_line = now;
+    std::fprintf(stderr, "%s\n", line().c_str());
 }
 
 // Pass or fail by the study's genome QC thresholds.
@@ -105,6 +138,25 @@ void proteome_status(ModalityOutcome& p, const ProteomeQC& q, const StudyConfig&
     } else {
         p.status = "pass";
     }
+}
+
+std::string qc_thresholds(const StudyConfig& s, bool genome) {
+    std::vector<std::string> rules;
+    if (genome) {
+        rules.push_back("call_rate < " + fmt(s.genome.min_call_rate) + " (genome.qc.min_call_rate)");
+        if (s.genome.max_abs_het_f > 0)
+            rules.push_back("|het_f| > " + fmt(s.genome.max_abs_het_f) + " (genome.qc.max_abs_het_f)");
+        if (!s.genome.sex_column.empty())
+            rules.push_back("an inferred sex that contradicts column '" + s.genome.sex_column + "' of the sheet");
+    } else {
+        rules.push_back("detected_fraction < " + fmt(s.proteome.min_detected_fraction) +
+                        " (proteome.qc.min_detected_fraction)");
+        if (s.proteome.fail_qc_warning) rules.push_back("an Olink QC_Warning (proteome.qc.fail_qc_warning)");
+    }
+    std::string text = "a sample fails with ";
+    for (size_t i = 0; i < rules.size(); ++i)
+        text += (i == 0 ? "" : i + 1 == rules.size() ? " or " : ", ") + rules[i];
+    return text;
 }
 
 void put_scores(ModalityOutcome& g, const ScoreSet& set, const ExactSum* sums, const int64_t* imputed,

@@ -20,13 +20,21 @@ namespace precis {
 
 class Comm;
 
-// Progress lines for a Slurm log: done/total, rate, ETA, failures; about ten per stage.
+// Progress of a stage on rank 0: done/total, rate, ETA, failures. Into a log file (a Slurm job's output) one plain
+// line at each tenth of the work and at least once a minute, never a carriage return; on a terminal one line
+// rewritten in place (at most twice a second) and ended when the stage is done.
 struct Progress {
     const char* what = "samples";
     size_t total = 0, done = 0, failed = 0, next_report = 0;
-    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now(), last_line = start;
+    bool terminal = false;  // set from isatty(stderr) by the constructor
+    Progress();
     void tick(bool ok);
+    // The line for the counts so far (no newline), as printed.
+    std::string line() const;
 };
+// "45s", "12m05s", "3h07m": durations as a person reads them in a log.
+std::string human_duration(double seconds);
 
 // Where each protein id of a sample sits among the cohort's features, worked out once per shared id list (the
 // samples of a cohort file share one).
@@ -59,6 +67,8 @@ ProteomeSettings proteome_settings(const StudyConfig& s);
 // Pass or fail by the study's QC thresholds.
 void genome_status(ModalityOutcome& g, const GenomeQC& q, const StudyConfig& s);
 void proteome_status(ModalityOutcome& p, const ProteomeQC& q, const StudyConfig& s);
+// The thresholds those apply, as a sentence for people ("a sample fails when ...").
+std::string qc_thresholds(const StudyConfig& s, bool genome);
 // Rank 0, after the genome stage: each sample's inferred_sex from sex_f, and a fail where it contradicts the
 // sheet's genome.qc.sex_column (or is ambiguous while a sex is reported), as plink --check-sex's PROBLEM.
 void check_sex(const StudyConfig& s, const SampleSheet& sheet, std::vector<SampleOutcome>& outcomes);

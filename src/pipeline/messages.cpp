@@ -52,8 +52,13 @@ void serialize(A& a, precis::RegionRecord& r, unsigned) {
     a& r.region& r.qc_raw& r.burden& r.score_parts& r.score_imputed& r.score_match;
 }
 template <class A>
+void serialize(A& a, precis::ConsensusHeatmap& h, unsigned) {
+    a& h.bins& h.values& h.labels& h.items;
+}
+template <class A>
 void serialize(A& a, precis::KSummary& k, unsigned) {
     a& k.k& k.labels& k.item_consensus& k.cluster_consensus& k.sizes& k.pac& k.area& k.delta_area& k.mean_silhouette;
+    a& k.cdf& k.heatmap;
 }
 template <class A>
 void serialize(A& a, precis::ClusteringStage& c, unsigned) {

@@ -1,5 +1,6 @@
 #include "pipeline/outputs.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/table.hpp"
@@ -39,6 +40,113 @@ void write_qc_table(const std::string& path, const std::vector<std::string>& col
         f.write(line + "\n");
     }
     f.commit();
+}
+
+namespace {
+std::string yaml_quote(const std::string& s) {  // YAML single-quoted scalar, on one line
+    std::string o = "'";
+    for (char c : s) {
+        if (c == '\'') o += "''";
+        else if (c == '\n' || c == '\r' || c == '\t') o += ' ';
+        else o += c;
+    }
+    return o + "'";
+}
+
+struct MultiqcSection {
+    std::string id, name, description, plot_type;
+    std::vector<std::string> pconfig;  // "key: value" lines (values already YAML)
+    std::vector<std::string> headers;  // lines under `headers:`, indented by the caller beyond 4 spaces
+};
+
+void write_multiqc(const std::string& path, const MultiqcSection& m, const std::vector<std::string>& columns,
+                   const std::vector<std::vector<std::string>>& rows) {
+    AtomicFile f(path);
+    std::string h = "# id: " + yaml_quote(m.id) + "\n# section_name: " + yaml_quote(m.name) +
+                    "\n# description: " + yaml_quote(m.description) + "\n# format: 'tsv'\n# plot_type: " +
+                    yaml_quote(m.plot_type) + "\n# pconfig:\n#     id: " + yaml_quote(m.id + "_plot") + "\n";
+    for (auto& l : m.pconfig) h += "#     " + l + "\n";
+    if (!m.headers.empty()) {
+        h += "# headers:\n";
+        for (auto& l : m.headers) h += "#     " + l + "\n";
+    }
+    std::string line = "Sample";
+    for (auto& c : columns) line += "\t" + c;
+    f.write(h + line + "\n");
+    for (auto& r : rows) {
+        line.clear();
+        for (size_t i = 0; i < r.size(); ++i) line += (i ? "\t" : "") + clean(r[i]);
+        f.write(line + "\n");
+    }
+    f.commit();
+}
+}  // namespace
+
+void write_multiqc_qc(const std::string& qc_dir, const std::vector<std::string>& columns, const SampleSheet& sheet,
+                      const std::vector<SampleOutcome>& outcomes, bool genome, const std::string& thresholds) {
+    const std::string mod = genome ? "genome" : "proteome";
+    MultiqcSection t;
+    t.id = "precis_" + mod + "_qc";
+    t.name = "precis: " + mod + " QC";
+    t.description = genome ? "Per-sample genotype QC (Hail sample_qc definitions) from precis; " + thresholds
+                           : "Per-sample protein QC from precis; " + thresholds;
+    t.plot_type = "table";
+    t.pconfig = {"title: " + yaml_quote(t.name), "namespace: 'precis'"};
+    t.headers = {"status:", "    title: 'Status'", "    description: 'pass, fail (by the QC thresholds) or error'"};
+    for (auto& c : columns) {
+        const bool fraction = c == "call_rate" || c == "detected_fraction";
+        t.headers.push_back(c + ":");
+        t.headers.push_back("    title: " + yaml_quote(c));
+        t.headers.push_back("    format: " + yaml_quote(c.rfind("n_", 0) == 0 ? "{:,.0f}" : "{:,.4g}"));
+        if (fraction) {
+            t.headers.push_back("    min: 0");
+            t.headers.push_back("    max: 1");
+        }
+    }
+    std::vector<std::string> tcols{"status"};
+    tcols.insert(tcols.end(), columns.begin(), columns.end());
+    std::vector<std::vector<std::string>> trows;
+
+    MultiqcSection b;
+    b.plot_type = "bargraph";
+    std::vector<std::string> bcols;
+    if (genome) {
+        b.id = "precis_genome_calls";
+        b.name = "precis: genotype calls";
+        b.description = "Genotype calls of each sample by class, from precis's genome QC";
+        b.pconfig = {"title: 'precis: genotype calls'", "ylab: 'Genotypes'", "cpswitch_counts_label: 'Genotypes'"};
+        bcols = {"n_hom_ref", "n_het", "n_hom_var", "n_not_called"};
+    } else {
+        b.id = "precis_proteome_detection";
+        b.name = "precis: detected proteins";
+        b.description = "Proteins detected and not detected in each sample, from precis's proteome QC";
+        b.pconfig = {"title: 'precis: detected proteins'", "ylab: 'Proteins'", "cpswitch_counts_label: 'Proteins'"};
+        bcols = {"n_detected", "n_not_detected"};
+    }
+    auto col = [&](const std::string& name) {
+        return size_t(std::find(columns.begin(), columns.end(), name) - columns.begin());
+    };
+    std::vector<std::vector<std::string>> brows;
+    for (size_t i = 0; i < sheet.samples.size(); ++i) {
+        const ModalityOutcome& m = genome ? outcomes[i].genome : outcomes[i].proteome;
+        if (!m.present) continue;
+        std::vector<std::string> r{sheet.samples[i].id, m.status};
+        for (size_t c = 0; c < columns.size(); ++c) r.push_back(c < m.qc.size() ? fmt_value(m.qc[c]) : "NA");
+        trows.push_back(std::move(r));
+        if (m.status == "error") continue;  // no counts to draw
+        std::vector<std::string> br{sheet.samples[i].id};
+        auto val = [&](const std::string& name) {
+            const size_t c = col(name);
+            return c < m.qc.size() ? m.qc[c] : std::nan("");
+        };
+        if (genome)
+            for (auto& c : bcols) br.push_back(fmt_value(val(c)));
+        else
+            br.insert(br.end(), {fmt_value(val("n_detected")), fmt_value(val("n_features") - val("n_detected"))});
+        brows.push_back(std::move(br));
+    }
+    write_multiqc(qc_dir + "/" + mod + "_mqc.tsv", t, tcols, trows);
+    write_multiqc(qc_dir + "/" + mod + (genome ? "_calls" : "_detection") + "_mqc.tsv", b, bcols, brows);
 }
 
 void write_scores(const std::string& out, const ScoreSet& scores, double min_overlap, bool cohort_file,

@@ -16,6 +16,13 @@ std::string fmt_value(double x);
 void write_qc_table(const std::string& path, const std::vector<std::string>& columns, const SampleSheet& sheet,
                     const std::vector<SampleOutcome>& outcomes, bool genome);
 
+// MultiQC custom content (qc/<modality>_mqc.tsv, a table of every QC column with the status, and
+// qc/<modality>_<what>_mqc.tsv, a bar graph of genotype classes or detected proteins), with the comment header
+// MultiQC reads (id, section_name, description, plot_type, pconfig, headers). `thresholds` is told in the
+// description. Samples without the modality are left out.
+void write_multiqc_qc(const std::string& qc_dir, const std::vector<std::string>& columns, const SampleSheet& sheet,
+                      const std::vector<SampleOutcome>& outcomes, bool genome, const std::string& thresholds);
+
 // scores.tsv (one row per sample and score: sum, matching, status) and qc/scores.tsv (one row per score: how its
 // variants matched; with per-sample files, the counts of the sample that matched fewest).
 void write_scores(const std::string& out, const ScoreSet& scores, double min_overlap, bool cohort_file,

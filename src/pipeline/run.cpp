@@ -16,6 +16,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <unordered_map>
 
 #include "cluster/cluster.hpp"
@@ -115,7 +116,8 @@ void clear_earlier_results(const std::string& out) {
     std::error_code ec;
     for (const char* f : {"provenance.json", "cohort.h5mu", "subtypes.tsv", "clustering.tsv", "biomarkers.tsv",
                           "study.resolved.yaml", "qc/genome.tsv", "qc/proteome.tsv", "scores.tsv", "qc/scores.tsv",
-                          "cohort.h5mu.partial"})
+                          "cohort.h5mu.partial", "report.html", "qc/genome_mqc.tsv", "qc/genome_calls_mqc.tsv",
+                          "qc/proteome_mqc.tsv", "qc/proteome_detection_mqc.tsv"})
         fs::remove(fs::path(out) / f, ec);
     for (const fs::path dir : {fs::path(out), fs::path(out) / "qc"})
         for (auto& e : fs::directory_iterator(dir, ec))
@@ -153,9 +155,45 @@ bool load_sample(const SampleTask& t, const std::string& key, SampleRecord& rec)
 
 }  // namespace
 
+RankUsage rank_usage(Comm& comm) {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);  // ru_maxrss in KiB on Linux
+    const double cpu = double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                       double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+    RankUsage u;
+    for (auto& r : comm.gather(std::to_string(ru.ru_maxrss) + " " + std::to_string(cpu))) {
+        std::istringstream in(r);
+        double kib = 0, sec = 0;
+        in >> kib >> sec;
+        u.peak_mib.push_back(std::round(kib / 1024.0 * 10) / 10);
+        u.cpu_seconds.push_back(std::round(sec * 100) / 100);
+    }
+    return u;
+}
+
+void print_run_summary(Comm& comm, const std::string& command_line, double real_seconds, int exit_code) {
+    const RankUsage u = rank_usage(comm);
+    if (!comm.is_root() || u.peak_mib.empty()) return;
+    double cpu = 0;
+    for (double c : u.cpu_seconds) cpu += c;
+    std::fprintf(stderr,
+                 "precis: summary: precis %s, command '%s', exit %d, real %.1f s, CPU %.1f s over %d rank(s), "
+                 "peak RSS %.1f MiB on rank 0, %.1f MiB the most on any rank\n",
+                 PRECIS_VERSION, command_line.c_str(), exit_code, real_seconds, cpu, comm.size(), u.peak_mib[0],
+                 *std::max_element(u.peak_mib.begin(), u.peak_mib.end()));
+}
+
 int run_study(Comm& comm, const RunOptions& opt) {
     const auto t_start = std::chrono::system_clock::now();
     install_stop_handlers();
+    // wall time of each stage on rank 0 (the ranks move through the stages together), for provenance and the report
+    nlohmann::ordered_json stage_seconds = nlohmann::ordered_json::object();
+    auto t_stage = std::chrono::steady_clock::now();
+    auto stage_done = [&](const char* name) {
+        const auto now = std::chrono::steady_clock::now();
+        stage_seconds[name] = std::round(std::chrono::duration<double>(now - t_stage).count() * 1000) / 1000;
+        t_stage = now;
+    };
     StudyConfig study;
     SampleSheet sheet;  // rank 0 only
     JournalIndex journal;  // rank 0 only: the journal's latest record of each sample
@@ -223,6 +261,8 @@ int run_study(Comm& comm, const RunOptions& opt) {
         std::fprintf(stderr, "precis %s: study '%s', %zu samples, %d rank(s) x %d thread(s)\n", PRECIS_VERSION,
                      study.name.c_str(), n_sheet, comm.size(), threads);
     }
+
+    stage_done("checks");
 
     // 2a. a cohort VCF/BCF: its regions (never splitting a gene) go to workers as they become free. Each worker
     //     keeps the burden columns of the genes its regions own; the per-sample QC counters are summed onto rank 0.
@@ -340,6 +380,8 @@ int run_study(Comm& comm, const RunOptions& opt) {
         std::fprintf(stderr, "precis: %zu of %zu samples taken from the journal of an earlier run\n", from_journal,
                      n_sheet);
 
+    stage_done("samples");
+
     // 3. rank 0: QC tables, the error policy, and the samples that go on to the cohort stages
     std::vector<int64_t> kept;
     comm.all_or_none([&] {
@@ -350,6 +392,10 @@ int run_study(Comm& comm, const RunOptions& opt) {
         if (have_scores) write_scores(out, scores, study.genome.score_min_overlap, cohort_genome, sheet, outcomes);
         if (study.proteome.enabled)
             write_qc_table(out + "/qc/proteome.tsv", proteome_qc_columns(), sheet, outcomes, false);
+        if (study.genome.enabled)
+            write_multiqc_qc(out + "/qc", genome_qc_columns(), sheet, outcomes, true, qc_thresholds(study, true));
+        if (study.proteome.enabled)
+            write_multiqc_qc(out + "/qc", proteome_qc_columns(), sheet, outcomes, false, qc_thresholds(study, false));
         std::vector<std::string> errors;
         for (size_t i = 0; i < n_sheet; ++i) {
             const auto& o = outcomes[i];
@@ -520,6 +566,8 @@ int run_study(Comm& comm, const RunOptions& opt) {
     burden_cols.clear();
     comm.stop_point("the samples are kept in the journal; the store is written again on resume");
 
+    stage_done("store");
+
     // 6. cohort stages read feature blocks from the store: per-feature missingness and spread
     std::map<std::string, Block> blocks;
     std::map<std::string, std::vector<double>> missing_frac, spread;
@@ -557,6 +605,8 @@ int run_study(Comm& comm, const RunOptions& opt) {
     auto feature_kept = [&](const std::string& m, size_t j) {
         return missing_frac[m][j] <= study.max_missing && !std::isnan(spread[m][j]);
     };
+
+    stage_done("filtering");
 
     // 7. consensus clustering: features by spread, resamples spread over ranks and threads
     const auto& cc = study.clustering;
@@ -610,7 +660,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
 
         // a finished clustering of the same data with the same settings is taken from the stage cache
         const std::string cluster_key =
-            comm.is_root() ? content_key({"precis clustering 1", data_key,
+            comm.is_root() ? content_key({"precis clustering 2", data_key,
                                           resolved_settings(study.resolved, {"study.seed", "clustering"})})
                            : std::string();
         std::vector<int64_t> hit{0};
@@ -649,6 +699,8 @@ int run_study(Comm& comm, const RunOptions& opt) {
             });
         }
     }
+
+    if (cc.enabled) stage_done("clustering");
 
     // 8. ranking: each rank tests the features of its blocks; rank 0 adjusts and sorts
     std::vector<Contrast> contrasts;
@@ -825,7 +877,9 @@ int run_study(Comm& comm, const RunOptions& opt) {
         }
     }
 
-    std::vector<double> peak_mib;  // rank 0: each rank's peak resident memory so far, MiB
+    if (study.ranking.enabled) stage_done("ranking");
+
+    std::vector<double> peak_mib, cpu_seconds;  // rank 0: each rank's peak resident memory (MiB) and CPU time so far
     auto write_results = [&] {
         const size_t nrec = records.size() / kRecord;
         std::vector<std::vector<size_t>> by_contrast(contrasts.size());
@@ -916,6 +970,8 @@ int run_study(Comm& comm, const RunOptions& opt) {
             pj["clustering_seconds"] = clustering_seconds;
         }
         pj["peak_memory_mib_per_rank"] = peak_mib;  // before the results are written
+        pj["cpu_seconds_per_rank"] = cpu_seconds;   // user + system, every thread of the rank
+        pj["stage_seconds"] = stage_seconds;
         pj["stages"] = {{"clustering", cc.enabled}, {"ranking", study.ranking.enabled}};
         // what an earlier, interrupted (or finished) run in this folder had already done
         pj["resumed"] = {{"attempt", attempt[0]},
@@ -1021,6 +1077,9 @@ int run_study(Comm& comm, const RunOptions& opt) {
             a.delta_area.push_back(k.delta_area);
             a.mean_silhouette.push_back(k.mean_silhouette);
             a.cdf_area.push_back(k.area);
+            a.cdf.push_back(k.cdf);
+            a.heatmaps.push_back({k.heatmap.bins, k.heatmap.values, k.heatmap.labels,
+                                  std::vector<int>(k.heatmap.items.begin(), k.heatmap.items.end())});
         }
         a.chosen_k = cc.enabled ? ks[chosen].k : 0;
         a.landmarks = int(n_landmarks);
@@ -1037,10 +1096,9 @@ int run_study(Comm& comm, const RunOptions& opt) {
     };
     // 9. rank 0 writes the results; the store is renamed into place, provenance.json last
     {
-        rusage ru{};
-        getrusage(RUSAGE_SELF, &ru);  // ru_maxrss in KiB on Linux
-        for (auto& r : comm.gather(std::to_string(ru.ru_maxrss)))
-            peak_mib.push_back(std::round(std::stod(r) / 1024.0 * 10) / 10);
+        const RankUsage u = rank_usage(comm);
+        peak_mib = u.peak_mib;
+        cpu_seconds = u.cpu_seconds;
     }
     comm.all_or_none([&] {
         if (comm.is_root()) write_results();

@@ -19,6 +19,17 @@ struct RunOptions {
 // Runs the study. Returns 0 on success; throws AgreedError (the same on every rank) when it cannot finish.
 int run_study(Comm& comm, const RunOptions& opt);
 
+// Each rank's peak resident memory (MiB, one decimal) and CPU time (user + system seconds, all threads) so far.
+// Collective; the vectors are filled on rank 0 only.
+struct RankUsage {
+    std::vector<double> peak_mib, cpu_seconds;
+};
+RankUsage rank_usage(Comm& comm);
+
+// Collective: rank 0 prints the line a run ends with - version, command, exit code, real time (since
+// `real_seconds` was measured), CPU time over all ranks, peak resident memory of rank 0 and the most of any rank.
+void print_run_summary(Comm& comm, const std::string& command_line, double real_seconds, int exit_code);
+
 // Sets the OpenMP thread count for this rank, in one place; returns the count in force.
 int configure_threads(int requested, int n_ranks);
 

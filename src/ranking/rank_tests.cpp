@@ -120,4 +120,47 @@ TestResult kruskal_test(const std::vector<std::vector<double>>& groups) {
     return r;
 }
 
+TestResult chisq_test(const std::vector<std::vector<double>>& table, double* min_expected) {
+    TestResult r;
+    r.effect = kNaN;
+    r.statistic = r.p = r.df = kNaN;
+    if (min_expected) *min_expected = kNaN;
+    std::vector<double> rows, cols;
+    std::vector<size_t> ri, ci;
+    const size_t nc = table.empty() ? 0 : table[0].size();
+    for (size_t i = 0; i < table.size(); ++i) {
+        double s = 0;
+        for (double v : table[i]) s += v;
+        if (s > 0) ri.push_back(i), rows.push_back(s);
+    }
+    for (size_t j = 0; j < nc; ++j) {
+        double s = 0;
+        for (auto& row : table) s += row[j];
+        if (s > 0) ci.push_back(j), cols.push_back(s);
+    }
+    if (rows.size() < 2 || cols.size() < 2) return r;
+    double n = 0;
+    for (double v : rows) n += v;
+    const bool yates = rows.size() == 2 && cols.size() == 2;
+    // R: YATES <- min(0.5, abs(x - E)) on a 2 x 2 table
+    double yates_c = 0.5;
+    if (yates)
+        for (size_t a = 0; a < 2; ++a)
+            for (size_t b = 0; b < 2; ++b)
+                yates_c = std::min(yates_c, std::fabs(table[ri[a]][ci[b]] - rows[a] * cols[b] / n));
+    double x2 = 0, emin = std::numeric_limits<double>::infinity();
+    for (size_t a = 0; a < rows.size(); ++a)
+        for (size_t b = 0; b < cols.size(); ++b) {
+            const double e = rows[a] * cols[b] / n;
+            emin = std::min(emin, e);
+            const double d = std::fabs(table[ri[a]][ci[b]] - e) - (yates ? yates_c : 0.0);
+            x2 += d * d / e;
+        }
+    r.statistic = x2;
+    r.df = double((rows.size() - 1) * (cols.size() - 1));
+    r.p = boost::math::cdf(boost::math::complement(boost::math::chi_squared(r.df), x2));
+    if (min_expected) *min_expected = emin;
+    return r;
+}
+
 }  // namespace precis

@@ -106,6 +106,11 @@ std::vector<TestResult> moderated_tests(const LinearFit& f, double s2_prior, dou
 TestResult wilcoxon_test(const std::vector<double>& a, const std::vector<double>& b);
 // Kruskal-Wallis test over groups (values per group, NaN ignored), as R's kruskal.test: statistic H, df groups - 1.
 TestResult kruskal_test(const std::vector<std::vector<double>>& groups);
+// Pearson's chi-squared test of independence of a contingency table (rows of counts), as R's chisq.test(x): Yates's
+// continuity correction on a 2 x 2 table; rows and columns without counts are left out first (R would give NaN).
+// statistic X-squared, df (r - 1)(c - 1); NaN when fewer than 2 rows or columns remain. `min_expected` gets the
+// smallest expected count (below 5 the approximation may be poor, as R warns).
+TestResult chisq_test(const std::vector<std::vector<double>>& table, double* min_expected = nullptr);
 
 // The AUC of b against a: the Mann-Whitney W / (na nb), ties counting one half; NaN values ignored.
 double auc(const std::vector<double>& a, const std::vector<double>& b);

@@ -183,4 +183,59 @@ void write_string_scalar(hid_t parent, const std::string& name, const std::strin
     attr_string(d, "encoding-version", "0.2.0");
 }
 
+std::vector<double> read_doubles(hid_t parent, const std::string& name, std::vector<size_t>* dims) {
+    Id d(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), "open dataset " + name);
+    Id sp(H5Dget_space(d), "dataspace of " + name);
+    const int rank = H5Sget_simple_extent_ndims(sp);
+    if (rank < 0) throw_io("cannot read the shape of " + name);
+    std::vector<hsize_t> sh(size_t(rank) + 1, 1);
+    if (rank > 0) check(H5Sget_simple_extent_dims(sp, sh.data(), nullptr), "shape of " + name);
+    size_t total = 1;
+    for (int i = 0; i < rank; ++i) total *= size_t(sh[size_t(i)]);
+    if (dims) dims->assign(sh.begin(), sh.begin() + rank);
+    std::vector<double> v(total);
+    if (total) check(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "read " + name);
+    return v;
+}
+
+std::vector<std::string> read_strings(hid_t parent, const std::string& name) {
+    Id d(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), "open dataset " + name);
+    Id sp(H5Dget_space(d), "dataspace of " + name);
+    const hssize_t n = H5Sget_simple_extent_npoints(sp);
+    if (n < 0) throw_io("cannot read the size of " + name);
+    Id t = vlen_utf8();
+    std::vector<char*> p(size_t(n), nullptr);
+    if (n) check(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, p.data()), "read " + name);
+    std::vector<std::string> out;
+    out.reserve(size_t(n));
+    for (char* c : p) out.emplace_back(c ? c : "");
+    if (n) H5Dvlen_reclaim(t, sp, H5P_DEFAULT, p.data());
+    return out;
+}
+
+std::string read_string_scalar(hid_t parent, const std::string& name) {
+    auto v = read_strings(parent, name);
+    return v.empty() ? std::string() : v[0];
+}
+
+std::string read_attr_string(hid_t obj, const std::string& name) {
+    if (H5Aexists(obj, name.c_str()) <= 0) return "";
+    Id a(H5Aopen(obj, name.c_str(), H5P_DEFAULT), "open attribute " + name);
+    Id ft(H5Aget_type(a), "type of attribute " + name);
+    if (H5Tis_variable_str(ft) > 0) {
+        Id t = vlen_utf8();
+        char* p = nullptr;
+        check(H5Aread(a, t, &p), "read attribute " + name);
+        std::string s = p ? p : "";
+        H5free_memory(p);
+        return s;
+    }
+    const size_t len = H5Tget_size(ft);
+    Id t(H5Tcopy(H5T_C_S1), "string type");
+    check(H5Tset_size(t, len), "string type");
+    std::string s(len, '\0');
+    check(H5Aread(a, t, s.data()), "read attribute " + name);
+    return s.substr(0, s.find('\0'));
+}
+
 }  // namespace precis::h5

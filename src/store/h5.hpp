@@ -62,4 +62,10 @@ void write_doubles_2d(hid_t parent, const std::string& name, const std::vector<d
 void write_string_scalar(hid_t parent, const std::string& name, const std::string& value);
 void remove_if_exists(hid_t parent, const std::string& name);
 
+// Datasets read whole (serial). Numbers of any stored type come back as double; dims gets the shape.
+std::vector<double> read_doubles(hid_t parent, const std::string& name, std::vector<size_t>* dims = nullptr);
+std::vector<std::string> read_strings(hid_t parent, const std::string& name);
+std::string read_string_scalar(hid_t parent, const std::string& name);
+std::string read_attr_string(hid_t obj, const std::string& name);  // "" when absent
+
 }  // namespace precis::h5

@@ -262,6 +262,22 @@ void write_annotations(const std::string& path, const StoreAnnotations& a) {
             h5::write_doubles(cl, "cdf_area", a.cdf_area);
             h5::write_ints(cl, "chosen_k", {a.chosen_k});
             h5::write_ints(cl, "landmarks", {a.landmarks});
+            if (a.cdf.size() == a.k.size()) {
+                std::vector<double> flat;
+                for (auto& c : a.cdf) flat.insert(flat.end(), c.begin(), c.end());
+                if (flat.size() == a.k.size() * 100) h5::write_doubles_2d(cl, "cdf", flat, a.k.size(), 100);
+            }
+            if (a.heatmaps.size() == a.k.size()) {
+                Id hm = dict_group(cl, "heatmap");
+                for (size_t i = 0; i < a.k.size(); ++i) {
+                    const StoreHeatmap& h = a.heatmaps[i];
+                    if (h.bins == 0) continue;
+                    Id g = dict_group(hm, "k" + std::to_string(a.k[i]));
+                    h5::write_doubles_2d(g, "values", h.values, h.bins, h.bins);
+                    h5::write_ints(g, "labels", h.labels);
+                    h5::write_ints(g, "items", h.items);
+                }
+            }
             const size_t n = a.obs.index.size();
             if (a.consensus.size() == a.k.size()) {
                 Id by_k = dict_group(cl, "consensus_by_k");
@@ -284,6 +300,91 @@ void write_annotations(const std::string& path, const StoreAnnotations& a) {
     bool ok = std::fwrite(header.data(), 1, header.size(), f) == header.size();
     ok = std::fclose(f) == 0 && ok;
     if (!ok) throw_io("cannot write the header of " + path, "free disk space");
+}
+
+namespace {
+FrameColumn read_frame_column(hid_t frame, const std::string& name) {
+    FrameColumn c;
+    c.name = name;
+    H5O_info_t info;
+#if H5_VERSION_GE(1, 12, 0)
+    h5::check(H5Oget_info_by_name3(frame, name.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT), "inspect " + name);
+#else
+    h5::check(H5Oget_info_by_name(frame, name.c_str(), &info, H5P_DEFAULT), "inspect " + name);
+#endif
+    if (info.type == H5O_TYPE_GROUP) {
+        Id g = h5::open_group(frame, name);
+        const std::string enc = h5::read_attr_string(g, "encoding-type");
+        if (enc == "categorical") {
+            c.numeric = false;
+            c.categorical = true;
+            const auto cats = h5::read_strings(g, "categories");
+            for (double code : h5::read_doubles(g, "codes"))
+                c.strings.push_back(code >= 0 && size_t(code) < cats.size() ? cats[size_t(code)] : "");
+        } else if (enc == "nullable-integer") {
+            c.integer = true;
+            c.numbers = h5::read_doubles(g, "values");
+            const auto mask = h5::read_doubles(g, "mask");
+            for (size_t i = 0; i < c.numbers.size() && i < mask.size(); ++i)
+                if (mask[i] != 0) c.numbers[i] = std::numeric_limits<double>::quiet_NaN();
+        } else {
+            throw Error(ErrorKind::InconsistentInput, "column " + name + " of the store has encoding '" + enc + "'",
+                        "rewrite the results with precis run");
+        }
+        return c;
+    }
+    Id d(H5Dopen2(frame, name.c_str(), H5P_DEFAULT), "open " + name);
+    if (h5::read_attr_string(d, "encoding-type") == "string-array") {
+        c.numeric = false;
+        c.strings = h5::read_strings(frame, name);
+    } else {
+        c.numbers = h5::read_doubles(frame, name);
+    }
+    return c;
+}
+}  // namespace
+
+StoreSummary read_store_summary(const std::string& path, const std::vector<std::string>& obs_columns) {
+    h5::silence_errors();
+    StoreSummary s;
+    Id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open " + path);
+    {
+        Id obs = h5::open_group(file, "obs");
+        s.obs.index = h5::read_strings(obs, "_index");
+        for (const auto& name : obs_columns)
+            if (h5::exists(obs, name)) s.obs.columns.push_back(read_frame_column(obs, name));
+    }
+    if (h5::exists(file, "obsm/X_pca")) {
+        Id om = h5::open_group(file, "obsm");
+        std::vector<size_t> dims;
+        s.embedding = h5::read_doubles(om, "X_pca", &dims);
+        s.embedding_dims = dims.size() == 2 ? dims[1] : 0;
+        s.embedding_name = "X_pca";
+    }
+    if (h5::exists(file, "uns/clustering")) {
+        Id cl = h5::open_group(file, "uns/clustering");
+        for (double k : h5::read_doubles(cl, "k")) s.k.push_back(int(k));
+        if (h5::exists(cl, "cdf")) {
+            const auto flat = h5::read_doubles(cl, "cdf");
+            for (size_t i = 0; i < s.k.size() && (i + 1) * 100 <= flat.size(); ++i)
+                s.cdf.emplace_back(flat.begin() + long(i * 100), flat.begin() + long((i + 1) * 100));
+        }
+        if (h5::exists(cl, "heatmap"))
+            for (int k : s.k) {
+                StoreHeatmap h;
+                const std::string name = "heatmap/k" + std::to_string(k);
+                if (h5::exists(cl, name)) {
+                    Id g = h5::open_group(cl, name);
+                    std::vector<size_t> dims;
+                    h.values = h5::read_doubles(g, "values", &dims);
+                    h.bins = dims.empty() ? 0 : dims[0];
+                    for (double v : h5::read_doubles(g, "labels")) h.labels.push_back(int(v));
+                    for (double v : h5::read_doubles(g, "items")) h.items.push_back(int(v));
+                }
+                s.heatmaps.push_back(std::move(h));
+            }
+    }
+    return s;
 }
 
 }  // namespace precis

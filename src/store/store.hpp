@@ -80,6 +80,14 @@ struct ModalityAnnotations {
     std::vector<int> obsmap;  // per global sample: 1-based row in this modality, 0 if absent
 };
 
+// A consensus matrix reduced for pictures (cluster module's ConsensusHeatmap): bins x bins mean consensus, the class
+// and item count of each bin.
+struct StoreHeatmap {
+    size_t bins = 0;
+    std::vector<double> values;
+    std::vector<int> labels, items;
+};
+
 struct StoreAnnotations {
     Frame obs;                                 // global: phenotypes, <mod>:<qc column>, subtype
     std::vector<ModalityAnnotations> mods;
@@ -94,11 +102,26 @@ struct StoreAnnotations {
     // per k (as `k`), n x n, small N only: uns/clustering/consensus_by_k/k<K>, and the chosen k's as
     // uns/clustering/consensus
     std::vector<std::vector<double>> consensus;
+    std::vector<std::vector<double>> cdf;      // per k: uns/clustering/cdf, k x 100 (consensus CDF at 0.01 .. 1)
+    std::vector<StoreHeatmap> heatmaps;        // per k: uns/clustering/heatmap/k<K>/{values, labels, items}
     std::string provenance_json;               // uns/provenance
     std::string version;                       // creator-version in the userblock
 };
 
 // Serial (rank 0): adds names, annotations and uns to a file whose matrices are written, and the MuData userblock.
 void write_annotations(const std::string& path, const StoreAnnotations& a);
+
+// What reports read back from a finished store (serial, read-only): global obs columns by name (absent names are
+// left out), the embedding, and uns/clustering's per-k summaries.
+struct StoreSummary {
+    Frame obs;
+    std::vector<double> embedding;
+    size_t embedding_dims = 0;
+    std::string embedding_name;
+    std::vector<int> k;
+    std::vector<std::vector<double>> cdf;
+    std::vector<StoreHeatmap> heatmaps;
+};
+StoreSummary read_store_summary(const std::string& path, const std::vector<std::string>& obs_columns);
 
 }  // namespace precis

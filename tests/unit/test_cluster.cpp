@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <numeric>
 #include <sstream>
 
 #include "cluster/cluster.hpp"
@@ -173,6 +174,31 @@ TEST_CASE("item and cluster consensus as calcICL, CDF area as ConsensusClusterPl
     // 75-89: 9/10, 90-100: 1
     double area = 0.01 * (9 * 0.5 + 40 * 0.6 + 10 * 0.7 + 15 * 0.8 + 15 * 0.9 + 11 * 1.0);
     CHECK(s.area == Approx(area));
+    REQUIRE(s.cdf.size() == 100);
+    CHECK(s.cdf[0] == Approx(0.5));    // <= 0.01
+    CHECK(s.cdf[9] == Approx(0.6));    // <= 0.10
+    CHECK(s.cdf[59] == Approx(0.8));   // <= 0.60
+    CHECK(s.cdf[99] == Approx(1.0));
+
+    // the heatmap at full size: items by class, within a class by item consensus (item 1: 0.825, 0: 0.75, 2: 0.675)
+    ConsensusHeatmap h = consensus_heatmap(C, n, s.labels, s.item_consensus, 10);
+    REQUIRE(h.bins == 5);
+    const int first = s.labels[0], second = s.labels[3];
+    CHECK(h.labels == std::vector<int>{first, first, first, second, second});
+    CHECK(h.values[0 * 5 + 1] == Approx(0.9));   // items 1 and 0
+    CHECK(h.values[1 * 5 + 2] == Approx(0.6));   // items 0 and 2
+    CHECK(h.values[0 * 5 + 0] == Approx(1.0));
+    // two bins: one per class; a bin's value is the mean over its item pairs (diagonal included)
+    h = consensus_heatmap(C, n, s.labels, s.item_consensus, 2);
+    REQUIRE(h.bins == 2);
+    CHECK(h.items == std::vector<uint32_t>{3, 2});
+    CHECK(h.values[0] == Approx((3 + 2 * (0.9 + 0.6 + 0.75)) / 9));
+    CHECK(h.values[1] == Approx((0.1 + 0.0 + 0.0 + 0.01 + 0.0 + 0.0) / 6));
+    CHECK(h.values[3] == Approx((2 + 2 * 0.5) / 4));
+    // more items than bins: every bin holds items of one class, all items are counted
+    h = consensus_heatmap(C, n, s.labels, s.item_consensus, 3);
+    CHECK(h.bins == 3);
+    CHECK(std::accumulate(h.items.begin(), h.items.end(), 0u) == 5);
 }
 
 TEST_CASE("resamples and pair counts do not depend on how they are split or on the thread count") {

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <fstream>
+#include <map>
 #include <numeric>
 
 #include "ranking/ranking.hpp"
@@ -121,4 +123,36 @@ TEST_CASE("lowess equals R's lowess(x, y, f = 0.4, iter = 3), ties, an outlier a
     std::iota(o.begin(), o.end(), 0);
     std::stable_sort(o.begin(), o.end(), [&](size_t a, size_t b) { return x[a] < x[b]; });
     for (size_t k = 0; k < o.size(); ++k) CHECK(fit[o[k]] == Approx(want[k]).epsilon(1e-12));
+}
+
+TEST_CASE("chi-squared test of independence equals R's chisq.test, Yates on 2 x 2") {
+    // tests/fixtures/report/make_chisq.R: the same tables (filled column by column, as R's matrix())
+    const std::map<std::string, std::pair<size_t, std::vector<double>>> tables = {
+        {"t2x2", {2, {12, 5, 7, 15}}},
+        {"t3x2", {3, {20, 3, 9, 4, 18, 11}}},
+        {"t3x4", {3, {5, 9, 14, 2, 8, 8, 11, 3, 0, 6, 4, 10}}},
+        {"t2x3_small", {2, {1, 0, 2, 3, 1, 1}}}};
+    std::ifstream in(std::string(PRECIS_FIXTURES) + "/report/chisq.tsv");
+    REQUIRE(in);
+    std::string name;
+    double stat, df, p;
+    std::getline(in, name);  // header
+    size_t seen = 0;
+    while (in >> name >> stat >> df >> p) {
+        const auto& [nrow, flat] = tables.at(name);
+        const size_t ncol = flat.size() / nrow;
+        std::vector<std::vector<double>> t(nrow, std::vector<double>(ncol));
+        for (size_t j = 0; j < ncol; ++j)
+            for (size_t i = 0; i < nrow; ++i) t[i][j] = flat[j * nrow + i];
+        const precis::TestResult r = precis::chisq_test(t);
+        INFO(name);
+        CHECK(r.statistic == Approx(stat).epsilon(1e-12));
+        CHECK(r.df == df);
+        CHECK(r.p == Approx(p).epsilon(1e-10));
+        ++seen;
+    }
+    CHECK(seen == tables.size());
+    // an empty row is left out; one row left is no test
+    CHECK(precis::chisq_test({{3, 4}, {0, 0}, {5, 1}}).df == 1);
+    CHECK(std::isnan(precis::chisq_test({{3, 4}, {0, 0}}).p));
 }
