@@ -12,6 +12,7 @@
 #include "pipeline/run.hpp"
 #include "core/table.hpp"
 #include "pipeline/validate.hpp"
+#include "report/report.hpp"
 #include "simulate/simulate.hpp"
 #include "slurm/slurm.hpp"
 
@@ -153,6 +154,11 @@ int main(int argc, char** argv) {
     slurm_cmd->add_option("--set", slurm_sets, "override a study key (repeatable)")->type_name("KEY=VALUE");
     slurm_cmd->add_option("--output", slurm_output, "output folder (overrides study.output)");
 
+    std::string report_dir;
+    auto* report_cmd = app.add_subcommand("report", "(re)write report.html in a finished results folder from its files "
+                                                    "alone (QC, clustering, embedding, phenotypes, biomarkers)");
+    report_cmd->add_option("results", report_dir, "the results folder (the study's output)")->required();
+
     auto* keys_cmd = app.add_subcommand("keys", "print the reference of every study key (Markdown)");
 
     precis::SimulateOptions sim;
@@ -177,6 +183,16 @@ int main(int argc, char** argv) {
 
     if (*val_cmd) return cmd_validate(validate_path, validate_sets, validate_output);
     if (*slurm_cmd) return cmd_slurm(slurm_path, slurm_sets, slurm_output, slurm_submit);
+    if (*report_cmd) {
+        try {
+            precis::write_report(report_dir);
+            std::printf("precis: wrote %s/report.html\n", report_dir.c_str());
+            return 0;
+        } catch (const precis::Error& e) {
+            report(e);
+            return precis::exit_code(e.kind());
+        }
+    }
     if (*keys_cmd) {
         std::fputs(precis::schema_markdown().c_str(), stdout);
         return 0;

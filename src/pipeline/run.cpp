@@ -39,6 +39,7 @@
 #include "proteome/cohort.hpp"
 #include "proteome/proteome.hpp"
 #include "ranking/ranking.hpp"
+#include "report/report.hpp"
 #include "store/store.hpp"
 
 namespace fs = std::filesystem;
@@ -119,7 +120,7 @@ void clear_earlier_results(const std::string& out) {
                           "cohort.h5mu.partial", "report.html", "qc/genome_mqc.tsv", "qc/genome_calls_mqc.tsv",
                           "qc/proteome_mqc.tsv", "qc/proteome_detection_mqc.tsv"})
         fs::remove(fs::path(out) / f, ec);
-    for (const fs::path dir : {fs::path(out), fs::path(out) / "qc"})
+    for (const fs::path& dir : {fs::path(out), fs::path(out) / "qc"})
         for (auto& e : fs::directory_iterator(dir, ec))
             if (e.is_regular_file() && e.path().filename().string().find(".tmp-") != std::string::npos)
                 fs::remove(e.path(), ec);
@@ -553,7 +554,10 @@ int run_study(Comm& comm, const RunOptions& opt) {
                     if (!r.ids)  // a full row (finish_proteome_matrix)
                         for (size_t j = 0; j < F; ++j) data[base + j] = float(r.values[j]);
                     else
-                        for (size_t j = 0; const size_t at : positions.of(r.ids)) data[base + at] = float(r.values[j++]);
+                    {
+                        size_t j = 0;
+                        for (const size_t at : positions.of(r.ids)) data[base + at] = float(r.values[j++]);
+                    }
                 }
             }
             w.write_rows(mi, rows, data);
@@ -1089,12 +1093,13 @@ int run_study(Comm& comm, const RunOptions& opt) {
         write_annotations(store_tmp, a);
         if (std::rename(store_tmp.c_str(), store_path.c_str()) != 0)
             throw_io("cannot rename " + store_tmp + " to " + store_path);
+        write_report(out, pj.dump(2));  // from the files just written; provenance.json, the finishing mark, last
         write_file_atomic(out + "/provenance.json", pj.dump(2) + "\n");
         std::string k_text = cc.enabled ? ", k = " + std::to_string(ks[chosen].k) : "";
         std::fprintf(stderr, "precis: done: %zu of %zu samples analysed%s; results in %s\n", n, n_sheet,
                      k_text.c_str(), out.c_str());
     };
-    // 9. rank 0 writes the results; the store is renamed into place, provenance.json last
+    // 9. rank 0 writes the results; the store is renamed into place, then report.html, provenance.json last
     {
         const RankUsage u = rank_usage(comm);
         peak_mib = u.peak_mib;

@@ -1,15 +1,17 @@
 """Whether two results folders hold the same results: every output file byte for byte, the cohort store's
 datasets and attributes (its embedded provenance aside), and provenance.json apart from what describes the run
-rather than the results (times, host, command line, ranks and threads, memory, what was resumed, the output path).
+rather than the results (times, host, command line, ranks and threads, memory, what was resumed, the output path),
+and report.html apart from its run summary.
 A Slurm job's script and logs and the resume state in .precis/ are not results.
 Usage: same_results.py REFERENCE OTHER   (exit 1 naming the first difference)"""
-import json, os, sys
+import json, os, re, sys
 
 import h5py
 import numpy as np
 
 RUN_ONLY = {"start_time", "end_time", "host", "command_line", "ranks", "threads_per_rank", "collective_io",
-            "peak_memory_mib_per_rank", "clustering_seconds", "resumed", "resolved_study"}
+            "peak_memory_mib_per_rank", "clustering_seconds", "resumed", "resolved_study",
+            "cpu_seconds_per_rank", "stage_seconds"}
 
 
 def files(d):
@@ -56,6 +58,10 @@ def main(a, b):
             for k in set(ja) | set(jb):
                 if k not in RUN_ONLY and ja.get(k) != jb.get(k):
                     sys.exit(f"provenance.json: '{k}' differs")
+        elif name == "report.html":  # the run summary between its markers describes the run
+            strip = lambda p: re.sub(r"<!-- run:begin -->.*?<!-- run:end -->", "", open(p).read(), flags=re.S)
+            if strip(pa) != strip(pb):
+                sys.exit("report.html differs (outside its run summary)")
         elif name == "study.resolved.yaml":
             strip = lambda p: [l for l in open(p) if not l.lstrip().startswith(("output:", "# Resolved study"))]
             if strip(pa) != strip(pb):

@@ -1,0 +1,711 @@
+#include "report/report.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <optional>
+#include <set>
+
+#include "core/error.hpp"
+#include "core/stats.hpp"
+#include "core/table.hpp"
+#include "core/version.hpp"
+#include "ranking/ranking.hpp"
+#include "report/svg.hpp"
+#include "store/store.hpp"
+
+namespace fs = std::filesystem;
+
+namespace precis {
+namespace {
+
+using json = nlohmann::ordered_json;
+constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
+using svg::esc;
+
+double number(const std::string& s) {
+    if (s.empty() || s == "NA") return NaN;
+    char* end = nullptr;
+    const double v = std::strtod(s.c_str(), &end);
+    return end == s.c_str() + s.size() ? v : NaN;
+}
+
+std::string fmt_p(double p) {
+    if (!std::isfinite(p)) return "NA";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, p < 1e-3 ? "%.2e" : "%.3g", p);
+    return buf;
+}
+
+std::string fmt_n(double v, int digits = 4) { return std::isfinite(v) ? fmt(v, digits) : "NA"; }
+
+std::string pct(double a, double b) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f%%", b > 0 ? 100.0 * a / b : 0.0);
+    return buf;
+}
+
+// A column of a table as text, or "" when the column is absent.
+struct Col {
+    const Table& t;
+    int c;
+    Col(const Table& t, const std::string& name) : t(t), c(t.column(name)) {}
+    bool ok() const { return c >= 0; }
+    const std::string& s(size_t r) const {
+        static const std::string none;
+        return c >= 0 && size_t(c) < t.rows[r].fields.size() ? t.rows[r].fields[size_t(c)] : none;
+    }
+    double d(size_t r) const { return number(s(r)); }
+};
+
+struct Results {
+    std::string dir;
+    json prov;
+    YAML::Node study;
+    std::optional<Table> qc_genome, qc_proteome, clustering, subtypes, biomarkers;
+    std::optional<StoreSummary> store;
+    std::vector<std::string> phenotypes;
+};
+
+std::optional<Table> table_if(const std::string& path) {
+    if (!fs::exists(path)) return std::nullopt;
+    return read_table(path);
+}
+
+YAML::Node at(const YAML::Node& n, std::initializer_list<const char*> path) {
+    YAML::Node cur;
+    cur.reset(n);  // Node's operator= would assign into the study's own nodes
+    for (const char* p : path) {
+        if (!cur.IsMap()) return YAML::Node();
+        const YAML::Node& c = cur;
+        YAML::Node next = c[p];
+        if (!next) return YAML::Node();
+        cur.reset(next);
+    }
+    return cur;
+}
+double ynum(const YAML::Node& n, std::initializer_list<const char*> path, double fallback = NaN) {
+    YAML::Node v = at(n, path);
+    try {
+        return v && v.IsScalar() ? v.as<double>() : fallback;
+    } catch (const YAML::Exception&) {
+        return fallback;
+    }
+}
+std::string ystr(const YAML::Node& n, std::initializer_list<const char*> path, const std::string& fallback = "") {
+    YAML::Node v = at(n, path);
+    return v && v.IsScalar() ? v.as<std::string>() : fallback;
+}
+
+Results load(const std::string& dir, const std::string& provenance_json) {
+    Results r;
+    r.dir = dir;
+    const std::string prov_path = dir + "/provenance.json";
+    std::string text = provenance_json;
+    if (text.empty()) {
+        if (!fs::exists(prov_path))
+            throw Error(ErrorKind::Config,
+                        dir + " holds no finished results: " + prov_path + " is missing",
+                        "give the output folder of a finished precis run (or finish the run: precis run resumes it)");
+        text = read_file(prov_path);
+    }
+    try {
+        r.prov = json::parse(text);
+        r.study = YAML::Load(r.prov.at("resolved_study").at("yaml").get<std::string>());
+    } catch (const std::exception& e) {
+        throw Error(ErrorKind::MalformedInput, prov_path + ": not the provenance of a precis run (" + e.what() + ")",
+                    "rerun the study with precis run to write its results again");
+    }
+    YAML::Node ph = at(r.study, {"samples", "phenotypes"});
+    if (ph && ph.IsSequence())
+        for (const auto& p : ph) r.phenotypes.push_back(p.as<std::string>());
+    r.qc_genome = table_if(dir + "/qc/genome.tsv");
+    r.qc_proteome = table_if(dir + "/qc/proteome.tsv");
+    r.clustering = table_if(dir + "/clustering.tsv");
+    r.subtypes = table_if(dir + "/subtypes.tsv");
+    r.biomarkers = table_if(dir + "/biomarkers.tsv");
+    const std::string store = dir + "/cohort.h5mu";
+    if (fs::exists(store)) {
+        try {
+            r.store = read_store_summary(store, r.phenotypes);
+        } catch (const Error& e) {
+            throw Error(ErrorKind::MalformedInput, store + ": cannot be read for the report: " + e.what(),
+                        "rerun the study with precis run to write its results again");
+        }
+    }
+    return r;
+}
+
+// ---- page pieces -------------------------------------------------------------------------------------------------
+
+std::string table_html(const std::vector<std::string>& head, const std::vector<std::vector<std::string>>& rows,
+                       const std::string& cls = "") {
+    std::string o = "<table" + (cls.empty() ? "" : " class=\"" + cls + "\"") + ">";
+    if (std::any_of(head.begin(), head.end(), [](const std::string& h) { return !h.empty(); })) {
+        o += "<thead><tr>";
+        for (auto& h : head) o += "<th>" + esc(h) + "</th>";
+        o += "</tr></thead>";
+    }
+    o += "<tbody>";
+    for (auto& r : rows) {
+        o += "<tr>";
+        for (auto& c : r) o += "<td>" + esc(c) + "</td>";
+        o += "</tr>";
+    }
+    return o + "</tbody></table>";
+}
+
+std::string figure(const std::string& svg_text, const std::string& caption = "") {
+    return "<figure>" + svg_text + (caption.empty() ? "" : "<figcaption>" + esc(caption) + "</figcaption>") +
+           "</figure>";
+}
+
+// The subtype (text) of each sample id, from subtypes.tsv.
+std::map<std::string, std::string> subtype_of(const Results& r) {
+    std::map<std::string, std::string> m;
+    if (!r.subtypes) return m;
+    Col id(*r.subtypes, "sample_id"), st(*r.subtypes, "subtype");
+    for (size_t i = 0; i < r.subtypes->rows.size(); ++i) m[id.s(i)] = st.s(i);
+    return m;
+}
+
+int chosen_k(const Results& r) {
+    if (r.prov.contains("chosen_k") && r.prov["chosen_k"].is_number()) return r.prov["chosen_k"].get<int>();
+    return 0;
+}
+
+// ---- sections ----------------------------------------------------------------------------------------------------
+
+std::string overview(const Results& r) {
+    std::vector<std::string> items;
+    const json& s = r.prov.contains("samples") ? r.prov["samples"] : json::object();
+    const double in_sheet = s.value("in_sheet", 0.0), analysed = s.value("analysed", 0.0);
+    items.push_back(fmt_n(analysed, 10) + " of " + fmt_n(in_sheet, 10) + " samples in the sheet were analysed (" +
+                    pct(analysed, in_sheet) + ")" +
+                    (analysed < in_sheet ? "; the others failed QC or could not be read (see Sample QC)." : "."));
+    for (auto [name, t] : {std::pair{"genome", &r.qc_genome}, std::pair{"proteome", &r.qc_proteome}}) {
+        if (!*t) continue;
+        Col st(**t, "status");
+        std::map<std::string, size_t> n;
+        for (size_t i = 0; i < (*t)->rows.size(); ++i) ++n[st.s(i)];
+        const size_t present = (*t)->rows.size() - n["absent"];
+        items.push_back(std::string(name) + " QC: " + std::to_string(n["pass"]) + " of " + std::to_string(present) +
+                        " samples pass, " + std::to_string(n["fail"]) + " fail, " + std::to_string(n["error"]) +
+                        " could not be read.");
+    }
+    const int k = chosen_k(r);
+    if (r.clustering && k > 0) {
+        Col kk(*r.clustering, "k"), pac(*r.clustering, "pac"), sil(*r.clustering, "mean_silhouette"),
+            sizes(*r.clustering, "cluster_sizes");
+        for (size_t i = 0; i < r.clustering->rows.size(); ++i)
+            if (int(kk.d(i)) == k) {
+                items.push_back("Consensus clustering chose k = " + std::to_string(k) + " by " +
+                                ystr(r.study, {"clustering", "choose_k"}, "?") + " (PAC " + fmt_n(pac.d(i)) +
+                                ", lower is more stable; mean silhouette " + fmt_n(sil.d(i)) +
+                                "); subtype sizes " + sizes.s(i) + ".");
+            }
+        const double lm = r.prov.value("clustering_landmarks", 0.0);
+        if (lm > 0)
+            items.push_back("Consensus ran on " + fmt_n(lm, 10) + " landmark samples drawn at random; the others "
+                            "joined the subtype of the nearest landmark-subtype centroid.");
+    }
+    if (r.biomarkers) {
+        const double fdr = ynum(r.study, {"ranking", "fdr"}, 0.05);
+        Col contrast(*r.biomarkers, "contrast"), q(*r.biomarkers, "q_value");
+        std::map<std::string, std::pair<size_t, size_t>> n;  // contrast: significant, tested
+        std::vector<std::string> order;
+        for (size_t i = 0; i < r.biomarkers->rows.size(); ++i) {
+            auto& e = n[contrast.s(i)];
+            if (e.second == 0 && e.first == 0) order.push_back(contrast.s(i));
+            ++e.second;
+            if (q.d(i) < fdr) ++e.first;
+        }
+        std::sort(order.begin(), order.end());
+        std::string t = "Biomarkers (" + ystr(r.study, {"ranking", "test"}) + " test of " +
+                        ystr(r.study, {"ranking", "groups"}) + ", FDR " + fmt_n(fdr) + "): ";
+        for (size_t i = 0; i < order.size(); ++i)
+            t += (i ? "; " : "") + order[i] + " " + std::to_string(n[order[i]].first) + " of " +
+                 std::to_string(n[order[i]].second);
+        items.push_back(t + ".");
+    }
+    std::string o = "<section id=\"overview\"><h2>At a glance</h2><ul>";
+    for (auto& i : items) o += "<li>" + esc(i) + "</li>";
+    return o + "</ul></section>";
+}
+
+std::string run_summary(const Results& r) {
+    const json& p = r.prov;
+    auto str = [&](const char* k) -> std::string {
+        if (!p.contains(k) || p[k].is_null()) return "";
+        return p[k].is_string() ? p[k].get<std::string>() : p[k].dump();
+    };
+    std::vector<std::vector<std::string>> rows = {
+        {"precis", str("version") + " (" + str("git_commit") + ")"},
+        {"command", str("command_line")},
+        {"host", str("host")},
+        {"started / ended", str("start_time") + " / " + str("end_time")},
+        {"ranks x threads", str("ranks") + " x " + str("threads_per_rank")},
+        {"seed", str("seed")},
+        {"workflow", str("workflow")},
+        {"overrides", p.contains("overrides") ? p["overrides"].dump() : "[]"},
+    };
+    if (p.contains("study")) {
+        rows.push_back({"study file", p["study"].value("path", "")});
+        rows.push_back({"study sha256", p["study"].value("sha256", "")});
+    }
+    if (p.contains("resolved_study")) rows.push_back({"resolved study sha256", p["resolved_study"].value("sha256", "")});
+    if (p.contains("inputs") && p["inputs"].is_array()) {
+        std::map<std::string, size_t> by_role;
+        for (auto& i : p["inputs"]) ++by_role[i.value("role", "?")];
+        std::string t;
+        for (auto& [role, n] : by_role) t += (t.empty() ? "" : ", ") + std::to_string(n) + " " + role;
+        rows.push_back({"input files (sha256 in provenance.json)", t});
+    }
+    if (p.contains("resumed")) {
+        const json& rs = p["resumed"];
+        rows.push_back({"resumed", "attempt " + rs.value("attempt", json(1)).dump() + ", " +
+                                       rs.value("samples_from_journal", json(0)).dump() +
+                                       " samples from the journal, stages from cache: " +
+                                       rs.value("stages_from_cache", json::array()).dump()});
+    }
+    double cpu = 0, peak = 0;
+    if (p.contains("cpu_seconds_per_rank"))
+        for (auto& c : p["cpu_seconds_per_rank"]) cpu += c.get<double>();
+    if (p.contains("peak_memory_mib_per_rank"))
+        for (auto& m : p["peak_memory_mib_per_rank"]) peak = std::max(peak, m.get<double>());
+    rows.push_back({"CPU time (all ranks)", fmt_n(cpu) + " s"});
+    rows.push_back({"peak memory (largest rank)", fmt_n(peak) + " MiB"});
+    std::string o = "<!-- run:begin --><section id=\"run\"><h2>Run summary</h2>" +
+                    table_html({"", ""}, rows, "kv");
+    if (p.contains("stage_seconds") && p["stage_seconds"].is_object()) {
+        std::vector<std::vector<std::string>> st;
+        double total = 0;
+        for (auto& [k, v] : p["stage_seconds"].items()) total += v.get<double>();
+        for (auto& [k, v] : p["stage_seconds"].items())
+            st.push_back({k, fmt_n(v.get<double>()), pct(v.get<double>(), total)});
+        st.push_back({"total", fmt_n(total), "100%"});
+        o += "<h3>Time per stage (wall clock, seconds)</h3>" + table_html({"stage", "seconds", "share"}, st);
+    }
+    return o + "</section><!-- run:end -->";
+}
+
+std::string qc_section(const Results& r) {
+    std::string o = "<section id=\"qc\"><h2>Sample QC</h2>";
+    bool any = false;
+    for (auto [mod, t] : {std::pair{std::string("genome"), &r.qc_genome}, std::pair{std::string("proteome"), &r.qc_proteome}}) {
+        if (!*t) continue;
+        any = true;
+        const Table& T = **t;
+        Col st(T, "status"), id(T, "sample_id"), reason(T, "reason");
+        std::map<std::string, size_t> n;
+        for (size_t i = 0; i < T.rows.size(); ++i) ++n[st.s(i)];
+        o += "<h3>" + esc(mod) + "</h3>";
+        o += table_html({"pass", "fail", "error", "absent"},
+                        {{std::to_string(n["pass"]), std::to_string(n["fail"]), std::to_string(n["error"]),
+                          std::to_string(n["absent"])}});
+        // metrics, with the thresholds that decide pass or fail
+        std::vector<std::pair<std::string, std::vector<double>>> metrics;
+        std::string constants;  // metrics with one value in every sample: a sentence, not a picture
+        if (mod == "genome") {
+            const double het = ynum(r.study, {"genome", "qc", "max_abs_het_f"}, 0);
+            metrics = {{"call_rate", {ynum(r.study, {"genome", "qc", "min_call_rate"})}},
+                       {"het_f", het > 0 ? std::vector<double>{-het, het} : std::vector<double>{}},
+                       {"r_ti_tv", {}}, {"r_het_hom_var", {}}, {"dp_mean", {}}, {"gq_mean", {}}, {"n_called", {}},
+                       {"sex_f", {}}};
+            o += "<p>A sample fails with call_rate below " + esc(fmt_n(metrics[0].second[0])) +
+                 (het > 0 ? " or |het_f| above " + esc(fmt_n(het)) : std::string()) +
+                 " (dashed red lines). Metrics follow Hail's sample_qc; het_f and sex_f as plink's F.</p>";
+        } else {
+            metrics = {{"detected_fraction", {ynum(r.study, {"proteome", "qc", "min_detected_fraction"})}},
+                       {"median", {}}, {"n_detected", {}}, {"n_below_lod", {}}};
+            o += "<p>A sample fails with detected_fraction below " + esc(fmt_n(metrics[0].second[0])) +
+                 " (dashed red line).</p>";
+        }
+        o += "<div class=\"grid\">";
+        for (auto& [name, thr] : metrics) {
+            Col c(T, name);
+            if (!c.ok()) continue;
+            std::vector<double> v;
+            for (size_t i = 0; i < T.rows.size(); ++i)
+                if (st.s(i) != "absent" && st.s(i) != "error") v.push_back(c.d(i));
+            double lo = INFINITY, hi = -INFINITY;
+            for (double x : v)
+                if (std::isfinite(x)) lo = std::min(lo, x), hi = std::max(hi, x);
+            if (!(lo <= hi)) continue;  // no values
+            if (lo == hi) {
+                constants += (constants.empty() ? "" : ", ") + name + " = " + fmt_n(lo);
+                continue;
+            }
+            o += figure(svg::histogram(v, 30, mod + ": " + name, name, thr, 340, 220));
+        }
+        o += "</div>";
+        if (!constants.empty()) o += "<p>The same in every sample: " + esc(constants) + ".</p>";
+        std::vector<std::vector<std::string>> bad;
+        size_t n_bad = 0;
+        for (size_t i = 0; i < T.rows.size(); ++i)
+            if (st.s(i) == "fail" || st.s(i) == "error") {
+                if (++n_bad <= 100) bad.push_back({id.s(i), st.s(i), reason.s(i)});
+            }
+        if (n_bad) {
+            o += "<h4>Samples that failed (" + std::to_string(n_bad) + ")</h4>" +
+                 table_html({"sample_id", "status", "reason"}, bad);
+            if (n_bad > 100)
+                o += "<p class=\"note\">The first 100 are shown; qc/" + esc(mod) + ".tsv lists all " +
+                     std::to_string(n_bad) + ".</p>";
+        } else {
+            o += "<p>No sample failed.</p>";
+        }
+    }
+    if (!any) o += "<p>No QC tables in this folder.</p>";
+    return o + "</section>";
+}
+
+// A heatmap reduced further, for thumbnails: consecutive bins of one class merged, weighted by their items.
+StoreHeatmap rebin(const StoreHeatmap& h, size_t max_bins) {
+    if (h.bins <= max_bins) return h;
+    const size_t f = (h.bins + max_bins - 1) / max_bins;
+    std::vector<size_t> group(h.bins);
+    StoreHeatmap o;
+    for (size_t b = 0, run = 0; b < h.bins; ++b) {
+        if (b > 0 && h.labels[b] != h.labels[b - 1]) run = 0;
+        if (run % f == 0) {
+            o.labels.push_back(h.labels[b]);
+            o.items.push_back(0);
+            ++o.bins;
+        }
+        group[b] = o.bins - 1;
+        o.items.back() += h.items[b];
+        ++run;
+    }
+    o.values.assign(o.bins * o.bins, 0.0);
+    for (size_t a = 0; a < h.bins; ++a)
+        for (size_t b = 0; b < h.bins; ++b)
+            o.values[group[a] * o.bins + group[b]] += h.values[a * h.bins + b] * double(h.items[a]) * double(h.items[b]);
+    for (size_t a = 0; a < o.bins; ++a)
+        for (size_t b = 0; b < o.bins; ++b)
+            o.values[a * o.bins + b] /= double(o.items[a]) * double(o.items[b]);
+    return o;
+}
+
+std::string clustering_section(const Results& r) {
+    std::string o = "<section id=\"clustering\"><h2>Consensus clustering</h2>";
+    const int k_chosen = chosen_k(r);
+    if (!r.clustering || k_chosen == 0) return o + "<p>Clustering was not run.</p></section>";
+    const YAML::Node& s = r.study;
+    o += "<p>" + esc(ystr(s, {"clustering", "algorithm"}) + " on " + ystr(s, {"clustering", "distance"}) +
+                     " distance, " + ystr(s, {"clustering", "resamples"}) + " resamples of " +
+                     ystr(s, {"clustering", "item_fraction"}) + " of the samples and " +
+                     ystr(s, {"clustering", "feature_fraction"}) + " of the features, k from " +
+                     ystr(s, {"clustering", "k", "min"}) + " to " + ystr(s, {"clustering", "k", "max"}) +
+                     "; k chosen by " + ystr(s, {"clustering", "choose_k"}) + ": k = " + std::to_string(k_chosen) +
+                     " (dashed red lines).") +
+         "</p>";
+    const Table& T = *r.clustering;
+    Col kc(T, "k"), pac(T, "pac"), da(T, "delta_area"), sil(T, "mean_silhouette"), sizes(T, "cluster_sizes"),
+        cc(T, "cluster_consensus"), chosen(T, "chosen");
+    svg::Series spac{"PAC", {}, {}, 0}, sda{"delta area", {}, {}, 1}, ssil{"mean silhouette", {}, {}, 2};
+    std::vector<std::vector<std::string>> rows;
+    for (size_t i = 0; i < T.rows.size(); ++i) {
+        const double k = kc.d(i);
+        spac.x.push_back(k), spac.y.push_back(pac.d(i));
+        sda.x.push_back(k), sda.y.push_back(da.d(i));
+        ssil.x.push_back(k), ssil.y.push_back(sil.d(i));
+        rows.push_back({kc.s(i), fmt_n(pac.d(i)), fmt_n(da.d(i)), fmt_n(sil.d(i)), sizes.s(i), cc.s(i),
+                        chosen.s(i) == "TRUE" ? "chosen" : ""});
+    }
+    const std::vector<double> mark{double(k_chosen)};
+    o += "<div class=\"grid\">";
+    if (r.store && r.store->cdf.size() == r.store->k.size() && !r.store->cdf.empty()) {
+        std::vector<svg::Series> cdfs;
+        for (size_t i = 0; i < r.store->k.size(); ++i) {
+            svg::Series c{"k = " + std::to_string(r.store->k[i]), {0.0}, {0.0}, i, true};
+            for (size_t b = 0; b < r.store->cdf[i].size(); ++b) {
+                c.x.push_back(double(b + 1) / 100.0);
+                c.y.push_back(r.store->cdf[i][b]);
+            }
+            cdfs.push_back(std::move(c));
+        }
+        o += figure(svg::line_chart(cdfs, "Consensus CDF", "consensus index", "CDF", 420, 280));
+    }
+    o += figure(svg::line_chart({sda}, "Relative change in CDF area", "k", "delta area", 300, 240, mark, true));
+    o += figure(svg::line_chart({spac}, "PAC (ambiguous pairs)", "k", "PAC", 300, 240, mark, true));
+    o += figure(svg::line_chart({ssil}, "Mean silhouette", "k", "silhouette", 300, 240, mark));
+    o += "</div>";
+    o += table_html({"k", "PAC", "delta area", "mean silhouette", "cluster sizes", "cluster consensus", ""}, rows);
+
+    if (r.store && r.store->heatmaps.size() == r.store->k.size()) {
+        o += "<h3>Consensus matrices</h3><p>Samples ordered by subtype, within a subtype by item consensus; white 0, "
+             "dark blue 1; the bars give the subtype.";
+        size_t ci = 0;
+        for (size_t i = 0; i < r.store->k.size(); ++i)
+            if (r.store->k[i] == k_chosen) ci = i;
+        const StoreHeatmap& h = r.store->heatmaps[ci];
+        const long items = std::accumulate(h.items.begin(), h.items.end(), 0L);
+        if (h.bins > 0 && size_t(items) > h.bins)
+            o += " Each cell is the mean over a block of samples: " + std::to_string(items) + " samples in " +
+                 std::to_string(h.bins) + " blocks.";
+        o += "</p><div class=\"grid\">";
+        if (h.bins > 0)
+            o += figure(svg::heatmap(h.values, h.bins, h.labels, "k = " + std::to_string(k_chosen) + " (chosen)", 420));
+        for (size_t i = 0; i < r.store->k.size(); ++i) {
+            if (i == ci || r.store->heatmaps[i].bins == 0) continue;
+            const StoreHeatmap t = rebin(r.store->heatmaps[i], 40);
+            o += figure(svg::heatmap(t.values, t.bins, t.labels, "k = " + std::to_string(r.store->k[i]), 150));
+        }
+        o += "</div>";
+    }
+    // item consensus of the chosen k, by subtype
+    if (r.subtypes) {
+        const Table& S = *r.subtypes;
+        Col st(S, "subtype"), ic(S, "item_consensus");
+        std::vector<std::pair<int, double>> v;
+        for (size_t i = 0; i < S.rows.size(); ++i)
+            if (std::isfinite(ic.d(i))) v.push_back({int(st.d(i)), ic.d(i)});
+        std::stable_sort(v.begin(), v.end(), [](auto& a, auto& b) {
+            return a.first != b.first ? a.first < b.first : a.second > b.second;
+        });
+        const size_t max_bars = 600;
+        std::vector<double> vals;
+        std::vector<int> cls;
+        if (v.size() <= max_bars) {
+            for (auto& [c, x] : v) cls.push_back(c), vals.push_back(x);
+        } else {  // evenly spaced order statistics of each subtype, in proportion to its size
+            for (size_t a = 0; a < v.size();) {
+                size_t b = a;
+                while (b < v.size() && v[b].first == v[a].first) ++b;
+                const size_t m = std::max<size_t>(1, (b - a) * max_bars / v.size());
+                for (size_t q = 0; q < m; ++q) {
+                    const auto& e = v[a + (m == 1 ? 0 : q * (b - a - 1) / (m - 1))];
+                    cls.push_back(e.first), vals.push_back(e.second);
+                }
+                a = b;
+            }
+        }
+        if (!vals.empty())
+            o += "<h3>Item consensus</h3>" +
+                 figure(svg::class_bars(vals, cls, "Item consensus at k = " + std::to_string(k_chosen),
+                                        "item consensus", 860, 220),
+                        "Each bar is a sample's mean consensus with the other members of its subtype" +
+                            std::string(v.size() > max_bars ? " (" + std::to_string(vals.size()) + " of " +
+                                                                   std::to_string(v.size()) + " samples, evenly spaced "
+                                                                   "within each subtype)"
+                                                             : "") +
+                            "; colour: subtype.");
+    }
+    return o + "</section>";
+}
+
+std::string embedding_section(const Results& r) {
+    std::string o = "<section id=\"embedding\"><h2>Embedding</h2>";
+    if (!r.store || r.store->embedding_dims < 2 || r.store->obs.index.empty())
+        return o + "<p>No embedding in the store (clustering was not run).</p></section>";
+    const auto sub = subtype_of(r);
+    std::vector<std::string> names;
+    const int k = chosen_k(r);
+    for (int i = 1; i <= k; ++i) names.push_back("subtype " + std::to_string(i));
+    std::vector<svg::Point> pts;
+    const size_t d = r.store->embedding_dims;
+    for (size_t i = 0; i < r.store->obs.index.size() && (i + 1) * d <= r.store->embedding.size(); ++i) {
+        auto it = sub.find(r.store->obs.index[i]);
+        const double s = it == sub.end() ? NaN : number(it->second);
+        pts.push_back({r.store->embedding[i * d], r.store->embedding[i * d + 1],
+                       std::isfinite(s) && s >= 1 ? size_t(s) - 1 : size_t(k)});
+    }
+    size_t drawn = 0;
+    const std::string picture = svg::scatter(pts, names, "PCA of the clustering features", "PC1", "PC2", 560, 420, &drawn);
+    o += figure(picture,
+                std::to_string(pts.size()) + " samples (obsm/X_pca of cohort.h5mu), coloured by subtype" +
+                    (drawn < pts.size() ? "; points that would overlap on screen are drawn once (" +
+                                              std::to_string(drawn) + " marks)"
+                                        : std::string()) +
+                    ".");
+    return o + "</section>";
+}
+
+std::string phenotype_section(const Results& r) {
+    std::string o = "<section id=\"phenotypes\"><h2>Subtypes and phenotypes</h2>";
+    if (!r.store || chosen_k(r) == 0) return o + "<p>Clustering was not run.</p></section>";
+    if (r.store->obs.columns.empty()) return o + "<p>The study names no phenotype columns.</p></section>";
+    const auto sub = subtype_of(r);
+    const int k = chosen_k(r);
+    std::vector<int> s(r.store->obs.index.size(), 0);
+    for (size_t i = 0; i < s.size(); ++i) {
+        auto it = sub.find(r.store->obs.index[i]);
+        if (it != sub.end()) s[i] = int(number(it->second));
+    }
+    o += "<p>Categorical phenotypes: counts per subtype and Pearson's chi-squared test of independence (R's "
+         "chisq.test). Numeric phenotypes: summaries per subtype and the Kruskal-Wallis test. Missing values are "
+         "left out.</p>";
+    for (const FrameColumn& c : r.store->obs.columns) {
+        o += "<h3>" + esc(c.name) + "</h3>";
+        if (c.numeric) {
+            std::vector<std::vector<double>> g(static_cast<size_t>(k), std::vector<double>{});
+            for (size_t i = 0; i < s.size() && i < c.numbers.size(); ++i)
+                if (s[i] >= 1 && s[i] <= k && std::isfinite(c.numbers[i])) g[size_t(s[i] - 1)].push_back(c.numbers[i]);
+            std::vector<std::vector<std::string>> rows;
+            for (int l = 1; l <= k; ++l) {
+                const auto& v = g[size_t(l - 1)];
+                double mean = 0;
+                for (double x : v) mean += x;
+                mean = v.empty() ? NaN : mean / double(v.size());
+                rows.push_back({std::to_string(l), std::to_string(v.size()), fmt_n(mean),
+                                v.empty() ? "NA" : fmt_n(quantile_type7(v, 0.25)),
+                                v.empty() ? "NA" : fmt_n(median_of(v)),
+                                v.empty() ? "NA" : fmt_n(quantile_type7(v, 0.75))});
+            }
+            const TestResult t = kruskal_test(g);
+            o += table_html({"subtype", "n", "mean", "lower quartile", "median", "upper quartile"}, rows) +
+                 "<p class=\"test\">Kruskal-Wallis H = " + esc(fmt_n(t.statistic)) + ", df = " + esc(fmt_n(t.df)) +
+                 ", p = " + esc(fmt_p(t.p)) + "</p>";
+        } else {
+            std::vector<std::string> levels;
+            for (auto& v : c.strings)
+                if (!v.empty() && v != "NA") levels.push_back(v);
+            std::sort(levels.begin(), levels.end());
+            levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
+            if (levels.size() > 30) {
+                o += "<p>" + std::to_string(levels.size()) + " distinct values: too many for a cross-table.</p>";
+                continue;
+            }
+            std::vector<std::vector<double>> tab(size_t(k), std::vector<double>(levels.size(), 0.0));
+            for (size_t i = 0; i < s.size() && i < c.strings.size(); ++i) {
+                auto it = std::lower_bound(levels.begin(), levels.end(), c.strings[i]);
+                if (s[i] >= 1 && s[i] <= k && it != levels.end() && *it == c.strings[i])
+                    tab[size_t(s[i] - 1)][size_t(it - levels.begin())] += 1;
+            }
+            std::vector<std::string> head{"subtype"};
+            head.insert(head.end(), levels.begin(), levels.end());
+            std::vector<std::vector<std::string>> rows;
+            for (int l = 1; l <= k; ++l) {
+                std::vector<std::string> row{std::to_string(l)};
+                for (double x : tab[size_t(l - 1)]) row.push_back(fmt_n(x, 10));
+                rows.push_back(std::move(row));
+            }
+            double emin = NaN;
+            const TestResult t = chisq_test(tab, &emin);
+            o += table_html(head, rows) + "<p class=\"test\">chi-squared = " + esc(fmt_n(t.statistic)) + ", df = " +
+                 esc(fmt_n(t.df)) + ", p = " + esc(fmt_p(t.p)) +
+                 (std::isfinite(emin) && emin < 5 ? " (some expected counts are below 5: the approximation may be "
+                                                    "poor)"
+                                                  : "") +
+                 "</p>";
+        }
+    }
+    return o + "</section>";
+}
+
+std::string ranking_section(const Results& r) {
+    std::string o = "<section id=\"ranking\"><h2>Biomarkers</h2>";
+    if (!r.biomarkers) return o + "<p>Ranking was not run.</p></section>";
+    const Table& B = *r.biomarkers;
+    const double fdr = ynum(r.study, {"ranking", "fdr"}, 0.05);
+    Col rank(B, "rank"), fid(B, "feature_id"), mod(B, "modality"), contrast(B, "contrast"), stat(B, "statistic"),
+        eff(B, "effect"), p(B, "p_value"), q(B, "q_value"), auc(B, "auc");
+    o += "<p>" + esc(ystr(r.study, {"ranking", "test"}) + " test of " + ystr(r.study, {"ranking", "groups"}) +
+                     "; effect = mean of the contrast's first-named level minus the other side; q: " +
+                     ystr(r.study, {"ranking", "p_adjust"}, "BH") + " within each contrast; significant: q < " +
+                     fmt_n(fdr) + " (red: up, blue: down). All rows are in biomarkers.tsv.") +
+         "</p>";
+    std::map<std::string, std::vector<size_t>> by;  // rows stay in biomarkers.tsv order (by p)
+    for (size_t i = 0; i < B.rows.size(); ++i) by[contrast.s(i)].push_back(i);
+    for (auto& [name, rows] : by) {
+        o += "<h3>" + esc(name) + "</h3>";
+        bool effects = false;
+        size_t sig = 0;
+        for (size_t i : rows) {
+            effects |= std::isfinite(eff.d(i));
+            sig += q.d(i) < fdr;
+        }
+        o += "<p>" + std::to_string(sig) + " of " + std::to_string(rows.size()) + " features significant.</p>";
+        if (effects) {
+            std::vector<std::string> mods;  // effects of different modalities are in different units: a plot each
+            for (size_t i : rows)
+                if (std::find(mods.begin(), mods.end(), mod.s(i)) == mods.end()) mods.push_back(mod.s(i));
+            std::sort(mods.begin(), mods.end());
+            o += "<div class=\"grid\">";
+            for (const std::string& m : mods) {
+                std::vector<svg::Point> pts;
+                std::vector<std::pair<svg::Point, std::string>> labels;
+                double p_cut = NaN;  // the largest p still significant: the dashed line
+                for (size_t i : rows) {
+                    if (mod.s(i) != m) continue;
+                    const double pv = p.d(i), e = eff.d(i);
+                    if (!std::isfinite(pv) || !std::isfinite(e)) continue;
+                    const double y = -std::log10(std::max(pv, 1e-300));
+                    const bool sg = q.d(i) < fdr;
+                    if (sg) p_cut = std::isfinite(p_cut) ? std::max(p_cut, pv) : pv;
+                    pts.push_back({e, y, sg ? (e > 0 ? 3u : 0u) : 9u});
+                    if (sg && labels.size() < 10) labels.push_back({pts.back(), fid.s(i)});
+                }
+                if (pts.empty()) continue;
+                std::vector<double> ymarks;
+                if (std::isfinite(p_cut)) ymarks.push_back(-std::log10(std::max(p_cut, 1e-300)));
+                size_t drawn = 0;
+                const std::string picture = svg::scatter(pts, {}, "Volcano: " + name + ", " + m, "effect", "-log10 p",
+                                                         520, 380, &drawn, labels, ymarks);
+                o += figure(picture, std::to_string(pts.size()) + " " + m +
+                                         " features; the significant features with the smallest p are named where there is room; dashed: the FDR "
+                                         "cut" +
+                                         (drawn < pts.size() ? "; overlapping points drawn once (" +
+                                                                   std::to_string(drawn) + " marks)"
+                                                             : std::string()) +
+                                         ".");
+            }
+            o += "</div>";
+        } else {
+            o += "<p>This test has no effect size (an overall test of every group); its top features follow.</p>";
+        }
+        std::vector<std::vector<std::string>> top;
+        for (size_t j = 0; j < rows.size() && j < 20; ++j) {
+            const size_t i = rows[j];
+            top.push_back({rank.s(i), fid.s(i), mod.s(i), fmt_n(stat.d(i)), fmt_n(eff.d(i)), fmt_p(p.d(i)),
+                           fmt_p(q.d(i)), fmt_n(auc.d(i))});
+        }
+        o += table_html({"rank", "feature", "modality", "statistic", "effect", "p", "q", "AUC"}, top);
+    }
+    return o + "</section>";
+}
+
+const char* kStyle = R"(
+body{font-family:"DejaVu Sans",Helvetica,Arial,sans-serif;margin:0 auto;max-width:1180px;padding:0 20px 40px;color:#222;line-height:1.4}
+header{border-bottom:2px solid #4e79a7;margin-bottom:8px}h1{font-size:1.6em;margin:18px 0 4px}h2{border-bottom:1px solid #ddd;padding-bottom:3px;margin-top:34px}
+h3{margin:20px 0 6px}nav a{margin-right:14px}p.sub{color:#555;margin:0 0 10px}table{border-collapse:collapse;margin:8px 0;font-size:0.86em}
+th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}th{background:#f3f5f8}table.kv td:first-child{font-weight:bold;white-space:nowrap}
+.grid{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}figure{margin:6px 0}figcaption{font-size:0.82em;color:#555;max-width:520px}
+p.note,p.test{font-size:0.9em;color:#444}footer{margin-top:40px;font-size:0.8em;color:#666;border-top:1px solid #ddd;padding-top:8px}
+td{word-break:break-word;max-width:520px}
+)";
+
+}  // namespace
+
+std::string render_report(const std::string& dir, const std::string& provenance_json) {
+    const Results r = load(dir, provenance_json);
+    const std::string name = r.prov.contains("study") ? r.prov["study"].value("name", "") : "";
+    std::string o = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+                    "content=\"width=device-width, initial-scale=1\"><title>precis report: " +
+                    esc(name) + "</title><style>" + kStyle + "</style></head><body>\n";
+    o += "<header><h1>precis report: " + esc(name) + "</h1><p class=\"sub\">Study " + esc(name) + ", workflow " +
+         esc(r.prov.value("workflow", "")) + ", seed " + esc(r.prov.contains("seed") ? r.prov["seed"].dump() : "") +
+         ". Made from the files of this results folder; every figure's numbers are in them.</p>"
+         "<nav><a href=\"#overview\">At a glance</a><a href=\"#run\">Run</a><a href=\"#qc\">Sample QC</a>"
+         "<a href=\"#clustering\">Clustering</a><a href=\"#embedding\">Embedding</a><a href=\"#phenotypes\">"
+         "Phenotypes</a><a href=\"#ranking\">Biomarkers</a></nav></header>\n";
+    o += overview(r) + "\n" + run_summary(r) + "\n" + qc_section(r) + "\n" + clustering_section(r) + "\n" +
+         embedding_section(r) + "\n" + phenotype_section(r) + "\n" + ranking_section(r) + "\n";
+    o += std::string("<footer>precis ") + PRECIS_VERSION +
+         ". Rebuild this page from the results folder with: precis report FOLDER.</footer></body></html>\n";
+    return o;
+}
+
+void write_report(const std::string& dir, const std::string& provenance_json) {
+    write_file_atomic(dir + "/report.html", render_report(dir, provenance_json));
+}
+
+}  // namespace precis
