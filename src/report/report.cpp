@@ -52,31 +52,74 @@ std::string pct(double a, double b) {
     return buf;
 }
 
-// A column of a table as text, or "" when the column is absent.
-struct Col {
-    const Table& t;
-    int c;
-    Col(const Table& t, const std::string& name) : t(t), c(t.column(name)) {}
-    bool ok() const { return c >= 0; }
-    const std::string& s(size_t r) const {
-        static const std::string none;
-        return c >= 0 && size_t(c) < t.rows[r].fields.size() ? t.rows[r].fields[size_t(c)] : none;
+// The columns of a results table that the report uses, read in one streaming pass (a QC table of 500,000 samples
+// is not held as strings): text columns as strings, number columns parsed (NA and blanks as NaN). Columns the file
+// lacks are left out.
+struct Columns {
+    std::string path;
+    size_t n = 0;  // rows
+    std::map<std::string, std::vector<std::string>> text;
+    std::map<std::string, std::vector<double>> nums;
+};
+
+Columns read_columns(const std::string& path, const std::vector<std::string>& text,
+                     const std::vector<std::string>& nums) {
+    Columns t;
+    t.path = path;
+    LineReader in(path);
+    std::string_view line;
+    std::vector<std::pair<size_t, std::vector<std::string>*>> want_text;
+    std::vector<std::pair<size_t, std::vector<double>*>> want_num;
+    size_t width = 0;
+    while (in.next(line)) {
+        if (line.empty()) continue;
+        const std::vector<std::string> f = split_fields(std::string(line), '\t');
+        if (width == 0) {
+            width = f.size();
+            for (size_t c = 0; c < f.size(); ++c) {
+                if (std::find(text.begin(), text.end(), f[c]) != text.end()) want_text.push_back({c, &t.text[f[c]]});
+                if (std::find(nums.begin(), nums.end(), f[c]) != nums.end()) want_num.push_back({c, &t.nums[f[c]]});
+            }
+            continue;
+        }
+        if (f.size() != width)
+            throw Error(ErrorKind::MalformedInput,
+                        path + ":" + std::to_string(in.line_number()) + ": " + std::to_string(f.size()) +
+                            " fields where the header has " + std::to_string(width),
+                        "this file is written by precis run: run the study again to rewrite it");
+        for (auto& [c, v] : want_text) v->push_back(f[c]);
+        for (auto& [c, v] : want_num) v->push_back(number(f[c]));
+        ++t.n;
     }
-    double d(size_t r) const { return number(s(r)); }
+    return t;
+}
+
+// One column of those: s(r) its text, d(r) its number.
+struct Col {
+    const std::vector<std::string>* text = nullptr;
+    const std::vector<double>* nums = nullptr;
+    Col(const Columns& t, const std::string& name) {
+        if (auto it = t.text.find(name); it != t.text.end()) text = &it->second;
+        if (auto it = t.nums.find(name); it != t.nums.end()) nums = &it->second;
+    }
+    bool ok() const { return text || nums; }
+    std::string s(size_t r) const { return text ? (*text)[r] : nums ? fmt((*nums)[r]) : std::string(); }
+    double d(size_t r) const { return nums ? (*nums)[r] : text ? number((*text)[r]) : NaN; }
 };
 
 struct Results {
     std::string dir;
     json prov;
     YAML::Node study;
-    std::optional<Table> qc_genome, qc_proteome, clustering, subtypes, biomarkers;
+    std::optional<Columns> qc_genome, qc_proteome, clustering, subtypes, biomarkers;
     std::optional<StoreSummary> store;
     std::vector<std::string> phenotypes;
 };
 
-std::optional<Table> table_if(const std::string& path) {
+std::optional<Columns> columns_if(const std::string& path, const std::vector<std::string>& text,
+                                  const std::vector<std::string>& nums) {
     if (!fs::exists(path)) return std::nullopt;
-    return read_table(path);
+    return read_columns(path, text, nums);
 }
 
 YAML::Node at(const YAML::Node& n, std::initializer_list<const char*> path) {
@@ -126,11 +169,15 @@ Results load(const std::string& dir, const std::string& provenance_json) {
     YAML::Node ph = at(r.study, {"samples", "phenotypes"});
     if (ph && ph.IsSequence())
         for (const auto& p : ph) r.phenotypes.push_back(p.as<std::string>());
-    r.qc_genome = table_if(dir + "/qc/genome.tsv");
-    r.qc_proteome = table_if(dir + "/qc/proteome.tsv");
-    r.clustering = table_if(dir + "/clustering.tsv");
-    r.subtypes = table_if(dir + "/subtypes.tsv");
-    r.biomarkers = table_if(dir + "/biomarkers.tsv");
+    r.qc_genome = columns_if(dir + "/qc/genome.tsv", {"sample_id", "status", "reason"},
+                             {"call_rate", "het_f", "r_ti_tv", "r_het_hom_var", "dp_mean", "gq_mean", "n_called", "sex_f"});
+    r.qc_proteome = columns_if(dir + "/qc/proteome.tsv", {"sample_id", "status", "reason"},
+                               {"detected_fraction", "median", "n_detected", "n_below_lod"});
+    r.clustering = columns_if(dir + "/clustering.tsv", {"k", "cluster_sizes", "cluster_consensus", "chosen"},
+                              {"k", "pac", "delta_area", "mean_silhouette"});
+    r.subtypes = columns_if(dir + "/subtypes.tsv", {"sample_id"}, {"subtype", "item_consensus"});
+    r.biomarkers = columns_if(dir + "/biomarkers.tsv", {"rank", "feature_id", "modality", "contrast"},
+                              {"statistic", "effect", "p_value", "q_value", "auc"});
     const std::string store = dir + "/cohort.h5mu";
     if (fs::exists(store)) {
         try {
@@ -172,7 +219,7 @@ std::map<std::string, std::string> subtype_of(const Results& r) {
     std::map<std::string, std::string> m;
     if (!r.subtypes) return m;
     Col id(*r.subtypes, "sample_id"), st(*r.subtypes, "subtype");
-    for (size_t i = 0; i < r.subtypes->rows.size(); ++i) m[id.s(i)] = st.s(i);
+    for (size_t i = 0; i < r.subtypes->n; ++i) m[id.s(i)] = st.s(i);
     return m;
 }
 
@@ -194,8 +241,8 @@ std::string overview(const Results& r) {
         if (!*t) continue;
         Col st(**t, "status");
         std::map<std::string, size_t> n;
-        for (size_t i = 0; i < (*t)->rows.size(); ++i) ++n[st.s(i)];
-        const size_t present = (*t)->rows.size() - n["absent"];
+        for (size_t i = 0; i < (*t)->n; ++i) ++n[st.s(i)];
+        const size_t present = (*t)->n - n["absent"];
         items.push_back(std::string(name) + " QC: " + std::to_string(n["pass"]) + " of " + std::to_string(present) +
                         " samples pass, " + std::to_string(n["fail"]) + " fail, " + std::to_string(n["error"]) +
                         " could not be read.");
@@ -204,7 +251,7 @@ std::string overview(const Results& r) {
     if (r.clustering && k > 0) {
         Col kk(*r.clustering, "k"), pac(*r.clustering, "pac"), sil(*r.clustering, "mean_silhouette"),
             sizes(*r.clustering, "cluster_sizes");
-        for (size_t i = 0; i < r.clustering->rows.size(); ++i)
+        for (size_t i = 0; i < r.clustering->n; ++i)
             if (int(kk.d(i)) == k) {
                 items.push_back("Consensus clustering chose k = " + std::to_string(k) + " by " +
                                 ystr(r.study, {"clustering", "choose_k"}, "?") + " (PAC " + fmt_n(pac.d(i)) +
@@ -221,7 +268,7 @@ std::string overview(const Results& r) {
         Col contrast(*r.biomarkers, "contrast"), q(*r.biomarkers, "q_value");
         std::map<std::string, std::pair<size_t, size_t>> n;  // contrast: significant, tested
         std::vector<std::string> order;
-        for (size_t i = 0; i < r.biomarkers->rows.size(); ++i) {
+        for (size_t i = 0; i < r.biomarkers->n; ++i) {
             auto& e = n[contrast.s(i)];
             if (e.second == 0 && e.first == 0) order.push_back(contrast.s(i));
             ++e.second;
@@ -302,10 +349,10 @@ std::string qc_section(const Results& r) {
     for (auto [mod, t] : {std::pair{std::string("genome"), &r.qc_genome}, std::pair{std::string("proteome"), &r.qc_proteome}}) {
         if (!*t) continue;
         any = true;
-        const Table& T = **t;
+        const Columns& T = **t;
         Col st(T, "status"), id(T, "sample_id"), reason(T, "reason");
         std::map<std::string, size_t> n;
-        for (size_t i = 0; i < T.rows.size(); ++i) ++n[st.s(i)];
+        for (size_t i = 0; i < T.n; ++i) ++n[st.s(i)];
         o += "<h3>" + esc(mod) + "</h3>";
         o += table_html({"pass", "fail", "error", "absent"},
                         {{std::to_string(n["pass"]), std::to_string(n["fail"]), std::to_string(n["error"]),
@@ -333,7 +380,7 @@ std::string qc_section(const Results& r) {
             Col c(T, name);
             if (!c.ok()) continue;
             std::vector<double> v;
-            for (size_t i = 0; i < T.rows.size(); ++i)
+            for (size_t i = 0; i < T.n; ++i)
                 if (st.s(i) != "absent" && st.s(i) != "error") v.push_back(c.d(i));
             double lo = INFINITY, hi = -INFINITY;
             for (double x : v)
@@ -348,14 +395,20 @@ std::string qc_section(const Results& r) {
         o += "</div>";
         if (!constants.empty()) o += "<p>The same in every sample: " + esc(constants) + ".</p>";
         std::vector<std::vector<std::string>> bad;
+        std::map<std::string, size_t> why;  // failures by the metric named first in the reason; errors together
         size_t n_bad = 0;
-        for (size_t i = 0; i < T.rows.size(); ++i)
+        for (size_t i = 0; i < T.n; ++i)
             if (st.s(i) == "fail" || st.s(i) == "error") {
-                if (++n_bad <= 100) bad.push_back({id.s(i), st.s(i), reason.s(i)});
+                const std::string r = reason.s(i);
+                ++why[st.s(i) == "error" ? "could not be read (error)" : r.substr(0, r.find(' '))];
+                if (++n_bad <= 100) bad.push_back({id.s(i), st.s(i), r});
             }
         if (n_bad) {
+            std::vector<std::vector<std::string>> causes;
+            for (auto& [k, c] : why) causes.push_back({k, std::to_string(c)});
             o += "<h4>Samples that failed (" + std::to_string(n_bad) + ")</h4>" +
-                 table_html({"sample_id", "status", "reason"}, bad);
+                 table_html({"reason", "samples"}, causes) + "<div class=\"scroll\">" +
+                 table_html({"sample_id", "status", "reason"}, bad) + "</div>";
             if (n_bad > 100)
                 o += "<p class=\"note\">The first 100 are shown; qc/" + esc(mod) + ".tsv lists all " +
                      std::to_string(n_bad) + ".</p>";
@@ -407,12 +460,12 @@ std::string clustering_section(const Results& r) {
                      "; k chosen by " + ystr(s, {"clustering", "choose_k"}) + ": k = " + std::to_string(k_chosen) +
                      " (dashed red lines).") +
          "</p>";
-    const Table& T = *r.clustering;
+    const Columns& T = *r.clustering;
     Col kc(T, "k"), pac(T, "pac"), da(T, "delta_area"), sil(T, "mean_silhouette"), sizes(T, "cluster_sizes"),
         cc(T, "cluster_consensus"), chosen(T, "chosen");
     svg::Series spac{"PAC", {}, {}, 0}, sda{"delta area", {}, {}, 1}, ssil{"mean silhouette", {}, {}, 2};
     std::vector<std::vector<std::string>> rows;
-    for (size_t i = 0; i < T.rows.size(); ++i) {
+    for (size_t i = 0; i < T.n; ++i) {
         const double k = kc.d(i);
         spac.x.push_back(k), spac.y.push_back(pac.d(i));
         sda.x.push_back(k), sda.y.push_back(da.d(i));
@@ -463,10 +516,10 @@ std::string clustering_section(const Results& r) {
     }
     // item consensus of the chosen k, by subtype
     if (r.subtypes) {
-        const Table& S = *r.subtypes;
+        const Columns& S = *r.subtypes;
         Col st(S, "subtype"), ic(S, "item_consensus");
         std::vector<std::pair<int, double>> v;
-        for (size_t i = 0; i < S.rows.size(); ++i)
+        for (size_t i = 0; i < S.n; ++i)
             if (std::isfinite(ic.d(i))) v.push_back({int(st.d(i)), ic.d(i)});
         std::stable_sort(v.begin(), v.end(), [](auto& a, auto& b) {
             return a.first != b.first ? a.first < b.first : a.second > b.second;
@@ -604,7 +657,7 @@ std::string phenotype_section(const Results& r) {
 std::string ranking_section(const Results& r) {
     std::string o = "<section id=\"ranking\"><h2>Biomarkers</h2>";
     if (!r.biomarkers) return o + "<p>Ranking was not run.</p></section>";
-    const Table& B = *r.biomarkers;
+    const Columns& B = *r.biomarkers;
     const double fdr = ynum(r.study, {"ranking", "fdr"}, 0.05);
     Col rank(B, "rank"), fid(B, "feature_id"), mod(B, "modality"), contrast(B, "contrast"), stat(B, "statistic"),
         eff(B, "effect"), p(B, "p_value"), q(B, "q_value"), auc(B, "auc");
@@ -614,7 +667,7 @@ std::string ranking_section(const Results& r) {
                      fmt_n(fdr) + " (red: up, blue: down). All rows are in biomarkers.tsv.") +
          "</p>";
     std::map<std::string, std::vector<size_t>> by;  // rows stay in biomarkers.tsv order (by p)
-    for (size_t i = 0; i < B.rows.size(); ++i) by[contrast.s(i)].push_back(i);
+    for (size_t i = 0; i < B.n; ++i) by[contrast.s(i)].push_back(i);
     for (auto& [name, rows] : by) {
         o += "<h3>" + esc(name) + "</h3>";
         bool effects = false;
@@ -680,7 +733,7 @@ h3{margin:20px 0 6px}nav a{margin-right:14px}p.sub{color:#555;margin:0 0 10px}ta
 th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}th{background:#f3f5f8}table.kv td:first-child{font-weight:bold;white-space:nowrap}
 .grid{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}figure{margin:6px 0}figcaption{font-size:0.82em;color:#555;max-width:520px}
 p.note,p.test{font-size:0.9em;color:#444}footer{margin-top:40px;font-size:0.8em;color:#666;border-top:1px solid #ddd;padding-top:8px}
-td{word-break:break-word;max-width:520px}
+td{word-break:break-word;max-width:520px}.scroll{max-height:320px;overflow-y:auto;display:inline-block}
 )";
 
 }  // namespace

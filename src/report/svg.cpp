@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <set>
 #include <tuple>
 
@@ -59,14 +60,17 @@ std::vector<double> ticks(double lo, double hi, int target) {
     if (hi <= lo) return {lo};
     const double raw = (hi - lo) / std::max(1, target);
     const double mag = std::pow(10.0, std::floor(std::log10(raw)));
-    double step = mag;
+    double unit = 10;
     for (double m : {1.0, 2.0, 2.5, 5.0, 10.0})
         if (raw <= m * mag) {
-            step = m * mag;
+            unit = m;
             break;
         }
-    for (double v = std::ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step)
-        t.push_back(std::fabs(v) < step * 1e-9 ? 0.0 : v);
+    const double step = unit * mag;
+    // k * step computed so that round values come out exact: 3 x 0.2 as 6 / 10, not 0.6000000000000001
+    const double inv = mag < 1 ? std::round(1 / mag) : 0;
+    for (long k = long(std::ceil(lo / step - 1e-9)); double(k) * step <= hi + step * 1e-9; ++k)
+        t.push_back(inv > 0 ? double(k) * unit / inv : double(k) * unit * mag);
     return t;
 }
 
@@ -261,15 +265,19 @@ std::string scatter(const std::vector<Point>& points, const std::vector<std::str
     for (double m : y_marks)
         if (m >= a.y0 && m <= a.y1)
             c.line(a.left, a.py(c, m), width - a.right, a.py(c, m), "#d62728", 1, "5,3");
+    // marks grouped by colour (the colour written once); beyond 20,000 points a coarser cell
+    const double cell = points.size() > 20000 ? 3.0 : 1.5;
     std::set<std::tuple<long, long, size_t>> cells;
+    std::map<size_t, std::string> marks;
     size_t n = 0;
     for (auto& p : points) {
         if (!std::isfinite(p.x) || !std::isfinite(p.y)) continue;
         const double x = a.px(c, p.x), y = a.py(c, p.y);
-        if (!cells.insert({std::lround(x / 1.5), std::lround(y / 1.5), p.colour}).second) continue;
-        c.circle(x, y, 2.2, colour(p.colour), "", 0.75);
+        if (!cells.insert({std::lround(x / cell), std::lround(y / cell), p.colour}).second) continue;
+        marks[p.colour] += "<circle cx=\"" + num(x) + "\" cy=\"" + num(y) + "\" r=\"2.2\"/>";
         ++n;
     }
+    for (auto& [col, m] : marks) c.raw("<g fill=\"" + colour(col) + "\" fill-opacity=\"0.75\">" + m + "</g>");
     std::vector<std::array<double, 4>> boxes;  // labels placed so far: x0, y0, x1, y1; one that would overlap is left out
     for (auto& [p, text] : labels) {
         if (!std::isfinite(p.x) || !std::isfinite(p.y)) continue;
