@@ -4,7 +4,8 @@
 # - `precis report DIR` rebuilds the same page from the results alone; a folder without finished results exits 2;
 # - a study without clustering and ranking, and one clustered on landmarks, still give a report;
 # - qc/*_mqc.tsv follow MultiQC's custom-content header grammar, and MultiQC itself finds all four sections;
-# - stderr holds plain progress lines (no carriage return when not a terminal) and the summary line.
+# - stderr holds plain progress lines (no carriage return when not a terminal) and the summary line, also after a
+#   stop by SIGTERM.
 source "$(dirname "$0")/lib.sh"
 command -v chromium >/dev/null || fail "chromium is not installed (scripts/setup.sh --test installs it)"
 command -v multiqc >/dev/null || fail "multiqc is not installed (scripts/setup.sh --test installs it)"
@@ -18,6 +19,16 @@ grep -q $'\r' run.log && fail "carriage returns in a log that is not a terminal"
 grep -Eq '^precis: samples 200/200 done \(100%\), [0-9.]+/s, ETA 0s, 0 failed$' run.log || fail "no final progress line"
 grep -Eq "^precis: summary: precis [0-9.]+, command '.*precis run sim/study.yaml --output res', exit 0, real [0-9.]+ s, CPU [0-9.]+ s over 2 rank\(s\), peak RSS [0-9.]+ MiB on rank 0, [0-9.]+ MiB the most on any rank$" run.log \
   || { cat run.log; fail "no summary line"; }
+
+# a run stopped by a signal ends with the summary line too (every rank saw the stop), and leaves no report
+set +e
+PRECIS_TEST_KILL=sample:50:15 precis_np 2 run sim/study.yaml --output stopped 2> stopped.log
+rc=$?
+set -e
+[[ $rc == 143 ]] || { cat stopped.log; fail "a SIGTERM'd run exited $rc, not 143"; }
+grep -Eq "^precis: summary: .*, exit 143, real [0-9.]+ s, CPU [0-9.]+ s over 2 rank\(s\)" stopped.log \
+  || { cat stopped.log; fail "no summary line after a stop"; }
+[[ ! -e stopped/report.html && ! -e stopped/provenance.json ]] || fail "a stopped run left a report or provenance"
 
 # the page: sections, well-formed SVG, nothing fetched
 $PY - res/report.html <<'PY' || fail "report.html content"
