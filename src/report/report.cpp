@@ -53,10 +53,11 @@ std::string pct(double a, double b) {
 }
 
 // The columns of a results table that the report uses, read in one streaming pass (a QC table of 500,000 samples
-// is not held as strings): text columns as strings, number columns parsed (NA and blanks as NaN). Columns the file
-// lacks are left out.
+// is not held as strings): text columns as strings, number columns parsed (NA and blanks as NaN); nums {"*"}: every
+// column not named in `text`. Columns the file lacks are left out; `header` keeps the file's order.
 struct Columns {
     std::string path;
+    std::vector<std::string> header;
     size_t n = 0;  // rows
     std::map<std::string, std::vector<std::string>> text;
     std::map<std::string, std::vector<double>> nums;
@@ -76,9 +77,13 @@ Columns read_columns(const std::string& path, const std::vector<std::string>& te
         const std::vector<std::string> f = split_fields(std::string(line), '\t');
         if (width == 0) {
             width = f.size();
+            t.header = f;
+            const bool all = nums.size() == 1 && nums[0] == "*";
             for (size_t c = 0; c < f.size(); ++c) {
-                if (std::find(text.begin(), text.end(), f[c]) != text.end()) want_text.push_back({c, &t.text[f[c]]});
-                if (std::find(nums.begin(), nums.end(), f[c]) != nums.end()) want_num.push_back({c, &t.nums[f[c]]});
+                const bool is_text = std::find(text.begin(), text.end(), f[c]) != text.end();
+                if (is_text) want_text.push_back({c, &t.text[f[c]]});
+                if ((all && !is_text) || std::find(nums.begin(), nums.end(), f[c]) != nums.end())
+                    want_num.push_back({c, &t.nums[f[c]]});
             }
             continue;
         }
@@ -169,10 +174,8 @@ Results load(const std::string& dir, const std::string& provenance_json) {
     YAML::Node ph = at(r.study, {"samples", "phenotypes"});
     if (ph && ph.IsSequence())
         for (const auto& p : ph) r.phenotypes.push_back(p.as<std::string>());
-    r.qc_genome = columns_if(dir + "/qc/genome.tsv", {"sample_id", "status", "reason"},
-                             {"call_rate", "het_f", "r_ti_tv", "r_het_hom_var", "dp_mean", "gq_mean", "n_called", "sex_f"});
-    r.qc_proteome = columns_if(dir + "/qc/proteome.tsv", {"sample_id", "status", "reason"},
-                               {"detected_fraction", "median", "n_detected", "n_below_lod"});
+    r.qc_genome = columns_if(dir + "/qc/genome.tsv", {"sample_id", "status", "reason", "inferred_sex"}, {"*"});
+    r.qc_proteome = columns_if(dir + "/qc/proteome.tsv", {"sample_id", "status", "reason"}, {"*"});
     r.clustering = columns_if(dir + "/clustering.tsv", {"k", "cluster_sizes", "cluster_consensus", "chosen"},
                               {"k", "pac", "delta_area", "mean_silhouette"});
     r.subtypes = columns_if(dir + "/subtypes.tsv", {"sample_id"}, {"subtype", "item_consensus"});
@@ -357,24 +360,26 @@ std::string qc_section(const Results& r) {
         o += table_html({"pass", "fail", "error", "absent"},
                         {{std::to_string(n["pass"]), std::to_string(n["fail"]), std::to_string(n["error"]),
                           std::to_string(n["absent"])}});
-        // metrics, with the thresholds that decide pass or fail
-        std::vector<std::pair<std::string, std::vector<double>>> metrics;
-        std::string constants;  // metrics with one value in every sample: a sentence, not a picture
+        // every metric in the table's order, with the thresholds that decide pass or fail
+        std::map<std::string, std::vector<double>> thresholds;
         if (mod == "genome") {
-            const double het = ynum(r.study, {"genome", "qc", "max_abs_het_f"}, 0);
-            metrics = {{"call_rate", {ynum(r.study, {"genome", "qc", "min_call_rate"})}},
-                       {"het_f", het > 0 ? std::vector<double>{-het, het} : std::vector<double>{}},
-                       {"r_ti_tv", {}}, {"r_het_hom_var", {}}, {"dp_mean", {}}, {"gq_mean", {}}, {"n_called", {}},
-                       {"sex_f", {}}};
-            o += "<p>A sample fails with call_rate below " + esc(fmt_n(metrics[0].second[0])) +
+            const double cr = ynum(r.study, {"genome", "qc", "min_call_rate"}), het = ynum(r.study, {"genome", "qc", "max_abs_het_f"}, 0);
+            thresholds["call_rate"] = {cr};
+            if (het > 0) thresholds["het_f"] = {-het, het};
+            thresholds["sex_f"] = {ynum(r.study, {"genome", "qc", "female_max_f"}), ynum(r.study, {"genome", "qc", "male_min_f"})};
+            o += "<p>A sample fails with call_rate below " + esc(fmt_n(cr)) +
                  (het > 0 ? " or |het_f| above " + esc(fmt_n(het)) : std::string()) +
-                 " (dashed red lines). Metrics follow Hail's sample_qc; het_f and sex_f as plink's F.</p>";
+                 " (dashed red lines; on sex_f: the female and male cut-offs of the inferred sex). Metrics follow "
+                 "Hail's sample_qc; het_f and sex_f are plink's F.</p>";
         } else {
-            metrics = {{"detected_fraction", {ynum(r.study, {"proteome", "qc", "min_detected_fraction"})}},
-                       {"median", {}}, {"n_detected", {}}, {"n_below_lod", {}}};
-            o += "<p>A sample fails with detected_fraction below " + esc(fmt_n(metrics[0].second[0])) +
+            thresholds["detected_fraction"] = {ynum(r.study, {"proteome", "qc", "min_detected_fraction"})};
+            o += "<p>A sample fails with detected_fraction below " + esc(fmt_n(thresholds["detected_fraction"][0])) +
                  " (dashed red line).</p>";
         }
+        std::vector<std::pair<std::string, std::vector<double>>> metrics;
+        std::string constants;  // metrics with one value in every sample: a sentence, not a picture
+        for (const auto& name : T.header)
+            if (T.nums.count(name)) metrics.push_back({name, thresholds[name]});
         o += "<div class=\"grid\">";
         for (auto& [name, thr] : metrics) {
             Col c(T, name);

@@ -20,6 +20,11 @@ grep -Eq '^precis: samples 200/200 done \(100%\), [0-9.]+/s, ETA 0s, 0 failed$' 
 grep -Eq "^precis: summary: precis [0-9.]+, command '.*precis run sim/study.yaml --output res', exit 0, real [0-9.]+ s, CPU [0-9.]+ s over 2 rank\(s\), peak RSS [0-9.]+ MiB on rank 0, [0-9.]+ MiB the most on any rank$" run.log \
   || { cat run.log; fail "no summary line"; }
 
+# on a terminal the progress line is rewritten in place, and ended with a newline
+script -qec "$PRECIS run sim/study.yaml --output tty" /dev/null > tty.log 2>&1 || { cat tty.log; fail "run on a terminal"; }
+grep -q $'\rprecis: samples 200/200 done (100%)' tty.log || { cat -A tty.log | head; fail "no rewritten progress line on a terminal"; }
+grep -Eq $'^precis: summary: ' <(tr -d '\r' < tty.log) || fail "no summary line on a terminal"
+
 # a run stopped by a signal ends with the summary line too (every rank saw the stop), and leaves no report
 set +e
 PRECIS_TEST_KILL=sample:50:15 precis_np 2 run sim/study.yaml --output stopped 2> stopped.log
