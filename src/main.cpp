@@ -7,6 +7,7 @@
 
 #include "config/schema.hpp"
 #include "core/error.hpp"
+#include "core/files.hpp"
 #include "core/version.hpp"
 #include "parallel/comm.hpp"
 #include "pipeline/run.hpp"
@@ -61,11 +62,7 @@ int cmd_slurm(const std::string& path, const std::vector<std::string>& overrides
             text = precis::read_file(name);
         }
         const std::string script = precis::render_sbatch(s, text, name, fs::read_symlink("/proc/self/exe").string());
-        std::error_code ec;
-        fs::create_directories(precis::log_folder(s), ec);
-        if (ec)
-            precis::throw_config("cannot create " + precis::log_folder(s) + ": " + ec.message(),
-                                 "set study.output or --output to a folder you can write");
+        precis::make_private_dirs(precis::log_folder(s));
         const std::string at = precis::sbatch_path(s);
         precis::write_file_atomic(at, script);
         if (!submit) {

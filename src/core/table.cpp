@@ -1,5 +1,7 @@
 #include "core/table.hpp"
 
+#include "core/files.hpp"
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -140,7 +142,7 @@ bool LineReader::next(std::string_view& line) {
 
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
     tmp_ = path_ + ".tmp-" + std::to_string(::getpid());
-    f_ = std::fopen(tmp_.c_str(), "wb");
+    f_ = open_private(tmp_, "wb");
     if (!f_) throw_io("cannot create " + tmp_ + ": " + std::strerror(errno), "check that the output folder is writable");
 }
 

@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+
+#include "core/files.hpp"
 #include <vector>
 
 #include "core/error.hpp"
@@ -62,7 +64,7 @@ uint32_t crc32_update(uint32_t crc, const void* data, size_t n) {
 
 JournalWriter::JournalWriter(std::string path, size_t batch_bytes, double batch_seconds)
     : path_(std::move(path)), batch_bytes_(batch_bytes), batch_seconds_(batch_seconds), last_flush_(now_seconds()) {
-    f_ = std::fopen(path_.c_str(), "ab");
+    f_ = open_private(path_, "ab");
     if (!f_)
         throw_io("cannot open the journal " + path_ + ": " + std::strerror(errno),
                  "check that the output folder is writable and has space");

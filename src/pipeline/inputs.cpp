@@ -1,13 +1,13 @@
 #include "pipeline/inputs.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <unistd.h>
-
-#include <cstdio>
 #include <unordered_map>
 
 #include "core/error.hpp"

@@ -12,6 +12,7 @@
 #include <regex>
 
 #include "core/error.hpp"
+#include "core/files.hpp"
 #include "core/hash.hpp"
 #include "core/signals.hpp"
 #include "core/version.hpp"
@@ -65,18 +66,14 @@ FolderLock::~FolderLock() {
 
 JournalIndex open_journal(const std::string& output, bool fresh) {
     std::error_code ec;
-    fs::create_directories(state_dir(output), ec);
-    if (ec) throw_io("cannot create " + state_dir(output) + ": " + ec.message(), "check that the output folder is writable");
+    make_private_dirs(state_dir(output));
     JournalIndex idx;
     idx.lock = FolderLock(state_dir(output) + "/lock");
     if (fresh) {
         fs::remove_all(journal_dir(output), ec);
         fs::remove_all(state_dir(output) + "/stages", ec);
     }
-    for (const std::string& d : {journal_dir(output), state_dir(output) + "/stages"}) {
-        fs::create_directories(d, ec);
-        if (ec) throw_io("cannot create " + d + ": " + ec.message(), "check that the output folder is writable");
-    }
+    for (const std::string& d : {journal_dir(output), state_dir(output) + "/stages"}) make_private_dirs(d);
     // files in attempt order, then rank order: a later record of a sample replaces an earlier one
     static const std::regex name(R"(journal-a(\d+)-r(\d+)\.jnl)");
     std::vector<std::tuple<int, int, std::string>> files;

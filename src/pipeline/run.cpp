@@ -23,6 +23,7 @@
 #include "config/sheet.hpp"
 #include "config/study.hpp"
 #include "core/error.hpp"
+#include "core/files.hpp"
 #include "core/hash.hpp"
 #include "core/signals.hpp"
 #include "core/table.hpp"
@@ -96,13 +97,9 @@ std::vector<std::string> split(const std::string& s, char sep) {
 
 // The output folder must exist and be writable before any work starts.
 void prepare_output(const std::string& out) {
-    std::error_code ec;
-    fs::create_directories(fs::path(out) / "qc", ec);
-    if (ec)
-        throw Error(ErrorKind::Config, "cannot create the output folder " + out + ": " + ec.message(),
-                    "set study.output or --output to a folder you can write");
+    make_private_dirs((fs::path(out) / "qc").string());
     std::string probe = (fs::path(out) / (".precis-write-test-" + std::to_string(::getpid()))).string();
-    FILE* f = std::fopen(probe.c_str(), "w");
+    FILE* f = open_private(probe, "wb");
     if (!f)
         throw Error(ErrorKind::Config, "the output folder " + out + " is not writable",
                     "set study.output or --output to a folder you can write");

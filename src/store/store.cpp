@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/error.hpp"
+#include "core/files.hpp"
 #include "store/h5.hpp"
 
 namespace precis {
@@ -38,6 +39,11 @@ ParallelMatrixWriter::ParallelMatrixWriter(const std::string& path, MPI_Comm com
     }
     Id fcpl(H5Pcreate(H5P_FILE_CREATE), "create file creation list");
     check(H5Pset_userblock(fcpl, USERBLOCK), "reserve the MuData userblock");
+    // the file is made private first (0640 less the umask) and HDF5 opens it: HDF5 would create it 0666 less the umask
+    int rank = 0;
+    if (impl_->parallel) MPI_Comm_rank(comm, &rank);
+    if (rank == 0) (void)create_private_file(path);  // on failure H5Fcreate fails on every rank and says why
+    if (impl_->parallel) MPI_Barrier(comm);
     impl_->file = Id(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, fapl), "create " + path);
     Id mod = h5::create_group(impl_->file, "mod");
     for (auto& m : mats) {
