@@ -75,6 +75,11 @@ SampleSheet load_sheet(const StudyConfig& study, std::vector<std::string>& probl
                                study.id_column + "')");
             continue;
         }
+        if (const std::string bad = text_problem(e.id, 256); !bad.empty()) {  // ids go into every output
+            problems.push_back(where(t.path, r.line) + "the sample id in column '" + study.id_column + "' " + bad +
+                               " (fix: use printable UTF-8 ids of at most 256 bytes)");
+            continue;
+        }
         if (auto [it, fresh] = seen.emplace(e.id, r.line); !fresh)
             problems.push_back(where(t.path, r.line) + "duplicate sample id '" + e.id + "', first on line " +
                                std::to_string(it->second) + " (fix: make sample ids unique)");
@@ -92,7 +97,12 @@ SampleSheet load_sheet(const StudyConfig& study, std::vector<std::string>& probl
                                (vcf_col >= 0 && prot_col >= 0 ? "s " : " ") + cols + " empty (fix: give at least one "
                                "of its files, or remove the row)");
         }
-        for (int c : ph_cols) e.phenotypes.push_back(c >= 0 ? r.fields[c] : std::string());
+        for (int c : ph_cols) {
+            e.phenotypes.push_back(c >= 0 ? r.fields[c] : std::string());
+            if (const std::string bad = text_problem(e.phenotypes.back(), 4096); c >= 0 && !bad.empty())
+                problems.push_back(where(t.path, r.line) + "sample '" + e.id + "': the value in column '" +
+                                   t.header[size_t(c)] + "' " + bad + " (fix: use printable UTF-8 text)");
+        }
         sheet.samples.push_back(std::move(e));
     }
     if (t.rows.empty())

@@ -1,7 +1,5 @@
 #include "core/table.hpp"
 
-#include "core/files.hpp"
-
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,6 +9,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/files.hpp"
 
 namespace precis {
 
@@ -195,6 +194,29 @@ std::string read_file(const std::string& path) {
     std::ostringstream ss;
     ss << in.rdbuf();
     return ss.str();
+}
+
+std::string text_problem(std::string_view s, size_t max_bytes) {
+    if (s.size() > max_bytes)
+        return "is " + std::to_string(s.size()) + " bytes long (at most " + std::to_string(max_bytes) + ")";
+    for (size_t i = 0; i < s.size();) {
+        const unsigned char c = static_cast<unsigned char>(s[i]);
+        if (c < 0x20 || c == 0x7f) return "contains a control character";
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+        if (len == 0 || i + len > s.size()) return "is not valid UTF-8";
+        uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1f) : len == 3 ? (c & 0x0f) : (c & 0x07);
+        for (size_t k = 1; k < len; ++k) {
+            const unsigned char d = static_cast<unsigned char>(s[i + k]);
+            if ((d >> 6) != 0x2) return "is not valid UTF-8";
+            cp = (cp << 6) | (d & 0x3f);
+        }
+        // overlong forms, surrogates and code points past U+10FFFF are not UTF-8 either
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return "is not valid UTF-8";
+        i += len;
+    }
+    return "";
 }
 
 }  // namespace precis

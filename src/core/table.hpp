@@ -72,6 +72,10 @@ private:
 std::string fmt(double x);
 std::string fmt(double x, int digits);
 
+// What is wrong with a name from an input (a sample id, a phenotype value) that outputs carry: "" if nothing,
+// else "is not valid UTF-8", "contains a control character" or "is N bytes long (at most MAX)".
+std::string text_problem(std::string_view s, size_t max_bytes);
+
 // Write a whole text file atomically.
 void write_file_atomic(const std::string& path, const std::string& content);
 std::string read_file(const std::string& path);

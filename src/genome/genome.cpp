@@ -125,9 +125,12 @@ GeneSet GeneSet::load(const std::string& bed_path) {
             end = std::stoll(f[2], &p2);
             if (p1 != f[1].size() || p2 != f[2].size()) throw std::invalid_argument("x");
         } catch (const std::exception&) {
-            throw_malformed(where(bed_path, lineno) + "start and end must be whole numbers");
+            throw_malformed(where(bed_path, lineno) + "start and end must be whole numbers",
+                            "give each gene as: chromosome, start, end, name (tab-separated, 0-based start)");
         }
-        if (beg < 0 || end <= beg) throw_malformed(where(bed_path, lineno) + "needs 0 <= start < end");
+        if (beg < 0 || end <= beg)
+            throw_malformed(where(bed_path, lineno) + "needs 0 <= start < end",
+                            "BED starts are 0-based and ends exclusive: check the columns' order");
         const std::string& name = f[3];
         if (auto [it, fresh] = seen.emplace(name, lineno); !fresh)
             throw_malformed(where(bed_path, lineno) + "gene '" + name + "' is listed again (first on line " +

@@ -319,9 +319,7 @@ void VcfReader::decode_text(const char* s, size_t len) {
                     else if (read_uint(c, e, allele))
                         v = bcf_gt_unphased(int32_t(allele));  // phase does not matter to the counts
                     else
-                        broken("GT '" + std::string(field, std::find_if(field, e, [](char x) {
-                                   return x == ':' || x == '\t';
-                               })) + "' of sample " + sample_name(smp));
+                        broken("GT of sample " + sample_name(smp) + " is not a genotype");  // not echoed: private
                     if (!is_end(c)) {  // a separator, then another allele
                         if ((*c != '/' && *c != '|') || is_end(c + 1))
                             broken("GT of sample " + sample_name(smp) + " is malformed");
@@ -347,6 +345,7 @@ void VcfReader::decode_text(const char* s, size_t len) {
                 const unsigned a = unsigned(uint8_t(c[0])) - '0', b = unsigned(uint8_t(c[1])) - '0';
                 if (c[0] == '.' && is_end(c + 1)) {  // missing, as merged files are full of
                     c += 1;
+                } else if (is_end(c)) {  // empty: missing too
                 } else if (a < 10 && b < 10 && is_end(c + 2)) {
                     v = int32_t(a * 10 + b);
                     c += 2;
@@ -355,13 +354,14 @@ void VcfReader::decode_text(const char* s, size_t len) {
                     c += 1;
                 } else {
                     const char* d = c + (*c == '-');
-                    if (unsigned(*d - '0') < 10) {
-                        int64_t x = 0;
-                        while (unsigned(*d - '0') < 10) x = x * 10 + (*d++ - '0');
-                        if (is_end(d)) v = int32_t(*c == '-' ? -x : x);
-                    }
+                    int64_t x = 0;
+                    const char* digits = d;
+                    while (unsigned(*d - '0') < 10 && d - digits < 10) x = x * 10 + (*d++ - '0');
+                    if (d == digits || !is_end(d))
+                        broken(std::string(k == i_dp ? "DP" : "GQ") + " of sample " + sample_name(smp) +
+                               " is not a whole number or '.'");
+                    v = int32_t(*c == '-' ? -x : x);
                     c = d;
-                    while (!is_end(c)) ++c;
                 }
                 (k == i_dp ? dp_out : gq_out)[smp] = v;
             } else if (k > last) {
@@ -382,6 +382,8 @@ void VcfReader::decode_text(const char* s, size_t len) {
         if (i_gq > k) gq_out[smp] = bcf_int32_missing;
         q = c + 1;
     }
+    if (ns > 0 && q <= e)
+        broken("has more sample columns than the " + std::to_string(ns) + " the header names");
 }
 
 namespace {

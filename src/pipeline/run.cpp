@@ -1086,12 +1086,14 @@ int run_study(Comm& comm, const RunOptions& opt) {
         a.landmarks = int(n_landmarks);
         a.consensus = std::move(consensus);
         pj["end_time"] = iso_time(t_end);
-        a.provenance_json = pj.dump(2);
+        // a path that is not UTF-8 (file names are bytes) is written with U+FFFD rather than refused
+        const std::string pj_text = pj.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+        a.provenance_json = pj_text;
         write_annotations(store_tmp, a);
         if (std::rename(store_tmp.c_str(), store_path.c_str()) != 0)
             throw_io("cannot rename " + store_tmp + " to " + store_path);
-        write_report(out, pj.dump(2));  // from the files just written; provenance.json, the finishing mark, last
-        write_file_atomic(out + "/provenance.json", pj.dump(2) + "\n");
+        write_report(out, pj_text);  // from the files just written; provenance.json, the finishing mark, last
+        write_file_atomic(out + "/provenance.json", pj_text + "\n");
         std::string k_text = cc.enabled ? ", k = " + std::to_string(ks[chosen].k) : "";
         std::fprintf(stderr, "precis: done: %zu of %zu samples analysed%s; results in %s\n", n, n_sheet,
                      k_text.c_str(), out.c_str());

@@ -140,8 +140,8 @@ ProteomeResult npx_sample(const std::vector<NpxRow>& rows_in, const NpxSettings&
         try {
             parse_number(row->npx, v);
         } catch (const std::invalid_argument&) {
-            throw_malformed(where(path, row->line) + "NPX '" + row->npx + "' of sample '" + row->sample +
-                                "' is not a number",
+            throw_malformed(where(path, row->line) + "the NPX of sample '" + row->sample + "', assay " + row->olink_id +
+                                ", is not a number",
                             "write a number, or NA");
         }
         try {
@@ -346,7 +346,7 @@ MaxQuantTable read_maxquant(const std::string& path, const std::vector<std::stri
             double v = NaN;
             if (!parse_intensity(f[size_t(parsed[k])], v)) {
                 v = NaN;
-                if (m.bad[k].line == 0) m.bad[k] = {lineno, std::string(f[size_t(parsed[k])])};
+                if (m.bad[k].line == 0) m.bad[k] = {lineno};  // where, not what: values stay out of logs
             }
             cells[k] = v;
         }
@@ -365,7 +365,7 @@ ProteomeResult maxquant_sample(const MaxQuantTable& t, const std::string& sample
     const int k = size_t(col) < t.slot.size() ? t.slot[size_t(col)] : -1;
     if (k < 0) throw Error(ErrorKind::Internal, t.path + ": column '" + col_name + "' was not read");
     if (const auto& b = t.bad[size_t(k)]; b.line)
-        throw_malformed(where(t.path, b.line) + "'" + b.text + "' in column '" + col_name +
+        throw_malformed(where(t.path, b.line) + "the cell in column '" + col_name +
                             "' is not a non-negative number",
                         "give intensities as numbers (0 for not detected)");
     ProteomeResult r;

@@ -71,8 +71,7 @@ struct MaxQuantTable {
     std::vector<int> slot;           // per header column: its place among the parsed columns, or -1
     std::vector<std::vector<double>> cells;  // per kept row, its parsed cells by slot; NaN = empty or NA
     struct BadCell {
-        long line = 0;  // 0: none
-        std::string text;
+        long line = 0;  // 0: none (where only: a cell's content never goes into a message)
     };
     std::vector<BadCell> bad;        // per parsed column: its first cell that is not a non-negative number
     int column(const std::string& name) const;  // -1 if absent; constant time (one column per sample)

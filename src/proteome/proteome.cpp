@@ -54,13 +54,14 @@ ProteomeResult process_proteome(const std::string& path, const ProteomeSettings&
             } catch (const std::exception&) {
                 used = 0;
             }
-            if (used != s.size() || std::isinf(v) || std::isnan(v))
-                throw_malformed(where(path, row.line) + "'" + s + "' in column " + st.value_column +
-                                    " is not a finite number",
+            if (used != s.size() || std::isinf(v) || std::isnan(v))  // the cell is not echoed: values stay out of logs
+                throw_malformed(where(path, row.line) + "the value in column " + st.value_column +
+                                    " (protein '" + id + "') is not a finite number",
                                 "write a number, or NA for a missing value");
             if (st.log2) {
                 if (v < 0)
-                    throw_malformed(where(path, row.line) + "negative abundance " + s + " cannot be log2-transformed",
+                    throw_malformed(where(path, row.line) + "a negative abundance (protein '" + id +
+                                        "') cannot be log2-transformed",
                                     "give raw (linear) abundances, or set proteome.transform: none");
                 v = v == 0 ? nan : std::log2(v);
             }
@@ -68,6 +69,8 @@ ProteomeResult process_proteome(const std::string& path, const ProteomeSettings&
         ids.push_back(id);
         r.values.push_back(v);
     }
+    if (ids.empty())
+        throw_malformed(path + ": no protein rows after the header", "give one row per protein: id and abundance");
     r.ids = std::make_shared<const std::vector<std::string>>(std::move(ids));
     std::vector<double> obs;
     for (double v : r.values)

@@ -53,6 +53,6 @@ grep -qP "^S00004\terror\t.*no column 'LFQ intensity S00004'" mq_skip/qc/proteom
 sed -i '5s/;[^;]*;PASS$/;abc;PASS/' sim/npx.csv
 sed -i 's/on_sample_error: fail/on_sample_error: skip/' sim/npx.yaml
 "$PRECIS" run sim/npx.yaml --output npx_bad 2>/dev/null
-grep -qP "^S00001\terror\t.*npx.csv:5: NPX 'abc' of sample 'S00001' is not a number" npx_bad/qc/proteome.tsv \
+grep -qP "^S00001\terror\t.*npx.csv:5: the NPX of sample 'S00001', assay \S+, is not a number" npx_bad/qc/proteome.tsv \
   || fail "bad NPX not reported with its line"
 note "ok"

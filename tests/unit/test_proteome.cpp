@@ -43,7 +43,7 @@ TEST_CASE("configurable columns and clear errors") {
     CHECK_THROWS_WITH(process_proteome(table("p3.tsv", "protein_id\tabundance\nA\t1\nA\t2\n"), {}),
                       Catch::Contains(":3: protein 'A' appears again"));
     CHECK_THROWS_WITH(process_proteome(table("p4.tsv", "protein_id\tabundance\nA\tabc\n"), {}),
-                      Catch::Contains(":2: 'abc'"));
+                      Catch::Contains(":2: the value in column abundance (protein 'A') is not a finite number"));
     CHECK_THROWS_WITH(process_proteome(table("p5.tsv", "protein_id\tabundance\nA\t-3\n"), {}),
                       Catch::Contains("negative abundance"));
     CHECK_THROWS_WITH(process_proteome(table("p6.tsv", "protein_id\tabundance\nA\tinf\n"), {}),

@@ -61,8 +61,8 @@ TEST_CASE("Olink NPX: one sample's values, LOD, warnings and check_npx-style err
     CHECK_THROWS_WITH(npx_sample(rows, keep, "n.csv"), Catch::Contains("n.csv:11: assay A of sample 'S1' appears again "
                                                                        "(first on line 5)"));
     rows.back() = row(11, "E", "high");
-    CHECK_THROWS_WITH(npx_sample(rows, keep, "n.csv"), Catch::Contains("n.csv:11: NPX 'high' of sample 'S1' is not a "
-                                                                       "number"));
+    CHECK_THROWS_WITH(npx_sample(rows, keep, "n.csv"), Catch::Contains("n.csv:11: the NPX of sample 'S1', assay E, "
+                                                                       "is not a number"));
     auto back = decode_rows(encode_rows(rows));
     REQUIRE(back.size() == rows.size());
     CHECK(back[3].qc_warning == "WARN");
@@ -115,7 +115,7 @@ TEST_CASE("MaxQuant proteinGroups: one pass, only the columns asked for, errors 
     CHECK(a.values[2] == 4.0);
     CHECK(a.ids == t.ids);  // shared, not copied
     CHECK_THROWS_WITH(maxquant_sample(t, "B", "LFQ intensity", st),
-                      Catch::Contains(p + ":4: 'lots' in column 'LFQ intensity B' is not a non-negative number"));
+                      Catch::Contains(p + ":4: the cell in column 'LFQ intensity B' is not a non-negative number"));
     // a column that exists but was not asked for is a programming error, not a missing column
     MaxQuantTable only_a = read_maxquant(p, {"LFQ intensity A"});
     CHECK_THROWS_WITH(maxquant_sample(only_a, "B", "LFQ intensity", st), Catch::Contains("was not read"));

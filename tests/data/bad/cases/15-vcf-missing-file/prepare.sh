@@ -1,0 +1,1 @@
+rm -f vcf/S2.vcf.gz vcf/S2.vcf.gz.tbi

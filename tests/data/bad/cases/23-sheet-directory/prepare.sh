@@ -1,0 +1,1 @@
+rm -f samples.tsv && mkdir samples.tsv

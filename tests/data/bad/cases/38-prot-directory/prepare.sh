@@ -1,0 +1,1 @@
+rm -f proteome/S3.tsv && mkdir proteome/S3.tsv
