@@ -22,8 +22,9 @@ void ExactSum::parts(double* out) const {
 }
 
 void ExactSum::add_parts(const double* in) {
-    v_ += __int128(int64_t(in[0])) + (__int128(int64_t(in[1])) << kPartBits) +
-          (__int128(int64_t(in[2])) << (2 * kPartBits));
+    // multiplied, not shifted: a left shift of a negative value is undefined before C++20
+    v_ += __int128(int64_t(in[0])) + __int128(int64_t(in[1])) * (__int128(1) << kPartBits) +
+          __int128(int64_t(in[2])) * (__int128(1) << (2 * kPartBits));
 }
 
 }  // namespace precis

@@ -105,7 +105,9 @@ Table read_table(const std::string& path) {
     return t;
 }
 
-LineReader::LineReader(const std::string& path) : path_(path), buf_(size_t(8) << 20) {
+// The buffer starts small (most tables are) and doubles at each refill up to 8 MiB, the block size big files are
+// read in.
+LineReader::LineReader(const std::string& path) : path_(path), buf_(size_t(64) << 10) {
     f_ = std::fopen(path.c_str(), "rb");
     if (!f_) throw_io("cannot open " + path + ": " + std::strerror(errno), "check the path and its permissions");
 }
@@ -131,7 +133,7 @@ bool LineReader::next(std::string_view& line) {
         end_ -= beg_;
         scanned_ = end_;
         beg_ = 0;
-        if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);
+        if (end_ == buf_.size() || buf_.size() < (size_t(8) << 20)) buf_.resize(buf_.size() * 2);
         const size_t got = std::fread(buf_.data() + end_, 1, buf_.size() - end_, f_);
         if (got == 0 && std::ferror(f_)) throw_io("read error on " + path_ + ": " + std::strerror(errno));
         if (got == 0) eof_ = true;
@@ -217,6 +219,15 @@ std::string text_problem(std::string_view s, size_t max_bytes) {
         i += len;
     }
     return "";
+}
+
+std::vector<std::string> split_fields_at(const std::string& line, char delim, const std::string& path, long lineno) {
+    try {
+        return split_fields(line, delim);
+    } catch (const std::invalid_argument& e) {
+        throw Error(ErrorKind::MalformedInput, path + ":" + std::to_string(lineno) + ": " + e.what(),
+                    "close the quoted field, or remove the stray '\"'");
+    }
 }
 
 }  // namespace precis

@@ -26,7 +26,10 @@ struct Table {
 };
 
 // Split one line into fields with the given delimiter, honouring double quotes ("" inside quotes is a quote).
+// Throws std::invalid_argument on an unterminated quote.
 std::vector<std::string> split_fields(const std::string& line, char delim);
+// The same for line `lineno` of file `path`: an unterminated quote is a MalformedInput error naming them.
+std::vector<std::string> split_fields_at(const std::string& line, char delim, const std::string& path, long lineno);
 
 // Read a whole table. Throws MalformedInput (file, line) on ragged rows or unterminated quotes, IO if unreadable.
 Table read_table(const std::string& path);

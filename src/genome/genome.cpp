@@ -114,7 +114,7 @@ GeneSet GeneSet::load(const std::string& bed_path) {
         if (!line.empty() && line.back() == '\r') line.pop_back();
         if (line.empty() || line[0] == '#' || line.compare(0, 5, "track") == 0 || line.compare(0, 7, "browser") == 0)
             continue;
-        auto f = split_fields(line, '\t');
+        auto f = split_fields_at(line, '\t', bed_path, lineno);
         if (f.size() < 4)
             throw_malformed(where(bed_path, lineno) + "a genes BED line needs 4 columns (chrom, start, end, name)",
                             "add the gene name as the 4th tab-separated column");

@@ -149,7 +149,7 @@ bool VcfReader::buffered_line(const char*& line, size_t& len) {
             rpos_ = rlen_;
             return true;
         }
-        std::memmove(base, base + rpos_, rlen_ - rpos_);
+        if (rlen_ > rpos_) std::memmove(base, base + rpos_, rlen_ - rpos_);  // (an empty buffer has no data())
         rlen_ -= rpos_;
         rpos_ = 0;
         if (rbuf_.size() - rlen_ < (1 << 16)) rbuf_.resize(rbuf_.size() * 2 + (1 << 16));

@@ -73,7 +73,7 @@ ScoreSet ScoreSet::load(const std::vector<std::string>& paths) {
                 if (l.rfind("#pgs_id=", 0) == 0) pgs_id = l.substr(8);
                 continue;
             }
-            header = split_fields(l, '\t');
+            header = split_fields_at(l, '\t', path, long(li + 1));
             break;
         }
         if (header.empty())
@@ -116,7 +116,7 @@ ScoreSet ScoreSet::load(const std::vector<std::string>& paths) {
             const std::string& l = lines[li];
             if (l.empty() || l[0] == '#') continue;
             const std::string here = where(path, long(li + 1));
-            std::vector<std::string> f = split_fields(l, '\t');
+            std::vector<std::string> f = split_fields_at(l, '\t', path, long(li + 1));
             if (f.size() != header.size())
                 throw_malformed(here + "has " + std::to_string(f.size()) + " fields, the header " +
                                     std::to_string(header.size()),

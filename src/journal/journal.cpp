@@ -114,6 +114,7 @@ bool record_at(FILE* f, uint64_t at, uint64_t size, bool verify, JournalEntry& e
     unsigned char raw[kHeader];
     if (std::fseek(f, long(at), SEEK_SET) != 0 || !read_header(f, e, raw)) return false;
     e.offset = at;
+    if (e.payload_size > size) return false;  // damage: and the sum below must not wrap around
     end = at + kHeader + e.name.size() + e.payload_size + 4;
     if (end > size) return false;  // torn: the record was not finished
     if (!verify) return true;
@@ -174,8 +175,11 @@ bool read_journal_payload(const JournalEntry& e, std::string& payload) {
     if (!f) return false;
     JournalEntry h;
     unsigned char raw[kHeader], crc_raw[4];
-    bool ok = std::fseek(f, long(e.offset), SEEK_SET) == 0 && read_header(f, h, raw) && h.kind == e.kind &&
-              h.key == e.key && h.name == e.name && h.payload_size == e.payload_size;
+    bool ok = std::fseek(f, 0, SEEK_END) == 0;
+    const long size = ok ? std::ftell(f) : -1;
+    ok = ok && size >= 0 && e.payload_size <= uint64_t(size) && std::fseek(f, long(e.offset), SEEK_SET) == 0 &&
+         read_header(f, h, raw) && h.kind == e.kind && h.key == e.key && h.name == e.name &&
+         h.payload_size == e.payload_size;
     if (ok) {
         payload.resize(h.payload_size);
         ok = std::fread(payload.data(), 1, payload.size(), f) == payload.size() && std::fread(crc_raw, 1, 4, f) == 4;

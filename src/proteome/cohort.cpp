@@ -56,7 +56,7 @@ NpxColumns npx_header(const std::string& header_line, const std::string& path) {
                         "export NPX in long format (SampleID, OlinkID, UniProt, Assay, Panel, PlateID, NPX, ...)");
     NpxColumns c;
     c.delim = h.find('\t') != std::string::npos ? '\t' : (h.find(';') != std::string::npos ? ';' : ',');
-    auto f = split_fields(h, c.delim);
+    auto f = split_fields_at(h, c.delim, path, 1);
     auto find = [&](const char* name) {
         for (size_t i = 0; i < f.size(); ++i)
             if (lower(f[i]) == lower(name)) return int(i);

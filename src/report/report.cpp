@@ -74,7 +74,7 @@ Columns read_columns(const std::string& path, const std::vector<std::string>& te
     size_t width = 0;
     while (in.next(line)) {
         if (line.empty()) continue;
-        const std::vector<std::string> f = split_fields(std::string(line), '\t');
+        const std::vector<std::string> f = split_fields_at(std::string(line), '\t', path, in.line_number());
         if (width == 0) {
             width = f.size();
             t.header = f;
