@@ -6,6 +6,7 @@
 # Usage: scripts/fuzz.sh [SECONDS] [NAME...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/setup.sh --fuzz >/dev/null
 secs=${1:-20}
 shift || true
 targets=("$@")

@@ -5,6 +5,7 @@
 #   scripts/setup.sh --test   also what the test suite reads outputs back with
 #   scripts/setup.sh --bench  also R and the Bioconductor packages the benchmarks run as peers and the fixture
 #                             scripts (tests/fixtures/*/make_*.R) use
+#   scripts/setup.sh --fuzz   also clang and its libFuzzer and OpenMP runtimes (scripts/fuzz.sh)
 set -euo pipefail
 
 build_pkgs=(
@@ -29,9 +30,12 @@ bench_pkgs=(
   r-base-core r-bioc-consensusclusterplus r-bioc-all r-bioc-limma r-cran-statmod r-bioc-impute python3 bc
 )
 
+fuzz_pkgs=(clang libclang-rt-dev libomp-dev bc)
+
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then want+=("${test_pkgs[@]}"); fi
 if [[ "${1:-}" == "--bench" ]]; then want+=("${bench_pkgs[@]}"); fi
+if [[ "${1:-}" == "--fuzz" ]]; then want+=("${fuzz_pkgs[@]}"); fi
 
 missing=()
 for p in "${want[@]}"; do
