@@ -299,7 +299,6 @@ void VcfReader::decode_text(const char* s, size_t len) {
         const char* c = q;
         int k = 0;
         for (;; ++k) {
-            const char* field = c;
             if (k == i_gt) {
                 int n = 0;
                 int32_t* slot = st.gt.data() + size_t(smp) * st.ploidy;
@@ -356,7 +355,7 @@ void VcfReader::decode_text(const char* s, size_t len) {
                     const char* d = c + (*c == '-');
                     int64_t x = 0;
                     const char* digits = d;
-                    while (unsigned(*d - '0') < 10 && d - digits < 10) x = x * 10 + (*d++ - '0');
+                    while (unsigned(*d - '0') < 10 && d - digits < 9) x = x * 10 + (*d++ - '0');
                     if (d == digits || !is_end(d))
                         broken(std::string(k == i_dp ? "DP" : "GQ") + " of sample " + sample_name(smp) +
                                " is not a whole number or '.'");
