@@ -93,6 +93,10 @@ public:
             return;
         }
         for (auto it = node.begin(); it != node.end(); ++it) {
+            if (!it->first.IsScalar()) {  // YAML allows '? [a, b]' or '? {a: 1}' as a key; a study does not
+                problem(at(file, it->first.Mark()), "a key must be a plain name", "write keys as 'name: value'");
+                continue;
+            }
             std::string k = it->first.as<std::string>();
             std::string path = section.empty() ? k : section + "." + k;
             std::string where = at(file, it->first.Mark());
@@ -608,8 +612,23 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     return s;
 }
 
+StudyConfig resolve_checked(const std::string& text, const std::string& path,
+                            const std::vector<std::string>& overrides, std::vector<std::string>& problems,
+                            const std::string& output = {});
+// resolve_checked, with any yaml-cpp exception a check missed turned into a problem at its line and column
 StudyConfig resolve(const std::string& text, const std::string& path, const std::vector<std::string>& overrides,
                     std::vector<std::string>& problems, const std::string& output = {}) {
+    try {
+        return resolve_checked(text, path, overrides, problems, output);
+    } catch (const YAML::Exception& e) {
+        problems.push_back(path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                           ": " + e.msg + " (fix: correct the YAML there)");
+        return StudyConfig{};
+    }
+}
+
+StudyConfig resolve_checked(const std::string& text, const std::string& path, const std::vector<std::string>& overrides,
+                            std::vector<std::string>& problems, const std::string& output) {
     StudyConfig s;
     s.path = path;
     s.text = text;
