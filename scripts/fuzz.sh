@@ -20,7 +20,7 @@ for t in "${targets[@]}"; do
   mkdir -p "build-fuzz/artifacts/$t"
   log="build-fuzz/fuzz-$t.log"
   if ASAN_OPTIONS=detect_leaks=1 build-fuzz/fuzz/fuzz_"$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-       -max_len=65536 -print_final_stats=1 -artifact_prefix="build-fuzz/artifacts/$t/" "build-fuzz/corpus/$t" > "$log" 2>&1; then
+       -max_len=65536 -seed=1 -print_final_stats=1 -artifact_prefix="build-fuzz/artifacts/$t/" "build-fuzz/corpus/$t" > "$log" 2>&1; then
     runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' || echo '?')
     cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || echo '?')
     echo "fuzz $t: ${runs} executions in ${secs} s, coverage ${cov} edges, no crash"
