@@ -206,11 +206,15 @@ bool VcfReader::next() {
 }
 
 namespace {
-// a non-negative decimal at p (advanced past it); false if there is none
+// a non-negative decimal at p (advanced past it); false if there is none, or if it is beyond 10^17 (no position,
+// length or allele index is; and the sum must not overflow)
 inline bool read_uint(const char*& p, const char* end, int64_t& v) {
     if (p >= end || *p < '0' || *p > '9') return false;
     v = 0;
-    while (p < end && *p >= '0' && *p <= '9') v = v * 10 + (*p++ - '0');
+    while (p < end && *p >= '0' && *p <= '9') {
+        if (v >= 100000000000000000LL) return false;
+        v = v * 10 + (*p++ - '0');
+    }
     return true;
 }
 }  // namespace
@@ -293,6 +297,8 @@ void VcfReader::decode_text(const char* s, size_t len) {
     auto is_end = [](const char* c) { return *c == ':' || static_cast<unsigned char>(*c) <= '\r'; };
     int32_t* const dp_out = st.dp.empty() ? nullptr : st.dp.data();
     int32_t* const gq_out = st.gq.empty() ? nullptr : st.gq.data();
+    // single-digit alleles this record has (the fast path below; others, and those it lacks, take the slow one)
+    const unsigned n_alleles = unsigned(std::min<size_t>(st.alleles.size(), 10));
     for (int smp = 0; smp < ns; ++smp) {
         if (q > e) broken("has " + std::to_string(smp) + " sample columns; the header names " + std::to_string(ns));
         // one pass over the sample's subfields; those not there (dropped at the end) are set missing after it
@@ -303,8 +309,8 @@ void VcfReader::decode_text(const char* s, size_t len) {
                 int n = 0;
                 int32_t* slot = st.gt.data() + size_t(smp) * st.ploidy;
                 // the common case: one digit, a separator, one digit
-                if (unsigned(c[0] - '0') < 10 && (c[1] == '/' || c[1] == '|') && unsigned(c[2] - '0') < 10 &&
-                    is_end(c + 3) && st.ploidy == 2) {
+                if (unsigned(c[0] - '0') < n_alleles && (c[1] == '/' || c[1] == '|') &&
+                    unsigned(c[2] - '0') < n_alleles && is_end(c + 3) && st.ploidy == 2) {
                     slot[0] = bcf_gt_unphased(c[0] - '0');
                     slot[1] = bcf_gt_unphased(c[2] - '0');
                     c += 3;
@@ -315,9 +321,11 @@ void VcfReader::decode_text(const char* s, size_t len) {
                     int64_t allele;
                     if (*c == '.')
                         ++c;
-                    else if (read_uint(c, e, allele))
+                    else if (read_uint(c, e, allele)) {
+                        if (allele >= int64_t(st.alleles.size()))
+                            broken("GT of sample " + sample_name(smp) + " names an allele the record does not have");
                         v = bcf_gt_unphased(int32_t(allele));  // phase does not matter to the counts
-                    else
+                    } else
                         broken("GT of sample " + sample_name(smp) + " is not a genotype");  // not echoed: private
                     if (!is_end(c)) {  // a separator, then another allele
                         if ((*c != '/' && *c != '|') || is_end(c + 1))
