@@ -50,12 +50,12 @@ PY
 cp -r base vals
 (cd vals && printf 'protein_id\tabundance\nP01\t731.0427\nP02\t-9137.25\nP03\t18.5e\n' > proteome/S2.tsv \
   && sed -i 's/on_sample_error: fail/on_sample_error: skip/' study.yaml \
-  && zcat vcf/S3.vcf.gz | sed '0,/\tGT:DP\t.*$/s//\tGT:DP\t7|x:86421357/' | bgzip > v.gz && mv v.gz vcf/S3.vcf.gz)
+  && zcat vcf/S3.vcf.gz | sed '0,/\tGT:DP\t.*$/s//\tGT:DP\t0|x:86421357/' | bgzip > v.gz && mv v.gz vcf/S3.vcf.gz)
 (cd vals && "$PRECIS" run study.yaml > run.log 2>&1) || { cat vals/run.log; fail "run with planted values"; }
 grep -q "proteome/S2.tsv:3: a negative abundance (protein 'P02') cannot be log2-transformed" vals/results/bad/qc/proteome.tsv \
   || fail "the negative abundance is not reported with its line"
 grep -q "GT of sample S3 is not a genotype" vals/results/bad/qc/genome.tsv || fail "the broken genotype is not reported"
-for v in 731.0427 9137.25 18.5e "7|x" 86421357; do
+for v in 731.0427 9137.25 18.5e "0|x" 86421357; do
   grep -rqF -- "$v" vals/run.log vals/results/bad/qc vals/results/bad/report.html && fail "value '$v' was written to a log or report"
 done
 note "no planted value in the log, the QC tables or the report"
