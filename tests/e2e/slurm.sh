@@ -80,21 +80,13 @@ expect_in "study.name" "$OUT"
 [[ $(jobs_now) == "$before" ]] || fail "a study with a bad name was submitted"
 note "a malformed study (and a study name with \$(), quotes and spaces): exit 2, no script, no job"
 
-# the time limit falls mid-run: USR1 before it, precis saves, the job requeues itself and resumes. 6,000 samples
-# whose VCFs hold 20,000 records each (200 files, each used by 30 sheet rows) keep one worker busy ~110 s; the limit
-# is 2 minutes and the signal comes 60 s before it.
+# the time limit falls mid-run: USR1 before it, precis saves, the job requeues itself and resumes. The limit is 2
+# minutes and the signal is due 60 s before it (Slurm may send it up to a minute early), so the job's work must
+# outlast 60 s in any build: VCFs of 20,000 records each (200 files), the sheet repeating them as often as ~110 s of
+# one worker needs, measured on the 200 first (30 times, 6,000 samples, in the optimised build; fewer under ASan).
 "$PRECIS" simulate --out slow --samples 200 --subtypes 3 --seed 4 --resamples 20 --genes 20000 --proteins 300 >/dev/null
 sed -i '/gene_burden/d; /^  features:/d' slow/study.yaml  # QC over every record; no burden vector to store
 sed -i 's/^  resamples: 20$/  resamples: 20\n  landmarks: 300/' slow/study.yaml  # clustering: seconds
-$PY - <<'PY'
-import csv
-rows = list(csv.reader(open("slow/samples.tsv"), delimiter="\t"))
-with open("slow/samples.tsv", "w") as f:
-    f.write("\t".join(rows[0]) + "\n")
-    for r in range(30):
-        for b in rows[1:]:
-            f.write("\t".join([f"{b[0]}_{r}"] + b[1:]) + "\n")
-PY
 cat >> slow/study.yaml <<'EOF'
 resources:
   ntasks: 2
@@ -104,16 +96,32 @@ resources:
   mem_per_cpu: 1G
   sbatch_options: [--overcommit]
 EOF
-precis_np 2 run slow/study.yaml --output slow_ref 2>/dev/null  # the uninterrupted run, first (2 cores only)
+precis_np 2 run slow/study.yaml --output slow_probe 2>/dev/null
+reps=$($PY -c "import json, math; s = json.load(open('slow_probe/provenance.json'))['stage_seconds']['samples']
+print(min(30, max(2, math.ceil(110 / s))))")
+n=$((200 * reps))
+$PY - "$reps" <<'PY'
+import csv, sys
+rows = list(csv.reader(open("slow/samples.tsv"), delimiter="\t"))
+with open("slow/samples.tsv", "w") as f:
+    f.write("\t".join(rows[0]) + "\n")
+    for r in range(int(sys.argv[1])):
+        for b in rows[1:]:
+            f.write("\t".join([f"{b[0]}_{r}"] + b[1:]) + "\n")
+PY
 id=$("$PRECIS" slurm slow/study.yaml --submit --output "$PWD/slow_job" 2>submit.log) || fail "slow: $(cat submit.log)"
+# the uninterrupted run alongside: each has one worker (rank 0 hands out samples), one core each
+precis_np 2 run slow/study.yaml --output slow_ref 2>slow_ref.log &
+ref_pid=$!
 state=$(slurm_wait "$id" 900 1)  # 1: a requeued job starts again at once, not after Slurm's two-minute delay
+wait $ref_pid || fail "the uninterrupted run failed: $(tail -5 slow_ref.log)"
 log=slow_job/logs/simulated-$id.log
 [[ $state == COMPLETED ]] || fail "the requeued job ended $state: $(tail -20 "$log")"
 grep -q "stopped by SIGUSR1" "$log" || fail "precis was not signalled before the limit: $(cat "$log")"
 grep -q "requeueing job $id" "$log" || fail "the job did not requeue itself"
 grep -q "(restart 1)" "$log" || fail "the job did not run again"
-taken=$(grep -o '[0-9]* of 6000 samples taken from the journal' "$log" | tail -1 | cut -d' ' -f1)
+taken=$(grep -o "[0-9]* of $n samples taken from the journal" "$log" | tail -1 | cut -d' ' -f1)
 (( taken > 0 )) || fail "the requeued job took nothing from the journal"
 same slow_ref slow_job "requeued job"
-note "time limit mid-run: signalled, saved, requeued ($(grep -c '(restart' "$log") starts), resumed with $taken samples from the journal, results identical"
+note "time limit mid-run, $n samples: signalled, saved, requeued ($(grep -c '(restart' "$log") starts), resumed with $taken samples from the journal, results identical"
 note "ok"
