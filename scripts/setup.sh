@@ -2,7 +2,8 @@
 # Installs exactly the Debian 12 packages precis needs to build, run and test.
 # Idempotent: packages already present are not touched, and nothing runs when all are there.
 #   scripts/setup.sh          build + run dependencies
-#   scripts/setup.sh --test   also what the test suite reads outputs back with
+#   scripts/setup.sh --test   also what the test suite reads outputs back with, and clang (its sanitizer build
+#                             and the libFuzzer targets)
 #   scripts/setup.sh --bench  also R and the Bioconductor packages the benchmarks run as peers and the fixture
 #                             scripts (tests/fixtures/*/make_*.R) use
 #   scripts/setup.sh --fuzz   also clang and its libFuzzer and OpenMP runtimes (scripts/fuzz.sh)
@@ -24,6 +25,7 @@ test_pkgs=(
   python3 python3-h5py python3-anndata python3-numpy python3-scipy python3-sklearn
   slurm-wlm munge
   chromium fonts-dejavu-core multiqc python3-pil
+  clang libclang-rt-dev libomp-dev
 )
 
 bench_pkgs=(
