@@ -6,9 +6,7 @@
 CASE_SRC=$1
 E2E_NAME="bad_$(basename "$CASE_SRC")"
 source "$(dirname "$0")/lib.sh"
-cp -r "$PRECIS_TESTS/data/bad/common/." .
-cp -r "$CASE_SRC/." .
-rm -f expect.txt
+use_case "$PRECIS_TESTS/data/bad/common" "$CASE_SRC"
 [[ -f prepare.sh ]] && bash prepare.sh && rm prepare.sh
 
 set +e

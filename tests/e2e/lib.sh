@@ -29,3 +29,11 @@ expect_exit() {
 expect_in() {  # expect_in TEXT HAYSTACK
   [[ "$2" == *"$1"* ]] || fail "expected to find '$1' in: $2"
 }
+
+# use_case COMMON CASE: one case of a corpus, its files laid over the corpus's common ones in the test's folder
+# (its expectations, expect.txt or expected.txt, are read from CASE, not copied)
+use_case() {
+  cp -r "$1/." .
+  cp -r "$2/." .
+  rm -f expect.txt expected.txt
+}

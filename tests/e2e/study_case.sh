@@ -6,9 +6,7 @@
 CASE_SRC=$1
 E2E_NAME="study_$(basename "$CASE_SRC")"
 source "$(dirname "$0")/lib.sh"
-cp -r "$PRECIS_TESTS/data/studies/common/." .
-cp -r "$CASE_SRC/." .
-rm -f expected.txt
+use_case "$PRECIS_TESTS/data/studies/common" "$CASE_SRC"
 args=()
 [[ -f args.txt ]] && mapfile -t args < args.txt
 expect_exit 2 "$PRECIS" validate study.yaml "${args[@]}"
