@@ -4,7 +4,6 @@
 // flags, the options in env.sh or the leak check before MPI_Finalize (parallel/comm.cpp) lost, a mode would pass
 // and so would fail the test.
 #include <cstdio>
-#include <cstring>
 #include <string>
 #include <vector>
 
