@@ -78,21 +78,13 @@ Table read_table(const std::string& path) {
         if (t.header.empty()) {
             if (line.empty()) continue;
             if (line.find('\t') == std::string::npos && line.find(',') != std::string::npos) delim = ',';
-            try {
-                t.header = split_fields(line, delim);
-            } catch (const std::invalid_argument& e) {
-                throw_malformed(where(path, lineno) + e.what() + " in the header");
-            }
+            t.header = split_fields_at(line, delim, path, lineno);
             continue;
         }
         if (line.empty()) continue;
         TableRow r;
         r.line = lineno;
-        try {
-            r.fields = split_fields(line, delim);
-        } catch (const std::invalid_argument& e) {
-            throw_malformed(where(path, lineno) + e.what(), "close the quoted field");
-        }
+        r.fields = split_fields_at(line, delim, path, lineno);
         if (r.fields.size() != t.header.size())
             throw_malformed(where(path, lineno) + "row has " + std::to_string(r.fields.size()) + " fields, header has " +
                                 std::to_string(t.header.size()),
@@ -225,8 +217,7 @@ std::vector<std::string> split_fields_at(const std::string& line, char delim, co
     try {
         return split_fields(line, delim);
     } catch (const std::invalid_argument& e) {
-        throw Error(ErrorKind::MalformedInput, path + ":" + std::to_string(lineno) + ": " + e.what(),
-                    "close the quoted field, or remove the stray '\"'");
+        throw_malformed(where(path, lineno) + e.what(), "close the quoted field, or remove the stray '\"'");
     }
 }
 

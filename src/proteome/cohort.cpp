@@ -96,12 +96,7 @@ bool NpxRow::is_control() const {
 NpxRow npx_row(const std::string& raw, const NpxColumns& c, const std::string& path, long lineno) {
     std::string line = raw;
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    std::vector<std::string> f;
-    try {
-        f = split_fields(line, c.delim);
-    } catch (const std::invalid_argument&) {
-        throw_malformed(where(path, lineno) + "unterminated quote", "close the quoted field");
-    }
+    const std::vector<std::string> f = split_fields_at(line, c.delim, path, lineno);
     int need = std::max({c.sample, c.olink_id, c.npx});
     if (int(f.size()) <= need)
         throw_malformed(where(path, lineno) + "row has " + std::to_string(f.size()) + " fields",
@@ -236,11 +231,7 @@ char read_maxquant_header(LineReader& in, MaxQuantTable& m) {
     }
     if (line.empty()) throw_malformed(where(m.path) + "the file is empty", "give MaxQuant's proteinGroups.txt");
     const char delim = line.find('\t') == std::string_view::npos && line.find(',') != std::string_view::npos ? ',' : '\t';
-    try {
-        m.header = split_fields(std::string(line), delim);
-    } catch (const std::invalid_argument& e) {
-        throw_malformed(where(m.path, in.line_number()) + e.what() + " in the header");
-    }
+    m.header = split_fields_at(std::string(line), delim, m.path, in.line_number());
     for (size_t i = 0; i < m.header.size(); ++i) m.header_index.emplace(m.header[i], int(i));
     if (m.column("Majority protein IDs") < 0 && m.column("Protein IDs") < 0)
         throw_malformed(where(m.path, in.line_number()) + "not a MaxQuant proteinGroups table: no 'Majority protein IDs' "
@@ -305,11 +296,7 @@ MaxQuantTable read_maxquant(const std::string& path, const std::vector<std::stri
         const long lineno = in.line_number();
         f.clear();
         if (line.find('"') != std::string_view::npos) {
-            try {
-                quoted = split_fields(std::string(line), delim);
-            } catch (const std::invalid_argument& e) {
-                throw_malformed(where(path, lineno) + e.what(), "close the quoted field");
-            }
+            quoted = split_fields_at(std::string(line), delim, path, lineno);
             f.assign(quoted.begin(), quoted.end());
         } else {
             for (size_t a = 0;;) {
