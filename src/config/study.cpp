@@ -318,8 +318,8 @@ YAML::Node load_yaml(const std::string& text, const std::string& file, std::vect
         }
         return n;
     } catch (const YAML::ParserException& e) {
-        problems.push_back(file + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                           ": not valid YAML: " + e.msg + " (fix: correct the YAML syntax at that position)");
+        problems.push_back(Resolver::at(file, e.mark) + ": not valid YAML: " + e.msg +
+                           " (fix: correct the YAML syntax at that position)");
         return YAML::Node();
     }
 }
@@ -612,21 +612,6 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     return s;
 }
 
-StudyConfig resolve_checked(const std::string& text, const std::string& path,
-                            const std::vector<std::string>& overrides, std::vector<std::string>& problems,
-                            const std::string& output = {});
-// resolve_checked, with any yaml-cpp exception a check missed turned into a problem at its line and column
-StudyConfig resolve(const std::string& text, const std::string& path, const std::vector<std::string>& overrides,
-                    std::vector<std::string>& problems, const std::string& output = {}) {
-    try {
-        return resolve_checked(text, path, overrides, problems, output);
-    } catch (const YAML::Exception& e) {
-        problems.push_back(path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                           ": " + e.msg + " (fix: correct the YAML there)");
-        return StudyConfig{};
-    }
-}
-
 StudyConfig resolve_checked(const std::string& text, const std::string& path, const std::vector<std::string>& overrides,
                             std::vector<std::string>& problems, const std::string& output) {
     StudyConfig s;
@@ -699,6 +684,17 @@ StudyConfig resolve_checked(const std::string& text, const std::string& path, co
     s = build(r, s, problems);
     s.resolved = emit_resolved(r, fs::absolute(path).lexically_normal().string(), overrides);
     return s;
+}
+
+// resolve_checked, with any yaml-cpp exception a check missed turned into a problem at its line and column
+StudyConfig resolve(const std::string& text, const std::string& path, const std::vector<std::string>& overrides,
+                    std::vector<std::string>& problems, const std::string& output = {}) {
+    try {
+        return resolve_checked(text, path, overrides, problems, output);
+    } catch (const YAML::Exception& e) {
+        problems.push_back(Resolver::at(path, e.mark) + ": " + e.msg + " (fix: correct the YAML there)");
+        return StudyConfig{};
+    }
 }
 
 }  // namespace
