@@ -1,10 +1,13 @@
 #include "pipeline/clustering.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <limits>
 #include <numeric>
 
 #include "core/rng.hpp"
 #include "core/signals.hpp"
+#include "pipeline/stages.hpp"
 
 namespace precis {
 
@@ -122,6 +125,73 @@ ClusteringResult consensus_clustering(Comm& comm, const Matrix& X, const Cluster
                           landmark_labels.begin() + long((res.chosen + 1) * m));
     }
     return res;
+}
+
+namespace {
+constexpr size_t kConsensusInStore = 1000;  // up to this many samples the store keeps the consensus matrices
+}  // namespace
+
+std::vector<size_t> select_features(const FeatureStats& fs, const std::string& m, size_t n_features, int top_variable) {
+    const auto& spread = fs.spread.at(m);
+    std::vector<size_t> cand;
+    for (size_t j = 0; j < n_features; ++j)
+        if (fs.kept(m, j) && spread[j] > 0) cand.push_back(j);
+    std::stable_sort(cand.begin(), cand.end(), [&](size_t a, size_t b) { return spread[a] > spread[b]; });
+    if (top_variable > 0 && cand.size() > size_t(top_variable)) cand.resize(size_t(top_variable));
+    std::sort(cand.begin(), cand.end());
+    return cand;
+}
+
+Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const FeatureStats& fs, StageCache& cache) {
+    const ClusteringConfig& cc = in.study.clustering;
+    Subtypes st;
+    if (!(st.enabled = cc.enabled)) return st;
+    // the selected features of each modality, gathered from the ranks' blocks, side by side
+    const size_t n = cohort.size();
+    Matrix& X = st.X;
+    std::vector<size_t> block_edges{0};
+    for (const std::string& m : cc.modalities) {
+        const Block& b = fs.blocks.at(m);
+        std::vector<double> cols;  // column-major, this rank's selected columns
+        for (size_t j : select_features(fs, m, fs.spread.at(m).size(), cc.top_variable))
+            if (j >= b.c0 && j < b.c1) {
+                const double* v = b.values.data() + (j - b.c0) * n;
+                cols.insert(cols.end(), v, v + n);
+            }
+        auto all = comm.allgather(cols);
+        const size_t s = all.size() / std::max<size_t>(n, 1);
+        Matrix Y(n, X.cols + s);
+        for (size_t i = 0; i < n; ++i) {
+            for (size_t j = 0; j < X.cols; ++j) Y(i, j) = X(i, j);
+            for (size_t j = 0; j < s; ++j) Y(i, X.cols + j) = all[j * n + i];
+        }
+        X = std::move(Y);
+        block_edges.push_back(X.cols);
+    }
+    comm.all_or_none([&] {
+        if (X.cols == 0)
+            throw Error(ErrorKind::DegenerateData, "no features are left for clustering after filtering",
+                        "raise cohort.max_missing or check the inputs of clustering.modalities");
+    });
+    center_and_impute(X, cc.center);
+    if (cc.modalities.size() > 1)
+        for (size_t ci = 0; ci < cc.modalities.size(); ++ci)
+            scale_block(X, block_edges[ci], block_edges[ci + 1], cc.weights[ci]);
+
+    // a finished clustering of the same data with the same settings is taken from the stage cache
+    const std::string key = content_key(
+        {"precis clustering 2", cohort.data_key, resolved_settings(in.study.resolved, {"study.seed", "clustering"})});
+    int k = 0;
+    st.fit = cache.run<ClusteringStage>("clustering", key, [&] {
+        const auto t0 = std::chrono::steady_clock::now();
+        ClusteringResult cr = consensus_clustering(comm, X, cc, in.study.seed, kConsensusInStore);
+        k = cr.chosen_k;
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        return ClusteringStage{std::move(cr.ks), cr.chosen, std::move(cr.labels), std::move(cr.consensus),
+                               cr.landmarks.size(), seconds};
+    });
+    st.k = st.fit.ks.empty() ? k : st.fit.ks[st.fit.chosen].k;  // a kept result is on every rank
+    return st;
 }
 
 }  // namespace precis

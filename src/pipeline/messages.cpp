@@ -13,6 +13,14 @@ void serialize(A& a, precis::SampleTask& t, unsigned) {
     a& t.index& t.line& t.id& t.vcf& t.proteome& t.journal_file& t.journal_key& t.journal_offset& t.journal_size;
 }
 template <class A>
+void serialize(A& a, precis::SampleEntry& e, unsigned) {
+    a& e.index& e.line& e.id& e.vcf& e.proteome& e.phenotypes;
+}
+template <class A>
+void serialize(A& a, precis::SampleSheet& s, unsigned) {
+    a& s.path& s.samples;
+}
+template <class A>
 void serialize(A& a, precis::ModalityOutcome& m, unsigned) {
     a& m.present& m.status& m.reason& m.qc& m.inferred_sex& m.scores& m.score_info& m.sha256& m.path;
 }
@@ -85,6 +93,8 @@ void dec(const std::string& s, T& v) {
 }
 }  // namespace
 
+std::string encode(const SampleSheet& s) { return enc(s); }
+void decode(const std::string& s, SampleSheet& sheet) { dec(s, sheet); }
 std::string encode(const SampleTask& t) { return enc(t); }
 std::string encode(const SampleOutcome& o) { return enc(o); }
 void decode(const std::string& s, SampleTask& t) { dec(s, t); }
@@ -97,6 +107,8 @@ std::string encode(const RegionRecord& r) { return enc(r); }
 void decode(const std::string& s, RegionRecord& r) { dec(s, r); }
 std::string encode(const ClusteringStage& c) { return enc(c); }
 void decode(const std::string& s, ClusteringStage& c) { dec(s, c); }
+std::string encode(const std::vector<std::string>& v) { return enc(v); }
+void decode(const std::string& s, std::vector<std::string>& v) { dec(s, v); }
 std::string encode(const std::vector<double>& v) { return enc(v); }
 void decode(const std::string& s, std::vector<double>& v) { dec(s, v); }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cluster/cluster.hpp"
+#include "config/sheet.hpp"
 #include "proteome/proteome.hpp"
 
 namespace precis {
@@ -68,6 +69,8 @@ struct ClusteringStage {
     double seconds = 0;
 };
 
+std::string encode(const SampleSheet& s);
+void decode(const std::string& s, SampleSheet& sheet);
 std::string encode(const SampleTask& t);
 std::string encode(const SampleOutcome& o);
 void decode(const std::string& s, SampleTask& t);
@@ -80,6 +83,8 @@ std::string encode(const RegionRecord& r);
 void decode(const std::string& s, RegionRecord& r);
 std::string encode(const ClusteringStage& c);
 void decode(const std::string& s, ClusteringStage& c);
+std::string encode(const std::vector<std::string>& v);
+void decode(const std::string& s, std::vector<std::string>& v);
 std::string encode(const std::vector<double>& v);
 void decode(const std::string& s, std::vector<double>& v);
 

@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <limits>
 
 #include "core/table.hpp"
+#include "core/version.hpp"
+#include "pipeline/stages.hpp"
 
 namespace precis {
 
@@ -246,6 +250,139 @@ void write_clustering(const std::string& path, const std::vector<KSummary>& ks, 
                 fmt(ks[i].area) + "\t" + cons + "\n");
     }
     f.commit();
+}
+
+}  // namespace precis
+
+// ---- the store's names and annotations (declared with the stages: they are made from the stages' results) ----
+namespace precis {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// A phenotype column over the kept samples: numeric when every value that is not missing reads as a number,
+// otherwise categorical text.
+FrameColumn phenotype_column(const std::string& name, const std::vector<std::string>& vals) {
+    FrameColumn c;
+    c.name = name;
+    bool numeric = true;
+    for (const std::string& v : vals) {
+        if (v.empty() || v == "NA") continue;
+        char* end = nullptr;
+        std::strtod(v.c_str(), &end);
+        if (end != v.c_str() + v.size()) numeric = false;
+    }
+    c.numeric = numeric;
+    if (numeric)
+        for (auto& v : vals) c.numbers.push_back(v.empty() || v == "NA" ? kNaN : std::strtod(v.c_str(), nullptr));
+    else
+        c.strings = vals, c.categorical = true;
+    return c;
+}
+
+// One modality's obs (its QC columns; the global obs gets them as <m>:<column>) and var (filtering statistics and,
+// for proteome cohort files, the assays' annotations).
+ModalityAnnotations modality_annotations(const std::string& m, const Inputs& in, const RootState& root,
+                                         const Cohort& cohort, const Matrices& mx, const FeatureStats& fs,
+                                         Frame& global) {
+    const size_t n = cohort.size();
+    const std::vector<std::string> sample_ids = cohort.ids(in.sheet);
+    ModalityAnnotations ma;
+    ma.modality = m;
+    const std::vector<size_t>& mr = cohort.rows_of.at(m);  // the global rows that have this modality
+    std::vector<int> pos(n, -1);
+    for (size_t k = 0; k < mr.size(); ++k) pos[mr[k]] = int(k);
+    for (size_t r : mr) ma.obs.index.push_back(sample_ids[r]);
+    ma.var.index = mx.feature_ids.at(m);
+    auto outcome = [&](size_t i) -> const ModalityOutcome& {
+        const SampleOutcome& o = root.outcomes[size_t(cohort.kept[i])];
+        return m == "genome" ? o.genome : o.proteome;
+    };
+    const auto& cols = m == "genome" ? genome_qc_columns() : proteome_qc_columns();
+    for (size_t c = 0; c < cols.size(); ++c) {
+        FrameColumn fc, g;
+        fc.name = cols[c];
+        g.name = m + ":" + cols[c];  // the global obs: NaN for samples without the modality
+        fc.integer = g.integer = cols[c].rfind("n_", 0) == 0 || cols[c] == "qc_warning";  // counts
+        for (size_t i = 0; i < n; ++i) {
+            const auto& mo = outcome(i);
+            const double v = pos[i] >= 0 && c < mo.qc.size() ? mo.qc[c] : kNaN;
+            g.numbers.push_back(v);
+            if (pos[i] >= 0) fc.numbers.push_back(v);
+        }
+        global.columns.push_back(std::move(g));
+        ma.obs.columns.push_back(std::move(fc));
+    }
+    if (m == "genome") {
+        FrameColumn sex{"inferred_sex", false, {}, {}, true}, g{"genome:inferred_sex", false, {}, {}, true};
+        for (size_t i = 0; i < n; ++i) {
+            g.strings.push_back(pos[i] >= 0 ? outcome(i).inferred_sex : "");
+            if (pos[i] >= 0) sex.strings.push_back(outcome(i).inferred_sex);
+        }
+        global.columns.push_back(std::move(g));
+        ma.obs.columns.push_back(std::move(sex));
+    }
+    FrameColumn miss{"missing_fraction", true, fs.missing_frac.at(m), {}, false};
+    FrameColumn sp{"mad", true, fs.spread.at(m), {}, false};
+    FrameColumn used{"kept", true, {}, {}, false};
+    for (size_t j = 0; j < ma.var.index.size(); ++j) used.numbers.push_back(fs.kept(m, j) ? 1.0 : 0.0);
+    ma.var.columns = {miss, sp, used};
+    if (m == "proteome" && !root.feature_info.empty()) {
+        FrameColumn up{"uniprot", false, {}, {}, false}, gene{"gene", false, {}, {}, false},
+            panel{"panel", false, {}, {}, true}, warned{"assay_warnings", true, {}, {}, false};
+        for (auto& id : ma.var.index) {
+            auto it = root.feature_info.find(id);
+            const bool known = it != root.feature_info.end();
+            up.strings.push_back(known ? it->second.uniprot : "");
+            gene.strings.push_back(known ? it->second.gene : "");
+            panel.strings.push_back(known ? it->second.panel : "");
+            warned.numbers.push_back(known ? double(it->second.assay_warnings) : 0.0);
+        }
+        ma.var.columns.push_back(std::move(up));
+        ma.var.columns.push_back(std::move(gene));
+        ma.var.columns.push_back(std::move(panel));
+        if (in.study.proteome.format == "olink_npx") ma.var.columns.push_back(std::move(warned));
+    }
+    for (size_t i = 0; i < n; ++i) ma.obsmap.push_back(pos[i] + 1);  // 0: the sample lacks the modality
+    return ma;
+}
+
+}  // namespace
+
+StoreAnnotations store_annotations(const Inputs& in, const RootState& root, const Cohort& cohort, const Matrices& mx,
+                                   const FeatureStats& fs, Subtypes& subtypes) {
+    const size_t n = cohort.size();
+    StoreAnnotations a;
+    a.version = PRECIS_VERSION;
+    a.obs.index = cohort.ids(in.sheet);
+    for (const std::string& p : in.study.phenotypes) a.obs.columns.push_back(phenotype_column(p, cohort.column(in, p)));
+    for (auto& m : mx.modalities) a.mods.push_back(modality_annotations(m, in, root, cohort, mx, fs, a.obs));
+    const ClusteringStage& fit = subtypes.fit;
+    if (subtypes.enabled) {
+        FrameColumn sub;
+        sub.name = "subtype";
+        sub.numeric = false;
+        sub.categorical = true;
+        for (size_t i = 0; i < n; ++i) sub.strings.push_back(std::to_string(fit.labels[i]));
+        a.obs.columns.push_back(std::move(sub));
+        a.embedding = pca_embedding(subtypes.X, 2);
+        a.embedding_dims = a.embedding.empty() ? 0 : 2;
+        a.embedding_name = "X_pca";
+    }
+    for (auto& k : fit.ks) {
+        a.k.push_back(k.k);
+        a.pac.push_back(k.pac);
+        a.delta_area.push_back(k.delta_area);
+        a.mean_silhouette.push_back(k.mean_silhouette);
+        a.cdf_area.push_back(k.area);
+        a.cdf.push_back(k.cdf);
+        a.heatmaps.push_back({k.heatmap.bins, k.heatmap.values, k.heatmap.labels,
+                              std::vector<int>(k.heatmap.items.begin(), k.heatmap.items.end())});
+    }
+    a.chosen_k = subtypes.enabled ? subtypes.k : 0;
+    a.landmarks = int(fit.n_landmarks);
+    a.consensus = std::move(subtypes.fit.consensus);
+    return a;
 }
 
 }  // namespace precis

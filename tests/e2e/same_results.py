@@ -3,7 +3,9 @@ datasets and attributes (its embedded provenance aside), and provenance.json apa
 rather than the results (times, host, command line, ranks and threads, memory, what was resumed, the output path),
 and report.html apart from its run summary.
 A Slurm job's script and logs and the resume state in .precis/ are not results.
-Usage: same_results.py REFERENCE OTHER   (exit 1 naming the first difference)"""
+With --other-build the two folders may come from different builds of precis (a refactoring's before and after): the
+git commit they name is not compared, but provenance.json must still have the same keys in the same order.
+Usage: same_results.py REFERENCE OTHER [--other-build]   (exit 1 naming the first difference)"""
 import json, os, re, sys
 
 import h5py
@@ -37,7 +39,7 @@ def store(path):
     return items
 
 
-def main(a, b):
+def main(a, b, other_build=False):
     fa, fb = files(a), files(b)
     if fa != fb:
         sys.exit(f"different files: {sorted(fa ^ fb)}")
@@ -55,8 +57,11 @@ def main(a, b):
                     sys.exit(f"cohort.h5mu: {k} differs")
         elif name == "provenance.json":
             ja, jb = json.load(open(pa)), json.load(open(pb))
+            if other_build and (list(ja) != list(jb) or list(ja.get("stage_seconds", {})) != list(jb.get("stage_seconds", {}))):
+                sys.exit("provenance.json: different keys or key order")
+            ignored = RUN_ONLY | ({"git_commit"} if other_build else set())
             for k in set(ja) | set(jb):
-                if k not in RUN_ONLY and ja.get(k) != jb.get(k):
+                if k not in ignored and ja.get(k) != jb.get(k):
                     sys.exit(f"provenance.json: '{k}' differs")
         elif name == "report.html":  # the run summary between its markers describes the run
             strip = lambda p: re.sub(r"<!-- run:begin -->.*?<!-- run:end -->", "", open(p).read(), flags=re.S)
@@ -72,4 +77,6 @@ def main(a, b):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    if len(sys.argv) not in (3, 4) or (len(sys.argv) == 4 and sys.argv[3] != "--other-build"):
+        sys.exit(__doc__)
+    main(sys.argv[1], sys.argv[2], len(sys.argv) == 4)

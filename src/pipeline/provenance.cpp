@@ -1,0 +1,104 @@
+// provenance.json: what was run, on what, by which version, how, and how long it took.
+#include <unistd.h>
+
+#include <ctime>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "core/hash.hpp"
+#include "core/version.hpp"
+#include "pipeline/stages.hpp"
+
+namespace fs = std::filesystem;
+
+namespace precis {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+std::string iso_time(std::chrono::system_clock::time_point t) {
+    std::time_t tt = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+// Every input file with its checksum: the sheet, genes, scoring files, cohort files, each sample's own files.
+json input_files(const Inputs& in, const RootState& root) {
+    const StudyConfig& study = in.study;
+    json inputs = json::array();
+    inputs.push_back({{"role", "sample_sheet"}, {"path", study.sheet}, {"sha256", root.sheet_sha}});
+    if (!root.genes_sha.empty())
+        inputs.push_back({{"role", "genes_bed"}, {"path", study.genome.genes_bed}, {"sha256", root.genes_sha}});
+    for (size_t i = 0; i < root.score_shas.size(); ++i)
+        inputs.push_back({{"role", "pgs_scoring_file"}, {"path", study.genome.scores[i]}, {"sha256", root.score_shas[i]}});
+    if (in.cohort_proteome())
+        inputs.push_back(
+            {{"role", "proteome_cohort_file"}, {"path", study.proteome.cohort_file}, {"sha256", root.proteome_file_sha}});
+    if (in.cohort_genome())
+        inputs.push_back(
+            {{"role", "genome_cohort_file"}, {"path", study.genome.cohort_file}, {"sha256", root.genome_file_sha}});
+    for (size_t i = 0; i < root.outcomes.size(); ++i) {
+        const SampleOutcome& o = root.outcomes[i];
+        for (auto [role, m, cohort_file] : {std::tuple{"genome", &o.genome, in.cohort_genome()},
+                                            std::tuple{"proteome", &o.proteome, in.cohort_proteome()}})
+            if (m->present && !cohort_file)
+                inputs.push_back({{"role", role},
+                                  {"sample_id", in.sheet.samples[i].id},
+                                  {"path", m->path},
+                                  {"sha256", m->sha256.empty() ? json() : json(m->sha256)}});
+    }
+    return inputs;
+}
+
+}  // namespace
+
+std::string provenance_json(const RunFacts& run, const Inputs& in, const RootState& root, const Cohort& cohort,
+                            const Matrices& mx, const Subtypes& subtypes, const Ranking& ranking) {
+    const StudyConfig& study = in.study;
+    const RunOptions& opt = *run.options;
+    json pj;
+    pj["program"] = "precis";
+    pj["version"] = PRECIS_VERSION;
+    pj["git_commit"] = PRECIS_GIT_COMMIT;
+    pj["command_line"] = opt.command_line;
+    pj["study"] = {{"path", fs::absolute(study.path).string()}, {"name", study.name}, {"sha256", root.study_sha}};
+    pj["workflow"] = study.workflow;
+    pj["overrides"] = opt.overrides;
+    pj["resolved_study"] = {{"path", fs::absolute(study.output + "/study.resolved.yaml").lexically_normal().string()},
+                            {"sha256", sha256_string(study.resolved)},
+                            {"yaml", study.resolved}};
+    pj["seed"] = study.seed;
+    pj["ranks"] = run.ranks;
+    pj["threads_per_rank"] = in.threads;
+    // whether every matrix write was collective MPI-IO; null for a process without MPI (nothing to collect)
+    pj["collective_io"] = run.uses_mpi ? json(mx.collective_io) : json();
+    char host[256] = {0};
+    gethostname(host, sizeof host - 1);
+    pj["host"] = host;
+    pj["start_time"] = iso_time(run.start);
+    pj["inputs"] = input_files(in, root);
+    pj["samples"] = {{"in_sheet", in.sheet.samples.size()}, {"analysed", cohort.size()}};
+    if (subtypes.enabled) {
+        pj["chosen_k"] = subtypes.k;
+        pj["clustering_landmarks"] = subtypes.fit.n_landmarks;  // 0: consensus over every sample
+        pj["clustering_seconds"] = subtypes.fit.seconds;
+    }
+    pj["peak_memory_mib_per_rank"] = run.usage.peak_mib;  // before the results are written
+    pj["cpu_seconds_per_rank"] = run.usage.cpu_seconds;   // user + system, every thread of the rank
+    json stage_seconds = json::object();
+    for (auto& [stage, seconds] : run.clock->seconds()) stage_seconds[stage] = seconds;
+    pj["stage_seconds"] = stage_seconds;
+    pj["stages"] = {{"clustering", subtypes.enabled}, {"ranking", ranking.enabled}};
+    // what an earlier, interrupted (or finished) run in this folder had already done
+    pj["resumed"] = {{"attempt", in.attempt},
+                     {"samples_from_journal", root.samples_from_journal},
+                     {"stages_from_cache", root.stages_reused}};
+    pj["end_time"] = iso_time(run.end);
+    // a path that is not UTF-8 (file names are bytes) is written with U+FFFD rather than refused
+    return pj.dump(2, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace precis

@@ -1,0 +1,239 @@
+// Step 8 of `precis run`: biomarker ranking. Each rank tests the features of its blocks; limma's variance prior is
+// fitted on every rank from all features' variances (all-gathered in feature order, so the same for any number of
+// ranks); rank 0 adjusts per contrast and sorts (biomarker_rows).
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <set>
+#include <unordered_map>
+
+#include "core/error.hpp"
+#include "pipeline/stages.hpp"
+
+namespace precis {
+namespace {
+
+constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
+constexpr size_t kFlat = 12;  // doubles per record in its flat form
+
+std::string join(const std::vector<std::string>& v, const char* sep) {
+    std::string s;
+    for (size_t i = 0; i < v.size(); ++i) s += (i ? sep : "") + v[i];
+    return s;
+}
+
+// Covariates (moderated test): numbers as they are; other columns as indicators of their levels after the first.
+std::vector<std::vector<double>> covariates(const Inputs& in, const Cohort& cohort) {
+    std::vector<std::vector<double>> covs;
+    for (const auto& cv : in.study.ranking.covariates)
+        for (auto& column : covariate_columns(cohort.column(in, cv))) covs.push_back(std::move(column));
+    return covs;
+}
+
+// limma: fit every feature of the block, the variance prior from all of them, then the moderated statistics.
+std::vector<std::vector<TestResult>> moderated_block(Comm& comm, const Inputs& in, const FeatureStats& fs,
+                                                     const std::string& m, const Groups& g, const Design& design,
+                                                     const std::vector<Contrast>& contrasts,
+                                                     std::vector<double>& s2_prior, std::vector<double>& df_prior) {
+    const Block& b = fs.blocks.at(m);
+    const size_t n = g.code.size();
+    std::vector<std::vector<TestResult>> res(b.width());
+    std::vector<LinearFit> fits(b.width());
+#pragma omp parallel for schedule(dynamic, 16)
+    for (long j = 0; j < long(b.width()); ++j)
+        if (fs.kept(m, b.c0 + size_t(j))) fits[size_t(j)] = fit_linear(b.values.data() + size_t(j) * n, 1, design);
+    std::vector<double> mine;
+    for (size_t j = 0; j < b.width(); ++j)
+        if (fs.kept(m, b.c0 + j)) mine.insert(mine.end(), {double(b.c0 + j), fits[j].s2, fits[j].df, fits[j].amean});
+    const std::vector<double> all = comm.allgather(mine);
+    std::vector<size_t> order(all.size() / 4);
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return all[4 * x] < all[4 * y]; });
+    std::vector<double> s2v, dfv, amv;
+    std::unordered_map<size_t, size_t> pos;
+    double df_pooled = 0;
+    for (size_t o : order) {
+        pos[size_t(all[4 * o])] = s2v.size();
+        s2v.push_back(all[4 * o + 1]);
+        dfv.push_back(all[4 * o + 2]);
+        amv.push_back(all[4 * o + 3]);
+        if (std::isfinite(dfv.back())) df_pooled += dfv.back();
+    }
+    const std::string& mod = in.study.ranking.moderation;
+    const std::vector<double>* trend = mod == "trend" || mod == "trend_robust" ? &amv : nullptr;
+    const bool robust = mod == "robust" || mod == "trend_robust";
+    const VariancePrior prior = robust ? fit_f_dist_robust(s2v, dfv, trend) : fit_f_dist(s2v, dfv, trend);
+#pragma omp parallel for schedule(dynamic, 16)
+    for (long jj = 0; jj < long(b.width()); ++jj) {
+        const size_t j = size_t(jj);
+        if (!fs.kept(m, b.c0 + j)) continue;
+        const size_t at = pos.at(b.c0 + j);
+        s2_prior[j] = prior.s2_prior.size() == 1 ? prior.s2_prior[0] : prior.s2_prior[at];
+        df_prior[j] = prior.df_prior_each.empty() ? prior.df_prior : prior.df_prior_each[at];
+        res[j] = moderated_tests(fits[j], s2_prior[j], df_prior[j], df_pooled, design);
+        std::vector<double> a, bb;
+        for (size_t c = 0; c < contrasts.size(); ++c)
+            if (contrasts[c].level >= 0) {
+                contrast_sides(b.values.data() + j * n, n, 1, g.code, contrasts[c], a, bb);
+                res[j][c].auc = auc(a, bb);
+            }
+    }
+    return res;
+}
+
+}  // namespace
+
+std::vector<double> flatten(const std::vector<BiomarkerRecord>& records) {
+    std::vector<double> flat;
+    flat.reserve(records.size() * kFlat);
+    for (const BiomarkerRecord& r : records)
+        flat.insert(flat.end(), {double(r.modality), double(r.feature), double(r.contrast), r.statistic, r.effect, r.p,
+                                 r.df, r.s2_prior, r.df_prior, r.ci_low, r.ci_high, r.auc});
+    return flat;
+}
+
+std::vector<BiomarkerRecord> unflatten(const std::vector<double>& flat) {
+    if (flat.size() % kFlat) throw Error(ErrorKind::Internal, "a ranking record of the wrong size");
+    std::vector<BiomarkerRecord> records(flat.size() / kFlat);
+    for (size_t i = 0; i < records.size(); ++i) {
+        const double* x = &flat[i * kFlat];
+        records[i] = {uint32_t(x[0]), uint64_t(x[1]), uint32_t(x[2]), x[3], x[4], x[5], x[6], x[7], x[8], x[9], x[10], x[11]};
+    }
+    return records;
+}
+
+Groups ranking_groups(const Inputs& in, const Cohort& cohort, const Subtypes& subtypes) {
+    const RankingConfig& rc = in.study.ranking;
+    const size_t n = cohort.size();
+    Groups g;
+    g.code.assign(n, -1);
+    if (rc.groups == "subtype") {
+        for (int l = 1; l <= subtypes.k; ++l) g.levels.push_back(std::to_string(l));
+        for (size_t i = 0; i < n; ++i) g.code[i] = int(subtypes.fit.labels[i] - 1);
+    } else {
+        const std::vector<std::string> vals = cohort.column(in, rc.groups);
+        if (!rc.levels.empty()) {
+            g.levels = rc.levels;
+            for (auto& l : g.levels)
+                if (std::find(vals.begin(), vals.end(), l) == vals.end())
+                    throw Error(ErrorKind::InconsistentInput,
+                                in.study.path + ": ranking.levels names '" + l + "', but no sample that passed QC has "
+                                "that value in column '" + rc.groups + "' of " + in.sheet.path,
+                                "list levels that occur in the sheet");
+        } else {
+            std::set<std::string> u;
+            for (auto& v : vals)
+                if (!v.empty() && v != "NA") u.insert(v);
+            g.levels.assign(u.begin(), u.end());
+        }
+        for (size_t i = 0; i < n; ++i) {
+            auto it = std::find(g.levels.begin(), g.levels.end(), vals[i]);
+            g.code[i] = it == g.levels.end() ? -1 : int(it - g.levels.begin());
+        }
+    }
+    if (g.levels.size() < 2)
+        throw Error(ErrorKind::DegenerateData,
+                    "ranking.groups '" + rc.groups + "' has fewer than 2 groups among the samples",
+                    "choose a grouping with at least two levels");
+    return g;
+}
+
+Ranking rank_stage(Comm& comm, const Inputs& in, const Cohort& cohort, FeatureStats& fs, const Subtypes& subtypes,
+                   StageCache& cache) {
+    const RankingConfig& rc = in.study.ranking;
+    Ranking r;
+    if (!(r.enabled = rc.enabled)) return r;
+    const size_t n = cohort.size();
+    Groups g;
+    comm.all_or_none([&] { g = ranking_groups(in, cohort, subtypes); });
+    const std::string& test = rc.test;
+    r.contrasts = make_contrasts(g.levels);
+    if (test == "kruskal") r.contrasts.clear();
+    if (test == "kruskal" || (test == "moderated" && g.levels.size() > 2)) r.contrasts.push_back({"overall", -1, -1});
+    std::vector<std::vector<double>> covs;
+    comm.all_or_none([&] { covs = covariates(in, cohort); });
+    Design design;
+    if (test == "moderated")
+        comm.all_or_none([&] {
+            try {
+                design = make_design(g.code, g.levels.size(), covs);
+            } catch (const Error& e) {  // the study's choice of groups and covariates is at fault
+                throw_config(std::string(e.what()) + ": 'ranking.groups' (" + rc.groups + ") with 'ranking.covariates' (" +
+                                 join(rc.covariates, ",") + "), named at " + in.study.origin_of("ranking.covariates"),
+                             e.hint());
+            }
+        });
+
+    // a finished ranking of the same data, groups, covariates and settings is taken from the stage cache
+    std::vector<double> design_in(g.code.begin(), g.code.end());
+    for (auto& c : covs) design_in.insert(design_in.end(), c.begin(), c.end());
+    const std::string key = content_key({"precis ranking 1", cohort.data_key,
+                                         resolved_settings(in.study.resolved, {"ranking"}), join(g.levels, "\n"),
+                                         encode(design_in)});
+    const std::vector<double> flat = cache.run<std::vector<double>>("ranking", key, [&] {
+        std::vector<BiomarkerRecord> mine;
+        for (size_t mi = 0; mi < fs.modalities.size(); ++mi) {
+            const std::string& m = fs.modalities[mi];
+            const Block& b = fs.blocks.at(m);
+            std::vector<double> s2_prior(b.width(), NaN), df_prior(b.width(), NaN);
+            std::vector<std::vector<TestResult>> res;
+            if (test == "moderated") {
+                res = moderated_block(comm, in, fs, m, g, design, r.contrasts, s2_prior, df_prior);
+            } else {
+                res.resize(b.width());
+#pragma omp parallel for schedule(dynamic, 16)
+                for (long j = 0; j < long(b.width()); ++j)
+                    if (fs.kept(m, b.c0 + size_t(j)))
+                        res[size_t(j)] =
+                            test_feature(b.values.data() + size_t(j) * n, n, 1, g.code, r.contrasts, test);
+            }
+            for (size_t j = 0; j < b.width(); ++j)
+                for (size_t c = 0; c < res[j].size(); ++c) {
+                    const TestResult& t = res[j][c];
+                    mine.push_back({uint32_t(mi), uint64_t(b.c0 + j), uint32_t(c), t.statistic, t.effect, t.p, t.df,
+                                    s2_prior[j], df_prior[j], t.ci_low, t.ci_high, t.auc});
+                }
+        }
+        fs.blocks.clear();
+        return comm.allgather(flatten(mine));
+    });
+    fs.blocks.clear();
+    r.records = unflatten(flat);
+    return r;
+}
+
+std::vector<BiomarkerRow> biomarker_rows(const Ranking& r, const Matrices& mx, const StudyConfig& study) {
+    const auto& rec = r.records;
+    const size_t nrec = rec.size();
+    std::vector<std::vector<size_t>> by_contrast(r.contrasts.size());
+    for (size_t i = 0; i < nrec; ++i) by_contrast[rec[i].contrast].push_back(i);
+    std::vector<double> q(nrec, NaN);
+    for (auto& rs : by_contrast) {
+        std::vector<double> p;
+        for (size_t i : rs) p.push_back(rec[i].p);
+        auto adj = study.ranking.p_adjust == "BY" ? by_adjust(p) : bh_adjust(p);
+        for (size_t i = 0; i < rs.size(); ++i) q[rs[i]] = adj[i];
+    }
+    std::vector<size_t> order(nrec);
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        const double pa = rec[a].p, pb = rec[b].p;
+        const bool na = std::isnan(pa), nb = std::isnan(pb);
+        if (na != nb) return nb;
+        if (!na && pa != pb) return pa < pb;
+        return std::tie(rec[a].contrast, rec[a].modality, rec[a].feature) <
+               std::tie(rec[b].contrast, rec[b].modality, rec[b].feature);
+    });
+    std::vector<BiomarkerRow> rows;
+    rows.reserve(nrec);
+    for (size_t i : order) {
+        const BiomarkerRecord& x = rec[i];
+        const std::string& m = mx.modalities[x.modality];
+        rows.push_back({mx.feature_ids.at(m)[x.feature], m, r.contrasts[x.contrast].name, study.ranking.test,
+                        x.statistic, x.effect, x.p, q[i], x.df, x.s2_prior, x.df_prior, x.ci_low, x.ci_high, x.auc});
+    }
+    return rows;
+}
+
+}  // namespace precis

@@ -1,0 +1,155 @@
+// Step 2 of `precis run`: every sample's inputs, from per-sample files through the task farm or from cohort files
+// spread over the ranks (pipeline/inputs.cpp). Feature vectors stay on the rank that made them.
+#include <cstdio>
+#include <memory>
+
+#include "core/error.hpp"
+#include "core/hash.hpp"
+#include "core/signals.hpp"
+#include "genome/hts.hpp"
+#include "pipeline/stages.hpp"
+
+namespace precis {
+namespace {
+
+// The sample's record in the journal, if the task names one that is intact and still has this key.
+bool load_sample(const SampleTask& t, const std::string& key, SampleRecord& rec) {
+    std::string payload;
+    if (!RankJournal::load({t.journal_file, t.journal_key, t.journal_offset, t.journal_size}, kSampleRecord, t.id, key,
+                           payload))
+        return false;
+    try {
+        decode(payload, rec);
+    } catch (const std::exception&) {  // checksummed, but not a record this version reads: recompute
+        return false;
+    }
+    return rec.outcome.index == t.index;
+}
+
+// A cohort VCF/BCF: its regions (never splitting a gene) go to workers as they become free. Each worker keeps the
+// burden columns of the genes its regions own; the per-sample QC counters are summed onto rank 0.
+void cohort_genome(Comm& comm, const Inputs& in, RankJournal& journal, RootState* root, Features& f) {
+    const JournalIndex no_index;  // the other ranks: only rank 0 hands out regions
+    std::string inputs_sha;  // rank 0: the genes and scoring files, for the regions' journal keys
+    if (root) {
+        const std::string file = in.study.genome.cohort_file;  // checksummed meanwhile, on a thread of its own
+        root->genome_file_hashing = std::async(std::launch::async, [file] { return sha256_file(file); });
+        inputs_sha = root->genes_sha;
+        for (auto& x : root->score_shas) inputs_sha += x;
+    }
+    std::vector<SampleOutcome> none;
+    cohort_genome_stage(comm, in.study, in.sheet, in.gene_set(), in.score_set(), f.burden_cols,
+                        root ? root->outcomes : none, {&journal, root ? &root->journal : &no_index, inputs_sha});
+}
+
+// A cohort proteome file (Olink NPX, MaxQuant).
+void cohort_proteome_file(Comm& comm, const Inputs& in, RootState* root, Features& f) {
+    std::vector<std::string> ids;
+    std::vector<int64_t> lines;
+    for (auto& e : in.sheet.samples) {
+        ids.push_back(e.id);
+        lines.push_back(e.line);
+    }
+    if (root) {
+        const std::string file = in.study.proteome.cohort_file;
+        root->proteome_file_hashing = std::async(std::launch::async, [file] { return sha256_file(file); });
+    }
+    std::vector<std::string> warnings;
+    std::vector<SampleOutcome> none;
+    std::map<std::string, FeatureInfo> no_info;
+    cohort_proteome(comm, in.study, ids, lines, f.local, root ? root->outcomes : none,
+                    root ? root->feature_info : no_info, warnings);
+    for (auto& w : warnings) std::fprintf(stderr, "precis: warning: %s\n", w.c_str());
+}
+
+// Per-sample files: rank 0 hands samples to workers as they become free. A worker's other threads have nothing to
+// do meanwhile: they decompress its VCFs ahead (htslib's thread pool, as many threads as the rank has, up to 4: the
+// main thread mostly waits for them).
+void per_sample_files(Comm& comm, const Inputs& in, RankJournal& journal, RootState* root, Features& f) {
+    const StudyConfig& study = in.study;
+    const size_t n_sheet = in.sheet.samples.size();
+    std::unique_ptr<hts::ThreadPool> pool;
+    if (study.genome.enabled && !in.cohort_genome() && in.threads > 1 && (comm.size() == 1 || !comm.is_root()))
+        pool = std::make_unique<hts::ThreadPool>(std::min(in.threads, 4));  // more do not outrun one decoding thread
+    Progress progress;
+    progress.total = n_sheet;
+    const std::string settings = sample_settings(study);
+    LocalFeatures& local = f.local;
+    comm.task_farm(
+        in.per_sample() ? n_sheet : 0,
+        [&](size_t i) {  // rank 0
+            const SampleEntry& e = in.sheet.samples[i];
+            SampleTask t{e.index, e.line, e.id, e.vcf, e.proteome, {}, {}, 0, 0};
+            if (auto it = root->journal.latest.find(e.id); it != root->journal.latest.end()) {
+                t.journal_file = it->second.file;
+                t.journal_key = it->second.key;
+                t.journal_offset = it->second.offset;
+                t.journal_size = it->second.payload_size;
+            }
+            return encode(t);
+        },
+        [&](const std::string& msg) {
+            SampleTask t;
+            decode(msg, t);
+            if (poll_stop()) return std::string();  // stopping: not started
+            const SampleInputs si = hash_inputs(t, study);
+            const std::string key = sample_key(settings, t, si.vcf_sha, si.proteome_sha);
+            SampleRecord rec;
+            if (si.complete() && load_sample(t, key, rec)) {  // finished in an earlier run
+                rec.outcome.rank = comm.rank();
+                rec.outcome.from_journal = true;
+                if (rec.has_burden) local.burden[t.index] = std::move(rec.burden);
+                if (rec.has_proteome) local.proteome[t.index] = std::move(rec.proteome);
+                return encode(rec.outcome);
+            }
+            try {
+                rec.outcome =
+                    process_sample(t, si, study, in.gene_set(), in.score_set(), pool.get(), local, comm.rank());
+            } catch (const Error& e) {
+                if (e.kind() == ErrorKind::Interrupted) return std::string();  // dropped; done again on resume
+                throw;
+            }
+            rec.outcome.key = key;
+            if (si.complete()) {
+                auto b = local.burden.find(t.index);
+                auto p = local.proteome.find(t.index);
+                if ((rec.has_burden = b != local.burden.end())) rec.burden = b->second;
+                if ((rec.has_proteome = p != local.proteome.end())) rec.proteome = p->second;
+                journal.append(kSampleRecord, key, t.id, encode(rec));
+                test_kill_point("sample", comm.rank());
+            }
+            return encode(rec.outcome);
+        },
+        [&](std::string&& msg) {  // rank 0
+            if (msg.empty()) return;  // a sample dropped by a stop
+            if (comm.size() > 1) test_kill_point("sample", comm.rank());  // rank 0 hands out, workers process
+            SampleOutcome o;
+            decode(msg, o);
+            bool ok = o.genome.status != "error" && o.proteome.status != "error";
+            SampleOutcome& dst = root->outcomes[o.index];  // a cohort file's genome results are already there
+            dst.rank = o.rank;
+            dst.key = o.key;
+            root->samples_from_journal += o.from_journal;
+            if (o.genome.present) dst.genome = std::move(o.genome);
+            if (o.proteome.present) dst.proteome = std::move(o.proteome);
+            progress.tick(ok);
+        });
+}
+
+}  // namespace
+
+Features process_samples(Comm& comm, const Inputs& in, RankJournal& journal, RootState* root) {
+    Features f;
+    if (in.cohort_genome()) cohort_genome(comm, in, journal, root, f);
+    if (in.cohort_proteome()) cohort_proteome_file(comm, in, root, f);
+    per_sample_files(comm, in, journal, root, f);
+    comm.all_or_none([&] { journal.finish(); });
+    const std::string out = in.study.output;
+    comm.stop_point("the samples finished so far are kept in " + state_dir(out) + "/journal");
+    if (root && in.per_sample())
+        std::fprintf(stderr, "precis: %zu of %zu samples taken from the journal of an earlier run\n",
+                     root->samples_from_journal, in.sheet.samples.size());
+    return f;
+}
+
+}  // namespace precis

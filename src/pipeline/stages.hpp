@@ -1,0 +1,216 @@
+// The stages of `precis run`, in the order run_study calls them (docs/architecture.md, "The run, stage by stage").
+// Each is a collective function with a typed result. What only rank 0 has lives in RootState, which exists on rank 0
+// only: a stage that needs it takes a `RootState*` that is null on every other rank.
+//
+// Adding a stage: one new file with a function `Result my_stage(Comm&, const Inputs&, ...)` and, if its result is
+// worth keeping across a killed run, a StageCache::run call keyed on what it was computed from; then one line in
+// run_study.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "cluster/cluster.hpp"
+#include "config/sheet.hpp"
+#include "config/study.hpp"
+#include "genome/genome.hpp"
+#include "genome/scores.hpp"
+#include "parallel/comm.hpp"
+#include "pipeline/inputs.hpp"
+#include "pipeline/messages.hpp"
+#include "pipeline/outputs.hpp"
+#include "pipeline/resume.hpp"
+#include "pipeline/run.hpp"
+#include "ranking/ranking.hpp"
+#include "store/store.hpp"
+
+namespace precis {
+
+// What rank 0 alone holds during a run.
+struct RootState {
+    JournalIndex journal;                  // the journal's latest record of each sample and region
+    std::vector<SampleOutcome> outcomes;   // one per sheet row: status, QC numbers, checksums
+    std::string study_sha, sheet_sha, genes_sha;
+    std::vector<std::string> score_shas;   // one per PGS scoring file
+    std::string genome_file_sha, proteome_file_sha;  // cohort files: checksummed on a thread of their own while
+    std::future<std::string> genome_file_hashing, proteome_file_hashing;  // their samples are processed
+    std::map<std::string, FeatureInfo> feature_info;  // proteome cohort files' feature annotations
+    size_t samples_from_journal = 0;
+    std::vector<std::string> stages_reused;  // cohort stages taken from the stage cache
+};
+
+// Step 1 (every rank): the checked study and sheet, the inputs every rank reads, the thread policy.
+struct Inputs {
+    StudyConfig study;
+    SampleSheet sheet;  // broadcast once: every rank derives ids, groups, covariates and phenotypes from it
+    GeneSet genes;
+    ScoreSet scores;
+    bool have_genes = false, have_scores = false;
+    int threads = 1;   // OpenMP threads per rank
+    int attempt = 1;   // this run's attempt number in the output folder
+    const GeneSet* gene_set() const { return have_genes ? &genes : nullptr; }
+    const ScoreSet* score_set() const { return have_scores ? &scores : nullptr; }
+    bool cohort_genome() const { return study.genome.enabled && !study.genome.cohort_file.empty(); }
+    bool cohort_proteome() const { return study.proteome.enabled && !study.proteome.cohort_file.empty(); }
+    bool per_sample() const {
+        return (study.proteome.enabled && !cohort_proteome()) || (study.genome.enabled && !cohort_genome());
+    }
+};
+// Checks the study, sheet, inputs and output folder on rank 0 (every problem ends the run with exit 2 before work
+// starts), takes the folder, and gives every rank the resolved study and the sheet. `root` is engaged on rank 0.
+Inputs gather_inputs(Comm& comm, const RunOptions& opt, std::optional<RootState>& root);
+
+// Step 2 (every rank): the feature vectors this rank made; outcomes go to rank 0.
+struct Features {
+    LocalFeatures local;                                  // per-sample results, by sheet index
+    std::map<uint32_t, std::vector<float>> burden_cols;  // a cohort VCF's gene columns this rank owns
+};
+Features process_samples(Comm& comm, const Inputs& in, RankJournal& journal, RootState* root);
+
+// Step 3 (every rank): the samples that go on to the cohort stages.
+struct Cohort {
+    std::vector<int64_t> kept;  // sheet indices, in sheet order: the store's rows
+    // each modality's rows: the kept samples that have it (a sample may lack one modality)
+    std::map<std::string, std::vector<size_t>> rows_of;                   // modality -> rows of `kept`, ascending
+    std::map<std::string, std::unordered_map<uint64_t, size_t>> row_of;  // modality -> sheet index -> its row
+    // the content key of what the cohort stages start from: the kept samples' results and every setting of the
+    // samples' processing and the cohort matrix
+    std::string data_key;
+    size_t size() const { return kept.size(); }
+    std::vector<std::string> ids(const SampleSheet& sheet) const;
+    // a phenotype column's values over the kept samples
+    std::vector<std::string> column(const Inputs& in, const std::string& phenotype) const;
+};
+// Rank 0 writes the QC tables and applies the error policy; every rank gets the kept samples.
+Cohort select_cohort(Comm& comm, const Inputs& in, RootState* root);
+// The kept samples: those that passed in every modality they have (and have one).
+std::vector<int64_t> passing_samples(const std::vector<SampleOutcome>& outcomes);
+// Which kept samples have which modality: (rows_of, row_of) from has[modality][row].
+void modality_rows(Cohort& c, const std::vector<int64_t>& has_genome, const std::vector<int64_t>& has_proteome);
+
+// Steps 4-5 (every rank): feature ids, the proteome's cohort steps, and the store written collectively.
+struct Matrices {
+    std::vector<std::string> modalities;                         // in store order
+    std::map<std::string, std::vector<std::string>> feature_ids;  // modality -> ids, in column order
+    std::vector<double> proteome_missing;  // per protein, before imputation (empty when nothing was imputed)
+    bool collective_io = true;             // every matrix write was collective MPI-IO
+    std::string store_tmp, store_path;     // cohort.h5mu.partial until the results are written
+};
+Matrices write_store(Comm& comm, const Inputs& in, const Cohort& cohort, Features&& features);
+
+// Step 6 (every rank): a block of each modality's features, and every feature's missingness and spread.
+struct Block {
+    size_t c0 = 0, c1 = 0;       // the features [c0, c1) of the modality
+    std::vector<double> values;  // (c1 - c0) x n kept samples, feature-major; NaN where the modality is absent
+    size_t width() const { return c1 - c0; }
+};
+struct FeatureStats {
+    std::vector<std::string> modalities;  // Matrices::modalities
+    std::map<std::string, Block> blocks;
+    std::map<std::string, std::vector<double>> missing_frac, spread;  // spread: mad
+    double max_missing = 1;
+    // kept for clustering and ranking: missing in at most cohort.max_missing, spread defined
+    bool kept(const std::string& m, size_t j) const;
+};
+FeatureStats feature_stats(Comm& comm, const Inputs& in, const Cohort& cohort, const Matrices& mx);
+
+// The stage cache as one protocol, for any cohort stage whose result is worth keeping across a killed run.
+class StageCache {
+public:
+    StageCache(Comm& comm, std::string output, RootState* root) : comm_(comm), output_(std::move(output)), root_(root) {}
+    // `compute` runs on every rank unless the cache holds `name`'s result under `key` (the same on every rank);
+    // then every rank gets the kept result instead. A computed result is saved by rank 0 once every rank has
+    // finished it (a stop before that point leaves the stage to be computed again on resume).
+    template <class Result, class Compute>
+    Result run(const std::string& name, const std::string& key, Compute&& compute) {
+        Result r;
+        std::string payload;
+        if (lookup(name, key, payload)) {
+            comm_.all_or_none([&] { decode(payload, r); });
+            return r;
+        }
+        r = compute();
+        save(name, key, [&] { return encode(r); });
+        return r;
+    }
+
+private:
+    bool lookup(const std::string& name, const std::string& key, std::string& payload);  // collective
+    void save(const std::string& name, const std::string& key, const std::function<std::string()>& payload);
+    Comm& comm_;
+    std::string output_;
+    RootState* root_;
+};
+
+// Step 7 (every rank): consensus clustering (pipeline/clustering.cpp).
+struct Subtypes {
+    bool enabled = false;
+    Matrix X;            // the matrix clustered: samples x selected features, centred and weighted
+    ClusteringStage fit;  // ks (one per k) and chosen on rank 0; labels on every rank
+    int k = 0;            // the chosen k, on every rank
+};
+Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const FeatureStats& fs, StageCache& cache);
+// The `top_variable` features of one modality by spread, among those kept with spread > 0, in column order.
+std::vector<size_t> select_features(const FeatureStats& fs, const std::string& m, size_t n_features, int top_variable);
+
+// Step 8 (every rank): biomarker ranking (pipeline/ranking.cpp).
+struct BiomarkerRecord {
+    uint32_t modality = 0;  // index into Matrices::modalities
+    uint64_t feature = 0;   // column of the modality
+    uint32_t contrast = 0;  // index into Ranking::contrasts
+    double statistic = 0, effect = 0, p = 0, df = 0;
+    double s2_prior = 0, df_prior = 0;  // limma's priors (moderated test only, else NaN)
+    double ci_low = 0, ci_high = 0, auc = 0;
+};
+struct Ranking {
+    bool enabled = false;
+    std::vector<Contrast> contrasts;
+    std::vector<BiomarkerRecord> records;  // on rank 0 (every rank when computed): one per feature and contrast
+};
+// The groups of ranking.groups over the kept samples: levels and each sample's level (-1: none).
+struct Groups {
+    std::vector<std::string> levels;
+    std::vector<int> code;
+};
+Groups ranking_groups(const Inputs& in, const Cohort& cohort, const Subtypes& subtypes);
+Ranking rank_stage(Comm& comm, const Inputs& in, const Cohort& cohort, FeatureStats& fs, const Subtypes& subtypes,
+                   StageCache& cache);
+// biomarkers.tsv's rows: q-values per contrast (BH or BY), sorted by p, then contrast, modality, feature.
+std::vector<BiomarkerRow> biomarker_rows(const Ranking& r, const Matrices& mx, const StudyConfig& study);
+// The records' flat form (for an allgather and the stage cache) and back.
+std::vector<double> flatten(const std::vector<BiomarkerRecord>& records);
+std::vector<BiomarkerRecord> unflatten(const std::vector<double>& flat);
+
+// Step 9 (rank 0): provenance (pipeline/provenance.cpp) and the store's annotations (pipeline/outputs.cpp).
+// The wall time of each stage on rank 0 (the ranks move through the stages together), for provenance and the report.
+class StageClock {
+public:
+    void done(const char* stage);  // the stage that ends now began when the previous one ended
+    const std::vector<std::pair<std::string, double>>& seconds() const { return seconds_; }
+
+private:
+    std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+    std::vector<std::pair<std::string, double>> seconds_;
+};
+// What describes the run rather than its results.
+struct RunFacts {
+    const RunOptions* options = nullptr;
+    std::chrono::system_clock::time_point start, end;
+    int ranks = 1;
+    bool uses_mpi = false;  // false: a process without MPI
+    RankUsage usage;        // each rank's peak memory and CPU time before the results are written
+    const StageClock* clock = nullptr;
+};
+// provenance.json's text (also the store's uns/provenance and the report's source).
+std::string provenance_json(const RunFacts& run, const Inputs& in, const RootState& root, const Cohort& cohort,
+                            const Matrices& mx, const Subtypes& subtypes, const Ranking& ranking);
+StoreAnnotations store_annotations(const Inputs& in, const RootState& root, const Cohort& cohort, const Matrices& mx,
+                                   const FeatureStats& fs, Subtypes& subtypes);
+
+}  // namespace precis

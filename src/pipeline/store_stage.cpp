@@ -1,0 +1,182 @@
+// Steps 4 to 6 of `precis run`: the feature ids, the proteome's cohort steps, the cohort store written by every rank
+// (each its own rows, collectively), and the per-feature statistics read back from it in blocks.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "core/signals.hpp"
+#include "pipeline/stages.hpp"
+
+namespace precis {
+namespace {
+
+constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
+
+// Genes from the BED, then the polygenic scores; proteins: the union over the kept samples, sorted.
+void feature_ids(Comm& comm, const Inputs& in, const Cohort& cohort, const LocalFeatures& local, Matrices& mx) {
+    if (in.study.genome.enabled) {
+        mx.modalities.push_back("genome");
+        auto& ids = mx.feature_ids["genome"];
+        if (in.have_genes) ids = in.genes.names();
+        for (size_t i = 0; i < in.scores.size(); ++i) ids.push_back(in.scores.id(i));
+    }
+    if (in.study.proteome.enabled) {
+        mx.modalities.push_back("proteome");
+        const auto& row_of = cohort.row_of.at("proteome");
+        std::set<std::string> mine;
+        std::set<const std::vector<std::string>*> lists;  // samples of one cohort file share their id list
+        for (auto& [idx, r] : local.proteome)
+            if (row_of.count(idx) && lists.insert(r.ids.get()).second) mine.insert(r.ids->begin(), r.ids->end());
+        std::set<std::string> all;
+        for (auto& part : comm.gather(encode(std::vector<std::string>(mine.begin(), mine.end())))) {
+            std::vector<std::string> theirs;
+            decode(part, theirs);
+            all.insert(theirs.begin(), theirs.end());
+        }
+        std::string msg = comm.is_root() ? encode(std::vector<std::string>(all.begin(), all.end())) : std::string();
+        comm.broadcast(msg);
+        decode(msg, mx.feature_ids["proteome"]);
+    }
+}
+
+// This rank's rows of one modality's matrix: (rows, row-major values), over all `F` features.
+void own_rows(const std::string& m, const Cohort& cohort, const std::vector<std::string>& ids, LocalFeatures& local,
+              std::vector<size_t>& rows, std::vector<float>& data) {
+    const size_t F = ids.size();
+    const auto& row_of = cohort.row_of.at(m);
+    std::vector<std::pair<size_t, uint64_t>> mine;  // (row, sample index)
+    if (m == "genome") {
+        for (auto& [idx, v] : local.burden)
+            if (auto it = row_of.find(idx); it != row_of.end()) mine.push_back({it->second, idx});
+    } else {
+        for (auto& [idx, v] : local.proteome)
+            if (auto it = row_of.find(idx); it != row_of.end()) mine.push_back({it->second, idx});
+    }
+    std::sort(mine.begin(), mine.end());
+    data.reserve(mine.size() * F);
+    FeaturePositions positions(m == "proteome" ? ids : std::vector<std::string>{});
+    for (auto& [row, idx] : mine) {
+        rows.push_back(row);
+        if (m == "genome") {
+            const auto& v = local.burden[idx];
+            data.insert(data.end(), v.begin(), v.end());
+            continue;
+        }
+        const size_t base = data.size();
+        data.resize(base + F, std::numeric_limits<float>::quiet_NaN());
+        const auto& r = local.proteome[idx];
+        if (!r.ids) {  // a full row (finish_proteome_matrix)
+            for (size_t j = 0; j < F; ++j) data[base + j] = float(r.values[j]);
+        } else {
+            size_t j = 0;
+            for (const size_t at : positions.of(r.ids)) data[base + at] = float(r.values[j++]);
+        }
+    }
+}
+
+Block my_block(size_t n_features, int rank, int size) {
+    Block b;
+    b.c0 = n_features * size_t(rank) / size_t(size);
+    b.c1 = n_features * size_t(rank + 1) / size_t(size);
+    return b;
+}
+
+}  // namespace
+
+Matrices write_store(Comm& comm, const Inputs& in, const Cohort& cohort, Features&& features) {
+    Matrices mx;
+    LocalFeatures& local = features.local;
+    feature_ids(comm, in, cohort, local, mx);
+
+    // the kept samples' proteome rows as one cohort matrix: quantile normalisation and imputation, with cohort
+    // statistics from allreduces over feature-length vectors (see proteome_matrix.cpp)
+    if (in.study.proteome.enabled) {
+        std::vector<std::string> names;  // rank 0: the samples of the proteome's rows, for errors
+        if (comm.is_root())
+            for (size_t r : cohort.rows_of.at("proteome")) names.push_back(in.sheet.samples[size_t(cohort.kept[r])].id);
+        mx.proteome_missing = finish_proteome_matrix(comm, in.study, mx.feature_ids["proteome"], local,
+                                                     cohort.row_of.at("proteome"),
+                                                     cohort.rows_of.at("proteome").size(), names);
+    }
+
+    // every rank writes its own rows of each matrix, collectively
+    mx.store_tmp = in.study.output + "/cohort.h5mu.partial";
+    mx.store_path = in.study.output + "/cohort.h5mu";
+    comm.all_or_none([&] {
+        std::vector<MatrixSpec> specs;
+        for (auto& m : mx.modalities) specs.push_back({m, cohort.rows_of.at(m).size(), mx.feature_ids[m].size()});
+        ParallelMatrixWriter w(mx.store_tmp, comm.raw(), specs);
+        for (size_t mi = 0; mi < mx.modalities.size(); ++mi) {
+            const std::string& m = mx.modalities[mi];
+            if (m == "genome" && in.cohort_genome()) {  // this rank's gene columns, every row
+                std::vector<size_t> cols;
+                for (auto& [g, v] : features.burden_cols) cols.push_back(g);
+                std::vector<float> data;
+                data.reserve(cohort.rows_of.at(m).size() * cols.size());
+                for (size_t r : cohort.rows_of.at(m))
+                    for (size_t g : cols) data.push_back(features.burden_cols[uint32_t(g)][size_t(cohort.kept[r])]);
+                w.write_columns(mi, cols, data);
+            } else {
+                std::vector<size_t> rows;
+                std::vector<float> data;
+                own_rows(m, cohort, mx.feature_ids[m], local, rows, data);
+                w.write_rows(mi, rows, data);
+            }
+            mx.collective_io = mx.collective_io && w.last_write_collective();
+        }
+        w.close();
+        test_kill_point("store", comm.rank());
+    });
+    features = Features();  // the store has them now
+    comm.stop_point("the samples are kept in the journal; the store is written again on resume");
+    return mx;
+}
+
+bool FeatureStats::kept(const std::string& m, size_t j) const {
+    return missing_frac.at(m)[j] <= max_missing && !std::isnan(spread.at(m)[j]);
+}
+
+FeatureStats feature_stats(Comm& comm, const Inputs& in, const Cohort& cohort, const Matrices& mx) {
+    FeatureStats fs;
+    fs.max_missing = in.study.max_missing;
+    fs.modalities = mx.modalities;
+    comm.all_or_none([&] {
+        MatrixReader reader(mx.store_tmp);
+        for (auto& m : mx.modalities) {
+            Block b = my_block(mx.feature_ids.at(m).size(), comm.rank(), comm.size());
+            b.values = reader.read_features(m, b.c0, b.c1);
+            fs.blocks[m] = std::move(b);
+        }
+    });
+    const size_t n = cohort.size();
+    for (auto& m : mx.modalities) {
+        Block& b = fs.blocks[m];
+        const auto& rows = cohort.rows_of.at(m);
+        const size_t nm = rows.size();  // the samples that have this modality
+        std::vector<double> stats;  // per column: missing fraction, mad (over the samples that have the modality)
+        for (size_t j = 0; j < b.width(); ++j) {
+            const double* v = b.values.data() + j * nm;
+            const auto miss = size_t(std::count_if(v, v + nm, [](double x) { return std::isnan(x); }));
+            stats.push_back(nm ? double(miss) / double(nm) : 1.0);
+            stats.push_back(mad(v, nm, 1));
+        }
+        if (nm != n) {  // from here on every block has all kept samples, NaN where the modality is absent
+            std::vector<double> full(n * b.width(), NaN);
+            for (size_t j = 0; j < b.width(); ++j)
+                for (size_t i = 0; i < nm; ++i) full[j * n + rows[i]] = b.values[j * nm + i];
+            b.values = std::move(full);
+        }
+        auto all = comm.allgather(stats);
+        fs.missing_frac[m].clear();  // an entry even for a modality without features
+        fs.spread[m].clear();
+        for (size_t j = 0; j < all.size() / 2; ++j) {
+            fs.missing_frac[m].push_back(all[2 * j]);
+            fs.spread[m].push_back(all[2 * j + 1]);
+        }
+        if (m == "proteome" && !mx.proteome_missing.empty()) fs.missing_frac[m] = mx.proteome_missing;  // before imputation
+    }
+    return fs;
+}
+
+}  // namespace precis
