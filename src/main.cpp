@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 
 #include "config/schema.hpp"
@@ -12,6 +13,7 @@
 #include "parallel/comm.hpp"
 #include "pipeline/run.hpp"
 #include "core/table.hpp"
+#include "core/threads.hpp"
 #include "pipeline/validate.hpp"
 #include "report/report.hpp"
 #include "simulate/simulate.hpp"
@@ -23,15 +25,17 @@ void report(const precis::Error& e) {
     std::fprintf(stderr, "precis: %s: %s\n", precis::kind_name(e.kind()), e.describe().c_str());
 }
 
+// A study's problems, one per line, then what was not done; 2. `what_not_done`: "nothing was run", ...
+int print_problems(const std::string& path, const precis::Validation& v, const std::string& what_not_done) {
+    std::fprintf(stderr, "%s\n%s: %zu problem%s; %s\n", v.problem_lines().c_str(), path.c_str(), v.problems.size(),
+                 v.problems.size() == 1 ? "" : "s", what_not_done.c_str());
+    return 2;
+}
+
 int cmd_validate(const std::string& path, const std::vector<std::string>& overrides, const std::string& output) {
     precis::Validation v = precis::validate_study(path, overrides, output);
     for (auto& w : v.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
-    if (!v.ok()) {
-        for (auto& p : v.problems) std::fprintf(stderr, "%s\n", p.c_str());
-        std::fprintf(stderr, "%s: %zu problem%s; nothing was run\n", path.c_str(), v.problems.size(),
-                     v.problems.size() == 1 ? "" : "s");
-        return 2;
-    }
+    if (!v.ok()) return print_problems(path, v, "nothing was run");
     std::printf("%s: valid (%zu samples%s%s)\n", path.c_str(), v.sheet.samples.size(),
                 v.study.workflow.empty() ? "" : ", workflow ", v.study.workflow.c_str());
     return 0;
@@ -43,43 +47,35 @@ int cmd_slurm(const std::string& path, const std::vector<std::string>& overrides
     namespace fs = std::filesystem;
     precis::Validation v = precis::validate_study(path, overrides, output);
     for (auto& w : v.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
-    if (!v.ok()) {
-        for (auto& p : v.problems) std::fprintf(stderr, "%s\n", p.c_str());
-        std::fprintf(stderr, "%s: %zu problem%s; no job script was written%s\n", path.c_str(), v.problems.size(),
-                     v.problems.size() == 1 ? "" : "s", submit ? " and nothing was submitted" : "");
-        return 2;
+    if (!v.ok())
+        return print_problems(path, v,
+                              std::string("no job script was written") + (submit ? " and nothing was submitted" : ""));
+    const precis::StudyConfig& s = v.study;
+    std::string text = precis::builtin_sbatch_template(), name = "the built-in template (slurm/precis.sbatch)";
+    if (!s.resources.template_path.empty()) {
+        name = s.resources.template_path;
+        std::error_code ec;
+        if (!fs::is_regular_file(name, ec))
+            precis::throw_config(s.origin_of("resources.template") + ": the sbatch template " + name +
+                                     " does not exist",
+                                 "correct 'resources.template', or remove it to use the built-in one");
+        text = precis::read_file(name);
     }
-    try {
-        const precis::StudyConfig& s = v.study;
-        std::string text = precis::builtin_sbatch_template(), name = "the built-in template (slurm/precis.sbatch)";
-        if (!s.resources.template_path.empty()) {
-            name = s.resources.template_path;
-            std::error_code ec;
-            if (!fs::is_regular_file(name, ec))
-                precis::throw_config(s.origin_of("resources.template") + ": the sbatch template " + name +
-                                         " does not exist",
-                                     "correct 'resources.template', or remove it to use the built-in one");
-            text = precis::read_file(name);
-        }
-        const std::string script = precis::render_sbatch(s, text, name, fs::read_symlink("/proc/self/exe").string());
-        precis::make_private_dirs(precis::log_folder(s));
-        const std::string at = precis::sbatch_path(s);
-        precis::write_file_atomic(at, script);
-        if (!submit) {
-            std::printf("%s\n", at.c_str());
-            std::fprintf(stderr, "precis: wrote %s (submit it with: sbatch %s, or precis slurm --submit)\n", at.c_str(),
-                         precis::shell_quote(at).c_str());
-            return 0;
-        }
-        const std::string id = precis::submit_sbatch(at);
-        std::printf("%s\n", id.c_str());
-        std::fprintf(stderr, "precis: submitted %s as job %s; its log: %s/%s-%s.log\n", at.c_str(), id.c_str(),
-                     precis::log_folder(s).c_str(), s.name.c_str(), id.c_str());
+    const std::string script = precis::render_sbatch(s, text, name, fs::read_symlink("/proc/self/exe").string());
+    precis::make_private_dirs(precis::log_folder(s));
+    const std::string at = precis::sbatch_path(s);
+    precis::write_file_atomic(at, script);
+    if (!submit) {
+        std::printf("%s\n", at.c_str());
+        std::fprintf(stderr, "precis: wrote %s (submit it with: sbatch %s, or precis slurm --submit)\n", at.c_str(),
+                     precis::shell_quote(at).c_str());
         return 0;
-    } catch (const precis::Error& e) {
-        report(e);
-        return precis::exit_code(e.kind());
     }
+    const std::string id = precis::submit_sbatch(at);
+    std::printf("%s\n", id.c_str());
+    std::fprintf(stderr, "precis: submitted %s as job %s; its log: %s/%s-%s.log\n", at.c_str(), id.c_str(),
+                 precis::log_folder(s).c_str(), s.name.c_str(), id.c_str());
+    return 0;
 }
 
 int cmd_run(int& argc, char**& argv, const precis::RunOptions& opt) {
@@ -178,33 +174,44 @@ int main(int argc, char** argv) {
     }
     run.command_line = command_line(argc, argv);
 
-    if (*val_cmd) return cmd_validate(validate_path, validate_sets, validate_output);
-    if (*slurm_cmd) return cmd_slurm(slurm_path, slurm_sets, slurm_output, slurm_submit);
-    if (*report_cmd) {
+    // one table of subcommands and one error boundary: precis::Error -> its exit code, anything else -> internal
+    // error (exit 1). `run` has its own boundary inside, where every MPI rank must agree (cmd_run).
+    const std::vector<std::pair<CLI::App*, std::function<int()>>> commands = {
+        {val_cmd, [&] { return cmd_validate(validate_path, validate_sets, validate_output); }},
+        {slurm_cmd, [&] { return cmd_slurm(slurm_path, slurm_sets, slurm_output, slurm_submit); }},
+        {report_cmd,
+         [&] {
+             precis::write_report(report_dir);
+             std::printf("precis: wrote %s/report.html\n", report_dir.c_str());
+             return 0;
+         }},
+        {keys_cmd,
+         [&] {
+             std::fputs(precis::schema_markdown().c_str(), stdout);
+             return 0;
+         }},
+        {sim_cmd,
+         [&] {
+             precis::configure_threads(0, 1);  // the same thread policy as precis run on one process
+             precis::simulate(sim);
+             std::printf("precis: wrote a study of %d samples and %d subtypes to %s (run: precis run %s/study.yaml)\n",
+                         sim.samples, sim.subtypes, sim.out.c_str(), sim.out.c_str());
+             return 0;
+         }},
+        {run_cmd, [&] { return cmd_run(argc, argv, run); }},
+    };
+    for (auto& [cmd, body] : commands) {
+        if (!*cmd) continue;
         try {
-            precis::write_report(report_dir);
-            std::printf("precis: wrote %s/report.html\n", report_dir.c_str());
-            return 0;
+            return body();
         } catch (const precis::Error& e) {
             report(e);
             return precis::exit_code(e.kind());
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "precis: internal error in 'precis %s': %s (please report this with the command "
+                                 "line and its input)\n", cmd->get_name().c_str(), e.what());
+            return 1;
         }
     }
-    if (*keys_cmd) {
-        std::fputs(precis::schema_markdown().c_str(), stdout);
-        return 0;
-    }
-    if (*sim_cmd) {
-        try {
-            precis::simulate(sim);
-            std::printf("precis: wrote a study of %d samples and %d subtypes to %s (run: precis run %s/study.yaml)\n",
-                        sim.samples, sim.subtypes, sim.out.c_str(), sim.out.c_str());
-            return 0;
-        } catch (const precis::Error& e) {
-            report(e);
-            return precis::exit_code(e.kind());
-        }
-    }
-    if (*run_cmd) return cmd_run(argc, argv, run);
     return 2;
 }

@@ -18,6 +18,12 @@ namespace fs = std::filesystem;
 
 namespace precis {
 
+std::string Validation::problem_lines() const {
+    std::string text;
+    for (auto& p : problems) text += (text.empty() ? "" : "\n") + p;
+    return text;
+}
+
 bool output_writable(const std::string& folder, std::string& why) {
     std::error_code ec;
     fs::path p = fs::absolute(folder, ec).lexically_normal();

@@ -15,6 +15,7 @@ struct Validation {
     std::vector<std::string> problems;  // each "FILE:LINE[:COL]: message (fix: ...)"; any -> exit 2
     std::vector<std::string> warnings;  // e.g. missing inputs under on_sample_error: skip
     bool ok() const { return problems.empty(); }
+    std::string problem_lines() const;  // the problems, one per line
 };
 
 // How far a cohort proteome file is read: `Full` (precis validate) reads a MaxQuant table through, checking every

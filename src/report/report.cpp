@@ -13,6 +13,7 @@
 #include <optional>
 #include <set>
 
+#include "core/parse.hpp"
 #include "core/error.hpp"
 #include "core/stats.hpp"
 #include "core/table.hpp"
@@ -31,10 +32,8 @@ constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
 using svg::esc;
 
 double number(const std::string& s) {
-    if (s.empty() || s == "NA") return NaN;
-    char* end = nullptr;
-    const double v = std::strtod(s.c_str(), &end);
-    return end == s.c_str() + s.size() ? v : NaN;
+    double v = NaN;
+    return !is_missing(s) && parse_double(s, v) ? v : NaN;
 }
 
 std::string fmt_p(double p) {
@@ -743,8 +742,8 @@ td{word-break:break-word;max-width:520px}.scroll{max-height:320px;overflow-y:aut
 
 }  // namespace
 
-std::string render_report(const std::string& dir, const std::string& provenance_json) {
-    const Results r = load(dir, provenance_json);
+namespace {
+std::string render(const Results& r) {
     const std::string name = r.prov.contains("study") ? r.prov["study"].value("name", "") : "";
     std::string o = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
                     "content=\"width=device-width, initial-scale=1\"><title>precis report: " +
@@ -760,6 +759,18 @@ std::string render_report(const std::string& dir, const std::string& provenance_
     o += std::string("<footer>precis ") + PRECIS_VERSION +
          ". Rebuild this page from the results folder with: precis report FOLDER.</footer></body></html>\n";
     return o;
+}
+}  // namespace
+
+std::string render_report(const std::string& dir, const std::string& provenance_json) {
+    const Results r = load(dir, provenance_json);
+    try {
+        return render(r);
+    } catch (const json::exception& e) {  // a field of the wrong type (the file was edited or damaged)
+        throw Error(ErrorKind::MalformedInput, dir + "/provenance.json: a field has a value of the wrong type (" +
+                                                   e.what() + ")",
+                    "rerun the study with precis run to write its results again");
+    }
 }
 
 void write_report(const std::string& dir, const std::string& provenance_json) {

@@ -140,4 +140,19 @@ for s, row in got.items():
     assert abs(float(row["call_rate"]) - float(ref[s]["call_rate"])) < 1e-9, s
 print("MultiQC found", len(want), "sections; call_rate of 200 samples as in qc/genome.tsv")
 PY
+# precis report on a provenance.json whose field has the wrong type: exit 2 naming the file, not a crash
+cp -r res wrongtype
+$PY - <<'PY'
+import json
+p = "wrongtype/provenance.json"
+j = json.load(open(p))
+j["study"]["path"] = 5
+json.dump(j, open(p, "w"))
+PY
+set +e
+"$PRECIS" report wrongtype 2> wrongtype.log
+rc=$?
+set -e
+[[ $rc == 2 ]] || { cat wrongtype.log; fail "report on a wrong-typed provenance field exited $rc, not 2"; }
+grep -q "wrongtype/provenance.json: a field has a value of the wrong type" wrongtype.log || { cat wrongtype.log; fail "no message"; }
 note "ok"
