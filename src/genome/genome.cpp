@@ -9,6 +9,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "core/parse.hpp"
 #include "core/error.hpp"
 #include "core/signals.hpp"
 #include "core/table.hpp"
@@ -118,16 +119,10 @@ GeneSet GeneSet::load(const std::string& bed_path) {
         if (f.size() < 4)
             throw_malformed(where(bed_path, lineno) + "a genes BED line needs 4 columns (chrom, start, end, name)",
                             "add the gene name as the 4th tab-separated column");
-        int64_t beg, end;
-        try {
-            size_t p1, p2;
-            beg = std::stoll(f[1], &p1);
-            end = std::stoll(f[2], &p2);
-            if (p1 != f[1].size() || p2 != f[2].size()) throw std::invalid_argument("x");
-        } catch (const std::exception&) {
+        int64_t beg = 0, end = 0;
+        if (!parse_int(f[1], beg) || !parse_int(f[2], end))
             throw_malformed(where(bed_path, lineno) + "start and end must be whole numbers",
                             "give each gene as: chromosome, start, end, name (tab-separated, 0-based start)");
-        }
         if (beg < 0 || end <= beg)
             throw_malformed(where(bed_path, lineno) + "needs 0 <= start < end",
                             "BED starts are 0-based and ends exclusive: check the columns' order");

@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 
+#include "core/parse.hpp"
 #include "core/error.hpp"
 #include "core/table.hpp"
 #include "genome/genome.hpp"
@@ -130,21 +131,18 @@ ScoreSet ScoreSet::load(const std::vector<std::string>& paths) {
             v.score = s;
             v.effect = upper(f[c_ea]);
             if (v.effect.empty()) throw_malformed(here + "empty effect_allele", "give every variant its effect allele");
-            char* end = nullptr;
-            v.weight = std::strtod(f[c_w].c_str(), &end);
-            if (f[c_w].empty() || end != f[c_w].c_str() + f[c_w].size() || !std::isfinite(v.weight))
+            if (!parse_double(f[c_w], v.weight) || !std::isfinite(v.weight))
                 throw_malformed(here + "effect_weight '" + f[c_w] + "' is not a number", "fix the weight");
             if (c_oa >= 0) v.other = upper(f[c_oa]);
             if (v.other.empty() && c_infer >= 0 && f[c_infer].find('/') == std::string::npos)
                 v.other = upper(f[c_infer]);  // the harmonizer's inferred other allele, when it is unique
             if (c_af >= 0 && !f[c_af].empty()) {
-                double p = std::strtod(f[c_af].c_str(), &end);
-                if (end == f[c_af].c_str() + f[c_af].size() && p >= 0 && p <= 1) v.effect_freq = p;
+                double p = -1;
+                if (parse_double(f[c_af], p) && p >= 0 && p <= 1) v.effect_freq = p;
             }
             if (f[c_chr].empty() || f[c_pos].empty()) continue;  // not placed by the harmonizer: absent
             v.chrom = normalize_chrom(f[c_chr]);
-            v.pos = std::strtoll(f[c_pos].c_str(), &end, 10);
-            if (end != f[c_pos].c_str() + f[c_pos].size() || v.pos <= 0)
+            if (!parse_int(f[c_pos], v.pos) || v.pos <= 0)
                 throw_malformed(here + "position '" + f[c_pos] + "' is not a positive whole number", "fix the position");
             if (auto [it, fresh] = seen.emplace(std::make_tuple(v.chrom, v.pos, v.effect), long(li + 1)); !fresh)
                 throw_malformed(here + "variant " + v.chrom + ":" + std::to_string(v.pos) + " effect allele " +

@@ -7,6 +7,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "core/parse.hpp"
 #include "core/error.hpp"
 #include "core/table.hpp"
 
@@ -20,15 +21,10 @@ std::string lower(std::string s) {
     return s;
 }
 
+// An NPX cell: false if missing, else the number; std::invalid_argument if it is neither.
 bool parse_number(const std::string& s, double& v) {
-    if (s.empty() || s == "NA" || s == "NaN") return false;
-    size_t used = 0;
-    try {
-        v = std::stod(s, &used);
-    } catch (const std::exception&) {
-        used = 0;
-    }
-    if (used != s.size() || !std::isfinite(v)) throw std::invalid_argument(s);
+    if (is_missing(s)) return false;
+    if (!parse_double(s, v) || !std::isfinite(v)) throw std::invalid_argument(s);
     return true;
 }
 
@@ -240,17 +236,13 @@ char read_maxquant_header(LineReader& in, MaxQuantTable& m) {
     return delim;
 }
 
-// An intensity cell: empty or NA is missing (NaN); otherwise a finite number >= 0, or false.
+// An intensity cell: missing (NaN), or a finite number >= 0; false if it is neither.
 bool parse_intensity(std::string_view s, double& v) {
-    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-    if (s.empty() || s == "NA" || s == "NaN") {
+    if (is_missing(s)) {
         v = NaN;
         return true;
     }
-    if (s.front() == '+') s.remove_prefix(1);
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    return ec == std::errc() && end == s.data() + s.size() && std::isfinite(v) && v >= 0;
+    return parse_double(s, v) && std::isfinite(v) && v >= 0;
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "core/parse.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
 #include "core/table.hpp"
@@ -21,12 +22,6 @@ std::vector<double> proteome_qc_values(const ProteomeQC& q) {
     return {double(q.n_features), double(q.n_detected), q.detected_fraction, q.median, double(q.below_lod),
             q.qc_warning ? 1.0 : 0.0};
 }
-
-namespace {
-bool is_missing_token(const std::string& s) {
-    return s.empty() || s == "NA" || s == "NaN" || s == "nan" || s == "null" || s == "NULL" || s == ".";
-}
-}  // namespace
 
 ProteomeResult process_proteome(const std::string& path, const ProteomeSettings& st) {
     Table t = read_table(path);
@@ -47,14 +42,8 @@ ProteomeResult process_proteome(const std::string& path, const ProteomeSettings&
                             "keep one row per protein");
         const std::string& s = row.fields[vc];
         double v = nan;
-        if (!is_missing_token(s)) {
-            size_t used = 0;
-            try {
-                v = std::stod(s, &used);
-            } catch (const std::exception&) {
-                used = 0;
-            }
-            if (used != s.size() || std::isinf(v) || std::isnan(v))  // the cell is not echoed: values stay out of logs
+        if (!is_missing(s)) {
+            if (!parse_double(s, v) || !std::isfinite(v))  // the cell is not echoed: values stay out of logs
                 throw_malformed(where(path, row.line) + "the value in column " + st.value_column +
                                     " (protein '" + id + "') is not a finite number",
                                 "write a number, or NA for a missing value");

@@ -7,6 +7,8 @@
 #include <limits>
 #include <numeric>
 
+#include "core/parse.hpp"
+
 namespace precis {
 
 namespace {
@@ -135,33 +137,26 @@ std::vector<TestResult> test_feature(const double* values, size_t n, size_t stri
 }
 
 std::vector<std::vector<double>> covariate_columns(const std::vector<std::string>& values) {
-    auto missing = [](const std::string& v) { return v.empty() || v == "NA"; };
-    bool numeric = true;
-    std::vector<double> num(values.size(), NaN);
-    for (size_t i = 0; i < values.size(); ++i) {
-        if (missing(values[i])) continue;
-        char* end = nullptr;
-        const double x = std::strtod(values[i].c_str(), &end);
-        if (end == values[i].c_str() || *end != '\0' || !std::isfinite(x)) {
-            numeric = false;
-            break;
-        }
-        num[i] = x;
+    if (is_numeric_column(values)) {
+        std::vector<double> num(values.size(), NaN);
+        for (size_t i = 0; i < values.size(); ++i)
+            if (!is_missing(values[i])) parse_double(values[i], num[i]);
+        return {num};
     }
-    if (numeric) return {num};
     std::vector<std::string> levels;
     for (auto& v : values)
-        if (!missing(v)) levels.push_back(v);
+        if (!is_missing(v)) levels.push_back(v);
     std::sort(levels.begin(), levels.end());
     levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
     std::vector<std::vector<double>> cols;
     for (size_t l = 1; l < levels.size(); ++l) {
         std::vector<double> c(values.size(), NaN);
         for (size_t i = 0; i < values.size(); ++i)
-            if (!missing(values[i])) c[i] = values[i] == levels[l] ? 1.0 : 0.0;
+            if (!is_missing(values[i])) c[i] = values[i] == levels[l] ? 1.0 : 0.0;
         cols.push_back(std::move(c));
     }
     return cols;
 }
 
 }  // namespace precis
+

@@ -1,0 +1,50 @@
+#include "core/parse.hpp"
+
+#include <charconv>
+#include <cmath>
+
+namespace precis {
+namespace {
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+// Trims `s` and drops one leading '+'; false if nothing that could be a number is left.
+bool number_text(std::string_view& s) {
+    s = trim(s);
+    if (!s.empty() && s.front() == '+') {
+        s.remove_prefix(1);
+        if (!s.empty() && (s.front() == '+' || s.front() == '-')) return false;
+    }
+    return !s.empty();
+}
+}  // namespace
+
+bool is_missing(std::string_view s) {
+    s = trim(s);
+    return s.empty() || s == "NA" || s == "NaN" || s == "nan" || s == "null" || s == "NULL" || s == ".";
+}
+
+bool parse_double(std::string_view s, double& v) {
+    if (!number_text(s)) return false;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    return ec == std::errc() && end == s.data() + s.size();
+}
+
+bool parse_int(std::string_view s, int64_t& v) {
+    if (!number_text(s)) return false;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    return ec == std::errc() && end == s.data() + s.size();
+}
+
+bool is_numeric_column(const std::vector<std::string>& values) {
+    for (const std::string& v : values) {
+        if (is_missing(v)) continue;
+        double x = 0;
+        if (!parse_double(v, x) || !std::isfinite(x)) return false;
+    }
+    return true;
+}
+
+}  // namespace precis

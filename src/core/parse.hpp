@@ -1,0 +1,27 @@
+// One parsing vocabulary for every reader of precis: sample sheets, protein tables, Olink NPX and MaxQuant exports,
+// PGS scoring files, genes BED files, and the report's reading of precis's own outputs (docs/study.md, "Missing
+// values and numbers").
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace precis {
+
+// The missing-value tokens, one set everywhere: an empty cell, NA, NaN, nan, null, NULL and "." (surrounding
+// spaces ignored).
+bool is_missing(std::string_view s);
+
+// A whole cell as a number: surrounding spaces ignored, an optional leading '+', then a decimal or scientific number
+// as std::from_chars reads it (correctly rounded; no hexadecimal). "inf" and "nan" spellings parse: a caller that
+// needs a finite number checks std::isfinite.
+bool parse_double(std::string_view s, double& v);
+
+// A whole cell as a whole number in base 10 (optional sign, surrounding spaces ignored) that fits in 64 bits.
+bool parse_int(std::string_view s, int64_t& v);
+
+// A column is numeric when every value that is not missing is a finite number (and numeric when all are missing).
+bool is_numeric_column(const std::vector<std::string>& values);
+
+}  // namespace precis
