@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "store/store.hpp"
+#include "store/matrix_writer.hpp"
 
 int main(int argc, char** argv) {
     MPI_Init(&argc, &argv);

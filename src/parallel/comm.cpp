@@ -1,4 +1,5 @@
 #include "parallel/comm.hpp"
+#include "parallel/mpi_comm.hpp"
 
 #include <boost/mpi.hpp>
 #include <boost/serialization/string.hpp>
@@ -57,8 +58,14 @@ bool started_by_mpi_launcher() {
 
 Comm::Comm(int& argc, char**& argv) {
     if (!started_by_mpi_launcher()) return;
-    MpiOwnAllocations mpi_own;
+    [[maybe_unused]] MpiOwnAllocations mpi_own;
     impl_ = std::make_unique<Impl>(argc, argv);
+    if (impl_->env.thread_level() < mpi::threading::funneled)  // the same on every rank: each says so and stops
+        throw Error(ErrorKind::Config,
+                    "this MPI library gives precis no thread support (thread level 'single'); precis needs "
+                    "'funneled': one thread of a rank calls MPI while OpenMP threads compute",
+                    "use an MPI library built with thread support (Open MPI, MPICH and Intel MPI are), or run precis "
+                    "as one process without mpirun");
     rank_ = impl_->world.rank();
     size_ = impl_->world.size();
 }
@@ -67,11 +74,15 @@ Comm::~Comm() {
 #ifdef PRECIS_LSAN
     if (impl_) __lsan_do_leak_check();
 #endif
-    MpiOwnAllocations mpi_own;
+    [[maybe_unused]] MpiOwnAllocations mpi_own;
     impl_.reset();
 }
 
-MPI_Comm Comm::raw() const { return impl_ ? static_cast<MPI_Comm>(impl_->world) : MPI_COMM_NULL; }
+struct CommAccess {
+    static MPI_Comm raw(const Comm& c) { return c.impl_ ? static_cast<MPI_Comm>(c.impl_->world) : MPI_COMM_NULL; }
+};
+
+MPI_Comm mpi_comm(const Comm& comm) { return CommAccess::raw(comm); }
 
 void Comm::barrier() {
     if (impl_) impl_->world.barrier();
@@ -153,16 +164,16 @@ std::vector<std::string> Comm::all_to_all(const std::vector<std::string>& to_eac
 int64_t Comm::exscan_sum(int64_t v) {
     if (size_ == 1) return 0;
     long long in = v, out = 0;
-    MPI_Exscan(&in, &out, 1, MPI_LONG_LONG, MPI_SUM, raw());
+    MPI_Exscan(&in, &out, 1, MPI_LONG_LONG, MPI_SUM, mpi_comm(*this));
     return rank_ == 0 ? 0 : int64_t(out);
 }
 
 void Comm::reduce_sum_to_root(std::vector<uint32_t>& v) {
-    if (size_ > 1) reduce_slices(v, MPI_UINT32_T, rank_, raw());
+    if (size_ > 1) reduce_slices(v, MPI_UINT32_T, rank_, mpi_comm(*this));
 }
 
 void Comm::reduce_sum_to_root(std::vector<double>& v) {
-    if (size_ > 1) reduce_slices(v, MPI_DOUBLE, rank_, raw());
+    if (size_ > 1) reduce_slices(v, MPI_DOUBLE, rank_, mpi_comm(*this));
 }
 
 namespace {
@@ -176,11 +187,11 @@ void allreduce_slices(std::vector<double>& v, MPI_Op op, MPI_Comm comm) {
 }  // namespace
 
 void Comm::allreduce_sum(std::vector<double>& v) {
-    if (size_ > 1) allreduce_slices(v, MPI_SUM, raw());
+    if (size_ > 1) allreduce_slices(v, MPI_SUM, mpi_comm(*this));
 }
 
 void Comm::allreduce_min(std::vector<double>& v) {
-    if (size_ > 1) allreduce_slices(v, MPI_MIN, raw());
+    if (size_ > 1) allreduce_slices(v, MPI_MIN, mpi_comm(*this));
 }
 
 void Comm::all_or_none(const std::function<void()>& body) {

@@ -1,9 +1,9 @@
 // The one module that talks MPI (through Boost.MPI). Everything else asks it for named operations: hand out tasks,
 // broadcast, gather, sum counts. With a single process every operation is a local no-op or a local loop, so a
 // one-process run uses exactly the same code paths.
+// <mpi.h> stays out of this header: the one place that hands MPI's communicator on (to parallel HDF5) is
+// mpi_comm.hpp.
 #pragma once
-#include <mpi.h>
-
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -39,7 +39,6 @@ public:
     int rank() const { return rank_; }
     int size() const { return size_; }
     bool is_root() const { return rank_ == 0; }
-    MPI_Comm raw() const;  // for parallel HDF5 only; MPI_COMM_NULL without MPI
     bool uses_mpi() const { return impl_ != nullptr; }
 
     void barrier();
@@ -89,6 +88,7 @@ public:
     [[noreturn]] void abort(int code);
 
 private:
+    friend struct CommAccess;
     struct Impl;
     std::unique_ptr<Impl> impl_;
     int rank_ = 0, size_ = 1;

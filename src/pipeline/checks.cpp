@@ -8,6 +8,7 @@
 #include "core/files.hpp"
 #include "core/hash.hpp"
 #include "core/table.hpp"
+#include "core/threads.hpp"
 #include "core/version.hpp"
 #include "pipeline/stages.hpp"
 #include "pipeline/validate.hpp"
@@ -50,11 +51,7 @@ void clear_earlier_results(const std::string& out) {
 void check_on_root(const RunOptions& opt, Inputs& in, RootState& root) {
     Validation v = validate_study(opt.study_path, opt.overrides, opt.output_override, CohortFileCheck::Header);
     for (auto& w : v.warnings) std::fprintf(stderr, "precis: warning: %s\n", w.c_str());
-    if (!v.ok()) {
-        std::string msg;
-        for (auto& p : v.problems) msg += (msg.empty() ? "" : "\n") + p;
-        throw Error(ErrorKind::Config, msg);
-    }
+    if (!v.ok()) throw Error(ErrorKind::Config, v.problem_lines());
     in.study = std::move(v.study);
     in.sheet = std::move(v.sheet);
     const StudyConfig& study = in.study;
@@ -103,13 +100,13 @@ Inputs gather_inputs(Comm& comm, const RunOptions& opt, std::optional<RootState>
             in.have_scores = true;
         }
     });
-    in.threads = configure_threads(opt.threads, comm.size());
+    in.threads = configure_threads(opt.threads, comm.size());  // the thread policy: core/threads.hpp
     if (root) {
         const size_t n = in.sheet.samples.size();
         root->outcomes.resize(n);
         for (size_t i = 0; i < n; ++i) root->outcomes[i].index = i;
         std::fprintf(stderr, "precis %s: study '%s', %zu samples, %d rank(s) x %d thread(s)\n", PRECIS_VERSION,
-                     in.study.name.c_str(), n, comm.size(), in.threads);
+                     in.study.name.c_str(), n, comm.size(), in.threads.threads);
     }
     return in;
 }

@@ -131,6 +131,10 @@ namespace {
 constexpr size_t kConsensusInStore = 1000;  // up to this many samples the store keeps the consensus matrices
 }  // namespace
 
+std::string clustering_key(const StudyConfig& study, const std::string& data_key) {
+    return content_key({"precis clustering 2", data_key, resolved_settings(study.resolved, {"study.seed", "clustering"})});
+}
+
 std::vector<size_t> select_features(const FeatureStats& fs, const std::string& m, size_t n_features, int top_variable) {
     const auto& spread = fs.spread.at(m);
     std::vector<size_t> cand;
@@ -179,10 +183,8 @@ Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const
             scale_block(X, block_edges[ci], block_edges[ci + 1], cc.weights[ci]);
 
     // a finished clustering of the same data with the same settings is taken from the stage cache
-    const std::string key = content_key(
-        {"precis clustering 2", cohort.data_key, resolved_settings(in.study.resolved, {"study.seed", "clustering"})});
     int k = 0;
-    st.fit = cache.run<ClusteringStage>("clustering", key, [&] {
+    st.fit = cache.run<ClusteringStage>("clustering", clustering_key(in.study, cohort.data_key), [&] {
         const auto t0 = std::chrono::steady_clock::now();
         ClusteringResult cr = consensus_clustering(comm, X, cc, in.study.seed, kConsensusInStore);
         k = cr.chosen_k;

@@ -16,6 +16,7 @@
 #include "core/table.hpp"
 #include "genome/hts.hpp"
 #include "parallel/comm.hpp"
+#include "pipeline/farm.hpp"
 #include "pipeline/outputs.hpp"
 
 namespace fs = std::filesystem;
@@ -24,7 +25,6 @@ namespace precis {
 
 namespace {
 constexpr int64_t kRegionBp = 5'000'000;  // a cohort file's regions: a few Mb, never inside a gene
-constexpr const char* kFromJournal = "=";  // a region task's result: taken from the journal (else "" or an error)
 }  // namespace
 
 FeaturePositions::FeaturePositions(const std::vector<std::string>& cohort_ids) {
@@ -512,25 +512,26 @@ void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet
         }
         for (size_t k = 0; k < r.score_match.size(); ++k) score_match[k] += r.score_match[k];
     };
-    comm.task_farm(
-        regions.size(),
+    task_farm<RegionTask, RegionOutcome>(
+        comm, regions.size(),
         [&](size_t i) {
+            RegionTask t{i, {}};
             auto it = rj.index->regions.find("region " + std::to_string(i));  // rank 0's index
-            return std::to_string(i) + "\n" + (it != rj.index->regions.end() ? JournalRef::of(it->second).encode() : "");
+            if (it != rj.index->regions.end()) t.journal = JournalRef::of(it->second);
+            return t;
         },
-        [&](const std::string& task) {
-            const size_t i = std::stoul(task.substr(0, task.find('\n')));
+        [&](const RegionTask& task) -> std::optional<RegionOutcome> {
+            const size_t i = size_t(task.region);
             const Region& rg = regions[i];
             const std::string key = region_key(i), name = "region " + std::to_string(i);
             RegionRecord rec;
             std::string payload;
             try {  // finished in an earlier run?
-                if (RankJournal::load(JournalRef::decode(task.substr(task.find('\n') + 1)), kRegionRecord, name, key,
-                                      payload)) {
+                if (RankJournal::load(task.journal, kRegionRecord, name, key, payload)) {
                     decode(payload, rec);
                     if (rec.region == i && rec.qc_raw.size() == qc_raw.size()) {
                         add(rec);
-                        return std::string(kFromJournal);
+                        return RegionOutcome{true, {}};
                     }
                 }
             } catch (const std::exception&) {  // not a record this version reads: read the region again
@@ -557,17 +558,16 @@ void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet
                 rj.journal->append(kRegionRecord, key, name, encode(rec));
                 test_kill_point("region", comm.rank());
                 add(rec);
-                return std::string();
+                return RegionOutcome{};
             } catch (const Error& e) {
-                return rg.contig + ":" + std::to_string(rg.beg + 1) + "-" + std::to_string(rg.end) + ": " +
-                       e.what();
+                return RegionOutcome{
+                    false, rg.contig + ":" + std::to_string(rg.beg + 1) + "-" + std::to_string(rg.end) + ": " + e.what()};
             }
         },
-        [&](std::string&& msg) {
-            const bool reused = msg == kFromJournal;
-            if (!msg.empty() && !reused) region_errors.push_back(msg);
-            from_journal += reused;
-            rprog.tick(msg.empty() || reused);
+        [&](RegionOutcome&& o) {
+            if (!o.error.empty()) region_errors.push_back(o.error);
+            from_journal += o.from_journal;
+            rprog.tick(o.error.empty());
         });
     if (comm.is_root() && !rj.index->regions.empty())
         std::fprintf(stderr, "precis: %zu of %zu regions taken from the journal of an earlier run\n", from_journal,

@@ -9,8 +9,20 @@
 
 namespace boost::serialization {
 template <class A>
+void serialize(A& a, precis::JournalRef& r, unsigned) {
+    a& r.file& r.key& r.offset& r.size;
+}
+template <class A>
 void serialize(A& a, precis::SampleTask& t, unsigned) {
-    a& t.index& t.line& t.id& t.vcf& t.proteome& t.journal_file& t.journal_key& t.journal_offset& t.journal_size;
+    a& t.index& t.line& t.id& t.vcf& t.proteome& t.journal;
+}
+template <class A>
+void serialize(A& a, precis::RegionTask& t, unsigned) {
+    a& t.region& t.journal;
+}
+template <class A>
+void serialize(A& a, precis::RegionOutcome& o, unsigned) {
+    a& o.from_journal& o.error;
 }
 template <class A>
 void serialize(A& a, precis::SampleEntry& e, unsigned) {
@@ -95,6 +107,10 @@ void dec(const std::string& s, T& v) {
 
 std::string encode(const SampleSheet& s) { return enc(s); }
 void decode(const std::string& s, SampleSheet& sheet) { dec(s, sheet); }
+std::string encode(const RegionTask& t) { return enc(t); }
+void decode(const std::string& s, RegionTask& t) { dec(s, t); }
+std::string encode(const RegionOutcome& o) { return enc(o); }
+void decode(const std::string& s, RegionOutcome& o) { dec(s, o); }
 std::string encode(const SampleTask& t) { return enc(t); }
 std::string encode(const SampleOutcome& o) { return enc(o); }
 void decode(const std::string& s, SampleTask& t) { dec(s, t); }

@@ -8,17 +8,33 @@
 
 #include "cluster/cluster.hpp"
 #include "config/sheet.hpp"
+#include "journal/journal.hpp"
 #include "proteome/proteome.hpp"
 
 namespace precis {
+
+// Where a journal record lies, as a task carries it to the worker that may reuse it (all empty: none).
+struct JournalRef {
+    std::string file, key;  // key: the record's raw 32-byte key
+    uint64_t offset = 0, size = 0;
+    static JournalRef of(const JournalEntry& e) { return {e.file, e.key, e.offset, e.payload_size}; }
+};
 
 struct SampleTask {
     uint64_t index = 0;
     long line = 0;  // in the sample sheet, for messages
     std::string id, vcf, proteome;
-    // the sample's latest journal record, if any (the worker uses it if its key still matches the inputs)
-    std::string journal_file, journal_key;
-    uint64_t journal_offset = 0, journal_size = 0;
+    JournalRef journal;  // the sample's latest record, if any (the worker uses it if its key still matches the inputs)
+};
+
+// A region of a cohort VCF/BCF (genome.cohort_file) for a worker, and what became of it.
+struct RegionTask {
+    uint64_t region = 0;  // index into the planned regions
+    JournalRef journal;   // the region's latest record, if any
+};
+struct RegionOutcome {
+    bool from_journal = false;  // added from an earlier run's journal
+    std::string error;          // the region could not be read: where and why
 };
 
 struct ModalityOutcome {
@@ -71,6 +87,10 @@ struct ClusteringStage {
 
 std::string encode(const SampleSheet& s);
 void decode(const std::string& s, SampleSheet& sheet);
+std::string encode(const RegionTask& t);
+void decode(const std::string& s, RegionTask& t);
+std::string encode(const RegionOutcome& o);
+void decode(const std::string& s, RegionOutcome& o);
 std::string encode(const SampleTask& t);
 std::string encode(const SampleOutcome& o);
 void decode(const std::string& s, SampleTask& t);

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <limits>
 
+#include "core/parse.hpp"
 #include "core/table.hpp"
 #include "core/version.hpp"
 #include "pipeline/stages.hpp"
@@ -260,21 +261,18 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// A phenotype column over the kept samples: numeric when every value that is not missing reads as a number,
+// A phenotype column over the kept samples: numeric as core/parse.hpp decides (as for ranking.covariates),
 // otherwise categorical text.
 FrameColumn phenotype_column(const std::string& name, const std::vector<std::string>& vals) {
     FrameColumn c;
     c.name = name;
-    bool numeric = true;
-    for (const std::string& v : vals) {
-        if (v.empty() || v == "NA") continue;
-        char* end = nullptr;
-        std::strtod(v.c_str(), &end);
-        if (end != v.c_str() + v.size()) numeric = false;
-    }
-    c.numeric = numeric;
-    if (numeric)
-        for (auto& v : vals) c.numbers.push_back(v.empty() || v == "NA" ? kNaN : std::strtod(v.c_str(), nullptr));
+    c.numeric = is_numeric_column(vals);
+    if (c.numeric)
+        for (auto& v : vals) {
+            double x = kNaN;
+            if (!is_missing(v)) parse_double(v, x);
+            c.numbers.push_back(x);
+        }
     else
         c.strings = vals, c.categorical = true;
     return c;

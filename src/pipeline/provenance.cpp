@@ -72,7 +72,7 @@ std::string provenance_json(const RunFacts& run, const Inputs& in, const RootSta
                             {"yaml", study.resolved}};
     pj["seed"] = study.seed;
     pj["ranks"] = run.ranks;
-    pj["threads_per_rank"] = in.threads;
+    pj["threads_per_rank"] = in.threads.threads;
     // whether every matrix write was collective MPI-IO; null for a process without MPI (nothing to collect)
     pj["collective_io"] = run.uses_mpi ? json(mx.collective_io) : json();
     char host[256] = {0};

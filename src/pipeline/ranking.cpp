@@ -139,6 +139,14 @@ Groups ranking_groups(const Inputs& in, const Cohort& cohort, const Subtypes& su
     return g;
 }
 
+std::string ranking_key(const StudyConfig& study, const std::string& data_key, const Groups& g,
+                        const std::vector<std::vector<double>>& covariates) {
+    std::vector<double> design_in(g.code.begin(), g.code.end());
+    for (auto& c : covariates) design_in.insert(design_in.end(), c.begin(), c.end());
+    return content_key({"precis ranking 1", data_key, resolved_settings(study.resolved, {"ranking"}),
+                        join(g.levels, "\n"), encode(design_in)});
+}
+
 Ranking rank_stage(Comm& comm, const Inputs& in, const Cohort& cohort, FeatureStats& fs, const Subtypes& subtypes,
                    StageCache& cache) {
     const RankingConfig& rc = in.study.ranking;
@@ -166,11 +174,7 @@ Ranking rank_stage(Comm& comm, const Inputs& in, const Cohort& cohort, FeatureSt
         });
 
     // a finished ranking of the same data, groups, covariates and settings is taken from the stage cache
-    std::vector<double> design_in(g.code.begin(), g.code.end());
-    for (auto& c : covs) design_in.insert(design_in.end(), c.begin(), c.end());
-    const std::string key = content_key({"precis ranking 1", cohort.data_key,
-                                         resolved_settings(in.study.resolved, {"ranking"}), join(g.levels, "\n"),
-                                         encode(design_in)});
+    const std::string key = ranking_key(in.study, cohort.data_key, g, covs);
     const std::vector<double> flat = cache.run<std::vector<double>>("ranking", key, [&] {
         std::vector<BiomarkerRecord> mine;
         for (size_t mi = 0; mi < fs.modalities.size(); ++mi) {

@@ -115,24 +115,6 @@ std::string sample_key(const std::string& settings, const SampleTask& t, const s
                         std::to_string(t.line), t.id, t.vcf, vcf_sha, t.proteome, proteome_sha});
 }
 
-std::string JournalRef::encode() const {
-    std::string hex;
-    static const char* digits = "0123456789abcdef";
-    for (unsigned char c : key) hex += std::string{digits[c >> 4], digits[c & 15]};
-    return hex + "\t" + std::to_string(offset) + "\t" + std::to_string(size) + "\t" + file;
-}
-
-JournalRef JournalRef::decode(const std::string& s) {
-    JournalRef r;
-    const size_t a = s.find('\t'), b = s.find('\t', a + 1), c = s.find('\t', b + 1);
-    if (c == std::string::npos || a == 0) return r;
-    r.key = raw_key(s.substr(0, a));
-    r.offset = std::stoull(s.substr(a + 1, b - a - 1));
-    r.size = std::stoull(s.substr(b + 1, c - b - 1));
-    r.file = s.substr(c + 1);
-    return r;
-}
-
 RankJournal::RankJournal(const std::string& output, int attempt, int rank)
     : path_(journal_dir(output) + "/journal-a" + std::to_string(attempt) + "-r" + std::to_string(rank) + ".jnl") {}
 

@@ -58,15 +58,6 @@ std::string sample_settings(const StudyConfig& s);
 std::string sample_key(const std::string& settings, const SampleTask& t, const std::string& vcf_sha,
                        const std::string& proteome_sha);
 
-// Where a journal record lies, as a task carries it to the worker that may reuse it (all empty: none).
-struct JournalRef {
-    std::string file, key;  // key: the record's raw 32-byte key
-    uint64_t offset = 0, size = 0;
-    static JournalRef of(const JournalEntry& e) { return {e.file, e.key, e.offset, e.payload_size}; }
-    std::string encode() const;  // one line, for a task message
-    static JournalRef decode(const std::string& s);
-};
-
 // One rank's journal file for this attempt, opened on first use.
 class RankJournal {
 public:

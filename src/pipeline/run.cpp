@@ -1,13 +1,11 @@
 #include "pipeline/run.hpp"
 
-#include <omp.h>
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <sstream>
 
 #include "core/files.hpp"
@@ -19,19 +17,6 @@
 #include "report/report.hpp"
 
 namespace precis {
-
-int configure_threads(int requested, int n_ranks) {
-    int n = requested;
-    if (n <= 0) {
-        const char* env = std::getenv("OMP_NUM_THREADS");
-        if (env && std::atoi(env) > 0)
-            n = std::atoi(env);
-        else
-            n = n_ranks > 1 ? 1 : omp_get_num_procs();
-    }
-    omp_set_num_threads(n);
-    return n;
-}
 
 RankUsage rank_usage(Comm& comm) {
     rusage ru{};

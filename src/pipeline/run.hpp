@@ -30,7 +30,5 @@ RankUsage rank_usage(Comm& comm);
 // `real_seconds` was measured), CPU time over all ranks, peak resident memory of rank 0 and the most of any rank.
 void print_run_summary(Comm& comm, const std::string& command_line, double real_seconds, int exit_code);
 
-// Sets the OpenMP thread count for this rank, in one place; returns the count in force.
-int configure_threads(int requested, int n_ranks);
 
 }  // namespace precis

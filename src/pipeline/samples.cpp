@@ -7,6 +7,7 @@
 #include "core/hash.hpp"
 #include "core/signals.hpp"
 #include "genome/hts.hpp"
+#include "pipeline/farm.hpp"
 #include "pipeline/stages.hpp"
 
 namespace precis {
@@ -15,9 +16,7 @@ namespace {
 // The sample's record in the journal, if the task names one that is intact and still has this key.
 bool load_sample(const SampleTask& t, const std::string& key, SampleRecord& rec) {
     std::string payload;
-    if (!RankJournal::load({t.journal_file, t.journal_key, t.journal_offset, t.journal_size}, kSampleRecord, t.id, key,
-                           payload))
-        return false;
+    if (!RankJournal::load(t.journal, kSampleRecord, t.id, key, payload)) return false;
     try {
         decode(payload, rec);
     } catch (const std::exception&) {  // checksummed, but not a record this version reads: recompute
@@ -63,35 +62,30 @@ void cohort_proteome_file(Comm& comm, const Inputs& in, RootState* root, Feature
 }
 
 // Per-sample files: rank 0 hands samples to workers as they become free. A worker's other threads have nothing to
-// do meanwhile: they decompress its VCFs ahead (htslib's thread pool, as many threads as the rank has, up to 4: the
-// main thread mostly waits for them).
+// do meanwhile: they decompress its VCFs ahead (htslib's thread pool, ThreadPolicy::hts_pool: the main thread
+// mostly waits for them).
 void per_sample_files(Comm& comm, const Inputs& in, RankJournal& journal, RootState* root, Features& f) {
     const StudyConfig& study = in.study;
     const size_t n_sheet = in.sheet.samples.size();
     std::unique_ptr<hts::ThreadPool> pool;
-    if (study.genome.enabled && !in.cohort_genome() && in.threads > 1 && (comm.size() == 1 || !comm.is_root()))
-        pool = std::make_unique<hts::ThreadPool>(std::min(in.threads, 4));  // more do not outrun one decoding thread
+    const bool reads_vcfs = study.genome.enabled && !in.cohort_genome() && (comm.size() == 1 || !comm.is_root());
+    if (reads_vcfs && in.threads.hts_pool() > 0)
+        pool = std::make_unique<hts::ThreadPool>(in.threads.hts_pool());
     Progress progress;
     progress.total = n_sheet;
     const std::string settings = sample_settings(study);
     LocalFeatures& local = f.local;
-    comm.task_farm(
-        in.per_sample() ? n_sheet : 0,
+    task_farm<SampleTask, SampleOutcome>(
+        comm, in.per_sample() ? n_sheet : 0,
         [&](size_t i) {  // rank 0
             const SampleEntry& e = in.sheet.samples[i];
-            SampleTask t{e.index, e.line, e.id, e.vcf, e.proteome, {}, {}, 0, 0};
-            if (auto it = root->journal.latest.find(e.id); it != root->journal.latest.end()) {
-                t.journal_file = it->second.file;
-                t.journal_key = it->second.key;
-                t.journal_offset = it->second.offset;
-                t.journal_size = it->second.payload_size;
-            }
-            return encode(t);
+            SampleTask t{e.index, e.line, e.id, e.vcf, e.proteome, {}};
+            if (auto it = root->journal.latest.find(e.id); it != root->journal.latest.end())
+                t.journal = JournalRef::of(it->second);
+            return t;
         },
-        [&](const std::string& msg) {
-            SampleTask t;
-            decode(msg, t);
-            if (poll_stop()) return std::string();  // stopping: not started
+        [&](const SampleTask& t) -> std::optional<SampleOutcome> {
+            if (poll_stop()) return std::nullopt;  // stopping: not started
             const SampleInputs si = hash_inputs(t, study);
             const std::string key = sample_key(settings, t, si.vcf_sha, si.proteome_sha);
             SampleRecord rec;
@@ -100,13 +94,13 @@ void per_sample_files(Comm& comm, const Inputs& in, RankJournal& journal, RootSt
                 rec.outcome.from_journal = true;
                 if (rec.has_burden) local.burden[t.index] = std::move(rec.burden);
                 if (rec.has_proteome) local.proteome[t.index] = std::move(rec.proteome);
-                return encode(rec.outcome);
+                return rec.outcome;
             }
             try {
                 rec.outcome =
                     process_sample(t, si, study, in.gene_set(), in.score_set(), pool.get(), local, comm.rank());
             } catch (const Error& e) {
-                if (e.kind() == ErrorKind::Interrupted) return std::string();  // dropped; done again on resume
+                if (e.kind() == ErrorKind::Interrupted) return std::nullopt;  // dropped; done again on resume
                 throw;
             }
             rec.outcome.key = key;
@@ -118,13 +112,10 @@ void per_sample_files(Comm& comm, const Inputs& in, RankJournal& journal, RootSt
                 journal.append(kSampleRecord, key, t.id, encode(rec));
                 test_kill_point("sample", comm.rank());
             }
-            return encode(rec.outcome);
+            return rec.outcome;
         },
-        [&](std::string&& msg) {  // rank 0
-            if (msg.empty()) return;  // a sample dropped by a stop
+        [&](SampleOutcome&& o) {  // rank 0
             if (comm.size() > 1) test_kill_point("sample", comm.rank());  // rank 0 hands out, workers process
-            SampleOutcome o;
-            decode(msg, o);
             bool ok = o.genome.status != "error" && o.proteome.status != "error";
             SampleOutcome& dst = root->outcomes[o.index];  // a cohort file's genome results are already there
             dst.rank = o.rank;

@@ -19,6 +19,7 @@
 #include "cluster/cluster.hpp"
 #include "config/sheet.hpp"
 #include "config/study.hpp"
+#include "core/threads.hpp"
 #include "genome/genome.hpp"
 #include "genome/scores.hpp"
 #include "parallel/comm.hpp"
@@ -52,7 +53,7 @@ struct Inputs {
     GeneSet genes;
     ScoreSet scores;
     bool have_genes = false, have_scores = false;
-    int threads = 1;   // OpenMP threads per rank
+    ThreadPolicy threads;  // OpenMP threads per rank, htslib's decompression pool
     int attempt = 1;   // this run's attempt number in the output folder
     const GeneSet* gene_set() const { return have_genes ? &genes : nullptr; }
     const ScoreSet* score_set() const { return have_scores ? &scores : nullptr; }
@@ -156,6 +157,8 @@ struct Subtypes {
     int k = 0;            // the chosen k, on every rank
 };
 Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const FeatureStats& fs, StageCache& cache);
+// The stage cache's key of a clustering: the cohort's data and every setting it depends on.
+std::string clustering_key(const StudyConfig& study, const std::string& data_key);
 // The `top_variable` features of one modality by spread, among those kept with spread > 0, in column order.
 std::vector<size_t> select_features(const FeatureStats& fs, const std::string& m, size_t n_features, int top_variable);
 
@@ -179,6 +182,9 @@ struct Groups {
     std::vector<int> code;
 };
 Groups ranking_groups(const Inputs& in, const Cohort& cohort, const Subtypes& subtypes);
+// The stage cache's key of a ranking: the cohort's data, the ranking settings, the groups and the covariates.
+std::string ranking_key(const StudyConfig& study, const std::string& data_key, const Groups& g,
+                        const std::vector<std::vector<double>>& covariates);
 Ranking rank_stage(Comm& comm, const Inputs& in, const Cohort& cohort, FeatureStats& fs, const Subtypes& subtypes,
                    StageCache& cache);
 // biomarkers.tsv's rows: q-values per contrast (BH or BY), sorted by p, then contrast, modality, feature.

@@ -6,7 +6,9 @@
 #include <set>
 
 #include "core/signals.hpp"
+#include "parallel/mpi_comm.hpp"
 #include "pipeline/stages.hpp"
+#include "store/matrix_writer.hpp"
 
 namespace precis {
 namespace {
@@ -106,7 +108,7 @@ Matrices write_store(Comm& comm, const Inputs& in, const Cohort& cohort, Feature
     comm.all_or_none([&] {
         std::vector<MatrixSpec> specs;
         for (auto& m : mx.modalities) specs.push_back({m, cohort.rows_of.at(m).size(), mx.feature_ids[m].size()});
-        ParallelMatrixWriter w(mx.store_tmp, comm.raw(), specs);
+        ParallelMatrixWriter w(mx.store_tmp, mpi_comm(comm), specs);
         for (size_t mi = 0; mi < mx.modalities.size(); ++mi) {
             const std::string& m = mx.modalities[mi];
             if (m == "genome" && in.cohort_genome()) {  // this rank's gene columns, every row

@@ -8,6 +8,9 @@
 
 namespace precis::h5 {
 
+// The store's userblock (MuData's header before the HDF5 superblock), in bytes.
+constexpr hsize_t kUserblockBytes = 512;
+
 // Owns one HDF5 identifier (file, group, dataset, dataspace, type, property list, attribute).
 class Id {
 public:

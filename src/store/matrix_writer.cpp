@@ -1,0 +1,119 @@
+// The store's matrices written by every rank together (see matrix_writer.hpp).
+#include "store/matrix_writer.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/error.hpp"
+#include "core/files.hpp"
+#include "store/h5.hpp"
+
+namespace precis {
+
+using h5::check;
+using h5::Id;
+
+struct ParallelMatrixWriter::Impl {
+    bool parallel = true;
+    Id file;
+    std::vector<Id> datasets;
+    std::vector<MatrixSpec> specs;
+    std::string path;
+};
+
+ParallelMatrixWriter::ParallelMatrixWriter(const std::string& path, MPI_Comm comm, const std::vector<MatrixSpec>& mats)
+    : impl_(new Impl) {
+    h5::silence_errors();
+    impl_->path = path;
+    impl_->specs = mats;
+    impl_->parallel = comm != MPI_COMM_NULL;
+    Id fapl(H5Pcreate(H5P_FILE_ACCESS), "create file access list");
+    if (impl_->parallel) {  // without MPI (one process started on its own) the same file through the POSIX driver
+        check(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "use MPI-IO");
+        check(H5Pset_all_coll_metadata_ops(fapl, true), "use collective metadata");
+        check(H5Pset_coll_metadata_write(fapl, true), "use collective metadata writes");
+    }
+    Id fcpl(H5Pcreate(H5P_FILE_CREATE), "create file creation list");
+    check(H5Pset_userblock(fcpl, h5::kUserblockBytes), "reserve the MuData userblock");
+    // the file is made private first (0640 less the umask) and HDF5 opens it: HDF5 would create it 0666 less the umask
+    int rank = 0;
+    if (impl_->parallel) MPI_Comm_rank(comm, &rank);
+    if (rank == 0) (void)create_private_file(path);  // on failure H5Fcreate fails on every rank and says why
+    if (impl_->parallel) MPI_Barrier(comm);
+    impl_->file = Id(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, fapl), "create " + path);
+    Id mod = h5::create_group(impl_->file, "mod");
+    for (auto& m : mats) {
+        Id g = h5::create_group(mod, m.modality);
+        hsize_t dims[2] = {m.rows, m.cols};
+        Id space(H5Screate_simple(2, dims, nullptr), "create dataspace");
+        Id dcpl(H5Pcreate(H5P_DATASET_CREATE), "create dataset creation list");
+        // chunks serve both row blocks (the per-sample writes) and column blocks (the cohort stages)
+        hsize_t chunk[2] = {std::max<hsize_t>(1, std::min<hsize_t>(m.rows, 1024)),
+                            std::max<hsize_t>(1, std::min<hsize_t>(m.cols, 256))};
+        if (m.rows > 0 && m.cols > 0) check(H5Pset_chunk(dcpl, 2, chunk), "set chunking");
+        check(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER), "set fill time");
+        impl_->datasets.emplace_back(
+            H5Dcreate2(g, "X", H5T_IEEE_F32LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), "create mod/" + m.modality + "/X");
+    }
+}
+
+ParallelMatrixWriter::~ParallelMatrixWriter() { delete impl_; }
+
+void ParallelMatrixWriter::write_rows(size_t mat, const std::vector<size_t>& rows, const std::vector<float>& data) {
+    write_selection(mat, 0, rows, data);
+}
+
+void ParallelMatrixWriter::write_columns(size_t mat, const std::vector<size_t>& cols, const std::vector<float>& data) {
+    write_selection(mat, 1, cols, data);
+}
+
+void ParallelMatrixWriter::write_selection(size_t mat, int dim, const std::vector<size_t>& idx,
+                                           const std::vector<float>& data) {
+    const MatrixSpec& m = impl_->specs.at(mat);
+    hid_t d = impl_->datasets.at(mat);
+    const hsize_t extent[2] = {m.rows, m.cols};
+    const hsize_t other = extent[1 - dim];
+    Id fspace(H5Dget_space(d), "get dataspace");
+    if (idx.empty() || other == 0) {
+        check(H5Sselect_none(fspace), "select");
+    } else {
+        // runs of consecutive indices become one hyperslab each
+        bool first = true;
+        for (size_t i = 0; i < idx.size();) {
+            size_t j = i + 1;
+            while (j < idx.size() && idx[j] == idx[j - 1] + 1) ++j;
+            hsize_t start[2] = {0, 0}, count[2] = {extent[0], extent[1]};
+            start[dim] = idx[i];
+            count[dim] = j - i;
+            check(H5Sselect_hyperslab(fspace, first ? H5S_SELECT_SET : H5S_SELECT_OR, start, nullptr, count, nullptr),
+                  "select");
+            first = false;
+            i = j;
+        }
+    }
+    // HDF5 walks a selection in row-major order, which is the order of `data`
+    hsize_t nmem = idx.empty() ? 0 : idx.size() * other;
+    if (data.size() != nmem) throw Error(ErrorKind::Internal, "store: data does not match the selection");
+    // in the shape of the selection, so that HDF5 maps it onto chunks by hyperslabs rather than element by element
+    hsize_t mdims[2] = {dim == 0 ? hsize_t(idx.size()) : extent[0], dim == 1 ? hsize_t(idx.size()) : extent[1]};
+    Id mspace(nmem ? H5Screate_simple(2, mdims, nullptr) : H5Screate_simple(1, &nmem, nullptr), "create memory space");
+    if (nmem == 0) check(H5Sselect_none(mspace), "select");
+    Id dxpl(H5Pcreate(H5P_DATASET_XFER), "create transfer list");
+    if (impl_->parallel) check(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), "request collective I/O");
+    static const float dummy = 0;
+    check(H5Dwrite(d, H5T_NATIVE_FLOAT, mspace, fspace, dxpl, nmem ? data.data() : &dummy),
+          "write mod/" + m.modality + "/X to " + impl_->path);
+    last_collective_ = false;
+    if (impl_->parallel) {
+        H5D_mpio_actual_io_mode_t mode;
+        check(H5Pget_mpio_actual_io_mode(dxpl, &mode), "query I/O mode");
+        last_collective_ = mode != H5D_MPIO_NO_COLLECTIVE;
+    }
+}
+
+void ParallelMatrixWriter::close() {
+    impl_->datasets.clear();
+    if (impl_->file.get() >= 0) check(H5Fclose(impl_->file.release()), "finish writing " + impl_->path);
+}
+
+}  // namespace precis

@@ -1,0 +1,41 @@
+// The cohort store's matrices, written collectively: every rank of an MPI communicator its own rows (or columns) of
+// each mod/<modality>/X, in one MPI-IO transfer per matrix. The only part of the store module that sees MPI; the
+// serial rest (annotations, readers) is store.hpp.
+#pragma once
+#include <mpi.h>
+
+#include <string>
+#include <vector>
+
+namespace precis {
+
+struct MatrixSpec {
+    std::string modality;  // group mod/<modality>
+    size_t rows = 0, cols = 0;
+};
+
+// Collective: every rank of `comm` constructs, writes and closes together. With MPI_COMM_NULL (a process without
+// MPI) it writes the same file through HDF5's POSIX driver.
+class ParallelMatrixWriter {
+public:
+    ParallelMatrixWriter(const std::string& path, MPI_Comm comm, const std::vector<MatrixSpec>& mats);
+    ~ParallelMatrixWriter();
+    ParallelMatrixWriter(const ParallelMatrixWriter&) = delete;
+    ParallelMatrixWriter& operator=(const ParallelMatrixWriter&) = delete;
+    // Collective. `rows` (sorted, may be empty on some ranks) are this rank's rows; data is rows.size() x cols.
+    void write_rows(size_t mat, const std::vector<size_t>& rows, const std::vector<float>& data);
+    // Collective. This rank's columns (sorted, may be empty) of every row; data is rows x cols.size(), row-major.
+    void write_columns(size_t mat, const std::vector<size_t>& cols, const std::vector<float>& data);
+    void close();
+    // Whether the last write was carried out as collective MPI-IO (H5Pget_mpio_actual_io_mode); false without MPI.
+    bool last_write_collective() const { return last_collective_; }
+
+private:
+    // Collective write of `data` into the selection (runs of `idx` along dimension `dim`, everything along the other).
+    void write_selection(size_t mat, int dim, const std::vector<size_t>& idx, const std::vector<float>& data);
+    struct Impl;
+    Impl* impl_;
+    bool last_collective_ = false;
+};
+
+}  // namespace precis
