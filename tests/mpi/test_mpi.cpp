@@ -5,8 +5,14 @@
 #include <filesystem>
 #include <set>
 
+#include <csignal>
+#include <limits>
+
 #include "core/error.hpp"
+#include "core/signals.hpp"
 #include "parallel/comm.hpp"
+#include "parallel/mpi_comm.hpp"
+#include "store/matrix_writer.hpp"
 #include "store/store.hpp"
 
 using namespace precis;
@@ -67,6 +73,48 @@ TEST_CASE("collectives: broadcast, gather, allgather, reduce") {
     if (c.is_root()) CHECK(v == std::vector<uint32_t>(5, uint32_t(c.size())));
 }
 
+TEST_CASE("collectives: allreduce sums and minima, exclusive scan, all-to-all") {
+    Comm& c = *g_comm;
+    const int P = c.size(), me = c.rank();
+    // sums of integers are exact whatever the order; every rank gets them
+    std::vector<double> v{double(me), 1.0, double(me) * 1e15};
+    c.allreduce_sum(v);
+    CHECK(v[0] == double(P * (P - 1) / 2));
+    CHECK(v[1] == double(P));
+    CHECK(v[2] == double(P * (P - 1) / 2) * 1e15);
+    const double inf = std::numeric_limits<double>::infinity();
+    std::vector<double> m{double(10 - me), me == P - 1 ? -3.0 : inf, inf};  // +inf: no value
+    c.allreduce_min(m);
+    CHECK(m[0] == double(10 - (P - 1)));
+    CHECK(m[1] == -3.0);
+    CHECK(m[2] == inf);
+    // the sum over the ranks below this one
+    CHECK(c.exscan_sum(me + 1) == int64_t(me * (me + 1) / 2));
+    // what rank r sends to rank s arrives at s from r, for every pair (self included)
+    std::vector<std::string> out(static_cast<size_t>(P));
+    for (int s = 0; s < P; ++s) out[size_t(s)] = std::to_string(me) + ">" + std::to_string(s) + std::string(size_t(me), 'x');
+    const std::vector<std::string> in = c.all_to_all(out);
+    REQUIRE(in.size() == size_t(P));
+    for (int r = 0; r < P; ++r) CHECK(in[size_t(r)] == std::to_string(r) + ">" + std::to_string(me) + std::string(size_t(r), 'x'));
+}
+
+TEST_CASE("stop_point: a stop asked for on one rank stops every rank, with the same signal") {
+    Comm& c = *g_comm;
+    CHECK_NOTHROW(c.stop_point("nothing"));  // no stop: every rank goes on
+    if (c.rank() == c.size() - 1) request_stop(SIGUSR1);
+    try {
+        c.stop_point("the samples are kept");
+        FAIL("no stop");
+    } catch (const AgreedError& e) {
+        CHECK(e.kind() == ErrorKind::Interrupted);
+        CHECK(std::string(e.what()) == "stopped by SIGUSR1; the samples are kept");
+        CHECK(stop_signal() == SIGUSR1);  // settled on every rank: one exit code everywhere
+    }
+    clear_stop();
+    c.barrier();
+    CHECK_NOTHROW(c.stop_point("nothing"));
+}
+
 TEST_CASE("store: every rank writes its own (interleaved) rows collectively; any rank reads column blocks") {
     Comm& c = *g_comm;
     std::string dir = "mpi_store_test";
@@ -75,7 +123,7 @@ TEST_CASE("store: every rank writes its own (interleaved) rows collectively; any
     std::string path = dir + "/t.h5mu";
     const size_t R = 13, C = 7;
     {
-        ParallelMatrixWriter w(path, c.raw(), {{"proteome", R, C}, {"genome", R, 3}, {"bycol", R, C}});
+        ParallelMatrixWriter w(path, mpi_comm(c), {{"proteome", R, C}, {"genome", R, 3}, {"bycol", R, C}});
         // rank 0 holds no rows when there are workers, as in a real run
         std::vector<size_t> rows;
         for (size_t i = 0; i < R; ++i) {
@@ -123,7 +171,7 @@ int main(int argc, char** argv) {
     g_comm = &comm;
     // each rank reports; mpirun fails if any rank fails
     int result = Catch::Session().run(argc, argv);
-    int any = 0;
-    MPI_Allreduce(&result, &any, 1, MPI_INT, MPI_MAX, comm.raw());
-    return any ? 1 : 0;
+    std::vector<double> failed{result ? 1.0 : 0.0};
+    comm.allreduce_sum(failed);
+    return failed[0] > 0 ? 1 : 0;
 }
