@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "config/choices.hpp"
 #include "core/table.hpp"
 
 namespace precis {
@@ -40,7 +41,7 @@ std::vector<KeyDef> make_schema() {
         key("study.name", T::Name, "", "Name of the study; names the default output folder. Required."),
         at_least(key("study.seed", T::Int, "1", "Seed from which all randomness derives."), 0),
         key("study.output", T::Path, "", "Output folder. Default: results/<name> beside the study file."),
-        choice("study.on_sample_error", "fail", {"fail", "skip"},
+        choice("study.on_sample_error", "fail", choice_names<OnSampleError>(),
                "What a sample whose input is missing or broken does: fail stops the run (exit 2); skip leaves the "
                "sample out and reports it."),
         key("workflow", T::Name, "", "A preset from workflows/ whose values this study overrides."),
@@ -59,12 +60,12 @@ std::vector<KeyDef> make_schema() {
                      "count, as Hail's filter_entries). 0 = no threshold."),
                  0),
         at_least(key("genome.qc.min_gq", T::Int, "0", "The same for GQ."), 0),
-        choice("genome.qc.frequencies", "auto", {"auto", "cohort", "info_af", "none"},
+        choice("genome.qc.frequencies", "auto", choice_names<Frequencies>(),
                "Allele frequencies for het_f (plink2 --het) and sex_f (plink --check-sex): cohort = from the "
                "genotypes of the sheet's samples in genome.cohort_file; info_af = each record's INFO/AF (as plink's "
                "--read-freq; sites without it are skipped); auto = cohort with a cohort file, else info_af. A "
                "single-sample VCF cannot give cohort frequencies."),
-        choice("genome.qc.x_par", "auto", {"auto", "GRCh37", "GRCh38", "none"},
+        choice("genome.qc.x_par", "auto", choice_names<XPar>(),
                "chrX pseudo-autosomal regions, left out of sex_f (as plink --split-x); auto decides by the chrX "
                "length in the VCF header and uses none when it is neither build's."),
         ranged(key("genome.qc.female_max_f", T::Float, "0.2", "inferred_sex is female when sex_f is below this."),
@@ -83,7 +84,7 @@ std::vector<KeyDef> make_schema() {
         ranged(key("genome.features.gene_burden.max_af", T::Float, "1",
                    "ALT alleles with a higher frequency (see af) do not count towards burden."),
                0, 1, true),
-        choice("genome.features.gene_burden.af", "info", {"info", "cohort"},
+        choice("genome.features.gene_burden.af", "info", choice_names<BurdenAf>(),
                "The frequency max_af is held against: info = the record's INFO/AF (alleles without one count); "
                "cohort = AC/AN over the sheet's samples in genome.cohort_file."),
         key("genome.features.gene_burden.consequences", T::TextList, "[]",
@@ -91,7 +92,7 @@ std::vector<KeyDef> make_schema() {
             "stop_gained, frameshift_variant]) for the gene count towards its burden, read from VEP's INFO/CSQ or "
             "SnpEff's INFO/ANN; an annotation counts for the BED gene whose name is its SYMBOL or Gene (SnpEff: "
             "Gene_Name or Gene_ID). [] = no filter."),
-        choice("genome.features.gene_burden.annotation", "auto", {"auto", "csq", "ann"},
+        choice("genome.features.gene_burden.annotation", "auto", choice_names<Annotation>(),
                "Where consequences come from: csq (Ensembl VEP), ann (SnpEff), auto = CSQ if the header declares "
                "it, else ANN."),
         key("genome.features.scores", T::PathList, "[]",
@@ -103,7 +104,7 @@ std::vector<KeyDef> make_schema() {
                    "A score whose share of matched variants is lower is refused (NA), for the cohort file or for a "
                    "sample's own file."),
                0, 1),
-        choice("genome.features.score_missing", "mean", {"mean", "zero"},
+        choice("genome.features.score_missing", "mean", choice_names<ScoreMissing>(),
                "A missing genotype at a matched variant adds: mean = 2 x the effect allele's frequency (as "
                "plink2 --score; frequencies as genome.qc.frequencies, else the file's allelefrequency_effect); "
                "zero = nothing (plink2's no-mean-imputation)."),
@@ -111,25 +112,25 @@ std::vector<KeyDef> make_schema() {
         key("proteome.cohort_file", T::Path, "",
             "One proteome file for the whole cohort (olink_npx or maxquant), its samples matched to the sheet by id. "
             "Instead of proteome.path_column."),
-        choice("proteome.format", "tsv", {"tsv", "olink_npx", "maxquant"},
+        choice("proteome.format", "tsv", choice_names<ProteomeFormat>(),
                "tsv: one table per sample (path_column); olink_npx: an Olink NPX export in long format (CSV with "
                "',' or ';', or TSV); maxquant: MaxQuant's proteinGroups.txt."),
         key("proteome.id_column", T::Text, "protein_id", "Column of protein ids (tsv)."),
         key("proteome.value_column", T::Text, "abundance", "Column of abundances (tsv)."),
-        choice("proteome.measure", "LFQ intensity", {"LFQ intensity", "Intensity", "iBAQ"},
+        choice("proteome.measure", "LFQ intensity", choice_names<Measure>(),
                "maxquant: which intensity columns ('<measure> <sample id>') to read."),
-        choice("proteome.below_lod", "keep", {"keep", "missing"},
+        choice("proteome.below_lod", "keep", choice_names<BelowLod>(),
                "olink_npx: keep NPX values below the assay's LOD, or make them missing."),
-        choice("proteome.transform", "log2", {"log2", "none"},
+        choice("proteome.transform", "log2", choice_names<Transform>(),
                "log2: log2 of the abundance (0 counts as missing); none: use values as they are. NPX is log2 "
                "already and is never transformed."),
-        choice("proteome.normalize", "median", {"none", "median", "quantile", "plate_median"},
+        choice("proteome.normalize", "median", choice_names<Normalize>(),
                "median: subtract each sample's median; quantile: give every sample the same distribution, as "
                "limma's normalizeQuantiles on the cohort matrix (features x kept samples; missing values keep their "
                "place and the observed ones spread over the reference); plate_median (olink_npx): shift each "
                "assay on each plate so that its median there is the assay's median over all plates (Olink's "
                "intensity normalisation)."),
-        choice("proteome.impute", "none", {"none", "half_min", "min_prob", "knn"},
+        choice("proteome.impute", "none", choice_names<Impute>(),
                "Missing values of the cohort matrix (kept samples, after normalisation): half_min = half the "
                "feature's smallest observed value (log2 data: minus 1); min_prob = imputeLCMD's MinProb, draws "
                "from N(the sample's 1% quantile, median SD of the features observed in over half the samples), "
@@ -150,19 +151,19 @@ std::vector<KeyDef> make_schema() {
         at_least(key("clustering.top_variable", T::Int, "5000",
                      "Use this many most variable features (by MAD) of each modality; 0 = all."),
                  0),
-        choice("clustering.center", "median", {"none", "median", "mean"}, "Per-feature centring."),
-        choice("clustering.algorithm", "kmeans", {"kmeans", "hc", "pam"},
+        choice("clustering.center", "median", choice_names<Center>(), "Per-feature centring."),
+        choice("clustering.algorithm", "kmeans", choice_names<Algorithm>(),
                "Clustering of each resample: kmeans (Hartigan-Wong from k random starting points, as R's kmeans; "
                "euclidean), hc (hierarchical clustering of the resample's distances with inner_linkage, cut into k "
                "groups) or pam (partitioning around medoids on the distances), as ConsensusClusterPlus's km, hc and "
                "pam."),
-        choice("clustering.distance", "euclidean", {"euclidean", "pearson", "spearman"},
+        choice("clustering.distance", "euclidean", choice_names<Distance>(),
                "Distance between samples for hc, pam and the landmark assignment: euclidean, or 1 - Pearson / "
                "Spearman correlation over the features (as ConsensusClusterPlus). kmeans is euclidean only."),
-        choice("clustering.linkage", "average", {"average", "complete", "single", "ward.D", "ward.D2"},
+        choice("clustering.linkage", "average", choice_names<LinkageMethod>(),
                "Linkage of the final hierarchical clustering of 1 - consensus that makes the classes "
                "(ConsensusClusterPlus's finalLinkage; R hclust's names)."),
-        choice("clustering.inner_linkage", "average", {"average", "complete", "single", "ward.D", "ward.D2"},
+        choice("clustering.inner_linkage", "average", choice_names<LinkageMethod>(),
                "hc: linkage of the clustering of each resample (ConsensusClusterPlus's innerLinkage)."),
         at_least(key("clustering.k.min", T::Int, "2", "Smallest number of subtypes tried."), 2),
         at_least(key("clustering.k.max", T::Int, "6", "Largest number of subtypes tried; below the sample count."), 2),
@@ -178,26 +179,26 @@ std::vector<KeyDef> make_schema() {
                true),
         ranged(key("clustering.feature_fraction", T::Float, "1", "Share of features drawn in each resample."), 0, 1,
                true),
-        choice("clustering.choose_k", "pac", {"pac", "delta_area", "silhouette", "fixed"},
+        choice("clustering.choose_k", "pac", choice_names<ChooseK>(),
                "pac: lowest PAC; silhouette: highest mean silhouette; delta_area: the last k before the relative "
                "gain in CDF area drops below 0.1; fixed: k.min (= k.max)."),
         key("ranking.enabled", T::Bool, "true", "Rank biomarkers."),
         key("ranking.groups", T::Text, "subtype", "'subtype', or a sheet column (e.g. case/control)."),
         key("ranking.levels", T::TextList, "[]",
             "Order of the groups of a sheet column; with two, effect = mean(second) - mean(first)."),
-        choice("ranking.test", "welch", {"welch", "moderated", "wilcoxon", "kruskal"},
+        choice("ranking.test", "welch", choice_names<RankTest>(),
                "welch: R's t.test; moderated: limma's lmFit + eBayes (moderated t per contrast and, with more than "
                "two groups, the moderated F as contrast 'overall'); wilcoxon: R's wilcox.test (normal approximation "
                "with continuity and tie corrections); kruskal: R's kruskal.test over all groups (contrast "
                "'overall')."),
-        choice("ranking.moderation", "standard", {"standard", "trend", "robust", "trend_robust"},
+        choice("ranking.moderation", "standard", choice_names<Moderation>(),
                "moderated: the prior of the feature variances, as limma's eBayes: standard; trend (the prior "
                "variance a smooth function of the feature's mean, eBayes(trend = TRUE)); robust (outlying variances "
                "get less prior weight, eBayes(robust = TRUE)); trend_robust (both)."),
         key("ranking.covariates", T::TextList, "[]",
             "Sheet columns adjusted for (moderated test): numbers as they are, other columns as factors (first "
             "level in sorted order the reference). Samples missing a covariate are left out of the test."),
-        choice("ranking.p_adjust", "BH", {"BH", "BY"},
+        choice("ranking.p_adjust", "BH", choice_names<PAdjust>(),
                "Adjustment of the p-values of each contrast into q_value: Benjamini-Hochberg or Benjamini-Yekutieli "
                "(R's p.adjust)."),
         ranged(key("ranking.fdr", T::Float, "0.05", "False discovery rate for calling a biomarker significant."), 0,
@@ -209,7 +210,7 @@ std::vector<KeyDef> make_schema() {
         key("resources.mem_per_cpu", T::Text, "4G", "Slurm memory per CPU."),
         key("resources.partition", T::Text, "", "Slurm partition (empty: the site default)."),
         key("resources.account", T::Text, "", "Slurm account (empty: the user's default)."),
-        choice("resources.launcher", "srun", {"srun", "mpirun"},
+        choice("resources.launcher", "srun", choice_names<Launcher>(),
                "How `precis slurm`'s job starts the ranks: srun --mpi=pmix -c CPUS (Slurm's own launcher), or "
                "Open MPI's mpirun --map-by slot:PE=CPUS inside the allocation."),
         at_least(key("resources.save_before", T::Int, "300",

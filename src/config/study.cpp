@@ -397,6 +397,8 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     auto num = [&](const char* k) { return r.get(k).as<double>(); };
     auto integer = [&](const char* k) { return r.get(k).as<long long>(); };
     auto flag = [&](const char* k) { return r.get(k).as<bool>(); };
+    // a choice key's value as its enum (the schema has checked the spelling; an unknown one keeps the default)
+    auto pick = [&](const char* k, auto& value) { parse_choice(str(k), value); };
     auto list = [&](const char* k) {
         std::vector<std::string> v;
         for (const auto& x : r.get(k)) v.push_back(x.as<std::string>());
@@ -412,13 +414,14 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
         problem("study", "missing 'study.name'", "add 'study: {name: my_study}' (letters, digits, '.', '_', '-')");
     s.seed = uint64_t(integer("study.seed"));
     s.workflow = str("workflow");
-    s.on_sample_error = str("study.on_sample_error");
+    pick("study.on_sample_error", s.on_sample_error);
     s.output = str("study.output");
     s.sheet = str("samples.sheet");
     if (s.sheet.empty() && !r.seen.count("samples.sheet"))
         problem("samples", "missing 'samples.sheet'", "name the TSV or CSV sample sheet");
     s.id_column = str("samples.id_column");
     s.phenotypes = list("samples.phenotypes");
+    s.listed_phenotypes = s.phenotypes;
 
     auto& g = s.genome;
     g.path_column = str("genome.path_column");
@@ -431,14 +434,15 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     g.pass_only = flag("genome.qc.pass_only");
     g.min_dp = int(integer("genome.qc.min_dp"));
     g.min_gq = int(integer("genome.qc.min_gq"));
-    g.frequencies = str("genome.qc.frequencies");
-    if (g.frequencies == "auto") g.frequencies = g.cohort_file.empty() ? "info_af" : "cohort";
-    if (g.enabled && g.frequencies == "cohort" && g.cohort_file.empty())
+    pick("genome.qc.frequencies", g.frequencies);
+    if (g.frequencies == Frequencies::Auto)
+        g.frequencies = g.cohort_file.empty() ? Frequencies::InfoAf : Frequencies::Cohort;
+    if (g.enabled && g.frequencies == Frequencies::Cohort && g.cohort_file.empty())
         problem("genome.qc.frequencies",
                 "'genome.qc.frequencies: cohort' needs 'genome.cohort_file': a single-sample VCF holds only its own "
                 "sample, so it gives no cohort allele frequencies",
                 "use info_af (frequencies from each record's INFO/AF), or give the cohort as one multi-sample file");
-    g.x_par = str("genome.qc.x_par");
+    pick("genome.qc.x_par", g.x_par);
     g.female_max_f = num("genome.qc.female_max_f");
     g.male_min_f = num("genome.qc.male_min_f");
     if (!(g.female_max_f <= g.male_min_f))
@@ -448,21 +452,21 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     g.max_abs_het_f = num("genome.qc.max_abs_het_f");
     g.genes_bed = str("genome.features.gene_burden.genes");
     g.max_af = num("genome.features.gene_burden.max_af");
-    g.af = str("genome.features.gene_burden.af");
+    pick("genome.features.gene_burden.af", g.af);
     g.consequences = list("genome.features.gene_burden.consequences");
-    g.annotation = str("genome.features.gene_burden.annotation");
-    if (g.enabled && g.af == "cohort" && g.cohort_file.empty())
+    pick("genome.features.gene_burden.annotation", g.annotation);
+    if (g.enabled && g.af == BurdenAf::Cohort && g.cohort_file.empty())
         problem("genome.features.gene_burden.af",
                 "'genome.features.gene_burden.af: cohort' needs 'genome.cohort_file': a single-sample VCF gives no "
                 "cohort allele frequencies",
                 "use af: info (each record's INFO/AF), or give the cohort as one multi-sample file");
-    if (g.enabled && g.genes_bed.empty() && (g.af != "info" || !g.consequences.empty()))
+    if (g.enabled && g.genes_bed.empty() && (g.af != BurdenAf::Info || !g.consequences.empty()))
         problem(!g.consequences.empty() ? "genome.features.gene_burden.consequences" : "genome.features.gene_burden.af",
                 "gene burden settings are given without 'genome.features.gene_burden.genes'",
                 "add the genes BED file, or remove the burden settings");
     g.scores = list("genome.features.scores");
     g.score_min_overlap = num("genome.features.score_min_overlap");
-    g.score_missing = str("genome.features.score_missing");
+    pick("genome.features.score_missing", g.score_missing);
     if (!g.enabled && r.section_origin.count("genome"))
         problem("genome", "the 'genome' section has neither 'genome.path_column' nor 'genome.cohort_file'",
                 "name the sheet column that holds each sample's VCF, or the cohort's multi-sample VCF/BCF");
@@ -471,23 +475,23 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     p.path_column = str("proteome.path_column");
     p.cohort_file = str("proteome.cohort_file");
     p.enabled = !p.path_column.empty() || !p.cohort_file.empty();
-    p.format = str("proteome.format");
-    p.measure = str("proteome.measure");
-    p.below_lod = str("proteome.below_lod");
-    if (p.format == "tsv" && !p.cohort_file.empty())
+    pick("proteome.format", p.format);
+    pick("proteome.measure", p.measure);
+    pick("proteome.below_lod", p.below_lod);
+    if (p.format == ProteomeFormat::Tsv && !p.cohort_file.empty())
         problem("proteome.cohort_file", "'proteome.cohort_file' needs format olink_npx or maxquant",
                 "set proteome.format, or give per-sample tables with proteome.path_column");
-    if (p.format != "tsv" && !p.path_column.empty())
-        problem("proteome.path_column", "'proteome.format: " + p.format + "' reads one file for the cohort",
+    if (p.format != ProteomeFormat::Tsv && !p.path_column.empty())
+        problem("proteome.path_column", "'proteome.format: " + name(p.format) + "' reads one file for the cohort",
                 "give it as proteome.cohort_file instead of proteome.path_column");
-    if (p.format == "olink_npx" && r.has("proteome.transform") && str("proteome.transform") == "log2")
+    if (p.format == ProteomeFormat::OlinkNpx && r.has("proteome.transform") && str("proteome.transform") == "log2")
         problem("proteome.transform", "NPX is on a log2 scale already", "remove proteome.transform, or set none");
     p.id_column = str("proteome.id_column");
     p.value_column = str("proteome.value_column");
-    p.transform = str("proteome.transform");
-    p.normalize = str("proteome.normalize");
-    p.impute = str("proteome.impute");
-    if (p.enabled && p.normalize == "plate_median" && p.format != "olink_npx")
+    pick("proteome.transform", p.transform);
+    pick("proteome.normalize", p.normalize);
+    pick("proteome.impute", p.impute);
+    if (p.enabled && p.normalize == Normalize::PlateMedian && p.format != ProteomeFormat::OlinkNpx)
         problem("proteome.normalize", "'proteome.normalize: plate_median' needs the plates of an Olink NPX file",
                 "use proteome.format: olink_npx, or another normalisation (median, quantile)");
     p.min_detected_fraction = num("proteome.qc.min_detected_fraction");
@@ -505,31 +509,34 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     if (r.has("clustering.modalities")) {
         for (const auto& m : r.get("clustering.modalities")) {
             std::string name = m.begin()->first.as<std::string>();
-            c.modalities.push_back(name);
+            Modality modality = Modality::Genome;
+            const bool known = parse_choice(name, modality);
+            c.modalities.push_back(modality);
             c.weights.push_back(m.begin()->second.as<double>());
-            bool ok = (name == "genome" && g.enabled) || (name == "proteome" && p.enabled);
+            const bool ok = known && ((modality == Modality::Genome && g.enabled) ||
+                                      (modality == Modality::Proteome && p.enabled));
             if (!ok)
                 problem("clustering.modalities", "'clustering.modalities' names '" + name +
                                                      "', which this study does not have",
                         "add its '" + name + ".path_column', or leave it out of clustering.modalities");
         }
     } else {
-        if (p.enabled) c.modalities.push_back("proteome"), c.weights.push_back(1.0);
-        if (g.enabled) c.modalities.push_back("genome"), c.weights.push_back(1.0);
+        if (p.enabled) c.modalities.push_back(Modality::Proteome), c.weights.push_back(1.0);
+        if (g.enabled) c.modalities.push_back(Modality::Genome), c.weights.push_back(1.0);
     }
     c.top_variable = int(integer("clustering.top_variable"));
-    c.center = str("clustering.center");
-    c.algorithm = str("clustering.algorithm");
-    c.distance = str("clustering.distance");
-    c.linkage = str("clustering.linkage");
-    c.inner_linkage = str("clustering.inner_linkage");
+    pick("clustering.center", c.center);
+    pick("clustering.algorithm", c.algorithm);
+    pick("clustering.distance", c.distance);
+    pick("clustering.linkage", c.linkage);
+    pick("clustering.inner_linkage", c.inner_linkage);
     c.landmarks = int(integer("clustering.landmarks"));
     c.k_min = int(integer("clustering.k.min"));
     c.k_max = int(integer("clustering.k.max"));
     c.resamples = int(integer("clustering.resamples"));
     c.item_fraction = num("clustering.item_fraction");
     c.feature_fraction = num("clustering.feature_fraction");
-    c.choose_k = str("clustering.choose_k");
+    pick("clustering.choose_k", c.choose_k);
     if (c.k_min > c.k_max)
         problem("clustering.k.max", "'clustering.k.min' (" + std::to_string(c.k_min) +
                                         ") is larger than 'clustering.k.max' (" + std::to_string(c.k_max) + ")",
@@ -542,7 +549,7 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
                 "'clustering.landmarks' (" + std::to_string(c.landmarks) +
                     ") must be larger than 'clustering.k.max' (" + std::to_string(c.k_max) + ")",
                 "use a few thousand landmarks, or 0 to cluster every sample");
-    if (c.choose_k == "fixed" && c.k_min != c.k_max)
+    if (c.choose_k == ChooseK::Fixed && c.k_min != c.k_max)
         problem("clustering.choose_k", "'clustering.choose_k: fixed' needs k.min == k.max",
                 "set k: {min: K, max: K}");
 
@@ -550,13 +557,13 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     k.enabled = flag("ranking.enabled");
     k.groups = str("ranking.groups");
     k.levels = list("ranking.levels");
-    k.test = str("ranking.test");
+    pick("ranking.test", k.test);
     k.covariates = list("ranking.covariates");
-    k.moderation = str("ranking.moderation");
-    k.p_adjust = str("ranking.p_adjust");
+    pick("ranking.moderation", k.moderation);
+    pick("ranking.p_adjust", k.p_adjust);
     k.fdr = num("ranking.fdr");
-    if (c.enabled && c.algorithm == "kmeans" && c.distance != "euclidean")
-        problem("clustering.distance", "'clustering.distance: " + c.distance + "' cannot be used with k-means",
+    if (c.enabled && c.algorithm == Algorithm::Kmeans && c.distance != Distance::Euclidean)
+        problem("clustering.distance", "'clustering.distance: " + name(c.distance) + "' cannot be used with k-means",
                 "use algorithm: hc or pam for correlation distances, or distance: euclidean");
     if (k.enabled && k.groups == "subtype" && !c.enabled)
         problem(r.has("ranking.groups") ? "ranking.groups" : "clustering.enabled", "'ranking.groups' is 'subtype' but clustering is off, so there are no subtypes",
@@ -566,8 +573,8 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
                 "remove ranking.levels, or set ranking.groups to a column");
     if (k.levels.size() == 1)
         problem("ranking.levels", "'ranking.levels' lists one level", "list at least two");
-    if (!k.covariates.empty() && k.test != "moderated")
-        problem("ranking.covariates", "'ranking.covariates' cannot be adjusted for with test: " + k.test,
+    if (!k.covariates.empty() && k.test != RankTest::Moderated)
+        problem("ranking.covariates", "'ranking.covariates' cannot be adjusted for with test: " + name(k.test),
                 "use test: moderated (limma's linear model) to adjust for covariates, or remove them");
     auto carry = [&](const std::string& col) {
         if (std::find(s.phenotypes.begin(), s.phenotypes.end(), col) == s.phenotypes.end())
@@ -585,7 +592,7 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     res.mem_per_cpu = str("resources.mem_per_cpu");
     res.partition = str("resources.partition");
     res.account = str("resources.account");
-    res.launcher = str("resources.launcher");
+    pick("resources.launcher", res.launcher);
     res.save_before = int(integer("resources.save_before"));
     res.template_path = str("resources.template");
     res.sbatch_options = list("resources.sbatch_options");
@@ -764,19 +771,35 @@ std::string yaml_at(const YAML::Node& n, const std::vector<std::string>& path, s
 }
 }  // namespace
 
+namespace {
+std::vector<std::string> key_path(const std::string& key) {
+    std::vector<std::string> path;
+    for (size_t a = 0; a <= key.size();) {
+        const size_t b = std::min(key.find('.', a), key.size());
+        path.push_back(key.substr(a, b - a));
+        a = b + 1;
+    }
+    return path;
+}
+}  // namespace
+
 std::string resolved_settings(const std::string& resolved, const std::vector<std::string>& keys) {
     const YAML::Node root = YAML::Load(resolved);
     std::string out;
-    for (const auto& key : keys) {
-        std::vector<std::string> path;
-        for (size_t a = 0; a <= key.size();) {
-            const size_t b = std::min(key.find('.', a), key.size());
-            path.push_back(key.substr(a, b - a));
-            a = b + 1;
-        }
-        out += key + ": " + yaml_at(root, path, 0) + "\n";
-    }
+    for (const auto& key : keys) out += key + ": " + yaml_at(root, key_path(key), 0) + "\n";
     return out;
+}
+
+std::string setting_text(const StudyConfig& s, const std::string& key) {
+    YAML::Node n = YAML::Load(s.resolved);
+    for (const std::string& part : key_path(key)) {
+        if (!n.IsMap()) return "";
+        const YAML::Node& map = n;  // a const lookup adds no key
+        YAML::Node next = map[part];
+        if (!next) return "";
+        n.reset(next);  // Node's operator= would assign into the tree
+    }
+    return n.IsScalar() ? n.Scalar() : "";
 }
 
 }  // namespace precis

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "config/choices.hpp"
+
 namespace precis {
 
 struct GenomeConfig {
@@ -15,70 +17,70 @@ struct GenomeConfig {
     double min_call_rate = 0.0;
     bool pass_only = false;
     int min_dp = 0, min_gq = 0;
-    std::string frequencies = "auto";   // resolved: cohort | info_af | none
-    std::string x_par = "auto";
+    Frequencies frequencies = Frequencies::Auto;  // resolved: Cohort, InfoAf or None
+    XPar x_par = XPar::Auto;
     double female_max_f = 0.2, male_min_f = 0.8;
     double max_abs_het_f = 0;  // 0 = no threshold
     std::string sex_column;
     std::string genes_bed;        // resolved path, empty = no burden features
     double max_af = 1.0;
-    std::string af = "info";                // info | cohort
+    BurdenAf af = BurdenAf::Info;
     std::vector<std::string> consequences;  // empty = no filter
-    std::string annotation = "auto";
+    Annotation annotation = Annotation::Auto;
     std::vector<std::string> scores;  // resolved PGS Catalog scoring files
     double score_min_overlap = 0.75;
-    std::string score_missing = "mean";
+    ScoreMissing score_missing = ScoreMissing::Mean;
 };
 
 struct ProteomeConfig {
     bool enabled = false;
     std::string path_column;
     std::string cohort_file;           // resolved path (olink_npx, maxquant)
-    std::string measure = "LFQ intensity";
-    std::string below_lod = "keep";
-    std::string format = "tsv";
+    Measure measure = Measure::LfqIntensity;
+    BelowLod below_lod = BelowLod::Keep;
+    ProteomeFormat format = ProteomeFormat::Tsv;
     std::string id_column = "protein_id";
     std::string value_column = "abundance";
-    std::string transform = "log2";
-    std::string normalize = "median";
-    std::string impute = "none";
+    Transform transform = Transform::Log2;
+    Normalize normalize = Normalize::Median;
+    Impute impute = Impute::None;
     double min_detected_fraction = 0.0;
     bool fail_qc_warning = false;
 };
 
 struct ClusteringConfig {
     bool enabled = true;
-    std::vector<std::string> modalities;
+    std::vector<Modality> modalities;
     std::vector<double> weights;
     int top_variable = 5000;
-    std::string center = "median";
-    std::string algorithm = "kmeans";
-    std::string distance = "euclidean";
-    std::string linkage = "average";        // final clustering of 1 - consensus
-    std::string inner_linkage = "average";  // hc of each resample
+    Center center = Center::Median;
+    Algorithm algorithm = Algorithm::Kmeans;
+    Distance distance = Distance::Euclidean;
+    LinkageMethod linkage = LinkageMethod::Average;        // final clustering of 1 - consensus
+    LinkageMethod inner_linkage = LinkageMethod::Average;  // hc of each resample
     int landmarks = 2000;                   // above this many samples, consensus on this many landmarks
     int k_min = 2, k_max = 6;
     int resamples = 1000;
     double item_fraction = 0.8;
     double feature_fraction = 1.0;
-    std::string choose_k = "pac";
+    ChooseK choose_k = ChooseK::Pac;
 };
 
 struct RankingConfig {
     bool enabled = true;
     std::string groups = "subtype";
     std::vector<std::string> levels;
-    std::string test = "welch";
+    RankTest test = RankTest::Welch;
     std::vector<std::string> covariates;
-    std::string moderation = "standard";  // moderated: standard | trend
-    std::string p_adjust = "BH";          // BH | BY
+    Moderation moderation = Moderation::Standard;  // the moderated test's variance prior
+    PAdjust p_adjust = PAdjust::BH;
     double fdr = 0.05;
 };
 
 struct ResourcesConfig {
     int nodes = 1, ntasks = 8, cpus_per_task = 2;
     std::string time = "02:00:00", mem_per_cpu = "4G", partition, account;
-    std::string launcher = "srun";  // srun | mpirun
+    Launcher launcher = Launcher::Srun;
     int save_before = 300;          // seconds before the time limit: --signal
     std::string template_path;      // resolved; empty = built-in
     std::vector<std::string> sbatch_options;  // more #SBATCH options, --name[=value]
@@ -92,12 +94,13 @@ struct StudyConfig {
     std::string name;
     uint64_t seed = 1;
     std::string output;        // resolved output folder
-    std::string on_sample_error = "fail";
+    OnSampleError on_sample_error = OnSampleError::Fail;
     std::string sheet;         // resolved sample sheet path
     std::string id_column = "sample_id";
     // samples.phenotypes, then ranking.groups and ranking.covariates if not already listed: the sheet columns that
     // are carried into the outputs
     std::vector<std::string> phenotypes;
+    std::vector<std::string> listed_phenotypes;  // samples.phenotypes alone, as the study lists them
     GenomeConfig genome;
     ProteomeConfig proteome;
     double max_missing = 0.2;
@@ -127,5 +130,7 @@ std::string resolve_path(const std::string& base_dir, const std::string& p);
 // Some keys of a resolved study ("genome", "clustering", "study.seed"), each as "key: <its YAML>" on its own line,
 // for content keys: the same settings give the same text. An absent key gives "key: ~".
 std::string resolved_settings(const std::string& resolved, const std::vector<std::string>& keys);
+// A key's value as the resolved study spells it ("1.0", "1000"), for text meant for people; "" if not a scalar.
+std::string setting_text(const StudyConfig& s, const std::string& key);
 
 }  // namespace precis

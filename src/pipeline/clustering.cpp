@@ -33,9 +33,9 @@ ClusteringResult consensus_clustering(Comm& comm, const Matrix& X, const Cluster
     ResampleParams rp;
     rp.item_fraction = cc.item_fraction;
     rp.feature_fraction = cc.feature_fraction;
-    rp.algorithm = cc.algorithm;
-    rp.distance = cc.algorithm == "kmeans" ? "euclidean" : cc.distance;
-    rp.linkage = parse_linkage(cc.inner_linkage);
+    rp.algorithm = name(cc.algorithm);
+    rp.distance = name(cc.algorithm == Algorithm::Kmeans ? Distance::Euclidean : cc.distance);
+    rp.linkage = parse_linkage(name(cc.inner_linkage));
     std::vector<double> D;
     if (resamples_need_distances(m, Y->cols, cc.k_max, rp)) {
         std::vector<size_t> rows(m), cols(Y->cols);
@@ -66,7 +66,7 @@ ClusteringResult consensus_clustering(Comm& comm, const Matrix& X, const Cluster
 
     std::vector<int64_t> landmark_labels;  // every k's classes of the landmarks, for assigning the rest
     if (comm.is_root()) {
-        const Linkage final_linkage = parse_linkage(cc.linkage);
+        const Linkage final_linkage = parse_linkage(name(cc.linkage));
         for (int k = cc.k_min; k <= cc.k_max; ++k) {
             std::vector<double> C = consensus_matrix(counts, k);
             res.ks.push_back(summarize_consensus(C, m, k, final_linkage));
@@ -75,7 +75,7 @@ ClusteringResult consensus_clustering(Comm& comm, const Matrix& X, const Cluster
             if (res.landmarks.empty() && n <= store_limit) res.consensus.push_back(std::move(C));
         }
         fill_delta_area(res.ks);
-        res.chosen = choose_k(res.ks, cc.choose_k);
+        res.chosen = choose_k(res.ks, name(cc.choose_k));
         for (auto& s : res.ks) landmark_labels.insert(landmark_labels.end(), s.labels.begin(), s.labels.end());
     }
     counts = PairCounts{};
@@ -135,7 +135,7 @@ std::string clustering_key(const StudyConfig& study, const std::string& data_key
     return content_key({"precis clustering 2", data_key, resolved_settings(study.resolved, {"study.seed", "clustering"})});
 }
 
-std::vector<size_t> select_features(const FeatureStats& fs, const std::string& m, size_t n_features, int top_variable) {
+std::vector<size_t> select_features(const FeatureStats& fs, Modality m, size_t n_features, int top_variable) {
     const auto& spread = fs.spread.at(m);
     std::vector<size_t> cand;
     for (size_t j = 0; j < n_features; ++j)
@@ -154,7 +154,7 @@ Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const
     const size_t n = cohort.size();
     Matrix& X = st.X;
     std::vector<size_t> block_edges{0};
-    for (const std::string& m : cc.modalities) {
+    for (const Modality m : cc.modalities) {
         const Block& b = fs.blocks.at(m);
         std::vector<double> cols;  // column-major, this rank's selected columns
         for (size_t j : select_features(fs, m, fs.spread.at(m).size(), cc.top_variable))
@@ -177,7 +177,7 @@ Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const
             throw Error(ErrorKind::DegenerateData, "no features are left for clustering after filtering",
                         "raise cohort.max_missing or check the inputs of clustering.modalities");
     });
-    center_and_impute(X, cc.center);
+    center_and_impute(X, name(cc.center));
     if (cc.modalities.size() > 1)
         for (size_t ci = 0; ci < cc.modalities.size(); ++ci)
             scale_block(X, block_edges[ci], block_edges[ci + 1], cc.weights[ci]);

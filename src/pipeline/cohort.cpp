@@ -28,15 +28,15 @@ std::vector<int64_t> passing_samples(const std::vector<SampleOutcome>& outcomes)
     std::vector<int64_t> kept;
     for (size_t i = 0; i < outcomes.size(); ++i) {
         const auto& o = outcomes[i];
-        bool pass = (!o.genome.present || o.genome.status == "pass") &&
-                    (!o.proteome.present || o.proteome.status == "pass");
+        bool pass = (!o.genome.present || o.genome.status == SampleStatus::Pass) &&
+                    (!o.proteome.present || o.proteome.status == SampleStatus::Pass);
         if (pass && (o.genome.present || o.proteome.present)) kept.push_back(int64_t(i));
     }
     return kept;
 }
 
 void modality_rows(Cohort& c, const std::vector<int64_t>& has_genome, const std::vector<int64_t>& has_proteome) {
-    for (const auto& [m, has] : {std::pair{"genome", &has_genome}, std::pair{"proteome", &has_proteome}}) {
+    for (const auto& [m, has] : {std::pair{Modality::Genome, &has_genome}, std::pair{Modality::Proteome, &has_proteome}}) {
         c.rows_of[m];  // every modality has an entry, if an empty one
         c.row_of[m];
         for (size_t r = 0; r < c.kept.size(); ++r)
@@ -68,13 +68,13 @@ std::vector<int64_t> apply_policy(const Inputs& in, RootState& root) {
     std::vector<std::string> errors;
     for (const auto& o : outcomes)
         for (const ModalityOutcome* m : {&o.genome, &o.proteome})
-            if (m->present && m->status == "error") errors.push_back(m->reason);
+            if (m->present && m->status == SampleStatus::Error) errors.push_back(m->reason);
     const std::vector<int64_t> kept = passing_samples(outcomes);
     const size_t n_sheet = sheet.samples.size();
     if (!errors.empty()) {
         std::fprintf(stderr, "precis: %zu sample input(s) could not be processed:\n", errors.size());
         for (size_t i = 0; i < errors.size() && i < 20; ++i) std::fprintf(stderr, "  %s\n", errors[i].c_str());
-        if (study.on_sample_error == "fail")
+        if (study.on_sample_error == OnSampleError::Fail)
             throw Error(ErrorKind::MalformedInput,
                         std::to_string(errors.size()) + " sample input(s) could not be processed; first: " +
                             errors.front(),

@@ -85,17 +85,17 @@ void genome_status(ModalityOutcome& g, const GenomeQC& q, const StudyConfig& s) 
     g.qc = genome_qc_values(q);
     double cr = q.call_rate();
     if (q.n_called + q.n_not_called + q.n_filtered == 0) {
-        g.status = "fail";
+        g.status = SampleStatus::Fail;
         g.reason = "no genotypes";
     } else if (!(cr >= s.genome.min_call_rate)) {
-        g.status = "fail";
+        g.status = SampleStatus::Fail;
         g.reason = "call_rate " + fmt(cr) + " < " + fmt(s.genome.min_call_rate);
     } else if (s.genome.max_abs_het_f > 0 && std::fabs(q.het_f()) > s.genome.max_abs_het_f) {
-        g.status = "fail";
+        g.status = SampleStatus::Fail;
         g.reason = "het_f " + fmt(q.het_f()) + " is outside +-" + fmt(s.genome.max_abs_het_f) +
                    (q.het_f() > 0 ? " (too few heterozygous calls)" : " (too many heterozygous calls)");
     } else {
-        g.status = "pass";
+        g.status = SampleStatus::Pass;
     }
 }
 
@@ -106,10 +106,10 @@ void check_sex(const StudyConfig& s, const SampleSheet& sheet, std::vector<Sampl
     const long pcol = s.genome.sex_column.empty() || pit == s.phenotypes.end() ? -1 : long(pit - s.phenotypes.begin());
     for (size_t i = 0; i < outcomes.size(); ++i) {
         ModalityOutcome& g = outcomes[i].genome;
-        if (!g.present || g.status == "error" || g.qc.size() <= fi) continue;
+        if (!g.present || g.status == SampleStatus::Error || g.qc.size() <= fi) continue;
         const double f = g.qc[fi];
         g.inferred_sex = infer_sex(f, s.genome.female_max_f, s.genome.male_min_f);
-        if (pcol < 0 || g.status != "pass" || g.inferred_sex.empty()) continue;
+        if (pcol < 0 || g.status != SampleStatus::Pass || g.inferred_sex.empty()) continue;
         const std::string& given = sheet.samples[i].phenotypes[size_t(pcol)];
         std::string lower;
         for (char c : given) lower += char(std::tolower(static_cast<unsigned char>(c)));
@@ -117,7 +117,7 @@ void check_sex(const StudyConfig& s, const SampleSheet& sheet, std::vector<Sampl
                                      : lower == "m" || lower == "male" || lower == "1" ? "male"
                                                                                          : "";
         if (reported.empty() || reported == g.inferred_sex) continue;
-        g.status = "fail";
+        g.status = SampleStatus::Fail;
         g.reason = "sex check: '" + s.genome.sex_column + "' is " + given + " but chrX F = " + fmt(f) +
                    (g.inferred_sex == "ambiguous"
                         ? " lies between female_max_f " + fmt(s.genome.female_max_f) + " and male_min_f " +
@@ -130,13 +130,13 @@ void check_sex(const StudyConfig& s, const SampleSheet& sheet, std::vector<Sampl
 void proteome_status(ModalityOutcome& p, const ProteomeQC& q, const StudyConfig& s) {
     p.qc = proteome_qc_values(q);
     if (!(q.detected_fraction >= s.proteome.min_detected_fraction) || q.n_detected == 0) {
-        p.status = "fail";
+        p.status = SampleStatus::Fail;
         p.reason = "detected_fraction " + fmt(q.detected_fraction) + " < " + fmt(s.proteome.min_detected_fraction);
     } else if (s.proteome.fail_qc_warning && q.qc_warning) {
-        p.status = "fail";
+        p.status = SampleStatus::Fail;
         p.reason = "Olink QC_Warning (proteome.qc.fail_qc_warning)";
     } else {
-        p.status = "pass";
+        p.status = SampleStatus::Pass;
     }
 }
 
@@ -175,18 +175,18 @@ void put_scores(ModalityOutcome& g, const ScoreSet& set, const ExactSum* sums, c
 GenomeSettings genome_settings(const StudyConfig& s, const ScoreSet* scores) {
     GenomeSettings gs;
     gs.scores = scores;
-    gs.score_mean_impute = s.genome.score_missing == "mean";
+    gs.score_mean_impute = s.genome.score_missing == ScoreMissing::Mean;
     gs.pass_only = s.genome.pass_only;
     gs.max_af = s.genome.max_af;
     gs.min_dp = s.genome.min_dp;
     gs.min_gq = s.genome.min_gq;
-    gs.frequencies = s.genome.frequencies == "cohort"    ? FrequencySource::Cohort
-                     : s.genome.frequencies == "info_af" ? FrequencySource::InfoAF
-                                                         : FrequencySource::None;
-    gs.x_par = s.genome.x_par;
+    gs.frequencies = s.genome.frequencies == Frequencies::Cohort   ? FrequencySource::Cohort
+                     : s.genome.frequencies == Frequencies::InfoAf ? FrequencySource::InfoAF
+                                                                   : FrequencySource::None;
+    gs.x_par = name(s.genome.x_par);
     gs.consequences = s.genome.consequences;
-    gs.annotation = s.genome.annotation;
-    gs.burden_af_cohort = s.genome.af == "cohort";
+    gs.annotation = name(s.genome.annotation);
+    gs.burden_af_cohort = s.genome.af == BurdenAf::Cohort;
     return gs;
 }
 
@@ -194,8 +194,8 @@ ProteomeSettings proteome_settings(const StudyConfig& s) {
     ProteomeSettings ps;
     ps.id_column = s.proteome.id_column;
     ps.value_column = s.proteome.value_column;
-    ps.log2 = s.proteome.transform == "log2";
-    ps.median_normalize = s.proteome.normalize == "median";
+    ps.log2 = s.proteome.transform == Transform::Log2;
+    ps.median_normalize = s.proteome.normalize == Normalize::Median;
     return ps;
 }
 
@@ -243,7 +243,7 @@ SampleOutcome process_sample(const SampleTask& t, const SampleInputs& in, const 
         m.path = path;
         m.sha256 = sha;
         if (!error.empty()) {
-            m.status = "error";
+            m.status = SampleStatus::Error;
             m.reason = error;
             return;
         }
@@ -251,7 +251,7 @@ SampleOutcome process_sample(const SampleTask& t, const SampleInputs& in, const 
             work(m);
         } catch (const Error& e) {
             if (e.kind() == ErrorKind::Interrupted) throw;
-            m.status = "error";
+            m.status = SampleStatus::Error;
             m.reason = sample_failure(t, e);
         }
     };
@@ -305,14 +305,14 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const std::vector<std::st
     };
     auto sample_error = [&](size_t i, const std::string& msg) {
         ModalityOutcome& p = outcome(i);
-        p.status = "error";
+        p.status = SampleStatus::Error;
         p.reason = "sample '" + ids[i] + "' (sheet line " + std::to_string(lines[i]) + "): " + msg;
     };
     std::string my_info;  // feature annotations this rank saw: id \t uniprot \t gene \t panel \t assay warnings
     std::vector<double> counts(2, 0.0);  // rows of control samples, rows of samples not in the sheet
     std::string unknown_example;
 
-    if (s.proteome.format == "olink_npx") {
+    if (s.proteome.format == ProteomeFormat::OlinkNpx) {
         NpxColumns cols;
         std::vector<std::string> raw;
         uint64_t header_end = 0;
@@ -375,8 +375,8 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const std::vector<std::st
         for (auto& m : comm.all_to_all(msgs))
             for (auto& r : decode_rows(m)) by_sample[index.at(r.sample)].push_back(std::move(r));
         NpxSettings st;
-        st.below_lod_missing = s.proteome.below_lod == "missing";
-        st.median_normalize = s.proteome.normalize == "median";
+        st.below_lod_missing = s.proteome.below_lod == BelowLod::Missing;
+        st.median_normalize = s.proteome.normalize == Normalize::Median;
         for (size_t i = 0; i < ids.size(); ++i) {
             if (owner_of(i, P) != me) continue;
             auto it = by_sample.find(i);
@@ -395,7 +395,7 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const std::vector<std::st
     } else {  // maxquant
         std::vector<std::string> columns;  // this rank's samples' intensities: the only cells it parses
         for (size_t i = 0; i < ids.size(); ++i)
-            if (owner_of(i, P) == me) columns.push_back(s.proteome.measure + " " + ids[i]);
+            if (owner_of(i, P) == me) columns.push_back(name(s.proteome.measure) + " " + ids[i]);
         MaxQuantTable t;
         comm.all_or_none([&] {
             if (!columns.empty() || me == 0) t = read_maxquant(file, columns);
@@ -407,7 +407,7 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const std::vector<std::st
         for (size_t i = 0; i < ids.size(); ++i) {
             if (owner_of(i, P) != me) continue;
             try {
-                ProteomeResult r = maxquant_sample(t, ids[i], s.proteome.measure, ps);
+                ProteomeResult r = maxquant_sample(t, ids[i], name(s.proteome.measure), ps);
                 proteome_status(outcome(i), r.qc, s);
                 local.proteome[i] = std::move(r);
             } catch (const Error& e) {
@@ -442,7 +442,7 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const std::vector<std::st
         }
     }
     if (counts[0] > 0) warnings.push_back(file + ": left out " + fmt_value(counts[0]) + " rows of control samples");
-    if (s.proteome.format == "olink_npx") {  // check_npx: OlinkIDs not of the form OID + 5 digits
+    if (s.proteome.format == ProteomeFormat::OlinkNpx) {  // check_npx: OlinkIDs not of the form OID + 5 digits
         std::vector<std::string> odd;
         for (auto& [id, fi] : info)
             if (!olink_id_valid(id)) odd.push_back(id);
@@ -599,7 +599,7 @@ void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet
             g.present = true;
             g.path = file;
             if (cols[i] < 0) {
-                g.status = "error";
+                g.status = SampleStatus::Error;
                 g.reason = "sample '" + sheet.samples[i].id + "' (sheet line " +
                            std::to_string(sheet.samples[i].line) + "): not among the samples of " + file;
                 continue;

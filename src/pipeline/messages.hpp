@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cluster/cluster.hpp"
+#include "config/choices.hpp"
 #include "config/sheet.hpp"
 #include "journal/journal.hpp"
 #include "proteome/proteome.hpp"
@@ -39,7 +40,7 @@ struct RegionOutcome {
 
 struct ModalityOutcome {
     bool present = false;
-    std::string status;         // pass | fail | error
+    SampleStatus status = SampleStatus::Pass;  // when present
     std::string reason;
     std::vector<double> qc;     // genome_qc_values / proteome_qc_values
     std::string inferred_sex;   // genome: female | male | ambiguous | "" (set on rank 0 by check_sex)

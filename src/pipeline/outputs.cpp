@@ -39,7 +39,7 @@ void write_qc_table(const std::string& path, const std::vector<std::string>& col
     f.write(line + "\n");
     for (size_t i = 0; i < sheet.samples.size(); ++i) {
         const ModalityOutcome& m = genome ? outcomes[i].genome : outcomes[i].proteome;
-        line = clean(sheet.samples[i].id) + "\t" + (m.present ? m.status : "absent") + "\t" + clean(m.reason);
+        line = clean(sheet.samples[i].id) + "\t" + (m.present ? name(m.status) : "absent") + "\t" + clean(m.reason);
         for (size_t c = 0; c < columns.size(); ++c) line += "\t" + (c < m.qc.size() ? fmt_value(m.qc[c]) : "NA");
         if (genome) line += "\t" + (m.inferred_sex.empty() ? std::string("NA") : m.inferred_sex);
         f.write(line + "\n");
@@ -135,10 +135,10 @@ void write_multiqc_qc(const std::string& qc_dir, const std::vector<std::string>&
     for (size_t i = 0; i < sheet.samples.size(); ++i) {
         const ModalityOutcome& m = genome ? outcomes[i].genome : outcomes[i].proteome;
         if (!m.present) continue;
-        std::vector<std::string> r{sheet.samples[i].id, m.status};
+        std::vector<std::string> r{sheet.samples[i].id, name(m.status)};
         for (size_t c = 0; c < columns.size(); ++c) r.push_back(c < m.qc.size() ? fmt_value(m.qc[c]) : "NA");
         trows.push_back(std::move(r));
-        if (m.status == "error") continue;  // no counts to draw
+        if (m.status == SampleStatus::Error) continue;  // no counts to draw
         std::vector<std::string> br{sheet.samples[i].id};
         auto val = [&](const std::string& name) {
             const size_t c = col(name);
@@ -280,13 +280,13 @@ FrameColumn phenotype_column(const std::string& name, const std::vector<std::str
 
 // One modality's obs (its QC columns; the global obs gets them as <m>:<column>) and var (filtering statistics and,
 // for proteome cohort files, the assays' annotations).
-ModalityAnnotations modality_annotations(const std::string& m, const Inputs& in, const RootState& root,
+ModalityAnnotations modality_annotations(Modality m, const Inputs& in, const RootState& root,
                                          const Cohort& cohort, const Matrices& mx, const FeatureStats& fs,
                                          Frame& global) {
     const size_t n = cohort.size();
     const std::vector<std::string> sample_ids = cohort.ids(in.sheet);
     ModalityAnnotations ma;
-    ma.modality = m;
+    ma.modality = name(m);
     const std::vector<size_t>& mr = cohort.rows_of.at(m);  // the global rows that have this modality
     std::vector<int> pos(n, -1);
     for (size_t k = 0; k < mr.size(); ++k) pos[mr[k]] = int(k);
@@ -294,13 +294,13 @@ ModalityAnnotations modality_annotations(const std::string& m, const Inputs& in,
     ma.var.index = mx.feature_ids.at(m);
     auto outcome = [&](size_t i) -> const ModalityOutcome& {
         const SampleOutcome& o = root.outcomes[size_t(cohort.kept[i])];
-        return m == "genome" ? o.genome : o.proteome;
+        return m == Modality::Genome ? o.genome : o.proteome;
     };
-    const auto& cols = m == "genome" ? genome_qc_columns() : proteome_qc_columns();
+    const auto& cols = m == Modality::Genome ? genome_qc_columns() : proteome_qc_columns();
     for (size_t c = 0; c < cols.size(); ++c) {
         FrameColumn fc, g;
         fc.name = cols[c];
-        g.name = m + ":" + cols[c];  // the global obs: NaN for samples without the modality
+        g.name = name(m) + ":" + cols[c];  // the global obs: NaN for samples without the modality
         fc.integer = g.integer = cols[c].rfind("n_", 0) == 0 || cols[c] == "qc_warning";  // counts
         for (size_t i = 0; i < n; ++i) {
             const auto& mo = outcome(i);
@@ -311,7 +311,7 @@ ModalityAnnotations modality_annotations(const std::string& m, const Inputs& in,
         global.columns.push_back(std::move(g));
         ma.obs.columns.push_back(std::move(fc));
     }
-    if (m == "genome") {
+    if (m == Modality::Genome) {
         FrameColumn sex{"inferred_sex", false, {}, {}, true}, g{"genome:inferred_sex", false, {}, {}, true};
         for (size_t i = 0; i < n; ++i) {
             g.strings.push_back(pos[i] >= 0 ? outcome(i).inferred_sex : "");
@@ -325,7 +325,7 @@ ModalityAnnotations modality_annotations(const std::string& m, const Inputs& in,
     FrameColumn used{"kept", true, {}, {}, false};
     for (size_t j = 0; j < ma.var.index.size(); ++j) used.numbers.push_back(fs.kept(m, j) ? 1.0 : 0.0);
     ma.var.columns = {miss, sp, used};
-    if (m == "proteome" && !root.feature_info.empty()) {
+    if (m == Modality::Proteome && !root.feature_info.empty()) {
         FrameColumn up{"uniprot", false, {}, {}, false}, gene{"gene", false, {}, {}, false},
             panel{"panel", false, {}, {}, true}, warned{"assay_warnings", true, {}, {}, false};
         for (auto& id : ma.var.index) {
@@ -339,7 +339,7 @@ ModalityAnnotations modality_annotations(const std::string& m, const Inputs& in,
         ma.var.columns.push_back(std::move(up));
         ma.var.columns.push_back(std::move(gene));
         ma.var.columns.push_back(std::move(panel));
-        if (in.study.proteome.format == "olink_npx") ma.var.columns.push_back(std::move(warned));
+        if (in.study.proteome.format == ProteomeFormat::OlinkNpx) ma.var.columns.push_back(std::move(warned));
     }
     for (size_t i = 0; i < n; ++i) ma.obsmap.push_back(pos[i] + 1);  // 0: the sample lacks the modality
     return ma;

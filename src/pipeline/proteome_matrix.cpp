@@ -133,8 +133,8 @@ void knn(Comm& comm, size_t F, size_t n, const std::unordered_map<uint64_t, size
 std::vector<double> finish_proteome_matrix(Comm& comm, const StudyConfig& study, const std::vector<std::string>& ids,
                                            LocalFeatures& local, const std::unordered_map<uint64_t, size_t>& row_of,
                                            size_t n, const std::vector<std::string>& names) {
-    const std::string& norm = study.proteome.normalize;
-    if (norm != "quantile" && norm != "plate_median" && study.proteome.impute == "none") return {};
+    const Normalize norm = study.proteome.normalize;
+    if (norm != Normalize::Quantile && norm != Normalize::PlateMedian && study.proteome.impute == Impute::None) return {};
     const size_t F = ids.size();
     FeaturePositions positions(ids);
     // this rank's kept rows, full width
@@ -148,7 +148,7 @@ std::vector<double> finish_proteome_matrix(Comm& comm, const StudyConfig& study,
     }
 
     // quantile normalisation: the mean of the samples' interpolated sorted values is the reference
-    if (study.proteome.normalize == "quantile") {
+    if (study.proteome.normalize == Normalize::Quantile) {
         std::vector<ExactSum> sums(F);
         ExactSum added;
         for (auto& [idx, row] : rows) added.add(quantile_reference_add(row, sums) ? 1.0 : 0.0);
@@ -160,7 +160,7 @@ std::vector<double> finish_proteome_matrix(Comm& comm, const StudyConfig& study,
         for (auto& [idx, row] : rows) quantile_apply(row, reference);
     }
 
-    if (norm == "plate_median") plate_median(comm, ids.size(), local, rows);
+    if (norm == Normalize::PlateMedian) plate_median(comm, ids.size(), local, rows);
 
     // missing fractions, before imputation (cohort.max_missing and the store's var use them)
     std::vector<double> missing(F, 0.0);
@@ -170,10 +170,11 @@ std::vector<double> finish_proteome_matrix(Comm& comm, const StudyConfig& study,
     for (double& m : missing) m /= double(std::max<size_t>(n, 1));
 
     ImputeSettings imp;
-    imp.method = study.proteome.impute;
-    imp.log_scale = study.proteome.transform == "log2" || study.proteome.format == "olink_npx";
+    imp.method = name(study.proteome.impute);
+    imp.log_scale = study.proteome.transform == Transform::Log2 || study.proteome.format == ProteomeFormat::OlinkNpx;
     imp.seed = study.seed;
-    if (imp.method == "half_min") {
+    const Impute method = study.proteome.impute;
+    if (method == Impute::HalfMin) {
         imp.feature_min.assign(F, std::numeric_limits<double>::infinity());
         for (auto& [idx, row] : rows)
             for (size_t j = 0; j < F; ++j)
@@ -181,7 +182,7 @@ std::vector<double> finish_proteome_matrix(Comm& comm, const StudyConfig& study,
         comm.allreduce_min(imp.feature_min);
         for (double& m : imp.feature_min)
             if (std::isinf(m)) m = NaN;
-    } else if (imp.method == "min_prob") {
+    } else if (method == Impute::MinProb) {
         // per feature: observed count, mean, then the SD (two passes, exact sums)
         std::vector<ExactSum> s1(F), cnt(F);
         for (auto& [idx, row] : rows)
@@ -200,9 +201,9 @@ std::vector<double> finish_proteome_matrix(Comm& comm, const StudyConfig& study,
             if (count[j] / double(n) > 0.5 && count[j] > 1) sds.push_back(std::sqrt(ss[j] / (count[j] - 1)));
         imp.sd = sds.empty() ? 0.0 : median_of(sds);
     }
-    if (imp.method == "knn") knn(comm, F, n, row_of, rows, names);
+    if (method == Impute::Knn) knn(comm, F, n, row_of, rows, names);
     for (auto& [idx, row] : rows) {
-        if (imp.method != "knn") impute_row(row, imp, idx);
+        if (method != Impute::Knn) impute_row(row, imp, idx);
         ProteomeResult& r = local.proteome[idx];  // the whole row now (no ids: in `ids` order), as imputation
         r.ids.reset();                            // fills features the sample's file did not list
         r.values = std::move(row);

@@ -33,7 +33,7 @@ std::vector<std::vector<double>> covariates(const Inputs& in, const Cohort& coho
 
 // limma: fit every feature of the block, the variance prior from all of them, then the moderated statistics.
 std::vector<std::vector<TestResult>> moderated_block(Comm& comm, const Inputs& in, const FeatureStats& fs,
-                                                     const std::string& m, const Groups& g, const Design& design,
+                                                     Modality m, const Groups& g, const Design& design,
                                                      const std::vector<Contrast>& contrasts,
                                                      std::vector<double>& s2_prior, std::vector<double>& df_prior) {
     const Block& b = fs.blocks.at(m);
@@ -60,9 +60,9 @@ std::vector<std::vector<TestResult>> moderated_block(Comm& comm, const Inputs& i
         amv.push_back(all[4 * o + 3]);
         if (std::isfinite(dfv.back())) df_pooled += dfv.back();
     }
-    const std::string& mod = in.study.ranking.moderation;
-    const std::vector<double>* trend = mod == "trend" || mod == "trend_robust" ? &amv : nullptr;
-    const bool robust = mod == "robust" || mod == "trend_robust";
+    const Moderation mod = in.study.ranking.moderation;
+    const std::vector<double>* trend = mod == Moderation::Trend || mod == Moderation::TrendRobust ? &amv : nullptr;
+    const bool robust = mod == Moderation::Robust || mod == Moderation::TrendRobust;
     const VariancePrior prior = robust ? fit_f_dist_robust(s2v, dfv, trend) : fit_f_dist(s2v, dfv, trend);
 #pragma omp parallel for schedule(dynamic, 16)
     for (long jj = 0; jj < long(b.width()); ++jj) {
@@ -98,7 +98,8 @@ std::vector<BiomarkerRecord> unflatten(const std::vector<double>& flat) {
     std::vector<BiomarkerRecord> records(flat.size() / kFlat);
     for (size_t i = 0; i < records.size(); ++i) {
         const double* x = &flat[i * kFlat];
-        records[i] = {uint32_t(x[0]), uint64_t(x[1]), uint32_t(x[2]), x[3], x[4], x[5], x[6], x[7], x[8], x[9], x[10], x[11]};
+        records[i] = {uint32_t(x[0]), uint64_t(x[1]), uint32_t(x[2]), x[3], x[4], x[5],
+                      x[6],           x[7],           x[8],           x[9], x[10], x[11]};
     }
     return records;
 }
@@ -155,14 +156,15 @@ Ranking rank_stage(Comm& comm, const Inputs& in, const Cohort& cohort, FeatureSt
     const size_t n = cohort.size();
     Groups g;
     comm.all_or_none([&] { g = ranking_groups(in, cohort, subtypes); });
-    const std::string& test = rc.test;
+    const RankTest test = rc.test;
     r.contrasts = make_contrasts(g.levels);
-    if (test == "kruskal") r.contrasts.clear();
-    if (test == "kruskal" || (test == "moderated" && g.levels.size() > 2)) r.contrasts.push_back({"overall", -1, -1});
+    if (test == RankTest::Kruskal) r.contrasts.clear();
+    if (test == RankTest::Kruskal || (test == RankTest::Moderated && g.levels.size() > 2))
+        r.contrasts.push_back({"overall", -1, -1});
     std::vector<std::vector<double>> covs;
     comm.all_or_none([&] { covs = covariates(in, cohort); });
     Design design;
-    if (test == "moderated")
+    if (test == RankTest::Moderated)
         comm.all_or_none([&] {
             try {
                 design = make_design(g.code, g.levels.size(), covs);
@@ -178,11 +180,11 @@ Ranking rank_stage(Comm& comm, const Inputs& in, const Cohort& cohort, FeatureSt
     const std::vector<double> flat = cache.run<std::vector<double>>("ranking", key, [&] {
         std::vector<BiomarkerRecord> mine;
         for (size_t mi = 0; mi < fs.modalities.size(); ++mi) {
-            const std::string& m = fs.modalities[mi];
+            const Modality m = fs.modalities[mi];
             const Block& b = fs.blocks.at(m);
             std::vector<double> s2_prior(b.width(), NaN), df_prior(b.width(), NaN);
             std::vector<std::vector<TestResult>> res;
-            if (test == "moderated") {
+            if (test == RankTest::Moderated) {
                 res = moderated_block(comm, in, fs, m, g, design, r.contrasts, s2_prior, df_prior);
             } else {
                 res.resize(b.width());
@@ -190,7 +192,7 @@ Ranking rank_stage(Comm& comm, const Inputs& in, const Cohort& cohort, FeatureSt
                 for (long j = 0; j < long(b.width()); ++j)
                     if (fs.kept(m, b.c0 + size_t(j)))
                         res[size_t(j)] =
-                            test_feature(b.values.data() + size_t(j) * n, n, 1, g.code, r.contrasts, test);
+                            test_feature(b.values.data() + size_t(j) * n, n, 1, g.code, r.contrasts, name(test));
             }
             for (size_t j = 0; j < b.width(); ++j)
                 for (size_t c = 0; c < res[j].size(); ++c) {
@@ -216,7 +218,7 @@ std::vector<BiomarkerRow> biomarker_rows(const Ranking& r, const Matrices& mx, c
     for (auto& rs : by_contrast) {
         std::vector<double> p;
         for (size_t i : rs) p.push_back(rec[i].p);
-        auto adj = study.ranking.p_adjust == "BY" ? by_adjust(p) : bh_adjust(p);
+        auto adj = study.ranking.p_adjust == PAdjust::BY ? by_adjust(p) : bh_adjust(p);
         for (size_t i = 0; i < rs.size(); ++i) q[rs[i]] = adj[i];
     }
     std::vector<size_t> order(nrec);
@@ -233,8 +235,8 @@ std::vector<BiomarkerRow> biomarker_rows(const Ranking& r, const Matrices& mx, c
     rows.reserve(nrec);
     for (size_t i : order) {
         const BiomarkerRecord& x = rec[i];
-        const std::string& m = mx.modalities[x.modality];
-        rows.push_back({mx.feature_ids.at(m)[x.feature], m, r.contrasts[x.contrast].name, study.ranking.test,
+        const Modality m = mx.modalities[x.modality];
+        rows.push_back({mx.feature_ids.at(m)[x.feature], name(m), r.contrasts[x.contrast].name, name(study.ranking.test),
                         x.statistic, x.effect, x.p, q[i], x.df, x.s2_prior, x.df_prior, x.ci_low, x.ci_high, x.auc});
     }
     return rows;

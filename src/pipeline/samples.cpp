@@ -116,7 +116,8 @@ void per_sample_files(Comm& comm, const Inputs& in, RankJournal& journal, RootSt
         },
         [&](SampleOutcome&& o) {  // rank 0
             if (comm.size() > 1) test_kill_point("sample", comm.rank());  // rank 0 hands out, workers process
-            bool ok = o.genome.status != "error" && o.proteome.status != "error";
+            const bool ok = !(o.genome.present && o.genome.status == SampleStatus::Error) &&
+                            !(o.proteome.present && o.proteome.status == SampleStatus::Error);
             SampleOutcome& dst = root->outcomes[o.index];  // a cohort file's genome results are already there
             dst.rank = o.rank;
             dst.key = o.key;

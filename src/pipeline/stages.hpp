@@ -78,8 +78,8 @@ Features process_samples(Comm& comm, const Inputs& in, RankJournal& journal, Roo
 struct Cohort {
     std::vector<int64_t> kept;  // sheet indices, in sheet order: the store's rows
     // each modality's rows: the kept samples that have it (a sample may lack one modality)
-    std::map<std::string, std::vector<size_t>> rows_of;                   // modality -> rows of `kept`, ascending
-    std::map<std::string, std::unordered_map<uint64_t, size_t>> row_of;  // modality -> sheet index -> its row
+    std::map<Modality, std::vector<size_t>> rows_of;                   // rows of `kept` that have it, ascending
+    std::map<Modality, std::unordered_map<uint64_t, size_t>> row_of;  // sheet index -> its row in the modality
     // the content key of what the cohort stages start from: the kept samples' results and every setting of the
     // samples' processing and the cohort matrix
     std::string data_key;
@@ -97,8 +97,8 @@ void modality_rows(Cohort& c, const std::vector<int64_t>& has_genome, const std:
 
 // Steps 4-5 (every rank): feature ids, the proteome's cohort steps, and the store written collectively.
 struct Matrices {
-    std::vector<std::string> modalities;                         // in store order
-    std::map<std::string, std::vector<std::string>> feature_ids;  // modality -> ids, in column order
+    std::vector<Modality> modalities;                         // in store order
+    std::map<Modality, std::vector<std::string>> feature_ids;  // ids, in column order
     std::vector<double> proteome_missing;  // per protein, before imputation (empty when nothing was imputed)
     bool collective_io = true;             // every matrix write was collective MPI-IO
     std::string store_tmp, store_path;     // cohort.h5mu.partial until the results are written
@@ -112,12 +112,12 @@ struct Block {
     size_t width() const { return c1 - c0; }
 };
 struct FeatureStats {
-    std::vector<std::string> modalities;  // Matrices::modalities
-    std::map<std::string, Block> blocks;
-    std::map<std::string, std::vector<double>> missing_frac, spread;  // spread: mad
+    std::vector<Modality> modalities;  // Matrices::modalities
+    std::map<Modality, Block> blocks;
+    std::map<Modality, std::vector<double>> missing_frac, spread;  // spread: mad
     double max_missing = 1;
     // kept for clustering and ranking: missing in at most cohort.max_missing, spread defined
-    bool kept(const std::string& m, size_t j) const;
+    bool kept(Modality m, size_t j) const;
 };
 FeatureStats feature_stats(Comm& comm, const Inputs& in, const Cohort& cohort, const Matrices& mx);
 
@@ -160,7 +160,7 @@ Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const
 // The stage cache's key of a clustering: the cohort's data and every setting it depends on.
 std::string clustering_key(const StudyConfig& study, const std::string& data_key);
 // The `top_variable` features of one modality by spread, among those kept with spread > 0, in column order.
-std::vector<size_t> select_features(const FeatureStats& fs, const std::string& m, size_t n_features, int top_variable);
+std::vector<size_t> select_features(const FeatureStats& fs, Modality m, size_t n_features, int top_variable);
 
 // Step 8 (every rank): biomarker ranking (pipeline/ranking.cpp).
 struct BiomarkerRecord {

@@ -18,14 +18,14 @@ constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
 // Genes from the BED, then the polygenic scores; proteins: the union over the kept samples, sorted.
 void feature_ids(Comm& comm, const Inputs& in, const Cohort& cohort, const LocalFeatures& local, Matrices& mx) {
     if (in.study.genome.enabled) {
-        mx.modalities.push_back("genome");
-        auto& ids = mx.feature_ids["genome"];
+        mx.modalities.push_back(Modality::Genome);
+        auto& ids = mx.feature_ids[Modality::Genome];
         if (in.have_genes) ids = in.genes.names();
         for (size_t i = 0; i < in.scores.size(); ++i) ids.push_back(in.scores.id(i));
     }
     if (in.study.proteome.enabled) {
-        mx.modalities.push_back("proteome");
-        const auto& row_of = cohort.row_of.at("proteome");
+        mx.modalities.push_back(Modality::Proteome);
+        const auto& row_of = cohort.row_of.at(Modality::Proteome);
         std::set<std::string> mine;
         std::set<const std::vector<std::string>*> lists;  // samples of one cohort file share their id list
         for (auto& [idx, r] : local.proteome)
@@ -38,17 +38,17 @@ void feature_ids(Comm& comm, const Inputs& in, const Cohort& cohort, const Local
         }
         std::string msg = comm.is_root() ? encode(std::vector<std::string>(all.begin(), all.end())) : std::string();
         comm.broadcast(msg);
-        decode(msg, mx.feature_ids["proteome"]);
+        decode(msg, mx.feature_ids[Modality::Proteome]);
     }
 }
 
 // This rank's rows of one modality's matrix: (rows, row-major values), over all `F` features.
-void own_rows(const std::string& m, const Cohort& cohort, const std::vector<std::string>& ids, LocalFeatures& local,
+void own_rows(Modality m, const Cohort& cohort, const std::vector<std::string>& ids, LocalFeatures& local,
               std::vector<size_t>& rows, std::vector<float>& data) {
     const size_t F = ids.size();
     const auto& row_of = cohort.row_of.at(m);
     std::vector<std::pair<size_t, uint64_t>> mine;  // (row, sample index)
-    if (m == "genome") {
+    if (m == Modality::Genome) {
         for (auto& [idx, v] : local.burden)
             if (auto it = row_of.find(idx); it != row_of.end()) mine.push_back({it->second, idx});
     } else {
@@ -57,10 +57,10 @@ void own_rows(const std::string& m, const Cohort& cohort, const std::vector<std:
     }
     std::sort(mine.begin(), mine.end());
     data.reserve(mine.size() * F);
-    FeaturePositions positions(m == "proteome" ? ids : std::vector<std::string>{});
+    FeaturePositions positions(m == Modality::Proteome ? ids : std::vector<std::string>{});
     for (auto& [row, idx] : mine) {
         rows.push_back(row);
-        if (m == "genome") {
+        if (m == Modality::Genome) {
             const auto& v = local.burden[idx];
             data.insert(data.end(), v.begin(), v.end());
             continue;
@@ -96,10 +96,11 @@ Matrices write_store(Comm& comm, const Inputs& in, const Cohort& cohort, Feature
     if (in.study.proteome.enabled) {
         std::vector<std::string> names;  // rank 0: the samples of the proteome's rows, for errors
         if (comm.is_root())
-            for (size_t r : cohort.rows_of.at("proteome")) names.push_back(in.sheet.samples[size_t(cohort.kept[r])].id);
-        mx.proteome_missing = finish_proteome_matrix(comm, in.study, mx.feature_ids["proteome"], local,
-                                                     cohort.row_of.at("proteome"),
-                                                     cohort.rows_of.at("proteome").size(), names);
+            for (size_t r : cohort.rows_of.at(Modality::Proteome))
+                names.push_back(in.sheet.samples[size_t(cohort.kept[r])].id);
+        mx.proteome_missing = finish_proteome_matrix(comm, in.study, mx.feature_ids[Modality::Proteome], local,
+                                                     cohort.row_of.at(Modality::Proteome),
+                                                     cohort.rows_of.at(Modality::Proteome).size(), names);
     }
 
     // every rank writes its own rows of each matrix, collectively
@@ -107,11 +108,11 @@ Matrices write_store(Comm& comm, const Inputs& in, const Cohort& cohort, Feature
     mx.store_path = in.study.output + "/cohort.h5mu";
     comm.all_or_none([&] {
         std::vector<MatrixSpec> specs;
-        for (auto& m : mx.modalities) specs.push_back({m, cohort.rows_of.at(m).size(), mx.feature_ids[m].size()});
+        for (auto& m : mx.modalities) specs.push_back({name(m), cohort.rows_of.at(m).size(), mx.feature_ids[m].size()});
         ParallelMatrixWriter w(mx.store_tmp, mpi_comm(comm), specs);
         for (size_t mi = 0; mi < mx.modalities.size(); ++mi) {
-            const std::string& m = mx.modalities[mi];
-            if (m == "genome" && in.cohort_genome()) {  // this rank's gene columns, every row
+            const Modality m = mx.modalities[mi];
+            if (m == Modality::Genome && in.cohort_genome()) {  // this rank's gene columns, every row
                 std::vector<size_t> cols;
                 for (auto& [g, v] : features.burden_cols) cols.push_back(g);
                 std::vector<float> data;
@@ -135,7 +136,7 @@ Matrices write_store(Comm& comm, const Inputs& in, const Cohort& cohort, Feature
     return mx;
 }
 
-bool FeatureStats::kept(const std::string& m, size_t j) const {
+bool FeatureStats::kept(Modality m, size_t j) const {
     return missing_frac.at(m)[j] <= max_missing && !std::isnan(spread.at(m)[j]);
 }
 
@@ -147,7 +148,7 @@ FeatureStats feature_stats(Comm& comm, const Inputs& in, const Cohort& cohort, c
         MatrixReader reader(mx.store_tmp);
         for (auto& m : mx.modalities) {
             Block b = my_block(mx.feature_ids.at(m).size(), comm.rank(), comm.size());
-            b.values = reader.read_features(m, b.c0, b.c1);
+            b.values = reader.read_features(name(m), b.c0, b.c1);
             fs.blocks[m] = std::move(b);
         }
     });
@@ -176,7 +177,8 @@ FeatureStats feature_stats(Comm& comm, const Inputs& in, const Cohort& cohort, c
             fs.missing_frac[m].push_back(all[2 * j]);
             fs.spread[m].push_back(all[2 * j + 1]);
         }
-        if (m == "proteome" && !mx.proteome_missing.empty()) fs.missing_frac[m] = mx.proteome_missing;  // before imputation
+        if (m == Modality::Proteome && !mx.proteome_missing.empty())
+            fs.missing_frac[m] = mx.proteome_missing;  // before imputation
     }
     return fs;
 }

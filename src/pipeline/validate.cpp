@@ -64,7 +64,7 @@ Validation validate_study(const std::string& path, const std::vector<std::string
 
     // a sample whose input is missing: a problem, or under on_sample_error: skip a warning (the run leaves it out)
     auto missing_input = [&](const std::string& msg, const std::string& fix) {
-        if (s.on_sample_error == "skip")
+        if (s.on_sample_error == OnSampleError::Skip)
             v.warnings.push_back(msg + " (the sample will be skipped)");
         else
             v.problems.push_back(msg + " (fix: " + fix + "; or set study.on_sample_error: skip to go on without it)");
@@ -100,7 +100,7 @@ Validation validate_study(const std::string& path, const std::vector<std::string
             try {
                 hts::VcfReader vcf(cf);
                 vcf.load_index();
-                if (!s.genome.consequences.empty()) ConsequenceFilter(vcf, s.genome.consequences, s.genome.annotation);
+                if (!s.genome.consequences.empty()) ConsequenceFilter(vcf, s.genome.consequences, name(s.genome.annotation));
                 std::vector<std::string> ids;
                 for (auto& e : samples) ids.push_back(e.id);
                 std::vector<int> cols = sample_columns(cf, ids);
@@ -125,21 +125,22 @@ Validation validate_study(const std::string& path, const std::vector<std::string
                                       "'proteome.cohort_file')");
         } else {
             try {
-                if (s.proteome.format == "olink_npx") {
+                if (s.proteome.format == ProteomeFormat::OlinkNpx) {
                     std::ifstream in(pf);
                     std::string header;
                     std::getline(in, header);
                     NpxColumns cols = npx_header(header, pf);
-                    if (cols.plate < 0 && s.proteome.normalize == "plate_median")
+                    if (cols.plate < 0 && s.proteome.normalize == Normalize::PlateMedian)
                         v.problems.push_back(where(pf, 1) + "no PlateID column, which 'proteome.normalize: "
                                              "plate_median' needs (named at " + s.origin_of("proteome.normalize") +
                                              "; fix: export NPX with plate ids, or choose another normalisation)");
                 } else {
                     MaxQuantTable t = check == CohortFileCheck::Full ? read_maxquant(pf) : maxquant_header(pf);
+                    const std::string measure = name(s.proteome.measure);
                     for (auto& e : samples) {
-                        if (t.column(s.proteome.measure + " " + e.id) >= 0) continue;
+                        if (t.column(measure + " " + e.id) >= 0) continue;
                         missing_input(where(v.sheet.path, e.line) + "sample '" + e.id + "' has no column '" +
-                                          s.proteome.measure + " " + e.id + "' in " + pf,
+                                          measure + " " + e.id + "' in " + pf,
                                       "correct the id or proteome.measure");
                     }
                 }

@@ -1,7 +1,5 @@
 #include "report/report.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -13,8 +11,9 @@
 #include <optional>
 #include <set>
 
-#include "core/parse.hpp"
+#include "config/study.hpp"
 #include "core/error.hpp"
+#include "core/parse.hpp"
 #include "core/stats.hpp"
 #include "core/table.hpp"
 #include "core/version.hpp"
@@ -114,7 +113,7 @@ struct Col {
 struct Results {
     std::string dir;
     json prov;
-    YAML::Node study;
+    StudyConfig study;  // the resolved study, read by the config module (its defaults where a key is absent)
     std::optional<Columns> qc_genome, qc_proteome, clustering, subtypes, biomarkers;
     std::optional<StoreSummary> store;
     std::vector<std::string> phenotypes;
@@ -124,31 +123,6 @@ std::optional<Columns> columns_if(const std::string& path, const std::vector<std
                                   const std::vector<std::string>& nums) {
     if (!fs::exists(path)) return std::nullopt;
     return read_columns(path, text, nums);
-}
-
-YAML::Node at(const YAML::Node& n, std::initializer_list<const char*> path) {
-    YAML::Node cur;
-    cur.reset(n);  // Node's operator= would assign into the study's own nodes
-    for (const char* p : path) {
-        if (!cur.IsMap()) return YAML::Node();
-        const YAML::Node& c = cur;
-        YAML::Node next = c[p];
-        if (!next) return YAML::Node();
-        cur.reset(next);
-    }
-    return cur;
-}
-double ynum(const YAML::Node& n, std::initializer_list<const char*> path, double fallback = NaN) {
-    YAML::Node v = at(n, path);
-    try {
-        return v && v.IsScalar() ? v.as<double>() : fallback;
-    } catch (const YAML::Exception&) {
-        return fallback;
-    }
-}
-std::string ystr(const YAML::Node& n, std::initializer_list<const char*> path, const std::string& fallback = "") {
-    YAML::Node v = at(n, path);
-    return v && v.IsScalar() ? v.as<std::string>() : fallback;
 }
 
 Results load(const std::string& dir, const std::string& provenance_json) {
@@ -165,14 +139,13 @@ Results load(const std::string& dir, const std::string& provenance_json) {
     }
     try {
         r.prov = json::parse(text);
-        r.study = YAML::Load(r.prov.at("resolved_study").at("yaml").get<std::string>());
+        r.study = parse_study(r.prov.at("resolved_study").at("yaml").get<std::string>(),
+                              dir + "/study.resolved.yaml");
     } catch (const std::exception& e) {
         throw Error(ErrorKind::MalformedInput, prov_path + ": not the provenance of a precis run (" + e.what() + ")",
                     "rerun the study with precis run to write its results again");
     }
-    YAML::Node ph = at(r.study, {"samples", "phenotypes"});
-    if (ph && ph.IsSequence())
-        for (const auto& p : ph) r.phenotypes.push_back(p.as<std::string>());
+    r.phenotypes = r.study.listed_phenotypes;
     r.qc_genome = columns_if(dir + "/qc/genome.tsv", {"sample_id", "status", "reason", "inferred_sex"}, {"*"});
     r.qc_proteome = columns_if(dir + "/qc/proteome.tsv", {"sample_id", "status", "reason"}, {"*"});
     r.clustering = columns_if(dir + "/clustering.tsv", {"k", "cluster_sizes", "cluster_consensus", "chosen"},
@@ -256,7 +229,7 @@ std::string overview(const Results& r) {
         for (size_t i = 0; i < r.clustering->n; ++i)
             if (int(kk.d(i)) == k) {
                 items.push_back("Consensus clustering chose k = " + std::to_string(k) + " by " +
-                                ystr(r.study, {"clustering", "choose_k"}, "?") + " (PAC " + fmt_n(pac.d(i)) +
+                                name(r.study.clustering.choose_k) + " (PAC " + fmt_n(pac.d(i)) +
                                 ", lower is more stable; mean silhouette " + fmt_n(sil.d(i)) +
                                 "); subtype sizes " + sizes.s(i) + ".");
             }
@@ -266,7 +239,7 @@ std::string overview(const Results& r) {
                             "joined the subtype of the nearest landmark-subtype centroid.");
     }
     if (r.biomarkers) {
-        const double fdr = ynum(r.study, {"ranking", "fdr"}, 0.05);
+        const double fdr = r.study.ranking.fdr;
         Col contrast(*r.biomarkers, "contrast"), q(*r.biomarkers, "q_value");
         std::map<std::string, std::pair<size_t, size_t>> n;  // contrast: significant, tested
         std::vector<std::string> order;
@@ -277,8 +250,8 @@ std::string overview(const Results& r) {
             if (q.d(i) < fdr) ++e.first;
         }
         std::sort(order.begin(), order.end());
-        std::string t = "Biomarkers (" + ystr(r.study, {"ranking", "test"}) + " test of " +
-                        ystr(r.study, {"ranking", "groups"}) + ", FDR " + fmt_n(fdr) + "): ";
+        std::string t = "Biomarkers (" + name(r.study.ranking.test) + " test of " + r.study.ranking.groups +
+                        ", FDR " + fmt_n(fdr) + "): ";
         for (size_t i = 0; i < order.size(); ++i)
             t += (i ? "; " : "") + order[i] + " " + std::to_string(n[order[i]].first) + " of " +
                  std::to_string(n[order[i]].second);
@@ -362,16 +335,17 @@ std::string qc_section(const Results& r) {
         // every metric in the table's order, with the thresholds that decide pass or fail
         std::map<std::string, std::vector<double>> thresholds;
         if (mod == "genome") {
-            const double cr = ynum(r.study, {"genome", "qc", "min_call_rate"}), het = ynum(r.study, {"genome", "qc", "max_abs_het_f"}, 0);
+            const GenomeConfig& g = r.study.genome;
+            const double cr = g.min_call_rate, het = g.max_abs_het_f;
             thresholds["call_rate"] = {cr};
             if (het > 0) thresholds["het_f"] = {-het, het};
-            thresholds["sex_f"] = {ynum(r.study, {"genome", "qc", "female_max_f"}), ynum(r.study, {"genome", "qc", "male_min_f"})};
+            thresholds["sex_f"] = {g.female_max_f, g.male_min_f};
             o += "<p>A sample fails with call_rate below " + esc(fmt_n(cr)) +
                  (het > 0 ? " or |het_f| above " + esc(fmt_n(het)) : std::string()) +
                  " (dashed red lines; on sex_f: the female and male cut-offs of the inferred sex). Metrics follow "
                  "Hail's sample_qc; het_f and sex_f are plink's F.</p>";
         } else {
-            thresholds["detected_fraction"] = {ynum(r.study, {"proteome", "qc", "min_detected_fraction"})};
+            thresholds["detected_fraction"] = {r.study.proteome.min_detected_fraction};
             o += "<p>A sample fails with detected_fraction below " + esc(fmt_n(thresholds["detected_fraction"][0])) +
                  " (dashed red line).</p>";
         }
@@ -455,14 +429,13 @@ std::string clustering_section(const Results& r) {
     std::string o = "<section id=\"clustering\"><h2>Consensus clustering</h2>";
     const int k_chosen = chosen_k(r);
     if (!r.clustering || k_chosen == 0) return o + "<p>Clustering was not run.</p></section>";
-    const YAML::Node& s = r.study;
-    o += "<p>" + esc(ystr(s, {"clustering", "algorithm"}) + " on " + ystr(s, {"clustering", "distance"}) +
-                     " distance, " + ystr(s, {"clustering", "resamples"}) + " resamples of " +
-                     ystr(s, {"clustering", "item_fraction"}) + " of the samples and " +
-                     ystr(s, {"clustering", "feature_fraction"}) + " of the features, k from " +
-                     ystr(s, {"clustering", "k", "min"}) + " to " + ystr(s, {"clustering", "k", "max"}) +
-                     "; k chosen by " + ystr(s, {"clustering", "choose_k"}) + ": k = " + std::to_string(k_chosen) +
-                     " (dashed red lines).") +
+    const StudyConfig& s = r.study;
+    const ClusteringConfig& c = s.clustering;
+    o += "<p>" + esc(name(c.algorithm) + " on " + name(c.distance) + " distance, " + std::to_string(c.resamples) +
+                     " resamples of " + setting_text(s, "clustering.item_fraction") + " of the samples and " +
+                     setting_text(s, "clustering.feature_fraction") + " of the features, k from " +
+                     std::to_string(c.k_min) + " to " + std::to_string(c.k_max) + "; k chosen by " +
+                     name(c.choose_k) + ": k = " + std::to_string(k_chosen) + " (dashed red lines).") +
          "</p>";
     const Columns& T = *r.clustering;
     Col kc(T, "k"), pac(T, "pac"), da(T, "delta_area"), sil(T, "mean_silhouette"), sizes(T, "cluster_sizes"),
@@ -662,12 +635,12 @@ std::string ranking_section(const Results& r) {
     std::string o = "<section id=\"ranking\"><h2>Biomarkers</h2>";
     if (!r.biomarkers) return o + "<p>Ranking was not run.</p></section>";
     const Columns& B = *r.biomarkers;
-    const double fdr = ynum(r.study, {"ranking", "fdr"}, 0.05);
+    const double fdr = r.study.ranking.fdr;
     Col rank(B, "rank"), fid(B, "feature_id"), mod(B, "modality"), contrast(B, "contrast"), stat(B, "statistic"),
         eff(B, "effect"), p(B, "p_value"), q(B, "q_value"), auc(B, "auc");
-    o += "<p>" + esc(ystr(r.study, {"ranking", "test"}) + " test of " + ystr(r.study, {"ranking", "groups"}) +
+    o += "<p>" + esc(name(r.study.ranking.test) + " test of " + r.study.ranking.groups +
                      "; effect = mean of the contrast's first-named level minus the other side; q: " +
-                     ystr(r.study, {"ranking", "p_adjust"}, "BH") + " within each contrast; significant: q < " +
+                     name(r.study.ranking.p_adjust) + " within each contrast; significant: q < " +
                      fmt_n(fdr) + " (red: up, blue: down). All rows are in biomarkers.tsv.") +
          "</p>";
     std::map<std::string, std::vector<size_t>> by;  // rows stay in biomarkers.tsv order (by p)

@@ -46,7 +46,7 @@ std::string render_sbatch(const StudyConfig& s, const std::string& text, const s
     std::string log;
     for (char c : log_dir) log += c == '%' ? std::string("%%") : std::string(1, c);
     log += "/%x-%j.log";  // job name and id
-    const std::string launch = r.launcher == "mpirun"
+    const std::string launch = r.launcher == Launcher::Mpirun
                                    ? "mpirun --map-by slot:PE=\"$OMP_NUM_THREADS\" --bind-to core:overload-allowed"
                                    : "srun --mpi=pmix -c \"$OMP_NUM_THREADS\" --kill-on-bad-exit=1";
     std::string more;  // checked against --name[=value] when the study was read

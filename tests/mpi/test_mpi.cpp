@@ -92,10 +92,13 @@ TEST_CASE("collectives: allreduce sums and minima, exclusive scan, all-to-all") 
     CHECK(c.exscan_sum(me + 1) == int64_t(me * (me + 1) / 2));
     // what rank r sends to rank s arrives at s from r, for every pair (self included)
     std::vector<std::string> out(static_cast<size_t>(P));
-    for (int s = 0; s < P; ++s) out[size_t(s)] = std::to_string(me) + ">" + std::to_string(s) + std::string(size_t(me), 'x');
+    auto message = [](int from, int to) {  // of a length that differs by sender
+        return std::to_string(from) + ">" + std::to_string(to) + std::string(size_t(from), 'x');
+    };
+    for (int s = 0; s < P; ++s) out[size_t(s)] = message(me, s);
     const std::vector<std::string> in = c.all_to_all(out);
     REQUIRE(in.size() == size_t(P));
-    for (int r = 0; r < P; ++r) CHECK(in[size_t(r)] == std::to_string(r) + ">" + std::to_string(me) + std::string(size_t(r), 'x'));
+    for (int r = 0; r < P; ++r) CHECK(in[size_t(r)] == message(r, me));
 }
 
 TEST_CASE("stop_point: a stop asked for on one rank stops every rank, with the same signal") {

@@ -35,7 +35,7 @@ TEST_CASE("a valid study gets defaults and resolved paths") {
     CHECK_FALSE(s.genome.enabled);
     CHECK(s.clustering.k_max == 4);
     CHECK(s.clustering.item_fraction == 0.8);
-    CHECK(s.clustering.modalities == std::vector<std::string>{"proteome"});
+    CHECK(s.clustering.modalities == std::vector<Modality>{Modality::Proteome});
     CHECK(s.ranking.groups == "subtype");
 }
 

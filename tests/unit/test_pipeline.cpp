@@ -17,8 +17,8 @@ const double NaN = std::numeric_limits<double>::quiet_NaN();
 SampleOutcome outcome(uint64_t i, const char* genome, const char* proteome) {
     SampleOutcome o;
     o.index = i;
-    if (*genome) o.genome.present = true, o.genome.status = genome;
-    if (*proteome) o.proteome.present = true, o.proteome.status = proteome;
+    if (*genome) o.genome.present = parse_choice(genome, o.genome.status);
+    if (*proteome) o.proteome.present = parse_choice(proteome, o.proteome.status);
     return o;
 }
 
@@ -52,11 +52,11 @@ TEST_CASE("pipeline: each modality's rows are the kept samples that have it, in 
     Cohort c;
     c.kept = {0, 2, 5, 7};
     modality_rows(c, {1, 0, 1, 1}, {0, 0, 0, 0});
-    CHECK(c.rows_of.at("genome") == std::vector<size_t>{0, 2, 3});
-    CHECK(c.row_of.at("genome").at(5) == 1);  // sheet sample 5 is the genome matrix's second row
-    CHECK(c.row_of.at("genome").count(2) == 0);
-    CHECK(c.rows_of.at("proteome").empty());  // a modality no kept sample has still has its (empty) entry
-    CHECK(c.row_of.at("proteome").empty());
+    CHECK(c.rows_of.at(Modality::Genome) == std::vector<size_t>{0, 2, 3});
+    CHECK(c.row_of.at(Modality::Genome).at(5) == 1);  // sheet sample 5 is the genome matrix's second row
+    CHECK(c.row_of.at(Modality::Genome).count(2) == 0);
+    CHECK(c.rows_of.at(Modality::Proteome).empty());  // a modality no kept sample has still has its (empty) entry
+    CHECK(c.row_of.at(Modality::Proteome).empty());
 }
 
 TEST_CASE("pipeline: every rank derives ids and phenotype columns from the sheet") {
@@ -103,12 +103,12 @@ TEST_CASE("pipeline: ranking groups from a phenotype, from subtypes, and their e
 TEST_CASE("pipeline: clustering takes the top_variable kept features by spread, in column order") {
     FeatureStats fs;
     fs.max_missing = 0.2;
-    fs.missing_frac["proteome"] = {0, 0, 0.5, 0, 0, 0};
-    fs.spread["proteome"] = {1.0, 3.0, 9.0, 0.0, 2.0, NaN};
-    CHECK(select_features(fs, "proteome", 6, 0) == std::vector<size_t>{0, 1, 4});  // no 2 (missing), 3 (flat), 5
-    CHECK(select_features(fs, "proteome", 6, 2) == std::vector<size_t>{1, 4});
-    fs.spread["proteome"][0] = 2.0;  // a tie at the cut: the lower column first
-    CHECK(select_features(fs, "proteome", 6, 2) == std::vector<size_t>{0, 1});
+    fs.missing_frac[Modality::Proteome] = {0, 0, 0.5, 0, 0, 0};
+    fs.spread[Modality::Proteome] = {1.0, 3.0, 9.0, 0.0, 2.0, NaN};
+    CHECK(select_features(fs, Modality::Proteome, 6, 0) == std::vector<size_t>{0, 1, 4});  // no 2 (missing), 3 (flat), 5
+    CHECK(select_features(fs, Modality::Proteome, 6, 2) == std::vector<size_t>{1, 4});
+    fs.spread[Modality::Proteome][0] = 2.0;  // a tie at the cut: the lower column first
+    CHECK(select_features(fs, Modality::Proteome, 6, 2) == std::vector<size_t>{0, 1});
 }
 
 TEST_CASE("pipeline: a stage's key changes with what its result depends on, and only with that") {
@@ -135,8 +135,8 @@ TEST_CASE("pipeline: a stage's key changes with what its result depends on, and 
 
 TEST_CASE("pipeline: biomarker rows get q-values per contrast and are sorted by p, then contrast, modality, feature") {
     Matrices mx;
-    mx.modalities = {"genome", "proteome"};
-    mx.feature_ids = {{"genome", {"G1", "G2"}}, {"proteome", {"P1", "P2"}}};
+    mx.modalities = {Modality::Genome, Modality::Proteome};
+    mx.feature_ids = {{Modality::Genome, {"G1", "G2"}}, {Modality::Proteome, {"P1", "P2"}}};
     Ranking r;
     r.enabled = true;
     r.contrasts = {{"B_vs_A", 1, 0}, {"C_vs_A", 2, 0}};
@@ -148,7 +148,7 @@ TEST_CASE("pipeline: biomarker rows get q-values per contrast and are sorted by 
     CHECK(unflatten(flatten(r.records))[2].feature == 0);
     CHECK_THROWS(unflatten(std::vector<double>(13, 0.0)));
     StudyConfig study;
-    study.ranking.test = "moderated";
+    study.ranking.test = RankTest::Moderated;
     const std::vector<BiomarkerRow> rows = biomarker_rows(r, mx, study);
     REQUIRE(rows.size() == 5);
     CHECK(rows[0].feature_id == "G1");  // p 0.01 in contrast 0: genome before proteome

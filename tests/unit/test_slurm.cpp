@@ -32,7 +32,7 @@ TEST_CASE("slurm: the built-in template gets every resource, and unknown placeho
     CHECK_THAT(t, Catch::Contains("STUDY='/data/st dir/study.yaml'"));
     CHECK_THAT(t, Catch::Contains("srun --mpi=pmix -c \"$OMP_NUM_THREADS\""));
     CHECK_THAT(t, !Catch::Contains("{{"));
-    s.resources.launcher = "mpirun";
+    s.resources.launcher = Launcher::Mpirun;
     CHECK_THAT(render_sbatch(s, "{{launch}}", "t", "p"), Catch::Contains("mpirun --map-by slot:PE="));
     CHECK_THROWS_WITH(render_sbatch(s, "line\n#SBATCH {{qos}}\n", "site.sbatch", "p"),
                       Catch::Contains("site.sbatch:2: unknown placeholder '{{qos}}'"));
