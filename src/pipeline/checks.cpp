@@ -72,7 +72,7 @@ void check_on_root(const RunOptions& opt, Inputs& in, RootState& root) {
 
 }  // namespace
 
-Inputs gather_inputs(Comm& comm, const RunOptions& opt, std::optional<RootState>& root) {
+Inputs gather_inputs(Comm& comm, const RunOptions& opt, RootState* root) {
     Inputs in;
     comm.all_or_none([&] {
         if (root) check_on_root(opt, in, *root);

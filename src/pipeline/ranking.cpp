@@ -201,10 +201,10 @@ Ranking rank_stage(Comm& comm, const Inputs& in, const Cohort& cohort, FeatureSt
                                     s2_prior[j], df_prior[j], t.ci_low, t.ci_high, t.auc});
                 }
         }
-        fs.blocks.clear();
+        fs.blocks.clear();  // before the records of every rank arrive
         return comm.allgather(flatten(mine));
     });
-    fs.blocks.clear();
+    fs.blocks.clear();  // (a kept ranking did not need them)
     r.records = unflatten(flat);
     return r;
 }

@@ -84,20 +84,21 @@ int run_study(Comm& comm, const RunOptions& opt) {
     RunFacts run{&opt, std::chrono::system_clock::now(), {}, comm.size(), comm.uses_mpi(), {}, nullptr};
     install_stop_handlers();
     StageClock clock;
-    std::optional<RootState> root;  // rank 0 only
-    if (comm.is_root()) root.emplace();
+    std::optional<RootState> root_state;  // rank 0 only
+    if (comm.is_root()) root_state.emplace();
+    RootState* const root = root_state ? &*root_state : nullptr;
 
     Inputs in = gather_inputs(comm, opt, root);  // 1
     RankJournal journal(in.study.output, in.attempt, comm.rank());  // finished samples and regions of this attempt
     clock.done("checks");
-    Features features = process_samples(comm, in, journal, root ? &*root : nullptr);  // 2
+    Features features = process_samples(comm, in, journal, root);  // 2
     clock.done("samples");
-    const Cohort cohort = select_cohort(comm, in, root ? &*root : nullptr);  // 3
+    const Cohort cohort = select_cohort(comm, in, root);  // 3
     const Matrices mx = write_store(comm, in, cohort, std::move(features));  // 4, 5
     clock.done("store");
     FeatureStats fs = feature_stats(comm, in, cohort, mx);  // 6
     clock.done("filtering");
-    StageCache cache(comm, in.study.output, root ? &*root : nullptr);
+    StageCache cache(comm, in.study.output, root);
     Subtypes subtypes = cluster_stage(comm, in, cohort, fs, cache);  // 7
     if (subtypes.enabled) clock.done("clustering");
     const Ranking ranking = rank_stage(comm, in, cohort, fs, subtypes, cache);  // 8

@@ -64,8 +64,8 @@ struct Inputs {
     }
 };
 // Checks the study, sheet, inputs and output folder on rank 0 (every problem ends the run with exit 2 before work
-// starts), takes the folder, and gives every rank the resolved study and the sheet. `root` is engaged on rank 0.
-Inputs gather_inputs(Comm& comm, const RunOptions& opt, std::optional<RootState>& root);
+// starts), takes the folder, and gives every rank the resolved study and the sheet.
+Inputs gather_inputs(Comm& comm, const RunOptions& opt, RootState* root);
 
 // Step 2 (every rank): the feature vectors this rank made; outcomes go to rank 0.
 struct Features {
@@ -216,6 +216,7 @@ struct RunFacts {
 // provenance.json's text (also the store's uns/provenance and the report's source).
 std::string provenance_json(const RunFacts& run, const Inputs& in, const RootState& root, const Cohort& cohort,
                             const Matrices& mx, const Subtypes& subtypes, const Ranking& ranking);
+// Moves the consensus matrices out of `subtypes` (the store is their last use).
 StoreAnnotations store_annotations(const Inputs& in, const RootState& root, const Cohort& cohort, const Matrices& mx,
                                    const FeatureStats& fs, Subtypes& subtypes);
 
