@@ -40,7 +40,7 @@ for alg in hc pam kmeans; do
   for ((i = 0; i < ROUNDS; i++)); do
     Rscript ccp.R $r 2>/dev/null | tail -1 >> r_$alg.txt
     s=$(date +%s.%N)
-    "$P" run $alg.yaml --output out_$alg 2>/dev/null
+    "$P" run $alg.yaml --fresh --output out_$alg 2>/dev/null
     echo "$(date +%s.%N) - $s" | bc >> w_$alg.txt
     /usr/bin/python3 -c "import json; print(json.load(open('out_$alg/provenance.json'))['clustering_seconds'])" >> p_$alg.txt
   done

@@ -43,7 +43,7 @@ for alg in hc kmeans; do
   d=pearson; [[ $alg == kmeans ]] && d=euclidean
   study big $alg $d 1000 2000
   s=$(date +%s.%N)
-  mpirun -n 2 --bind-to none "$P" run big/${alg}_2000.yaml --output big/out_$alg 2>/dev/null
+  mpirun -n 2 --bind-to none "$P" run big/${alg}_2000.yaml --fresh --output big/out_$alg 2>/dev/null
   printf "%s: wall %.1f s\n" $alg "$(echo "$(date +%s.%N) - $s" | bc)"
   report big/out_$alg big/truth.tsv
 done
@@ -51,7 +51,7 @@ echo "  ConsensusClusterPlus would hold 6 n x n double matrices: $(echo "6 * $N 
 echo "== landmarks against the exact method: 5000 samples, kmeans, 200 resamples, 2 ranks"
 for L in 0 2000 500; do
   study mid kmeans euclidean 200 $L
-  mpirun -n 2 --bind-to none "$P" run mid/kmeans_$L.yaml --output mid/out_$L 2>/dev/null
+  mpirun -n 2 --bind-to none "$P" run mid/kmeans_$L.yaml --fresh --output mid/out_$L 2>/dev/null
 done
 /usr/bin/python3 - <<'PY'
 import pandas as pd

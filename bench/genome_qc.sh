@@ -68,15 +68,15 @@ row() {
   local name=$1 b=$2 p=$3
   printf '%-28s %12.2f %12.2f %7.2fx\n' "$name" "$b" "$p" "$(echo "$b / $p" | bc -l)"
 }
-best_pair "bcftools stats -s - sim/cohort.vcf.gz" "'$P' run sim/qc_cohort_vcf.yaml --threads 1 --output out_vcf"
+best_pair "bcftools stats -s - sim/cohort.vcf.gz" "'$P' run sim/qc_cohort_vcf.yaml --threads 1 --fresh --output out_vcf"
 row "multi-sample VCF.gz" "$b" "$p"
-best_pair "bcftools stats -s - sim/cohort.bcf" "'$P' run sim/qc_cohort_bcf.yaml --threads 1 --output out_bcf"
+best_pair "bcftools stats -s - sim/cohort.bcf" "'$P' run sim/qc_cohort_bcf.yaml --threads 1 --fresh --output out_bcf"
 row "multi-sample BCF" "$b" "$p"
 best_pair 'for f in sim/vcf/*.vcf.gz; do bcftools stats -s - "$f"; done' \
-  "'$P' run sim/qc_per_sample.yaml --threads 1 --output out_ps"
+  "'$P' run sim/qc_per_sample.yaml --threads 1 --fresh --output out_ps"
 row "$N single-sample VCF.gz" "$b" "$p"
 best_pair 'for f in sim/long/*.vcf.gz; do bcftools stats --threads 1 -s - "$f"; done' \
-  "'$P' run sim/qc_long.yaml --threads 2 --output out_long"
+  "'$P' run sim/qc_long.yaml --threads 2 --fresh --output out_long"
 row "4 long VCF.gz, 2 threads" "$b" "$p"
 echo "(ratio = bcftools time / precis time; above 1 means precis is faster)"
 
@@ -87,7 +87,7 @@ if [[ ${INSTRUCTIONS:-0} == 1 ]]; then
   for t in vcf bcf; do
     f=sim/cohort.vcf.gz; [[ $t == bcf ]] && f=sim/cohort.bcf
     b=$(instr bcftools stats -s - "$f")
-    p=$(instr "$P" run "sim/qc_cohort_$t.yaml" --threads 1 --output "cg_$t")
+    p=$(instr "$P" run "sim/qc_cohort_$t.yaml" --threads 1 --fresh --output "cg_$t")
     printf '%-28s %14s %14s %7.2fx\n' "multi-sample $t" "$b" "$p" "$(echo "$b / $p" | bc -l)"
   done
 fi

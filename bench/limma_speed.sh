@@ -47,7 +47,7 @@ best() { sort -g | head -1; }
 : > r.txt; : > p.txt
 for ((i = 0; i < ROUNDS; i++)); do
   /usr/bin/time -f "%e %M" -o r1.txt Rscript limma.R; cat r1.txt >> r.txt
-  /usr/bin/time -f "%e %M" -o p1.txt "$here/build/src/precis" run c/study.yaml --output out 2>/dev/null; cat p1.txt >> p.txt
+  /usr/bin/time -f "%e %M" -o p1.txt "$here/build/src/precis" run c/study.yaml --fresh --output out 2>/dev/null; cat p1.txt >> p.txt
 done
 R=$(cut -d' ' -f1 r.txt | best); Pt=$(cut -d' ' -f1 p.txt | best)
 Rm=$(cut -d' ' -f2 r.txt | sort -g | tail -1); Pm=$(cut -d' ' -f2 p.txt | sort -g | tail -1)

@@ -78,7 +78,8 @@ Inputs gather_inputs(Comm& comm, const RunOptions& opt, RootState* root) {
         if (root) check_on_root(opt, in, *root);
     });
     // the other ranks get the resolved study (every value explicit, paths absolute) and the checked sheet
-    std::string resolved = in.study.resolved, path = in.study.path, sheet = root ? encode(in.sheet) : std::string();
+    std::string resolved = in.study.resolved, path = in.study.path;
+    std::string sheet = root && comm.size() > 1 ? encode(in.sheet) : std::string();
     comm.broadcast(resolved);
     comm.broadcast(path);
     comm.broadcast(sheet);
