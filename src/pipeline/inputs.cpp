@@ -286,13 +286,14 @@ int owner_of(size_t i, int size) { return size == 1 ? 0 : 1 + int(i % size_t(siz
 // column per sample) is read through by every rank that owns samples, each parsing only its samples' columns, and
 // by rank 0 for the protein ids. Owners assemble their samples into `local`, as the per-sample path does, and the
 // outcomes go to rank 0, which also gets the feature annotations and any warnings.
-void cohort_proteome(Comm& comm, const StudyConfig& s, const std::vector<std::string>& ids,
-                     const std::vector<int64_t>& lines, LocalFeatures& local, std::vector<SampleOutcome>& outcomes,
-                     std::map<std::string, FeatureInfo>& info, std::vector<std::string>& warnings) {
+void cohort_proteome(Comm& comm, const StudyConfig& s, const SampleSheet& sheet, LocalFeatures& local,
+                     std::vector<SampleOutcome>& outcomes, std::map<std::string, FeatureInfo>& info,
+                     std::vector<std::string>& warnings) {
+    const std::vector<SampleEntry>& samples = sheet.samples;
     const std::string& file = s.proteome.cohort_file;
     const int P = comm.size(), me = comm.rank();
     std::unordered_map<std::string, size_t> index;
-    for (size_t i = 0; i < ids.size(); ++i) index.emplace(ids[i], i);
+    for (size_t i = 0; i < samples.size(); ++i) index.emplace(samples[i].id, i);
     std::vector<SampleOutcome> mine;
     auto outcome = [&](size_t i) -> ModalityOutcome& {
         mine.emplace_back();
@@ -306,7 +307,7 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const std::vector<std::st
     auto sample_error = [&](size_t i, const std::string& msg) {
         ModalityOutcome& p = outcome(i);
         p.status = SampleStatus::Error;
-        p.reason = "sample '" + ids[i] + "' (sheet line " + std::to_string(lines[i]) + "): " + msg;
+        p.reason = "sample '" + samples[i].id + "' (sheet line " + std::to_string(samples[i].line) + "): " + msg;
     };
     std::string my_info;  // feature annotations this rank saw: id \t uniprot \t gene \t panel \t assay warnings
     std::vector<double> counts(2, 0.0);  // rows of control samples, rows of samples not in the sheet
@@ -377,7 +378,7 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const std::vector<std::st
         NpxSettings st;
         st.below_lod_missing = s.proteome.below_lod == BelowLod::Missing;
         st.median_normalize = s.proteome.normalize == Normalize::Median;
-        for (size_t i = 0; i < ids.size(); ++i) {
+        for (size_t i = 0; i < samples.size(); ++i) {
             if (owner_of(i, P) != me) continue;
             auto it = by_sample.find(i);
             if (it == by_sample.end()) {
@@ -394,8 +395,8 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const std::vector<std::st
         }
     } else {  // maxquant
         std::vector<std::string> columns;  // this rank's samples' intensities: the only cells it parses
-        for (size_t i = 0; i < ids.size(); ++i)
-            if (owner_of(i, P) == me) columns.push_back(name(s.proteome.measure) + " " + ids[i]);
+        for (size_t i = 0; i < samples.size(); ++i)
+            if (owner_of(i, P) == me) columns.push_back(name(s.proteome.measure) + " " + samples[i].id);
         MaxQuantTable t;
         comm.all_or_none([&] {
             if (!columns.empty() || me == 0) t = read_maxquant(file, columns);
@@ -404,10 +405,10 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const std::vector<std::st
             for (size_t j = 0; j < t.ids->size(); ++j)
                 my_info += (*t.ids)[j] + "\t" + t.info[j].uniprot + "\t" + t.info[j].gene + "\t\t0\n";
         const ProteomeSettings ps = proteome_settings(s);
-        for (size_t i = 0; i < ids.size(); ++i) {
+        for (size_t i = 0; i < samples.size(); ++i) {
             if (owner_of(i, P) != me) continue;
             try {
-                ProteomeResult r = maxquant_sample(t, ids[i], name(s.proteome.measure), ps);
+                ProteomeResult r = maxquant_sample(t, samples[i].id, name(s.proteome.measure), ps);
                 proteome_status(outcome(i), r.qc, s);
                 local.proteome[i] = std::move(r);
             } catch (const Error& e) {

@@ -111,9 +111,9 @@ std::vector<double> finish_proteome_matrix(Comm& comm, const StudyConfig& study,
                                            LocalFeatures& local, const std::unordered_map<uint64_t, size_t>& row_of,
                                            size_t n, const std::vector<std::string>& names);
 
-// proteome.cohort_file (collective): see inputs.cpp. `ids` and `lines` are the sheet's, on every rank.
-void cohort_proteome(Comm& comm, const StudyConfig& s, const std::vector<std::string>& ids,
-                     const std::vector<int64_t>& lines, LocalFeatures& local, std::vector<SampleOutcome>& outcomes,
-                     std::map<std::string, FeatureInfo>& info, std::vector<std::string>& warnings);
+// proteome.cohort_file (collective): see inputs.cpp. `sheet` is on every rank.
+void cohort_proteome(Comm& comm, const StudyConfig& s, const SampleSheet& sheet, LocalFeatures& local,
+                     std::vector<SampleOutcome>& outcomes, std::map<std::string, FeatureInfo>& info,
+                     std::vector<std::string>& warnings);
 
 }  // namespace precis

@@ -43,12 +43,6 @@ void cohort_genome(Comm& comm, const Inputs& in, RankJournal& journal, RootState
 
 // A cohort proteome file (Olink NPX, MaxQuant).
 void cohort_proteome_file(Comm& comm, const Inputs& in, RootState* root, Features& f) {
-    std::vector<std::string> ids;
-    std::vector<int64_t> lines;
-    for (auto& e : in.sheet.samples) {
-        ids.push_back(e.id);
-        lines.push_back(e.line);
-    }
     if (root) {
         const std::string file = in.study.proteome.cohort_file;
         root->proteome_file_hashing = std::async(std::launch::async, [file] { return sha256_file(file); });
@@ -56,7 +50,7 @@ void cohort_proteome_file(Comm& comm, const Inputs& in, RootState* root, Feature
     std::vector<std::string> warnings;
     std::vector<SampleOutcome> none;
     std::map<std::string, FeatureInfo> no_info;
-    cohort_proteome(comm, in.study, ids, lines, f.local, root ? root->outcomes : none,
+    cohort_proteome(comm, in.study, in.sheet, f.local, root ? root->outcomes : none,
                     root ? root->feature_info : no_info, warnings);
     for (auto& w : warnings) std::fprintf(stderr, "precis: warning: %s\n", w.c_str());
 }
