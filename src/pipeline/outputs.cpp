@@ -284,7 +284,7 @@ ModalityAnnotations modality_annotations(Modality m, const Inputs& in, const Roo
                                          const Cohort& cohort, const Matrices& mx, const FeatureStats& fs,
                                          Frame& global) {
     const size_t n = cohort.size();
-    const std::vector<std::string> sample_ids = cohort.ids(in.sheet);
+    const std::vector<std::string>& sample_ids = global.index;  // the kept samples' ids
     ModalityAnnotations ma;
     ma.modality = name(m);
     const std::vector<size_t>& mr = cohort.rows_of.at(m);  // the global rows that have this modality
