@@ -5,8 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <map>
-#include <regex>
+#include <cctype>
+#include <charconv>
+#include <string_view>
 #include <set>
 
 #include "config/schema.hpp"
@@ -60,6 +63,54 @@ std::string join_choices(const std::vector<std::string>& v, const char* sep) {
     return s;
 }
 
+// Character-class checks written out by hand: std::regex recurses once per character and overflows the stack on a
+// long value (a 50,000-character study name crashed it), and every value here comes from a user.
+bool name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-'; }
+bool all_digits(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+bool is_name(std::string_view s) { return !s.empty() && std::all_of(s.begin(), s.end(), name_char); }
+// --name or --name=value: name of lower-case letters and '-' (starting with a letter), value of [A-Za-z0-9._,:@+-]
+bool is_sbatch_option(std::string_view o) {
+    if (o.size() < 3 || o.substr(0, 2) != "--" || !(o[2] >= 'a' && o[2] <= 'z')) return false;
+    const size_t eq = o.find('=');
+    const std::string_view name = o.substr(2, eq == std::string_view::npos ? std::string_view::npos : eq - 2);
+    if (!std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '-'; })) return false;
+    if (eq == std::string_view::npos) return true;
+    const std::string_view value = o.substr(eq + 1);
+    return !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("._,:@+-").find(c) != std::string_view::npos;
+    });
+}
+// Slurm's time forms: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS (digits only, at most 3 ':' parts)
+bool is_slurm_time(std::string_view t) {
+    const size_t dash = t.find('-');
+    if (dash != std::string_view::npos) {
+        if (!all_digits(t.substr(0, dash))) return false;
+        t = t.substr(dash + 1);
+    }
+    size_t parts = 0;
+    for (size_t a = 0;; ++parts) {
+        const size_t b = t.find(':', a);
+        if (!all_digits(t.substr(a, b == std::string_view::npos ? std::string_view::npos : b - a))) return false;
+        if (b == std::string_view::npos) break;
+        a = b + 1;
+    }
+    return parts < 3;
+}
+bool is_slurm_size(std::string_view m) {
+    if (!m.empty() && std::string_view("KMGT").find(m.back()) != std::string_view::npos) m.remove_suffix(1);
+    return all_digits(m) && m.size() <= 18;  // a size Slurm can hold
+}
+bool is_slurm_names(std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return name_char(c) || c == ','; });
+}
+
+// Limits on what one value may hold (docs/hardening.md): a name becomes a folder name (at most 255 bytes, with room
+// for what precis adds); any other value at most PATH_MAX; a list at most this many entries.
+constexpr size_t kMaxName = 200, kMaxValue = 4096, kMaxListEntries = 100000;
+std::string bytes_text(size_t n) { return std::to_string(n) + " bytes"; }
+
 // One layer's worth of values, checked against the schema, with where each came from.
 struct Value {
     YAML::Node node;     // canonical: paths absolute, lists as sequences
@@ -92,6 +143,7 @@ public:
                     section.empty() ? "start with 'study:' and 'samples:' sections" : "indent its keys under it");
             return;
         }
+        std::map<std::string, int> lines;  // this mapping's keys: yaml-cpp keeps a repeated key (and its value)
         for (auto it = node.begin(); it != node.end(); ++it) {
             if (!it->first.IsScalar()) {  // YAML allows '? [a, b]' or '? {a: 1}' as a key; a study does not
                 problem(at(file, it->first.Mark()), "a key must be a plain name", "write keys as 'name: value'");
@@ -100,12 +152,20 @@ public:
             std::string k = it->first.as<std::string>();
             std::string path = section.empty() ? k : section + "." + k;
             std::string where = at(file, it->first.Mark());
+            if (auto [first, fresh] = lines.emplace(k, it->first.Mark().line + 1); !fresh) {
+                problem(where, "'" + path + "' is given twice (first on line " + std::to_string(first->second) + ")",
+                        "keep one: a repeated key would silently replace or merge with the first");
+                continue;
+            }
             if (const KeyDef* def = find_key(path)) {
                 if (is_preset && path == "workflow") {
                     problem(where, "a preset cannot name another workflow", "remove 'workflow' from the preset");
                     continue;
                 }
-                set(*def, it->second, at(file, it->second.Mark()), base_dir);
+                // an alias's mark is its anchor's: a value cannot start before its key otherwise
+                const YAML::Mark km = it->first.Mark(), vm = it->second.Mark();
+                const bool alias = vm.line < km.line || (vm.line == km.line && vm.column < km.column);
+                set(*def, it->second, at(file, alias ? km : vm), base_dir);
             } else if (is_section(path)) {
                 section_origin.emplace(path, where);
                 if (it->second.IsNull()) continue;  // an empty section
@@ -117,7 +177,7 @@ public:
     }
 
     void unknown(const std::string& path, const std::string& section, const std::string& where) {
-        std::string name = path.substr(section.empty() ? 0 : section.size() + 1);
+        std::string name = path.size() > section.size() ? path.substr(section.empty() ? 0 : section.size() + 1) : path;
         std::string best;
         size_t bd = 99;
         for (auto& c : children(section)) {
@@ -168,7 +228,15 @@ public:
             case KeyType::Choice: {
                 if (!n.IsScalar()) return bad_type();
                 std::string v = n.as<std::string>();
-                if (d.type == KeyType::Name && !std::regex_match(v, std::regex("[A-Za-z0-9._-]+")))
+                if (v.find('\0') != std::string::npos)  // C file names end at a NUL: the path would be cut short
+                    return problem(where, "'" + d.path + "' holds a NUL byte", "remove the \\0 from the value");
+                if (d.type == KeyType::Name && v.size() > kMaxName)
+                    return problem(where, "'" + d.path + "' is " + bytes_text(v.size()) + " long",
+                                   "use a name of at most " + bytes_text(kMaxName));
+                if (v.size() > kMaxValue)
+                    return problem(where, "'" + d.path + "' is " + bytes_text(v.size()) + " long",
+                                   "use a value of at most " + bytes_text(kMaxValue));
+                if (d.type == KeyType::Name && !is_name(v))
                     return problem(where, "'" + d.path + "' is '" + v + "'",
                                    "use only letters, digits, '.', '_' and '-'");
                 if (d.type == KeyType::Path) {
@@ -189,9 +257,25 @@ public:
                 try {
                     v = n.as<long long>();
                 } catch (const YAML::Exception&) {
-                    return bad_type();
+                    // a whole number past 2^63 - 1 (a seed may use all 64 bits): plain digits read as unsigned
+                    uint64_t u = 0;
+                    const std::string& t = n.Scalar();
+                    const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), u);
+                    if (all_digits(t) && ec == std::errc::result_out_of_range)
+                        return problem(where, "'" + d.path + "' is " + t + ", too large",
+                                       "use at most " + std::to_string(std::numeric_limits<uint64_t>::max()));
+                    if (!all_digits(t) || ec != std::errc() || end != t.data() + t.size()) return bad_type();
+                    if (!range_ok(d, double(u), where)) return;
+                    if (d.path != "study.seed")
+                        return problem(where, "'" + d.path + "' is " + t + ", too large",
+                                       "use at most " + std::to_string(std::numeric_limits<int>::max()));
+                    out = YAML::Node(std::to_string(u));
+                    break;
                 }
                 if (!range_ok(d, double(v), where)) return;
+                if (d.path != "study.seed" && v > std::numeric_limits<int>::max())  // every other count is an int
+                    return problem(where, "'" + d.path + "' is " + std::to_string(v) + ", too large",
+                                   "use at most " + std::to_string(std::numeric_limits<int>::max()));
                 out = YAML::Node(std::to_string(v));
                 break;
             }
@@ -229,9 +313,18 @@ public:
                     for (const auto& e : n) items.push_back(e);
                 else if (!n.IsNull())
                     return bad_type();
+                if (items.size() > kMaxListEntries)
+                    return problem(where, "'" + d.path + "' has " + std::to_string(items.size()) + " entries",
+                                   "give at most " + std::to_string(kMaxListEntries));
                 for (auto& e : items) {
                     if (!e.IsScalar()) return problem(at_mark(where, e), "'" + d.path + "' entries must be plain values");
                     std::string v = e.as<std::string>();
+                    if (v.find('\0') != std::string::npos)
+                        return problem(at_mark(where, e), "an entry of '" + d.path + "' holds a NUL byte",
+                                       "remove the \\0 from the value");
+                    if (v.size() > kMaxValue)
+                        return problem(at_mark(where, e), "an entry of '" + d.path + "' is " + bytes_text(v.size()) +
+                                                              " long", "use entries of at most " + bytes_text(kMaxValue));
                     out.push_back(d.type == KeyType::PathList ? resolve_path(base_dir, v) : v);
                 }
                 break;
@@ -309,9 +402,40 @@ public:
     }
 };
 
+// The line where a second YAML document starts: the first '---' or '...' line after content, else its own mark
+int second_document_line(const std::string& text, const YAML::Node& second) {
+    bool content = false;
+    int line = 1;
+    for (size_t a = 0; a < text.size(); ++line) {
+        size_t b = std::min(text.find('\n', a), text.size());
+        const std::string_view l(text.data() + a, b - a);
+        const bool marker = l.substr(0, 3) == "---" || l.substr(0, 3) == "...";
+        if (marker && content) return line;
+        if (!marker && !l.empty() && l[0] != '#') content = true;
+        a = b + 1;
+    }
+    return std::max(second.Mark().line + 1, 1);
+}
+
 YAML::Node load_yaml(const std::string& text, const std::string& file, std::vector<std::string>& problems) {
+    // a '\r' not followed by '\n' (classic Mac line endings): YAML would read the whole file as one line
+    for (size_t i = text.find('\r'); i != std::string::npos; i = text.find('\r', i + 1))
+        if (i + 1 == text.size() || text[i + 1] != '\n') {
+            const size_t line = size_t(std::count(text.begin(), text.begin() + long(i), '\n')) + 1;
+            problems.push_back(file + ":" + std::to_string(line) + ": a carriage return ends a line without a line "
+                               "feed (old Mac line endings) (fix: convert the file to LF line endings, e.g. "
+                               "tr '\\r' '\\n' < old.yaml > study.yaml)");
+            return YAML::Node();
+        }
     try {
-        YAML::Node n = YAML::Load(text);
+        std::vector<YAML::Node> docs = YAML::LoadAll(text);
+        if (docs.size() > 1) {
+            problems.push_back(file + ":" + std::to_string(second_document_line(text, docs[1])) + ":1: a second YAML document (after '---' or "
+                               "'...'): a study is one document (fix: remove the second, or make it a study file "
+                               "of its own)");
+            return YAML::Node();
+        }
+        YAML::Node n = docs.empty() ? YAML::Node() : docs[0];
         if (!n || n.IsNull()) {
             problems.push_back(file + ":1:1: the file is empty (fix: write the study as YAML: see docs/study.md)");
             return YAML::Node();
@@ -412,7 +536,7 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     s.name = str("study.name");
     if (!r.seen.count("study.name"))
         problem("study", "missing 'study.name'", "add 'study: {name: my_study}' (letters, digits, '.', '_', '-')");
-    s.seed = uint64_t(integer("study.seed"));
+    s.seed = r.get("study.seed").as<uint64_t>();  // checked: 0 to 2^64 - 1
     s.workflow = str("workflow");
     pick("study.on_sample_error", s.on_sample_error);
     s.output = str("study.output");
@@ -597,19 +721,19 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     res.template_path = str("resources.template");
     res.sbatch_options = list("resources.sbatch_options");
     for (auto& o : res.sbatch_options)
-        if (!std::regex_match(o, std::regex(R"(--[a-z][a-z-]*(=[A-Za-z0-9._,:@+-]+)?)")))
+        if (!is_sbatch_option(o))
             problem("resources.sbatch_options", "'resources.sbatch_options' holds '" + o + "', not an sbatch option "
                     "of the form --name or --name=value",
                     "write options like --qos=long; values of letters, digits and . _ , : @ + - only");
     // they go into #SBATCH lines, which sbatch reads itself: only the forms Slurm documents
-    if (!std::regex_match(res.time, std::regex(R"((\d+-)?\d+(:\d+){0,2})")))
+    if (!is_slurm_time(res.time))
         problem("resources.time", "'resources.time' is '" + res.time + "', not a Slurm time",
                 "write minutes, HH:MM:SS or D-HH:MM:SS, e.g. \"02:00:00\"");
-    if (!std::regex_match(res.mem_per_cpu, std::regex(R"(\d+[KMGT]?)")))
+    if (!is_slurm_size(res.mem_per_cpu))
         problem("resources.mem_per_cpu", "'resources.mem_per_cpu' is '" + res.mem_per_cpu + "', not a Slurm size",
                 "write a number with K, M, G or T, e.g. 4G");
     for (const char* k : {"resources.partition", "resources.account"})
-        if (!std::regex_match(str(k), std::regex(R"([A-Za-z0-9._,-]*)")))
+        if (!is_slurm_names(str(k)))
             problem(k, std::string("'") + k + "' is '" + str(k) + "': Slurm names are letters, digits, '.', '_', '-' "
                        "(a partition list separated by ',')",
                     "write the name as the site's sinfo / sacctmgr shows it");
@@ -656,7 +780,8 @@ StudyConfig resolve_checked(const std::string& text, const std::string& path, co
     }
     r.layer(study, "", path, dir, false);
     for (auto& o : overrides) {
-        std::string where = "--set " + o;
+        // a message names the override; a long one by its start and length
+        std::string where = "--set " + (o.size() <= 120 ? o : o.substr(0, 80) + "... (" + bytes_text(o.size()) + ")");
         size_t eq = o.find('=');
         if (eq == std::string::npos || eq == 0) {
             r.problem(where, "an override must look like key=value", "e.g. --set clustering.k.max=8");
@@ -664,6 +789,12 @@ StudyConfig resolve_checked(const std::string& text, const std::string& path, co
         }
         std::string key = o.substr(0, eq), val = o.substr(eq + 1);
         const KeyDef* d = find_key(key);
+        if (!d && is_section(key)) {  // 'clustering.k=5': the same mistake as 'k: 5' in the file
+            r.problem(where, "'" + key + "' is a section of keys, not a value",
+                      "set its keys one at a time, e.g. --set " + key + "." + children(key).front() +
+                          "=... (keys in '" + key + "': " + join_choices(children(key), ", ") + ")");
+            continue;
+        }
         if (!d) {
             std::string section = key.find('.') == std::string::npos ? "" : key.substr(0, key.rfind('.'));
             if (!is_section(section)) section = "";
@@ -711,6 +842,13 @@ StudyConfig resolve_study(const std::string& path, const std::vector<std::string
     std::error_code ec;
     if (fs::is_directory(path, ec)) {
         problems.push_back(path + ": is a folder (fix: give the study's YAML file)");
+        return {};
+    }
+    // a study is a few kilobytes; refused at once rather than parsed for minutes
+    constexpr uintmax_t kMaxStudyBytes = uintmax_t(16) << 20;
+    if (const uintmax_t size = fs::file_size(path, ec); !ec && size > kMaxStudyBytes) {
+        problems.push_back(path + ":1:1: the study file is " + std::to_string(size) + " bytes (fix: a study is at "
+                           "most 16 MiB; give long lists in files, e.g. the sample sheet)");
         return {};
     }
     std::string text;

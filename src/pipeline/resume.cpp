@@ -9,7 +9,6 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
-#include <regex>
 
 #include "core/error.hpp"
 #include "core/files.hpp"
@@ -34,6 +33,22 @@ std::string raw_key(const std::string& hex) {
 std::string journal_dir(const std::string& output) { return state_dir(output) + "/journal"; }
 std::string stage_path(const std::string& output, const std::string& stage) {
     return state_dir(output) + "/stages/" + stage + ".rec";
+}
+
+// "journal-a<attempt>-r<rank>.jnl", the numbers plain decimal digits (at most 9, an int)
+bool journal_file_name(const std::string& f, int& attempt, int& rank) {
+    const std::string head = "journal-a", tail = ".jnl";
+    if (f.size() <= head.size() + tail.size() || f.compare(0, head.size(), head) != 0 ||
+        f.compare(f.size() - tail.size(), tail.size(), tail) != 0)
+        return false;
+    const std::string mid = f.substr(head.size(), f.size() - head.size() - tail.size());  // "<attempt>-r<rank>"
+    const size_t r = mid.find("-r");
+    auto number = [](const std::string& t, int& v) {
+        if (t.empty() || t.size() > 9 || t.find_first_not_of("0123456789") != std::string::npos) return false;
+        v = std::stoi(t);
+        return true;
+    };
+    return r != std::string::npos && number(mid.substr(0, r), attempt) && number(mid.substr(r + 2), rank);
 }
 
 }  // namespace
@@ -75,12 +90,11 @@ JournalIndex open_journal(const std::string& output, bool fresh) {
     }
     for (const std::string& d : {journal_dir(output), state_dir(output) + "/stages"}) make_private_dirs(d);
     // files in attempt order, then rank order: a later record of a sample replaces an earlier one
-    static const std::regex name(R"(journal-a(\d+)-r(\d+)\.jnl)");
     std::vector<std::tuple<int, int, std::string>> files;
     for (auto& e : fs::directory_iterator(journal_dir(output))) {
-        std::smatch m;
-        const std::string f = e.path().filename().string();
-        if (std::regex_match(f, m, name)) files.emplace_back(std::stoi(m[1]), std::stoi(m[2]), e.path().string());
+        int attempt = 0, rank = 0;
+        if (journal_file_name(e.path().filename().string(), attempt, rank))
+            files.emplace_back(attempt, rank, e.path().string());
     }
     std::sort(files.begin(), files.end());
     for (auto& [attempt, rank, path] : files) {

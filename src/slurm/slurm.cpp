@@ -9,7 +9,6 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
-#include <regex>
 
 #include "core/error.hpp"
 #include "core/version.hpp"
@@ -95,7 +94,24 @@ std::string render_sbatch(const StudyConfig& s, const std::string& text, const s
         a = close + 2;
     }
     // a placeholder that came out empty leaves an empty line: drop those among the #SBATCH lines
-    return std::regex_replace(out, std::regex("\n\n+(#SBATCH)"), "\n$1");
+    // (by hand: std::regex recursed once per character and overflowed the stack on 30,000 blank lines)
+    std::string kept;
+    kept.reserve(out.size());
+    size_t a_line = 0;
+    for (bool first = true; a_line < out.size(); first = false) {
+        size_t end = out.find('\n', a_line);
+        end = end == std::string::npos ? out.size() : end + 1;
+        if (!first && end - a_line == 1) {  // an empty line after the first: dropped if only blank lines separate it
+            size_t next = out.find_first_not_of('\n', a_line);  // from the next #SBATCH line
+            if (next != std::string::npos && out.compare(next, 7, "#SBATCH") == 0) {
+                a_line = next;
+                continue;
+            }
+        }
+        kept.append(out, a_line, end - a_line);
+        a_line = end;
+    }
+    return kept;
 }
 
 std::string submit_sbatch(const std::string& script) {

@@ -77,6 +77,67 @@ TEST_CASE("YAML syntax errors point at the place") {
     }
 }
 
+// The problems parse_study reports for a study text (and overrides), "" if it is valid.
+static std::string problems_of(const std::string& text, const std::vector<std::string>& overrides = {}) {
+    try {
+        parse_study(text, "h.yaml", overrides);
+        return "";
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::Config);
+        return e.what();
+    }
+}
+
+TEST_CASE("hostile values: long strings, sections given a value, repeated keys, several documents, old Mac lines") {
+    const std::string big(100000, 'a');
+    // a long value is refused by its length (std::regex overflowed the stack on these)
+    CHECK_THAT(problems_of(std::string(kGood) + "resources: {partition: " + big + "}\n"),
+               Catch::Contains("h.yaml:12:24: 'resources.partition' is 100000 bytes long (fix: use a value of at most 4096"));
+    CHECK_THAT(problems_of(kGood, {"study.name=" + big}),
+               Catch::Contains("'study.name' is 100000 bytes long (fix: use a name of at most 200 bytes)"));
+    CHECK_THAT(problems_of(kGood, {"resources.mem_per_cpu=" + std::string(4000, '1')}),
+               Catch::Contains("not a Slurm size"));
+    CHECK_THAT(problems_of(kGood, {"resources.time=" + std::string(4000, '1') + ":"}), Catch::Contains("not a Slurm time"));
+    CHECK(problems_of(kGood, {"resources.time=1-02:03:04", "resources.mem_per_cpu=4G", "resources.partition=a,b.c"}) == "");
+    CHECK_THAT(problems_of(kGood, {"resources.time=1:2:3:4"}), Catch::Contains("not a Slurm time"));
+    CHECK_THAT(problems_of(kGood, {"resources.sbatch_options=[--qos=long, --Bad]"}),
+               Catch::Contains("holds '--Bad', not an sbatch option"));
+    CHECK_THAT(problems_of(kGood, {"resources.sbatch_options=[--qos=]"}), Catch::Contains("not an sbatch option"));
+    // a section given a value on the command line: exit 2 naming the override, as in the file
+    for (const char* o : {"clustering.k=5", "clustering={}", "genome.qc=~", "resources=1"})
+        CHECK_THAT(problems_of(kGood, {o}), Catch::Contains(std::string("--set ") + o + ": '") &&
+                                                Catch::Contains("is a section of keys, not a value"));
+    // a repeated key or section is an error at its second line, not "last wins" or a merge
+    CHECK_THAT(problems_of(std::string(kGood) + "study:\n  seed: 6\n"),
+               Catch::Contains("h.yaml:12:1: 'study' is given twice (first on line 1)"));
+    CHECK_THAT(problems_of(std::string(kGood) + "  resamples: 20\n"),
+               Catch::Contains("h.yaml:12:3: 'clustering.resamples' is given twice (first on line 11)"));
+    CHECK_THAT(problems_of(std::string(kGood) + "---\nstudy: {name: other}\n"),
+               Catch::Contains("h.yaml:12:1: a second YAML document"));
+    CHECK_THAT(problems_of(std::string(kGood) + "---\n"), Catch::Contains("h.yaml:12:1: a second YAML document"));
+    std::string mac(kGood);
+    std::replace(mac.begin(), mac.end(), '\n', '\r');
+    CHECK_THAT(problems_of(mac), Catch::Contains("h.yaml:1: a carriage return ends a line without a line feed"));
+    std::string dos;
+    for (char c : std::string(kGood)) dos += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    CHECK(problems_of(dos) == "");
+    // a NUL would cut a path short
+    CHECK_THAT(problems_of(kGood, {"study.output=\"a\\0b\""}),
+               Catch::Contains("'study.output' holds a NUL byte"));
+    // an alias is reported at its key's line, not at its anchor's
+    std::string aliased(kGood);
+    aliased.replace(aliased.find("proteome:\n"), 0, "  id_column: &bad many\n");
+    aliased.replace(aliased.find("resamples: 10"), 13, "resamples: *bad");
+    CHECK_THAT(problems_of(aliased), Catch::Contains("h.yaml:12:3: 'clustering.resamples' is 'many'"));
+    // the seed takes all 64 bits
+    CHECK(parse_study(kGood, "h.yaml", {"study.seed=18446744073709551615"}).seed == 18446744073709551615ULL);
+    CHECK_THAT(problems_of(kGood, {"study.seed=18446744073709551616"}),
+               Catch::Contains("'study.seed' is 18446744073709551616, too large (fix: use at most 18446744073709551615)"));
+    CHECK_THAT(problems_of(kGood, {"clustering.resamples=9223372036854775808"}), Catch::Contains("too large"));
+    CHECK_THAT(problems_of(kGood, {"clustering.resamples=3000000000"}),
+               Catch::Contains("'clustering.resamples' is 3000000000, too large (fix: use at most 2147483647)"));
+}
+
 TEST_CASE("sample sheets: duplicates, empty ids and missing columns are listed with lines") {
     auto dir = fs::temp_directory_path() / "precis_sheet_test";
     fs::create_directories(dir);

@@ -39,3 +39,17 @@ TEST_CASE("slurm: the built-in template gets every resource, and unknown placeho
     s.output = "/data/a\"b";
     CHECK_THROWS_WITH(render_sbatch(s, "x", "t", "p"), Catch::Contains("cannot carry"));
 }
+
+TEST_CASE("blank lines before #SBATCH lines are dropped, however many (no regex to overflow the stack)") {
+    StudyConfig s;
+    s.name = "st";
+    s.path = "/d/study.yaml";
+    s.output = "/d/out";
+    const std::string blanks(40000, '\n');
+    const std::string t = render_sbatch(s, "#!/bin/bash\n#SBATCH -J {{job_name}}\n" + blanks + "{{partition_line}}\n" +
+                                               blanks + "#SBATCH -n {{ntasks}}\nx\n\n\ny\n" + blanks + "#SBATCH z\n",
+                                       "site.sbatch", "p");
+    CHECK(t == "#!/bin/bash\n#SBATCH -J st\n#SBATCH -n 8\nx\n\n\ny\n#SBATCH z\n");
+    // only the blank lines right before an #SBATCH line go; the first line is kept even when blank
+    CHECK(render_sbatch(s, "\n\n#SBATCH a\n\nb\n", "t", "p") == "\n#SBATCH a\n\nb\n");
+}
