@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -75,10 +76,21 @@ Table read_table(const std::string& path) {
         ++lineno;
         if (!line.empty() && line.back() == '\r') line.pop_back();
         if (lineno == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
+        if (line.find('\r') != std::string::npos)  // read as one line, the file would look like a lone header
+            throw_malformed(where(path, lineno) + "a carriage return ends a line without a line feed (old Mac line "
+                                                  "endings)",
+                            "convert the file to LF line endings, e.g. tr '\\r' '\\n' < old > new");
         if (t.header.empty()) {
             if (line.empty()) continue;
             if (line.find('\t') == std::string::npos && line.find(',') != std::string::npos) delim = ',';
             t.header = split_fields_at(line, delim, path, lineno);
+            std::map<std::string, size_t> named;  // a repeated name would make the column a reader takes a guess
+            for (size_t c = 0; c < t.header.size(); ++c)
+                if (auto [first, fresh] = named.emplace(t.header[c], c + 1); !fresh && !t.header[c].empty())
+                    throw_malformed(where(path, lineno) + "column '" + t.header[c] + "' appears twice in the header " +
+                                        "(columns " + std::to_string(first->second) + " and " + std::to_string(c + 1) +
+                                        ")",
+                                    "give every column its own name");
             continue;
         }
         if (line.empty()) continue;

@@ -2,12 +2,14 @@
 
 #include <htslib/kseq.h>
 #include <htslib/tbx.h>
+#include <sys/stat.h>
 
 #include "core/error.hpp"
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <string_view>
 
@@ -46,6 +48,7 @@ VcfReader::VcfReader(const std::string& path, ThreadPool* pool) : path_(path) {
                         "the file may be truncated or not bgzip-compressed; a VCF needs a ##fileformat line and a "
                         "#CHROM line (check it with 'bcftools view -h')");
     }
+    if (BGZF* bg = hts_get_bgzfp(fp_)) header_end_ = bgzf_tell(bg);
     rec_ = bcf_init();
     id_gt_ = bcf_hdr_id2int(hdr_, BCF_DT_ID, "GT");
     id_dp_ = bcf_hdr_id2int(hdr_, BCF_DT_ID, "DP");
@@ -81,6 +84,66 @@ void VcfReader::load_index() {
     if (!idx_ && !tbx_)
         throw_malformed(path_ + ": no index (.csi or .tbi) next to the file",
                         "index it with 'bcftools index " + path_ + "' (or 'tabix -p vcf' for a bgzipped VCF)");
+    check_index();
+}
+
+// An index made for another file, or for this file before it changed, sends queries to the wrong places or past
+// records it does not know: precis would read some contigs only, with no error. Refused here: an index older than
+// its file (as htslib compares them, in whole seconds), one that points past the file's end or between records, or
+// one after whose last record the file holds more.
+void VcfReader::check_index() {
+    std::string index_path;
+    for (const char* ext : {".csi", ".tbi"})
+        if (std::error_code ec; std::filesystem::exists(path_ + ext, ec) && !(is_bcf_ && ext[1] == 't')) {
+            index_path = path_ + ext;
+            if (!is_bcf_ && ext[1] == 'c' && std::filesystem::exists(path_ + ".tbi", ec)) index_path = path_ + ".tbi";
+            break;
+        }
+    const std::string fix = "re-index it: bcftools index -f " + std::string(is_bcf_ ? "" : "--tbi ") + path_;
+    struct stat data {}, index {};
+    if (!index_path.empty() && ::stat(path_.c_str(), &data) == 0 && ::stat(index_path.c_str(), &index) == 0 &&
+        index.st_mtime < data.st_mtime)
+        throw_malformed(path_ + ": the index " + index_path + " is older than the file (the file changed after it "
+                        "was indexed, so the index may miss records)", fix);
+    // the end of the last record the index knows (the header's end if it knows none)
+    uint64_t last = uint64_t(header_end_);
+    const int n = idx_ ? hts_idx_nseq(idx_) : hts_idx_nseq(tbx_->idx);
+    for (int tid = 0; tid < n; ++tid) {
+        hts_itr_t* it = idx_ ? bcf_itr_queryi(idx_, tid, 0, HTS_POS_MAX) : tbx_itr_queryi(tbx_, tid, 0, HTS_POS_MAX);
+        if (!it) continue;
+        for (int i = 0; i < it->n_off; ++i) last = std::max(last, uint64_t(it->off[i].v));
+        hts_itr_destroy(it);
+    }
+    const std::string mismatch = path_ + ": its index" + (index_path.empty() ? "" : " " + index_path) +
+                                 " does not match the file";
+    BGZF* bg = hts_get_bgzfp(fp_);
+    if (!bg) return;
+    struct Quiet {  // a mismatched index makes htslib log its read errors; the error below says what they mean
+        const htsLogLevel level = hts_get_log_level();
+        Quiet() { hts_set_log_level(HTS_LOG_OFF); }
+        ~Quiet() { hts_set_log_level(level); }
+    } quiet;
+    if (struct stat st {}; ::stat(path_.c_str(), &st) == 0 && (last >> 16) > uint64_t(st.st_size))
+        throw_malformed(mismatch + " (it points past the file's end: it was made for another or a longer file)", fix);
+    if (bgzf_seek(bg, int64_t(last), SEEK_SET) < 0)
+        throw_malformed(mismatch + " (it points between the file's compressed blocks)", fix);
+    int more = 0;
+    if (is_bcf_) {
+        more = bcf_read(fp_, hdr_, rec_);
+    } else {
+        kstring_t line = {0, 0, nullptr};
+        more = bgzf_getline(bg, '\n', &line);
+        if (more >= 0 && line.l == 0) more = -1;
+        free(line.s);
+    }
+    if (more >= 0)
+        throw_malformed(path_ + ": the file holds records after the last one its index" +
+                            (index_path.empty() ? "" : " " + index_path) + " knows (the file changed after it was "
+                            "indexed)", fix);
+    if (more < -1)
+        throw_malformed(mismatch + " (where it says the last record ends, the file holds no record: it was made "
+                                   "for another file, or for this one before it changed)",
+                        fix);
 }
 
 bool VcfReader::query(const std::string& contig, int64_t beg, int64_t end) {

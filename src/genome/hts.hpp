@@ -80,6 +80,7 @@ private:
     void decode_text(const char* line, size_t len);     // -> site_
     void decode_bcf();             // rec_ -> site_
     [[noreturn]] void broken(const std::string& what) const;
+    void check_index();            // throws MalformedInput if the index is stale or another file's
 
     std::string path_;
     htsFile* fp_ = nullptr;
@@ -87,6 +88,7 @@ private:
     bcf1_t* rec_ = nullptr;
     long n_read_ = 0;
     bool is_bcf_ = false;
+    int64_t header_end_ = 0;       // BGZF virtual offset after the header
     hts_idx_t* idx_ = nullptr;     // BCF index
     tbx_t* tbx_ = nullptr;         // tabix index of a VCF.gz
     hts_itr_t* itr_ = nullptr;

@@ -33,7 +33,7 @@ expect_in() {  # expect_in TEXT HAYSTACK
 # use_case COMMON CASE: one case of a corpus, its files laid over the corpus's common ones in the test's folder
 # (its expectations, expect.txt or expected.txt, are read from CASE, not copied)
 use_case() {
-  cp -r "$1/." .
-  cp -r "$2/." .
+  cp -r --preserve=timestamps "$1/." .
+  cp -r --preserve=timestamps "$2/." .
   rm -f expect.txt expected.txt
 }

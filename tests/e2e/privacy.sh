@@ -5,14 +5,14 @@
 # - no abundance or genotype value reaches the log, even in the messages about the cells that are wrong;
 # - sheet paths with shell syntax are file names, never run.
 source "$(dirname "$0")/lib.sh"
-cp -r "$PRECIS_TESTS/data/bad/common" base
+cp -r --preserve=timestamps "$PRECIS_TESTS/data/bad/common" base
 
 modes() {  # modes DIR: "MODE PATH" for everything under DIR
   find "$1" -mindepth 1 -printf '%m %y %P\n' | sort -k3
 }
 for np in 1 2; do
   for mask in 022 077; do
-    rm -rf "m$mask-$np" && cp -r base "m$mask-$np"
+    rm -rf "m$mask-$np" && cp -r --preserve=timestamps base "m$mask-$np"
     (cd "m$mask-$np" && umask "$mask" && precis_np $np run study.yaml > run.log 2>&1) || { cat "m$mask-$np/run.log"; fail "run with umask $mask"; }
     want_f=640 want_d=750
     [[ $mask == 077 ]] && want_f=600 want_d=700
@@ -30,7 +30,7 @@ done
 note "permissions: 0640/0750 under umask 022, 0600/0700 under 077, on 1 and 2 ranks"
 
 # ids that look like paths stay labels
-cp -r base ids
+cp -r --preserve=timestamps base ids
 (cd ids && sed -i 's#^S2\t#../../escape\t#; s#^S3\t#a/b\t#; s#^S4\t#..\t#' samples.tsv)
 before=$(cd ids && find . -path ./results -prune -o -print | sort)
 (cd ids && "$PRECIS" run study.yaml > ../ids.log 2>&1) || { cat ids.log; fail "run with ../ ids"; }
@@ -47,7 +47,7 @@ assert ids == ["S1", "../../escape", "a/b", "..", "S5"], ids
 PY
 
 # no value in the log: a negative abundance, a bad NPX-like cell and a broken genotype, each next to a planted value
-cp -r base vals
+cp -r --preserve=timestamps base vals
 (cd vals && printf 'protein_id\tabundance\nP01\t731.0427\nP02\t-9137.25\nP03\t18.5e\n' > proteome/S2.tsv \
   && sed -i 's/on_sample_error: fail/on_sample_error: skip/' study.yaml \
   && zcat vcf/S3.vcf.gz | sed '0,/\tGT:DP\t.*$/s//\tGT:DP\t0|x:86421357/' | bgzip > v.gz && mv v.gz vcf/S3.vcf.gz)
@@ -61,7 +61,7 @@ done
 note "no planted value in the log, the QC tables or the report"
 
 # sheet paths are file names, never shell
-cp -r base sh
+cp -r --preserve=timestamps base sh
 (cd sh && sed -i 's#vcf/S2.vcf.gz#vcf/$(touch PWNED).vcf.gz#; s#proteome/S3.tsv#proteome/`touch PWNED2`.tsv#' samples.tsv)
 expect_exit 2 bash -c "cd sh && '$PRECIS' run study.yaml"
 expect_in 'vcf/$(touch PWNED).vcf.gz' "$OUT"

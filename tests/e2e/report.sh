@@ -141,7 +141,7 @@ for s, row in got.items():
 print("MultiQC found", len(want), "sections; call_rate of 200 samples as in qc/genome.tsv")
 PY
 # precis report on a provenance.json whose field has the wrong type: exit 2 naming the file, not a crash
-cp -r res wrongtype
+cp -r --preserve=timestamps res wrongtype
 $PY - <<'PY'
 import json
 p = "wrongtype/provenance.json"

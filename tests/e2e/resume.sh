@@ -91,7 +91,7 @@ same ref "rerun of a finished run"
 note "a rerun of a finished run does no per-sample work and reuses both stages"
 
 # damage: a torn tail and a flipped byte inside a record; those samples are recomputed
-cp -r ref dmg
+cp -r --preserve=timestamps ref dmg
 j=$(ls dmg/.precis/journal/*.jnl | head -1)
 size=$(stat -c %s "$j")
 truncate -s $((size - 1000)) "$j"
@@ -104,7 +104,7 @@ same dmg "damaged journal"
 note "damaged journal: $n of 120 taken, the rest recomputed"
 
 # a changed setting reruns what depends on it; a changed input reruns that sample
-cp -r ref chg
+cp -r --preserve=timestamps ref chg
 "$PRECIS" run sim/study.yaml --output chg --set ranking.test=wilcoxon 2> chg1.log
 $PY -c "import json; r = json.load(open('chg/provenance.json'))['resumed']; assert r['stages_from_cache'] == ['clustering'], r" \
   || fail "ranking.test changed: clustering should come from the cache, ranking be recomputed"

@@ -49,7 +49,7 @@ grep -qF -- 'mpirun --map-by slot:PE="$OMP_NUM_THREADS"' job_4_mpirun/simulated.
 
 # shell syntax in the study's folder and the output folder stays text
 weird="$PWD/st dir \$(touch PWNED1); 'q' \`touch PWNED2\`"
-mkdir -p "$weird" && cp -r demo/. "$weird/"
+mkdir -p "$weird" && cp -r --preserve=timestamps demo/. "$weird/"
 out="$PWD/out \$(touch PWNED3); x 'y'"
 id=$("$PRECIS" slurm "$weird/study.yaml" --submit --output "$out" 2>submit.log) || fail "weird paths: $(cat submit.log)"
 state=$(slurm_wait "$id" 300)
@@ -66,7 +66,7 @@ note "paths with \$(), backquotes, ';', quotes and spaces stay text"
 # a malformed study: refused before any script is written or job submitted
 before=$(jobs_now)
 cp demo/study.yaml bad.yaml && sed -i 's|  sheet: samples.tsv|  sheet: missing.tsv|; s|  time: "00:10:00"|  time: "ten minutes"|' bad.yaml
-cp -r demo/proteome demo/vcf demo/samples.tsv demo/genes.bed . 2>/dev/null || true
+cp -r --preserve=timestamps demo/proteome demo/vcf demo/samples.tsv demo/genes.bed . 2>/dev/null || true
 expect_exit 2 "$PRECIS" slurm bad.yaml --submit --output "$PWD/bad_out"
 expect_in "missing.tsv" "$OUT"
 expect_in "not a Slurm time" "$OUT"

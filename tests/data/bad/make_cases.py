@@ -231,6 +231,22 @@ def define():
     case("cohort-vcf-truncated", ["exit 2", "has cohort.vcf.gz"],
          {"cohort.vcf.gz": cohort[: len(cohort) // 2], "study.yaml": cohort_study},
          prepare="tabix -f -p vcf cohort.vcf.gz 2>/dev/null || touch cohort.vcf.gz.tbi\n")
+    # a stale index: made when the file held chr1 only, then the file rewritten with chr1 and chr2 (precis read chr1
+    # alone, silently); and a BCF with another file's index
+    two = cohort_text.replace("##contig=<ID=chr1,length=1000000>\n",
+                              "##contig=<ID=chr1,length=1000000>\n##contig=<ID=chr2,length=1000000>\n")
+    chr1_only = two
+    two += "".join(r.replace("chr1", "chr2", 1) for r in two.splitlines(keepends=True) if r.startswith("chr1"))
+    stale = {"cohort.vcf.gz": bgzf(two), "chr1.vcf.gz": bgzf(chr1_only), "study.yaml": cohort_study}
+    index_chr1 = "tabix -f -p vcf chr1.vcf.gz && mv chr1.vcf.gz.tbi cohort.vcf.gz.tbi && rm chr1.vcf.gz\n"
+    case("cohort-vcf-index-older", ["exit 2", "has cohort.vcf.gz.tbi is older than the file", "has bcftools index -f"],
+         stale, prepare=index_chr1 + "touch -d 2020-01-01 cohort.vcf.gz.tbi\n")
+    case("cohort-vcf-index-stale-same-time", ["exit 2", "has cohort.vcf.gz.tbi", "has bcftools index -f"],
+         stale, prepare=index_chr1 + "touch -r cohort.vcf.gz cohort.vcf.gz.tbi\n")
+    case("cohort-bcf-other-files-index", ["exit 2", "has cohort.bcf.csi", "has bcftools index -f"],
+         dict(stale, **{"study.yaml": cohort_study.replace("cohort.vcf.gz", "cohort.bcf")}),
+         prepare="bcftools view -Ob -o cohort.bcf cohort.vcf.gz && bcftools view -Ob -o chr1.bcf chr1.vcf.gz\n"
+                 "bcftools index chr1.bcf && mv chr1.bcf.csi cohort.bcf.csi && touch -r cohort.bcf cohort.bcf.csi\n")
 
 
 def main():
