@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <unordered_map>
 #include <limits>
 #include <numeric>
 
@@ -189,6 +191,30 @@ std::vector<double> pca_embedding(const Matrix& X, int dims) {
         for (size_t i = 0; i < X.rows; ++i) out[i * dims + d] = sign * svd.matrixU()(i, d) * svd.singularValues()(d);
     }
     return out;
+}
+
+std::vector<size_t> first_equal_rows(const Matrix& X) {
+    std::vector<size_t> first(X.rows);
+    std::unordered_map<uint64_t, std::vector<size_t>> by_hash;  // rows seen first, by a hash of their values
+    for (size_t i = 0; i < X.rows; ++i) {
+        const double* r = X.data.data() + i * X.cols;
+        uint64_t h = 1469598103934665603ULL;  // FNV-1a over the values' bits
+        for (size_t j = 0; j < X.cols; ++j) {
+            const double v = r[j] == 0 ? 0.0 : r[j];  // -0 equals 0
+            uint64_t b = 0;
+            std::memcpy(&b, &v, sizeof b);
+            h = (h ^ b) * 1099511628211ULL;
+        }
+        first[i] = i;
+        auto& seen = by_hash[h];
+        for (size_t s : seen)
+            if (std::equal(r, r + X.cols, X.data.data() + s * X.cols)) {
+                first[i] = s;
+                break;
+            }
+        if (first[i] == i) seen.push_back(i);
+    }
+    return first;
 }
 
 }  // namespace precis

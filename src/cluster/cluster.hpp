@@ -84,6 +84,14 @@ std::vector<int> kmeans_sq(const std::vector<double>& sq, size_t m, int k, uint6
 std::vector<int> pam(const std::vector<double>& dist, size_t m, int k);
 
 // ---- resampling and counting -----------------------------------------------------------------------------------
+// Groups of the m items at distance 0 from each other (equal profiles; for correlation, profiles equal up to
+// shift and scale), from an m x m distance matrix.
+size_t zero_distance_groups(const std::vector<double>& dist, size_t m);
+// Items in each resample of n: floor(n * fraction), at least 2, as ConsensusClusterPlus's sampleCols.
+size_t resample_size(size_t n, double fraction);
+// The smallest item fraction (to four decimals) whose resamples of n items hold at least k_max items: fewer cannot
+// be cut into k_max classes (a resample of 0-3 items has a PAC of 0 at every k, which looks perfectly stable).
+double min_item_fraction(size_t n, int k_max);
 struct ResampleParams {
     double item_fraction = 0.8;
     double feature_fraction = 1.0;
@@ -159,6 +167,9 @@ void center_and_impute(Matrix& X, const std::string& center);
 void scale_block(Matrix& X, size_t c0, size_t c1, double weight);
 // Median absolute deviation of the observed values (scaled by 1.4826 as R's mad), NaN if fewer than 2.
 double mad(const double* v, size_t n, size_t stride);
+
+// For each row of X, the first row equal to it (itself when it is the first): equal rows are equal profiles.
+std::vector<size_t> first_equal_rows(const Matrix& X);
 
 // `m` of n items drawn without replacement, sorted (a uniform landmark subsample).
 std::vector<size_t> draw_items(size_t n, size_t m, uint64_t seed);

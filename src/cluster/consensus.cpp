@@ -25,12 +25,32 @@ std::vector<size_t> draw_count(size_t n, size_t m, Rng& rng) {
     return idx;
 }
 
-// floor(n * fraction) items (at least 2), as ConsensusClusterPlus's sampleCols
-std::vector<size_t> draw_subset(size_t n, double fraction, Rng& rng) {
-    const size_t m = static_cast<size_t>(std::floor(double(n) * fraction));
-    return draw_count(n, std::clamp<size_t>(m, std::min<size_t>(n, 2), n), rng);
-}
+std::vector<size_t> draw_subset(size_t n, double fraction, Rng& rng) { return draw_count(n, resample_size(n, fraction), rng); }
 }  // namespace
+
+size_t zero_distance_groups(const std::vector<double>& dist, size_t m) {
+    std::vector<char> placed(m, 0);
+    size_t groups = 0;
+    for (size_t i = 0; i < m; ++i) {
+        if (placed[i]) continue;
+        ++groups;
+        for (size_t j = i + 1; j < m; ++j)
+            if (!placed[j] && dist[i * m + j] == 0) placed[j] = 1;
+    }
+    return groups;
+}
+
+size_t resample_size(size_t n, double fraction) {
+    const size_t m = static_cast<size_t>(std::floor(double(n) * fraction));
+    return std::clamp<size_t>(m, std::min<size_t>(n, 2), n);
+}
+
+double min_item_fraction(size_t n, int k_max) {
+    if (n == 0) return 1;
+    double f = std::ceil(double(k_max) / double(n) * 1e4) / 1e4;  // four decimals, rounded up
+    while (f < 1 && static_cast<size_t>(std::floor(double(n) * f)) < size_t(k_max)) f += 1e-4;
+    return std::min(f, 1.0);
+}
 
 std::vector<size_t> draw_items(size_t n, size_t m, uint64_t seed) {
     Rng rng(seed);
@@ -82,11 +102,14 @@ std::vector<uint8_t> resample_labels(const Matrix& X, const std::vector<double>&
             uint8_t* o = &out[((r - r0) * size_t(nk) + size_t(k - k_min)) * n];
             for (size_t a = 0; a < m; ++a) o[rows[a]] = uint8_t(lab[a] + base);
         };
+        // at most as many classes as groups of items at distance 0 (equal profiles): more would split equal items
+        // arbitrarily (k-means sees to this itself)
+        const int groups = p.algorithm == "kmeans" ? k_max : int(std::min<size_t>(zero_distance_groups(dist, m), 255));
         if (p.algorithm == "hc") {
             const auto tree = hclust_chain(std::move(dist), m, p.linkage);
-            for (int k = k_min; k <= k_max; ++k) put(k, cut_tree(tree, m, k), 0);
+            for (int k = k_min; k <= k_max; ++k) put(k, cut_tree(tree, m, std::min(k, groups)), 0);
         } else if (p.algorithm == "pam") {
-            for (int k = k_min; k <= k_max; ++k) put(k, pam(dist, m, k), 1);
+            for (int k = k_min; k <= k_max; ++k) put(k, pam(dist, m, std::min(k, groups)), 1);
         } else if (p.algorithm == "kmeans") {
             for (double& d : dist) d *= d;
             for (int k = k_min; k <= k_max; ++k) {

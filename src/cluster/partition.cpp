@@ -24,12 +24,21 @@ std::vector<int> kmeans_with(Engine& e, size_t m, int k, uint64_t seed, int max_
     std::vector<int> ic1(m, 0);
     if (k <= 1 || m == 0) return ic1;
     k = std::min<int>(k, int(m));
-    const size_t K = size_t(k);
-    // starting centres: k distinct points drawn at random (as R's kmeans)
+    // starting centres: k points drawn at random (as R's kmeans), passing over a point equal to a centre drawn
+    // already. R refuses more centres than distinct points; here, with fewer distinct points than k, each distinct
+    // point is a cluster: a split of equal points would be arbitrary.
     Rng rng(seed);
     std::vector<size_t> idx(m);
     std::iota(idx.begin(), idx.end(), 0);
-    for (size_t c = 0; c < K; ++c) std::swap(idx[c], idx[c + rng.below(m - c)]);
+    size_t K = 0;
+    for (size_t pos = 0; K < size_t(k) && pos < m; ++pos) {
+        std::swap(idx[pos], idx[pos + rng.below(m - pos)]);
+        bool repeat = false;
+        for (size_t c = 0; c < K && !repeat; ++c) repeat = e.point_sq(idx[pos], idx[c]) == 0;
+        if (!repeat) std::swap(idx[K++], idx[pos]);
+    }
+    k = e.k = int(K);
+    if (k <= 1) return ic1;
     std::vector<int> ic2(m, 1);  // the second-closest cluster
     for (size_t i = 0; i < m; ++i) {
         double d1 = kInf, d2 = kInf;
@@ -47,7 +56,7 @@ std::vector<int> kmeans_with(Engine& e, size_t m, int k, uint64_t seed, int max_
     std::vector<long> nc(K, 0);
     for (int l : ic1) ++nc[size_t(l)];
     for (size_t c = 0; c < K; ++c)
-        if (nc[c] == 0) {  // only with repeated points: the starting point itself joins its cluster
+        if (nc[c] == 0) {  // cannot happen with distinct centres (each is nearest to itself); kept as a guard
             const size_t p = idx[c];
             --nc[size_t(ic1[p])];
             ic2[p] = ic1[p];

@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <limits>
 #include <numeric>
 
+#include "core/error.hpp"
 #include "core/rng.hpp"
+#include "core/table.hpp"
 #include "core/signals.hpp"
 #include "pipeline/stages.hpp"
 
@@ -173,20 +176,62 @@ Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const
         block_edges.push_back(X.cols);
     }
     comm.all_or_none([&] {
-        if (X.cols == 0)
-            throw Error(ErrorKind::DegenerateData, "no features are left for clustering after filtering",
+        if (X.cols != 0) return;
+        // why: too many missing values (cohort.max_missing), or values that do not vary over the samples
+        size_t features = 0, kept = 0;
+        for (const Modality m : cc.modalities)
+            for (size_t j = 0; j < fs.spread.at(m).size(); ++j) features += 1, kept += fs.kept(m, j);
+        if (kept == 0)
+            throw Error(ErrorKind::DegenerateData,
+                        "no features are left for clustering: all " + std::to_string(features) + " have more missing "
+                        "values than cohort.max_missing allows (" + fmt(fs.max_missing) + ")",
                         "raise cohort.max_missing or check the inputs of clustering.modalities");
+        throw Error(ErrorKind::DegenerateData,
+                    "no features are left for clustering: " + std::to_string(kept) + " of the " +
+                        std::to_string(features) + " features pass cohort.max_missing, and none of them varies "
+                        "over the " + std::to_string(n) + " samples (every sample has the same values)",
+                    "check that the samples' input files are not copies of one another, and the inputs of "
+                    "clustering.modalities");
     });
     center_and_impute(X, name(cc.center));
     if (cc.modalities.size() > 1)
         for (size_t ci = 0; ci < cc.modalities.size(); ++ci)
             scale_block(X, block_edges[ci], block_edges[ci + 1], cc.weights[ci]);
 
+    // samples with equal profiles are always in one class: at most as many classes as distinct profiles
+    ClusteringConfig tried = cc;
+    const std::vector<size_t> first = first_equal_rows(X);
+    std::vector<size_t> repeats;
+    for (size_t i = 0; i < n; ++i)
+        if (first[i] != i) repeats.push_back(i);
+    const int distinct = int(std::min<size_t>(n - repeats.size(), size_t(std::numeric_limits<int>::max())));
+    if (!repeats.empty() && comm.is_root()) {
+        const std::vector<std::string> ids = cohort.ids(in.sheet);
+        std::fprintf(stderr, "precis: warning: %zu of %zu samples have the same clustering profile as an earlier "
+                     "sample (e.g. '%s' as '%s'): equal samples are always in one class; check for duplicated "
+                     "samples\n", repeats.size(), n, ids[repeats[0]].c_str(), ids[first[repeats[0]]].c_str());
+    }
+    comm.all_or_none([&] {
+        if (distinct < cc.k_min)
+            throw Error(ErrorKind::DegenerateData,
+                        "only " + std::to_string(distinct) + " of the " + std::to_string(n) +
+                            " samples have distinct clustering profiles, fewer than clustering.k.min = " +
+                            std::to_string(cc.k_min),
+                        "remove the duplicated samples or lower clustering.k.min");
+    });
+    for (int k = distinct + 1; k <= cc.k_max; ++k)
+        st.k_skipped.push_back({k, "only " + std::to_string(distinct) + " distinct sample profiles: " +
+                                       std::to_string(k) + " classes would split equal samples"});
+    if (!st.k_skipped.empty() && comm.is_root())
+        std::fprintf(stderr, "precis: warning: clustering skips k = %d to %d: %s\n", distinct + 1, cc.k_max,
+                     st.k_skipped.front().second.c_str());
+    tried.k_max = std::min(cc.k_max, distinct);
+
     // a finished clustering of the same data with the same settings is taken from the stage cache
     int k = 0;
     st.fit = cache.run<ClusteringStage>("clustering", clustering_key(in.study, cohort.data_key), [&] {
         const auto t0 = std::chrono::steady_clock::now();
-        ClusteringResult cr = consensus_clustering(comm, X, cc, in.study.seed, kConsensusInStore);
+        ClusteringResult cr = consensus_clustering(comm, X, tried, in.study.seed, kConsensusInStore);
         k = cr.chosen_k;
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         return ClusteringStage{std::move(cr.ks), cr.chosen, std::move(cr.labels), std::move(cr.consensus),

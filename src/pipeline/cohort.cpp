@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "core/version.hpp"
 #include "pipeline/stages.hpp"
+#include "pipeline/validate.hpp"
 
 namespace precis {
 
@@ -93,6 +94,10 @@ std::vector<int64_t> apply_policy(const Inputs& in, RootState& root) {
                     std::to_string(kept.size()) + " samples passed QC, too few for clustering.k.max = " +
                         std::to_string(study.clustering.k_max),
                     "lower clustering.k.max or relax the QC thresholds");
+    if (study.clustering.enabled) {
+        const std::string why_not = item_fraction_problem(study.clustering, kept.size(), "the QC-passing");
+        if (!why_not.empty()) throw Error(ErrorKind::Config, study.origin_of("clustering.item_fraction") + ": " + why_not);
+    }
     return kept;
 }
 

@@ -85,6 +85,8 @@ std::string provenance_json(const RunFacts& run, const Inputs& in, const RootSta
         pj["chosen_k"] = subtypes.k;
         pj["clustering_landmarks"] = subtypes.fit.n_landmarks;  // 0: consensus over every sample
         pj["clustering_seconds"] = subtypes.fit.seconds;
+        pj["clustering_k_skipped"] = nlohmann::json::array();
+        for (const auto& [k, why] : subtypes.k_skipped) pj["clustering_k_skipped"].push_back({{"k", k}, {"reason", why}});
     }
     pj["peak_memory_mib_per_rank"] = run.usage.peak_mib;  // before the results are written
     pj["cpu_seconds_per_rank"] = run.usage.cpu_seconds;   // user + system, every thread of the rank

@@ -155,6 +155,8 @@ struct Subtypes {
     Matrix X;            // the matrix clustered: samples x selected features, centred and weighted
     ClusteringStage fit;  // ks (one per k) and chosen on rank 0; labels on every rank
     int k = 0;            // the chosen k, on every rank
+    // k of clustering.k that were not tried, with why (more classes than distinct sample profiles)
+    std::vector<std::pair<int, std::string>> k_skipped;
 };
 Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const FeatureStats& fs, StageCache& cache);
 // The stage cache's key of a clustering: the cohort's data and every setting it depends on.

@@ -8,7 +8,9 @@
 #include <map>
 #include <set>
 
+#include "cluster/cluster.hpp"
 #include "core/error.hpp"
+#include "core/table.hpp"
 #include "genome/annotation.hpp"
 #include "genome/genome.hpp"
 #include "genome/hts.hpp"
@@ -42,6 +44,16 @@ bool output_writable(const std::string& folder, std::string& why) {
         return false;
     }
     return true;
+}
+
+std::string item_fraction_problem(const ClusteringConfig& cc, size_t n, const std::string& whose) {
+    const size_t m = cc.landmarks > 0 ? std::min(n, size_t(cc.landmarks)) : n;  // the samples consensus runs on
+    const size_t per = resample_size(m, cc.item_fraction);
+    if (per >= size_t(cc.k_max)) return "";
+    return "'clustering.item_fraction' is " + fmt(cc.item_fraction) + ": each resample of " + whose + " " +
+           std::to_string(m) + " samples holds " + std::to_string(per) + ", fewer than the " +
+           std::to_string(cc.k_max) + " classes of clustering.k.max (fix: set clustering.item_fraction to at least " +
+           fmt(min_item_fraction(m, cc.k_max)) + ", or lower clustering.k.max)";
 }
 
 namespace {
@@ -217,6 +229,12 @@ Validation validate_study(const std::string& path, const std::vector<std::string
                              (s.is_set("clustering.k.max") ? "" : " (the default)") + " but the sheet has only " +
                              std::to_string(samples.size()) + " samples (fix: set clustering.k.max below " +
                              std::to_string(samples.size()) + ")");
+
+    if (s.clustering.enabled && !samples.empty() && size_t(s.clustering.k_max) < samples.size() &&
+        (s.clustering.landmarks == 0 || s.clustering.landmarks > s.clustering.k_max)) {  // else reported already
+        std::string why_not = item_fraction_problem(s.clustering, samples.size(), "the sheet's");
+        if (!why_not.empty()) v.problems.push_back(s.origin_of("clustering.item_fraction") + ": " + why_not);
+    }
 
     std::string why;
     if (!s.output.empty() && !output_writable(s.output, why))

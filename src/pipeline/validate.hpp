@@ -26,6 +26,10 @@ enum class CohortFileCheck { Full, Header };
 Validation validate_study(const std::string& path, const std::vector<std::string>& overrides,
                           const std::string& output, CohortFileCheck check = CohortFileCheck::Full);
 
+// "" if the resamples of n samples (or of clustering.landmarks of them) hold at least clustering.k.max samples;
+// else why not, naming the smallest valid clustering.item_fraction (`whose`: "the sheet's", "the QC-passing").
+std::string item_fraction_problem(const ClusteringConfig& cc, size_t n, const std::string& whose);
+
 // The output folder (or the nearest folder above it that exists) is one this process can write.
 bool output_writable(const std::string& folder, std::string& why);
 

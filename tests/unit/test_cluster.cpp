@@ -396,3 +396,62 @@ TEST_CASE("modality blocks: each scaled to its weight's share of the total varia
     CHECK(total(0, 2) == Approx(1.0));
     CHECK(total(2, 5) == Approx(0.25));
 }
+
+TEST_CASE("equal profiles are never split: k-means, hc and pam keep them together, at most one class each") {
+    // 3 distinct points, each 5 times (as 3 samples duplicated), and k up to 5
+    Matrix X(15, 4);
+    const double base[3][4] = {{0, 0, 0, 0}, {3, 1, 0, 2}, {0, 4, 4, 1}};
+    for (size_t i = 0; i < 15; ++i)
+        for (size_t j = 0; j < 4; ++j) X(i, j) = base[i % 3][j];
+    std::vector<size_t> rows(15), cols(4);
+    std::iota(rows.begin(), rows.end(), 0);
+    std::iota(cols.begin(), cols.end(), 0);
+    auto D = row_distances(X, rows, cols, "euclidean");
+    auto sq = D;
+    for (double& v : sq) v *= v;
+    std::vector<int> truth(15);
+    for (size_t i = 0; i < 15; ++i) truth[i] = int(i % 3);
+    for (uint64_t seed = 1; seed <= 30; ++seed)
+        for (int k = 2; k <= 5; ++k) {
+            INFO("seed " << seed << " k " << k);
+            const auto a = kmeans(X, rows, cols, k, seed), b = kmeans_sq(sq, 15, k, seed);
+            CHECK(same_partition(a, b));
+            // equal points together; with k >= 3 every distinct point is a class of its own
+            for (size_t i = 0; i < 15; ++i) CHECK(a[i] == a[i % 3]);
+            if (k >= 3) CHECK(same_partition(a, truth));
+        }
+    CHECK(zero_distance_groups(D, 15) == 3);
+    CHECK(first_equal_rows(X) == std::vector<size_t>{0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2});
+    for (std::string alg : {"kmeans", "hc", "pam"}) {
+        INFO(alg);
+        ResampleParams p;
+        p.algorithm = alg;
+        auto labels = resample_labels(X, D, 2, 5, 0, 40, p, 99);
+        for (size_t r = 0; r < 40; ++r)
+            for (int k = 2; k <= 5; ++k) {
+                const uint8_t* l = &labels[(r * 4 + size_t(k - 2)) * 15];
+                for (size_t i = 0; i < 15; ++i)
+                    for (size_t j = 0; j < 15; ++j)
+                        if (l[i] && l[j] && i % 3 == j % 3) CHECK(l[i] == l[j]);
+            }
+    }
+    std::vector<int> t;
+    const auto firsts = first_equal_rows(blobs(3, t));
+    for (size_t i = 0; i < 60; ++i) CHECK(firsts[i] == i);
+}
+
+TEST_CASE("resample sizes: floor(n x fraction), at least 2, and the smallest fraction that holds k.max items") {
+    CHECK(resample_size(60, 0.8) == 48);
+    CHECK(resample_size(60, 0.01) == 2);
+    CHECK(resample_size(1, 0.5) == 1);
+    for (size_t n : {5u, 7u, 60u, 333u, 2000u})
+        for (int k : {2, 3, 6, 4}) {
+            if (size_t(k) > n) continue;
+            const double f = min_item_fraction(n, k);
+            INFO(n << " " << k << " " << f);
+            CHECK(resample_size(n, f) >= size_t(k));
+            CHECK((f - 1e-4 <= 0 || resample_size(n, f - 1e-4) < size_t(k) || f - 1e-4 < double(k) / double(n)));
+        }
+    CHECK(min_item_fraction(60, 6) == Approx(0.1));
+    CHECK(min_item_fraction(7, 6) == Approx(0.8572));
+}

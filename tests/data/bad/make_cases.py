@@ -248,6 +248,20 @@ def define():
          prepare="bcftools view -Ob -o cohort.bcf cohort.vcf.gz && bcftools view -Ob -o chr1.bcf chr1.vcf.gz\n"
                  "bcftools index chr1.bcf && mv chr1.bcf.csi cohort.bcf.csi && touch -r cohort.bcf cohort.bcf.csi\n")
 
+    # --- clustering: resamples too small for k.max, equal sample profiles ---------------------------------------------
+    cl_study = ("study:\n  name: bad\n  seed: 1\n  on_sample_error: fail\nsamples:\n  sheet: samples.tsv\n"
+                "  phenotypes: [age]\nproteome:\n  path_column: proteome\nclustering:\n  modalities: [proteome]\n"
+                "  algorithm: kmeans\n  k: {min: 2, max: 4}\n  resamples: 20\nranking:\n  enabled: false\n")
+    case("clustering-item-fraction-too-small", ["exit 2", "has 'clustering.item_fraction' is 0.3",
+                                                 "has at least 0.8"],
+         {"study.yaml": cl_study.replace("  resamples: 20\n", "  resamples: 20\n  item_fraction: 0.3\n")})
+    copies = [f"{s}\tvcf/{s}.vcf.gz\tproteome/{src}.tsv\t{50 + i}\n"
+              for i, (s, src) in enumerate(zip(IDS, ["S1", "S2", "S3", "S1", "S2"]))]
+    case("duplicate-sample-profiles", ["exit 0", "has clustering skips k = 4 to 4", "has 'S4' as 'S1'"],
+         {"study.yaml": cl_study, "samples.tsv": sheet(copies)})
+    same = [f"{s}\tvcf/{s}.vcf.gz\tproteome/S1.tsv\t{50 + i}\n" for i, s in enumerate(IDS)]
+    case("all-sample-profiles-equal", ["exit 1", "has none of them varies"], {"study.yaml": cl_study, "samples.tsv": sheet(same)})
+
 
 def main():
     os.chdir(ROOT)
