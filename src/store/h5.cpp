@@ -6,6 +6,13 @@
 
 namespace precis::h5 {
 
+// HDF5 closes what is still open when the process exits, or, if MPI was running when the library started, in
+// MPI_Finalize. After a failure to write (a full disk) it keeps a dataset or file it could not close, half torn
+// down, and that late close crashes (HDF5 1.10). precis closes everything it opens itself, so the library is told,
+// before anything else runs (static initialisation, before main starts MPI), not to clean up at exit, and started
+// then, so that it registers no clean-up in MPI_Finalize either.
+const bool kNoCleanupAtExit = [] { return H5dont_atexit() >= 0 && H5open() >= 0; }();
+
 Id::Id(hid_t id, const std::string& what) : id_(id) {
     if (id < 0) throw_io("HDF5: cannot " + what, "check the output folder: it must be writable and have space");
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 
 #include "core/error.hpp"
 #include "core/files.hpp"
@@ -12,6 +13,14 @@ namespace precis {
 
 using h5::check;
 using h5::Id;
+namespace fs = std::filesystem;
+
+namespace {
+// chunks serve both row blocks (the per-sample writes) and column blocks (the cohort stages)
+std::pair<hsize_t, hsize_t> chunk_shape(const MatrixSpec& m) {
+    return {std::max<hsize_t>(1, std::min<hsize_t>(m.rows, 1024)), std::max<hsize_t>(1, std::min<hsize_t>(m.cols, 256))};
+}
+}  // namespace
 
 struct ParallelMatrixWriter::Impl {
     bool parallel = true;
@@ -20,6 +29,15 @@ struct ParallelMatrixWriter::Impl {
     std::vector<MatrixSpec> specs;
     std::string path;
 };
+
+uintmax_t store_bytes_needed(const std::vector<MatrixSpec>& mats) {
+    uintmax_t bytes = uintmax_t(1) << 20;  // the file's metadata
+    for (const MatrixSpec& m : mats) {
+        const auto [cr, cc] = chunk_shape(m);  // edge chunks take their whole size
+        bytes += uintmax_t((m.rows + cr - 1) / cr * cr) * uintmax_t((m.cols + cc - 1) / cc * cc) * sizeof(float);
+    }
+    return bytes;
+}
 
 ParallelMatrixWriter::ParallelMatrixWriter(const std::string& path, MPI_Comm comm, const std::vector<MatrixSpec>& mats)
     : impl_(new Impl) {
@@ -38,6 +56,23 @@ ParallelMatrixWriter::ParallelMatrixWriter(const std::string& path, MPI_Comm com
     // the file is made private first (0640 less the umask) and HDF5 opens it: HDF5 would create it 0666 less the umask
     int rank = 0;
     if (impl_->parallel) MPI_Comm_rank(comm, &rank);
+    // Room for the matrices is checked before HDF5 starts: a full disk in the middle of a parallel HDF5 write
+    // leaves the ranks' collective closes out of step (a hang) and HDF5's own state broken.
+    unsigned long long room[2] = {0, 0};  // {free bytes, needed bytes} as rank 0 sees them
+    if (rank == 0) {
+        const uintmax_t need = store_bytes_needed(mats);
+        std::error_code ec;
+        const fs::space_info sp = fs::space(fs::path(path).parent_path(), ec);
+        room[0] = ec ? ~0ULL : sp.available;
+        room[1] = need;
+    }
+    if (impl_->parallel) MPI_Bcast(room, 2, MPI_UNSIGNED_LONG_LONG, 0, comm);
+    if (room[0] < room[1])
+        throw_io("not enough space for the cohort store " + path + ": its matrices need " +
+                     std::to_string(room[1] >> 20) + " MiB, the file system has " + std::to_string(room[0] >> 20) +
+                     " MiB free",
+                 "free space there (the finished samples are kept in the journal), then run the same command "
+                 "again to resume");
     if (rank == 0) (void)create_private_file(path);  // on failure H5Fcreate fails on every rank and says why
     if (impl_->parallel) MPI_Barrier(comm);
     impl_->file = Id(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, fapl), "create " + path);
@@ -47,9 +82,8 @@ ParallelMatrixWriter::ParallelMatrixWriter(const std::string& path, MPI_Comm com
         hsize_t dims[2] = {m.rows, m.cols};
         Id space(H5Screate_simple(2, dims, nullptr), "create dataspace");
         Id dcpl(H5Pcreate(H5P_DATASET_CREATE), "create dataset creation list");
-        // chunks serve both row blocks (the per-sample writes) and column blocks (the cohort stages)
-        hsize_t chunk[2] = {std::max<hsize_t>(1, std::min<hsize_t>(m.rows, 1024)),
-                            std::max<hsize_t>(1, std::min<hsize_t>(m.cols, 256))};
+        const auto [cr, cc] = chunk_shape(m);
+        hsize_t chunk[2] = {cr, cc};
         if (m.rows > 0 && m.cols > 0) check(H5Pset_chunk(dcpl, 2, chunk), "set chunking");
         check(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER), "set fill time");
         impl_->datasets.emplace_back(

@@ -4,6 +4,7 @@
 #pragma once
 #include <mpi.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,10 @@ struct MatrixSpec {
     std::string modality;  // group mod/<modality>
     size_t rows = 0, cols = 0;
 };
+
+// Bytes the matrices take in the store (whole chunks) and room for its metadata: the constructor refuses to start
+// (an IO error on every rank, before HDF5 writes anything) when the file system has less free.
+uintmax_t store_bytes_needed(const std::vector<MatrixSpec>& mats);
 
 // Collective: every rank of `comm` constructs, writes and closes together. With MPI_COMM_NULL (a process without
 // MPI) it writes the same file through HDF5's POSIX driver.
