@@ -8,6 +8,9 @@
 #include <cstring>
 #include <initializer_list>
 
+#include <sys/prctl.h>
+#include <unistd.h>
+
 namespace precis {
 
 namespace {
@@ -28,6 +31,15 @@ void install_stop_handlers() {
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;  // system calls (file reads, MPI's polling) carry on; the run checks the flag
     for (int s : {SIGTERM, SIGINT, SIGUSR1}) sigaction(s, &sa, nullptr);
+    // A rank started by a launcher (mpirun, srun) stops as on SIGTERM when the launcher dies: Open MPI starts ranks
+    // in process groups of their own, so a `kill -9` of mpirun reached none of them, and they ran on holding the
+    // output folder's lock. A process started on its own keeps running when its shell goes (nohup).
+    const bool launched = std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMIX_RANK") || std::getenv("PMI_RANK");
+    if (launched) {
+        const pid_t parent = getppid();
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != parent || parent == 1) on_stop_signal(SIGTERM);  // it died before the line above
+    }
 }
 
 bool stop_requested() {
