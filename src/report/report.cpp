@@ -125,6 +125,53 @@ std::optional<Columns> columns_if(const std::string& path, const std::vector<std
     return read_columns(path, text, nums);
 }
 
+// The folder holds what its provenance says the run wrote, and the files agree with one another: a report of a
+// damaged or mixed-up folder would show a wrong answer as if it were the run's.
+void check_complete(const Results& r) {
+    auto broken = [&](const std::string& what) {
+        throw Error(ErrorKind::MalformedInput, r.dir + ": " + what,
+                    "rerun the study with precis run to write its results again (it resumes from its journal)");
+    };
+    auto need = [&](const std::optional<Columns>& t, const std::string& file, bool rows) {
+        if (!t) broken(file + " is missing, although provenance.json says the run wrote it");
+        if (t->header.empty()) broken(file + " is empty");
+        if (rows && t->n == 0) broken(file + " has a header but no rows");
+    };
+    if (!fs::exists(r.dir + "/cohort.h5mu")) broken("cohort.h5mu is missing, although provenance.json says the run wrote it");
+    if (r.study.genome.enabled) need(r.qc_genome, "qc/genome.tsv", true);
+    if (r.study.proteome.enabled) need(r.qc_proteome, "qc/proteome.tsv", true);
+    const json stages = r.prov.value("stages", json::object());
+    const size_t analysed = r.prov.contains("samples") ? r.prov["samples"].value("analysed", size_t(0)) : 0;
+    if (stages.value("ranking", false)) need(r.biomarkers, "biomarkers.tsv", true);
+    if (!stages.value("clustering", false)) return;
+    need(r.clustering, "clustering.tsv", true);
+    need(r.subtypes, "subtypes.tsv", true);
+    if (r.subtypes->n != analysed)
+        broken("subtypes.tsv has " + std::to_string(r.subtypes->n) + " samples, provenance.json " +
+               std::to_string(analysed) + " analysed");
+    // the chosen row of clustering.tsv: its k and class sizes are those of subtypes.tsv
+    const Col k(*r.clustering, "k"), chosen(*r.clustering, "chosen"), sizes(*r.clustering, "cluster_sizes");
+    const Col subtype(*r.subtypes, "subtype");
+    if (!k.ok() || !chosen.ok() || !sizes.ok() || !subtype.ok())
+        broken("clustering.tsv or subtypes.tsv lacks a column precis writes (k, chosen, cluster_sizes, subtype)");
+    std::map<long, long> count;
+    for (size_t i = 0; i < r.subtypes->n; ++i) ++count[std::lround(subtype.d(i))];
+    std::string have;
+    for (auto& [c, n] : count) have += (have.empty() ? "" : ",") + std::to_string(n);
+    size_t rows_chosen = 0;
+    for (size_t i = 0; i < r.clustering->n; ++i) {
+        if (chosen.s(i) != "TRUE") continue;
+        ++rows_chosen;
+        if (std::lround(k.d(i)) != long(count.size()) || sizes.s(i) != have)
+            broken("subtypes.tsv (" + std::to_string(count.size()) + " subtypes of sizes " + have +
+                   ") contradicts clustering.tsv (k = " + k.s(i) + " chosen, sizes " + sizes.s(i) + ")");
+        if (std::lround(k.d(i)) != r.prov.value("chosen_k", 0))
+            broken("clustering.tsv chose k = " + k.s(i) + ", provenance.json k = " +
+                   std::to_string(r.prov.value("chosen_k", 0)));
+    }
+    if (rows_chosen != 1) broken("clustering.tsv marks " + std::to_string(rows_chosen) + " rows as chosen, not one");
+}
+
 Results load(const std::string& dir, const std::string& provenance_json) {
     Results r;
     r.dir = dir;
@@ -153,6 +200,7 @@ Results load(const std::string& dir, const std::string& provenance_json) {
     r.subtypes = columns_if(dir + "/subtypes.tsv", {"sample_id"}, {"subtype", "item_consensus"});
     r.biomarkers = columns_if(dir + "/biomarkers.tsv", {"rank", "feature_id", "modality", "contrast"},
                               {"statistic", "effect", "p_value", "q_value", "auc"});
+    check_complete(r);
     const std::string store = dir + "/cohort.h5mu";
     if (fs::exists(store)) {
         try {

@@ -155,4 +155,19 @@ rc=$?
 set -e
 [[ $rc == 2 ]] || { cat wrongtype.log; fail "report on a wrong-typed provenance field exited $rc, not 2"; }
 grep -q "wrongtype/provenance.json: a field has a value of the wrong type" wrongtype.log || { cat wrongtype.log; fail "no message"; }
+# a damaged or mixed-up folder: exit 2 naming what is wrong, and no page (docs/report.md)
+damaged() {  # damaged NAME WHAT EXPECTED-TEXT: a copy of res/ changed by the shell command WHAT
+  rm -rf "$1" && cp -r --preserve=timestamps res "$1" && rm -f "$1/report.html"
+  (cd "$1" && eval "$2")
+  expect_exit 2 "$PRECIS" report "$1"
+  expect_in "$3" "$OUT"
+  expect_in "fix:" "$OUT"
+  [[ ! -e "$1/report.html" ]] || fail "$1: a page was written"
+}
+damaged empty_biomarkers ": > biomarkers.tsv" "biomarkers.tsv is empty"
+damaged header_biomarkers "head -n 1 biomarkers.tsv > b && mv b biomarkers.tsv" "biomarkers.tsv has a header but no rows"
+damaged no_store "rm cohort.h5mu" "cohort.h5mu is missing"
+damaged no_subtypes "rm subtypes.tsv" "subtypes.tsv is missing"
+damaged swapped "awk -F'\t' -v OFS='\t' 'NR > 1 && \$2 == 1 { \$2 = 2 } { print }' subtypes.tsv > s && mv s subtypes.tsv" \
+  "contradicts clustering.tsv"
 note "ok"
