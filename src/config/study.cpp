@@ -108,7 +108,7 @@ bool is_slurm_names(std::string_view s) {
 
 // Limits on what one value may hold (docs/hardening.md): a name becomes a folder name (at most 255 bytes, with room
 // for what precis adds); any other value at most PATH_MAX; a list at most this many entries.
-constexpr size_t kMaxName = 200, kMaxValue = 4096, kMaxListEntries = 100000;
+constexpr size_t kMaxName = 200, kMaxValue = 4096, kMaxListEntries = 1000000;
 std::string bytes_text(size_t n) { return std::to_string(n) + " bytes"; }
 
 // One layer's worth of values, checked against the schema, with where each came from.

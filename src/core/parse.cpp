@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <string>
 
 namespace precis {
 namespace {
@@ -29,7 +31,15 @@ bool is_missing(std::string_view s) {
 bool parse_double(std::string_view s, double& v) {
     if (!number_text(s)) return false;
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    return ec == std::errc() && end == s.data() + s.size();
+    if (end != s.data() + s.size()) return false;
+    if (ec == std::errc::result_out_of_range) {
+        // a number below the normal range (1e-320) is a subnormal or 0, one above it (1e400) infinite: strtod says
+        // which (from_chars leaves v untouched); a caller that needs a finite number checks
+        const std::string copy(s);
+        v = std::strtod(copy.c_str(), nullptr);
+        return true;
+    }
+    return ec == std::errc();
 }
 
 bool parse_int(std::string_view s, int64_t& v) {

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
-#include <map>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -15,6 +14,10 @@
 namespace precis {
 
 int Table::column(const std::string& name) const {
+    if (index.size() == header.size() && !header.empty()) {  // a wide sheet: 100,000 columns named one by one
+        auto it = index.find(name);
+        return it == index.end() ? -1 : it->second;
+    }
     for (size_t i = 0; i < header.size(); ++i)
         if (header[i] == name) return static_cast<int>(i);
     return -1;
@@ -84,12 +87,11 @@ Table read_table(const std::string& path) {
             if (line.empty()) continue;
             if (line.find('\t') == std::string::npos && line.find(',') != std::string::npos) delim = ',';
             t.header = split_fields_at(line, delim, path, lineno);
-            std::map<std::string, size_t> named;  // a repeated name would make the column a reader takes a guess
-            for (size_t c = 0; c < t.header.size(); ++c)
-                if (auto [first, fresh] = named.emplace(t.header[c], c + 1); !fresh && !t.header[c].empty())
+            for (size_t c = 0; c < t.header.size(); ++c)  // a repeated name would leave readers to guess
+                if (auto [first, fresh] = t.index.emplace(t.header[c], int(c)); !fresh && !t.header[c].empty())
                     throw_malformed(where(path, lineno) + "column '" + t.header[c] + "' appears twice in the header " +
-                                        "(columns " + std::to_string(first->second) + " and " + std::to_string(c + 1) +
-                                        ")",
+                                        "(columns " + std::to_string(first->second + 1) + " and " +
+                                        std::to_string(c + 1) + ")",
                                     "give every column its own name");
             continue;
         }

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdio>
 #include <string>
+#include <unordered_map>
 #include <string_view>
 #include <vector>
 
@@ -19,6 +20,7 @@ struct Table {
     std::string path;
     std::vector<std::string> header;
     std::vector<TableRow> rows;
+    std::unordered_map<std::string, int> index;  // header name -> column, as read_table fills it (else searched)
     // index of a header column, or -1
     int column(const std::string& name) const;
     // index of a column that must exist; throws a MalformedInput error naming the file and the columns it has

@@ -18,7 +18,10 @@ std::vector<std::string> Cohort::ids(const SampleSheet& sheet) const {
 
 std::vector<std::string> Cohort::column(const Inputs& in, const std::string& phenotype) const {
     const auto& ph = in.study.phenotypes;
-    const size_t col = size_t(std::find(ph.begin(), ph.end(), phenotype) - ph.begin());
+    return column(in, size_t(std::find(ph.begin(), ph.end(), phenotype) - ph.begin()));
+}
+
+std::vector<std::string> Cohort::column(const Inputs& in, size_t col) const {
     std::vector<std::string> vals;
     vals.reserve(kept.size());
     for (int64_t i : kept) vals.push_back(in.sheet.samples[size_t(i)].phenotypes.at(col));

@@ -353,7 +353,8 @@ StoreAnnotations store_annotations(const Inputs& in, const RootState& root, cons
     StoreAnnotations a;
     a.version = PRECIS_VERSION;
     a.obs.index = cohort.ids(in.sheet);
-    for (const std::string& p : in.study.phenotypes) a.obs.columns.push_back(phenotype_column(p, cohort.column(in, p)));
+    for (size_t p = 0; p < in.study.phenotypes.size(); ++p)  // by index: a sheet may have 100,000 phenotypes
+        a.obs.columns.push_back(phenotype_column(in.study.phenotypes[p], cohort.column(in, p)));
     for (auto& m : mx.modalities) a.mods.push_back(modality_annotations(m, in, root, cohort, mx, fs, a.obs));
     const ClusteringStage& fit = subtypes.fit;
     if (subtypes.enabled) {

@@ -87,6 +87,7 @@ struct Cohort {
     std::vector<std::string> ids(const SampleSheet& sheet) const;
     // a phenotype column's values over the kept samples
     std::vector<std::string> column(const Inputs& in, const std::string& phenotype) const;
+    std::vector<std::string> column(const Inputs& in, size_t phenotype_index) const;  // of study.phenotypes
 };
 // Rank 0 writes the QC tables and applies the error policy; every rank gets the kept samples.
 Cohort select_cohort(Comm& comm, const Inputs& in, RootState* root);

@@ -109,7 +109,11 @@ Id dict_group(hid_t parent, const std::string& name) {
 
 void write_annotations(const std::string& path, const StoreAnnotations& a) {
     h5::silence_errors();
-    Id file(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "open " + path + " to annotate it");
+    // objects in the HDF5 1.8 format (h5py and anndata read it): their attributes may exceed 64 KiB, as the
+    // column-order of obs does with 100,000 phenotype columns
+    Id fapl(H5Pcreate(H5P_FILE_ACCESS), "create file access list");
+    h5::check(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST), "use the HDF5 1.8 format");
+    Id file(H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl), "open " + path + " to annotate it");
     {  // every object opened here is closed before the file
         h5::attr_string(file, "encoding-type", "MuData");
         h5::attr_string(file, "encoding-version", "0.1.0");

@@ -169,8 +169,12 @@ TEST_CASE("core: one set of missing tokens and one rule for numbers and numeric 
     CHECK((parse_double("1.5", v) && v == 1.5));
     CHECK((parse_double(" +2e-3 ", v) && v == 2e-3));
     CHECK((parse_double("-7", v) && v == -7));
+    // below the normal range: a subnormal or 0, not "not a number"; above it: infinite (callers refuse it)
+    CHECK((parse_double("1e-320", v) && v == 1e-320 && v > 0));
+    CHECK((parse_double("-1e-400", v) && v == 0));
+    CHECK((parse_double("1e400", v) && std::isinf(v)));
     CHECK((parse_double("0.1", v) && v == 0.1));  // correctly rounded, as strtod
-    for (const char* bad : {"", "1.5x", "0x10", "+-1", "++1", "1 2", "1e999"}) CHECK_FALSE(parse_double(bad, v));
+    for (const char* bad : {"", "1.5x", "0x10", "+-1", "++1", "1 2"}) CHECK_FALSE(parse_double(bad, v));
     CHECK((parse_double("inf", v) && std::isinf(v)));  // a number, but not finite: callers that need one check
     int64_t i = 0;
     CHECK((parse_int("42", i) && i == 42));

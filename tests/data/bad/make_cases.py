@@ -262,6 +262,16 @@ def define():
     same = [f"{s}\tvcf/{s}.vcf.gz\tproteome/S1.tsv\t{50 + i}\n" for i, s in enumerate(IDS)]
     case("all-sample-profiles-equal", ["exit 1", "has none of them varies"], {"study.yaml": cl_study, "samples.tsv": sheet(same)})
 
+    # --- a wide sheet: 30,000 phenotype columns (obs's column-order attribute is over HDF5's 64 KiB for compact
+    # attributes; names were looked up one by one through every column)
+    case("wide-sheet-30000-phenotypes", ["exit 0"], {}, prepare=(
+        "python3 - <<'PY'\nN = 30000\nrows = open('samples.tsv').read().splitlines()\n"
+        "out = [rows[0] + ''.join(f'\\tp{i}' for i in range(N))]\n"
+        "out += [r + ''.join(f'\\t{(j * 7 + i) % 5}' for i in range(N)) for j, r in enumerate(rows[1:])]\n"
+        "open('samples.tsv', 'w').write('\\n'.join(out) + '\\n')\n"
+        "s = open('study.yaml').read().replace('phenotypes: [age]', 'phenotypes: [age, ' + ', '.join(f'p{i}' for i in range(N)) + ']')\n"
+        "open('study.yaml', 'w').write(s)\nPY\n"))
+
 
 def main():
     os.chdir(ROOT)
