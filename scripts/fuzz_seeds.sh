@@ -22,6 +22,7 @@ case $name in
   maxquant) add "$root"/tests/data/bad/cases/*/proteinGroups.txt ;;
   pgs) add "$root"/tests/fixtures/genome/PGS_TEST*.txt "$root"/tests/data/bad/cases/*/pgs.txt
        addz "$root"/tests/fixtures/genome/PGS_TEST*.txt.gz ;;
+  options) add "$root"/fuzz/seeds/options/* "$root"/tests/data/studies/invalid/*/args.txt "$root"/slurm/*.sbatch ;;
   journal) add "$root"/fuzz/seeds/journal/* ;;
   vcf) add "$root"/tests/data/studies/common/vcf/*.vcf "$root"/tests/data/bad/cases/*/vcf/*.vcf
        addz "$root"/tests/data/bad/common/vcf/*.vcf.gz ;;
