@@ -5,6 +5,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include <sys/stat.h>
+
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "store/h5.hpp"
@@ -64,6 +66,8 @@ ParallelMatrixWriter::ParallelMatrixWriter(const std::string& path, MPI_Comm com
         std::error_code ec;
         const fs::space_info sp = fs::space(fs::path(path).parent_path(), ec);
         room[0] = ec ? ~0ULL : sp.available;
+        struct stat old {};  // an unfinished store of an earlier run is truncated, and its blocks freed
+        if (!ec && ::stat(path.c_str(), &old) == 0) room[0] += uintmax_t(old.st_blocks) * 512;
         room[1] = need;
     }
     if (impl_->parallel) MPI_Bcast(room, 2, MPI_UNSIGNED_LONG_LONG, 0, comm);
@@ -91,7 +95,7 @@ ParallelMatrixWriter::ParallelMatrixWriter(const std::string& path, MPI_Comm com
     }
 }
 
-ParallelMatrixWriter::~ParallelMatrixWriter() { delete impl_; }
+ParallelMatrixWriter::~ParallelMatrixWriter() = default;
 
 void ParallelMatrixWriter::write_rows(size_t mat, const std::vector<size_t>& rows, const std::vector<float>& data) {
     write_selection(mat, 0, rows, data);

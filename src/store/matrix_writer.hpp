@@ -5,6 +5,7 @@
 #include <mpi.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -39,7 +40,7 @@ private:
     // Collective write of `data` into the selection (runs of `idx` along dimension `dim`, everything along the other).
     void write_selection(size_t mat, int dim, const std::vector<size_t>& idx, const std::vector<float>& data);
     struct Impl;
-    Impl* impl_;
+    std::unique_ptr<Impl> impl_;  // owned: freed also when the constructor throws
     bool last_collective_ = false;
 };
 

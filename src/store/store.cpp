@@ -26,7 +26,7 @@ MatrixReader::MatrixReader(const std::string& path) : impl_(new Impl) {
     impl_->file = Id(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open " + path);
 }
 
-MatrixReader::~MatrixReader() { delete impl_; }
+MatrixReader::~MatrixReader() = default;
 
 std::pair<size_t, size_t> MatrixReader::shape(const std::string& modality) const {
     Id d(H5Dopen2(impl_->file, ("mod/" + modality + "/X").c_str(), H5P_DEFAULT), "open mod/" + modality + "/X");

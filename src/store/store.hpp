@@ -5,6 +5,7 @@
 // The cohort stages read feature blocks back from the file.
 // This header is serial: the collective writer is in matrix_writer.hpp, the only part of the store that sees MPI.
 #pragma once
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,7 @@ public:
 
 private:
     struct Impl;
-    Impl* impl_;
+    std::unique_ptr<Impl> impl_;  // owned: freed also when the constructor throws
 };
 
 // A dataframe column: numeric (NaN = missing) or text (categorical when `categorical`).
