@@ -37,8 +37,8 @@ private:
 // "path:line: " prefix used by every parser so that messages point at the place to fix.
 std::string where(const std::string& path, long line = 0, long col = 0);
 
-[[noreturn]] void throw_config(const std::string& msg, const std::string& hint = {});
-[[noreturn]] void throw_malformed(const std::string& msg, const std::string& hint = {});
-[[noreturn]] void throw_io(const std::string& msg, const std::string& hint = {});
+[[noreturn]] void throw_config(const std::string& msg, const std::string& hint);
+[[noreturn]] void throw_malformed(const std::string& msg, const std::string& hint);
+[[noreturn]] void throw_io(const std::string& msg, const std::string& hint);
 
 }  // namespace precis

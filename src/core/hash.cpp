@@ -51,7 +51,7 @@ std::string sha256_file(const std::string& path) {
     std::vector<char> buf(1 << 16);
     size_t n;
     while ((n = std::fread(buf.data(), 1, buf.size(), f.get())) > 0) h.update(buf.data(), n);
-    if (std::ferror(f.get())) throw_io("read error while checksumming " + path);
+    if (std::ferror(f.get())) throw_io("read error while checksumming " + path, "check the disk and the file (a read error comes from the file system)");
     return h.hex();
 }
 

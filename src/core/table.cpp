@@ -106,7 +106,7 @@ Table read_table(const std::string& path) {
                                 (delim == '\t' ? "tabs" : "commas"));
         t.rows.push_back(std::move(r));
     }
-    if (in.bad()) throw_io("read error on " + path);
+    if (in.bad()) throw_io("read error on " + path, "check the disk and the file (a read error comes from the file system)");
     if (t.header.empty()) throw_malformed(where(path) + "the file is empty", "give it a header row and data rows");
     return t;
 }
@@ -141,7 +141,7 @@ bool LineReader::next(std::string_view& line) {
         beg_ = 0;
         if (end_ == buf_.size() || buf_.size() < (size_t(8) << 20)) buf_.resize(buf_.size() * 2);
         const size_t got = std::fread(buf_.data() + end_, 1, buf_.size() - end_, f_);
-        if (got == 0 && std::ferror(f_)) throw_io("read error on " + path_ + ": " + std::strerror(errno));
+        if (got == 0 && std::ferror(f_)) throw_io("read error on " + path_ + ": " + std::strerror(errno), "check the disk and the file (a read error comes from the file system)");
         if (got == 0) eof_ = true;
         end_ += got;
     }
@@ -177,7 +177,8 @@ void AtomicFile::commit() {
     if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
         err = errno;
         std::remove(tmp_.c_str());
-        throw_io("cannot rename " + tmp_ + " to " + path_ + ": " + std::strerror(err));
+        throw_io("cannot rename " + tmp_ + " to " + path_ + ": " + std::strerror(err),
+                 "check that the output folder is writable and has space");
     }
 }
 
@@ -198,7 +199,7 @@ void write_file_atomic(const std::string& path, const std::string& content) {
 
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw_io("cannot read " + path + ": " + std::strerror(errno));
+    if (!in) throw_io("cannot read " + path + ": " + std::strerror(errno), "check the path and its permissions");
     std::ostringstream ss;
     ss << in.rdbuf();
     return ss.str();

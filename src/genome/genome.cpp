@@ -138,7 +138,7 @@ GeneSet GeneSet::load(const std::string& bed_path) {
         g.names_.push_back(name);
         g.loci_.push_back({chrom, beg, end});
     }
-    if (g.names_.empty()) throw_malformed(bed_path + ": no genes in the BED file");
+    if (g.names_.empty()) throw_malformed(bed_path + ": no genes in the BED file", "give a BED file with one gene per line: chrom, start, end, name");
     for (auto& [name, c] : g.chroms_) {
         std::sort(c.iv.begin(), c.iv.end(),
                   [](const Interval& a, const Interval& b) { return a.beg != b.beg ? a.beg < b.beg : a.gene < b.gene; });

@@ -17,7 +17,7 @@ namespace precis::hts {
 
 ThreadPool::ThreadPool(int threads) {
     pool_.pool = hts_tpool_init(threads);
-    if (!pool_.pool) throw_io("cannot start " + std::to_string(threads) + " decompression threads");
+    if (!pool_.pool) throw_io("cannot start " + std::to_string(threads) + " decompression threads", "use fewer threads (--threads)");
 }
 
 ThreadPool::~ThreadPool() {
@@ -38,7 +38,7 @@ VcfReader::VcfReader(const std::string& path, ThreadPool* pool) : path_(path) {
     if (pool && f->compression == bgzf && hts_set_thread_pool(fp_, pool->get()) != 0) {
         hts_close(fp_);
         fp_ = nullptr;
-        throw_io(path + ": cannot attach the decompression threads");
+        throw_io(path + ": cannot attach the decompression threads", "use fewer threads (--threads)");
     }
     hdr_ = bcf_hdr_read(fp_);
     if (!hdr_) {
@@ -242,7 +242,8 @@ bool VcfReader::next() {
             } else if (!hts_get_bgzfp(fp_)) {  // an uncompressed VCF: htslib's line reader
                 int r = hts_getline(fp_, KS_SEP_LINE, &line_);
                 if (r == -1) return false;
-                if (r < -1) throw_malformed(path_ + ": cannot read after record " + std::to_string(n_read_));
+                if (r < -1) throw_malformed(path_ + ": cannot read after record " + std::to_string(n_read_),
+                                            "check the file with 'bcftools view'; it may be truncated or corrupt");
                 line = line_.s;
                 len = line_.l;
             } else if (!buffered_line(line, len)) {

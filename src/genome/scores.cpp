@@ -151,7 +151,7 @@ ScoreSet ScoreSet::load(const std::vector<std::string>& paths) {
             set.by_chrom_[v.chrom][v.pos].push_back(uint32_t(set.variants_.size()));
             set.variants_.push_back(std::move(v));
         }
-        if (set.n_variants_[s] == 0) throw_malformed(path + ": the scoring file lists no variants");
+        if (set.n_variants_[s] == 0) throw_malformed(path + ": the scoring file lists no variants", "give a PGS Catalog scoring file with its variant rows");
     }
     return set;
 }

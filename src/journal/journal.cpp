@@ -148,7 +148,7 @@ uint64_t resync(FILE* f, uint64_t from, uint64_t size, std::string& buf) {
 
 JournalScan scan_journal(const std::string& path, bool verify) {
     FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) throw_io("cannot open the journal " + path + ": " + std::strerror(errno));
+    if (!f) throw_io("cannot open the journal " + path + ": " + std::strerror(errno), "check the output folder's permissions");
     JournalScan s;
     std::fseek(f, 0, SEEK_END);
     const uint64_t size = uint64_t(std::ftell(f));

@@ -320,7 +320,8 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const SampleSheet& sheet,
         comm.all_or_none([&] {
             std::ifstream in(file, std::ios::binary);
             std::string header;
-            if (!in || !std::getline(in, header)) throw_malformed(file + ": cannot read the NPX file");
+            if (!in || !std::getline(in, header)) throw_malformed(file + ": cannot read the NPX file",
+                                                                  "check the path and that it is an Olink NPX export");
             cols = npx_header(header, file);
             header_end = header.size() + 1;
             const uint64_t size = fs::file_size(file);

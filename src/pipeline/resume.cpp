@@ -57,7 +57,7 @@ std::string state_dir(const std::string& output) { return (fs::path(output) / ".
 
 FolderLock::FolderLock(const std::string& path) {
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-    if (fd_ < 0) throw_io("cannot open " + path + ": " + std::strerror(errno));
+    if (fd_ < 0) throw_io("cannot open " + path + ": " + std::strerror(errno), "check that the output folder is writable and has space");
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
         ::close(fd_);
         fd_ = -1;
@@ -200,7 +200,7 @@ void save_stage(const std::string& output, const std::string& stage, const std::
         w.flush();
     }
     fs::rename(tmp, path, ec);
-    if (ec) throw_io("cannot rename " + tmp + " to " + path + ": " + ec.message());
+    if (ec) throw_io("cannot rename " + tmp + " to " + path + ": " + ec.message(), "check that the output folder is writable and has space");
 }
 
 }  // namespace precis

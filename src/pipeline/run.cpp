@@ -70,7 +70,7 @@ void write_results(const RunFacts& run, const Inputs& in, const RootState& root,
     a.provenance_json = pj;
     write_annotations(mx.store_tmp, a);
     if (std::rename(mx.store_tmp.c_str(), mx.store_path.c_str()) != 0)
-        throw_io("cannot rename " + mx.store_tmp + " to " + mx.store_path);
+        throw_io("cannot rename " + mx.store_tmp + " to " + mx.store_path, "check that the output folder is writable and has space");
     write_report(out, pj);  // from the files just written
     write_file_atomic(out + "/provenance.json", pj + "\n");
     const std::string k_text = subtypes.enabled ? ", k = " + std::to_string(subtypes.k) : "";

@@ -74,9 +74,11 @@ Site make_variant(int chrom, int64_t pos, Rng& rng) {
 void simulate(const SimulateOptions& o) {
     if (o.samples < 4) throw_config("--samples must be at least 4", "ask for more samples");
     if (o.subtypes < 1 || o.subtypes > o.samples / 2)
-        throw_config("--subtypes must be between 1 and half the number of samples");
+        throw_config("--subtypes must be between 1 and half the number of samples",
+                     "raise --samples or lower --subtypes");
     if (o.proteins < o.subtypes * o.planted_proteins || o.genes < o.subtypes * o.planted_genes)
-        throw_config("--proteins/--genes are too few for the planted features of every subtype");
+        throw_config("--proteins/--genes are too few for the planted features of every subtype",
+                     "raise --proteins / --genes or lower --subtypes");
     std::error_code ec;
     fs::create_directories(fs::path(o.out) / "vcf", ec);
     fs::create_directories(fs::path(o.out) / "proteome", ec);
@@ -220,7 +222,7 @@ void simulate(const SimulateOptions& o) {
             if (first_error.empty()) first_error = e.what();
         }
     }
-    if (!first_error.empty()) throw_io(first_error);
+    if (!first_error.empty()) throw_io(first_error, "choose an --out folder you can write, with space");
 
     // sample sheet, truth
     std::string sheet = "sample_id\tvcf\tproteome\tage\tsex\tphenotype\n", truth = "sample_id\tsubtype\n";

@@ -116,9 +116,9 @@ std::string render_sbatch(const StudyConfig& s, const std::string& text, const s
 
 std::string submit_sbatch(const std::string& script) {
     int fds[2];
-    if (::pipe(fds) != 0) throw_io(std::string("pipe: ") + std::strerror(errno));
+    if (::pipe(fds) != 0) throw_io(std::string("pipe: ") + std::strerror(errno), "the system is out of file descriptors: try again");
     const pid_t pid = ::fork();
-    if (pid < 0) throw_io(std::string("fork: ") + std::strerror(errno));
+    if (pid < 0) throw_io(std::string("fork: ") + std::strerror(errno), "the system is out of processes or memory: try again");
     if (pid == 0) {
         ::dup2(fds[1], 1);
         ::dup2(fds[1], 2);

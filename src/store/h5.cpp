@@ -194,7 +194,7 @@ std::vector<double> read_doubles(hid_t parent, const std::string& name, std::vec
     Id d(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), "open dataset " + name);
     Id sp(H5Dget_space(d), "dataspace of " + name);
     const int rank = H5Sget_simple_extent_ndims(sp);
-    if (rank < 0) throw_io("cannot read the shape of " + name);
+    if (rank < 0) throw_io("cannot read the shape of " + name, "the store may be damaged: run the study again to rewrite it");
     std::vector<hsize_t> sh(size_t(rank) + 1, 1);
     if (rank > 0) check(H5Sget_simple_extent_dims(sp, sh.data(), nullptr), "shape of " + name);
     size_t total = 1;
@@ -209,7 +209,7 @@ std::vector<std::string> read_strings(hid_t parent, const std::string& name) {
     Id d(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), "open dataset " + name);
     Id sp(H5Dget_space(d), "dataspace of " + name);
     const hssize_t n = H5Sget_simple_extent_npoints(sp);
-    if (n < 0) throw_io("cannot read the size of " + name);
+    if (n < 0) throw_io("cannot read the size of " + name, "the store may be damaged: run the study again to rewrite it");
     Id t = vlen_utf8();
     std::vector<char*> p(size_t(n), nullptr);
     if (n) check(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, p.data()), "read " + name);

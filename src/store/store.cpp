@@ -201,7 +201,7 @@ void write_annotations(const std::string& path, const StoreAnnotations& a) {
     std::string header = "MuData (format-version=0.1.0;creator=precis;creator-version=" + a.version + ")";
     header.resize(h5::kUserblockBytes, '\0');
     FILE* f = std::fopen(path.c_str(), "r+b");
-    if (!f) throw_io("cannot reopen " + path + " to write its header");
+    if (!f) throw_io("cannot reopen " + path + " to write its header", "check that the output folder is writable");
     bool ok = std::fwrite(header.data(), 1, header.size(), f) == header.size();
     ok = std::fclose(f) == 0 && ok;
     if (!ok) throw_io("cannot write the header of " + path, "free disk space");
