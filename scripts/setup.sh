@@ -21,7 +21,7 @@ build_pkgs=(
   catch2
 )
 test_pkgs=(
-  bcftools bc plink2 plink1.9
+  bcftools bc plink2 plink1.9 procps
   python3 python3-h5py python3-anndata python3-numpy python3-scipy python3-sklearn
   slurm-wlm munge
   chromium fonts-dejavu-core multiqc python3-pil
