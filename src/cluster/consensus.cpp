@@ -48,7 +48,7 @@ size_t resample_size(size_t n, double fraction) {
 double min_item_fraction(size_t n, int k_max) {
     if (n == 0) return 1;
     double f = std::ceil(double(k_max) / double(n) * 1e4) / 1e4;  // four decimals, rounded up
-    while (f < 1 && static_cast<size_t>(std::floor(double(n) * f)) < size_t(k_max)) f += 1e-4;
+    while (f < 1 && resample_size(n, f) < size_t(k_max)) f += 1e-4;
     return std::min(f, 1.0);
 }
 

@@ -230,14 +230,9 @@ public:
             case KeyType::Choice: {
                 if (!n.IsScalar()) return bad_type();
                 std::string v = n.as<std::string>();
-                if (v.find('\0') != std::string::npos)  // C file names end at a NUL: the path would be cut short
-                    return problem(where, "'" + d.path + "' holds a NUL byte", "remove the \\0 from the value");
-                if (d.type == KeyType::Name && v.size() > kMaxName)
-                    return problem(where, "'" + d.path + "' is " + bytes_text(v.size()) + " long",
-                                   "use a name of at most " + bytes_text(kMaxName));
-                if (v.size() > kMaxValue)
-                    return problem(where, "'" + d.path + "' is " + bytes_text(v.size()) + " long",
-                                   "use a value of at most " + bytes_text(kMaxValue));
+                const bool named = d.type == KeyType::Name;
+                if (!text_ok(where, "'" + d.path + "'", v, named ? kMaxName : kMaxValue, named ? "a name" : "a value"))
+                    return;
                 if (d.type == KeyType::Name && !is_name(v))
                     return problem(where, "'" + d.path + "' is '" + v + "'",
                                    "use only letters, digits, '.', '_' and '-'");
@@ -255,30 +250,31 @@ public:
             }
             case KeyType::Int: {
                 if (!n.IsScalar()) return bad_type();
-                long long v;
-                try {
-                    v = n.as<long long>();
-                } catch (const YAML::Exception&) {
-                    // a whole number past 2^63 - 1 (a seed may use all 64 bits): plain digits read as unsigned
-                    uint64_t u = 0;
-                    const std::string& t = n.Scalar();
-                    const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), u);
-                    if (all_digits(t) && ec == std::errc::result_out_of_range)
-                        return problem(where, "'" + d.path + "' is " + t + ", too large",
-                                       "use at most " + std::to_string(std::numeric_limits<uint64_t>::max()));
-                    if (!all_digits(t) || ec != std::errc() || end != t.data() + t.size()) return bad_type();
-                    if (!range_ok(d, double(u), where)) return;
-                    if (d.path != "study.seed")
-                        return problem(where, "'" + d.path + "' is " + t + ", too large",
-                                       "use at most " + std::to_string(std::numeric_limits<int>::max()));
-                    out = YAML::Node(std::to_string(u));
-                    break;
+                // plain digits are read as unsigned (a seed may use all 64 bits), other forms (a sign) as YAML does;
+                // every count but the seed is an int
+                const std::string& t = n.Scalar();
+                const uint64_t most = d.path == "study.seed" ? std::numeric_limits<uint64_t>::max()
+                                                             : uint64_t(std::numeric_limits<int>::max());
+                const bool digits = all_digits(t);
+                uint64_t u = 0;
+                long long v = 0;
+                bool too_large = false;
+                if (digits) {
+                    const auto ec = std::from_chars(t.data(), t.data() + t.size(), u).ec;
+                    if (ec != std::errc() && ec != std::errc::result_out_of_range) return bad_type();
+                    too_large = ec == std::errc::result_out_of_range;
+                } else {
+                    try {
+                        v = n.as<long long>();
+                    } catch (const YAML::Exception&) {
+                        return bad_type();
+                    }
                 }
-                if (!range_ok(d, double(v), where)) return;
-                if (d.path != "study.seed" && v > std::numeric_limits<int>::max())  // every other count is an int
-                    return problem(where, "'" + d.path + "' is " + std::to_string(v) + ", too large",
-                                   "use at most " + std::to_string(std::numeric_limits<int>::max()));
-                out = YAML::Node(std::to_string(v));
+                if (!too_large && !range_ok(d, digits ? double(u) : double(v), where)) return;
+                if (too_large || (digits ? u : uint64_t(std::max(v, 0LL))) > most)
+                    return problem(where, "'" + d.path + "' is " + t + ", too large",
+                                   "use at most " + std::to_string(most));
+                out = YAML::Node(digits ? std::to_string(u) : std::to_string(v));
                 break;
             }
             case KeyType::Float: {
@@ -321,12 +317,7 @@ public:
                 for (auto& e : items) {
                     if (!e.IsScalar()) return problem(at_mark(where, e), "'" + d.path + "' entries must be plain values");
                     std::string v = e.as<std::string>();
-                    if (v.find('\0') != std::string::npos)
-                        return problem(at_mark(where, e), "an entry of '" + d.path + "' holds a NUL byte",
-                                       "remove the \\0 from the value");
-                    if (v.size() > kMaxValue)
-                        return problem(at_mark(where, e), "an entry of '" + d.path + "' is " + bytes_text(v.size()) +
-                                                              " long", "use entries of at most " + bytes_text(kMaxValue));
+                    if (!text_ok(at_mark(where, e), "an entry of '" + d.path + "'", v, kMaxValue, "entries")) return;
                     out.push_back(d.type == KeyType::PathList ? resolve_path(base_dir, v) : v);
                 }
                 break;
@@ -367,6 +358,19 @@ public:
             return bad_type();
         }
         values[d.path] = Value{out, where};
+    }
+
+    // A text value has no NUL (C file names end there: a path would be cut short) and at most `most` bytes; else
+    // a problem naming it as `what` ("'key'", "an entry of 'key'"), its fix as `noun` ("a name", "entries").
+    bool text_ok(const std::string& where, const std::string& what, const std::string& v, size_t most,
+                 const std::string& noun) {
+        if (v.find('\0') != std::string::npos)
+            problem(where, what + " holds a NUL byte", "remove the \\0 from the value");
+        else if (v.size() > most)
+            problem(where, what + " is " + bytes_text(v.size()) + " long", "use " + noun + " of at most " + bytes_text(most));
+        else
+            return true;
+        return false;
     }
 
     static std::string at_mark(const std::string& where, const YAML::Node& n) {
@@ -428,8 +432,8 @@ size_t documents(const std::string& text, size_t most) {
     return n;
 }
 
-// The line where a second YAML document starts: the first '---' or '...' line after content, else its own mark
-int second_document_line(const std::string& text, const YAML::Node& second) {
+// The line where a second YAML document starts: the first '---' or '...' line after content (else 1)
+int second_document_line(const std::string& text) {
     bool content = false;
     int line = 1;
     for (size_t a = 0; a < text.size(); ++line) {
@@ -440,7 +444,7 @@ int second_document_line(const std::string& text, const YAML::Node& second) {
         if (!marker && !l.empty() && l[0] != '#') content = true;
         a = b + 1;
     }
-    return std::max(second.Mark().line + 1, 1);
+    return 1;
 }
 
 YAML::Node load_yaml(const std::string& text, const std::string& file, std::vector<std::string>& problems) {
@@ -455,7 +459,7 @@ YAML::Node load_yaml(const std::string& text, const std::string& file, std::vect
         }
     try {
         if (documents(text, 2) > 1) {
-            problems.push_back(file + ":" + std::to_string(second_document_line(text, YAML::Node())) + ":1: a second YAML document (after '---' or "
+            problems.push_back(file + ":" + std::to_string(second_document_line(text)) + ":1: a second YAML document (after '---' or "
                                "'...'): a study is one document (fix: remove the second, or make it a study file "
                                "of its own)");
             return YAML::Node();

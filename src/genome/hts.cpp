@@ -92,17 +92,16 @@ void VcfReader::load_index() {
 // its file (as htslib compares them, in whole seconds), one that points past the file's end or between records, or
 // one after whose last record the file holds more.
 void VcfReader::check_index() {
-    std::string index_path;
-    for (const char* ext : {".csi", ".tbi"})
-        if (std::error_code ec; std::filesystem::exists(path_ + ext, ec) && !(is_bcf_ && ext[1] == 't')) {
-            index_path = path_ + ext;
-            if (!is_bcf_ && ext[1] == 'c' && std::filesystem::exists(path_ + ".tbi", ec)) index_path = path_ + ".tbi";
-            break;
-        }
+    // the file htslib loaded: a VCF.gz's .tbi before its .csi; a BCF's .csi
+    std::error_code ec;
+    const std::string tbi = path_ + ".tbi", csi = path_ + ".csi";
+    const std::string index_path = !is_bcf_ && std::filesystem::exists(tbi, ec) ? tbi
+                                   : std::filesystem::exists(csi, ec)          ? csi
+                                                                               : "";
     const std::string fix = "re-index it: bcftools index -f " + std::string(is_bcf_ ? "" : "--tbi ") + path_;
     struct stat data {}, index {};
-    if (!index_path.empty() && ::stat(path_.c_str(), &data) == 0 && ::stat(index_path.c_str(), &index) == 0 &&
-        index.st_mtime < data.st_mtime)
+    const bool have_data = ::stat(path_.c_str(), &data) == 0;
+    if (have_data && !index_path.empty() && ::stat(index_path.c_str(), &index) == 0 && index.st_mtime < data.st_mtime)
         throw_malformed(path_ + ": the index " + index_path + " is older than the file (the file changed after it "
                         "was indexed, so the index may miss records)", fix);
     // the end of the last record the index knows (the header's end if it knows none)
@@ -123,7 +122,7 @@ void VcfReader::check_index() {
         Quiet() { hts_set_log_level(HTS_LOG_OFF); }
         ~Quiet() { hts_set_log_level(level); }
     } quiet;
-    if (struct stat st {}; ::stat(path_.c_str(), &st) == 0 && (last >> 16) > uint64_t(st.st_size))
+    if (have_data && (last >> 16) > uint64_t(data.st_size))
         throw_malformed(mismatch + " (it points past the file's end: it was made for another or a longer file)", fix);
     if (bgzf_seek(bg, int64_t(last), SEEK_SET) < 0)
         throw_malformed(mismatch + " (it points between the file's compressed blocks)", fix);
