@@ -163,6 +163,10 @@ int main(int argc, char** argv) {
     sim_cmd->add_option("--proteins", sim.proteins, "proteins per sample")->capture_default_str();
     sim_cmd->add_option("--genes", sim.genes, "genes in genes.bed")->capture_default_str();
     sim_cmd->add_option("--effect", sim.effect, "log2 shift of planted proteins")->capture_default_str();
+    sim_cmd->add_option("--batches", sim.batches, "plates with their own protein shifts (sheet column 'plate'); 0: none")
+        ->capture_default_str();
+    sim_cmd->add_option("--batch-effect", sim.batch_effect, "sd of each plate's log2 shift of each protein")
+        ->capture_default_str();
     sim_cmd->add_option("--resamples", sim.resamples, "clustering.resamples written to study.yaml")
         ->capture_default_str();
 

@@ -56,6 +56,8 @@ enum class LinkageMethod { Average, Complete, Single, WardD, WardD2 };
 PRECIS_CHOICE(LinkageMethod, "average", "complete", "single", "ward.D", "ward.D2")
 enum class ChooseK { Pac, DeltaArea, Silhouette, Fixed };
 PRECIS_CHOICE(ChooseK, "pac", "delta_area", "silhouette", "fixed")
+enum class AdjustMethod { Linear, Combat };
+PRECIS_CHOICE(AdjustMethod, "linear", "combat")
 enum class RankTest { Welch, Moderated, Wilcoxon, Kruskal };
 PRECIS_CHOICE(RankTest, "welch", "moderated", "wilcoxon", "kruskal")
 enum class Moderation { Standard, Trend, Robust, TrendRobust };

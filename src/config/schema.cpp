@@ -182,6 +182,21 @@ std::vector<KeyDef> make_schema() {
         choice("clustering.choose_k", "pac", choice_names<ChooseK>(),
                "pac: lowest PAC; silhouette: highest mean silhouette; delta_area: the last k before the relative "
                "gain in CDF area drops below 0.1; fixed: k.min (= k.max)."),
+        choice("clustering.adjust.method", "linear", choice_names<AdjustMethod>(),
+               "How clustering.adjust.batch and .covariates are removed before clustering: linear (limma's "
+               "removeBatchEffect: one linear model per feature) or combat (sva's parametric ComBat for the batch, "
+               "then the covariates as linear). See docs/adjustment.md."),
+        key("clustering.adjust.batch", T::Text, "",
+            "A sheet column (plate, site) whose effect is removed from the clustered values; empty: none."),
+        key("clustering.adjust.covariates", T::TextList, "[]",
+            "Sheet columns (age, sex, genetic PCs, QC metrics) whose effects are removed from the clustered "
+            "values: numbers as they are, other columns as factors. No sample may miss one."),
+        key("clustering.adjust.preserve", T::TextList, "[]",
+            "Sheet columns whose effects are kept (the design of removeBatchEffect, ComBat's mod)."),
+        key("clustering.adjust.mean_only", T::Bool, "false",
+            "combat: adjust the batch means only (ComBat's mean.only)."),
+        key("clustering.adjust.ref_batch", T::Text, "",
+            "combat: the batch left as it is, the others adjusted to it (ComBat's ref.batch); empty: none."),
         key("ranking.enabled", T::Bool, "true", "Rank biomarkers."),
         key("ranking.groups", T::Text, "subtype", "'subtype', or a sheet column (e.g. case/control)."),
         key("ranking.levels", T::TextList, "[]",

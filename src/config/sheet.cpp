@@ -57,6 +57,11 @@ SampleSheet load_sheet(const StudyConfig& study, std::vector<std::string>& probl
         if (std::find(study.ranking.covariates.begin(), study.ranking.covariates.end(), p) !=
             study.ranking.covariates.end())
             key = "ranking.covariates";
+        const AdjustConfig& adj = study.clustering.adjust;
+        if (p == adj.batch) key = "clustering.adjust.batch";
+        for (const auto* list : {&adj.covariates, &adj.preserve})
+            if (std::find(list->begin(), list->end(), p) != list->end())
+                key = list == &adj.covariates ? "clustering.adjust.covariates" : "clustering.adjust.preserve";
         ph_cols.push_back(need(p, key));
     }
     if (id_col < 0) return sheet;  // without ids nothing else can be checked; other missing columns are reported

@@ -39,6 +39,13 @@ std::string StudyConfig::origin_of(const std::string& key) const {
     return path + ":1:1";
 }
 
+std::vector<std::string> AdjustConfig::columns() const {
+    std::vector<std::string> c = covariates;
+    c.insert(c.end(), preserve.begin(), preserve.end());
+    if (!batch.empty()) c.push_back(batch);
+    return c;
+}
+
 bool StudyConfig::is_set(const std::string& key) const {
     for (auto& [name, o] : origins)
         if (name == key) return true;
@@ -690,6 +697,38 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     c.item_fraction = num("clustering.item_fraction");
     c.feature_fraction = num("clustering.feature_fraction");
     pick("clustering.choose_k", c.choose_k);
+    auto& a = c.adjust;
+    pick("clustering.adjust.method", a.method);
+    a.batch = str("clustering.adjust.batch");
+    a.covariates = list("clustering.adjust.covariates");
+    a.preserve = list("clustering.adjust.preserve");
+    a.mean_only = flag("clustering.adjust.mean_only");
+    a.ref_batch = str("clustering.adjust.ref_batch");
+    if (a.method == AdjustMethod::Combat && a.batch.empty())
+        problem("clustering.adjust.method", "'clustering.adjust.method: combat' needs 'clustering.adjust.batch'",
+                "name the batch column (e.g. batch: plate), or use method: linear for covariates alone");
+    // (by value: the other ranks parse the resolved study, which has every key)
+    if (a.method != AdjustMethod::Combat)
+        for (const auto& [k, given] : {std::pair{"clustering.adjust.mean_only", a.mean_only},
+                                       std::pair{"clustering.adjust.ref_batch", !a.ref_batch.empty()}})
+            if (given)
+                problem(k, "'" + std::string(k) + "' is a ComBat setting, and clustering.adjust.method is " +
+                               name(a.method), "set clustering.adjust.method: combat, or remove it");
+    if (!a.enabled() && !a.preserve.empty())
+        problem("clustering.adjust.preserve", "'clustering.adjust.preserve' is set, but nothing is removed",
+                "name clustering.adjust.batch or clustering.adjust.covariates, or remove preserve");
+    {
+        std::vector<std::pair<std::string, std::string>> named;  // (column, key)
+        if (!a.batch.empty()) named.push_back({a.batch, "clustering.adjust.batch"});
+        for (auto& v : a.covariates) named.push_back({v, "clustering.adjust.covariates"});
+        for (auto& v : a.preserve) named.push_back({v, "clustering.adjust.preserve"});
+        for (size_t i = 0; i < named.size(); ++i)
+            for (size_t j = 0; j < i; ++j)
+                if (named[i].first == named[j].first)
+                    problem(named[i].second, "column '" + named[i].first + "' is named by both '" + named[j].second +
+                                                 "' and '" + named[i].second + "'",
+                            "name each column once: its effect is either removed or kept");
+    }
     if (c.k_min > c.k_max)
         problem("clustering.k.max", "'clustering.k.min' (" + std::to_string(c.k_min) +
                                         ") is larger than 'clustering.k.max' (" + std::to_string(c.k_max) + ")",
@@ -736,6 +775,11 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     if (k.enabled && k.groups != "subtype") carry(k.groups);
     if (g.enabled && !g.sex_column.empty()) carry(g.sex_column);
     for (auto& cv : k.covariates) carry(cv);
+    if (c.enabled) {
+        if (!c.adjust.batch.empty()) carry(c.adjust.batch);
+        for (auto& cv : c.adjust.covariates) carry(cv);
+        for (auto& cv : c.adjust.preserve) carry(cv);
+    }
 
     auto& res = s.resources;
     res.nodes = int(integer("resources.nodes"));

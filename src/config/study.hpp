@@ -48,6 +48,18 @@ struct ProteomeConfig {
     bool fail_qc_warning = false;
 };
 
+// Confounders removed from the clustered values (docs/adjustment.md): on when a batch or covariates are named.
+struct AdjustConfig {
+    AdjustMethod method = AdjustMethod::Linear;  // limma removeBatchEffect, or sva ComBat for the batch
+    std::string batch;                     // a sheet column: plate, site
+    std::vector<std::string> covariates;   // sheet columns whose effects are removed
+    std::vector<std::string> preserve;     // sheet columns whose effects are kept (the design)
+    bool mean_only = false;                // combat: batch means only
+    std::string ref_batch;                 // combat: the batch the others are adjusted to
+    bool enabled() const { return !batch.empty() || !covariates.empty(); }
+    std::vector<std::string> columns() const;  // batch, covariates, preserve: every column named
+};
+
 struct ClusteringConfig {
     bool enabled = true;
     std::vector<Modality> modalities;
@@ -64,6 +76,7 @@ struct ClusteringConfig {
     double item_fraction = 0.8;
     double feature_fraction = 1.0;
     ChooseK choose_k = ChooseK::Pac;
+    AdjustConfig adjust;
 };
 
 struct RankingConfig {

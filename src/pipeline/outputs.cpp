@@ -342,6 +342,7 @@ ModalityAnnotations modality_annotations(Modality m, const Inputs& in, const Roo
         if (in.study.proteome.format == ProteomeFormat::OlinkNpx) ma.var.columns.push_back(std::move(warned));
     }
     for (size_t i = 0; i < n; ++i) ma.obsmap.push_back(pos[i] + 1);  // 0: the sample lacks the modality
+    if (auto it = mx.layers.find(m); it != mx.layers.end()) ma.layers = it->second;
     return ma;
 }
 

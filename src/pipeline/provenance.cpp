@@ -87,6 +87,14 @@ std::string provenance_json(const RunFacts& run, const Inputs& in, const RootSta
         pj["clustering_seconds"] = subtypes.fit.seconds;
         pj["clustering_k_skipped"] = nlohmann::json::array();
         for (const auto& [k, why] : subtypes.k_skipped) pj["clustering_k_skipped"].push_back({{"k", k}, {"reason", why}});
+        if (subtypes.adjusted) {
+            const AdjustConfig& a = study.clustering.adjust;
+            json left = json::object();
+            for (const auto& [m, count] : subtypes.left_as_is) left[name(m)] = count;
+            pj["clustering_adjustment"] = {{"method", name(a.method)},      {"batch", a.batch},
+                                           {"covariates", a.covariates},    {"preserve", a.preserve},
+                                           {"features_left_as_is", left},   {"layer", "layers/adjusted"}};
+        }
     }
     pj["peak_memory_mib_per_rank"] = run.usage.peak_mib;  // before the results are written
     pj["cpu_seconds_per_rank"] = run.usage.cpu_seconds;   // user + system, every thread of the rank

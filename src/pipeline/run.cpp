@@ -94,12 +94,16 @@ int run_study(Comm& comm, const RunOptions& opt) {
     Features features = process_samples(comm, in, journal, root);  // 2
     clock.done("samples");
     const Cohort cohort = select_cohort(comm, in, root);  // 3
-    const Matrices mx = write_store(comm, in, cohort, std::move(features));  // 4, 5
+    Matrices mx = write_store(comm, in, cohort, std::move(features));  // 4, 5
     clock.done("store");
     FeatureStats fs = feature_stats(comm, in, cohort, mx);  // 6
     clock.done("filtering");
     StageCache cache(comm, in.study.output, root);
-    Subtypes subtypes = cluster_stage(comm, in, cohort, fs, cache);  // 7
+    const Adjusted adjusted = adjust_stage(comm, in, cohort, fs, mx);  // 6b
+    if (adjusted.enabled) clock.done("adjustment");
+    Subtypes subtypes = cluster_stage(comm, in, cohort, adjusted.enabled ? adjusted.stats : fs, cache);  // 7
+    subtypes.adjusted = adjusted.enabled;
+    subtypes.left_as_is = adjusted.left_as_is;
     if (subtypes.enabled) clock.done("clustering");
     const Ranking ranking = rank_stage(comm, in, cohort, fs, subtypes, cache);  // 8
     if (ranking.enabled) clock.done("ranking");

@@ -103,6 +103,7 @@ struct Matrices {
     std::vector<double> proteome_missing;  // per protein, before imputation (empty when nothing was imputed)
     bool collective_io = true;             // every matrix write was collective MPI-IO
     std::string store_tmp, store_path;     // cohort.h5mu.partial until the results are written
+    std::map<Modality, std::vector<std::string>> layers;  // matrices under mod/<m>/layers (adjust_stage)
 };
 Matrices write_store(Comm& comm, const Inputs& in, const Cohort& cohort, Features&& features);
 
@@ -121,6 +122,15 @@ struct FeatureStats {
     bool kept(Modality m, size_t j) const;
 };
 FeatureStats feature_stats(Comm& comm, const Inputs& in, const Cohort& cohort, const Matrices& mx);
+
+// Step 6b (every rank): clustering.adjust's confounders removed from the values clustering uses
+// (pipeline/adjust.cpp); the adjusted values also go into the store (mod/<m>/layers/adjusted, recorded in mx).
+struct Adjusted {
+    bool enabled = false;
+    FeatureStats stats;  // the clustered modalities' blocks after adjustment, and their spread
+    std::map<Modality, size_t> left_as_is;  // features ComBat could not adjust (constant within a batch, ...)
+};
+Adjusted adjust_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const FeatureStats& fs, Matrices& mx);
 
 // The stage cache as one protocol, for any cohort stage whose result is worth keeping across a killed run.
 class StageCache {
@@ -158,6 +168,8 @@ struct Subtypes {
     int k = 0;            // the chosen k, on every rank
     // k of clustering.k that were not tried, with why (more classes than distinct sample profiles)
     std::vector<std::pair<int, std::string>> k_skipped;
+    bool adjusted = false;  // clustered the values of clustering.adjust (adjust_stage)
+    std::map<Modality, size_t> left_as_is;
 };
 Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const FeatureStats& fs, StageCache& cache);
 // The stage cache's key of a clustering: the cohort's data and every setting it depends on.

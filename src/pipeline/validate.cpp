@@ -223,6 +223,24 @@ Validation validate_study(const std::string& path, const std::vector<std::string
         }
     }
 
+    // clustering.adjust over the sheet's samples (run checks the QC-passing ones again)
+    if (s.clustering.enabled && s.clustering.adjust.enabled() && !samples.empty()) {
+        std::vector<std::string> cols = s.clustering.adjust.columns();
+        bool have = std::set<std::string>(cols.begin(), cols.end()).size() == cols.size();  // else reported
+        for (auto& c : cols) have = have && v.sheet.column_of(c, s) >= 0 && !samples.front().phenotypes.empty();
+        if (have) {
+            AdjustDesign d;
+            const std::string problem = adjust_design(
+                s, samples.size(),
+                [&](const std::string& c, size_t i) -> const std::string& {
+                    return samples[i].phenotypes.at(size_t(v.sheet.column_of(c, s)));
+                },
+                [&](size_t i) { return where(v.sheet.path, long(samples[i].line)) + "sample '" + samples[i].id + "'"; },
+                d);
+            if (!problem.empty()) v.problems.push_back(problem);
+        }
+    }
+
     if (s.clustering.enabled && !samples.empty() && size_t(s.clustering.k_max) >= samples.size())
         v.problems.push_back(s.origin_of("clustering.k.max") + ": 'clustering.k.max' is " +
                              std::to_string(s.clustering.k_max) +

@@ -79,6 +79,10 @@ void simulate(const SimulateOptions& o) {
     if (o.proteins < o.subtypes * o.planted_proteins || o.genes < o.subtypes * o.planted_genes)
         throw_config("--proteins/--genes are too few for the planted features of every subtype",
                      "raise --proteins / --genes or lower --subtypes");
+    if (o.batches < 0 || o.batches == 1 || o.batches > o.samples / 2)
+        throw_config("--batches must be 0 (none) or between 2 and half the number of samples",
+                     "choose --batches 0, or 2 to " + std::to_string(o.samples / 2));
+    if (!(o.batch_effect >= 0)) throw_config("--batch-effect must be 0 or more", "give the sd of the plate shifts");
     std::error_code ec;
     fs::create_directories(fs::path(o.out) / "vcf", ec);
     fs::create_directories(fs::path(o.out) / "proteome", ec);
@@ -126,6 +130,21 @@ void simulate(const SimulateOptions& o) {
         age[i] = std::round(std::clamp(rng.normal(58, 9), 30.0, 90.0));
         pheno[i] = rng.uniform() < (subtype[i] == 0 ? 0.7 : 0.3) ? "case" : "control";
     }
+
+    // plates (a stream of their own, so that the rest is the same with and without them): balanced, independent
+    // of the subtypes, each with its own log2 shift of every protein
+    std::vector<int> plate(o.samples, -1);
+    std::vector<std::vector<double>> plate_shift(size_t(std::max(o.batches, 0)));
+    if (o.batches > 0) {
+        Rng pr(derive_seed(o.seed, {STAGE_SIMULATE, 2}));
+        std::vector<int> order(o.samples);
+        std::iota(order.begin(), order.end(), 0);
+        for (int i = o.samples - 1; i > 0; --i) std::swap(order[i], order[pr.below(i + 1)]);
+        for (int i = 0; i < o.samples; ++i) plate[order[i]] = i % o.batches;
+        for (auto& sh : plate_shift)
+            for (int p = 0; p < o.proteins; ++p) sh.push_back(pr.normal(0, o.batch_effect));
+    }
+    auto plate_name = [](int b) { return "P" + std::to_string(b + 1); };
 
     // genes.bed
     {
@@ -211,6 +230,7 @@ void simulate(const SimulateOptions& o) {
             for (int p = 0; p < o.proteins; ++p) {
                 double x = prot_mean[p] + offset + r.normal(0, 0.4);
                 if (prot_subtype[p] == subtype[i]) x += o.effect;
+                if (plate[i] >= 0) x += plate_shift[size_t(plate[i])][size_t(p)];
                 bool miss = r.uniform() < o.missing || (x < 19.0 && r.uniform() < 0.3);
                 char pid[32];
                 std::snprintf(pid, sizeof pid, "PROT%04d", p + 1);
@@ -225,11 +245,14 @@ void simulate(const SimulateOptions& o) {
     if (!first_error.empty()) throw_io(first_error, "choose an --out folder you can write, with space");
 
     // sample sheet, truth
-    std::string sheet = "sample_id\tvcf\tproteome\tage\tsex\tphenotype\n", truth = "sample_id\tsubtype\n";
+    const bool plates = o.batches > 0;
+    std::string sheet = std::string("sample_id\tvcf\tproteome\tage\tsex\tphenotype") + (plates ? "\tplate" : "") + "\n";
+    std::string truth = std::string("sample_id\tsubtype") + (plates ? "\tplate" : "") + "\n";
     for (int i = 0; i < o.samples; ++i) {
+        const std::string pl = plates ? "\t" + plate_name(plate[i]) : "";
         sheet += ids[i] + "\tvcf/" + ids[i] + ".vcf.gz\tproteome/" + ids[i] + ".tsv\t" + fmtf("%.0f", age[i]) + "\t" +
-                 sex[i] + "\t" + pheno[i] + "\n";
-        truth += ids[i] + "\t" + std::to_string(subtype[i] + 1) + "\n";
+                 sex[i] + "\t" + pheno[i] + pl + "\n";
+        truth += ids[i] + "\t" + std::to_string(subtype[i] + 1) + pl + "\n";
     }
     write_file_atomic(dir + "/samples.tsv", sheet);
     write_file_atomic(dir + "/truth.tsv", truth);
@@ -250,7 +273,11 @@ void simulate(const SimulateOptions& o) {
     std::string y =
         "# A synthetic precis study, written by `precis simulate --samples " + std::to_string(o.samples) +
         " --subtypes " + std::to_string(o.subtypes) + " --seed " + std::to_string(o.seed) +
-        "`.\n# truth.tsv holds each sample's subtype; truth_features.tsv the planted biomarkers.\n"
+        (plates ? " --batches " + std::to_string(o.batches) + " --batch-effect " + fmtf("%g", o.batch_effect) : "") +
+        "`.\n# truth.tsv holds each sample's subtype; truth_features.tsv the planted biomarkers.\n" +
+        (plates ? "# The proteome has planted plate effects (sheet column 'plate'); remove them before clustering with\n"
+                  "# --set clustering.adjust.batch=plate (see docs/adjustment.md).\n"
+                : "") +
         "# The workflow preset supplies the rest (see docs/study.md); try --set workflow=case-control.\n"
         "workflow: subtype-discovery\n"
         "study:\n"
@@ -261,7 +288,7 @@ void simulate(const SimulateOptions& o) {
         "samples:\n"
         "  sheet: samples.tsv\n"
         "  id_column: sample_id\n"
-        "  phenotypes: [age, sex, phenotype]\n"
+        "  phenotypes: [age, sex, phenotype" + (plates ? ", plate" : "") + "]\n"
         "genome:\n"
         "  path_column: vcf\n"
         "  qc: {min_call_rate: 0.9}\n"

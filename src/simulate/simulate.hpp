@@ -19,6 +19,8 @@ struct SimulateOptions {
     double burden_planted = 4.0; // mean variants in a planted gene, in its subtype
     double missing = 0.03;       // share of abundances missing at random
     int resamples = 100;         // written into study.yaml
+    int batches = 0;             // plates: each sample on one, each protein shifted on each plate (0: none)
+    double batch_effect = 1.0;   // sd of the plates' log2 shifts, per protein
 };
 
 // Writes the study into opts.out (created if needed). Throws Config for impossible options, IO on write failures.

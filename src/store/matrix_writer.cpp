@@ -41,7 +41,8 @@ uintmax_t store_bytes_needed(const std::vector<MatrixSpec>& mats) {
     return bytes;
 }
 
-ParallelMatrixWriter::ParallelMatrixWriter(const std::string& path, MPI_Comm comm, const std::vector<MatrixSpec>& mats)
+ParallelMatrixWriter::ParallelMatrixWriter(const std::string& path, MPI_Comm comm, const std::vector<MatrixSpec>& mats,
+                                           bool existing)
     : impl_(new Impl) {
     h5::silence_errors();
     impl_->path = path;
@@ -67,7 +68,7 @@ ParallelMatrixWriter::ParallelMatrixWriter(const std::string& path, MPI_Comm com
         const fs::space_info sp = fs::space(fs::path(path).parent_path(), ec);
         room[0] = ec ? ~0ULL : sp.available;
         struct stat old {};  // an unfinished store of an earlier run is truncated, and its blocks freed
-        if (!ec && ::stat(path.c_str(), &old) == 0) room[0] += uintmax_t(old.st_blocks) * 512;
+        if (!ec && !existing && ::stat(path.c_str(), &old) == 0) room[0] += uintmax_t(old.st_blocks) * 512;
         room[1] = need;
     }
     if (impl_->parallel) MPI_Bcast(room, 2, MPI_UNSIGNED_LONG_LONG, 0, comm);
@@ -77,12 +78,21 @@ ParallelMatrixWriter::ParallelMatrixWriter(const std::string& path, MPI_Comm com
                      " MiB free",
                  "free space there (the finished samples are kept in the journal), then run the same command "
                  "again to resume");
-    if (rank == 0) (void)create_private_file(path);  // on failure H5Fcreate fails on every rank and says why
-    if (impl_->parallel) MPI_Barrier(comm);
-    impl_->file = Id(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, fapl), "create " + path);
-    Id mod = h5::create_group(impl_->file, "mod");
+    if (existing) {
+        impl_->file = Id(H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl), "open " + path + " to add to it");
+    } else {
+        if (rank == 0) (void)create_private_file(path);  // on failure H5Fcreate fails on every rank and says why
+        if (impl_->parallel) MPI_Barrier(comm);
+        impl_->file = Id(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, fapl), "create " + path);
+    }
+    Id mod = existing ? h5::open_group(impl_->file, "mod") : h5::create_group(impl_->file, "mod");
     for (auto& m : mats) {
-        Id g = h5::create_group(mod, m.modality);
+        Id g = existing ? h5::open_group(mod, m.modality) : h5::create_group(mod, m.modality);
+        // the groups on the dataset's path (anndata's layers/)
+        std::string name = m.dataset;
+        for (size_t slash; (slash = name.find('/')) != std::string::npos; name = name.substr(slash + 1))
+            g = h5::exists(g, name.substr(0, slash)) ? h5::open_group(g, name.substr(0, slash))
+                                                     : h5::create_group(g, name.substr(0, slash));
         hsize_t dims[2] = {m.rows, m.cols};
         Id space(H5Screate_simple(2, dims, nullptr), "create dataspace");
         Id dcpl(H5Pcreate(H5P_DATASET_CREATE), "create dataset creation list");
@@ -91,7 +101,8 @@ ParallelMatrixWriter::ParallelMatrixWriter(const std::string& path, MPI_Comm com
         if (m.rows > 0 && m.cols > 0) check(H5Pset_chunk(dcpl, 2, chunk), "set chunking");
         check(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER), "set fill time");
         impl_->datasets.emplace_back(
-            H5Dcreate2(g, "X", H5T_IEEE_F32LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), "create mod/" + m.modality + "/X");
+            H5Dcreate2(g, name.c_str(), H5T_IEEE_F32LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+            "create mod/" + m.modality + "/" + m.dataset);
     }
 }
 
@@ -140,7 +151,7 @@ void ParallelMatrixWriter::write_selection(size_t mat, int dim, const std::vecto
     if (impl_->parallel) check(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), "request collective I/O");
     static const float dummy = 0;
     check(H5Dwrite(d, H5T_NATIVE_FLOAT, mspace, fspace, dxpl, nmem ? data.data() : &dummy),
-          "write mod/" + m.modality + "/X to " + impl_->path);
+          "write mod/" + m.modality + "/" + m.dataset + " to " + impl_->path);
     last_collective_ = false;
     if (impl_->parallel) {
         H5D_mpio_actual_io_mode_t mode;

@@ -14,6 +14,7 @@ namespace precis {
 struct MatrixSpec {
     std::string modality;  // group mod/<modality>
     size_t rows = 0, cols = 0;
+    std::string dataset = "X";  // its path under mod/<modality>, e.g. layers/adjusted
 };
 
 // Bytes the matrices take in the store (whole chunks) and room for its metadata: the constructor refuses to start
@@ -24,7 +25,10 @@ uintmax_t store_bytes_needed(const std::vector<MatrixSpec>& mats);
 // MPI) it writes the same file through HDF5's POSIX driver.
 class ParallelMatrixWriter {
 public:
-    ParallelMatrixWriter(const std::string& path, MPI_Comm comm, const std::vector<MatrixSpec>& mats);
+    // `existing`: the matrices are added to the store at `path` (its groups mod/<modality> made before), rather than
+    // a new store created.
+    ParallelMatrixWriter(const std::string& path, MPI_Comm comm, const std::vector<MatrixSpec>& mats,
+                         bool existing = false);
     ~ParallelMatrixWriter();
     ParallelMatrixWriter(const ParallelMatrixWriter&) = delete;
     ParallelMatrixWriter& operator=(const ParallelMatrixWriter&) = delete;

@@ -131,7 +131,20 @@ void write_annotations(const std::string& path, const StoreAnnotations& a) {
             h5::attr_string(x, "encoding-version", "0.2.0");
             write_frame(g, "obs", m.obs);
             write_frame(g, "var", m.var);
-            for (const char* d : {"obsm", "varm", "obsp", "varp", "layers", "uns"}) dict_group(g, d);
+            for (const char* d : {"obsm", "varm", "obsp", "varp", "uns"}) dict_group(g, d);
+            // layers: the matrices the ranks wrote there (layers/adjusted), else an empty dict
+            if (m.layers.empty()) {
+                dict_group(g, "layers");
+            } else {
+                Id layers = h5::open_group(g, "layers");
+                h5::attr_string(layers, "encoding-type", "dict");
+                h5::attr_string(layers, "encoding-version", "0.1.0");
+                for (const auto& name : m.layers) {
+                    Id d(H5Dopen2(layers, name.c_str(), H5P_DEFAULT), "open layers/" + name);
+                    h5::attr_string(d, "encoding-type", "array");
+                    h5::attr_string(d, "encoding-version", "0.2.0");
+                }
+            }
             all_features.insert(all_features.end(), m.var.index.begin(), m.var.index.end());
         }
         write_frame(file, "obs", a.obs);

@@ -49,6 +49,7 @@ struct ModalityAnnotations {
     Frame obs;   // index: sample ids of the rows of X
     Frame var;   // index: feature ids
     std::vector<int> obsmap;  // per global sample: 1-based row in this modality, 0 if absent
+    std::vector<std::string> layers;  // matrices written under layers/ with X (ParallelMatrixWriter), e.g. adjusted
 };
 
 // A consensus matrix reduced for pictures (cluster module's ConsensusHeatmap): bins x bins mean consensus, the class
