@@ -108,6 +108,30 @@ std::vector<KeyDef> make_schema() {
                "A missing genotype at a matched variant adds: mean = 2 x the effect allele's frequency (as "
                "plink2 --score; frequencies as genome.qc.frequencies, else the file's allelefrequency_effect); "
                "zero = nothing (plink2's no-mean-imputation)."),
+        key("genome.ancestry.enabled", T::Bool, "false",
+            "Genetic ancestry PCs from the cohort VCF, as plink2 --pca on LD-pruned biallelic autosomal SNVs; the PCs "
+            "become sheet columns PC1... (obs, ranking.covariates, clustering.adjust.covariates). docs/structure.md."),
+        ranged(key("genome.ancestry.pcs", T::Int, "10", "Number of PCs."), 1, 50),
+        ranged(key("genome.ancestry.maf", T::Float, "0.01", "Variants with a lower minor allele frequency are left "
+                   "out of ancestry and relatedness (plink2 --maf)."), 0, 0.5),
+        ranged(key("genome.ancestry.max_missing", T::Float, "0.1", "Variants missing in more than this share of the "
+                   "samples are left out of ancestry and relatedness (plink2 --geno)."), 0, 1),
+        at_least(key("genome.ancestry.prune.window", T::Int, "50", "LD pruning window, in variants (plink2 "
+                     "--indep-pairwise)."), 2),
+        at_least(key("genome.ancestry.prune.step", T::Int, "5", "LD pruning step, in variants."), 1),
+        ranged(key("genome.ancestry.prune.r2", T::Float, "0.2", "LD pruning r^2 threshold."), 0, 1),
+        key("genome.ancestry.exclude", T::Path, "",
+            "BED of regions (long-range LD, e.g. the MHC) whose variants are left out of the PCA; empty: none."),
+        key("genome.relatedness.enabled", T::Bool, "false",
+            "KING-robust kinship of every pair of samples, as plink2 --make-king-table, over the variants that "
+            "genome.ancestry selects (before pruning); relatedness/pairs.tsv. docs/structure.md."),
+        ranged(key("genome.relatedness.max_kinship", T::Float, "0.0884",
+                   "Pairs above this kinship are related (0.0884: second degree); a maximal unrelated set is kept "
+                   "for the PCA (the others are projected onto it)."), 0, 0.5),
+        key("genome.relatedness.drop_related", T::Bool, "false",
+            "Leave the relatives outside the unrelated set out of the cohort (status fail in qc/genome.tsv)."),
+        ranged(key("genome.relatedness.report_kinship", T::Float, "0.0442",
+                   "relatedness/pairs.tsv lists the pairs with at least this kinship (0.0442: third degree)."), -1, 0.5),
         key("proteome.path_column", T::Text, "", "Sheet column with each sample's proteome table."),
         key("proteome.cohort_file", T::Path, "",
             "One proteome file for the whole cohort (olink_npx or maxquant), its samples matched to the sheet by id. "

@@ -51,6 +51,10 @@ SampleSheet load_sheet(const StudyConfig& study, std::vector<std::string>& probl
                        : -1;
     std::vector<int> ph_cols;
     for (auto& p : study.phenotypes) {
+        if (study.genome.is_pc_column(p)) {  // made by genome.ancestry (pipeline/structure.cpp), not read
+            ph_cols.push_back(-1);
+            continue;
+        }
         std::string key = "samples.phenotypes";
         if (p == study.ranking.groups) key = "ranking.groups";
         if (p == study.genome.sex_column) key = "genome.qc.sex_column";

@@ -39,6 +39,13 @@ std::string StudyConfig::origin_of(const std::string& key) const {
     return path + ":1:1";
 }
 
+bool GenomeConfig::is_pc_column(const std::string& column) const {
+    if (!enabled || !ancestry.enabled || column.size() < 3 || column.size() > 4 || column.rfind("PC", 0) != 0 ||
+        !std::all_of(column.begin() + 2, column.end(), ::isdigit) || column[2] == '0')
+        return false;
+    return std::stoi(column.substr(2)) <= ancestry.pcs;
+}
+
 std::vector<std::string> AdjustConfig::columns() const {
     std::vector<std::string> c = covariates;
     c.insert(c.end(), preserve.begin(), preserve.end());
@@ -627,6 +634,30 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     g.scores = list("genome.features.scores");
     g.score_min_overlap = num("genome.features.score_min_overlap");
     pick("genome.features.score_missing", g.score_missing);
+    auto& an = g.ancestry;
+    an.enabled = flag("genome.ancestry.enabled");
+    an.pcs = int(integer("genome.ancestry.pcs"));
+    an.maf = num("genome.ancestry.maf");
+    an.max_missing = num("genome.ancestry.max_missing");
+    an.window = int(integer("genome.ancestry.prune.window"));
+    an.step = int(integer("genome.ancestry.prune.step"));
+    an.r2 = num("genome.ancestry.prune.r2");
+    an.exclude = str("genome.ancestry.exclude");
+    auto& rl = g.relatedness;
+    rl.enabled = flag("genome.relatedness.enabled");
+    rl.max_kinship = num("genome.relatedness.max_kinship");
+    rl.drop_related = flag("genome.relatedness.drop_related");
+    rl.report_kinship = num("genome.relatedness.report_kinship");
+    if (an.step > an.window)
+        problem("genome.ancestry.prune.step", "'genome.ancestry.prune.step' (" + std::to_string(an.step) +
+                    ") is larger than the window (" + std::to_string(an.window) + "): variants between windows "
+                    "would never be tested", "use a step of at most the window");
+    for (const auto& [on, key] : {std::pair{an.enabled, "genome.ancestry.enabled"},
+                                  std::pair{rl.enabled, "genome.relatedness.enabled"}})
+        if (on && g.cohort_file.empty())
+            problem(key, "'" + std::string(key) + "' needs the cohort's genotypes in one file, 'genome.cohort_file' "
+                    "(this version does not gather them from per-sample VCFs)",
+                    "merge the samples' VCFs (bcftools merge) and give the result as genome.cohort_file");
     if (!g.enabled && r.section_origin.count("genome"))
         problem("genome", "the 'genome' section has neither 'genome.path_column' nor 'genome.cohort_file'",
                 "name the sheet column that holds each sample's VCF, or the cohort's multi-sample VCF/BCF");
@@ -775,6 +806,8 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     if (k.enabled && k.groups != "subtype") carry(k.groups);
     if (g.enabled && !g.sex_column.empty()) carry(g.sex_column);
     for (auto& cv : k.covariates) carry(cv);
+    if (g.enabled && g.ancestry.enabled)
+        for (int pc = 1; pc <= g.ancestry.pcs; ++pc) carry("PC" + std::to_string(pc));
     if (c.enabled) {
         if (!c.adjust.batch.empty()) carry(c.adjust.batch);
         for (auto& cv : c.adjust.covariates) carry(cv);

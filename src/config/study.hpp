@@ -30,6 +30,21 @@ struct GenomeConfig {
     std::vector<std::string> scores;  // resolved PGS Catalog scoring files
     double score_min_overlap = 0.75;
     ScoreMissing score_missing = ScoreMissing::Mean;
+    struct {
+        bool enabled = false;
+        int pcs = 10;
+        double maf = 0.01, max_missing = 0.1;
+        int window = 50, step = 5;
+        double r2 = 0.2;
+        std::string exclude;  // resolved path of a BED, or empty
+    } ancestry;
+    struct {
+        bool enabled = false;
+        double max_kinship = 0.0884, report_kinship = 0.0442;
+        bool drop_related = false;
+    } relatedness;
+    // whether `column` is a PC that genome.ancestry makes (PC1 .. PC<pcs>), rather than a sheet column
+    bool is_pc_column(const std::string& column) const;
 };
 
 struct ProteomeConfig {

@@ -38,7 +38,8 @@ void clear_earlier_results(const std::string& out) {
     for (const char* f : {"provenance.json", "cohort.h5mu", "subtypes.tsv", "clustering.tsv", "biomarkers.tsv",
                           "study.resolved.yaml", "qc/genome.tsv", "qc/proteome.tsv", "scores.tsv", "qc/scores.tsv",
                           "cohort.h5mu.partial", "report.html", "qc/genome_mqc.tsv", "qc/genome_calls_mqc.tsv",
-                          "qc/proteome_mqc.tsv", "qc/proteome_detection_mqc.tsv"})
+                          "qc/proteome_mqc.tsv", "qc/proteome_detection_mqc.tsv", "ancestry/pcs.tsv",
+                          "ancestry/eigenvalues.tsv", "ancestry/variant_weights.tsv", "relatedness/pairs.tsv"})
         fs::remove(fs::path(out) / f, ec);
     for (const fs::path& dir : {fs::path(out), fs::path(out) / "qc"})
         for (auto& e : fs::directory_iterator(dir, ec))

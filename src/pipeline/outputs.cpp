@@ -357,6 +357,16 @@ StoreAnnotations store_annotations(const Inputs& in, const RootState& root, cons
     for (size_t p = 0; p < in.study.phenotypes.size(); ++p)  // by index: a sheet may have 100,000 phenotypes
         a.obs.columns.push_back(phenotype_column(in.study.phenotypes[p], cohort.column(in, p)));
     for (auto& m : mx.modalities) a.mods.push_back(modality_annotations(m, in, root, cohort, mx, fs, a.obs));
+    if (in.study.genome.enabled && in.study.genome.ancestry.enabled) {  // obsm/X_genetic_pca: the PC columns
+        const int k = in.study.genome.ancestry.pcs;
+        a.genetic_pca.assign(n * size_t(k), kNaN);
+        for (int c = 0; c < k; ++c) {
+            const std::vector<std::string> v = cohort.column(in, "PC" + std::to_string(c + 1));
+            for (size_t i = 0; i < n; ++i)
+                if (!is_missing(v[i])) parse_double(v[i], a.genetic_pca[i * size_t(k) + size_t(c)]);
+        }
+        a.genetic_pca_dims = size_t(k);
+    }
     const ClusteringStage& fit = subtypes.fit;
     if (subtypes.enabled) {
         FrameColumn sub;

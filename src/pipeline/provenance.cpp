@@ -81,6 +81,12 @@ std::string provenance_json(const RunFacts& run, const Inputs& in, const RootSta
     pj["start_time"] = iso_time(run.start);
     pj["inputs"] = input_files(in, root);
     pj["samples"] = {{"in_sheet", in.sheet.samples.size()}, {"analysed", cohort.size()}};
+    if (root.structure.done) {
+        const auto& s = root.structure;
+        pj["population_structure"] = {{"samples", s.samples},           {"variants_selected", s.variants},
+                                      {"variants_in_pca", s.pca_variants}, {"relatives", s.relatives},
+                                      {"relatives_dropped", s.dropped},   {"relatives_projected", s.projected}};
+    }
     if (subtypes.enabled) {
         pj["chosen_k"] = subtypes.k;
         pj["clustering_landmarks"] = subtypes.fit.n_landmarks;  // 0: consensus over every sample

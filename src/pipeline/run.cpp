@@ -93,6 +93,8 @@ int run_study(Comm& comm, const RunOptions& opt) {
     clock.done("checks");
     Features features = process_samples(comm, in, journal, root);  // 2
     clock.done("samples");
+    const Structure structure = structure_stage(comm, in, root);  // 2b
+    if (structure.ancestry || structure.relatedness) clock.done("structure");
     const Cohort cohort = select_cohort(comm, in, root);  // 3
     Matrices mx = write_store(comm, in, cohort, std::move(features));  // 4, 5
     clock.done("store");

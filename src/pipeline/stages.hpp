@@ -30,6 +30,7 @@
 #include "pipeline/run.hpp"
 #include "ranking/ranking.hpp"
 #include "store/store.hpp"
+#include "structure/structure.hpp"
 
 namespace precis {
 
@@ -44,6 +45,11 @@ struct RootState {
     std::map<std::string, FeatureInfo> feature_info;  // proteome cohort files' feature annotations
     size_t samples_from_journal = 0;
     std::vector<std::string> stages_reused;  // cohort stages taken from the stage cache
+    struct {  // population structure (structure_stage), for provenance
+        bool done = false;
+        size_t samples = 0, variants = 0, pca_variants = 0, relatives = 0;
+        bool dropped = false, projected = false;
+    } structure;
 };
 
 // Step 1 (every rank): the checked study and sheet, the inputs every rank reads, the thread policy.
@@ -73,6 +79,24 @@ struct Features {
     std::map<uint32_t, std::vector<float>> burden_cols;  // a cohort VCF's gene columns this rank owns
 };
 Features process_samples(Comm& comm, const Inputs& in, RankJournal& journal, RootState* root);
+
+// Step 2b (every rank): population structure from the cohort VCF (pipeline/structure.cpp): genetic ancestry PCs and
+// KING-robust relatedness over the samples whose genome passed QC. Rank 0 writes ancestry/ and relatedness/ and
+// fails the relatives that leave (genome.relatedness.drop_related); every rank gets the PCs as the phenotype
+// columns PC1...
+constexpr size_t kMaxExactPcaSamples = 5000;  // the exact PCA holds a few n x n matrices per rank
+struct Structure {
+    bool ancestry = false, relatedness = false;
+    std::vector<int64_t> samples;              // sheet indices analysed
+    size_t variants = 0, pca_variants = 0;     // selected; in the PCA (pruned, not excluded)
+    std::vector<KingPair> pairs;               // at least genome.relatedness.report_kinship (indices into samples)
+    std::vector<uint32_t> related;             // samples left out of the PCA (and, with drop_related, the cohort)
+    Pcs pcs;                                   // of the PCA's samples
+    std::vector<std::vector<double>> values;   // per sample: its PCs (projected for the relatives)
+    bool projected = false;
+    std::vector<std::string> weights_text;     // (rank 0, while writing)
+};
+Structure structure_stage(Comm& comm, Inputs& in, RootState* root);
 
 // Step 3 (every rank): the samples that go on to the cohort stages.
 struct Cohort {

@@ -227,6 +227,7 @@ Validation validate_study(const std::string& path, const std::vector<std::string
     if (s.clustering.enabled && s.clustering.adjust.enabled() && !samples.empty()) {
         std::vector<std::string> cols = s.clustering.adjust.columns();
         bool have = std::set<std::string>(cols.begin(), cols.end()).size() == cols.size();  // else reported
+        for (auto& c : cols) have = have && !s.genome.is_pc_column(c);  // PCs exist only once the run makes them
         for (auto& c : cols) have = have && v.sheet.column_of(c, s) >= 0 && !samples.front().phenotypes.empty();
         if (have) {
             AdjustDesign d;

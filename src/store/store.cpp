@@ -166,6 +166,8 @@ void write_annotations(const std::string& path, const StoreAnnotations& a) {
         {
             Id om = dict_group(file, "obsm");
             if (!a.embedding.empty()) h5::write_doubles_2d(om, a.embedding_name, a.embedding, a.obs.index.size(), a.embedding_dims);
+            if (!a.genetic_pca.empty())
+                h5::write_doubles_2d(om, "X_genetic_pca", a.genetic_pca, a.obs.index.size(), a.genetic_pca_dims);
             dict_group(file, "varm");
             dict_group(file, "obsp");
             dict_group(file, "varp");

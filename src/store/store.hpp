@@ -66,6 +66,8 @@ struct StoreAnnotations {
     std::vector<double> embedding;             // obsm/X_consensus_mds? (n x dims), may be empty
     size_t embedding_dims = 0;
     std::string embedding_name;
+    std::vector<double> genetic_pca;           // obsm/X_genetic_pca (n x dims): genome.ancestry's PCs, may be empty
+    size_t genetic_pca_dims = 0;
     // uns/clustering
     std::vector<int> k;
     std::vector<double> pac, delta_area, mean_silhouette, cdf_area;
@@ -90,6 +92,8 @@ struct StoreSummary {
     std::vector<double> embedding;
     size_t embedding_dims = 0;
     std::string embedding_name;
+    std::vector<double> genetic_pca;           // obsm/X_genetic_pca (n x dims): genome.ancestry's PCs, may be empty
+    size_t genetic_pca_dims = 0;
     std::vector<int> k;
     std::vector<std::vector<double>> cdf;
     std::vector<StoreHeatmap> heatmaps;

@@ -1,0 +1,91 @@
+# genome.ancestry and genome.relatedness on tests/fixtures/structure/cohort.vcf.gz (202 samples of three simulated
+# populations with four families), against plink2 2.00a3.5's outputs on the same file (make_plink2_reference.sh):
+# the PCs, eigenvalues and variant weights of all samples, and the KING table; then, with the relatives, the same
+# results at 1 and 3 ranks, the relatives failed in qc/genome.tsv and out of the cohort (drop_related), projected
+# onto the PCs of the unrelated, and the PCs in obs, obsm/X_genetic_pca and usable as ranking covariates.
+source "$(dirname "$0")/lib.sh"
+FIX="$PRECIS_TESTS/fixtures/structure"
+cp "$FIX/populations.tsv" samples.tsv
+printf '1\t100000\t400000\tG1\n1\t400000\t800000\tG2\n2\t100000\t600000\tG3\n3\t100000\t900000\tG4\n' > genes.bed
+cat > study.yaml <<Y
+study: {name: structure, seed: 1}
+samples: {sheet: samples.tsv, phenotypes: [population]}
+genome:
+  cohort_file: $FIX/cohort.vcf.gz
+  ancestry: {enabled: true}
+clustering: {enabled: false}
+ranking: {enabled: false}
+Y
+"$PRECIS" run study.yaml --output pca 2>/dev/null
+"$PRECIS" run study.yaml --output king --set genome.ancestry.enabled=false --set genome.relatedness.enabled=true \
+  --set genome.relatedness.report_kinship=-1 2>/dev/null
+for np in 1 3; do
+  precis_np $np run study.yaml --output related$np --set genome.relatedness.enabled=true \
+    --set genome.relatedness.drop_related=true --set genome.features.gene_burden.genes=genes.bed --set ranking.enabled=true --set ranking.groups=population \
+    --set ranking.test=moderated --set 'ranking.covariates=[PC1]' 2> related$np.log
+done
+for f in ancestry/pcs.tsv ancestry/eigenvalues.tsv ancestry/variant_weights.tsv relatedness/pairs.tsv qc/genome.tsv; do
+  cmp related1/$f related3/$f || fail "$f differs between 1 and 3 ranks"
+done
+$PY - "$FIX" <<'PY'
+import sys, json, gzip, warnings
+warnings.filterwarnings("ignore")
+import numpy as np, pandas as pd, h5py
+from anndata.experimental import read_elem
+fix = sys.argv[1]
+# PCA of every sample: plink2 --pca 10 on its own pruned variants
+ours = pd.read_csv("pca/ancestry/pcs.tsv", sep="\t").set_index("sample_id")
+theirs = pd.read_csv(f"{fix}/pca.eigenvec", sep="\t").set_index("#IID").loc[ours.index]
+for k in range(1, 11):
+    r = np.corrcoef(ours[f"PC{k}"], theirs[f"PC{k}"])[0, 1]
+    assert abs(r) >= 0.99999, (k, r)
+ev = pd.read_csv("pca/ancestry/eigenvalues.tsv", sep="\t")["eigenvalue"].to_numpy()
+ev_p = np.loadtxt(f"{fix}/pca.eigenval")
+assert np.allclose(ev, ev_p, rtol=1e-5), (ev, ev_p)
+w = pd.read_csv("pca/ancestry/variant_weights.tsv", sep="\t")
+wp = pd.read_csv(f"{fix}/pca.eigenvec.var", sep="\t")
+assert len(w) == len(wp) == 1345 and (w["MAJ"].to_numpy() == wp["MAJ"].to_numpy()).all()
+for k in range(1, 11):
+    sign = np.sign(np.corrcoef(ours[f"PC{k}"], theirs[f"PC{k}"])[0, 1])
+    assert np.allclose(sign * w[f"PC{k}"], wp[f"PC{k}"], rtol=1e-4, atol=1e-5), k
+print(f"PCA: 10 PCs |r| >= 0.99999, eigenvalues and the weights of 1345 variants as plink2's")
+# KING of every pair
+k = pd.read_csv("king/relatedness/pairs.tsv", sep="\t")
+kp = pd.read_csv(f"{fix}/king.kin0.gz", sep="\t")
+assert len(k) == len(kp) == 202 * 201 // 2
+key = lambda a, b: tuple(sorted((a, b)))
+mine = {key(a, b): (n, kin) for a, b, n, kin in zip(k.sample_id_1, k.sample_id_2, k.nsnp, k.kinship)}
+for a, b, n, kin in zip(kp["#IID1"], kp.IID2, kp.NSNP, kp.KINSHIP):
+    got = mine[key(a, b)]
+    assert got[0] == n and abs(got[1] - kin) <= 1e-5 * max(abs(kin), 1e-3), (a, b, got, n, kin)
+print("KING: all 20,301 pairs as plink2's")
+# with the relatives: failed, left out, projected
+q = pd.read_csv("related1/qc/genome.tsv", sep="\t").set_index("sample_id")
+failed = q[q.status == "fail"]
+cut = set(open(f"{fix}/cutoff.king.cutoff.out.id").read().split()[1:])
+assert len(failed) <= len(cut) == 12, len(failed)
+assert failed.reason.str.match(r"related to \S+ \(kinship 0\.\d+ > genome.relatedness.max_kinship\)").all(), failed.reason
+pcs = pd.read_csv("related1/ancestry/pcs.tsv", sep="\t").set_index("sample_id")
+assert set(pcs.index[~pcs.in_pca]) == set(failed.index)
+assert pcs.notna().all().all()
+prov = json.load(open("related1/provenance.json"))
+ps = prov["population_structure"]
+assert ps["relatives"] == len(failed) and ps["relatives_dropped"] and ps["relatives_projected"], ps
+assert prov["samples"]["analysed"] == 202 - len(failed)
+with h5py.File("related1/cohort.h5mu") as f:
+    obs = read_elem(f["obs"])
+    X = f["obsm/X_genetic_pca"][()]
+assert X.shape == (202 - len(failed), 10) and "PC1" in obs.columns
+assert np.allclose(X[:, 0], pcs.loc[obs.index, "PC1"].to_numpy(), rtol=1e-5, atol=1e-8)
+# the populations separate on PC1-PC2 (a centroid classifier is exact)
+pop = pd.read_csv("samples.tsv", sep="\t").set_index("sample_id").loc[pcs.index, "population"]
+P = pcs[["PC1", "PC2"]].to_numpy()
+cent = {p: P[pop == p].mean(axis=0) for p in pop.unique()}
+pred = [min(cent, key=lambda p: np.sum((x - cent[p]) ** 2)) for x in P]
+assert (np.array(pred) == pop.to_numpy()).all()
+bm = pd.read_csv("related1/biomarkers.tsv", sep="\t")
+assert len(bm) > 0
+print(f"relatives: {len(failed)} left out (plink2 --king-cutoff: {len(cut)}), projected; populations apart on PC1-PC2")
+PY
+expect_in "12 relatives left out" "$(cat related1.log)"
+note "ok"
