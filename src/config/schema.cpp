@@ -120,6 +120,9 @@ std::vector<KeyDef> make_schema() {
                      "--indep-pairwise)."), 2),
         at_least(key("genome.ancestry.prune.step", T::Int, "5", "LD pruning step, in variants."), 1),
         ranged(key("genome.ancestry.prune.r2", T::Float, "0.2", "LD pruning r^2 threshold."), 0, 1),
+        at_least(key("genome.ancestry.approx_above", T::Int, "5000",
+                     "Above this many samples in the PCA, the randomized algorithm (as plink2 --pca approx: "
+                     "memory of a few samples x PCs matrices per rank, no n x n matrix); 0: always."), 0),
         key("genome.ancestry.exclude", T::Path, "",
             "BED of regions (long-range LD, e.g. the MHC) whose variants are left out of the PCA; empty: none."),
         key("genome.relatedness.enabled", T::Bool, "false",

@@ -643,6 +643,7 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     an.step = int(integer("genome.ancestry.prune.step"));
     an.r2 = num("genome.ancestry.prune.r2");
     an.exclude = str("genome.ancestry.exclude");
+    an.approx_above = int(integer("genome.ancestry.approx_above"));
     auto& rl = g.relatedness;
     rl.enabled = flag("genome.relatedness.enabled");
     rl.max_kinship = num("genome.relatedness.max_kinship");

@@ -36,6 +36,7 @@ struct GenomeConfig {
         double maf = 0.01, max_missing = 0.1;
         int window = 50, step = 5;
         double r2 = 0.2;
+        int approx_above = 5000;  // samples; above them the randomized PCA
         std::string exclude;  // resolved path of a BED, or empty
     } ancestry;
     struct {

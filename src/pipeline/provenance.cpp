@@ -85,7 +85,8 @@ std::string provenance_json(const RunFacts& run, const Inputs& in, const RootSta
         const auto& s = root.structure;
         pj["population_structure"] = {{"samples", s.samples},           {"variants_selected", s.variants},
                                       {"variants_in_pca", s.pca_variants}, {"relatives", s.relatives},
-                                      {"relatives_dropped", s.dropped},   {"relatives_projected", s.projected}};
+                                      {"relatives_dropped", s.dropped},   {"relatives_projected", s.projected},
+                                      {"pca", s.approx ? "randomized" : "exact"}};
     }
     if (subtypes.enabled) {
         pj["chosen_k"] = subtypes.k;

@@ -48,7 +48,7 @@ struct RootState {
     struct {  // population structure (structure_stage), for provenance
         bool done = false;
         size_t samples = 0, variants = 0, pca_variants = 0, relatives = 0;
-        bool dropped = false, projected = false;
+        bool dropped = false, projected = false, approx = false;
     } structure;
 };
 
@@ -84,7 +84,7 @@ Features process_samples(Comm& comm, const Inputs& in, RankJournal& journal, Roo
 // KING-robust relatedness over the samples whose genome passed QC. Rank 0 writes ancestry/ and relatedness/ and
 // fails the relatives that leave (genome.relatedness.drop_related); every rank gets the PCs as the phenotype
 // columns PC1...
-constexpr size_t kMaxExactPcaSamples = 5000;  // the exact PCA holds a few n x n matrices per rank
+constexpr int kPcaIterations = 10;  // subspace iterations of the randomized PCA
 struct Structure {
     bool ancestry = false, relatedness = false;
     std::vector<int64_t> samples;              // sheet indices analysed
@@ -94,6 +94,7 @@ struct Structure {
     Pcs pcs;                                   // of the PCA's samples
     std::vector<std::vector<double>> values;   // per sample: its PCs (projected for the relatives)
     bool projected = false;
+    bool approx = false;                       // the randomized PCA (above genome.ancestry.approx_above samples)
     std::vector<std::string> weights_text;     // (rank 0, while writing)
 };
 Structure structure_stage(Comm& comm, Inputs& in, RootState* root);

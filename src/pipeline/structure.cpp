@@ -18,6 +18,7 @@
 #include "core/exact_sum.hpp"
 #include "core/files.hpp"
 #include "core/parse.hpp"
+#include "core/rng.hpp"
 #include "core/table.hpp"
 #include "genome/genome.hpp"
 #include "pipeline/stages.hpp"
@@ -87,6 +88,45 @@ void write_table(const std::string& path, const std::string& text) {
     AtomicFile f(path);
     f.write(text);
     f.commit();
+}
+
+// sum over the ranks of `part(block)` for fixed blocks of up to `size` variants of one contig, each block's
+// matrix added exactly: the same result for any split of the contigs among ranks
+template <class Part>
+Eigen::MatrixXd exact_block_sum(Comm& comm, const std::vector<const VariantCalls*>& vars, size_t size, long rows,
+                                long cols, Part part) {
+    std::vector<ExactSum> acc(size_t(rows * cols));
+    for (size_t b0 = 0; b0 < vars.size();) {
+        size_t b1 = b0;
+        while (b1 < vars.size() && b1 - b0 < size && vars[b1]->contig == vars[b0]->contig) ++b1;
+        const Eigen::MatrixXd m = part(std::vector<const VariantCalls*>(vars.begin() + long(b0), vars.begin() + long(b1)));
+        for (long t = 0; t < rows * cols; ++t) acc[size_t(t)].add(m.data()[t]);
+        b0 = b1;
+    }
+    std::vector<double> parts(acc.size() * ExactSum::kParts);
+    for (size_t t = 0; t < acc.size(); ++t) acc[t].parts(&parts[t * ExactSum::kParts]);
+    comm.allreduce_sum(parts);
+    Eigen::MatrixXd out(rows, cols);
+    for (long t = 0; t < rows * cols; ++t) {
+        ExactSum e;
+        e.add_parts(&parts[size_t(t) * ExactSum::kParts]);
+        out.data()[t] = e.value();
+    }
+    return out;
+}
+
+// the randomized PCA: subspace iteration from a seeded random start, every product summed exactly over ranks
+Pcs randomized_pcs(Comm& comm, const std::vector<const VariantCalls*>& vars, size_t n, size_t variants, int k,
+                   uint64_t seed) {
+    const long l = std::min<long>(long(n), 2L * k + 10);
+    Rng rng(derive_seed(seed, {STAGE_PCA}));
+    Eigen::MatrixXd Q(long(n), l);
+    for (long i = 0; i < Q.size(); ++i) Q.data()[i] = rng.normal();
+    Q = orthonormal(Q);
+    for (int it = 0; it < kPcaIterations; ++it)
+        Q = orthonormal(exact_block_sum(comm, vars, 1024, long(n), l, [&](const auto& b) { return cross_product(b, Q); }));
+    const Eigen::MatrixXd B = exact_block_sum(comm, vars, 1024, l, l, [&](const auto& b) { return projected_gram(b, Q); });
+    return pcs_from_subspace(Q, B, variants, k);
 }
 
 }  // namespace
@@ -215,11 +255,6 @@ Structure structure_stage(Comm& comm, Inputs& in, RootState* root) {
                             std::to_string(k) + " PCs",
                             "lower genome.ancestry.maf or raise genome.ancestry.prune.r2; the PCA needs thousands of "
                             "independent variants");
-            if (in_set.size() > kMaxExactPcaSamples)
-                throw Error(ErrorKind::Config,
-                            std::to_string(in_set.size()) + " samples for genome.ancestry: the exact PCA of this "
-                            "version takes at most " + std::to_string(kMaxExactPcaSamples),
-                            "compute the PCs with plink2 --pca approx and give them to precis as sheet columns");
         });
         std::vector<const VariantCalls*> pca_vars;
         std::vector<VariantCalls> sub;  // the PCA samples' calls, when relatives were left out
@@ -240,28 +275,34 @@ Structure structure_stage(Comm& comm, Inputs& in, RootState* root) {
             sub.push_back(std::move(v));
         }
         for (auto& v : sub) pca_vars.push_back(&v);
-        // sums in fixed blocks of each contig, added exactly: the same for any share of contigs among ranks
-        GrmSums sums;
-        sums.resize(in_set.size());
-        const size_t m = in_set.size();
-        std::vector<ExactSum> zz(m * (m + 1) / 2);
-        std::vector<double> oo(m * (m + 1) / 2, 0.0);
-        for (size_t b0 = 0; b0 < pca_vars.size();) {
-            size_t b1 = b0;
-            while (b1 < pca_vars.size() && b1 - b0 < 256 && pca_vars[b1]->contig == pca_vars[b0]->contig) ++b1;
-            GrmSums part;
-            part.resize(m);
-            part.add({pca_vars.begin() + long(b0), pca_vars.begin() + long(b1)});
-            size_t at = 0;
-            for (long j = 0; j < long(m); ++j)
-                for (long i = j; i < long(m); ++i, ++at) zz[at].add(part.zz(i, j)), oo[at] += part.oo(i, j);
-            b0 = b1;
-        }
-        std::vector<double> zparts(zz.size() * ExactSum::kParts);
-        for (size_t t = 0; t < zz.size(); ++t) zz[t].parts(&zparts[t * ExactSum::kParts]);
-        comm.allreduce_sum(zparts);
-        comm.allreduce_sum(oo);  // whole numbers: exact in any order
-        {
+        if (in_set.size() > size_t(g.ancestry.approx_above)) {  // randomized: O(n x PCs) per rank
+            st.approx = true;
+            comm.all_or_none([&] {
+                st.pcs = randomized_pcs(comm, pca_vars, in_set.size(), st.pca_variants, k, in.study.seed);
+            });
+        } else {
+            // the exact relationship matrix: sums in fixed blocks of each contig, added exactly
+            GrmSums sums;
+            sums.resize(in_set.size());
+            const size_t m = in_set.size();
+            std::vector<ExactSum> zz(m * (m + 1) / 2);
+            std::vector<double> oo(m * (m + 1) / 2, 0.0);
+            for (size_t b0 = 0; b0 < pca_vars.size();) {
+                size_t b1 = b0;
+                while (b1 < pca_vars.size() && b1 - b0 < 256 && pca_vars[b1]->contig == pca_vars[b0]->contig) ++b1;
+                GrmSums part;
+                part.resize(m);
+                part.add({pca_vars.begin() + long(b0), pca_vars.begin() + long(b1)});
+                size_t at = 0;
+                for (long j = 0; j < long(m); ++j)
+                    for (long i = j; i < long(m); ++i, ++at) zz[at].add(part.zz(i, j)), oo[at] += part.oo(i, j);
+                b0 = b1;
+            }
+            std::vector<double> zparts(zz.size() * ExactSum::kParts);
+            for (size_t t = 0; t < zz.size(); ++t) zz[t].parts(&zparts[t * ExactSum::kParts]);
+            zz = {};
+            comm.allreduce_sum(zparts);
+            comm.allreduce_sum(oo);  // whole numbers: exact in any order
             size_t at = 0;
             for (long j = 0; j < long(m); ++j)
                 for (long i = j; i < long(m); ++i, ++at) {
@@ -270,9 +311,9 @@ Structure structure_stage(Comm& comm, Inputs& in, RootState* root) {
                     sums.zz(i, j) = e.value();
                     sums.oo(i, j) = oo[at];
                 }
+            zparts = {};
+            comm.all_or_none([&] { st.pcs = pcs_from_grm(sums, k); });
         }
-        zparts = {};
-        comm.all_or_none([&] { st.pcs = pcs_from_grm(sums, k); });
         // each variant's weights (all ranks: the weights of its own variants, gathered on rank 0 for the file)
         std::vector<double> wflat;
         std::vector<std::string> wtext;
@@ -372,9 +413,9 @@ Structure structure_stage(Comm& comm, Inputs& in, RootState* root) {
             write_table(out + "/ancestry/variant_weights.tsv", w);
         }
         root->structure = {true, n, st.variants, st.pca_variants, st.related.size(),
-                           st.relatedness && g.relatedness.drop_related, st.projected};
-        std::fprintf(stderr, "precis: population structure of %zu samples: %zu variants selected, %zu in the PCA%s%s\n",
-                     n, st.variants, st.pca_variants,
+                           st.relatedness && g.relatedness.drop_related, st.projected, st.approx};
+        std::fprintf(stderr, "precis: population structure of %zu samples: %zu variants selected, %zu in the %sPCA%s%s\n",
+                     n, st.variants, st.pca_variants, st.approx ? "randomized " : "",
                      st.relatedness ? (", " + std::to_string(st.related.size()) + " relatives " +
                                        (g.relatedness.drop_related ? "left out" : "flagged")).c_str() : "",
                      st.projected ? " (projected onto the PCs of the others)" : "");

@@ -228,6 +228,59 @@ Pcs pcs_from_grm(const GrmSums& s, int k) {
     return p;
 }
 
+namespace {
+// the standardised calls of these variants: variants x n
+Eigen::MatrixXd standardised_block(const std::vector<const VariantCalls*>& vars, size_t n) {
+    Eigen::MatrixXd Z(long(vars.size()), long(n));
+    for (size_t j = 0; j < vars.size(); ++j) {
+        const VariantCalls& v = *vars[j];
+        const double p = v.alt_freq(), inv_sd = 1.0 / std::sqrt(2.0 * p * (1.0 - p));
+        for (size_t i = 0; i < n; ++i) Z(long(j), long(i)) = standardised(v.g[i], p, inv_sd);
+    }
+    return Z;
+}
+
+// the largest element of each column positive
+void fix_signs(Eigen::MatrixXd& V) {
+    for (long c = 0; c < V.cols(); ++c) {
+        Eigen::Index at = 0;
+        V.col(c).cwiseAbs().maxCoeff(&at);
+        if (V(at, c) < 0) V.col(c) = -V.col(c);
+    }
+}
+}  // namespace
+
+Eigen::MatrixXd cross_product(const std::vector<const VariantCalls*>& vars, const Eigen::MatrixXd& Q) {
+    if (vars.empty()) return Eigen::MatrixXd::Zero(Q.rows(), Q.cols());
+    const Eigen::MatrixXd Z = standardised_block(vars, size_t(Q.rows()));
+    return Z.transpose() * (Z * Q);
+}
+
+Eigen::MatrixXd projected_gram(const std::vector<const VariantCalls*>& vars, const Eigen::MatrixXd& Q) {
+    if (vars.empty()) return Eigen::MatrixXd::Zero(Q.cols(), Q.cols());
+    const Eigen::MatrixXd ZQ = standardised_block(vars, size_t(Q.rows())) * Q;
+    return ZQ.transpose() * ZQ;
+}
+
+Eigen::MatrixXd orthonormal(const Eigen::MatrixXd& Y) {
+    Eigen::HouseholderQR<Eigen::MatrixXd> qr(Y);
+    return qr.householderQ() * Eigen::MatrixXd::Identity(Y.rows(), Y.cols());
+}
+
+Pcs pcs_from_subspace(const Eigen::MatrixXd& Q, const Eigen::MatrixXd& B, size_t variants, int k) {
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(B);
+    const long l = B.rows();
+    Pcs p;
+    p.eigenvalues.resize(k);
+    p.vectors.resize(Q.rows(), k);
+    for (int c = 0; c < k; ++c) {
+        p.eigenvalues(c) = es.eigenvalues()(l - 1 - c) / double(variants);
+        p.vectors.col(c) = Q * es.eigenvectors().col(l - 1 - c);
+    }
+    fix_signs(p.vectors);
+    return p;
+}
+
 std::vector<double> variant_weights(const VariantCalls& v, const Pcs& pcs) {
     const long n = pcs.vectors.rows(), k = pcs.vectors.cols();
     const double p = v.alt_freq(), inv_sd = 1.0 / std::sqrt(2.0 * p * (1.0 - p));

@@ -66,6 +66,20 @@ struct Pcs {
 // The top `k` eigenpairs of the relationship matrix; the sign of each vector is fixed so that its largest element
 // in magnitude is positive (plink2's sign is arbitrary).
 Pcs pcs_from_grm(const GrmSums& s, int k);
+// ---- randomized PCA (above a cohort size): subspace iteration on the standardised calls, without the n x n matrix --
+// K = Z'Z / M (Z: variants x samples, standardised, a missing call 0; no per-pair missingness correction, as
+// plink2 --pca approx). Starting from a random n x l block, Q <- orth(Z'Z Q) a number of times, then the top
+// eigenpairs of Q'Z'ZQ / M give the PCs as Q times its eigenvectors. The pieces below are each variant block's
+// share of a product; the caller adds the blocks' shares over ranks (exactly) and orthonormalises.
+// Z'(Z Q) over these variants (n x l).
+Eigen::MatrixXd cross_product(const std::vector<const VariantCalls*>& vars, const Eigen::MatrixXd& Q);
+// (Z Q)'(Z Q) over these variants (l x l).
+Eigen::MatrixXd projected_gram(const std::vector<const VariantCalls*>& vars, const Eigen::MatrixXd& Q);
+// orthonormal columns spanning Y (Householder QR, the same on every rank for the same Y)
+Eigen::MatrixXd orthonormal(const Eigen::MatrixXd& Y);
+// the PCs from Q and the l x l Gram matrix B = (ZQ)'(ZQ) over M variants: eigenvalues B's / M, vectors Q U
+Pcs pcs_from_subspace(const Eigen::MatrixXd& Q, const Eigen::MatrixXd& B, size_t variants, int k);
+
 // A variant's weights (plink2's .eigenvec.var, for its non-major allele): its standardised calls times each vector,
 // over the square root of the eigenvalue.
 std::vector<double> variant_weights(const VariantCalls& v, const Pcs& pcs);

@@ -24,6 +24,10 @@ for np in 1 3; do
     --set genome.relatedness.drop_related=true --set genome.features.gene_burden.genes=genes.bed --set ranking.enabled=true --set ranking.groups=population \
     --set ranking.test=moderated --set 'ranking.covariates=[PC1]' 2> related$np.log
 done
+# the randomized PCA (forced here: it starts above 5,000 samples), at 1 and 3 ranks
+"$PRECIS" run study.yaml --output approx1 --set genome.ancestry.approx_above=0 2>/dev/null
+precis_np 3 run study.yaml --output approx3 --set genome.ancestry.approx_above=0 2>/dev/null
+cmp approx1/ancestry/pcs.tsv approx3/ancestry/pcs.tsv || fail "the randomized PCs differ between 1 and 3 ranks"
 for f in ancestry/pcs.tsv ancestry/eigenvalues.tsv ancestry/variant_weights.tsv relatedness/pairs.tsv qc/genome.tsv; do
   cmp related1/$f related3/$f || fail "$f differs between 1 and 3 ranks"
 done
@@ -49,6 +53,11 @@ for k in range(1, 11):
     sign = np.sign(np.corrcoef(ours[f"PC{k}"], theirs[f"PC{k}"])[0, 1])
     assert np.allclose(sign * w[f"PC{k}"], wp[f"PC{k}"], rtol=1e-4, atol=1e-5), k
 print(f"PCA: 10 PCs |r| >= 0.99999, eigenvalues and the weights of 1345 variants as plink2's")
+approx = pd.read_csv("approx1/ancestry/pcs.tsv", sep="\t").set_index("sample_id").loc[ours.index]
+for k in (1, 2):  # the populations' PCs (the later ones are families and noise, with small eigengaps)
+    r = np.corrcoef(approx[f"PC{k}"], theirs[f"PC{k}"])[0, 1]
+    assert abs(r) >= 0.9999, (k, r)
+assert json.load(open("approx1/provenance.json"))["population_structure"]["pca"] == "randomized"
 # KING of every pair
 k = pd.read_csv("king/relatedness/pairs.tsv", sep="\t")
 kp = pd.read_csv(f"{fix}/king.kin0.gz", sep="\t")

@@ -212,3 +212,38 @@ TEST_CASE("KING-robust kinship equals plink2's, and the unrelated set is no smal
     CHECK(king_degree(0.1) == 2);
     CHECK(king_degree(0.0) == 4);
 }
+
+TEST_CASE("the randomized PCA finds plink2's population PCs", "[structure]") {
+    const Cohort& c = cohort();
+    const std::vector<const VariantCalls*> vars = pruned();
+    const size_t n = c.ids.size();
+    const int k = 10, l = 2 * k;
+    Eigen::MatrixXd Q(long(n), l);
+    uint64_t state = 12345;
+    for (long i = 0; i < Q.size(); ++i) {  // any fixed start will do for the test
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        Q.data()[i] = double(state >> 11) / 9007199254740992.0 - 0.5;
+    }
+    Q = orthonormal(Q);
+    for (int it = 0; it < 10; ++it) {
+        // in two variant parts, as ranks add theirs
+        Eigen::MatrixXd Y = cross_product({vars.begin(), vars.begin() + 700}, Q);
+        Y += cross_product({vars.begin() + 700, vars.end()}, Q);
+        Q = orthonormal(Y);
+    }
+    const Eigen::MatrixXd B = projected_gram({vars.begin(), vars.begin() + 700}, Q) +
+                              projected_gram({vars.begin() + 700, vars.end()}, Q);
+    const Pcs approx = pcs_from_subspace(Q, B, vars.size(), k);
+    GrmSums s;
+    s.resize(n);
+    s.add(vars);
+    const Pcs exact = pcs_from_grm(s, k);
+    for (int j = 0; j < k; ++j) {
+        const double r = std::abs(approx.vectors.col(j).dot(exact.vectors.col(j)));
+        INFO("PC" << j + 1 << ": |r| " << r << ", eigenvalues " << approx.eigenvalues(j) << " / " << exact.eigenvalues(j));
+        if (j < 2) {  // the populations' PCs: clear of the rest
+            CHECK(r > 0.9999);
+            CHECK(std::abs(approx.eigenvalues(j) / exact.eigenvalues(j) - 1) < 0.02);
+        }
+    }
+}
