@@ -16,7 +16,7 @@ build_pkgs=(
   libboost-mpi-dev libboost-serialization-dev libboost-math-dev
   libyaml-cpp-dev
   libhts-dev tabix zlib1g-dev
-  libcli11-dev libeigen3-dev nlohmann-json3-dev
+  libcli11-dev libeigen3-dev libspectra-dev nlohmann-json3-dev
   libssl-dev
   catch2
 )

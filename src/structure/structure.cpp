@@ -11,11 +11,23 @@
 
 #include "core/error.hpp"
 
+#include <Spectra/MatOp/DenseSymMatProd.h>
+#include <Spectra/SymEigsSolver.h>
+
 namespace precis {
 
 namespace {
 constexpr double kSmallEpsilon = 1.0 / 17592186044416.0;  // 2^-44: a tie of allele frequencies, as plink2
-constexpr size_t kGrmBlock = 256;                           // variants per matrix product
+constexpr size_t kGrmBlock = 1024;                          // variants per matrix product
+
+// the largest element of each column positive
+void fix_signs(Eigen::MatrixXd& V) {
+    for (long c = 0; c < V.cols(); ++c) {
+        Eigen::Index at = 0;
+        V.col(c).cwiseAbs().maxCoeff(&at);
+        if (V(at, c) < 0) V.col(c) = -V.col(c);
+    }
+}
 
 bool acgt(const std::string& a) { return a.size() == 1 && (a[0] == 'A' || a[0] == 'C' || a[0] == 'G' || a[0] == 'T'); }
 
@@ -167,23 +179,35 @@ void GrmSums::resize(size_t n) {
 void GrmSums::add(const std::vector<const VariantCalls*>& vars) {
     const long n = zz.rows();
     for (size_t b0 = 0; b0 < vars.size(); b0 += kGrmBlock) {
-        const size_t b1 = std::min(vars.size(), b0 + kGrmBlock);
-        Eigen::MatrixXd Z(n, long(b1 - b0)), O(n, long(b1 - b0));
-        bool missing = false;
+        const size_t b1 = std::min(vars.size(), b0 + kGrmBlock), B = b1 - b0, words = (B + 63) / 64;
+        Eigen::MatrixXd Z(n, long(B));
+        std::vector<uint64_t> missing(size_t(n) * words, 0);  // per sample: the block's variants it lacks
+        std::vector<uint32_t> lacks(size_t(n), 0);
+        bool any = false;
         for (size_t j = b0; j < b1; ++j) {
             const VariantCalls& v = *vars[j];
             const double p = v.alt_freq(), inv_sd = 1.0 / std::sqrt(2.0 * p * (1.0 - p));
             for (long i = 0; i < n; ++i) {
-                Z(i, long(j - b0)) = standardised(v.g[size_t(i)], p, inv_sd);
-                O(i, long(j - b0)) = v.g[size_t(i)] != VariantCalls::kMissingCall;
-                missing = missing || v.g[size_t(i)] == VariantCalls::kMissingCall;
+                const uint8_t g = v.g[size_t(i)];
+                Z(i, long(j - b0)) = standardised(g, p, inv_sd);
+                if (g == VariantCalls::kMissingCall) {
+                    missing[size_t(i) * words + (j - b0) / 64] |= uint64_t(1) << ((j - b0) % 64);
+                    ++lacks[size_t(i)];
+                    any = true;
+                }
             }
         }
         zz.selfadjointView<Eigen::Lower>().rankUpdate(Z);
-        if (missing)
-            oo.selfadjointView<Eigen::Lower>().rankUpdate(O);
-        else
-            oo += Eigen::MatrixXd::Constant(n, n, double(b1 - b0));  // (the lower triangle is the one read)
+        // the variants called in both: B less those either lacks (bit counts, not a matrix product)
+#pragma omp parallel for schedule(dynamic, 16) if (any)
+        for (long j = 0; j < n; ++j)
+            for (long i = j; i < n; ++i) {
+                uint32_t both = 0;
+                if (any)
+                    for (size_t w = 0; w < words; ++w)
+                        both += uint32_t(__builtin_popcountll(missing[size_t(i) * words + w] & missing[size_t(j) * words + w]));
+                oo(i, j) += double(B) - lacks[size_t(i)] - lacks[size_t(j)] + both;
+            }
     }
 }
 
@@ -211,20 +235,32 @@ Pcs pcs_from_grm(const GrmSums& s, int k) {
     Eigen::MatrixXd K(n, n);
     for (long j = 0; j < n; ++j)
         for (long i = j; i < n; ++i) K(i, j) = K(j, i) = s.oo(i, j) > 0 ? s.zz(i, j) / s.oo(i, j) : 0.0;
-    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(K);
-    if (es.info() != Eigen::Success) throw Error(ErrorKind::DegenerateData, "the relationship matrix has no eigen "
-                                                 "decomposition", "check the genotypes (too few variants left?)");
     Pcs p;
     p.eigenvalues.resize(k);
     p.vectors.resize(n, k);
-    for (int c = 0; c < k; ++c) {
-        p.eigenvalues(c) = es.eigenvalues()(n - 1 - c);
-        Eigen::VectorXd v = es.eigenvectors().col(n - 1 - c);
-        Eigen::Index at = 0;
-        v.cwiseAbs().maxCoeff(&at);
-        if (v(at) < 0) v = -v;
-        p.vectors.col(c) = v;
+    const long ncv = std::max<long>(2L * k + 1, 20);
+    if (n > ncv + 1) {
+        // the top k only (implicitly restarted Lanczos): O(n^2) per step rather than the O(n^3) of all of them
+        Spectra::DenseSymMatProd<double> op(K);
+        Spectra::SymEigsSolver<Spectra::DenseSymMatProd<double>> eigs(op, k, ncv);
+        eigs.init();
+        eigs.compute(Spectra::SortRule::LargestAlge, 10000, 1e-13);
+        if (eigs.info() != Spectra::CompInfo::Successful)
+            throw Error(ErrorKind::DegenerateData, "the top eigenvectors of the relationship matrix did not converge",
+                        "check the genotypes (too few variants left?)");
+        p.eigenvalues = eigs.eigenvalues();
+        p.vectors = eigs.eigenvectors();
+    } else {
+        Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(K);
+        if (es.info() != Eigen::Success)
+            throw Error(ErrorKind::DegenerateData, "the relationship matrix has no eigen decomposition",
+                        "check the genotypes (too few variants left?)");
+        for (int c = 0; c < k; ++c) {
+            p.eigenvalues(c) = es.eigenvalues()(n - 1 - c);
+            p.vectors.col(c) = es.eigenvectors().col(n - 1 - c);
+        }
     }
+    fix_signs(p.vectors);
     return p;
 }
 
@@ -238,15 +274,6 @@ Eigen::MatrixXd standardised_block(const std::vector<const VariantCalls*>& vars,
         for (size_t i = 0; i < n; ++i) Z(long(j), long(i)) = standardised(v.g[i], p, inv_sd);
     }
     return Z;
-}
-
-// the largest element of each column positive
-void fix_signs(Eigen::MatrixXd& V) {
-    for (long c = 0; c < V.cols(); ++c) {
-        Eigen::Index at = 0;
-        V.col(c).cwiseAbs().maxCoeff(&at);
-        if (V(at, c) < 0) V.col(c) = -V.col(c);
-    }
 }
 }  // namespace
 
