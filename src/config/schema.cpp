@@ -123,6 +123,11 @@ std::vector<KeyDef> make_schema() {
         at_least(key("genome.ancestry.approx_above", T::Int, "5000",
                      "Above this many samples in the PCA, the randomized algorithm (as plink2 --pca approx: "
                      "memory of a few samples x PCs matrices per rank, no n x n matrix); 0: always."), 0),
+        at_least(key("genome.ancestry.outlier_pcs", T::Int, "4",
+                     "Ancestry outliers are checked on this many first PCs (at most genome.ancestry.pcs)."), 1),
+        ranged(key("genome.ancestry.outlier_mads", T::Float, "6",
+                   "A sample further than this many MADs (R's mad) from the median on any of those PCs is flagged in "
+                   "qc/genome.tsv (ancestry_outlier); it stays in the cohort."), 0, 1000, true),
         key("genome.ancestry.exclude", T::Path, "",
             "BED of regions (long-range LD, e.g. the MHC) whose variants are left out of the PCA; empty: none."),
         key("genome.relatedness.enabled", T::Bool, "false",

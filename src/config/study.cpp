@@ -644,6 +644,12 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     an.r2 = num("genome.ancestry.prune.r2");
     an.exclude = str("genome.ancestry.exclude");
     an.approx_above = int(integer("genome.ancestry.approx_above"));
+    an.outlier_pcs = int(integer("genome.ancestry.outlier_pcs"));
+    an.outlier_mads = num("genome.ancestry.outlier_mads");
+    if (an.enabled && an.outlier_pcs > an.pcs)
+        problem("genome.ancestry.outlier_pcs", "'genome.ancestry.outlier_pcs' (" + std::to_string(an.outlier_pcs) +
+                    ") is more than genome.ancestry.pcs (" + std::to_string(an.pcs) + ")",
+                "check outliers on at most as many PCs as are computed");
     auto& rl = g.relatedness;
     rl.enabled = flag("genome.relatedness.enabled");
     rl.max_kinship = num("genome.relatedness.max_kinship");

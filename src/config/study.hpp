@@ -37,6 +37,8 @@ struct GenomeConfig {
         int window = 50, step = 5;
         double r2 = 0.2;
         int approx_above = 5000;  // samples; above them the randomized PCA
+        int outlier_pcs = 4;
+        double outlier_mads = 6;
         std::string exclude;  // resolved path of a BED, or empty
     } ancestry;
     struct {

@@ -60,7 +60,8 @@ std::vector<int64_t> apply_policy(const Inputs& in, RootState& root) {
     const std::string& out = study.output;
     auto& outcomes = root.outcomes;
     if (study.genome.enabled) check_sex(study, sheet, outcomes);
-    if (study.genome.enabled) write_qc_table(out + "/qc/genome.tsv", genome_qc_columns(), sheet, outcomes, true);
+    if (study.genome.enabled)
+        write_qc_table(out + "/qc/genome.tsv", genome_qc_columns(), sheet, outcomes, true, study.genome.ancestry.enabled);
     if (in.have_scores)
         write_scores(out, in.scores, study.genome.score_min_overlap, in.cohort_genome(), sheet, outcomes);
     if (study.proteome.enabled)

@@ -48,6 +48,9 @@ struct ModalityOutcome {
     std::vector<double> score_info;  // genome: per score kScoreInfo numbers (see inputs.hpp)
     std::string sha256;         // of the input file
     std::string path;
+    // genome, rank 0 only (not sent or kept in the journal): why the sample is an ancestry outlier ("no" if it is
+    // not), "" when genome.ancestry did not analyse it
+    std::string ancestry_outlier;
 };
 
 struct SampleOutcome {

@@ -31,17 +31,19 @@ std::string clean(const std::string& s) {  // a value must not break the TSV
 }  // namespace
 
 void write_qc_table(const std::string& path, const std::vector<std::string>& columns, const SampleSheet& sheet,
-                    const std::vector<SampleOutcome>& outcomes, bool genome) {
+                    const std::vector<SampleOutcome>& outcomes, bool genome, bool ancestry) {
     AtomicFile f(path);
     std::string line = "sample_id\tstatus\treason";
     for (auto& c : columns) line += "\t" + c;
     if (genome) line += "\tinferred_sex";
+    if (ancestry) line += "\tancestry_outlier";
     f.write(line + "\n");
     for (size_t i = 0; i < sheet.samples.size(); ++i) {
         const ModalityOutcome& m = genome ? outcomes[i].genome : outcomes[i].proteome;
         line = clean(sheet.samples[i].id) + "\t" + (m.present ? name(m.status) : "absent") + "\t" + clean(m.reason);
         for (size_t c = 0; c < columns.size(); ++c) line += "\t" + (c < m.qc.size() ? fmt_value(m.qc[c]) : "NA");
         if (genome) line += "\t" + (m.inferred_sex.empty() ? std::string("NA") : m.inferred_sex);
+        if (ancestry) line += "\t" + (m.ancestry_outlier.empty() ? std::string("NA") : m.ancestry_outlier);
         f.write(line + "\n");
     }
     f.commit();

@@ -14,7 +14,7 @@ namespace precis {
 std::string fmt_value(double x);
 
 void write_qc_table(const std::string& path, const std::vector<std::string>& columns, const SampleSheet& sheet,
-                    const std::vector<SampleOutcome>& outcomes, bool genome);
+                    const std::vector<SampleOutcome>& outcomes, bool genome, bool ancestry = false);
 
 // MultiQC custom content (qc/<modality>_mqc.tsv, a table of every QC column with the status, and
 // qc/<modality>_<what>_mqc.tsv, a bar graph of genotype classes or detected proteins), with the comment header

@@ -95,6 +95,7 @@ struct Structure {
     std::vector<std::vector<double>> values;   // per sample: its PCs (projected for the relatives)
     bool projected = false;
     bool approx = false;                       // the randomized PCA (above genome.ancestry.approx_above samples)
+    size_t outliers = 0;                       // flagged in qc/genome.tsv (ancestry_outlier)
     std::vector<std::string> weights_text;     // (rank 0, while writing)
 };
 Structure structure_stage(Comm& comm, Inputs& in, RootState* root);

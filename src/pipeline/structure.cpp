@@ -20,6 +20,7 @@
 #include "core/parse.hpp"
 #include "core/rng.hpp"
 #include "core/table.hpp"
+#include "cluster/cluster.hpp"
 #include "genome/genome.hpp"
 #include "pipeline/stages.hpp"
 #include "structure/structure.hpp"
@@ -401,6 +402,29 @@ Structure structure_stage(Comm& comm, Inputs& in, RootState* root) {
                                                   st.related.end() ? "true" : "false") + "\n";
             }
             write_table(out + "/ancestry/pcs.tsv", t);
+            // outliers: beyond outlier_mads MADs from the PCA samples' median on any of the first outlier_pcs PCs
+            std::vector<std::pair<double, double>> centre;  // per PC: median, mad
+            for (int c = 0; c < g.ancestry.outlier_pcs; ++c) {
+                std::vector<double> v;
+                for (size_t i = 0; i < n; ++i)
+                    if (std::find(st.related.begin(), st.related.end(), uint32_t(i)) == st.related.end())
+                        v.push_back(st.values[i][size_t(c)]);
+                const double m = mad(v.data(), v.size(), 1);
+                std::nth_element(v.begin(), v.begin() + long(v.size() / 2), v.end());
+                double med = v[v.size() / 2];
+                if (v.size() % 2 == 0) med = (med + *std::max_element(v.begin(), v.begin() + long(v.size() / 2))) / 2;
+                centre.push_back({med, m});
+            }
+            for (size_t i = 0; i < n; ++i) {
+                std::string why = "no";
+                for (int c = 0; c < g.ancestry.outlier_pcs && why == "no"; ++c) {
+                    const double d = std::abs(st.values[i][size_t(c)] - centre[size_t(c)].first) / centre[size_t(c)].second;
+                    if (centre[size_t(c)].second > 0 && d > g.ancestry.outlier_mads)
+                        why = "PC" + std::to_string(c + 1) + " (" + fmt(d, 3) + " MADs)";
+                }
+                root->outcomes[size_t(st.samples[i])].genome.ancestry_outlier = why;
+                st.outliers += why != "no";
+            }
             double total = 0;
             for (int c = 0; c < k; ++c) total += st.pcs.eigenvalues(c);
             std::string e = "pc\teigenvalue\n";
@@ -414,11 +438,15 @@ Structure structure_stage(Comm& comm, Inputs& in, RootState* root) {
         }
         root->structure = {true, n, st.variants, st.pca_variants, st.related.size(),
                            st.relatedness && g.relatedness.drop_related, st.projected, st.approx};
-        std::fprintf(stderr, "precis: population structure of %zu samples: %zu variants selected, %zu in the %sPCA%s%s\n",
-                     n, st.variants, st.pca_variants, st.approx ? "randomized " : "",
-                     st.relatedness ? (", " + std::to_string(st.related.size()) + " relatives " +
-                                       (g.relatedness.drop_related ? "left out" : "flagged")).c_str() : "",
-                     st.projected ? " (projected onto the PCs of the others)" : "");
+        std::string what = std::to_string(st.variants) + " variants selected";
+        if (st.ancestry)
+            what += ", " + std::to_string(st.pca_variants) + " in the " + (st.approx ? "randomized " : "") + "PCA, " +
+                    std::to_string(st.outliers) + " ancestry outlier(s)";
+        if (st.relatedness)
+            what += ", " + std::to_string(st.related.size()) + " relatives " +
+                    (g.relatedness.drop_related ? "left out" : "flagged") +
+                    (st.projected ? " (projected onto the PCs of the others)" : "");
+        std::fprintf(stderr, "precis: population structure of %zu samples: %s\n", n, what.c_str());
     });
     st.weights_text.clear();
 

@@ -24,6 +24,8 @@ for np in 1 3; do
     --set genome.relatedness.drop_related=true --set genome.features.gene_burden.genes=genes.bed --set ranking.enabled=true --set ranking.groups=population \
     --set ranking.test=moderated --set 'ranking.covariates=[PC1]' 2> related$np.log
 done
+"$PRECIS" run study.yaml --output outliers --set genome.relatedness.enabled=true \
+  --set genome.ancestry.outlier_mads=2.5 2>/dev/null
 # the randomized PCA (forced here: it starts above 5,000 samples), at 1 and 3 ranks
 "$PRECIS" run study.yaml --output approx1 --set genome.ancestry.approx_above=0 2>/dev/null
 precis_np 3 run study.yaml --output approx3 --set genome.ancestry.approx_above=0 2>/dev/null
@@ -92,6 +94,25 @@ P = pcs[["PC1", "PC2"]].to_numpy()
 cent = {p: P[pop == p].mean(axis=0) for p in pop.unique()}
 pred = [min(cent, key=lambda p: np.sum((x - cent[p]) ** 2)) for x in P]
 assert (np.array(pred) == pop.to_numpy()).all()
+# ancestry outliers (the default, 6 MADs, flags none here; 2.5 MADs flags the minority populations' edges): as
+# recomputed from pcs.tsv with R's mad over the PCA's samples
+assert (q.ancestry_outlier == "no").all(), q.ancestry_outlier.value_counts()
+q25 = pd.read_csv("outliers/qc/genome.tsv", sep="\t").set_index("sample_id")
+p25 = pd.read_csv("outliers/ancestry/pcs.tsv", sep="\t").set_index("sample_id")
+ref = p25[p25.in_pca]
+want = {}
+for s in p25.index:
+    want[s] = "no"
+    for k in range(1, 5):
+        col = ref[f"PC{k}"]
+        med, mad = col.median(), 1.4826 * (col - col.median()).abs().median()
+        d = abs(p25.loc[s, f"PC{k}"] - med) / mad
+        if d > 2.5:
+            want[s] = f"PC{k}"
+            break
+got = q25.loc[p25.index, "ancestry_outlier"].str.split(" ").str[0]
+assert (got == pd.Series(want)).all(), (got[got != pd.Series(want)], pd.Series(want)[got != pd.Series(want)])
+print(f"ancestry outliers at 2.5 MADs: {(got != 'no').sum()}, as recomputed")
 bm = pd.read_csv("related1/biomarkers.tsv", sep="\t")
 assert len(bm) > 0
 print(f"relatives: {len(failed)} left out (plink2 --king-cutoff: {len(cut)}), projected; populations apart on PC1-PC2")
