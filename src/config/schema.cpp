@@ -128,6 +128,8 @@ std::vector<KeyDef> make_schema() {
         ranged(key("genome.ancestry.outlier_mads", T::Float, "6",
                    "A sample further than this many MADs (R's mad) from the median on any of those PCs is flagged in "
                    "qc/genome.tsv (ancestry_outlier); it stays in the cohort."), 0, 1000, true),
+        key("genome.ancestry.color_by", T::Text, "",
+            "A sheet column (self-reported ancestry, site) that colours the report's PC plots; empty: none."),
         key("genome.ancestry.exclude", T::Path, "",
             "BED of regions (long-range LD, e.g. the MHC) whose variants are left out of the PCA; empty: none."),
         key("genome.relatedness.enabled", T::Bool, "false",

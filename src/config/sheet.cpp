@@ -58,6 +58,7 @@ SampleSheet load_sheet(const StudyConfig& study, std::vector<std::string>& probl
         std::string key = "samples.phenotypes";
         if (p == study.ranking.groups) key = "ranking.groups";
         if (p == study.genome.sex_column) key = "genome.qc.sex_column";
+        if (p == study.genome.ancestry.color_by) key = "genome.ancestry.color_by";
         if (std::find(study.ranking.covariates.begin(), study.ranking.covariates.end(), p) !=
             study.ranking.covariates.end())
             key = "ranking.covariates";

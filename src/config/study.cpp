@@ -646,6 +646,7 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     an.approx_above = int(integer("genome.ancestry.approx_above"));
     an.outlier_pcs = int(integer("genome.ancestry.outlier_pcs"));
     an.outlier_mads = num("genome.ancestry.outlier_mads");
+    an.color_by = str("genome.ancestry.color_by");
     if (an.enabled && an.outlier_pcs > an.pcs)
         problem("genome.ancestry.outlier_pcs", "'genome.ancestry.outlier_pcs' (" + std::to_string(an.outlier_pcs) +
                     ") is more than genome.ancestry.pcs (" + std::to_string(an.pcs) + ")",
@@ -813,8 +814,10 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     if (k.enabled && k.groups != "subtype") carry(k.groups);
     if (g.enabled && !g.sex_column.empty()) carry(g.sex_column);
     for (auto& cv : k.covariates) carry(cv);
-    if (g.enabled && g.ancestry.enabled)
+    if (g.enabled && g.ancestry.enabled) {
         for (int pc = 1; pc <= g.ancestry.pcs; ++pc) carry("PC" + std::to_string(pc));
+        if (!g.ancestry.color_by.empty()) carry(g.ancestry.color_by);
+    }
     if (c.enabled) {
         if (!c.adjust.batch.empty()) carry(c.adjust.batch);
         for (auto& cv : c.adjust.covariates) carry(cv);

@@ -38,6 +38,7 @@ struct GenomeConfig {
         double r2 = 0.2;
         int approx_above = 5000;  // samples; above them the randomized PCA
         int outlier_pcs = 4;
+        std::string color_by;  // a sheet column for the report's PC plots
         double outlier_mads = 6;
         std::string exclude;  // resolved path of a BED, or empty
     } ancestry;

@@ -115,6 +115,7 @@ struct Results {
     json prov;
     StudyConfig study;  // the resolved study, read by the config module (its defaults where a key is absent)
     std::optional<Columns> qc_genome, qc_proteome, clustering, subtypes, biomarkers;
+    std::optional<Columns> pcs, eigenvalues, pairs;  // ancestry/ and relatedness/
     std::optional<StoreSummary> store;
     std::vector<std::string> phenotypes;
 };
@@ -143,6 +144,10 @@ void check_complete(const Results& r) {
     const json stages = r.prov.value("stages", json::object());
     const size_t analysed = r.prov.contains("samples") ? r.prov["samples"].value("analysed", size_t(0)) : 0;
     if (stages.value("ranking", false)) need(r.biomarkers, "biomarkers.tsv", true);
+    if (r.prov.contains("population_structure")) {
+        if (r.study.genome.ancestry.enabled) need(r.pcs, "ancestry/pcs.tsv", true), need(r.eigenvalues, "ancestry/eigenvalues.tsv", true);
+        if (r.study.genome.relatedness.enabled) need(r.pairs, "relatedness/pairs.tsv", false);
+    }
     if (!stages.value("clustering", false)) return;
     need(r.clustering, "clustering.tsv", true);
     need(r.subtypes, "subtypes.tsv", true);
@@ -200,11 +205,17 @@ Results load(const std::string& dir, const std::string& provenance_json) {
     r.subtypes = columns_if(dir + "/subtypes.tsv", {"sample_id"}, {"subtype", "item_consensus"});
     r.biomarkers = columns_if(dir + "/biomarkers.tsv", {"rank", "feature_id", "modality", "contrast"},
                               {"statistic", "effect", "p_value", "q_value", "auc"});
+    r.pcs = columns_if(dir + "/ancestry/pcs.tsv", {"sample_id", "in_pca"}, {"*"});
+    r.eigenvalues = columns_if(dir + "/ancestry/eigenvalues.tsv", {"pc"}, {"eigenvalue"});
+    r.pairs = columns_if(dir + "/relatedness/pairs.tsv", {"sample_id_1", "sample_id_2"}, {"kinship", "ibs0", "degree"});
     check_complete(r);
     const std::string store = dir + "/cohort.h5mu";
     if (fs::exists(store)) {
         try {
-            r.store = read_store_summary(store, r.phenotypes);
+            std::vector<std::string> obs = r.phenotypes;
+            const std::string& by = r.study.genome.ancestry.color_by;
+            if (!by.empty() && std::find(obs.begin(), obs.end(), by) == obs.end()) obs.push_back(by);
+            r.store = read_store_summary(store, obs);
         } catch (const Error& e) {
             throw Error(ErrorKind::MalformedInput, store + ": cannot be read for the report: " + e.what(),
                         "rerun the study with precis run to write its results again");
@@ -580,6 +591,76 @@ std::string clustering_section(const Results& r) {
     return o + "</section>";
 }
 
+// Genetic ancestry (PC1-PC2, PC3-PC4 coloured by genome.ancestry.color_by, the scree plot) and relatedness.
+std::string structure_section(const Results& r) {
+    if (!r.pcs && !r.pairs) return "";
+    std::string o = "<section id=\"structure\"><h2>Ancestry and relatedness</h2>";
+    if (r.pcs && r.pcs->n > 0) {
+        const Col id(*r.pcs, "sample_id"), in_pca(*r.pcs, "in_pca");
+        // colour: the study's color_by column (from the store's obs), else in the PCA or projected
+        std::map<std::string, std::string> group;
+        const std::string& by = r.study.genome.ancestry.color_by;
+        if (!by.empty() && r.store)
+            for (const FrameColumn& c : r.store->obs.columns)
+                if (c.name == by)
+                    for (size_t i = 0; i < r.store->obs.index.size(); ++i)
+                        group[r.store->obs.index[i]] = c.numeric ? fmt(i < c.numbers.size() ? c.numbers[i] : NaN)
+                                                                 : (i < c.strings.size() ? c.strings[i] : "");
+        std::vector<std::string> names;
+        std::map<std::string, size_t> colour_of;
+        std::vector<size_t> colour(r.pcs->n);
+        for (size_t i = 0; i < r.pcs->n; ++i) {
+            std::string g = by.empty() ? (in_pca.s(i) == "true" ? "in the PCA" : "relative (projected)")
+                                       : (group.count(id.s(i)) ? group[id.s(i)] : "not in the cohort");
+            if (g.empty() || g == "NA") g = "NA";
+            auto it = colour_of.find(g);
+            if (it == colour_of.end()) it = colour_of.emplace(g, names.size()).first, names.push_back(g);
+            colour[i] = it->second;
+        }
+        const size_t k = r.eigenvalues ? r.eigenvalues->n : 0;
+        for (size_t a = 1; a + 1 <= k && a <= 3; a += 2) {
+            const Col x(*r.pcs, "PC" + std::to_string(a)), y(*r.pcs, "PC" + std::to_string(a + 1));
+            if (!x.ok() || !y.ok()) continue;
+            std::vector<svg::Point> pts;
+            for (size_t i = 0; i < r.pcs->n; ++i)
+                if (std::isfinite(x.d(i)) && std::isfinite(y.d(i))) pts.push_back({x.d(i), y.d(i), colour[i]});
+            size_t drawn = 0;
+            const std::string pa = "PC" + std::to_string(a), pb = "PC" + std::to_string(a + 1);
+            const std::string picture =
+                svg::scatter(pts, names, "Genetic ancestry: " + pa + " and " + pb, pa, pb, 560, 420, &drawn);
+            o += figure(picture, std::to_string(pts.size()) + " samples (ancestry/pcs.tsv), coloured by " +
+                            (by.empty() ? std::string("whether they are in the PCA") : esc(by)) +
+                            (drawn < pts.size() ? "; overlapping points drawn once (" + std::to_string(drawn) + " marks)"
+                                                : std::string()) + ".");
+        }
+        if (k > 0) {
+            svg::Series s;
+            s.name = "eigenvalue";
+            const Col ev(*r.eigenvalues, "eigenvalue");
+            for (size_t i = 0; i < k; ++i) s.x.push_back(double(i + 1)), s.y.push_back(ev.d(i));
+            o += figure(svg::line_chart({s}, "Scree plot", "PC", "eigenvalue", 560, 300, {}, true),
+                        "Eigenvalues of the genetic relationship matrix (ancestry/eigenvalues.tsv).");
+        }
+    }
+    if (r.pairs) {
+        const Col degree(*r.pairs, "degree"), a(*r.pairs, "sample_id_1"), b(*r.pairs, "sample_id_2"),
+            kin(*r.pairs, "kinship"), ibs0(*r.pairs, "ibs0");
+        std::map<int, size_t> per;
+        for (size_t i = 0; i < r.pairs->n; ++i) ++per[int(degree.d(i))];
+        static const char* names[] = {"duplicate or twin", "first degree", "second degree", "third degree", "unrelated"};
+        std::vector<std::vector<std::string>> rows;
+        for (auto& [d, count] : per)
+            if (d >= 0 && d <= 4) rows.push_back({names[d], std::to_string(count)});
+        o += "<p>KING-robust kinship (relatedness/pairs.tsv lists " + std::to_string(r.pairs->n) + " pairs):</p>" +
+             table_html({"degree", "pairs"}, rows);
+        std::vector<std::vector<std::string>> top;
+        for (size_t i = 0; i < r.pairs->n && i < 10; ++i)
+            top.push_back({a.s(i), b.s(i), fmt_n(kin.d(i)), fmt_n(ibs0.d(i))});
+        if (!top.empty()) o += "<p>The closest pairs:</p>" + table_html({"sample", "sample", "kinship", "IBS0"}, top);
+    }
+    return o + "</section>";
+}
+
 std::string embedding_section(const Results& r) {
     std::string o = "<section id=\"embedding\"><h2>Embedding</h2>";
     if (!r.store || r.store->embedding_dims < 2 || r.store->obs.index.empty())
@@ -775,7 +856,8 @@ std::string render(const Results& r) {
          "<nav><a href=\"#overview\">At a glance</a><a href=\"#run\">Run</a><a href=\"#qc\">Sample QC</a>"
          "<a href=\"#clustering\">Clustering</a><a href=\"#embedding\">Embedding</a><a href=\"#phenotypes\">"
          "Phenotypes</a><a href=\"#ranking\">Biomarkers</a></nav></header>\n";
-    o += overview(r) + "\n" + run_summary(r) + "\n" + qc_section(r) + "\n" + clustering_section(r) + "\n" +
+    o += overview(r) + "\n" + run_summary(r) + "\n" + qc_section(r) + "\n" + structure_section(r) + "\n" +
+         clustering_section(r) + "\n" +
          embedding_section(r) + "\n" + phenotype_section(r) + "\n" + ranking_section(r) + "\n";
     o += std::string("<footer>precis ") + PRECIS_VERSION +
          ". Rebuild this page from the results folder with: precis report FOLDER.</footer></body></html>\n";

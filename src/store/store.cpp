@@ -281,6 +281,12 @@ StoreSummary read_store_summary(const std::string& path, const std::vector<std::
         s.embedding_dims = dims.size() == 2 ? dims[1] : 0;
         s.embedding_name = "X_pca";
     }
+    if (h5::exists(file, "obsm/X_genetic_pca")) {
+        Id om = h5::open_group(file, "obsm");
+        std::vector<size_t> dims;
+        s.genetic_pca = h5::read_doubles(om, "X_genetic_pca", &dims);
+        s.genetic_pca_dims = dims.size() == 2 ? dims[1] : 0;
+    }
     if (h5::exists(file, "uns/clustering")) {
         Id cl = h5::open_group(file, "uns/clustering");
         for (double k : h5::read_doubles(cl, "k")) s.k.push_back(int(k));

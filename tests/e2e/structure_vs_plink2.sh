@@ -118,4 +118,20 @@ assert len(bm) > 0
 print(f"relatives: {len(failed)} left out (plink2 --king-cutoff: {len(cut)}), projected; populations apart on PC1-PC2")
 PY
 expect_in "12 relatives left out" "$(cat related1.log)"
+# the report's section: two PC plots coloured by the sheet's population, the scree plot, the degrees
+"$PRECIS" run study.yaml --output report --set genome.relatedness.enabled=true \
+  --set genome.ancestry.color_by=population 2>/dev/null
+$PY - <<'PY'
+import re
+h = open("report/report.html").read()
+sec = h[h.index('<section id="structure">'):]
+sec = sec[:sec.index("</section>")]
+assert sec.count("<svg") == 3, sec.count("<svg")
+assert sec.count("coloured by population") == 2 and ">AFR<" in sec and ">EUR<" in sec and ">EAS<" in sec
+assert "first degree" in sec and "Scree plot" in sec
+print("report: ancestry and relatedness section")
+PY
+rm report/ancestry/pcs.tsv
+expect_exit 2 "$PRECIS" report report
+expect_in "ancestry/pcs.tsv is missing" "$OUT"
 note "ok"
