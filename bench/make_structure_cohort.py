@@ -14,6 +14,8 @@ pop = rng.choice(3, size=n, p=[0.5, 0.3, 0.2])
 p_anc = rng.uniform(0.05, 0.95, v)
 freq = np.stack([rng.beta(p_anc * (1 - f) / f, (1 - p_anc) * (1 - f) / f) for f in fst])  # 3 x v
 block = np.arange(v) // 5
+# families: sample i (1 in 50) is the child of two earlier samples, the same two for every variant
+parents = {i: rng.choice(i, 2, replace=False) for i in range(2, n, 50)}
 with open(out + ".bed", "wb") as bed:
     bed.write(bytes([0x6C, 0x1B, 0x01]))  # variant-major
     step = max(1, 20_000_000 // n)  # variants per chunk
@@ -29,8 +31,7 @@ with open(out + ".bed", "wb") as bed:
         u = np.where(rng.uniform(size=(2, n, v1 - v0)) < 0.8, shared, own)
         g = (u < f).sum(axis=0).astype(np.uint8)  # n x m
         # families: sample i (1 in 50) inherits one allele from each of two earlier samples of its population
-        for i in range(2, n, 50):
-            a, c = rng.choice(i, 2, replace=False)
+        for i, (a, c) in parents.items():
             g[i] = (rng.uniform(size=v1 - v0) < g[a] / 2).astype(np.uint8) + (rng.uniform(size=v1 - v0) < g[c] / 2)
         g[rng.uniform(size=g.shape) < 0.01] = 3
         # PLINK 1 codes: 0 hom A1 (ALT), 2 het, 3 hom A2 (REF), 1 missing; 4 samples per byte, low bits first
