@@ -167,6 +167,14 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     sim_cmd->add_option("--batch-effect", sim.batch_effect, "sd of each plate's log2 shift of each protein")
         ->capture_default_str();
+    sim_cmd->add_option("--populations", sim.populations,
+                        "genetic ancestries (sheet column 'population') that shift every protein; the genome becomes "
+                        "one cohort VCF with ancestry SNVs; 0: none")
+        ->capture_default_str();
+    sim_cmd->add_option("--population-effect", sim.population_effect, "sd of each population's log2 shift of each protein")
+        ->capture_default_str();
+    sim_cmd->add_option("--ancestry-snps", sim.ancestry_snps, "SNVs with population-specific frequencies (Fst 0.1)")
+        ->capture_default_str();
     sim_cmd->add_option("--resamples", sim.resamples, "clustering.resamples written to study.yaml")
         ->capture_default_str();
 

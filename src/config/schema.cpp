@@ -127,7 +127,8 @@ std::vector<KeyDef> make_schema() {
                      "Ancestry outliers are checked on this many first PCs (at most genome.ancestry.pcs)."), 1),
         ranged(key("genome.ancestry.outlier_mads", T::Float, "6",
                    "A sample further than this many MADs (R's mad) from the median on any of those PCs is flagged in "
-                   "qc/genome.tsv (ancestry_outlier); it stays in the cohort."), 0, 1000, true),
+                   "qc/genome.tsv (ancestry_outlier); it stays in the cohort. 0: no check (a cohort of several "
+                   "ancestries: its PCs are multimodal)."), 0, 1000),
         key("genome.ancestry.color_by", T::Text, "",
             "A sheet column (self-reported ancestry, site) that colours the report's PC plots; empty: none."),
         key("genome.ancestry.exclude", T::Path, "",

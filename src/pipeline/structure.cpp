@@ -419,7 +419,7 @@ Structure structure_stage(Comm& comm, Inputs& in, RootState* root) {
                 std::string why = "no";
                 for (int c = 0; c < g.ancestry.outlier_pcs && why == "no"; ++c) {
                     const double d = std::abs(st.values[i][size_t(c)] - centre[size_t(c)].first) / centre[size_t(c)].second;
-                    if (centre[size_t(c)].second > 0 && d > g.ancestry.outlier_mads)
+                    if (g.ancestry.outlier_mads > 0 && centre[size_t(c)].second > 0 && d > g.ancestry.outlier_mads)
                         why = "PC" + std::to_string(c + 1) + " (" + fmt(d, 3) + " MADs)";
                 }
                 root->outcomes[size_t(st.samples[i])].genome.ancestry_outlier = why;

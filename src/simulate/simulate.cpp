@@ -83,6 +83,12 @@ void simulate(const SimulateOptions& o) {
         throw_config("--batches must be 0 (none) or between 2 and half the number of samples",
                      "choose --batches 0, or 2 to " + std::to_string(o.samples / 2));
     if (!(o.batch_effect >= 0)) throw_config("--batch-effect must be 0 or more", "give the sd of the plate shifts");
+    if (o.populations < 0 || o.populations == 1 || o.populations > o.samples / 2)
+        throw_config("--populations must be 0 (none) or between 2 and half the number of samples",
+                     "choose --populations 0, or 2 to " + std::to_string(o.samples / 2));
+    if (!(o.population_effect >= 0) || o.ancestry_snps < 100 || o.ancestry_snps > 1000000)
+        throw_config("--population-effect must be 0 or more and --ancestry-snps between 100 and 1,000,000",
+                     "give the sd of the populations' protein shifts and the number of ancestry SNVs");
     std::error_code ec;
     fs::create_directories(fs::path(o.out) / "vcf", ec);
     fs::create_directories(fs::path(o.out) / "proteome", ec);
@@ -145,6 +151,31 @@ void simulate(const SimulateOptions& o) {
             for (int p = 0; p < o.proteins; ++p) sh.push_back(pr.normal(0, o.batch_effect));
     }
     auto plate_name = [](int b) { return "P" + std::to_string(b + 1); };
+    // populations (a stream of their own): balanced, independent of the subtypes and plates; each shifts every
+    // protein, and has its own allele frequencies at the ancestry SNVs (Fst 0.1: each frequency drawn around the ancestral one with variance Fst p(1 - p))
+    std::vector<int> population(o.samples, -1);
+    std::vector<std::vector<double>> pop_shift(size_t(std::max(o.populations, 0)));
+    std::vector<std::vector<double>> pop_freq(size_t(std::max(o.populations, 0)));
+    if (o.populations > 0) {
+        Rng qr(derive_seed(o.seed, {STAGE_SIMULATE, 3}));
+        std::vector<int> order(o.samples);
+        std::iota(order.begin(), order.end(), 0);
+        for (int i = o.samples - 1; i > 0; --i) std::swap(order[i], order[qr.below(i + 1)]);
+        for (int i = 0; i < o.samples; ++i) population[order[i]] = i % o.populations;
+        for (auto& sh : pop_shift)
+            for (int p = 0; p < o.proteins; ++p) sh.push_back(qr.normal(0, o.population_effect));
+        std::vector<double> anc(size_t(o.ancestry_snps));
+        for (auto& a : anc) a = 0.05 + 0.9 * qr.uniform();
+        const double f = 0.1;
+        for (auto& fr : pop_freq)
+            for (double a : anc)  // Balding-Nichols' mean and variance, by a normal draw
+                fr.push_back(std::clamp(a + qr.normal(0, std::sqrt(f * a * (1 - a))), 0.01, 0.99));
+    }
+    const bool cohort_vcf = o.populations > 0;
+    auto population_name = [](int q) { return "POP" + std::to_string(q + 1); };
+    // with populations, each sample's calls go into one cohort VCF instead of a file of its own
+    std::vector<std::map<std::pair<int, int64_t>, std::pair<std::string, std::string>>> calls(
+        cohort_vcf ? size_t(o.samples) : 0);  // (chrom, pos) -> ("REF\tALT", GT)
 
     // genes.bed
     {
@@ -202,6 +233,20 @@ void simulate(const SimulateOptions& o) {
                 int64_t pos = 2800000 + int64_t(r.below(100000000));
                 add(4, pos, variant_gt(male), true);
             }
+            if (cohort_vcf) {
+                for (auto& [key, sg] : sites) calls[size_t(i)][key] = {sg.first.ref + "\t" + sg.first.alt, sg.second};
+                // the ancestry SNVs: chr1-chr4 from 30 Mb, 1 kb apart (away from the genes and the background)
+                Rng ar(derive_seed(o.seed, {STAGE_SIMULATE, 4, uint64_t(i)}));
+                const auto& fr = pop_freq[size_t(population[i])];
+                for (int j = 0; j < o.ancestry_snps; ++j) {
+                    const int chrom = j % 4;
+                    const int64_t pos = 30000000 + int64_t(j / 4) * 1000;
+                    const int g = (ar.uniform() < fr[size_t(j)]) + (ar.uniform() < fr[size_t(j)]);
+                    const char ref = ref_base(chrom, pos), alt = "ACGT"[(std::string("ACGT").find(ref) + 1) % 4];
+                    calls[size_t(i)][{chrom, pos}] = {std::string(1, ref) + "\t" + std::string(1, alt),
+                                                       g == 0 ? "0/0" : g == 1 ? "0/1" : "1/1"};
+                }
+            }
             std::string vcf = "##fileformat=VCFv4.2\n##source=precis-simulate\n";
             for (auto& c : kChroms)
                 vcf += "##contig=<ID=" + c.name + ",length=" + std::to_string(c.length) + ">\n";
@@ -218,11 +263,13 @@ void simulate(const SimulateOptions& o) {
                 vcf += kChroms[key.first].name + "\t" + std::to_string(s.pos) + "\t.\t" + s.ref + "\t" + s.alt +
                        "\t50\tPASS\t.\tGT:DP:GQ\t" + call + "\n";
             }
-            std::string vpath = dir + "/vcf/" + ids[i] + ".vcf.gz";
-            hts::BgzfWriter w(vpath);
-            w.write(vcf);
-            w.close();
-            hts::tabix_index_vcf(vpath);
+            if (!cohort_vcf) {
+                std::string vpath = dir + "/vcf/" + ids[i] + ".vcf.gz";
+                hts::BgzfWriter w(vpath);
+                w.write(vcf);
+                w.close();
+                hts::tabix_index_vcf(vpath);
+            }
 
             // --- proteome
             double offset = r.normal(0, 0.3);  // loading differences that median normalisation removes
@@ -231,6 +278,7 @@ void simulate(const SimulateOptions& o) {
                 double x = prot_mean[p] + offset + r.normal(0, 0.4);
                 if (prot_subtype[p] == subtype[i]) x += o.effect;
                 if (plate[i] >= 0) x += plate_shift[size_t(plate[i])][size_t(p)];
+                if (population[i] >= 0) x += pop_shift[size_t(population[i])][size_t(p)];
                 bool miss = r.uniform() < o.missing || (x < 19.0 && r.uniform() < 0.3);
                 char pid[32];
                 std::snprintf(pid, sizeof pid, "PROT%04d", p + 1);
@@ -243,15 +291,45 @@ void simulate(const SimulateOptions& o) {
         }
     }
     if (!first_error.empty()) throw_io(first_error, "choose an --out folder you can write, with space");
+    if (cohort_vcf) {  // every site of any sample; a sample without a call there is homozygous REF
+        std::map<std::pair<int, int64_t>, std::string> alleles;
+        for (auto& c : calls)
+            for (auto& [key, call] : c) alleles.emplace(key, call.first);
+        std::string vcf = "##fileformat=VCFv4.2\n##source=precis-simulate\n";
+        for (auto& c : kChroms) vcf += "##contig=<ID=" + c.name + ",length=" + std::to_string(c.length) + ">\n";
+        vcf += "##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n"
+               "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT";
+        for (auto& id : ids) vcf += "\t" + id;
+        vcf += "\n";
+        hts::BgzfWriter w(dir + "/cohort.vcf.gz");
+        for (auto& [key, al] : alleles) {
+            vcf += kChroms[key.first].name + "\t" + std::to_string(key.second) + "\t.\t" + al + "\t50\tPASS\t.\tGT";
+            for (int i = 0; i < o.samples; ++i) {
+                auto it = calls[size_t(i)].find(key);
+                // a sample's call with other alleles at the same position (a rare collision) counts as REF
+                vcf += "\t" + (it != calls[size_t(i)].end() && it->second.first == al ? it->second.second
+                                                                                   : std::string("0/0"));
+            }
+            vcf += "\n";
+            if (vcf.size() > (1u << 22)) w.write(vcf), vcf.clear();
+        }
+        w.write(vcf);
+        w.close();
+        hts::tabix_index_vcf(dir + "/cohort.vcf.gz");
+        std::error_code ec2;
+        fs::remove(fs::path(o.out) / "vcf", ec2);
+    }
 
     // sample sheet, truth
-    const bool plates = o.batches > 0;
-    std::string sheet = std::string("sample_id\tvcf\tproteome\tage\tsex\tphenotype") + (plates ? "\tplate" : "") + "\n";
-    std::string truth = std::string("sample_id\tsubtype") + (plates ? "\tplate" : "") + "\n";
+    const bool plates = o.batches > 0, pops = o.populations > 0;
+    std::string sheet = std::string("sample_id") + (cohort_vcf ? "" : "\tvcf") + "\tproteome\tage\tsex\tphenotype" +
+                        (plates ? "\tplate" : "") + (pops ? "\tpopulation" : "") + "\n";
+    std::string truth = std::string("sample_id\tsubtype") + (plates ? "\tplate" : "") + (pops ? "\tpopulation" : "") + "\n";
     for (int i = 0; i < o.samples; ++i) {
-        const std::string pl = plates ? "\t" + plate_name(plate[i]) : "";
-        sheet += ids[i] + "\tvcf/" + ids[i] + ".vcf.gz\tproteome/" + ids[i] + ".tsv\t" + fmtf("%.0f", age[i]) + "\t" +
-                 sex[i] + "\t" + pheno[i] + pl + "\n";
+        const std::string pl = (plates ? "\t" + plate_name(plate[i]) : "") +
+                               (pops ? "\t" + population_name(population[i]) : "");
+        sheet += ids[i] + (cohort_vcf ? "" : "\tvcf/" + ids[i] + ".vcf.gz") + "\tproteome/" + ids[i] + ".tsv\t" +
+                 fmtf("%.0f", age[i]) + "\t" + sex[i] + "\t" + pheno[i] + pl + "\n";
         truth += ids[i] + "\t" + std::to_string(subtype[i] + 1) + pl + "\n";
     }
     write_file_atomic(dir + "/samples.tsv", sheet);
@@ -274,10 +352,17 @@ void simulate(const SimulateOptions& o) {
         "# A synthetic precis study, written by `precis simulate --samples " + std::to_string(o.samples) +
         " --subtypes " + std::to_string(o.subtypes) + " --seed " + std::to_string(o.seed) +
         (plates ? " --batches " + std::to_string(o.batches) + " --batch-effect " + fmtf("%g", o.batch_effect) : "") +
+        (pops ? " --populations " + std::to_string(o.populations) + " --population-effect " +
+                    fmtf("%g", o.population_effect) + " --ancestry-snps " + std::to_string(o.ancestry_snps)
+              : "") +
         "`.\n# truth.tsv holds each sample's subtype; truth_features.tsv the planted biomarkers.\n" +
         (plates ? "# The proteome has planted plate effects (sheet column 'plate'); remove them before clustering with\n"
                   "# --set clustering.adjust.batch=plate (see docs/adjustment.md).\n"
                 : "") +
+        (pops ? "# The cohort has planted populations (sheet column 'population') that shift every protein; the genome\n"
+                "# is one cohort VCF with ancestry SNVs, and genome.ancestry makes PC1...; remove them before\n"
+                "# clustering with --set 'clustering.adjust.covariates=[PC1,PC2]' (docs/structure.md).\n"
+              : "") +
         "# The workflow preset supplies the rest (see docs/study.md); try --set workflow=case-control.\n"
         "workflow: subtype-discovery\n"
         "study:\n"
@@ -288,9 +373,11 @@ void simulate(const SimulateOptions& o) {
         "samples:\n"
         "  sheet: samples.tsv\n"
         "  id_column: sample_id\n"
-        "  phenotypes: [age, sex, phenotype" + (plates ? ", plate" : "") + "]\n"
-        "genome:\n"
-        "  path_column: vcf\n"
+        "  phenotypes: [age, sex, phenotype" + (plates ? ", plate" : "") + (pops ? ", population" : "") + "]\n"
+        "genome:\n" +
+        (cohort_vcf ? "  cohort_file: cohort.vcf.gz\n"
+                      "  ancestry: {enabled: true, pcs: 4, outlier_mads: 0, color_by: population}\n"
+                    : "  path_column: vcf\n") +
         "  qc: {min_call_rate: 0.9}\n"
         "  features:\n"
         "    gene_burden: {genes: genes.bed, max_af: 0.01}\n"

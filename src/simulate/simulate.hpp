@@ -21,6 +21,9 @@ struct SimulateOptions {
     int resamples = 100;         // written into study.yaml
     int batches = 0;             // plates: each sample on one, each protein shifted on each plate (0: none)
     double batch_effect = 1.0;   // sd of the plates' log2 shifts, per protein
+    int populations = 0;         // genetic ancestries: the genome becomes one cohort VCF with ancestry SNVs
+    double population_effect = 1.0;  // sd of each population's log2 shift of each protein
+    int ancestry_snps = 2000;    // SNVs whose frequencies differ between the populations (Fst 0.1)
 };
 
 // Writes the study into opts.out (created if needed). Throws Config for impossible options, IO on write failures.
