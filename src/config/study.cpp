@@ -660,12 +660,6 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
         problem("genome.ancestry.prune.step", "'genome.ancestry.prune.step' (" + std::to_string(an.step) +
                     ") is larger than the window (" + std::to_string(an.window) + "): variants between windows "
                     "would never be tested", "use a step of at most the window");
-    for (const auto& [on, key] : {std::pair{an.enabled, "genome.ancestry.enabled"},
-                                  std::pair{rl.enabled, "genome.relatedness.enabled"}})
-        if (on && g.cohort_file.empty())
-            problem(key, "'" + std::string(key) + "' needs the cohort's genotypes in one file, 'genome.cohort_file' "
-                    "(this version does not gather them from per-sample VCFs)",
-                    "merge the samples' VCFs (bcftools merge) and give the result as genome.cohort_file");
     if (!g.enabled && r.section_origin.count("genome"))
         problem("genome", "the 'genome' section has neither 'genome.path_column' nor 'genome.cohort_file'",
                 "name the sheet column that holds each sample's VCF, or the cohort's multi-sample VCF/BCF");

@@ -13,6 +13,7 @@
 #include <map>
 #include <numeric>
 #include <set>
+#include <tuple>
 
 #include "core/error.hpp"
 #include "core/exact_sum.hpp"
@@ -130,6 +131,99 @@ Pcs randomized_pcs(Comm& comm, const std::vector<const VariantCalls*>& vars, siz
     return pcs_from_subspace(Q, B, variants, k);
 }
 
+
+// Per-sample VCFs: every rank reads its share of the samples' files (autosomal biallelic A/C/G/T SNVs with diploid
+// calls; a site a file does not list is homozygous REF there, as in a variant-only VCF; an explicit ./. is missing)
+// and sends each non-REF or missing call to the rank that owns its contig. Each rank returns its contigs' variants,
+// contig by contig in the order of the first sample's header, sites by position and ALT. A position with two ALT
+// alleles among the samples is left out (not biallelic).
+std::vector<std::vector<VariantCalls>> gather_per_sample(Comm& comm, const Inputs& in, const std::vector<int64_t>& samples) {
+    const size_t n = samples.size();
+    // the contigs, from the first sample's header (every rank the same list)
+    std::string names;
+    comm.all_or_none([&] {
+        if (!comm.is_root()) return;
+        hts::VcfReader first(in.sheet.samples[size_t(samples.at(0))].vcf);
+        for (auto& [name, len] : first.contigs()) names += name + "\t" + std::to_string(len) + "\n";
+    });
+    comm.broadcast(names);
+    std::vector<std::pair<std::string, int64_t>> contigs;
+    for (const std::string& l : split_fields(names, '\n'))
+        if (!l.empty()) contigs.push_back({l.substr(0, l.find('\t')), std::stoll(l.substr(l.find('\t') + 1))});
+    std::map<std::string, uint32_t> contig_index;
+    std::vector<int> owner(contigs.size(), -1);
+    for (int r = 0; r < comm.size(); ++r)
+        for (const std::string& c : my_contigs(contigs, r, comm.size())) {
+            const uint32_t k = uint32_t(std::find_if(contigs.begin(), contigs.end(), [&](auto& x) { return x.first == c; }) -
+                                        contigs.begin());
+            owner[k] = r;
+        }
+    for (uint32_t k = 0; k < contigs.size(); ++k) contig_index[contigs[k].first] = k;
+    // a call: contig, position, REF, ALT, sample, genotype (0..2, 3 missing), packed as bytes
+    struct Call {
+        uint32_t contig;
+        int64_t pos;
+        char ref, alt;
+        uint32_t sample;
+        uint8_t g;
+    };
+    std::vector<std::string> to(size_t(comm.size()));
+    comm.all_or_none([&] {
+        for (size_t k = size_t(comm.rank()); k < n; k += size_t(comm.size())) {
+            const SampleEntry& e = in.sheet.samples[size_t(samples[k])];
+            hts::VcfReader r(e.vcf);
+            const std::vector<int> col{r.n_samples() == 1 ? 0 : std::max(0, [&] {
+                for (int c = 0; c < r.n_samples(); ++c)
+                    if (r.sample_name(c) == e.id) return c;
+                return 0;
+            }())};
+            VariantCalls v;
+            while (r.next()) {
+                auto it = contig_index.find(r.site().contig);
+                if (it == contig_index.end() || owner[it->second] < 0 || !snv_calls(r.site(), col, v) || v.g[0] == 0)
+                    continue;
+                Call c{it->second, v.pos, v.ref[0], v.alt[0], uint32_t(k), v.g[0]};
+                to[size_t(owner[it->second])].append(reinterpret_cast<const char*>(&c), sizeof c);
+            }
+        }
+    });
+    const std::vector<std::string> got = comm.all_to_all(to);
+    to.clear();
+    std::vector<Call> calls;
+    for (const std::string& part : got)
+        for (size_t at = 0; at + sizeof(Call) <= part.size(); at += sizeof(Call)) {
+            Call c;
+            std::memcpy(&c, part.data() + at, sizeof c);
+            calls.push_back(c);
+        }
+    std::sort(calls.begin(), calls.end(), [](const Call& a, const Call& b) {
+        return std::tie(a.contig, a.pos, a.alt, a.sample) < std::tie(b.contig, b.pos, b.alt, b.sample);
+    });
+    std::vector<std::vector<VariantCalls>> out;
+    uint32_t current = UINT32_MAX;
+    for (size_t i = 0; i < calls.size();) {
+        size_t j = i;
+        while (j < calls.size() && calls[j].contig == calls[i].contig && calls[j].pos == calls[i].pos) ++j;
+        bool one_alt = true;
+        for (size_t t = i; t < j; ++t) one_alt = one_alt && calls[t].alt == calls[i].alt && calls[t].ref == calls[i].ref;
+        if (one_alt) {
+            if (calls[i].contig != current) out.emplace_back(), current = calls[i].contig;
+            VariantCalls v;
+            v.contig = contigs[calls[i].contig].first;
+            v.pos = calls[i].pos;
+            v.ref = std::string(1, calls[i].ref);
+            v.alt = std::string(1, calls[i].alt);
+            v.g.assign(n, 0);
+            for (size_t t = i; t < j; ++t) v.g[calls[t].sample] = calls[t].g;
+            for (uint8_t x : v.g)
+                if (x != VariantCalls::kMissingCall) ++v.nonmissing, v.alt_count += x;
+            out.back().push_back(std::move(v));
+        }
+        i = j;
+    }
+    return out;
+}
+
 }  // namespace
 
 Structure structure_stage(Comm& comm, Inputs& in, RootState* root) {
@@ -138,7 +232,8 @@ Structure structure_stage(Comm& comm, Inputs& in, RootState* root) {
     st.ancestry = g.ancestry.enabled;
     st.relatedness = g.relatedness.enabled;
     if (!st.ancestry && !st.relatedness) return st;
-    const std::string& file = g.cohort_file;
+    const std::string& file = g.cohort_file;  // empty: the samples' own VCFs
+    const std::string source = file.empty() ? std::string("the samples' VCFs") : file;
 
     // the samples whose genome passed QC, and their VCF columns
     std::vector<int64_t> cols64;
@@ -150,7 +245,8 @@ Structure structure_stage(Comm& comm, Inputs& in, RootState* root) {
                 st.samples.push_back(int64_t(i));
                 ids.push_back(in.sheet.samples[i].id);
             }
-        for (int c : sample_columns(file, ids)) cols64.push_back(c);
+        if (!file.empty())
+            for (int c : sample_columns(file, ids)) cols64.push_back(c);
     });
     comm.broadcast(st.samples);
     comm.broadcast(cols64);
@@ -172,24 +268,35 @@ Structure structure_stage(Comm& comm, Inputs& in, RootState* root) {
     // each rank: its contigs' variants, selected, and (for the PCA) pruned
     std::vector<VariantCalls> vars;  // selected, in contig order
     std::vector<char> in_pca;       // per selected variant: pruned in and not excluded
-    comm.all_or_none([&] {
-        hts::VcfReader reader(file);
-        reader.load_index();
-        const auto exclusions = load_exclusions(g.ancestry.exclude);
-        const VariantFilter filter{g.ancestry.maf, g.ancestry.max_missing};
-        for (const std::string& contig : my_contigs(reader.contigs(), comm.rank(), comm.size())) {
-            if (!reader.query(contig, 0, std::numeric_limits<int64_t>::max() / 2)) continue;
-            const size_t first = vars.size();
-            VariantCalls v;
-            while (reader.next())
-                if (snv_calls(reader.site(), cols, v) && passes(v, filter)) vars.push_back(v);
-            std::vector<const VariantCalls*> contig_vars;
-            for (size_t j = first; j < vars.size(); ++j) contig_vars.push_back(&vars[j]);
-            const std::vector<bool> keep =
-                indep_pairwise(contig_vars, PruneSettings{g.ancestry.window, g.ancestry.step, g.ancestry.r2});
-            for (size_t j = 0; j < keep.size(); ++j) in_pca.push_back(keep[j] && !excluded(exclusions, vars[first + j]));
-        }
-    });
+    comm.all_or_none([&] { (void)load_exclusions(g.ancestry.exclude); });  // a broken BED: every rank says so
+    const auto exclusions = load_exclusions(g.ancestry.exclude);
+    const VariantFilter filter{g.ancestry.maf, g.ancestry.max_missing};
+    auto select_and_prune = [&](std::vector<VariantCalls>&& contig_calls) {
+        const size_t first = vars.size();
+        for (auto& v : contig_calls)
+            if (passes(v, filter)) vars.push_back(std::move(v));
+        std::vector<const VariantCalls*> contig_vars;
+        for (size_t j = first; j < vars.size(); ++j) contig_vars.push_back(&vars[j]);
+        const std::vector<bool> keep =
+            indep_pairwise(contig_vars, PruneSettings{g.ancestry.window, g.ancestry.step, g.ancestry.r2});
+        for (size_t j = 0; j < keep.size(); ++j) in_pca.push_back(keep[j] && !excluded(exclusions, vars[first + j]));
+    };
+    if (!file.empty()) {  // the cohort file: each rank reads its contigs
+        comm.all_or_none([&] {
+            hts::VcfReader reader(file);
+            reader.load_index();
+            for (const std::string& contig : my_contigs(reader.contigs(), comm.rank(), comm.size())) {
+                if (!reader.query(contig, 0, std::numeric_limits<int64_t>::max() / 2)) continue;
+                std::vector<VariantCalls> calls;
+                VariantCalls v;
+                while (reader.next())
+                    if (snv_calls(reader.site(), cols, v)) calls.push_back(v);
+                select_and_prune(std::move(calls));
+            }
+        });
+    } else {  // per-sample VCFs: each rank reads its share of the samples, and sends each call to its contig's rank
+        for (auto& contig_calls : gather_per_sample(comm, in, st.samples)) select_and_prune(std::move(contig_calls));
+    }
     std::vector<double> counts{double(vars.size()), 0};
     for (char c : in_pca) counts[1] += c;
     comm.allreduce_sum(counts);
@@ -201,7 +308,7 @@ Structure structure_stage(Comm& comm, Inputs& in, RootState* root) {
     if (st.relatedness) {
         comm.all_or_none([&] {
             if (st.variants == 0)
-                throw Error(ErrorKind::DegenerateData, file + ": no variant passes the selection for relatedness",
+                throw Error(ErrorKind::DegenerateData, source + ": no variant passes the selection for relatedness",
                             "check genome.ancestry.maf and max_missing, and that the file has autosomal SNVs");
         });
         KingPlanes mine(n, vars.size());
@@ -251,7 +358,7 @@ Structure structure_stage(Comm& comm, Inputs& in, RootState* root) {
         comm.all_or_none([&] {
             if (st.pca_variants < size_t(k) || st.pca_variants < 50)
                 throw Error(ErrorKind::DegenerateData,
-                            file + ": " + std::to_string(st.pca_variants) + " variants are left for the PCA after "
+                            source + ": " + std::to_string(st.pca_variants) + " variants are left for the PCA after "
                             "selection and LD pruning (" + std::to_string(st.variants) + " selected), too few for " +
                             std::to_string(k) + " PCs",
                             "lower genome.ancestry.maf or raise genome.ancestry.prune.r2; the PCA needs thousands of "
