@@ -268,8 +268,8 @@ Structure structure_stage(Comm& comm, Inputs& in, RootState* root) {
     // each rank: its contigs' variants, selected, and (for the PCA) pruned
     std::vector<VariantCalls> vars;  // selected, in contig order
     std::vector<char> in_pca;       // per selected variant: pruned in and not excluded
-    comm.all_or_none([&] { (void)load_exclusions(g.ancestry.exclude); });  // a broken BED: every rank says so
-    const auto exclusions = load_exclusions(g.ancestry.exclude);
+    std::map<std::string, std::vector<std::pair<int64_t, int64_t>>> exclusions;
+    comm.all_or_none([&] { exclusions = load_exclusions(g.ancestry.exclude); });
     const VariantFilter filter{g.ancestry.maf, g.ancestry.max_missing};
     auto select_and_prune = [&](std::vector<VariantCalls>&& contig_calls) {
         const size_t first = vars.size();
@@ -302,6 +302,19 @@ Structure structure_stage(Comm& comm, Inputs& in, RootState* root) {
     comm.allreduce_sum(counts);
     st.variants = size_t(counts[0]);
     st.pca_variants = size_t(counts[1]);
+    // drops the calls of the variants the PCA does not use
+    auto keep_pca_variants = [&] {
+        size_t w = 0;
+        for (size_t j = 0; j < vars.size(); ++j)
+            if (in_pca[j]) {
+                if (w != j) vars[w] = std::move(vars[j]);  // (never onto itself: a self-move empties it)
+                ++w;
+            }
+        vars.resize(w);
+        vars.shrink_to_fit();
+        in_pca.assign(w, 1);
+    };
+    if (!st.relatedness) keep_pca_variants();
 
     // relatedness: every pair above the report threshold, each rank its rows of the triangle
     std::vector<char> keep_sample(n, 1);  // in the PCA itself (not a relative that left)
@@ -314,20 +327,20 @@ Structure structure_stage(Comm& comm, Inputs& in, RootState* root) {
         KingPlanes mine(n, vars.size());
         for (size_t j = 0; j < vars.size(); ++j)
             for (size_t i = 0; i < n; ++i) mine.set(i, j, vars[j].g[i]);
-        // every rank's planes (sample-major, its variants) in rank order, joined side by side
-        const auto* bytes = reinterpret_cast<const uint8_t*>(mine.raw().data());
-        const std::vector<uint8_t> all = comm.allgather(std::vector<uint8_t>(bytes, bytes + mine.raw().size() * 8));
+        keep_pca_variants();  // from here on only the PCA's variants' calls are needed
+        // every rank's planes, as they arrive: one part per rank, read where they lie (not joined into one layout)
         const std::vector<double> words = comm.allgather(std::vector<double>{double(mine.words())});
-        std::vector<KingPlanes> parts;
-        size_t at = 0;
-        for (double w : words) {
-            KingPlanes p(n, size_t(w) * 64);
-            std::memcpy(p.raw().data(), all.data() + at, p.raw().size() * 8);
-            at += p.raw().size() * 8;
-            parts.push_back(std::move(p));
-        }
-        const KingPlanes planes = KingPlanes::join(parts);
-        parts.clear();
+        std::vector<uint8_t> bytes(mine.raw().size() * 8);
+        std::memcpy(bytes.data(), mine.raw().data(), bytes.size());
+        mine = KingPlanes();
+        std::vector<uint8_t> all = comm.allgather(bytes);
+        bytes = {};
+        std::vector<uint64_t> bits(all.size() / 8);
+        std::memcpy(bits.data(), all.data(), all.size());
+        all = {};
+        std::vector<size_t> per_rank;
+        for (double w : words) per_rank.push_back(size_t(w));
+        const KingPlanes planes = KingPlanes::from_parts(n, std::move(bits), per_rank);
         const size_t r = size_t(comm.rank()), R = size_t(comm.size());
         // rows of the triangle with about equal pair counts per rank
         auto row_at = [&](size_t k) {

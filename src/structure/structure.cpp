@@ -279,8 +279,11 @@ Eigen::MatrixXd standardised_block(const std::vector<const VariantCalls*>& vars,
 
 Eigen::MatrixXd cross_product(const std::vector<const VariantCalls*>& vars, const Eigen::MatrixXd& Q) {
     if (vars.empty()) return Eigen::MatrixXd::Zero(Q.rows(), Q.cols());
-    const Eigen::MatrixXd Z = standardised_block(vars, size_t(Q.rows()));
-    return Z.transpose() * (Z * Q);
+    // in single precision: twice the numbers per vector instruction, and the iteration only needs the subspace (the
+    // eigenvalues and vectors come from projected_gram, in double)
+    const Eigen::MatrixXf Z = standardised_block(vars, size_t(Q.rows())).cast<float>();
+    const Eigen::MatrixXf ZQ = Z * Q.cast<float>();
+    return (Z.transpose() * ZQ).cast<double>();
 }
 
 Eigen::MatrixXd projected_gram(const std::vector<const VariantCalls*>& vars, const Eigen::MatrixXd& Q) {
@@ -329,30 +332,31 @@ void Projection::add(uint8_t g, double alt_freq, const double* w, size_t k) {
 // ---- KING --------------------------------------------------------------------------------------------------------
 
 KingPlanes::KingPlanes(size_t samples, size_t variants)
-    : n_(samples), words_((variants + 63) / 64), bits_(samples * 3 * words_, 0) {}
+    : n_(samples), words_{(variants + 63) / 64}, offset_{0}, bits_(samples * 3 * words_[0], 0) {}
 
 void KingPlanes::set(size_t sample, size_t variant, uint8_t g) {
     if (g == VariantCalls::kMissingCall) return;
     const int which = g == 1 ? 0 : (g == 0 ? 1 : 2);
-    bits_[(sample * 3 + size_t(which)) * words_ + variant / 64] |= uint64_t(1) << (variant % 64);
+    bits_[(sample * 3 + size_t(which)) * words_[0] + variant / 64] |= uint64_t(1) << (variant % 64);
 }
 
-KingPlanes KingPlanes::join(const std::vector<KingPlanes>& parts) {
-    KingPlanes all;
-    if (parts.empty()) return all;
-    all.n_ = parts[0].n_;
-    for (const auto& p : parts) all.words_ += p.words_;
-    all.bits_.assign(all.n_ * 3 * all.words_, 0);
-    for (size_t s = 0; s < all.n_; ++s)
-        for (int which = 0; which < 3; ++which) {
-            uint64_t* out = &all.bits_[(s * 3 + size_t(which)) * all.words_];
-            for (const auto& p : parts) out = std::copy_n(p.plane(s, which), p.words_, out);
-        }
-    return all;
+KingPlanes KingPlanes::from_parts(size_t samples, std::vector<uint64_t>&& bits, const std::vector<size_t>& words) {
+    KingPlanes k;
+    k.n_ = samples;
+    size_t at = 0;
+    for (size_t w : words) {
+        if (w == 0) continue;
+        k.words_.push_back(w);
+        k.offset_.push_back(at);
+        at += samples * 3 * w;
+    }
+    if (at != bits.size()) throw Error(ErrorKind::Internal, "KingPlanes::from_parts: the parts do not fill the bits");
+    k.bits_ = std::move(bits);
+    return k;
 }
 
 std::vector<KingPair> king_pairs(const KingPlanes& p, size_t a0, size_t a1, double min_kinship) {
-    const size_t n = p.samples(), W = p.words();
+    const size_t n = p.samples();
     const bool all = std::isinf(min_kinship) && min_kinship < 0;
     std::vector<std::vector<KingPair>> found(a1 > a0 ? a1 - a0 : 0);
     // tiles of kTile samples a against every later b: b's planes stay in L1 while the tile's a pass over them, and
@@ -363,17 +367,20 @@ std::vector<KingPair> king_pairs(const KingPlanes& p, size_t a0, size_t a1, doub
     for (long t = 0; t < long(tiles); ++t) {
         const size_t t0 = a0 + size_t(t) * kTile, t1 = std::min(a1, t0 + kTile);
         for (size_t b = t0 + 1; b < n; ++b) {
-            const uint64_t *het_b = p.plane(b, 0), *hr_b = p.plane(b, 1), *ha_b = p.plane(b, 2);
             for (size_t a = t0; a < t1 && a < b; ++a) {
-                const uint64_t *het_a = p.plane(a, 0), *hr_a = p.plane(a, 1), *ha_a = p.plane(a, 2);
                 uint32_t nsnp = 0, hethet = 0, ibs0 = 0, hets_a = 0, hets_b = 0;
-                for (size_t w = 0; w < W; ++w) {
-                    const uint64_t nm_a = het_a[w] | hr_a[w] | ha_a[w], nm_b = het_b[w] | hr_b[w] | ha_b[w];
-                    nsnp += uint32_t(__builtin_popcountll(nm_a & nm_b));
-                    hethet += uint32_t(__builtin_popcountll(het_a[w] & het_b[w]));
-                    ibs0 += uint32_t(__builtin_popcountll((hr_a[w] & ha_b[w]) | (ha_a[w] & hr_b[w])));
-                    hets_a += uint32_t(__builtin_popcountll(het_a[w] & nm_b));
-                    hets_b += uint32_t(__builtin_popcountll(het_b[w] & nm_a));
+                for (size_t part = 0; part < p.parts(); ++part) {
+                    const uint64_t *het_b = p.plane(b, 0, part), *hr_b = p.plane(b, 1, part), *ha_b = p.plane(b, 2, part);
+                    const uint64_t *het_a = p.plane(a, 0, part), *hr_a = p.plane(a, 1, part), *ha_a = p.plane(a, 2, part);
+                    const size_t W = p.words(part);
+                    for (size_t w = 0; w < W; ++w) {
+                        const uint64_t nm_a = het_a[w] | hr_a[w] | ha_a[w], nm_b = het_b[w] | hr_b[w] | ha_b[w];
+                        nsnp += uint32_t(__builtin_popcountll(nm_a & nm_b));
+                        hethet += uint32_t(__builtin_popcountll(het_a[w] & het_b[w]));
+                        ibs0 += uint32_t(__builtin_popcountll((hr_a[w] & ha_b[w]) | (ha_a[w] & hr_b[w])));
+                        hets_a += uint32_t(__builtin_popcountll(het_a[w] & nm_b));
+                        hets_b += uint32_t(__builtin_popcountll(het_b[w] & nm_a));
+                    }
                 }
                 const double m = std::min(hets_a, hets_b);
                 const double kin = m > 0 ? (double(hethet) - 2.0 * ibs0) / (2.0 * m) + 0.5 - 0.25 * (hets_a + hets_b) / m

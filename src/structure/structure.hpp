@@ -102,15 +102,21 @@ public:
     KingPlanes(size_t samples, size_t variants);
     void set(size_t sample, size_t variant, uint8_t g);
     size_t samples() const { return n_; }
-    size_t words() const { return words_; }
-    const uint64_t* plane(size_t sample, int which) const { return &bits_[(sample * 3 + size_t(which)) * words_]; }
+    // The planes come in parts (one per rank's variants), each sample-major: part p holds, for every sample, its
+    // het, hom REF and hom ALT planes of words(p) words. One part unless made by from_parts.
+    size_t parts() const { return words_.size(); }
+    size_t words(size_t part = 0) const { return words_[part]; }
+    const uint64_t* plane(size_t sample, int which, size_t part = 0) const {
+        return &bits_[offset_[part] + (sample * 3 + size_t(which)) * words_[part]];
+    }
     std::vector<uint64_t>& raw() { return bits_; }
-    // side by side: the variants of `a` then those of `b` (the same samples)
-    static KingPlanes join(const std::vector<KingPlanes>& parts);
+    // parts side by side, as they arrive (one after another in `bits`), without copying them into one layout
+    static KingPlanes from_parts(size_t samples, std::vector<uint64_t>&& bits, const std::vector<size_t>& words);
 
 private:
-    size_t n_ = 0, words_ = 0;
-    std::vector<uint64_t> bits_;  // sample-major: het, hom REF, hom ALT planes
+    size_t n_ = 0;
+    std::vector<size_t> words_, offset_;
+    std::vector<uint64_t> bits_;
 };
 struct KingPair {
     uint32_t a = 0, b = 0;  // a < b

@@ -178,7 +178,9 @@ TEST_CASE("KING-robust kinship equals plink2's, and the unrelated set is no smal
     KingPlanes p1(n, half), p2(n, c.variants.size() - half);
     for (size_t j = 0; j < c.variants.size(); ++j)
         for (size_t i = 0; i < n; ++i) (j < half ? p1 : p2).set(i, j < half ? j : j - half, c.variants[j].g[i]);
-    const KingPlanes planes = KingPlanes::join({p1, p2});
+    std::vector<uint64_t> bits = p1.raw();
+    bits.insert(bits.end(), p2.raw().begin(), p2.raw().end());
+    const KingPlanes planes = KingPlanes::from_parts(n, std::move(bits), {p1.words(), p2.words()});
     std::vector<KingPair> all = king_pairs(planes, 0, n / 3, -INFINITY);
     for (auto& x : king_pairs(planes, n / 3, n, -INFINITY)) all.push_back(x);
     REQUIRE(all.size() == n * (n - 1) / 2);
