@@ -545,8 +545,6 @@ Structure structure_stage(Comm& comm, Inputs& in, RootState* root) {
                 root->outcomes[size_t(st.samples[i])].genome.ancestry_outlier = why;
                 st.outliers += why != "no";
             }
-            double total = 0;
-            for (int c = 0; c < k; ++c) total += st.pcs.eigenvalues(c);
             std::string e = "pc\teigenvalue\n";
             for (int c = 0; c < k; ++c) e += "PC" + std::to_string(c + 1) + "\t" + fmt(st.pcs.eigenvalues(c)) + "\n";
             write_table(out + "/ancestry/eigenvalues.tsv", e);
