@@ -69,6 +69,19 @@ Site make_variant(int chrom, int64_t pos, Rng& rng) {
     return s;
 }
 
+// A confounder planted in the samples: `groups` balanced groups in a random order of their own, and for each group
+// a log2 shift of every protein drawn from N(0, effect).
+void plant_groups(Rng& r, int samples, int groups, int proteins, double effect, std::vector<int>& group,
+                  std::vector<std::vector<double>>& shift) {
+    std::vector<int> order(samples);
+    std::iota(order.begin(), order.end(), 0);
+    for (int i = samples - 1; i > 0; --i) std::swap(order[i], order[r.below(i + 1)]);
+    for (int i = 0; i < samples; ++i) group[order[i]] = i % groups;
+    shift.assign(size_t(groups), {});
+    for (auto& sh : shift)
+        for (int p = 0; p < proteins; ++p) sh.push_back(r.normal(0, effect));
+}
+
 }  // namespace
 
 void simulate(const SimulateOptions& o) {
@@ -140,30 +153,21 @@ void simulate(const SimulateOptions& o) {
     // plates (a stream of their own, so that the rest is the same with and without them): balanced, independent
     // of the subtypes, each with its own log2 shift of every protein
     std::vector<int> plate(o.samples, -1);
-    std::vector<std::vector<double>> plate_shift(size_t(std::max(o.batches, 0)));
+    std::vector<std::vector<double>> plate_shift;
     if (o.batches > 0) {
         Rng pr(derive_seed(o.seed, {STAGE_SIMULATE, 2}));
-        std::vector<int> order(o.samples);
-        std::iota(order.begin(), order.end(), 0);
-        for (int i = o.samples - 1; i > 0; --i) std::swap(order[i], order[pr.below(i + 1)]);
-        for (int i = 0; i < o.samples; ++i) plate[order[i]] = i % o.batches;
-        for (auto& sh : plate_shift)
-            for (int p = 0; p < o.proteins; ++p) sh.push_back(pr.normal(0, o.batch_effect));
+        plant_groups(pr, o.samples, o.batches, o.proteins, o.batch_effect, plate, plate_shift);
     }
     auto plate_name = [](int b) { return "P" + std::to_string(b + 1); };
     // populations (a stream of their own): balanced, independent of the subtypes and plates; each shifts every
-    // protein, and has its own allele frequencies at the ancestry SNVs (Fst 0.1: each frequency drawn around the ancestral one with variance Fst p(1 - p))
+    // protein, and has its own allele frequencies at the ancestry SNVs (Fst 0.1: each frequency drawn around the
+    // ancestral one with variance Fst p(1 - p))
     std::vector<int> population(o.samples, -1);
-    std::vector<std::vector<double>> pop_shift(size_t(std::max(o.populations, 0)));
+    std::vector<std::vector<double>> pop_shift;
     std::vector<std::vector<double>> pop_freq(size_t(std::max(o.populations, 0)));
     if (o.populations > 0) {
         Rng qr(derive_seed(o.seed, {STAGE_SIMULATE, 3}));
-        std::vector<int> order(o.samples);
-        std::iota(order.begin(), order.end(), 0);
-        for (int i = o.samples - 1; i > 0; --i) std::swap(order[i], order[qr.below(i + 1)]);
-        for (int i = 0; i < o.samples; ++i) population[order[i]] = i % o.populations;
-        for (auto& sh : pop_shift)
-            for (int p = 0; p < o.proteins; ++p) sh.push_back(qr.normal(0, o.population_effect));
+        plant_groups(qr, o.samples, o.populations, o.proteins, o.population_effect, population, pop_shift);
         std::vector<double> anc(size_t(o.ancestry_snps));
         for (auto& a : anc) a = 0.05 + 0.9 * qr.uniform();
         const double f = 0.1;
