@@ -46,11 +46,12 @@ bool GenomeConfig::is_pc_column(const std::string& column) const {
     return std::stoi(column.substr(2)) <= ancestry.pcs;
 }
 
-std::vector<std::string> AdjustConfig::columns() const {
-    std::vector<std::string> c = covariates;
-    c.insert(c.end(), preserve.begin(), preserve.end());
-    if (!batch.empty()) c.push_back(batch);
-    return c;
+std::vector<std::pair<std::string, std::string>> AdjustConfig::named_columns() const {
+    std::vector<std::pair<std::string, std::string>> named;
+    if (!batch.empty()) named.push_back({batch, "clustering.adjust.batch"});
+    for (auto& c : covariates) named.push_back({c, "clustering.adjust.covariates"});
+    for (auto& c : preserve) named.push_back({c, "clustering.adjust.preserve"});
+    return named;
 }
 
 bool StudyConfig::is_set(const std::string& key) const {
@@ -751,10 +752,7 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
         problem("clustering.adjust.preserve", "'clustering.adjust.preserve' is set, but nothing is removed",
                 "name clustering.adjust.batch or clustering.adjust.covariates, or remove preserve");
     {
-        std::vector<std::pair<std::string, std::string>> named;  // (column, key)
-        if (!a.batch.empty()) named.push_back({a.batch, "clustering.adjust.batch"});
-        for (auto& v : a.covariates) named.push_back({v, "clustering.adjust.covariates"});
-        for (auto& v : a.preserve) named.push_back({v, "clustering.adjust.preserve"});
+        const auto named = a.named_columns();  // (column, key)
         for (size_t i = 0; i < named.size(); ++i)
             for (size_t j = 0; j < i; ++j)
                 if (named[i].first == named[j].first)

@@ -76,7 +76,8 @@ struct AdjustConfig {
     bool mean_only = false;                // combat: batch means only
     std::string ref_batch;                 // combat: the batch the others are adjusted to
     bool enabled() const { return !batch.empty() || !covariates.empty(); }
-    std::vector<std::string> columns() const;  // batch, covariates, preserve: every column named
+    // every column named, with the key that names it: batch, covariates, preserve
+    std::vector<std::pair<std::string, std::string>> named_columns() const;
 };
 
 struct ClusteringConfig {

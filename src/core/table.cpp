@@ -182,6 +182,12 @@ void AtomicFile::commit() {
     }
 }
 
+std::string join(const std::vector<std::string>& items, const char* sep) {
+    std::string s;
+    for (size_t i = 0; i < items.size(); ++i) s += (i ? sep : "") + items[i];
+    return s;
+}
+
 std::string fmt(double x, int digits) {
     if (std::isnan(x)) return "NA";
     if (std::isinf(x)) return x > 0 ? "Inf" : "-Inf";

@@ -76,6 +76,8 @@ private:
 // Number formatting used in every text output: 6 significant digits, "NA" for NaN, "Inf"/"-Inf".
 std::string fmt(double x);
 std::string fmt(double x, int digits);
+// The items with `sep` between them ("a, b, c").
+std::string join(const std::vector<std::string>& items, const char* sep = ", ");
 
 // What is wrong with a name from an input (a sample id, a phenotype value) that outputs carry: "" if nothing,
 // else "is not valid UTF-8", "contains a control character" or "is N bytes long (at most MAX)".

@@ -10,6 +10,7 @@
 #include "adjust/adjust.hpp"
 #include "cluster/cluster.hpp"
 #include "core/error.hpp"
+#include "core/table.hpp"
 #include "core/parse.hpp"
 #include "parallel/mpi_comm.hpp"
 #include "pipeline/stages.hpp"
@@ -20,12 +21,6 @@
 namespace precis {
 
 namespace {
-
-std::string join(const std::vector<std::string>& v) {
-    std::string s;
-    for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
-    return s;
-}
 
 // columns side by side (n rows); `intercept` puts a column of ones first
 Eigen::MatrixXd side_by_side(const std::vector<std::vector<double>>& cols, size_t n, bool intercept) {
@@ -52,11 +47,7 @@ std::string adjust_design(const StudyConfig& s, size_t n, const ColumnValue& val
         return s.origin_of("clustering.adjust.method") + ": the adjustment needs at least three samples, and " +
                std::to_string(n) + " are left (fix: remove clustering.adjust, or add samples)";
     // every sample needs a value in every column named
-    std::vector<std::pair<std::string, std::string>> named;  // (column, key)
-    if (!a.batch.empty()) named.push_back({a.batch, "clustering.adjust.batch"});
-    for (auto& c : a.covariates) named.push_back({c, "clustering.adjust.covariates"});
-    for (auto& c : a.preserve) named.push_back({c, "clustering.adjust.preserve"});
-    for (const auto& [col, key] : named)
+    for (const auto& [col, key] : a.named_columns())
         for (size_t i = 0; i < n; ++i)
             if (is_missing(value(col, i)))
                 return who(i) + " has no value in column '" + col + "', named by '" + key + "' at " +

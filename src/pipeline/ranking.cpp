@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "core/error.hpp"
+#include "core/table.hpp"
 #include "pipeline/stages.hpp"
 
 namespace precis {
@@ -16,12 +17,6 @@ namespace {
 
 constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
 constexpr size_t kFlat = 12;  // doubles per record in its flat form
-
-std::string join(const std::vector<std::string>& v, const char* sep) {
-    std::string s;
-    for (size_t i = 0; i < v.size(); ++i) s += (i ? sep : "") + v[i];
-    return s;
-}
 
 // Covariates (moderated test): numbers as they are; other columns as indicators of their levels after the first.
 std::vector<std::vector<double>> covariates(const Inputs& in, const Cohort& cohort) {

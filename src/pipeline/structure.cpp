@@ -20,6 +20,7 @@
 #include "core/files.hpp"
 #include "core/parse.hpp"
 #include "core/rng.hpp"
+#include "core/stats.hpp"
 #include "core/table.hpp"
 #include "cluster/cluster.hpp"
 #include "genome/genome.hpp"
@@ -518,8 +519,7 @@ Structure structure_stage(Comm& comm, Inputs& in, RootState* root) {
             for (size_t i = 0; i < n; ++i) {
                 t += id(i);
                 for (double x : st.values[i]) t += "\t" + fmt(x);
-                t += std::string("\t") + (std::find(st.related.begin(), st.related.end(), uint32_t(i)) ==
-                                                  st.related.end() ? "true" : "false") + "\n";
+                t += std::string("\t") + (keep_sample[i] ? "true" : "false") + "\n";
             }
             write_table(out + "/ancestry/pcs.tsv", t);
             // outliers: beyond outlier_mads MADs from the PCA samples' median on any of the first outlier_pcs PCs
@@ -527,13 +527,9 @@ Structure structure_stage(Comm& comm, Inputs& in, RootState* root) {
             for (int c = 0; c < g.ancestry.outlier_pcs; ++c) {
                 std::vector<double> v;
                 for (size_t i = 0; i < n; ++i)
-                    if (std::find(st.related.begin(), st.related.end(), uint32_t(i)) == st.related.end())
-                        v.push_back(st.values[i][size_t(c)]);
+                    if (keep_sample[i]) v.push_back(st.values[i][size_t(c)]);
                 const double m = mad(v.data(), v.size(), 1);
-                std::nth_element(v.begin(), v.begin() + long(v.size() / 2), v.end());
-                double med = v[v.size() / 2];
-                if (v.size() % 2 == 0) med = (med + *std::max_element(v.begin(), v.begin() + long(v.size() / 2))) / 2;
-                centre.push_back({med, m});
+                centre.push_back({median_of(std::move(v)), m});
             }
             for (size_t i = 0; i < n; ++i) {
                 std::string why = "no";

@@ -225,7 +225,8 @@ Validation validate_study(const std::string& path, const std::vector<std::string
 
     // clustering.adjust over the sheet's samples (run checks the QC-passing ones again)
     if (s.clustering.enabled && s.clustering.adjust.enabled() && !samples.empty()) {
-        std::vector<std::string> cols = s.clustering.adjust.columns();
+        std::vector<std::string> cols;
+        for (auto& [col, key] : s.clustering.adjust.named_columns()) cols.push_back(col);
         bool have = std::set<std::string>(cols.begin(), cols.end()).size() == cols.size();  // else reported
         for (auto& c : cols) have = have && !s.genome.is_pc_column(c);  // PCs exist only once the run makes them
         for (auto& c : cols) have = have && v.sheet.column_of(c, s) >= 0 && !samples.front().phenotypes.empty();
