@@ -29,7 +29,7 @@ test_pkgs=(
 )
 
 bench_pkgs=(
-  r-base-core r-bioc-consensusclusterplus r-bioc-all r-bioc-limma r-cran-statmod r-bioc-impute python3 bc
+  r-base-core r-bioc-consensusclusterplus r-bioc-all r-bioc-limma r-cran-statmod r-bioc-impute r-bioc-sva python3 bc
 )
 
 fuzz_pkgs=(clang libclang-rt-dev libomp-dev bc)
