@@ -120,9 +120,42 @@ struct PairCounts {
     std::vector<uint32_t> sampled;                // resamples that drew both items
     std::vector<std::vector<uint32_t>> together;  // per k: resamples that drew both and put them together
 };
-PairCounts count_pairs(const std::vector<uint8_t>& labels, size_t n, int k_min, int k_max, size_t i0, size_t i1);
+// `max_resamples` counts only the first resamples of `labels` (the null test's matched real PAC).
+PairCounts count_pairs(const std::vector<uint8_t>& labels, size_t n, int k_min, int k_max, size_t i0, size_t i1,
+                       size_t max_resamples = size_t(-1));
 // Rows [i0, i1) of n items balanced so that each of `parts` holds about the same number of pairs.
 std::pair<size_t, size_t> pair_rows(size_t n, size_t part, size_t parts);
+
+// ---- is there structure at all? (M3C's Monte Carlo reference test) ------------------------------------------------
+// Reference data with no clusters and the same feature correlation (M3C's "reverse PCA", made exact): the data's
+// principal components X - mean = U S V' with U replaced by a random orthonormal, centred m x r matrix (the Q of a
+// Gaussian matrix's QR). Rows of Gaussian data are rotation invariant, so given S and V their U is such a random
+// matrix: the references are Gaussian data with exactly the data's covariance. (M3C draws each component's scores
+// afresh, which spreads the eigenvalues a second time where there are more features than samples, and makes data
+// without clusters look clustered.) For euclidean clustering over every feature the rotation V' changes no
+// distance, so the references are the scores Q S themselves (`scores_only`).
+struct NullBasis {
+    size_t m = 0, p = 0, r = 0;  // samples, features, components (at most m - 1)
+    bool scores_only = false;
+    std::vector<double> sd;      // r: each component's standard deviation (prcomp's sdev)
+    std::vector<double> V;       // r x p, row-major: the loadings (prcomp's rotation, transposed)
+    std::vector<double> center;  // p: column means
+};
+NullBasis null_basis(const Matrix& X, bool scores_only);
+// Reference `seed`: m x p (m x r with scores_only); the same bits at any thread count.
+Matrix null_reference(const NullBasis& b, uint64_t seed);
+// Pairs of a slice of counts (count_pairs) whose consensus at k is ambiguous: in (0.1, 0.9], as PAC counts them.
+uint64_t ambiguous_pairs(const PairCounts& c, int k);
+// One k's test (M3C): reference PACs against the real PAC (both from the same number of resamples).
+struct NullTest {
+    double real_pac = 0;       // the real data's PAC at the test's resamples
+    double reference_mean = 0; // mean reference PAC
+    double p_value = 1;        // M3C's BETA_P: pbeta(real, a, b), a beta fitted to the references by moments
+    double p_monte_carlo = 1;  // (#{reference < real} + 1) / (references + 1)
+    double p_adjusted = 1;     // p_value x the number of k tested (Bonferroni, at most 1): filled by the caller
+    double rcsi = 0, rcsi_se = 0;  // mean and standard error of log(reference) - log(real); PACs of 0 count as 1e-4
+};
+NullTest null_test(double real_pac, const std::vector<double>& reference_pacs);
 
 // ---- summaries -------------------------------------------------------------------------------------------------
 // The consensus matrix for a picture: items ordered by class, within a class by item consensus (highest first),
@@ -149,6 +182,9 @@ struct KSummary {
     ConsensusHeatmap heatmap;              // filled by the caller (consensus_heatmap), for reports
     double delta_area = 0;                 // filled by fill_delta_area
     double mean_silhouette = 0;            // on 1 - consensus
+    // clustering.null_test (empty references when it did not run)
+    std::vector<double> reference_pacs;
+    NullTest null;
 };
 
 // The consensus matrix at k (n x n, row-major) from full counts: the share of the resamples drawing both items that
@@ -157,8 +193,9 @@ std::vector<double> consensus_matrix(const PairCounts& c, int k);
 // Classes by hierarchical clustering of 1 - consensus with `final_linkage`, then the figures above.
 KSummary summarize_consensus(const std::vector<double>& consensus, size_t n, int k, Linkage final_linkage);
 void fill_delta_area(std::vector<KSummary>& ks);  // relative change of area from the previous k
-// Index into ks of the chosen k. rule: pac | delta_area | silhouette | fixed.
-size_t choose_k(const std::vector<KSummary>& ks, const std::string& rule);
+// Index into ks of the chosen k. rule: pac | delta_area | silhouette | fixed | null. null: the best RCSI among the
+// k whose null test has p_adjusted < alpha; ks.size() when there is none (no structure).
+size_t choose_k(const std::vector<KSummary>& ks, const std::string& rule, double alpha = 0.05);
 
 // ---- features, landmarks ---------------------------------------------------------------------------------------
 // Feature preparation: center each column (none | median | mean over observed values) and set missing to the centre.

@@ -137,13 +137,14 @@ std::pair<size_t, size_t> pair_rows(size_t n, size_t part, size_t parts) {
     return {row_at(part), row_at(part + 1)};
 }
 
-PairCounts count_pairs(const std::vector<uint8_t>& labels, size_t n, int k_min, int k_max, size_t i0, size_t i1) {
+PairCounts count_pairs(const std::vector<uint8_t>& labels, size_t n, int k_min, int k_max, size_t i0, size_t i1,
+                       size_t max_resamples) {
     PairCounts c;
     c.n = n;
     c.k_min = k_min;
     c.k_max = k_max;
     const size_t nk = size_t(k_max - k_min + 1);
-    const size_t R = n ? labels.size() / (nk * n) : 0;
+    const size_t R = std::min(n ? labels.size() / (nk * n) : 0, max_resamples);
     const size_t p0 = i0 < n ? pair_index(n, i0, i0 + 1) : 0;
     const size_t len = i1 > i0 && i0 < n ? pair_index(n, i1 - 1, i1 - 1 + 1) + (n - i1) - p0 : 0;
     c.sampled.assign(len, 0);
@@ -322,10 +323,16 @@ void fill_delta_area(std::vector<KSummary>& ks) {
             (i == 0 || ks[i - 1].area == 0) ? ks[i].area : (ks[i].area - ks[i - 1].area) / ks[i - 1].area;
 }
 
-size_t choose_k(const std::vector<KSummary>& ks, const std::string& rule) {
+size_t choose_k(const std::vector<KSummary>& ks, const std::string& rule, double alpha) {
     if (ks.empty()) throw Error(ErrorKind::Internal, "choose_k with no k");
     size_t best = 0;
-    if (rule == "pac") {
+    if (rule == "null") {
+        best = ks.size();  // no k significant: no structure
+        for (size_t i = 0; i < ks.size(); ++i)
+            if (!ks[i].reference_pacs.empty() && ks[i].null.p_adjusted < alpha &&
+                (best == ks.size() || ks[i].null.rcsi > ks[best].null.rcsi + 1e-12))
+                best = i;
+    } else if (rule == "pac") {
         for (size_t i = 1; i < ks.size(); ++i)
             if (ks[i].pac < ks[best].pac - 1e-12) best = i;
     } else if (rule == "silhouette") {

@@ -54,8 +54,8 @@ enum class Distance { Euclidean, Pearson, Spearman };
 PRECIS_CHOICE(Distance, "euclidean", "pearson", "spearman")
 enum class LinkageMethod { Average, Complete, Single, WardD, WardD2 };
 PRECIS_CHOICE(LinkageMethod, "average", "complete", "single", "ward.D", "ward.D2")
-enum class ChooseK { Pac, DeltaArea, Silhouette, Fixed };
-PRECIS_CHOICE(ChooseK, "pac", "delta_area", "silhouette", "fixed")
+enum class ChooseK { Pac, DeltaArea, Silhouette, Fixed, Null };
+PRECIS_CHOICE(ChooseK, "pac", "delta_area", "silhouette", "fixed", "null")
 enum class AdjustMethod { Linear, Combat };
 PRECIS_CHOICE(AdjustMethod, "linear", "combat")
 enum class RankTest { Welch, Moderated, Wilcoxon, Kruskal };

@@ -216,7 +216,24 @@ std::vector<KeyDef> make_schema() {
                true),
         choice("clustering.choose_k", "pac", choice_names<ChooseK>(),
                "pac: lowest PAC; silhouette: highest mean silhouette; delta_area: the last k before the relative "
-               "gain in CDF area drops below 0.1; fixed: k.min (= k.max)."),
+               "gain in CDF area drops below 0.1; fixed: k.min (= k.max); null: the best RCSI among the k whose "
+               "null test (clustering.null_test) has p_adjusted < alpha, and no structure (one class) when none "
+               "has. YAML reads an empty value as null too."),
+        key("clustering.null_test.enabled", T::Bool, "false",
+            "Test each k against reference data without clusters (M3C's Monte Carlo method): p_value and rcsi in "
+            "clustering.tsv. On whenever choose_k is null. See docs/clustering.md."),
+        at_least(key("clustering.null_test.references", T::Int, "5",
+                     "Reference data sets, each clustered as the real data (M3C's iters; the p-value is from a beta "
+                     "distribution fitted to their PACs, as M3C's, so a few suffice; p_monte_carlo needs more)."),
+                 3),
+        at_least(key("clustering.null_test.resamples", T::Int, "0",
+                     "Resamples of each reference, and of the real data for its test PAC (M3C's repsref and "
+                     "repsreal); 0: clustering.resamples / 2, at least 20. Fewer make the PACs noisy."),
+                 0),
+        ranged(key("clustering.null_test.alpha", T::Float, "0.05",
+                   "choose_k null: a k is significant when its p_adjusted (p_value times the number of k tried) is "
+                   "below this, so that data without structure is called structured at most this often."),
+               0, 1, true),
         choice("clustering.adjust.method", "linear", choice_names<AdjustMethod>(),
                "How clustering.adjust.batch and .covariates are removed before clustering: linear (limma's "
                "removeBatchEffect: one linear model per feature) or combat (sva's parametric ComBat for the batch, "

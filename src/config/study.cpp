@@ -243,8 +243,11 @@ public:
             case KeyType::Name:
             case KeyType::Path:
             case KeyType::Choice: {
-                if (!n.IsScalar()) return bad_type();
-                std::string v = n.as<std::string>();
+                // YAML reads a plain null (and ~) as no value: where 'null' is a choice (choose_k), it is that one
+                const bool null_choice =
+                    n.IsNull() && std::find(d.choices.begin(), d.choices.end(), "null") != d.choices.end();
+                if (!n.IsScalar() && !null_choice) return bad_type();
+                std::string v = null_choice ? std::string("null") : n.as<std::string>();
                 const bool named = d.type == KeyType::Name;
                 if (!text_ok(where, "'" + d.path + "'", v, named ? kMaxName : kMaxValue, named ? "a name" : "a value"))
                     return;
@@ -731,6 +734,10 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     c.item_fraction = num("clustering.item_fraction");
     c.feature_fraction = num("clustering.feature_fraction");
     pick("clustering.choose_k", c.choose_k);
+    c.null_test.enabled = flag("clustering.null_test.enabled") || c.choose_k == ChooseK::Null;
+    c.null_test.references = int(integer("clustering.null_test.references"));
+    c.null_test.resamples = int(integer("clustering.null_test.resamples"));
+    c.null_test.alpha = num("clustering.null_test.alpha");
     auto& a = c.adjust;
     pick("clustering.adjust.method", a.method);
     a.batch = str("clustering.adjust.batch");

@@ -97,6 +97,17 @@ struct ClusteringConfig {
     double feature_fraction = 1.0;
     ChooseK choose_k = ChooseK::Pac;
     AdjustConfig adjust;
+    // clustering.null_test (docs/clustering.md): M3C's Monte Carlo test of each k against structureless references
+    struct NullTestConfig {
+        bool enabled = false;  // also when choose_k is null
+        int references = 5;
+        int resamples = 0;     // per reference; 0: clustering.resamples / 2, at least 20
+        double alpha = 0.05;
+        // the resamples of each reference (and of the real data's test PAC)
+        int resamples_for(int clustering_resamples) const {
+            return resamples > 0 ? resamples : std::max(20, clustering_resamples / 2);
+        }
+    } null_test;
 };
 
 struct RankingConfig {

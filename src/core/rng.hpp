@@ -28,7 +28,8 @@ inline uint64_t derive_seed(uint64_t seed, std::initializer_list<uint64_t> path)
 }
 
 // Stage tags for derive_seed, so streams of different stages never coincide.
-enum : uint64_t { STAGE_SIMULATE = 1, STAGE_CLUSTER = 2, STAGE_SAMPLE = 3, STAGE_IMPUTE = 4, STAGE_LANDMARK = 5, STAGE_PCA = 6 };
+enum : uint64_t { STAGE_SIMULATE = 1, STAGE_CLUSTER = 2, STAGE_SAMPLE = 3, STAGE_IMPUTE = 4, STAGE_LANDMARK = 5, STAGE_PCA = 6,
+                  STAGE_NULL = 7, STAGE_CLASSIFIER = 8 };
 
 class Rng {
 public:

@@ -39,16 +39,19 @@ ClusteringResult consensus_clustering(Comm& comm, const Matrix& X, const Cluster
     rp.algorithm = name(cc.algorithm);
     rp.distance = name(cc.algorithm == Algorithm::Kmeans ? Distance::Euclidean : cc.distance);
     rp.linkage = parse_linkage(name(cc.inner_linkage));
-    std::vector<double> D;
-    if (resamples_need_distances(m, Y->cols, cc.k_max, rp)) {
-        std::vector<size_t> rows(m), cols(Y->cols);
+    auto distances = [&](const Matrix& Z) {
+        std::vector<double> D;
+        if (!resamples_need_distances(m, Z.cols, cc.k_max, rp)) return D;
+        std::vector<size_t> rows(m), cols(Z.cols);
         std::iota(rows.begin(), rows.end(), 0);
         std::iota(cols.begin(), cols.end(), 0);
-        const DistanceRows dr = distance_rows(*Y, rows, cols, rp.distance);
+        const DistanceRows dr = distance_rows(Z, rows, cols, rp.distance);
         auto [i0, i1] = pair_rows(m, me, ranks);
         D = comm.allgather(distance_block(dr, i0, i1));
         mirror_upper(D, m);
-    }
+        return D;
+    };
+    std::vector<double> D = distances(*Y);
 
     test_kill_point("clustering", comm.rank());
     // resamples: each rank a contiguous share; every rank gets all labels, in resample order
@@ -61,13 +64,23 @@ ClusteringResult consensus_clustering(Comm& comm, const Matrix& X, const Cluster
 
     // pair counts: each rank a share of the rows of the triangle, gathered on rank 0
     auto [p0, p1] = pair_rows(m, me, ranks);
+    const bool null_test = cc.null_test.enabled;
+    const size_t R_test = size_t(cc.null_test.resamples_for(cc.resamples));
+    const double npairs = double(m) * double(m - 1) / 2;
+    // the null test's PAC of the real data, from as many resamples as each reference has (the same noise)
+    std::vector<double> test_pac(size_t(nk), 0.0);
+    if (null_test) {
+        const PairCounts t = count_pairs(labels, m, cc.k_min, cc.k_max, p0, p1, R_test);
+        for (int ki = 0; ki < nk; ++ki) test_pac[size_t(ki)] = double(ambiguous_pairs(t, cc.k_min + ki));
+        comm.allreduce_sum(test_pac);  // integer counts: exact
+        for (double& v : test_pac) v /= npairs;
+    }
     PairCounts counts = count_pairs(labels, m, cc.k_min, cc.k_max, p0, p1);
     labels.clear();
     labels.shrink_to_fit();
     counts.sampled = comm.gather(counts.sampled);
     for (auto& t : counts.together) t = comm.gather(t);
 
-    std::vector<int64_t> landmark_labels;  // every k's classes of the landmarks, for assigning the rest
     if (comm.is_root()) {
         const Linkage final_linkage = parse_linkage(name(cc.linkage));
         for (int k = cc.k_min; k <= cc.k_max; ++k) {
@@ -78,16 +91,54 @@ ClusteringResult consensus_clustering(Comm& comm, const Matrix& X, const Cluster
             if (res.landmarks.empty() && n <= store_limit) res.consensus.push_back(std::move(C));
         }
         fill_delta_area(res.ks);
-        res.chosen = choose_k(res.ks, name(cc.choose_k));
-        for (auto& s : res.ks) landmark_labels.insert(landmark_labels.end(), s.labels.begin(), s.labels.end());
     }
     counts = PairCounts{};
+
+    // the null test: references without clusters, each clustered as the real data; each rank makes every reference
+    // (they are small beside their clusterings), clusters a share of its resamples and counts a share of its pairs
+    if (null_test) {
+        const auto t0 = std::chrono::steady_clock::now();
+        // euclidean over every feature: the random scores have the references' distances
+        const bool scores_only = rp.distance == "euclidean" && cc.feature_fraction >= 1.0;
+        const NullBasis basis = null_basis(*Y, scores_only);
+        const size_t B = size_t(cc.null_test.references);
+        std::vector<std::vector<double>> ref_pacs(static_cast<size_t>(nk));
+        for (size_t b = 0; b < B; ++b) {
+            const Matrix ref = null_reference(basis, derive_seed(seed, {STAGE_NULL, b}));  // every rank: the same
+            const std::vector<double> Dr = distances(ref);
+            const std::vector<uint8_t> lab = comm.allgather(resample_labels(
+                ref, Dr, cc.k_min, cc.k_max, R_test * me / ranks, R_test * (me + 1) / ranks, rp,
+                derive_seed(seed, {STAGE_NULL, b, 1})));
+            const PairCounts c = count_pairs(lab, m, cc.k_min, cc.k_max, p0, p1);
+            std::vector<double> amb(static_cast<size_t>(nk));
+            for (int ki = 0; ki < nk; ++ki) amb[size_t(ki)] = double(ambiguous_pairs(c, cc.k_min + ki));
+            comm.allreduce_sum(amb);
+            for (int ki = 0; ki < nk; ++ki) ref_pacs[size_t(ki)].push_back(amb[size_t(ki)] / npairs);
+            comm.stop_point("clustering was not finished and starts again on resume; the journal keeps the samples");
+        }
+        if (comm.is_root())
+            for (int ki = 0; ki < nk; ++ki) {
+                KSummary& s = res.ks[size_t(ki)];
+                s.reference_pacs = ref_pacs[size_t(ki)];
+                s.null = precis::null_test(test_pac[size_t(ki)], s.reference_pacs);
+                s.null.p_adjusted = std::min(1.0, s.null.p_value * double(nk));  // Bonferroni over the k tried
+            }
+        res.null_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
+
+    std::vector<int64_t> landmark_labels;  // every k's classes of the landmarks, for assigning the rest
+    if (comm.is_root()) {
+        res.chosen = choose_k(res.ks, name(cc.choose_k), cc.null_test.alpha);
+        for (auto& s : res.ks) landmark_labels.insert(landmark_labels.end(), s.labels.begin(), s.labels.end());
+    }
     landmark_labels.resize(size_t(nk) * m);
     comm.broadcast(landmark_labels);
     std::vector<int64_t> chosen{int64_t(res.chosen)};
     comm.broadcast(chosen);
     res.chosen = size_t(chosen[0]);
-    res.chosen_k = cc.k_min + int(res.chosen);
+    res.no_structure = res.chosen == size_t(nk);  // choose_k null found no significant k
+    res.chosen_k = res.no_structure ? 1 : cc.k_min + int(res.chosen);
+    const size_t label_k = res.no_structure ? 0 : res.chosen;  // (every k's labels are made; none is used)
 
     if (!res.landmarks.empty()) {
         // the other samples join the class of the nearest landmark-class centroid; each rank a share of the rows
@@ -109,7 +160,7 @@ ClusteringResult consensus_clustering(Comm& comm, const Matrix& X, const Cluster
             for (int ki = 0; ki < nk; ++ki)
                 assigned[res.landmarks[a] * size_t(nk) + size_t(ki)] = double(landmark_labels[size_t(ki) * m + a]);
         res.labels.resize(n);
-        for (size_t i = 0; i < n; ++i) res.labels[i] = int64_t(assigned[i * size_t(nk) + res.chosen]);
+        for (size_t i = 0; i < n; ++i) res.labels[i] = int64_t(assigned[i * size_t(nk) + label_k]);
         if (comm.is_root())
             for (int ki = 0; ki < nk; ++ki) {
                 KSummary& s = res.ks[size_t(ki)];
@@ -124,9 +175,10 @@ ClusteringResult consensus_clustering(Comm& comm, const Matrix& X, const Cluster
                 s.item_consensus = std::move(ic);
             }
     } else {
-        res.labels.assign(landmark_labels.begin() + long(res.chosen * m),
-                          landmark_labels.begin() + long((res.chosen + 1) * m));
+        res.labels.assign(landmark_labels.begin() + long(label_k * m),
+                          landmark_labels.begin() + long((label_k + 1) * m));
     }
+    if (res.no_structure) std::fill(res.labels.begin(), res.labels.end(), 1);  // one class
     return res;
 }
 
@@ -135,7 +187,7 @@ constexpr size_t kConsensusInStore = 1000;  // up to this many samples the store
 }  // namespace
 
 std::string clustering_key(const StudyConfig& study, const std::string& data_key) {
-    return content_key({"precis clustering 2", data_key, resolved_settings(study.resolved, {"study.seed", "clustering"})});
+    return content_key({"precis clustering 3", data_key, resolved_settings(study.resolved, {"study.seed", "clustering"})});
 }
 
 std::vector<size_t> select_features(const FeatureStats& fs, Modality m, size_t n_features, int top_variable) {
@@ -235,9 +287,10 @@ Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const
         k = cr.chosen_k;
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         return ClusteringStage{std::move(cr.ks), cr.chosen, std::move(cr.labels), std::move(cr.consensus),
-                               cr.landmarks.size(), seconds};
+                               cr.landmarks.size(), seconds, cr.no_structure, cr.null_seconds};
     });
-    st.k = st.fit.ks.empty() ? k : st.fit.ks[st.fit.chosen].k;  // a kept result is on every rank
+    // a kept result is on every rank
+    st.k = st.fit.ks.empty() ? k : st.fit.no_structure ? 1 : st.fit.ks[st.fit.chosen].k;
     return st;
 }
 

@@ -19,6 +19,8 @@ struct ClusteringResult {
     std::vector<int64_t> labels;                 // every rank: the chosen k's class of each sample, 1..k
     std::vector<std::vector<double>> consensus;  // rank 0, exact path with n <= store_limit: per k, n x n
     std::vector<size_t> landmarks;               // the samples consensus ran on, when fewer than all
+    bool no_structure = false;  // choose_k null: no k passed the null test; every sample in class 1
+    double null_seconds = 0;    // the null test's share of the time
 };
 
 // X (n samples x features, the same on every rank) is prepared already: selected, centred, weighted.

@@ -79,10 +79,12 @@ template <class A>
 void serialize(A& a, precis::KSummary& k, unsigned) {
     a& k.k& k.labels& k.item_consensus& k.cluster_consensus& k.sizes& k.pac& k.area& k.delta_area& k.mean_silhouette;
     a& k.cdf& k.heatmap;
+    a& k.reference_pacs& k.null.real_pac& k.null.reference_mean& k.null.p_value& k.null.p_monte_carlo& k.null.rcsi;
+    a& k.null.rcsi_se& k.null.p_adjusted;
 }
 template <class A>
 void serialize(A& a, precis::ClusteringStage& c, unsigned) {
-    a& c.ks& c.chosen& c.labels& c.consensus& c.n_landmarks& c.seconds;
+    a& c.ks& c.chosen& c.labels& c.consensus& c.n_landmarks& c.seconds& c.no_structure& c.null_seconds;
 }
 }  // namespace boost::serialization
 

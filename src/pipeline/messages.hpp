@@ -87,6 +87,8 @@ struct ClusteringStage {
     std::vector<std::vector<double>> consensus;
     uint64_t n_landmarks = 0;
     double seconds = 0;
+    bool no_structure = false;  // choose_k null found no k: chosen is ks.size(), labels all 1
+    double null_seconds = 0;
 };
 
 std::string encode(const SampleSheet& s);

@@ -232,9 +232,10 @@ void write_subtypes(const std::string& path, const std::vector<std::string>& sam
     std::string line = "sample_id\tsubtype\titem_consensus";
     for (auto& k : ks) line += "\tk" + std::to_string(k.k);
     f.write(line + "\n");
+    const bool none = chosen >= ks.size();  // no structure: one class
     for (size_t i = 0; i < sample_ids.size(); ++i) {
-        line = clean(sample_ids[i]) + "\t" + std::to_string(ks[chosen].labels[i]) + "\t" +
-               fmt(ks[chosen].item_consensus[i]);
+        line = clean(sample_ids[i]) + "\t" + (none ? std::string("1\tNA") : std::to_string(ks[chosen].labels[i]) +
+               "\t" + fmt(ks[chosen].item_consensus[i]));
         for (auto& k : ks) line += "\t" + std::to_string(k.labels[i]);
         f.write(line + "\n");
     }
@@ -243,15 +244,32 @@ void write_subtypes(const std::string& path, const std::vector<std::string>& sam
 
 void write_clustering(const std::string& path, const std::vector<KSummary>& ks, size_t chosen) {
     AtomicFile f(path);
-    f.write("k\tpac\tdelta_area\tmean_silhouette\tcluster_sizes\tchosen\tcdf_area\tcluster_consensus\n");
+    const bool null = !ks.empty() && !ks[0].reference_pacs.empty();
+    f.write(std::string("k\tpac\tdelta_area\tmean_silhouette\tcluster_sizes\tchosen\tcdf_area\tcluster_consensus") +
+            (null ? "\tp_value\tp_adjusted\trcsi\trcsi_se\tp_monte_carlo\ttest_pac\treference_pac" : "") + "\n");
     for (size_t i = 0; i < ks.size(); ++i) {
         std::string sizes, cons;
         for (long s : ks[i].sizes) sizes += (sizes.empty() ? "" : ",") + std::to_string(s);
         for (double c : ks[i].cluster_consensus) cons += (cons.empty() ? "" : ",") + fmt(c);
-        f.write(std::to_string(ks[i].k) + "\t" + fmt(ks[i].pac) + "\t" + fmt(ks[i].delta_area) + "\t" +
-                fmt(ks[i].mean_silhouette) + "\t" + sizes + "\t" + (i == chosen ? "TRUE" : "FALSE") + "\t" +
-                fmt(ks[i].area) + "\t" + cons + "\n");
+        std::string line = std::to_string(ks[i].k) + "\t" + fmt(ks[i].pac) + "\t" + fmt(ks[i].delta_area) + "\t" +
+                           fmt(ks[i].mean_silhouette) + "\t" + sizes + "\t" + (i == chosen ? "TRUE" : "FALSE") +
+                           "\t" + fmt(ks[i].area) + "\t" + cons;
+        if (null) {
+            const NullTest& t = ks[i].null;
+            line += "\t" + fmt(t.p_value) + "\t" + fmt(t.p_adjusted) + "\t" + fmt(t.rcsi) + "\t" + fmt(t.rcsi_se) + "\t" + fmt(t.p_monte_carlo) +
+                    "\t" + fmt(t.real_pac) + "\t" + fmt(t.reference_mean);
+        }
+        f.write(line + "\n");
     }
+    f.commit();
+}
+
+void write_null_references(const std::string& path, const std::vector<KSummary>& ks) {
+    AtomicFile f(path);
+    f.write("k\treference\tpac\n");
+    for (const KSummary& s : ks)
+        for (size_t b = 0; b < s.reference_pacs.size(); ++b)
+            f.write(std::to_string(s.k) + "\t" + std::to_string(b + 1) + "\t" + fmt(s.reference_pacs[b]) + "\n");
     f.commit();
 }
 

@@ -38,6 +38,9 @@ void write_biomarkers(const std::string& path, const std::vector<BiomarkerRow>& 
 
 void write_subtypes(const std::string& path, const std::vector<std::string>& sample_ids,
                     const std::vector<KSummary>& ks, size_t chosen);
+// chosen == ks.size(): no structure (choose_k null): every sample in subtype 1, no k chosen.
 void write_clustering(const std::string& path, const std::vector<KSummary>& ks, size_t chosen);
+// clustering_null.tsv: each k's reference PACs (clustering.null_test).
+void write_null_references(const std::string& path, const std::vector<KSummary>& ks);
 
 }  // namespace precis

@@ -90,6 +90,14 @@ std::string provenance_json(const RunFacts& run, const Inputs& in, const RootSta
     }
     if (subtypes.enabled) {
         pj["chosen_k"] = subtypes.k;
+        if (study.clustering.null_test.enabled) {
+            const auto& nt = study.clustering.null_test;
+            pj["clustering_null_test"] = {{"references", nt.references},
+                                          {"resamples", nt.resamples_for(study.clustering.resamples)},
+                                          {"alpha", nt.alpha},
+                                          {"no_structure", subtypes.fit.no_structure},
+                                          {"seconds", subtypes.fit.null_seconds}};
+        }
         pj["clustering_landmarks"] = subtypes.fit.n_landmarks;  // 0: consensus over every sample
         pj["clustering_seconds"] = subtypes.fit.seconds;
         pj["clustering_k_skipped"] = nlohmann::json::array();
@@ -109,6 +117,7 @@ std::string provenance_json(const RunFacts& run, const Inputs& in, const RootSta
     for (auto& [stage, seconds] : run.clock->seconds()) stage_seconds[stage] = seconds;
     pj["stage_seconds"] = stage_seconds;
     pj["stages"] = {{"clustering", subtypes.enabled}, {"ranking", ranking.enabled}};
+    if (!ranking.skipped.empty()) pj["ranking_skipped"] = ranking.skipped;
     // what an earlier, interrupted (or finished) run in this folder had already done
     pj["resumed"] = {{"attempt", in.attempt},
                      {"samples_from_journal", root.samples_from_journal},

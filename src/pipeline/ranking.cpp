@@ -2,6 +2,7 @@
 // fitted on every rank from all features' variances (all-gathered in feature order, so the same for any number of
 // ranks); rank 0 adjusts per contrast and sorts (biomarker_rows).
 #include <algorithm>
+#include <cstdio>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -148,6 +149,12 @@ Ranking rank_stage(Comm& comm, const Inputs& in, const Cohort& cohort, FeatureSt
     const RankingConfig& rc = in.study.ranking;
     Ranking r;
     if (!(r.enabled = rc.enabled)) return r;
+    if (rc.groups == "subtype" && subtypes.fit.no_structure) {  // one class: nothing to compare
+        r.enabled = false;
+        r.skipped = "no subtype structure (clustering.choose_k: null found no k), so there are no subtypes to compare";
+        if (comm.is_root()) std::fprintf(stderr, "precis: warning: ranking skipped: %s\n", r.skipped.c_str());
+        return r;
+    }
     const size_t n = cohort.size();
     Groups g;
     comm.all_or_none([&] { g = ranking_groups(in, cohort, subtypes); });

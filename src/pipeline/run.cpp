@@ -64,6 +64,7 @@ void write_results(const RunFacts& run, const Inputs& in, const RootState& root,
     if (subtypes.enabled) {
         write_subtypes(out + "/subtypes.tsv", cohort.ids(in.sheet), subtypes.fit.ks, subtypes.fit.chosen);
         write_clustering(out + "/clustering.tsv", subtypes.fit.ks, subtypes.fit.chosen);
+        if (study.clustering.null_test.enabled) write_null_references(out + "/clustering_null.tsv", subtypes.fit.ks);
     }
     const std::string pj = provenance_json(run, in, root, cohort, mx, subtypes, ranking);
     StoreAnnotations a = store_annotations(in, root, cohort, mx, fs, subtypes);
@@ -73,7 +74,13 @@ void write_results(const RunFacts& run, const Inputs& in, const RootState& root,
         throw_io("cannot rename " + mx.store_tmp + " to " + mx.store_path, "check that the output folder is writable and has space");
     write_report(out, pj);  // from the files just written
     write_file_atomic(out + "/provenance.json", pj + "\n");
-    const std::string k_text = subtypes.enabled ? ", k = " + std::to_string(subtypes.k) : "";
+    const std::string k_text =
+        !subtypes.enabled ? ""
+        : subtypes.fit.no_structure
+            ? ", no structure: no k of " + std::to_string(study.clustering.k_min) + ".." +
+                  std::to_string(study.clustering.k_max) + " passed the null test (adjusted p < " +
+                  fmt(study.clustering.null_test.alpha) + "), every sample in one class"
+            : ", k = " + std::to_string(subtypes.k);
     std::fprintf(stderr, "precis: done: %zu of %zu samples analysed%s; results in %s\n", cohort.size(),
                  in.sheet.samples.size(), k_text.c_str(), out.c_str());
 }

@@ -214,6 +214,7 @@ struct BiomarkerRecord {
 };
 struct Ranking {
     bool enabled = false;
+    std::string skipped;  // why ranking.enabled did not rank (provenance, report)
     std::vector<Contrast> contrasts;
     std::vector<BiomarkerRecord> records;  // on rank 0 (every rank when computed): one per feature and contrast
 };

@@ -116,6 +116,10 @@ struct Results {
     StudyConfig study;  // the resolved study, read by the config module (its defaults where a key is absent)
     std::optional<Columns> qc_genome, qc_proteome, clustering, subtypes, biomarkers;
     std::optional<Columns> pcs, eigenvalues, pairs;  // ancestry/ and relatedness/
+    std::optional<Columns> null_refs;                // clustering_null.tsv
+    bool no_structure() const {
+        return prov.contains("clustering_null_test") && prov["clustering_null_test"].value("no_structure", false);
+    }
     std::optional<StoreSummary> store;
     std::vector<std::string> phenotypes;
 };
@@ -164,6 +168,15 @@ void check_complete(const Results& r) {
     std::string have;
     for (auto& [c, n] : count) have += (have.empty() ? "" : ",") + std::to_string(n);
     size_t rows_chosen = 0;
+    if (r.prov.contains("clustering_null_test")) need(r.null_refs, "clustering_null.tsv", true);
+    if (r.no_structure()) {  // no k passed the null test: one class, no row chosen
+        if (count.size() != 1 || count.begin()->first != 1 || r.prov.value("chosen_k", 0) != 1)
+            broken("provenance.json says the null test found no structure, but subtypes.tsv has subtypes " + have);
+        for (size_t i = 0; i < r.clustering->n; ++i)
+            if (chosen.s(i) == "TRUE") broken("clustering.tsv chose k = " + k.s(i) + ", although provenance.json "
+                                              "says no k passed the null test");
+        return;
+    }
     for (size_t i = 0; i < r.clustering->n; ++i) {
         if (chosen.s(i) != "TRUE") continue;
         ++rows_chosen;
@@ -201,13 +214,15 @@ Results load(const std::string& dir, const std::string& provenance_json) {
     r.qc_genome = columns_if(dir + "/qc/genome.tsv", {"sample_id", "status", "reason", "inferred_sex"}, {"*"});
     r.qc_proteome = columns_if(dir + "/qc/proteome.tsv", {"sample_id", "status", "reason"}, {"*"});
     r.clustering = columns_if(dir + "/clustering.tsv", {"k", "cluster_sizes", "cluster_consensus", "chosen"},
-                              {"k", "pac", "delta_area", "mean_silhouette"});
+                              {"k", "pac", "delta_area", "mean_silhouette", "p_value", "p_adjusted", "rcsi", "rcsi_se",
+                               "p_monte_carlo", "test_pac", "reference_pac"});
     r.subtypes = columns_if(dir + "/subtypes.tsv", {"sample_id"}, {"subtype", "item_consensus"});
     r.biomarkers = columns_if(dir + "/biomarkers.tsv", {"rank", "feature_id", "modality", "contrast"},
                               {"statistic", "effect", "p_value", "q_value", "auc"});
     r.pcs = columns_if(dir + "/ancestry/pcs.tsv", {"sample_id", "in_pca"}, {"*"});
     r.eigenvalues = columns_if(dir + "/ancestry/eigenvalues.tsv", {"pc"}, {"eigenvalue"});
     r.pairs = columns_if(dir + "/relatedness/pairs.tsv", {"sample_id_1", "sample_id_2"}, {"kinship", "ibs0", "degree"});
+    r.null_refs = columns_if(dir + "/clustering_null.tsv", {}, {"k", "reference", "pac"});
     check_complete(r);
     const std::string store = dir + "/cohort.h5mu";
     if (fs::exists(store)) {
@@ -282,14 +297,21 @@ std::string overview(const Results& r) {
                         " could not be read.");
     }
     const int k = chosen_k(r);
-    if (r.clustering && k > 0) {
+    if (r.clustering && r.no_structure()) {
+        items.push_back("No structure: no k from " + std::to_string(r.study.clustering.k_min) + " to " +
+                        std::to_string(r.study.clustering.k_max) + " clusters more stably than reference data "
+                        "without clusters (null test: adjusted p >= " + fmt_n(r.study.clustering.null_test.alpha) +
+                        "); every sample is in one class.");
+    } else if (r.clustering && k > 0) {
         Col kk(*r.clustering, "k"), pac(*r.clustering, "pac"), sil(*r.clustering, "mean_silhouette"),
             sizes(*r.clustering, "cluster_sizes");
+        const Col pv(*r.clustering, "p_value"), rcsi(*r.clustering, "rcsi");
         for (size_t i = 0; i < r.clustering->n; ++i)
             if (int(kk.d(i)) == k) {
                 items.push_back("Consensus clustering chose k = " + std::to_string(k) + " by " +
                                 name(r.study.clustering.choose_k) + " (PAC " + fmt_n(pac.d(i)) +
                                 ", lower is more stable; mean silhouette " + fmt_n(sil.d(i)) +
+                                (pv.ok() ? "; null test p = " + fmt_n(pv.d(i)) + ", RCSI " + fmt_n(rcsi.d(i)) : "") +
                                 "); subtype sizes " + sizes.s(i) + ".");
             }
         const double lm = r.prov.value("clustering_landmarks", 0.0);
@@ -484,6 +506,41 @@ StoreHeatmap rebin(const StoreHeatmap& h, size_t max_bins) {
     return o;
 }
 
+// The null test: each k's reference PACs against the real data's, p-values and RCSI.
+std::string null_test_part(const Results& r) {
+    if (!r.null_refs || !r.clustering) return "";
+    const Columns& T = *r.clustering;
+    const Col kc(T, "k"), pv(T, "p_value"), pa(T, "p_adjusted"), rcsi(T, "rcsi"), se(T, "rcsi_se"), mc(T, "p_monte_carlo"),
+        tp(T, "test_pac"), rp(T, "reference_pac");
+    if (!pv.ok() || !pa.ok() || !rcsi.ok() || !tp.ok()) return "";
+    const ClusteringConfig& c = r.study.clustering;
+    const Col nk(*r.null_refs, "k"), npac(*r.null_refs, "pac");
+    std::vector<svg::Point> pts;
+    for (size_t i = 0; i < r.null_refs->n; ++i)  // references spread a little around their k
+        pts.push_back({nk.d(i) - 0.2 + 0.4 * double(i % 25) / 24.0, npac.d(i), 0});
+    std::vector<std::vector<std::string>> rows;
+    for (size_t i = 0; i < T.n; ++i) {
+        pts.push_back({kc.d(i), tp.d(i), 1});
+        rows.push_back({kc.s(i), fmt_n(tp.d(i)), fmt_n(rp.d(i)), fmt_n(pv.d(i)), fmt_n(pa.d(i)), fmt_n(mc.d(i)),
+                        fmt_n(rcsi.d(i)) + " ± " + fmt_n(se.d(i)), pa.d(i) < c.null_test.alpha ? "yes" : "no"});
+    }
+    std::string o = "<h3>Is there structure? The null test</h3><p>" +
+                    esc("Each k's PAC against " + std::to_string(c.null_test.references) +
+                        " reference data sets without clusters but with the data's principal components and their "
+                        "variances (M3C's Monte Carlo method), each clustered as the data with " +
+                        std::to_string(c.null_test.resamples_for(c.resamples)) + " resamples (the data's PAC here is "
+                        "from as many of its resamples). A k is significant when p, times the " +
+                        std::to_string(T.n) + " k tried, is below " + fmt_n(c.null_test.alpha) + "; RCSI = mean log(reference PAC) - log(PAC), higher is more stable than chance.") +
+                    "</p><div class=\"grid\">";
+    o += figure(svg::scatter(pts, {"reference data", "real data"}, "PAC: real data against references", "k", "PAC",
+                             420, 280));
+    o += "</div>";
+    o += table_html({"k", "PAC (test)", "reference PAC (mean)", "p (beta)", "p adjusted", "p (Monte Carlo)", "RCSI ± SE",
+                     "significant"},
+                    rows);
+    return o;
+}
+
 std::string clustering_section(const Results& r) {
     std::string o = "<section id=\"clustering\"><h2>Consensus clustering</h2>";
     const int k_chosen = chosen_k(r);
@@ -494,8 +551,11 @@ std::string clustering_section(const Results& r) {
                      " resamples of " + setting_text(s, "clustering.item_fraction") + " of the samples and " +
                      setting_text(s, "clustering.feature_fraction") + " of the features, k from " +
                      std::to_string(c.k_min) + " to " + std::to_string(c.k_max) + "; k chosen by " +
-                     name(c.choose_k) + ": k = " + std::to_string(k_chosen) + " (dashed red lines).") +
+                     name(c.choose_k) + ": " +
+                     (r.no_structure() ? "no structure (no k passed the null test; one class)"
+                                       : "k = " + std::to_string(k_chosen) + " (dashed red lines)") + ".") +
          "</p>";
+    o += null_test_part(r);
     const Columns& T = *r.clustering;
     Col kc(T, "k"), pac(T, "pac"), da(T, "delta_area"), sil(T, "mean_silhouette"), sizes(T, "cluster_sizes"),
         cc(T, "cluster_consensus"), chosen(T, "chosen");

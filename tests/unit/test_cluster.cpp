@@ -455,3 +455,76 @@ TEST_CASE("resample sizes: floor(n x fraction), at least 2, and the smallest fra
     CHECK(min_item_fraction(60, 6) == Approx(0.1));
     CHECK(min_item_fraction(7, 6) == Approx(0.8572));
 }
+
+// ---- the null test ---------------------------------------------------------------------------------------------
+
+TEST_CASE("null references have exactly the data's covariance and no more", "[cluster][null]") {
+    Rng r(7);
+    for (auto [m, p] : {std::pair<size_t, size_t>{30, 8}, {12, 40}}) {  // fewer and more features than samples
+        Matrix X(m, p);
+        for (size_t i = 0; i < m; ++i)
+            for (size_t j = 0; j < p; ++j) X(i, j) = r.normal() * double(j + 1) + (j ? X(i, j - 1) : 0.0);
+        auto cov = [](const Matrix& A) {
+            std::vector<double> mean(A.cols, 0.0), c(A.cols * A.cols, 0.0);
+            for (size_t i = 0; i < A.rows; ++i)
+                for (size_t j = 0; j < A.cols; ++j) mean[j] += A(i, j) / double(A.rows);
+            for (size_t i = 0; i < A.rows; ++i)
+                for (size_t a = 0; a < A.cols; ++a)
+                    for (size_t b = 0; b < A.cols; ++b)
+                        c[a * A.cols + b] += (A(i, a) - mean[a]) * (A(i, b) - mean[b]) / double(A.rows - 1);
+            return std::make_pair(mean, c);
+        };
+        const auto [mx, cx] = cov(X);
+        const NullBasis b = null_basis(X, false);
+        REQUIRE(b.r == std::min(m - 1, p));
+        const Matrix R1 = null_reference(b, 11), R2 = null_reference(b, 12);
+        REQUIRE(R1.rows == m);
+        REQUIRE(R1.cols == p);
+        const auto [m1, c1] = cov(R1);
+        double scale = 0;
+        for (double v : cx) scale = std::max(scale, std::abs(v));
+        for (size_t q = 0; q < cx.size(); ++q) CHECK(std::abs(c1[q] - cx[q]) <= 1e-9 * scale);
+        for (size_t j = 0; j < p; ++j) CHECK(std::abs(m1[j] - mx[j]) <= 1e-9 * (1 + std::abs(mx[j])));
+        CHECK(R1.data != R2.data);                         // another seed, another reference
+        CHECK(null_reference(b, 11).data == R1.data);      // the same seed, the same bits
+        // scores only: the same distances between samples as the full reference
+        const Matrix S = null_reference(null_basis(X, true), 11);
+        REQUIRE(S.cols == b.r);
+        for (size_t i = 0; i < m; ++i)
+            for (size_t k = i + 1; k < m; ++k) {
+                double df = 0, ds = 0;
+                for (size_t j = 0; j < p; ++j) df += (R1(i, j) - R1(k, j)) * (R1(i, j) - R1(k, j));
+                for (size_t j = 0; j < S.cols; ++j) ds += (S(i, j) - S(k, j)) * (S(i, j) - S(k, j));
+                CHECK(std::abs(df - ds) <= 1e-9 * (1 + df));
+            }
+    }
+}
+
+TEST_CASE("null test statistics are M3C's", "[cluster][null]") {
+    // values from scipy: beta.cdf(0.28, a, b) with a, b from the references' mean and variance (ddof 1)
+    const std::vector<double> refs{0.3, 0.4, 0.5, 0.35, 0.45};
+    const NullTest t = null_test(0.28, refs);
+    CHECK(t.p_value == Approx(0.06119767494978338).epsilon(1e-10));
+    CHECK(t.rcsi == Approx(0.3406175683175902).epsilon(1e-12));
+    CHECK(t.rcsi_se == Approx(0.09026857123294747).epsilon(1e-12));
+    CHECK(t.p_monte_carlo == Approx(1.0 / 6.0));
+    CHECK(t.reference_mean == Approx(0.4));
+    CHECK(null_test(0.42, refs).p_monte_carlo == Approx(4.0 / 6.0));
+    // a real PAC of 0 counts as 1e-4 in RCSI (M3C); identical references leave only the Monte Carlo p
+    double mean_log = 0;
+    for (double x : refs) mean_log += std::log(x) / double(refs.size());
+    CHECK(null_test(0.0, refs).rcsi == Approx(mean_log - std::log(1e-4)).epsilon(1e-12));
+    CHECK(null_test(0.0, refs).p_value == 0.0);
+    const NullTest same = null_test(0.1, {0.3, 0.3, 0.3});
+    CHECK(same.p_value == same.p_monte_carlo);
+    CHECK(same.p_monte_carlo == Approx(0.25));
+    // choose_k null: the best RCSI among the significant k; none significant: ks.size()
+    std::vector<KSummary> ks(3);
+    for (size_t i = 0; i < 3; ++i) ks[i].k = int(i) + 2, ks[i].reference_pacs = refs;
+    ks[0].null.p_adjusted = 0.01, ks[0].null.rcsi = 0.5;
+    ks[1].null.p_adjusted = 0.2, ks[1].null.rcsi = 0.9;
+    ks[2].null.p_adjusted = 0.001, ks[2].null.rcsi = 0.7;
+    CHECK(choose_k(ks, "null", 0.05) == 2);
+    for (auto& k : ks) k.null.p_adjusted = 0.5;
+    CHECK(choose_k(ks, "null", 0.05) == 3);
+}
