@@ -140,7 +140,8 @@ double mad(const double* v, size_t n, size_t stride) {
     return 1.4826 * median_of(x);
 }
 
-void center_and_impute(Matrix& X, const std::string& center) {
+std::vector<double> center_and_impute(Matrix& X, const std::string& center) {
+    std::vector<double> centres(X.cols, 0.0);
     for (size_t j = 0; j < X.cols; ++j) {
         std::vector<double> obs;
         for (size_t i = 0; i < X.rows; ++i)
@@ -153,15 +154,17 @@ void center_and_impute(Matrix& X, const std::string& center) {
                 c = std::accumulate(obs.begin(), obs.end(), 0.0) / obs.size();
             }
         }
+        centres[j] = c;
         double shift = center == "none" ? 0.0 : c;
         for (size_t i = 0; i < X.rows; ++i) {
             double& v = X(i, j);
             v = std::isnan(v) ? c - shift : v - shift;
         }
     }
+    return centres;
 }
 
-void scale_block(Matrix& X, size_t c0, size_t c1, double weight) {
+double scale_block(Matrix& X, size_t c0, size_t c1, double weight) {
     double total = 0;
     for (size_t j = c0; j < c1; ++j) {
         double m = 0, ss = 0;
@@ -170,10 +173,11 @@ void scale_block(Matrix& X, size_t c0, size_t c1, double weight) {
         for (size_t i = 0; i < X.rows; ++i) ss += (X(i, j) - m) * (X(i, j) - m);
         total += X.rows > 1 ? ss / (X.rows - 1) : 0.0;
     }
-    if (total <= 0) return;
+    if (total <= 0) return 1.0;
     double f = std::sqrt(weight / total);
     for (size_t i = 0; i < X.rows; ++i)
         for (size_t j = c0; j < c1; ++j) X(i, j) *= f;
+    return f;
 }
 
 std::vector<double> pca_embedding(const Matrix& X, int dims) {

@@ -199,9 +199,12 @@ size_t choose_k(const std::vector<KSummary>& ks, const std::string& rule, double
 
 // ---- features, landmarks ---------------------------------------------------------------------------------------
 // Feature preparation: center each column (none | median | mean over observed values) and set missing to the centre.
-void center_and_impute(Matrix& X, const std::string& center);
+// Returns each column's centre (the median or mean of its observed values; 0 when none): missing values become it,
+// and it is subtracted unless `center` is none.
+std::vector<double> center_and_impute(Matrix& X, const std::string& center);
 // Scale a block of columns [c0, c1) so that its total variance is `weight` (multi-modality clustering).
-void scale_block(Matrix& X, size_t c0, size_t c1, double weight);
+// Returns the factor the block was multiplied by (1 when it has no variance).
+double scale_block(Matrix& X, size_t c0, size_t c1, double weight);
 // Median absolute deviation of the observed values (scaled by 1.4826 as R's mad), NaN if fewer than 2.
 double mad(const double* v, size_t n, size_t stride);
 

@@ -234,6 +234,14 @@ std::vector<KeyDef> make_schema() {
                    "choose_k null: a k is significant when its p_adjusted (p_value times the number of k tried) is "
                    "below this, so that data without structure is called structured at most this often."),
                0, 1, true),
+        at_least(key("clustering.model.folds", T::Int, "10",
+                     "The subtype model (model/subtype_model.h5): cross-validation folds (stratified by subtype) that "
+                     "choose the nearest shrunken centroid threshold. See docs/classify.md."),
+                 2),
+        at_least(key("clustering.model.thresholds", T::Int, "30",
+                     "The subtype model: shrinkage thresholds tried, evenly from 0 to the one that shrinks every "
+                     "centroid to the overall mean (as pamr)."),
+                 2),
         choice("clustering.adjust.method", "linear", choice_names<AdjustMethod>(),
                "How clustering.adjust.batch and .covariates are removed before clustering: linear (limma's "
                "removeBatchEffect: one linear model per feature) or combat (sva's parametric ComBat for the batch, "

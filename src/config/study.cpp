@@ -738,6 +738,8 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     c.null_test.references = int(integer("clustering.null_test.references"));
     c.null_test.resamples = int(integer("clustering.null_test.resamples"));
     c.null_test.alpha = num("clustering.null_test.alpha");
+    c.model_folds = int(integer("clustering.model.folds"));
+    c.model_thresholds = int(integer("clustering.model.thresholds"));
     auto& a = c.adjust;
     pick("clustering.adjust.method", a.method);
     a.batch = str("clustering.adjust.batch");

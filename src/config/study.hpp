@@ -108,6 +108,9 @@ struct ClusteringConfig {
             return resamples > 0 ? resamples : std::max(20, clustering_resamples / 2);
         }
     } null_test;
+    // the subtype model's classifier (docs/classify.md)
+    int model_folds = 10;       // cross-validation folds for the shrinkage threshold
+    int model_thresholds = 30;  // thresholds tried
 };
 
 struct RankingConfig {

@@ -39,7 +39,9 @@ void clear_earlier_results(const std::string& out) {
                           "study.resolved.yaml", "qc/genome.tsv", "qc/proteome.tsv", "scores.tsv", "qc/scores.tsv",
                           "cohort.h5mu.partial", "report.html", "qc/genome_mqc.tsv", "qc/genome_calls_mqc.tsv",
                           "qc/proteome_mqc.tsv", "qc/proteome_detection_mqc.tsv", "ancestry/pcs.tsv",
-                          "ancestry/eigenvalues.tsv", "ancestry/variant_weights.tsv", "relatedness/pairs.tsv"})
+                          "ancestry/eigenvalues.tsv", "ancestry/variant_weights.tsv", "relatedness/pairs.tsv",
+                          "clustering_null.tsv", "model/subtype_model.h5", "model/subtype_model.h5.partial",
+                          "classified.tsv", "validation.tsv"})
         fs::remove(fs::path(out) / f, ec);
     for (const fs::path& dir : {fs::path(out), fs::path(out) / "qc"})
         for (auto& e : fs::directory_iterator(dir, ec))

@@ -212,7 +212,8 @@ Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const
     for (const Modality m : cc.modalities) {
         const Block& b = fs.blocks.at(m);
         std::vector<double> cols;  // column-major, this rank's selected columns
-        for (size_t j : select_features(fs, m, fs.spread.at(m).size(), cc.top_variable))
+        st.selected.push_back(select_features(fs, m, fs.spread.at(m).size(), cc.top_variable));
+        for (size_t j : st.selected.back())
             if (j >= b.c0 && j < b.c1) {
                 const double* v = b.values.data() + (j - b.c0) * n;
                 cols.insert(cols.end(), v, v + n);
@@ -245,10 +246,11 @@ Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const
                     "check that the samples' input files are not copies of one another, and the inputs of "
                     "clustering.modalities");
     });
-    center_and_impute(X, name(cc.center));
+    st.centres = center_and_impute(X, name(cc.center));
+    st.scales.assign(cc.modalities.size(), 1.0);
     if (cc.modalities.size() > 1)
         for (size_t ci = 0; ci < cc.modalities.size(); ++ci)
-            scale_block(X, block_edges[ci], block_edges[ci + 1], cc.weights[ci]);
+            st.scales[ci] = scale_block(X, block_edges[ci], block_edges[ci + 1], cc.weights[ci]);
 
     // samples with equal profiles are always in one class: at most as many classes as distinct profiles
     ClusteringConfig tried = cc;

@@ -107,9 +107,16 @@ void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet
 // proteome.impute. Rows become full: `values` over every feature in `ids` order, `ids` left empty. Returns each
 // feature's missing fraction before imputation, on every rank (empty when neither step is asked for).
 // `names`: the kept samples' ids in store-row order, on rank 0 (for errors).
+// `refs` gets the cohort's references (for the subtype model): the quantile reference, half_min's feature minima,
+// MinProb's SD.
+struct ProteomeReferences {
+    std::vector<double> quantile_reference, feature_min;
+    double impute_sd = 0;
+};
 std::vector<double> finish_proteome_matrix(Comm& comm, const StudyConfig& study, const std::vector<std::string>& ids,
                                            LocalFeatures& local, const std::unordered_map<uint64_t, size_t>& row_of,
-                                           size_t n, const std::vector<std::string>& names);
+                                           size_t n, const std::vector<std::string>& names,
+                                           ProteomeReferences* refs = nullptr);
 
 // proteome.cohort_file (collective): see inputs.cpp. `sheet` is on every rank.
 void cohort_proteome(Comm& comm, const StudyConfig& s, const SampleSheet& sheet, LocalFeatures& local,

@@ -132,7 +132,8 @@ void knn(Comm& comm, size_t F, size_t n, const std::unordered_map<uint64_t, size
 
 std::vector<double> finish_proteome_matrix(Comm& comm, const StudyConfig& study, const std::vector<std::string>& ids,
                                            LocalFeatures& local, const std::unordered_map<uint64_t, size_t>& row_of,
-                                           size_t n, const std::vector<std::string>& names) {
+                                           size_t n, const std::vector<std::string>& names,
+                                           ProteomeReferences* refs) {
     const Normalize norm = study.proteome.normalize;
     if (norm != Normalize::Quantile && norm != Normalize::PlateMedian && study.proteome.impute == Impute::None) return {};
     const size_t F = ids.size();
@@ -158,6 +159,7 @@ std::vector<double> finish_proteome_matrix(Comm& comm, const StudyConfig& study,
         reference.pop_back();
         for (double& v : reference) v /= count;
         for (auto& [idx, row] : rows) quantile_apply(row, reference);
+        if (refs) refs->quantile_reference = reference;
     }
 
     if (norm == Normalize::PlateMedian) plate_median(comm, ids.size(), local, rows);
@@ -201,6 +203,7 @@ std::vector<double> finish_proteome_matrix(Comm& comm, const StudyConfig& study,
             if (count[j] / double(n) > 0.5 && count[j] > 1) sds.push_back(std::sqrt(ss[j] / (count[j] - 1)));
         imp.sd = sds.empty() ? 0.0 : median_of(sds);
     }
+    if (refs) refs->feature_min = imp.feature_min, refs->impute_sd = imp.sd;
     if (method == Impute::Knn) knn(comm, F, n, row_of, rows, names);
     for (auto& [idx, row] : rows) {
         if (method != Impute::Knn) impute_row(row, imp, idx);

@@ -16,14 +16,6 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-std::string iso_time(std::chrono::system_clock::time_point t) {
-    std::time_t tt = std::chrono::system_clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 // Every input file with its checksum: the sheet, genes, scoring files, cohort files, each sample's own files.
 json input_files(const Inputs& in, const RootState& root) {
@@ -55,8 +47,18 @@ json input_files(const Inputs& in, const RootState& root) {
 
 }  // namespace
 
+std::string iso_time(std::chrono::system_clock::time_point t) {
+    std::time_t tt = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
 std::string provenance_json(const RunFacts& run, const Inputs& in, const RootState& root, const Cohort& cohort,
-                            const Matrices& mx, const Subtypes& subtypes, const Ranking& ranking) {
+                            const Matrices& mx, const Subtypes& subtypes, const Ranking& ranking,
+                            const SubtypeModel* model) {
     const StudyConfig& study = in.study;
     const RunOptions& opt = *run.options;
     json pj;
@@ -118,6 +120,24 @@ std::string provenance_json(const RunFacts& run, const Inputs& in, const RootSta
     pj["stage_seconds"] = stage_seconds;
     pj["stages"] = {{"clustering", subtypes.enabled}, {"ranking", ranking.enabled}};
     if (!ranking.skipped.empty()) pj["ranking_skipped"] = ranking.skipped;
+    if (model) {
+        size_t features = 0, kept = 0;
+        for (auto& ids : model->feature_ids) features += ids.size();
+        const size_t K = size_t(model->k), p = model->fit.p;
+        for (size_t j = 0; j < p; ++j)  // features a shrunken centroid still uses
+            for (size_t c = 0; c < K; ++c)
+                if (model->shrunken[c * p + j] != model->fit.overall[j]) {
+                    ++kept;
+                    break;
+                }
+        pj["subtype_model"] = {{"path", "model/subtype_model.h5"},
+                               {"format_version", model->format_version},
+                               {"classifier", "nearest shrunken centroid"},
+                               {"features", features},
+                               {"features_used", kept},
+                               {"threshold", model->thresholds[model->chosen]},
+                               {"cv_error", model->cv_error[model->chosen]}};
+    }
     // what an earlier, interrupted (or finished) run in this folder had already done
     pj["resumed"] = {{"attempt", in.attempt},
                      {"samples_from_journal", root.samples_from_journal},

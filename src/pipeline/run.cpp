@@ -2,6 +2,8 @@
 
 #include <sys/resource.h>
 
+#include <filesystem>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -15,6 +17,7 @@
 #include "parallel/comm.hpp"
 #include "pipeline/stages.hpp"
 #include "report/report.hpp"
+#include "store/model_file.hpp"
 
 namespace precis {
 
@@ -57,16 +60,23 @@ namespace {
 // Step 9 (rank 0): the TSVs, the store's annotations, the store renamed into place, then report.html, and
 // provenance.json, the mark of a finished run, last.
 void write_results(const RunFacts& run, const Inputs& in, const RootState& root, const Cohort& cohort,
-                   const Matrices& mx, const FeatureStats& fs, Subtypes& subtypes, const Ranking& ranking) {
+                   const Matrices& mx, const FeatureStats& fs, Subtypes& subtypes, const Ranking& ranking,
+                   std::optional<SubtypeModel>& model) {
     const StudyConfig& study = in.study;
     const std::string& out = study.output;
+    if (model) {
+        model->created = iso_time(run.end);
+        model->study_sha256 = root.study_sha;
+        std::filesystem::create_directories(out + "/model");
+        write_subtype_model(out + "/model/subtype_model.h5", *model);
+    }
     if (ranking.enabled) write_biomarkers(out + "/biomarkers.tsv", biomarker_rows(ranking, mx, study));
     if (subtypes.enabled) {
         write_subtypes(out + "/subtypes.tsv", cohort.ids(in.sheet), subtypes.fit.ks, subtypes.fit.chosen);
         write_clustering(out + "/clustering.tsv", subtypes.fit.ks, subtypes.fit.chosen);
         if (study.clustering.null_test.enabled) write_null_references(out + "/clustering_null.tsv", subtypes.fit.ks);
     }
-    const std::string pj = provenance_json(run, in, root, cohort, mx, subtypes, ranking);
+    const std::string pj = provenance_json(run, in, root, cohort, mx, subtypes, ranking, model ? &*model : nullptr);
     StoreAnnotations a = store_annotations(in, root, cohort, mx, fs, subtypes);
     a.provenance_json = pj;
     write_annotations(mx.store_tmp, a);
@@ -114,6 +124,8 @@ int run_study(Comm& comm, const RunOptions& opt) {
     subtypes.adjusted = adjusted.enabled;
     subtypes.left_as_is = adjusted.left_as_is;
     if (subtypes.enabled) clock.done("clustering");
+    std::optional<SubtypeModel> model = model_stage(comm, in, cohort, mx, subtypes);  // 7b
+    if (model) clock.done("model");
     const Ranking ranking = rank_stage(comm, in, cohort, fs, subtypes, cache);  // 8
     if (ranking.enabled) clock.done("ranking");
 
@@ -122,7 +134,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
     comm.all_or_none([&] {
         if (!root) return;
         run.end = std::chrono::system_clock::now();
-        write_results(run, in, *root, cohort, mx, fs, subtypes, ranking);
+        write_results(run, in, *root, cohort, mx, fs, subtypes, ranking, model);
     });
     return 0;
 }

@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "classify/model.hpp"
 #include "cluster/cluster.hpp"
 #include "config/sheet.hpp"
 #include "config/study.hpp"
@@ -130,6 +131,7 @@ struct Matrices {
     bool collective_io = true;             // every matrix write was collective MPI-IO
     std::string store_tmp, store_path;     // cohort.h5mu.partial until the results are written
     std::map<Modality, std::vector<std::string>> layers;  // matrices under mod/<m>/layers (adjust_stage)
+    ProteomeReferences proteome_refs;      // the proteome's cohort references (for the subtype model)
 };
 Matrices write_store(Comm& comm, const Inputs& in, const Cohort& cohort, Features&& features);
 
@@ -196,12 +198,20 @@ struct Subtypes {
     std::vector<std::pair<int, std::string>> k_skipped;
     bool adjusted = false;  // clustered the values of clustering.adjust (adjust_stage)
     std::map<Modality, size_t> left_as_is;
+    // how X was made, for the subtype model: per modality of clustering.modalities, its selected columns; per
+    // column of X, its centre; per modality, its weight's factor
+    std::vector<std::vector<size_t>> selected;
+    std::vector<double> centres, scales;
 };
 Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const FeatureStats& fs, StageCache& cache);
 // The stage cache's key of a clustering: the cohort's data and every setting it depends on.
 std::string clustering_key(const StudyConfig& study, const std::string& data_key);
 // The `top_variable` features of one modality by spread, among those kept with spread > 0, in column order.
 std::vector<size_t> select_features(const FeatureStats& fs, Modality m, size_t n_features, int top_variable);
+
+// Step 7b (every rank): the subtype model (pipeline/model.cpp): none when clustering found no structure.
+std::optional<SubtypeModel> model_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const Matrices& mx,
+                                        const Subtypes& subtypes);
 
 // Step 8 (every rank): biomarker ranking (pipeline/ranking.cpp).
 struct BiomarkerRecord {
@@ -256,8 +266,12 @@ struct RunFacts {
     const StageClock* clock = nullptr;
 };
 // provenance.json's text (also the store's uns/provenance and the report's source).
+// `model`: the subtype model written (null: none).
 std::string provenance_json(const RunFacts& run, const Inputs& in, const RootState& root, const Cohort& cohort,
-                            const Matrices& mx, const Subtypes& subtypes, const Ranking& ranking);
+                            const Matrices& mx, const Subtypes& subtypes, const Ranking& ranking,
+                            const SubtypeModel* model);
+// An ISO 8601 UTC time, as provenance writes them.
+std::string iso_time(std::chrono::system_clock::time_point t);
 // Moves the consensus matrices out of `subtypes` (the store is their last use).
 StoreAnnotations store_annotations(const Inputs& in, const RootState& root, const Cohort& cohort, const Matrices& mx,
                                    const FeatureStats& fs, Subtypes& subtypes);

@@ -1,0 +1,196 @@
+#include "classify/classify.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/error.hpp"
+#include "core/rng.hpp"
+#include "core/stats.hpp"
+
+namespace precis {
+
+NscFit nsc_fit(const Matrix& X, const std::vector<int>& labels, int k) {
+    NscFit f;
+    f.k = k;
+    f.p = X.cols;
+    f.n = X.rows;
+    const size_t K = size_t(k), p = X.cols, n = X.rows;
+    std::vector<double> nk(K, 0.0);
+    for (int l : labels) {
+        if (l < 1 || l > k) throw Error(ErrorKind::Internal, "nsc_fit: label out of range");
+        nk[size_t(l - 1)] += 1;
+    }
+    for (size_t c = 0; c < K; ++c)
+        if (nk[c] == 0)
+            throw Error(ErrorKind::DegenerateData, "subtype " + std::to_string(c + 1) + " has no sample to train on",
+                        "choose another k");
+    if (n <= K) throw Error(ErrorKind::DegenerateData, "too few samples to train a classifier", "add samples");
+    f.overall.assign(p, 0.0);
+    f.centroid.assign(K * p, 0.0);
+    for (size_t i = 0; i < n; ++i) {
+        const size_t c = size_t(labels[i] - 1);
+        for (size_t j = 0; j < p; ++j) f.overall[j] += X(i, j), f.centroid[c * p + j] += X(i, j);
+    }
+    for (size_t j = 0; j < p; ++j) f.overall[j] /= double(n);
+    for (size_t c = 0; c < K; ++c)
+        for (size_t j = 0; j < p; ++j) f.centroid[c * p + j] /= nk[c];
+    std::vector<double> ss(p, 0.0);
+    for (size_t i = 0; i < n; ++i) {
+        const size_t c = size_t(labels[i] - 1);
+        for (size_t j = 0; j < p; ++j) {
+            const double d = X(i, j) - f.centroid[c * p + j];
+            ss[j] += d * d;
+        }
+    }
+    f.sd.resize(p);
+    for (size_t j = 0; j < p; ++j) f.sd[j] = std::sqrt(ss[j] / double(n - K));
+    const double s0 = median_of(f.sd);
+    for (double& s : f.sd) s += s0;
+    for (double s : f.sd)
+        if (!(s > 0))
+            throw Error(ErrorKind::DegenerateData, "the clustered features do not vary within the subtypes",
+                        "check the inputs of clustering.modalities");
+    for (size_t c = 0; c < K; ++c) {
+        f.m.push_back(std::sqrt(1.0 / nk[c] - 1.0 / double(n)));
+        f.prior.push_back(nk[c] / double(n));
+    }
+    return f;
+}
+
+std::vector<double> nsc_deviations(const NscFit& f) {
+    const size_t K = size_t(f.k), p = f.p;
+    std::vector<double> d(K * p);
+    for (size_t c = 0; c < K; ++c)
+        for (size_t j = 0; j < p; ++j) d[c * p + j] = (f.centroid[c * p + j] - f.overall[j]) / (f.m[c] * f.sd[j]);
+    return d;
+}
+
+std::vector<double> nsc_shrunken(const NscFit& f, double threshold) {
+    const size_t K = size_t(f.k), p = f.p;
+    std::vector<double> d = nsc_deviations(f), out(K * p);
+    for (size_t c = 0; c < K; ++c)
+        for (size_t j = 0; j < p; ++j) {
+            const double x = d[c * p + j];
+            const double s = std::max(std::abs(x) - threshold, 0.0) * (x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0);
+            out[c * p + j] = f.overall[j] + f.m[c] * f.sd[j] * s;
+        }
+    return out;
+}
+
+NscCall nsc_predict(const NscFit& f, const std::vector<double>& shrunken, const double* x) {
+    const size_t K = size_t(f.k), p = f.p;
+    NscCall call;
+    call.distance.resize(K);
+    std::vector<double> delta(K);
+    for (size_t c = 0; c < K; ++c) {
+        double e = 0, w = 0;
+        const double* s = &shrunken[c * p];
+        for (size_t j = 0; j < p; ++j) {
+            const double d = x[j] - s[j];
+            e += d * d;
+            w += d * d / (f.sd[j] * f.sd[j]);
+        }
+        call.distance[c] = std::sqrt(e);
+        delta[c] = w - 2 * std::log(f.prior[c]);
+    }
+    call.label = int(std::min_element(call.distance.begin(), call.distance.end()) - call.distance.begin()) + 1;
+    const double lo = *std::min_element(delta.begin(), delta.end());
+    double sum = 0;
+    call.probability.resize(K);
+    for (size_t c = 0; c < K; ++c) sum += call.probability[c] = std::exp(-(delta[c] - lo) / 2);
+    for (double& q : call.probability) q /= sum;
+    return call;
+}
+
+std::vector<double> nsc_thresholds(const NscFit& f, int count) {
+    double top = 0;
+    for (double d : nsc_deviations(f)) top = std::max(top, std::abs(d));
+    std::vector<double> t;
+    for (int i = 0; i < count; ++i) t.push_back(count > 1 ? top * double(i) / double(count - 1) : 0.0);
+    return t;
+}
+
+std::vector<int> stratified_folds(const std::vector<int>& labels, int folds, uint64_t seed) {
+    std::vector<int> fold(labels.size(), 0);
+    const int k = labels.empty() ? 0 : *std::max_element(labels.begin(), labels.end());
+    int next = 0;  // classes continue the deal where the previous one stopped: folds stay even in size
+    for (int c = 1; c <= k; ++c) {
+        std::vector<size_t> members;
+        for (size_t i = 0; i < labels.size(); ++i)
+            if (labels[i] == c) members.push_back(i);
+        Rng rng(derive_seed(seed, {uint64_t(c)}));
+        for (size_t i = members.size(); i > 1; --i) std::swap(members[i - 1], members[rng.below(i)]);
+        for (size_t i : members) fold[i] = next, next = (next + 1) % folds;
+    }
+    return fold;
+}
+
+std::vector<long> nsc_fold_errors(const Matrix& X, const std::vector<int>& labels, int k,
+                                  const std::vector<int>& fold_of, int fold, const std::vector<double>& thresholds) {
+    std::vector<size_t> train, test;
+    for (size_t i = 0; i < X.rows; ++i) (fold_of[i] == fold ? test : train).push_back(i);
+    std::vector<long> errors(thresholds.size(), 0);
+    if (test.empty()) return errors;
+    Matrix T(train.size(), X.cols);
+    std::vector<int> tl;
+    for (size_t a = 0; a < train.size(); ++a) {
+        std::copy_n(&X.data[train[a] * X.cols], X.cols, &T.data[a * X.cols]);
+        tl.push_back(labels[train[a]]);
+    }
+    // a class absent from the training folds cannot be predicted: its test samples count as errors
+    std::vector<int> present(size_t(k) + 1, 0), remap(size_t(k) + 1, 0), back;
+    for (int l : tl) present[size_t(l)] = 1;
+    for (int c = 1; c <= k; ++c)
+        if (present[size_t(c)]) remap[size_t(c)] = int(back.size()) + 1, back.push_back(c);
+    for (int& l : tl) l = remap[size_t(l)];
+    const NscFit f = nsc_fit(T, tl, int(back.size()));
+    for (size_t t = 0; t < thresholds.size(); ++t) {
+        const std::vector<double> s = nsc_shrunken(f, thresholds[t]);
+        for (size_t i : test)
+            errors[t] += back[size_t(nsc_predict(f, s, &X.data[i * X.cols]).label - 1)] != labels[i];
+    }
+    return errors;
+}
+
+size_t choose_threshold(const std::vector<double>& cv_error) {
+    size_t best = 0;
+    for (size_t t = 1; t < cv_error.size(); ++t)
+        if (cv_error[t] <= cv_error[best] + 1e-12) best = t;
+    return best;
+}
+
+std::vector<double> in_group_proportion(const Matrix& X, const std::vector<int>& labels, int k) {
+    const size_t n = X.rows, p = X.cols;
+    // rows centred and scaled: 1 - correlation is then 1 - the dot product
+    std::vector<double> z(X.data);
+    for (size_t i = 0; i < n; ++i) {
+        double* r = &z[i * p];
+        double m = 0, ss = 0;
+        for (size_t j = 0; j < p; ++j) m += r[j];
+        m /= double(p);
+        for (size_t j = 0; j < p; ++j) r[j] -= m, ss += r[j] * r[j];
+        const double s = ss > 0 ? 1 / std::sqrt(ss) : 0.0;
+        for (size_t j = 0; j < p; ++j) r[j] *= s;
+    }
+    std::vector<double> same(size_t(k), 0.0), size(size_t(k), 0.0);
+    for (size_t i = 0; i < n; ++i) {
+        double best = -std::numeric_limits<double>::infinity();
+        size_t nn = i;
+        for (size_t o = 0; o < n; ++o) {
+            if (o == i) continue;
+            double c = 0;
+            for (size_t j = 0; j < p; ++j) c += z[i * p + j] * z[o * p + j];
+            if (c > best) best = c, nn = o;  // ties: the first
+        }
+        const size_t c = size_t(labels[i] - 1);
+        size[c] += 1;
+        same[c] += nn != i && labels[nn] == labels[i];
+    }
+    std::vector<double> igp(static_cast<size_t>(k));
+    for (size_t c = 0; c < size_t(k); ++c)
+        igp[c] = size[c] >= 2 ? same[c] / size[c] : std::numeric_limits<double>::quiet_NaN();
+    return igp;
+}
+
+}  // namespace precis

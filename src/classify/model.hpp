@@ -1,0 +1,38 @@
+// The saved subtype model (model/subtype_model.h5, docs/classify.md): what `precis classify` needs to place a new
+// sample exactly as `precis run` placed the cohort's samples.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "classify/classify.hpp"
+
+namespace precis {
+
+struct SubtypeModel {
+    static constexpr int kFormatVersion = 1;
+    int format_version = kFormatVersion;
+    std::string precis_version, created, study_name, study_sha256;
+    std::string resolved_study;  // the training run's resolved study (its settings are checked against classify's)
+    int k = 0;
+    size_t samples = 0;          // trained on
+    // the clustered features: per modality (clustering order), the selected feature ids in column order
+    std::vector<std::string> modalities;
+    std::vector<std::vector<std::string>> feature_ids;
+    std::string adjustment;      // clustering.adjust.method when the clustered values were adjusted, else ""
+    std::string center_method;
+    std::vector<double> center;  // per column: the value subtracted (missing values get it, i.e. 0 after)
+    std::vector<double> scale;   // per modality: the factor of the block's columns (clustering weights)
+    // the proteome's cohort steps, with the cohort's references
+    std::vector<std::string> proteome_features;   // every protein of the cohort, in its order
+    std::vector<double> quantile_reference;       // normalize: quantile (else empty)
+    std::vector<double> feature_min;              // impute: half_min, per protein (else empty)
+    double impute_sd = 0;                         // impute: min_prob
+    // the classifier
+    NscFit fit;
+    std::vector<double> thresholds, cv_error;  // the grid and its cross-validated error rate
+    size_t chosen = 0;                         // index into thresholds
+    std::vector<double> shrunken;              // k x p at the chosen threshold
+    size_t columns() const { return center.size(); }
+};
+
+}  // namespace precis
