@@ -11,6 +11,7 @@
 #include "core/files.hpp"
 #include "core/version.hpp"
 #include "parallel/comm.hpp"
+#include "pipeline/classify.hpp"
 #include "pipeline/run.hpp"
 #include "core/table.hpp"
 #include "core/threads.hpp"
@@ -78,12 +79,14 @@ int cmd_slurm(const std::string& path, const std::vector<std::string>& overrides
     return 0;
 }
 
-int cmd_run(int& argc, char**& argv, const precis::RunOptions& opt) {
+// run and classify: one process or many MPI ranks, where every rank must agree on the outcome
+int cmd_mpi(int& argc, char**& argv, const precis::RunOptions& opt,
+            const std::function<int(precis::Comm&)>& body) {
     const auto t0 = std::chrono::steady_clock::now();
     precis::Comm comm(argc, argv);
     auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
     try {
-        const int rc = precis::run_study(comm, opt);
+        const int rc = body(comm);
         precis::print_run_summary(comm, opt.command_line, seconds(), rc);
         return rc;
     } catch (const precis::AgreedError& e) {  // every rank is here: the summary's gather is safe
@@ -128,6 +131,17 @@ int main(int argc, char** argv) {
                       "(by default a run resumes from them)");
     run_cmd->add_option("--set", run.overrides, "override a study key, e.g. --set clustering.k.max=8 (repeatable)")
         ->type_name("KEY=VALUE");
+
+    precis::ClassifyOptions classify;
+    auto* classify_cmd = app.add_subcommand(
+        "classify", "place new samples (one patient or a validation cohort) into the subtypes of a saved model: "
+                    "classified.tsv, validation.tsv, qc/, report.html");
+    classify_cmd->add_option("model", classify.model, "model/subtype_model.h5 of a finished precis run")->required();
+    classify_cmd->add_option("study", classify.run.study_path, "the study YAML file naming the new samples")->required();
+    classify_cmd->add_option("--output", classify.run.output_override, "output folder (overrides study.output)");
+    classify_cmd->add_option("--threads", classify.run.threads, "OpenMP threads per rank")->check(CLI::NonNegativeNumber);
+    classify_cmd->add_flag("--fresh", classify.run.fresh, "start over instead of resuming from the output folder");
+    classify_cmd->add_option("--set", classify.run.overrides, "override a study key (repeatable)")->type_name("KEY=VALUE");
 
     std::string validate_path, validate_output;
     std::vector<std::string> validate_sets;
@@ -185,9 +199,10 @@ int main(int argc, char** argv) {
         return code == 0 ? 0 : 2;
     }
     run.command_line = command_line(argc, argv);
+    classify.run.command_line = run.command_line;
 
     // one table of subcommands and one error boundary: precis::Error -> its exit code, anything else -> internal
-    // error (exit 1). `run` has its own boundary inside, where every MPI rank must agree (cmd_run).
+    // error (exit 1). `run` and `classify` have its own boundary inside, where every MPI rank must agree (cmd_mpi).
     const std::vector<std::pair<CLI::App*, std::function<int()>>> commands = {
         {val_cmd, [&] { return cmd_validate(validate_path, validate_sets, validate_output); }},
         {slurm_cmd, [&] { return cmd_slurm(slurm_path, slurm_sets, slurm_output, slurm_submit); }},
@@ -210,7 +225,12 @@ int main(int argc, char** argv) {
                          sim.samples, sim.subtypes, sim.out.c_str(), sim.out.c_str());
              return 0;
          }},
-        {run_cmd, [&] { return cmd_run(argc, argv, run); }},
+        {run_cmd, [&] { return cmd_mpi(argc, argv, run, [&](precis::Comm& c) { return precis::run_study(c, run); }); }},
+        {classify_cmd,
+         [&] {
+             return cmd_mpi(argc, argv, classify.run,
+                            [&](precis::Comm& c) { return precis::classify_study(c, classify); });
+         }},
     };
     for (auto& [cmd, body] : commands) {
         if (!*cmd) continue;

@@ -126,12 +126,14 @@ std::vector<int> stratified_folds(const std::vector<int>& labels, int folds, uin
     return fold;
 }
 
-std::vector<long> nsc_fold_errors(const Matrix& X, const std::vector<int>& labels, int k,
-                                  const std::vector<int>& fold_of, int fold, const std::vector<double>& thresholds) {
+FoldErrors nsc_fold_errors(const Matrix& X, const std::vector<int>& labels, int k, const std::vector<int>& fold_of,
+                           int fold, const std::vector<double>& thresholds) {
     std::vector<size_t> train, test;
     for (size_t i = 0; i < X.rows; ++i) (fold_of[i] == fold ? test : train).push_back(i);
-    std::vector<long> errors(thresholds.size(), 0);
-    if (test.empty()) return errors;
+    FoldErrors out;
+    out.errors.assign(thresholds.size(), 0.0);
+    out.log_loss.assign(thresholds.size(), 0.0);
+    if (test.empty()) return out;
     Matrix T(train.size(), X.cols);
     std::vector<int> tl;
     for (size_t a = 0; a < train.size(); ++a) {
@@ -145,18 +147,25 @@ std::vector<long> nsc_fold_errors(const Matrix& X, const std::vector<int>& label
         if (present[size_t(c)]) remap[size_t(c)] = int(back.size()) + 1, back.push_back(c);
     for (int& l : tl) l = remap[size_t(l)];
     const NscFit f = nsc_fit(T, tl, int(back.size()));
+    constexpr double kFloor = 1e-15;  // a probability of 0 counts as this (the loss stays finite)
     for (size_t t = 0; t < thresholds.size(); ++t) {
         const std::vector<double> s = nsc_shrunken(f, thresholds[t]);
-        for (size_t i : test)
-            errors[t] += back[size_t(nsc_predict(f, s, &X.data[i * X.cols]).label - 1)] != labels[i];
+        for (size_t i : test) {
+            const NscCall c = nsc_predict(f, s, &X.data[i * X.cols]);
+            out.errors[t] += back[size_t(c.label - 1)] != labels[i];
+            const int own = remap[size_t(labels[i])];
+            out.log_loss[t] -= std::log(std::max(own ? c.probability[size_t(own - 1)] : 0.0, kFloor));
+        }
     }
-    return errors;
+    return out;
 }
 
-size_t choose_threshold(const std::vector<double>& cv_error) {
+size_t choose_threshold(const std::vector<double>& cv_error, const std::vector<double>& cv_log_loss) {
     size_t best = 0;
-    for (size_t t = 1; t < cv_error.size(); ++t)
-        if (cv_error[t] <= cv_error[best] + 1e-12) best = t;
+    for (size_t t = 1; t < cv_error.size(); ++t) {
+        const bool fewer = cv_error[t] < cv_error[best] - 1e-12, same = std::abs(cv_error[t] - cv_error[best]) <= 1e-12;
+        if (fewer || (same && cv_log_loss[t] <= cv_log_loss[best] * (1 + 1e-12) + 1e-300)) best = t;
+    }
     return best;
 }
 

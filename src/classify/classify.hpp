@@ -39,11 +39,16 @@ NscCall nsc_predict(const NscFit& f, const std::vector<double>& shrunken, const 
 std::vector<double> nsc_thresholds(const NscFit& f, int count = 30);
 // Stratified folds: each class's samples in a random order (seed), dealt to folds 0..folds-1 in turn.
 std::vector<int> stratified_folds(const std::vector<int>& labels, int folds, uint64_t seed);
-// Misclassified samples of fold `fold` at each threshold, by a fit on the other folds.
-std::vector<long> nsc_fold_errors(const Matrix& X, const std::vector<int>& labels, int k,
-                                  const std::vector<int>& fold_of, int fold, const std::vector<double>& thresholds);
-// The chosen threshold: the largest with the smallest cross-validated error (the sparsest of the best).
-size_t choose_threshold(const std::vector<double>& cv_error);
+// Fold `fold`'s samples predicted by a fit on the other folds, at each threshold: the misclassified ones, and the
+// sum of -log(probability of the true class) (the log loss, which tells calibrated probabilities from flat ones).
+struct FoldErrors {
+    std::vector<double> errors, log_loss;
+};
+FoldErrors nsc_fold_errors(const Matrix& X, const std::vector<int>& labels, int k, const std::vector<int>& fold_of,
+                           int fold, const std::vector<double>& thresholds);
+// The chosen threshold: the smallest cross-validated error; among those, the smallest log loss; then the largest
+// threshold (the sparsest).
+size_t choose_threshold(const std::vector<double>& cv_error, const std::vector<double>& cv_log_loss);
 
 // In-group proportion of each class (1..k) of `labels` over the samples X: the share of the class's samples whose
 // nearest other sample (by 1 - Pearson correlation over the features, as clusterRepro) is in the same class. NaN

@@ -30,6 +30,7 @@ struct SubtypeModel {
     // the classifier
     NscFit fit;
     std::vector<double> thresholds, cv_error;  // the grid and its cross-validated error rate
+    std::vector<double> cv_log_loss;           // and mean log loss of the true subtype's probability
     size_t chosen = 0;                         // index into thresholds
     std::vector<double> shrunken;              // k x p at the chosen threshold
     size_t columns() const { return center.size(); }

@@ -278,6 +278,17 @@ std::vector<KeyDef> make_schema() {
                "(R's p.adjust)."),
         ranged(key("ranking.fdr", T::Float, "0.05", "False discovery rate for calling a biomarker significant."), 0,
                1, true),
+        ranged(key("classify.min_probability", T::Float, "0.8",
+                   "precis classify: a sample whose subtype's probability is below this gets status low_confidence. "
+                   "See docs/classify.md."),
+               0, 1),
+        ranged(key("classify.max_missing_features", T::Float, "0.2",
+                   "precis classify: a sample missing more than this share of the model's features is not "
+                   "classified (status fail); fewer are set to the model's centre and counted."),
+               0, 1),
+        at_least(key("classify.permutations", T::Int, "1000",
+                     "precis classify: permutations of the IGP p-values in validation.tsv (20 or more samples)."),
+                 1),
         at_least(key("resources.nodes", T::Int, "1", "Slurm nodes."), 1),
         at_least(key("resources.ntasks", T::Int, "8", "MPI ranks."), 1),
         at_least(key("resources.cpus_per_task", T::Int, "2", "OpenMP threads per rank."), 1),

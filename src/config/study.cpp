@@ -785,6 +785,10 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
         problem("clustering.choose_k", "'clustering.choose_k: fixed' needs k.min == k.max",
                 "set k: {min: K, max: K}");
 
+    s.classify.min_probability = num("classify.min_probability");
+    s.classify.max_missing_features = num("classify.max_missing_features");
+    s.classify.permutations = int(integer("classify.permutations"));
+
     auto& k = s.ranking;
     k.enabled = flag("ranking.enabled");
     k.groups = str("ranking.groups");

@@ -124,6 +124,13 @@ struct RankingConfig {
     double fdr = 0.05;
 };
 
+// `precis classify` (docs/classify.md).
+struct ClassifyConfig {
+    double min_probability = 0.8;       // below: status low_confidence
+    double max_missing_features = 0.2;  // above this share of the model's features missing: status fail
+    int permutations = 1000;            // validation.tsv's IGP p-values
+};
+
 struct ResourcesConfig {
     int nodes = 1, ntasks = 8, cpus_per_task = 2;
     std::string time = "02:00:00", mem_per_cpu = "4G", partition, account;
@@ -153,6 +160,7 @@ struct StudyConfig {
     double max_missing = 0.2;
     ClusteringConfig clustering;
     RankingConfig ranking;
+    ClassifyConfig classify;
     ResourcesConfig resources;
     // where each key's value came from ("study.yaml:12:5", "workflows/qc-only.yaml:3:3", "--set k=v", "default"),
     // so that later checks (against the sheet) can point at it

@@ -86,7 +86,8 @@ std::vector<int64_t> apply_policy(const Inputs& in, RootState& root) {
                         "repair or remove those samples, or set 'study.on_sample_error: skip' in " + study.path +
                             " to go on without them (they are listed in " + out + "/qc/)");
     }
-    const size_t need = study.clustering.enabled || study.ranking.enabled ? 3 : 1;  // QC only: one will do
+    // QC only: one will do; classify: none (each sample's failure is its result)
+    const size_t need = in.classifying ? 0 : study.clustering.enabled || study.ranking.enabled ? 3 : 1;
     if (kept.size() < need)
         throw Error(ErrorKind::DegenerateData,
                     "only " + std::to_string(kept.size()) + " of " + std::to_string(n_sheet) +

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "core/exact_sum.hpp"
 #include "core/hash.hpp"
 #include "core/rng.hpp"
 #include "core/table.hpp"
@@ -49,16 +50,27 @@ std::optional<SubtypeModel> model_stage(Comm& comm, const Inputs& in, const Coho
     for (int c = 1; c <= m.k; ++c) smallest = std::min(smallest, long(std::count(labels.begin(), labels.end(), c)));
     const int folds = int(std::max(2L, std::min<long>(cc.model_folds, smallest)));
     const std::vector<int> fold_of = stratified_folds(labels, folds, derive_seed(in.study.seed, {STAGE_CLASSIFIER}));
-    std::vector<double> errors(m.thresholds.size(), 0.0);
+    // per fold and threshold: its errors and log loss; each entry is one rank's, so the allreduce is exact, and the
+    // folds are added in order whatever rank computed them
+    const size_t T = m.thresholds.size(), F = size_t(folds);
+    std::vector<double> per_fold(F * 2 * T, 0.0);
     comm.all_or_none([&] {
         for (int f = comm.rank(); f < folds; f += comm.size()) {
-            const std::vector<long> e = nsc_fold_errors(st.X, labels, m.k, fold_of, f, m.thresholds);
-            for (size_t t = 0; t < e.size(); ++t) errors[t] += double(e[t]);
+            const FoldErrors e = nsc_fold_errors(st.X, labels, m.k, fold_of, f, m.thresholds);
+            std::copy(e.errors.begin(), e.errors.end(), per_fold.begin() + long(size_t(f) * 2 * T));
+            std::copy(e.log_loss.begin(), e.log_loss.end(), per_fold.begin() + long(size_t(f) * 2 * T + T));
         }
     });
-    comm.allreduce_sum(errors);  // counts: exact
-    for (double& e : errors) m.cv_error.push_back(e / double(labels.size()));
-    m.chosen = choose_threshold(m.cv_error);
+    comm.allreduce_sum(per_fold);
+    m.cv_error.assign(T, 0.0);
+    m.cv_log_loss.assign(T, 0.0);
+    for (size_t t = 0; t < T; ++t) {
+        ExactSum errors, loss;
+        for (size_t f = 0; f < F; ++f) errors.add(per_fold[f * 2 * T + t]), loss.add(per_fold[f * 2 * T + T + t]);
+        m.cv_error[t] = errors.value() / double(labels.size());
+        m.cv_log_loss[t] = loss.value() / double(labels.size());
+    }
+    m.chosen = choose_threshold(m.cv_error, m.cv_log_loss);
     m.shrunken = nsc_shrunken(m.fit, m.thresholds[m.chosen]);
     return m;
 }

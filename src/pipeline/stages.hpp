@@ -62,6 +62,7 @@ struct Inputs {
     bool have_genes = false, have_scores = false;
     ThreadPolicy threads;  // OpenMP threads per rank, htslib's decompression pool
     int attempt = 1;   // this run's attempt number in the output folder
+    bool classifying = false;  // precis classify: QC's survivors are not a cohort (one sample, or none, will do)
     const GeneSet* gene_set() const { return have_genes ? &genes : nullptr; }
     const ScoreSet* score_set() const { return have_scores ? &scores : nullptr; }
     bool cohort_genome() const { return study.genome.enabled && !study.genome.cohort_file.empty(); }

@@ -941,3 +941,77 @@ void write_report(const std::string& dir, const std::string& provenance_json) {
 }
 
 }  // namespace precis
+
+// ---- precis classify's page --------------------------------------------------------------------------------------
+namespace precis {
+
+void write_classify_report(const std::string& dir, const std::string& provenance_json) {
+    const json p = json::parse(provenance_json);
+    const json& model = p.at("model");
+    const int k = model.value("k", 0);
+    std::vector<std::string> text{"sample_id", "status", "reason", "subtype"};
+    std::vector<std::string> nums{"missing_features"};
+    for (int c = 1; c <= k; ++c) nums.push_back("probability_" + std::to_string(c));
+    const Columns T = read_columns(dir + "/classified.tsv", text, nums);
+    const Col id(T, "sample_id"), status(T, "status"), reason(T, "reason"), subtype(T, "subtype");
+    std::map<std::string, size_t> count;
+    std::vector<double> top;  // each classified sample's probability of its subtype
+    std::vector<std::vector<std::string>> low, failed;
+    std::map<std::string, size_t> by_subtype;
+    for (size_t i = 0; i < T.n; ++i) {
+        ++count[status.s(i)];
+        if (status.s(i) == "fail") {
+            failed.push_back({id.s(i), reason.s(i)});
+            continue;
+        }
+        ++by_subtype[subtype.s(i)];
+        const double pr = Col(T, "probability_" + subtype.s(i)).d(i);
+        top.push_back(pr);
+        if (status.s(i) == "low_confidence") low.push_back({id.s(i), subtype.s(i), fmt_n(pr), reason.s(i)});
+    }
+    const std::string title = "precis classify: " + p.at("study").value("name", "");
+    std::string o = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + esc(title) +
+                    "</title><style>" + kStyle + "</style></head><body>\n<header><h1>" + esc(title) +
+                    "</h1><p class=\"sub\">New samples placed into the subtypes of the model of study '" +
+                    esc(model.value("study_name", "")) + "' (" + esc(model.value("path", "")) + ", sha256 " +
+                    esc(model.value("sha256", "")) + "). Made from classified.tsv" +
+                    (p.contains("validation") ? std::string(" and validation.tsv") : std::string()) +
+                    " in this folder.</p></header>\n";
+    o += "<section><h2>At a glance</h2><ul><li>" +
+         esc(std::to_string(T.n) + " samples: " + std::to_string(count["pass"]) + " classified, " +
+             std::to_string(count["low_confidence"]) + " classified with low confidence (probability below " +
+             fmt_n(p.at("classify").value("min_probability", 0.0)) + "), " + std::to_string(count["fail"]) +
+             " not classified.") +
+         "</li><li>" +
+         esc("Model: k = " + std::to_string(k) + " subtypes, nearest shrunken centroids over " +
+             std::to_string(model.value("features", 0)) + " features at threshold " +
+             fmt_n(model.value("threshold", 0.0)) + ".") +
+         "</li></ul>";
+    std::vector<std::vector<std::string>> sizes;
+    for (auto& [s, n] : by_subtype) sizes.push_back({s, std::to_string(n)});
+    o += table_html({"subtype", "samples"}, sizes) + "</section>\n";
+    o += "<section><h2>Confidence</h2><div class=\"grid\">" +
+         figure(svg::histogram(top, 20, "Probability of the assigned subtype", "probability",
+                               {p.at("classify").value("min_probability", 0.0)}, 420, 260),
+                "pamr's discriminant posterior of each classified sample's subtype; dashed: classify.min_probability.") +
+         "</div>";
+    if (!low.empty()) o += "<h3>Low confidence</h3>" + table_html({"sample", "subtype", "probability", "why"}, low);
+    if (!failed.empty()) o += "<h3>Not classified</h3>" + table_html({"sample", "why"}, failed);
+    o += "</section>\n";
+    if (p.contains("validation")) {
+        std::vector<std::vector<std::string>> rows;
+        for (const auto& v : p["validation"])
+            rows.push_back({std::to_string(v.value("subtype", 0)), std::to_string(v.value("n", 0)),
+                            fmt_n(v.value("igp", 0.0)), fmt_p(v.value("p_value", 1.0))});
+        o += "<section><h2>Reproducibility (in-group proportion)</h2><p>" +
+             esc("For each subtype, the share of its samples whose nearest sample (1 - Pearson correlation over the "
+                 "model's features) is in the same subtype (Kapp and Tibshirani 2007); the p-value from " +
+                 std::to_string(p.at("classify").value("permutations", 0)) +
+                 " classifications by shuffled centroids.") +
+             "</p>" + table_html({"subtype", "samples", "IGP", "p"}, rows) + "</section>\n";
+    }
+    o += std::string("<footer>precis ") + PRECIS_VERSION + "</footer></body></html>\n";
+    write_file_atomic(dir + "/report.html", o);
+}
+
+}  // namespace precis

@@ -16,5 +16,7 @@ std::string render_report(const std::string& dir, const std::string& provenance_
 
 // Writes DIR/report.html atomically.
 void write_report(const std::string& dir, const std::string& provenance_json = "");
+// report.html of a `precis classify` output folder, from its classified.tsv, validation.tsv and provenance.
+void write_classify_report(const std::string& dir, const std::string& provenance_json);
 
 }  // namespace precis

@@ -59,6 +59,7 @@ void write_subtype_model(const std::string& path, const SubtypeModel& m) {
             h5::write_doubles(g, "prior", m.fit.prior);
             h5::write_doubles(g, "thresholds", m.thresholds);
             h5::write_doubles(g, "cv_error", m.cv_error);
+            h5::write_doubles(g, "cv_log_loss", m.cv_log_loss);
             h5::write_ints(g, "chosen_threshold", {int(m.chosen)});
             h5::write_doubles(g, "n", from_sizes({m.fit.n}));
         }
@@ -131,6 +132,7 @@ SubtypeModel read_subtype_model(const std::string& path) {
             m.fit.prior = h5::read_doubles(g, "prior");
             m.thresholds = h5::read_doubles(g, "thresholds");
             m.cv_error = h5::read_doubles(g, "cv_error");
+            m.cv_log_loss = h5::read_doubles(g, "cv_log_loss");
             v = h5::read_doubles(g, "chosen_threshold");
             m.chosen = v.empty() ? 0 : size_t(v[0]);
             v = h5::read_doubles(g, "n");

@@ -1,0 +1,366 @@
+// `precis classify MODEL STUDY.yaml`: new samples placed into the subtypes of a saved model (docs/classify.md). The
+// study's samples go through the same readers, QC and MPI distribution as `precis run`; the cohort steps use the
+// model's references (never re-estimated from the new samples); each rank classifies the samples it processed.
+#include "pipeline/classify.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <sstream>
+
+#include "core/hash.hpp"
+#include "core/rng.hpp"
+#include "core/signals.hpp"
+#include "core/table.hpp"
+#include "core/version.hpp"
+#include "pipeline/stages.hpp"
+#include "report/report.hpp"
+#include "store/model_file.hpp"
+
+namespace precis {
+
+namespace {
+constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
+
+// The study's settings that shape the values must be the model's.
+void check_settings(const SubtypeModel& m, const StudyConfig& s, const std::string& model_path) {
+    const StudyConfig t = parse_study(m.resolved_study, model_path + " (its training study)");
+    for (const std::string& mod : m.modalities) {
+        const bool have = (mod == "genome" && s.genome.enabled) || (mod == "proteome" && s.proteome.enabled);
+        if (!have)
+            throw Error(ErrorKind::Config,
+                        s.path + ": the model " + model_path + " classifies by the " + mod + ", which this study does "
+                        "not have",
+                        "add the samples' " + mod + " to the study (" + mod + ".path_column or " + mod +
+                            ".cohort_file), or use a model trained on the modalities you have");
+    }
+    if (!m.adjustment.empty())
+        throw Error(ErrorKind::Config,
+                    model_path + ": the model's subtypes were found on values adjusted by clustering.adjust (" +
+                        m.adjustment + "); classify cannot yet remove those effects from new samples",
+                    "train the model without clustering.adjust, or classify the new samples together with the "
+                    "cohort in one precis run");
+    auto same = [&](const char* key, const std::string& theirs, const std::string& mine) {
+        if (theirs != mine)
+            throw Error(ErrorKind::Config,
+                        s.origin_of(key) + ": '" + key + "' is " + mine + ", but the model was trained with " + theirs,
+                        "set " + std::string(key) + ": " + theirs + " in " + s.path +
+                            " so that the new samples' values are made as the cohort's were");
+    };
+    if (std::find(m.modalities.begin(), m.modalities.end(), "proteome") != m.modalities.end()) {
+        same("proteome.transform", name(t.proteome.transform), name(s.proteome.transform));
+        same("proteome.normalize", name(t.proteome.normalize), name(s.proteome.normalize));
+        same("proteome.impute", name(t.proteome.impute), name(s.proteome.impute));
+        if (s.proteome.normalize == Normalize::PlateMedian)
+            throw Error(ErrorKind::Config,
+                        s.origin_of("proteome.normalize") + ": plate_median normalisation needs each plate's cohort "
+                        "medians, which new samples' plates do not have",
+                        "train the model with proteome.normalize: median or quantile");
+    }
+    if (std::find(m.modalities.begin(), m.modalities.end(), "genome") != m.modalities.end()) {
+        same("genome.features.gene_burden.max_af", fmt(t.genome.max_af), fmt(s.genome.max_af));
+        if (!s.genome.cohort_file.empty())
+            throw Error(ErrorKind::Config,
+                        s.origin_of("genome.cohort_file") + ": classify reads per-sample genome files; a cohort "
+                        "VCF/BCF is not supported yet",
+                        "give each sample's VCF in genome.path_column");
+    }
+}
+
+// One sample's classification, as rank 0 writes it.
+struct Call {
+    uint64_t index = 0;
+    int label = 0;
+    std::vector<double> probability, distance;
+    long missing = 0;  // model features the sample lacked (imputed as the model says)
+    std::string status, reason;
+    std::vector<double> x;  // the prepared values (for validation.tsv)
+};
+
+std::string encode_call(const Call& c) {
+    std::ostringstream o;
+    o.precision(17);
+    o << c.index << ' ' << c.label << ' ' << c.missing << ' ' << c.probability.size() << ' ' << c.x.size();
+    for (double v : c.probability) o << ' ' << v;
+    for (double v : c.distance) o << ' ' << v;
+    for (double v : c.x) o << ' ' << v;
+    o << '\n' << c.status << '\n' << c.reason << '\n';
+    return o.str();
+}
+
+std::vector<Call> decode_calls(const std::string& s) {
+    std::vector<Call> out;
+    std::istringstream in(s);
+    std::string line;
+    while (std::getline(in, line)) {
+        Call c;
+        std::istringstream l(line);
+        size_t k = 0, p = 0;
+        l >> c.index >> c.label >> c.missing >> k >> p;
+        c.probability.resize(k);
+        c.distance.resize(k);
+        c.x.resize(p);
+        for (double& v : c.probability) l >> v;
+        for (double& v : c.distance) l >> v;
+        for (double& v : c.x) l >> v;
+        std::getline(in, c.status);
+        std::getline(in, c.reason);
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+// Column positions of the model's features of one modality within a list of ids (-1: absent).
+std::vector<long> positions(const std::vector<std::string>& wanted, const std::vector<std::string>& have) {
+    std::map<std::string, long> at;
+    for (size_t i = 0; i < have.size(); ++i) at.emplace(have[i], long(i));
+    std::vector<long> out;
+    for (auto& w : wanted) {
+        auto it = at.find(w);
+        out.push_back(it == at.end() ? -1 : it->second);
+    }
+    return out;
+}
+
+}  // namespace
+
+std::vector<double> prepare_for_model(const SubtypeModel& m, const ModelValues& v, long& missing) {
+    std::vector<double> x;
+    missing = 0;
+    const bool shift = m.center_method != "none";
+    size_t col = 0;
+    for (size_t mi = 0; mi < m.modalities.size(); ++mi) {
+        for (size_t j = 0; j < m.feature_ids[mi].size(); ++j, ++col) {
+            double value = v.values[mi][j];
+            if (std::isnan(value)) ++missing, value = m.center[col];
+            else value = double(float(value));  // as the cohort store keeps values
+            x.push_back((value - (shift ? m.center[col] : 0.0)) * m.scale[mi]);
+        }
+    }
+    return x;
+}
+
+ModelValues model_values(const SubtypeModel& m, const Inputs& in, const LocalFeatures& local, uint64_t idx) {
+    ModelValues v;
+    v.values.resize(m.modalities.size());
+    for (size_t mi = 0; mi < m.modalities.size(); ++mi) {
+        const auto& ids = m.feature_ids[mi];
+        v.values[mi].assign(ids.size(), NaN);
+        if (m.modalities[mi] == "genome") {
+            auto it = local.burden.find(idx);
+            if (it == local.burden.end()) continue;
+            std::vector<std::string> have = in.have_genes ? in.genes.names() : std::vector<std::string>{};
+            for (size_t s = 0; s < in.scores.size(); ++s) have.push_back(in.scores.id(s));
+            const std::vector<long> at = positions(ids, have);
+            for (size_t j = 0; j < ids.size(); ++j)
+                if (at[j] >= 0 && size_t(at[j]) < it->second.size()) v.values[mi][j] = double(it->second[size_t(at[j])]);
+            continue;
+        }
+        auto it = local.proteome.find(idx);
+        if (it == local.proteome.end()) continue;
+        const ProteomeResult& r = it->second;
+        // the sample's row over the cohort's proteins, then the cohort steps with the model's references
+        const size_t F = m.proteome_features.size();
+        std::vector<double> row(F, NaN);
+        const std::vector<long> at = positions(*r.ids, m.proteome_features);
+        for (size_t q = 0; q < r.values.size(); ++q)
+            if (at[q] >= 0) row[size_t(at[q])] = r.values[q];
+        const StudyConfig& s = in.study;
+        if (s.proteome.normalize == Normalize::Quantile && m.quantile_reference.size() == F)
+            quantile_apply(row, m.quantile_reference);
+        ImputeSettings imp;
+        imp.method = name(s.proteome.impute);
+        imp.log_scale = s.proteome.transform == Transform::Log2 || s.proteome.format == ProteomeFormat::OlinkNpx;
+        imp.seed = s.seed;
+        imp.feature_min = m.feature_min;
+        imp.sd = m.impute_sd;
+        if (s.proteome.impute == Impute::HalfMin || s.proteome.impute == Impute::MinProb) impute_row(row, imp, idx);
+        const std::vector<long> pick = positions(ids, m.proteome_features);
+        for (size_t j = 0; j < ids.size(); ++j)
+            if (pick[j] >= 0) v.values[mi][j] = row[size_t(pick[j])];
+    }
+    return v;
+}
+
+std::vector<IgpRow> validate_subtypes(const SubtypeModel& m, const Matrix& X, const std::vector<int>& labels,
+                                      int permutations, uint64_t seed) {
+    const int k = m.k;
+    const std::vector<double> igp = in_group_proportion(X, labels, k);
+    // each sample's nearest other sample does not depend on the classes: found once
+    std::vector<long> sizes(size_t(k), 0);
+    for (int l : labels) ++sizes[size_t(l - 1)];
+    // the null: the model's shrunken centroids with their feature values shuffled, the samples placed anew
+    std::vector<long> at_least(size_t(k), 0);
+    const size_t p = m.fit.p;
+    Rng rng(derive_seed(seed, {STAGE_CLASSIFIER, 1}));
+    for (int b = 0; b < permutations; ++b) {
+        std::vector<double> cent = m.shrunken;
+        for (int c = 0; c < k; ++c) {
+            double* row = &cent[size_t(c) * p];
+            for (size_t i = p; i > 1; --i) std::swap(row[i - 1], row[rng.below(i)]);
+        }
+        std::vector<int> perm(X.rows);
+        for (size_t i = 0; i < X.rows; ++i) perm[i] = nsc_predict(m.fit, cent, &X.data[i * X.cols]).label;
+        const std::vector<double> null = in_group_proportion(X, perm, k);
+        for (int c = 0; c < k; ++c)
+            if (!std::isnan(igp[size_t(c)]) && !std::isnan(null[size_t(c)]) && null[size_t(c)] >= igp[size_t(c)])
+                ++at_least[size_t(c)];
+    }
+    std::vector<IgpRow> out;
+    for (int c = 0; c < k; ++c)
+        out.push_back({c + 1, sizes[size_t(c)], igp[size_t(c)],
+                       std::isnan(igp[size_t(c)]) ? NaN : double(at_least[size_t(c)] + 1) / double(permutations + 1)});
+    return out;
+}
+
+int classify_study(Comm& comm, const ClassifyOptions& copt) {
+    const auto start = std::chrono::system_clock::now();
+    install_stop_handlers();
+    std::optional<RootState> root_state;
+    if (comm.is_root()) root_state.emplace();
+    RootState* const root = root_state ? &*root_state : nullptr;
+    RunOptions opt = copt.run;
+    // the cohort stages do not run: their keys are not checked against one patient
+    opt.overrides.push_back("clustering.enabled=false");
+    opt.overrides.push_back("ranking.enabled=false");
+    SubtypeModel model;
+    std::string model_sha;
+    comm.all_or_none([&] {
+        model = read_subtype_model(copt.model);
+        if (comm.is_root()) model_sha = sha256_file(copt.model);
+    });
+    Inputs in = gather_inputs(comm, opt, root);
+    in.classifying = true;
+    comm.all_or_none([&] { check_settings(model, in.study, copt.model); });
+    RankJournal journal(in.study.output, in.attempt, comm.rank());
+    Features features = process_samples(comm, in, journal, root);
+    const Cohort cohort = select_cohort(comm, in, root);
+    const ClassifyConfig& cc = in.study.classify;
+
+    // each rank its own kept samples
+    std::string mine;
+    const size_t p = model.fit.p;
+    const size_t limit = size_t(std::floor(cc.max_missing_features * double(p)));
+    for (int64_t idx : cohort.kept) {
+        const uint64_t i = uint64_t(idx);
+        if (!features.local.burden.count(i) && !features.local.proteome.count(i)) continue;
+        Call c;
+        c.index = i;
+        const ModelValues v = model_values(model, in, features.local, i);
+        c.x = prepare_for_model(model, v, c.missing);
+        if (size_t(c.missing) > limit) {
+            c.status = "fail";
+            c.reason = "misses " + std::to_string(c.missing) + " of the model's " + std::to_string(p) +
+                       " features, more than classify.max_missing_features (" + fmt(cc.max_missing_features) + ")";
+            c.x.clear();
+        } else {
+            const NscCall call = nsc_predict(model.fit, model.shrunken, c.x.data());
+            c.label = call.label;
+            c.probability = call.probability;
+            c.distance = call.distance;
+            const double pr = call.probability[size_t(call.label - 1)];
+            c.status = pr < cc.min_probability ? "low_confidence" : "pass";
+            if (c.status == "low_confidence")
+                c.reason = "probability " + fmt(pr) + " below classify.min_probability (" + fmt(cc.min_probability) + ")";
+        }
+        mine += encode_call(c);
+    }
+    const std::vector<std::string> parts = comm.gather(mine);
+    comm.all_or_none([&] {
+        if (!root) return;
+        std::map<uint64_t, Call> calls;
+        for (auto& part : parts)
+            for (Call& c : decode_calls(part)) calls.emplace(c.index, std::move(c));
+        const std::string& out = in.study.output;
+        const size_t K = size_t(model.k);
+        AtomicFile f(out + "/classified.tsv");
+        std::string head = "sample_id\tsubtype";
+        for (size_t c = 1; c <= K; ++c) head += "\tprobability_" + std::to_string(c);
+        for (size_t c = 1; c <= K; ++c) head += "\tdistance_" + std::to_string(c);
+        f.write(head + "\tmissing_features\tstatus\treason\n");
+        std::map<std::string, size_t> count;
+        std::vector<int> labels;
+        Matrix V;
+        std::vector<double> vals;
+        for (size_t i = 0; i < in.sheet.samples.size(); ++i) {
+            std::string line = in.sheet.samples[i].id;
+            auto it = calls.find(i);
+            std::string status, reason;
+            if (it == calls.end()) {  // failed QC or could not be read
+                status = "fail";
+                for (const ModalityOutcome* mo : {&root->outcomes[i].genome, &root->outcomes[i].proteome})
+                    if (mo->present && mo->status != SampleStatus::Pass) reason = mo->reason;
+                if (reason.empty()) reason = "has none of the model's modalities";
+                line += "\tNA";
+                for (size_t c = 0; c < 2 * K; ++c) line += "\tNA";
+                line += "\tNA";
+            } else {
+                const Call& c = it->second;
+                status = c.status;
+                reason = c.reason;
+                line += "\t" + (c.label ? std::to_string(c.label) : std::string("NA"));
+                for (size_t q = 0; q < K; ++q) line += "\t" + (c.label ? fmt(c.probability[q]) : std::string("NA"));
+                for (size_t q = 0; q < K; ++q) line += "\t" + (c.label ? fmt(c.distance[q]) : std::string("NA"));
+                line += "\t" + std::to_string(c.missing);
+                if (c.label) {
+                    labels.push_back(c.label);
+                    vals.insert(vals.end(), c.x.begin(), c.x.end());
+                }
+            }
+            ++count[status];
+            for (char& ch : reason)
+                if (ch == '\t' || ch == '\n') ch = ' ';
+            f.write(line + "\t" + status + "\t" + reason + "\n");
+        }
+        f.commit();
+        nlohmann::ordered_json validation = nlohmann::ordered_json::array();
+        if (labels.size() >= 20) {  // a validation cohort: the reproducibility of each subtype
+            V = Matrix(labels.size(), p);
+            V.data = std::move(vals);
+            const std::vector<IgpRow> rows = validate_subtypes(model, V, labels, cc.permutations, in.study.seed);
+            AtomicFile v(out + "/validation.tsv");
+            v.write("subtype\tn\tigp\tp_value\n");
+            for (const IgpRow& r : rows) {
+                v.write(std::to_string(r.subtype) + "\t" + std::to_string(r.n) + "\t" + fmt(r.igp) + "\t" +
+                        fmt(r.p_value) + "\n");
+                validation.push_back({{"subtype", r.subtype}, {"n", r.n}, {"igp", r.igp}, {"p_value", r.p_value}});
+            }
+            v.commit();
+        }
+        nlohmann::ordered_json pj;
+        pj["precis_version"] = PRECIS_VERSION;
+        pj["command"] = "classify";
+        pj["command_line"] = opt.command_line;
+        pj["model"] = {{"path", copt.model},       {"sha256", model_sha},
+                       {"study_name", model.study_name}, {"study_sha256", model.study_sha256},
+                       {"precis_version", model.precis_version}, {"created", model.created},
+                       {"k", model.k},             {"features", p},
+                       {"threshold", model.thresholds[model.chosen]}};
+        pj["study"] = {{"path", in.study.path}, {"sha256", root->study_sha}, {"name", in.study.name}};
+        pj["resolved_study"] = {{"yaml", in.study.resolved}};
+        pj["ranks"] = comm.size();
+        pj["threads_per_rank"] = in.threads.threads;
+        pj["seed"] = in.study.seed;
+        pj["samples"] = {{"in_sheet", in.sheet.samples.size()}, {"pass", count["pass"]},
+                         {"low_confidence", count["low_confidence"]}, {"fail", count["fail"]}};
+        pj["classify"] = {{"min_probability", cc.min_probability},
+                          {"max_missing_features", cc.max_missing_features},
+                          {"permutations", cc.permutations}};
+        if (!validation.empty()) pj["validation"] = validation;
+        pj["start_time"] = iso_time(start);
+        pj["end_time"] = iso_time(std::chrono::system_clock::now());
+        write_classify_report(out, pj.dump(2));
+        write_file_atomic(out + "/provenance.json", pj.dump(2) + "\n");
+        std::fprintf(stderr, "precis: classified %zu of %zu samples (%zu low confidence, %zu failed); results in %s\n",
+                     count["pass"] + count["low_confidence"], in.sheet.samples.size(), count["low_confidence"],
+                     count["fail"], out.c_str());
+    });
+    return 0;
+}
+
+}  // namespace precis
