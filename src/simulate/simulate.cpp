@@ -134,6 +134,13 @@ void simulate(const SimulateOptions& o) {
     }
     std::vector<double> prot_mean(o.proteins);
     for (auto& m : prot_mean) m = rng.normal(22.0, 2.0);
+    // a further cohort from the same truth (the proteins, markers and genes above): its samples from streams of
+    // their own
+    if (o.cohort > 0) rng = Rng(derive_seed(o.seed, {STAGE_SIMULATE, 5, uint64_t(o.cohort)}));
+    auto sample_stream = [&](uint64_t what, int i) {
+        return o.cohort > 0 ? derive_seed(o.seed, {STAGE_SIMULATE, what, uint64_t(i), 1000 + uint64_t(o.cohort)})
+                            : derive_seed(o.seed, {STAGE_SIMULATE, what, uint64_t(i)});
+    };
 
     // samples: balanced subtypes in shuffled order
     std::vector<int> perm = shuffled(o.samples);
@@ -142,7 +149,10 @@ void simulate(const SimulateOptions& o) {
     std::vector<double> age(o.samples);
     for (int i = 0; i < o.samples; ++i) {
         char id[32];
-        std::snprintf(id, sizeof id, "S%05d", i + 1);
+        if (o.cohort > 0)
+            std::snprintf(id, sizeof id, "C%dS%05d", o.cohort, i + 1);
+        else
+            std::snprintf(id, sizeof id, "S%05d", i + 1);
         ids[i] = id;
         subtype[i] = perm[i] % o.subtypes;
         sex[i] = rng.uniform() < 0.5 ? "F" : "M";
@@ -195,7 +205,7 @@ void simulate(const SimulateOptions& o) {
 #pragma omp parallel for schedule(dynamic, 4)
     for (int i = 0; i < o.samples; ++i) {
         try {
-            Rng r(derive_seed(o.seed, {STAGE_SIMULATE, 1, uint64_t(i)}));
+            Rng r(sample_stream(1, i));
             bool male = sex[i] == "M";
             // --- genome
             std::map<std::pair<int, int64_t>, std::pair<Site, std::string>> sites;  // (chrom, pos) -> site, GT
@@ -240,7 +250,7 @@ void simulate(const SimulateOptions& o) {
             if (cohort_vcf) {
                 for (auto& [key, sg] : sites) calls[size_t(i)][key] = {sg.first.ref + "\t" + sg.first.alt, sg.second};
                 // the ancestry SNVs: chr1-chr4 from 30 Mb, 1 kb apart (away from the genes and the background)
-                Rng ar(derive_seed(o.seed, {STAGE_SIMULATE, 4, uint64_t(i)}));
+                Rng ar(sample_stream(4, i));
                 const auto& fr = pop_freq[size_t(population[i])];
                 for (int j = 0; j < o.ancestry_snps; ++j) {
                     const int chrom = j % 4;

@@ -1,0 +1,91 @@
+# The subtype model and precis classify (docs/classify.md). Train on a simulated cohort (2 ranks); classify a second
+# cohort from the same truth (precis simulate --cohort 1): accuracy >= 0.95 against its truth, validation.tsv's
+# IGP, the report; one patient alone; the demo's cohort (scripts/demo.sh's simulation, 4 ranks) classified by its
+# own model gets, sample by sample, the subtypes run gave it; the same results on 1 and 3 ranks; and the refusals:
+# a model of another format version, a study without the model's modality, different proteome settings, a sample
+# missing too many of the model's features.
+source "$(dirname "$0")/lib.sh"
+"$PRECIS" simulate --out train --samples 150 --subtypes 3 --seed 11 >/dev/null
+"$PRECIS" simulate --out valid --samples 60 --subtypes 3 --seed 11 --cohort 1 >/dev/null
+precis_np 2 run train/study.yaml --set ranking.enabled=false 2>/dev/null
+M=train/results/model/subtype_model.h5
+[[ -s $M ]] || fail "no model written"
+precis_np 2 classify $M valid/study.yaml --output cv 2>cv.log || fail "classify failed: $(tail -3 cv.log)"
+OMP_NUM_THREADS=2 precis_np 3 classify $M valid/study.yaml --output cv3 2>/dev/null
+for f in classified.tsv validation.tsv; do cmp cv/$f cv3/$f || fail "$f differs between 2 and 3 ranks"; done
+$PY - <<'PY'
+import json, hashlib
+import h5py
+import numpy as np
+import pandas as pd
+c = pd.read_csv("cv/classified.tsv", sep="\t").set_index("sample_id")
+truth = pd.read_csv("valid/truth.tsv", sep="\t").set_index("sample_id").subtype
+run = pd.read_csv("train/results/subtypes.tsv", sep="\t").set_index("sample_id").subtype
+ttruth = pd.read_csv("train/truth.tsv", sep="\t").set_index("sample_id").subtype
+# the model's subtype numbers named by the training truth (the majority truth of each run subtype)
+name = pd.crosstab(run, ttruth[run.index]).idxmax(axis=1)
+acc = (c.subtype.map(name) == truth[c.index]).mean()
+print(f"validation cohort: accuracy {acc:.3f} over {len(c)} samples; statuses {c.status.value_counts().to_dict()}")
+assert acc >= 0.95, acc
+assert set(c.status) <= {"pass", "low_confidence"}
+probs = c[[f"probability_{k}" for k in (1, 2, 3)]]
+assert np.allclose(probs.sum(axis=1), 1, atol=1e-5)
+dist = c[[f"distance_{k}" for k in (1, 2, 3)]].to_numpy()
+assert (dist.argmin(axis=1) + 1 == c.subtype.to_numpy()).all()   # the nearest shrunken centroid
+v = pd.read_csv("cv/validation.tsv", sep="\t")
+print(v.to_string(index=False))
+assert len(v) == 3 and (v.igp > 0.9).all() and (v.p_value < 0.01).all()
+p = json.load(open("cv/provenance.json"))
+assert p["model"]["sha256"] == hashlib.sha256(open("train/results/model/subtype_model.h5", "rb").read()).hexdigest()
+html = open("cv/report.html").read()
+assert "Reproducibility" in html and "Probability of the assigned subtype" in html
+# the model file as documented
+with h5py.File("train/results/model/subtype_model.h5") as f:
+    assert f.attrs["format"] == "precis subtype model" and f.attrs["k"] == 3
+    assert f["classifier/shrunken_centroids"].shape == (3, len(f["features/proteome"]))
+    assert len(f["classifier/cv_error"]) == len(f["classifier/thresholds"]) == 30
+PY
+
+# one patient
+head -2 valid/samples.tsv > valid/one.tsv
+sed "s#sheet: samples.tsv#sheet: one.tsv#" valid/study.yaml > valid/one.yaml
+"$PRECIS" classify $M valid/one.yaml --output c1 2>/dev/null
+[[ $(wc -l < c1/classified.tsv) == 2 ]] || fail "one patient: expected one row"
+id=$(cut -f1 valid/one.tsv | tail -1)
+[[ $(awk -F'\t' -v id=$id '$1 == id {print $2}' c1/classified.tsv) == $(awk -F'\t' -v id=$id '$1 == id {print $2}' cv/classified.tsv) ]] \
+  || fail "one patient alone gets another subtype than in the cohort"
+[[ ! -e c1/validation.tsv ]] || fail "validation.tsv for one patient"
+
+# the demo's cohort, classified by its own model: every sample gets run's subtype
+"$PRECIS" simulate --out demo --samples 200 --subtypes 3 --seed 1 >/dev/null
+precis_np 4 run demo/study.yaml 2>/dev/null
+precis_np 2 classify demo/results/model/subtype_model.h5 demo/study.yaml --output demo_cl 2>/dev/null
+$PY - <<'PY'
+import pandas as pd
+run = pd.read_csv("demo/results/subtypes.tsv", sep="\t").set_index("sample_id").subtype
+cl = pd.read_csv("demo_cl/classified.tsv", sep="\t").set_index("sample_id").subtype
+same = (cl[run.index] == run).sum()
+print(f"demo: classify gives run's subtype to {same} of {len(run)} samples")
+assert same == len(run)
+PY
+
+# refusals (exit 2, with the reason)
+cp $M old.h5
+$PY -c "import h5py; f = h5py.File('old.h5', 'r+'); f.attrs['format_version'] = 99"
+expect_exit 2 "$PRECIS" classify old.h5 valid/study.yaml --output x1
+expect_in "format 99" "$OUT"
+expect_exit 2 "$PRECIS" classify valid/samples.tsv valid/study.yaml --output x2
+expect_in "not an HDF5 file" "$OUT"
+expect_exit 2 "$PRECIS" classify $M valid/study.yaml --output x3 --set proteome.normalize=quantile
+expect_in "proteome.normalize" "$OUT"
+grep -v "^proteome:\|^  path_column: proteome\|^  id_column: protein_id\|^  value_column\|^  transform\|^  normalize\|^  qc: {min_detected_fraction" valid/study.yaml \
+  | sed 's/modalities: \[proteome\]/modalities: [genome]/' > valid/genome_only.yaml
+expect_exit 2 "$PRECIS" classify $M valid/genome_only.yaml --output x4
+expect_in "classifies by the proteome" "$OUT"
+# a sample whose table lists too few of the model's proteins is not classified
+f=valid/proteome/$id.tsv
+head -40 $f > short.tsv && mv short.tsv $f
+"$PRECIS" classify $M valid/one.yaml --output c2 --set proteome.qc.min_detected_fraction=0 2>/dev/null
+awk -F'\t' 'NR == 2 && $NF ~ /classify.max_missing_features/ && $(NF-1) == "fail" {ok = 1} END {exit !ok}' c2/classified.tsv \
+  || fail "a sample missing most features was classified: $(cat c2/classified.tsv)"
+note "ok"
