@@ -43,7 +43,16 @@ std::optional<SubtypeModel> model_stage(Comm& comm, const Inputs& in, const Coho
     }
     // the classifier on the clustered matrix and the chosen subtypes
     std::vector<int> labels(st.fit.labels.begin(), st.fit.labels.end());
-    comm.all_or_none([&] { m.fit = nsc_fit(st.X, labels, m.k); });
+    // every rank has the same X and labels, so every rank comes to the same outcome here
+    try {
+        m.fit = nsc_fit(st.X, labels, m.k);
+    } catch (const Error& e) {
+        if (e.kind() != ErrorKind::DegenerateData) throw;
+        if (comm.is_root())
+            std::fprintf(stderr, "precis: warning: no subtype model (model/subtype_model.h5) was written: %s\n",
+                         e.what());
+        return std::nullopt;
+    }
     m.thresholds = nsc_thresholds(m.fit, cc.model_thresholds);
     // folds: no more than the smallest subtype has samples (each fold then holds out some of every subtype)
     long smallest = long(cohort.size());

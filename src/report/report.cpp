@@ -19,6 +19,7 @@
 #include "core/version.hpp"
 #include "ranking/ranking.hpp"
 #include "report/svg.hpp"
+#include "store/model_file.hpp"
 #include "store/store.hpp"
 
 namespace fs = std::filesystem;
@@ -121,6 +122,7 @@ struct Results {
         return prov.contains("clustering_null_test") && prov["clustering_null_test"].value("no_structure", false);
     }
     std::optional<StoreSummary> store;
+    std::optional<SubtypeModel> model;  // model/subtype_model.h5
     std::vector<std::string> phenotypes;
 };
 
@@ -224,6 +226,17 @@ Results load(const std::string& dir, const std::string& provenance_json) {
     r.pairs = columns_if(dir + "/relatedness/pairs.tsv", {"sample_id_1", "sample_id_2"}, {"kinship", "ibs0", "degree"});
     r.null_refs = columns_if(dir + "/clustering_null.tsv", {}, {"k", "reference", "pac"});
     check_complete(r);
+    if (r.prov.contains("subtype_model")) {
+        const std::string path = dir + "/model/subtype_model.h5";
+        if (!fs::exists(path))
+            throw Error(ErrorKind::MalformedInput, dir + ": model/subtype_model.h5 is missing, although provenance.json "
+                        "says the run wrote it", "rerun the study with precis run to write its results again");
+        try {
+            r.model = read_subtype_model(path);
+        } catch (const Error& e) {
+            throw Error(ErrorKind::MalformedInput, e.what(), "rerun the study with precis run to write its results again");
+        }
+    }
     const std::string store = dir + "/cohort.h5mu";
     if (fs::exists(store)) {
         try {
@@ -541,6 +554,52 @@ std::string null_test_part(const Results& r) {
     return o;
 }
 
+// The subtype model: the classifier's cross-validated error by threshold and each subtype's top features.
+std::string model_part(const Results& r) {
+    if (!r.model) return "";
+    const SubtypeModel& m = *r.model;
+    const size_t K = size_t(m.k), p = m.fit.p;
+    std::vector<std::string> ids;
+    for (size_t mi = 0; mi < m.feature_ids.size(); ++mi)
+        for (auto& id : m.feature_ids[mi]) ids.push_back(m.modalities.size() > 1 ? m.modalities[mi] + ":" + id : id);
+    size_t used = 0;
+    for (size_t j = 0; j < p; ++j)
+        for (size_t c = 0; c < K; ++c)
+            if (m.shrunken[c * p + j] != m.fit.overall[j]) {
+                ++used;
+                break;
+            }
+    svg::Series err{"CV error", m.thresholds, m.cv_error, 0}, loss{"CV log loss / 10", m.thresholds, {}, 1};
+    for (double l : m.cv_log_loss) loss.y.push_back(l / 10);
+    std::string o = "<h3>Subtype model</h3><p>" +
+                    esc("model/subtype_model.h5 places new samples into these subtypes (precis classify): nearest "
+                        "shrunken centroids over " + std::to_string(p) + " features, the threshold " +
+                        fmt_n(m.thresholds[m.chosen]) + " chosen by " + std::to_string(m.thresholds.size()) +
+                        " thresholds' cross-validated error (then log loss): error " + fmt_n(m.cv_error[m.chosen]) +
+                        "; " + std::to_string(used) + " features still tell the subtypes apart at it.") +
+                    "</p><div class=\"grid\">" +
+                    figure(svg::line_chart({err, loss}, "Classifier cross-validation", "threshold", "error",
+                                           420, 260, {m.thresholds[m.chosen]}, true)) +
+                    "</div>";
+    // each subtype's features by standardised shrunken deviation from the overall mean
+    std::vector<std::vector<std::string>> rows;
+    for (size_t c = 0; c < K; ++c) {
+        std::vector<std::pair<double, size_t>> d;
+        for (size_t j = 0; j < p; ++j) {
+            const double x = (m.shrunken[c * p + j] - m.fit.overall[j]) / m.fit.sd[j];
+            if (x != 0) d.push_back({-std::abs(x), j});
+        }
+        std::sort(d.begin(), d.end());
+        std::string top;
+        for (size_t q = 0; q < d.size() && q < 8; ++q) {
+            const size_t j = d[q].second;
+            top += (q ? ", " : "") + ids[j] + (m.shrunken[c * p + j] > m.fit.overall[j] ? " (up)" : " (down)");
+        }
+        rows.push_back({std::to_string(c + 1), std::to_string(d.size()), top});
+    }
+    return o + table_html({"subtype", "features", "top features (shrunken centroid against the mean)"}, rows);
+}
+
 std::string clustering_section(const Results& r) {
     std::string o = "<section id=\"clustering\"><h2>Consensus clustering</h2>";
     const int k_chosen = chosen_k(r);
@@ -610,6 +669,7 @@ std::string clustering_section(const Results& r) {
         }
         o += "</div>";
     }
+    o += model_part(r);
     // item consensus of the chosen k, by subtype
     if (r.subtypes) {
         const Columns& S = *r.subtypes;

@@ -1,5 +1,6 @@
-"""Whether two results folders hold the same results: every output file byte for byte, the cohort store's
-datasets and attributes (its embedded provenance aside), and provenance.json apart from what describes the run
+"""Whether two results folders hold the same results: every output file byte for byte, the cohort store's and
+the subtype model's datasets and attributes (the store's embedded provenance, the model's creation time and its
+training study's resolved text, which names the output folder, aside), and provenance.json apart from what describes the run
 rather than the results (times, host, command line, ranks and threads, memory, what was resumed, the output path),
 and report.html apart from its run summary.
 A Slurm job's script and logs and the resume state in .precis/ are not results.
@@ -35,6 +36,8 @@ def store(path):
             items[name] = np.asarray(obj[()])
 
     with h5py.File(path, "r") as f:
+        for k, v in f.attrs.items():
+            items[f"@{k}"] = np.asarray(v)
         f.visititems(visit)
     return items
 
@@ -45,8 +48,10 @@ def main(a, b, other_build=False):
         sys.exit(f"different files: {sorted(fa ^ fb)}")
     for name in sorted(fa):
         pa, pb = os.path.join(a, name), os.path.join(b, name)
-        if name == "cohort.h5mu":
+        if name in ("cohort.h5mu", "model/subtype_model.h5"):  # HDF5: the objects, not the bytes
             sa, sb = store(pa), store(pb)
+            for s in (sa, sb):  # when the model was written, and its study's resolved text (output path)
+                s.pop("@created", None), s.pop("resolved_study", None)
             if sa.keys() != sb.keys():
                 sys.exit(f"cohort.h5mu: different objects {sorted(set(sa) ^ set(sb))}")
             for k in sa:
