@@ -7,11 +7,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-100000} P=${2:-300} RANKS=${3:-2} TRAIN=${4:-2000} DIR=${5:-bench-classify}
-PRECIS=$PWD/build/src/precis PY=/usr/bin/python3
+ROOT=$PWD PRECIS=$PWD/build/src/precis PY=/usr/bin/python3
 source scripts/mpi-env.sh
 mkdir -p "$DIR" && cd "$DIR"
-[[ -f train/proteinGroups.txt ]] || $PY ../scripts/make_cohort.py train "$TRAIN" "$P" 3 1
-[[ -f new/proteinGroups.txt ]] || $PY ../scripts/make_cohort.py new "$N" "$P" 3 2
+[[ -f train/proteinGroups.txt ]] || $PY "$ROOT/scripts/make_cohort.py" train "$TRAIN" "$P" 3 1
+[[ -f new/proteinGroups.txt ]] || $PY "$ROOT/scripts/make_cohort.py" new "$N" "$P" 3 2
 for d in train new; do
   cat > $d/study.yaml <<Y
 study: {name: bench_$d, seed: 1}

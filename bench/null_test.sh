@@ -7,10 +7,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000} P=${2:-300} R=${3:-200} RANKS=${4:-2} ALG=${5:-kmeans} DIR=${6:-bench-null}
-PRECIS=$PWD/build/src/precis PY=/usr/bin/python3
+ROOT=$PWD PRECIS=$PWD/build/src/precis PY=/usr/bin/python3
 source scripts/mpi-env.sh
 mkdir -p "$DIR" && cd "$DIR"
-[[ -f c/proteinGroups.txt ]] || $PY ../scripts/make_cohort.py c "$N" "$P" 3 1
+[[ -f c/proteinGroups.txt ]] || $PY "$ROOT/scripts/make_cohort.py" c "$N" "$P" 3 1
 DIST=euclidean; [[ $ALG == kmeans ]] || DIST=pearson
 cat > c/study.yaml <<Y
 study: {name: bench_null, seed: 1}

@@ -228,7 +228,7 @@ std::vector<KeyDef> make_schema() {
                  3),
         at_least(key("clustering.null_test.resamples", T::Int, "0",
                      "Resamples of each reference, and of the real data for its test PAC (M3C's repsref and "
-                     "repsreal); 0: clustering.resamples / 2, at least 20. Fewer make the PACs noisy."),
+                     "repsreal); 0: 2/5 of clustering.resamples, at least 50 (fewer make the PACs noisy)."),
                  0),
         ranged(key("clustering.null_test.alpha", T::Float, "0.05",
                    "choose_k null: a k is significant when its p_adjusted (p_value times the number of k tried) is "

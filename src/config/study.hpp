@@ -101,11 +101,11 @@ struct ClusteringConfig {
     struct NullTestConfig {
         bool enabled = false;  // also when choose_k is null
         int references = 5;
-        int resamples = 0;     // per reference; 0: clustering.resamples / 2, at least 20
+        int resamples = 0;     // per reference; 0: 2/5 of clustering.resamples, at least 50
         double alpha = 0.05;
         // the resamples of each reference (and of the real data's test PAC)
         int resamples_for(int clustering_resamples) const {
-            return resamples > 0 ? resamples : std::max(20, clustering_resamples / 2);
+            return resamples > 0 ? resamples : std::max(50, clustering_resamples * 2 / 5);
         }
     } null_test;
     // the subtype model's classifier (docs/classify.md)

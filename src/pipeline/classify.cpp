@@ -284,6 +284,7 @@ int classify_study(Comm& comm, const ClassifyOptions& copt) {
         for (size_t c = 1; c <= K; ++c) head += "\tdistance_" + std::to_string(c);
         f.write(head + "\tmissing_features\tstatus\treason\n");
         std::map<std::string, size_t> count;
+        std::vector<std::vector<std::string>> mqc;
         std::vector<int> labels;
         Matrix V;
         std::vector<double> vals;
@@ -313,11 +314,18 @@ int classify_study(Comm& comm, const ClassifyOptions& copt) {
                 }
             }
             ++count[status];
+            {
+                const Call* c = it == calls.end() ? nullptr : &it->second;
+                const bool has = c && c->label;
+                mqc.push_back({in.sheet.samples[i].id, has ? std::to_string(c->label) : "NA",
+                               has ? fmt(c->probability[size_t(c->label - 1)]) : "NA", status});
+            }
             for (char& ch : reason)
                 if (ch == '\t' || ch == '\n') ch = ' ';
             f.write(line + "\t" + status + "\t" + reason + "\n");
         }
         f.commit();
+        write_multiqc_classified(out + "/classified_mqc.tsv", mqc);
         nlohmann::ordered_json validation = nlohmann::ordered_json::array();
         if (labels.size() >= 20) {  // a validation cohort: the reproducibility of each subtype
             V = Matrix(labels.size(), p);

@@ -156,6 +156,46 @@ void write_multiqc_qc(const std::string& qc_dir, const std::vector<std::string>&
     write_multiqc(qc_dir + "/" + mod + (genome ? "_calls" : "_detection") + "_mqc.tsv", b, bcols, brows);
 }
 
+void write_multiqc_clustering(const std::string& path, const std::vector<KSummary>& ks, size_t chosen) {
+    const bool null = !ks.empty() && !ks[0].reference_pacs.empty();
+    MultiqcSection t;
+    t.id = "precis_clustering";
+    t.name = "precis: consensus clustering";
+    t.description = std::string("Stability of each number of subtypes k (PAC: lower is more stable)") +
+                    (null ? "; the null test against reference data without clusters (M3C): p-values and RCSI" : "") +
+                    (chosen >= ks.size() ? "; no k passed the null test: no structure" : "");
+    t.plot_type = "table";
+    t.pconfig = {"title: " + yaml_quote(t.name), "namespace: 'precis'"};
+    std::vector<std::string> cols{"pac", "mean_silhouette", "cluster_sizes", "chosen"};
+    if (null) cols.insert(cols.end(), {"reference_pac", "p_value", "p_adjusted", "rcsi"});
+    for (auto& c : cols) t.headers.insert(t.headers.end(), {c + ":", "    title: " + yaml_quote(c)});
+    std::vector<std::vector<std::string>> rows;
+    for (size_t i = 0; i < ks.size(); ++i) {
+        std::string sizes;
+        for (long s : ks[i].sizes) sizes += (sizes.empty() ? "" : ",") + std::to_string(s);
+        std::vector<std::string> r{"k" + std::to_string(ks[i].k), fmt(ks[i].pac), fmt(ks[i].mean_silhouette), sizes,
+                                   i == chosen ? "yes" : "no"};
+        if (null)
+            r.insert(r.end(), {fmt(ks[i].null.reference_mean), fmt(ks[i].null.p_value), fmt(ks[i].null.p_adjusted),
+                               fmt(ks[i].null.rcsi)});
+        rows.push_back(std::move(r));
+    }
+    write_multiqc(path, t, cols, rows);
+}
+
+void write_multiqc_classified(const std::string& path, const std::vector<std::vector<std::string>>& rows) {
+    MultiqcSection t;
+    t.id = "precis_classify";
+    t.name = "precis: classified samples";
+    t.description = "Each sample's subtype by the saved subtype model, its probability and status (pass, "
+                    "low_confidence, fail)";
+    t.plot_type = "table";
+    t.pconfig = {"title: " + yaml_quote(t.name), "namespace: 'precis'"};
+    t.headers = {"subtype:", "    title: 'Subtype'", "probability:", "    title: 'Probability'", "    min: 0",
+                 "    max: 1", "status:", "    title: 'Status'"};
+    write_multiqc(path, t, {"subtype", "probability", "status"}, rows);
+}
+
 void write_scores(const std::string& out, const ScoreSet& scores, double min_overlap, bool cohort_file,
                   const SampleSheet& sheet, const std::vector<SampleOutcome>& outcomes) {
     constexpr size_t K = 5;  // score_info per score: matched, flipped, ambiguous, mismatch, imputed

@@ -40,6 +40,10 @@ void write_subtypes(const std::string& path, const std::vector<std::string>& sam
                     const std::vector<KSummary>& ks, size_t chosen);
 // chosen == ks.size(): no structure (choose_k null): every sample in subtype 1, no k chosen.
 void write_clustering(const std::string& path, const std::vector<KSummary>& ks, size_t chosen);
+// MultiQC custom content: clustering_mqc.tsv (per k: PAC, silhouette, sizes, chosen, and the null test's figures),
+// and classify's classified_mqc.tsv (rows: sample, subtype, probability, status).
+void write_multiqc_clustering(const std::string& path, const std::vector<KSummary>& ks, size_t chosen);
+void write_multiqc_classified(const std::string& path, const std::vector<std::vector<std::string>>& rows);
 // clustering_null.tsv: each k's reference PACs (clustering.null_test).
 void write_null_references(const std::string& path, const std::vector<KSummary>& ks);
 

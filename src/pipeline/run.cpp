@@ -75,6 +75,7 @@ void write_results(const RunFacts& run, const Inputs& in, const RootState& root,
         write_subtypes(out + "/subtypes.tsv", cohort.ids(in.sheet), subtypes.fit.ks, subtypes.fit.chosen);
         write_clustering(out + "/clustering.tsv", subtypes.fit.ks, subtypes.fit.chosen);
         if (study.clustering.null_test.enabled) write_null_references(out + "/clustering_null.tsv", subtypes.fit.ks);
+        write_multiqc_clustering(out + "/clustering_mqc.tsv", subtypes.fit.ks, subtypes.fit.chosen);
     }
     const std::string pj = provenance_json(run, in, root, cohort, mx, subtypes, ranking, model ? &*model : nullptr);
     StoreAnnotations a = store_annotations(in, root, cohort, mx, fs, subtypes);
