@@ -14,7 +14,7 @@ mkdir -p "$DIR" && cd "$DIR"
 [[ -f new/proteinGroups.txt ]] || $PY "$ROOT/scripts/make_cohort.py" new "$N" "$P" 3 2
 for d in train new; do
   cat > $d/study.yaml <<Y
-study: {name: bench_$d, seed: 1}
+study: {name: bench_$d, seed: 1, output: results}
 samples: {sheet: samples.tsv}
 proteome: {cohort_file: proteinGroups.txt, format: maxquant, normalize: median}
 clustering: {top_variable: 0, k: {min: 2, max: 4}, resamples: 200}

@@ -169,7 +169,7 @@ size_t choose_threshold(const std::vector<double>& cv_error, const std::vector<d
     return best;
 }
 
-std::vector<double> in_group_proportion(const Matrix& X, const std::vector<int>& labels, int k) {
+std::vector<size_t> nearest_by_correlation(const Matrix& X) {
     const size_t n = X.rows, p = X.cols;
     // rows centred and scaled: 1 - correlation is then 1 - the dot product
     std::vector<double> z(X.data);
@@ -182,24 +182,40 @@ std::vector<double> in_group_proportion(const Matrix& X, const std::vector<int>&
         const double s = ss > 0 ? 1 / std::sqrt(ss) : 0.0;
         for (size_t j = 0; j < p; ++j) r[j] *= s;
     }
-    std::vector<double> same(size_t(k), 0.0), size(size_t(k), 0.0);
-    for (size_t i = 0; i < n; ++i) {
+    std::vector<size_t> nn(n);
+#pragma omp parallel for schedule(dynamic, 16)
+    for (long il = 0; il < long(n); ++il) {  // each row's search is sequential: the same at any thread count
+        const size_t i = size_t(il);
         double best = -std::numeric_limits<double>::infinity();
-        size_t nn = i;
+        size_t arg = i;
+        const double* zi = &z[i * p];
         for (size_t o = 0; o < n; ++o) {
             if (o == i) continue;
+            const double* zo = &z[o * p];
             double c = 0;
-            for (size_t j = 0; j < p; ++j) c += z[i * p + j] * z[o * p + j];
-            if (c > best) best = c, nn = o;  // ties: the first
+            for (size_t j = 0; j < p; ++j) c += zi[j] * zo[j];
+            if (c > best) best = c, arg = o;  // ties: the first
         }
+        nn[i] = arg;
+    }
+    return nn;
+}
+
+std::vector<double> in_group_proportion(const std::vector<size_t>& nn, const std::vector<int>& labels, int k) {
+    std::vector<double> same(size_t(k), 0.0), size(size_t(k), 0.0);
+    for (size_t i = 0; i < nn.size(); ++i) {
         const size_t c = size_t(labels[i] - 1);
         size[c] += 1;
-        same[c] += nn != i && labels[nn] == labels[i];
+        same[c] += nn[i] != i && labels[nn[i]] == labels[i];
     }
     std::vector<double> igp(static_cast<size_t>(k));
     for (size_t c = 0; c < size_t(k); ++c)
         igp[c] = size[c] >= 2 ? same[c] / size[c] : std::numeric_limits<double>::quiet_NaN();
     return igp;
+}
+
+std::vector<double> in_group_proportion(const Matrix& X, const std::vector<int>& labels, int k) {
+    return in_group_proportion(nearest_by_correlation(X), labels, k);
 }
 
 }  // namespace precis

@@ -54,5 +54,9 @@ size_t choose_threshold(const std::vector<double>& cv_error, const std::vector<d
 // nearest other sample (by 1 - Pearson correlation over the features, as clusterRepro) is in the same class. NaN
 // for classes with fewer than 2 samples.
 std::vector<double> in_group_proportion(const Matrix& X, const std::vector<int>& labels, int k);
+// The same from each sample's nearest other sample, which does not depend on the classes: nearest_by_correlation
+// (n^2 p, threads share the samples) once, then any labelling in n steps.
+std::vector<size_t> nearest_by_correlation(const Matrix& X);
+std::vector<double> in_group_proportion(const std::vector<size_t>& nearest, const std::vector<int>& labels, int k);
 
 }  // namespace precis

@@ -289,6 +289,11 @@ std::vector<KeyDef> make_schema() {
         at_least(key("classify.permutations", T::Int, "1000",
                      "precis classify: permutations of the IGP p-values in validation.tsv (20 or more samples)."),
                  1),
+        at_least(key("classify.validation_samples", T::Int, "10000",
+                     "precis classify: the in-group proportions of validation.tsv look for each sample's nearest "
+                     "neighbour (n^2 x features): among at most this many classified samples, a random subset above "
+                     "it (igp_samples in validation.tsv)."),
+                 20),
         at_least(key("resources.nodes", T::Int, "1", "Slurm nodes."), 1),
         at_least(key("resources.ntasks", T::Int, "8", "MPI ranks."), 1),
         at_least(key("resources.cpus_per_task", T::Int, "2", "OpenMP threads per rank."), 1),

@@ -788,6 +788,7 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     s.classify.min_probability = num("classify.min_probability");
     s.classify.max_missing_features = num("classify.max_missing_features");
     s.classify.permutations = int(integer("classify.permutations"));
+    s.classify.validation_samples = int(integer("classify.validation_samples"));
 
     auto& k = s.ranking;
     k.enabled = flag("ranking.enabled");

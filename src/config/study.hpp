@@ -129,6 +129,7 @@ struct ClassifyConfig {
     double min_probability = 0.8;       // below: status low_confidence
     double max_missing_features = 0.2;  // above this share of the model's features missing: status fail
     int permutations = 1000;            // validation.tsv's IGP p-values
+    int validation_samples = 10000;     // the IGP's nearest neighbours among at most this many (a random subset)
 };
 
 struct ResourcesConfig {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -19,6 +20,7 @@
 #include "core/table.hpp"
 #include "core/version.hpp"
 #include "pipeline/stages.hpp"
+#include "pipeline/validate.hpp"
 #include "report/report.hpp"
 #include "store/model_file.hpp"
 
@@ -190,8 +192,8 @@ ModelValues model_values(const SubtypeModel& m, const Inputs& in, const LocalFea
 std::vector<IgpRow> validate_subtypes(const SubtypeModel& m, const Matrix& X, const std::vector<int>& labels,
                                       int permutations, uint64_t seed) {
     const int k = m.k;
-    const std::vector<double> igp = in_group_proportion(X, labels, k);
-    // each sample's nearest other sample does not depend on the classes: found once
+    const std::vector<size_t> nn = nearest_by_correlation(X);  // once: the classes do not change it
+    const std::vector<double> igp = in_group_proportion(nn, labels, k);
     std::vector<long> sizes(size_t(k), 0);
     for (int l : labels) ++sizes[size_t(l - 1)];
     // the null: the model's shrunken centroids with their feature values shuffled, the samples placed anew
@@ -205,8 +207,9 @@ std::vector<IgpRow> validate_subtypes(const SubtypeModel& m, const Matrix& X, co
             for (size_t i = p; i > 1; --i) std::swap(row[i - 1], row[rng.below(i)]);
         }
         std::vector<int> perm(X.rows);
-        for (size_t i = 0; i < X.rows; ++i) perm[i] = nsc_predict(m.fit, cent, &X.data[i * X.cols]).label;
-        const std::vector<double> null = in_group_proportion(X, perm, k);
+#pragma omp parallel for schedule(static)
+        for (long i = 0; i < long(X.rows); ++i) perm[size_t(i)] = nsc_predict(m.fit, cent, &X.data[size_t(i) * X.cols]).label;
+        const std::vector<double> null = in_group_proportion(nn, perm, k);
         for (int c = 0; c < k; ++c)
             if (!std::isnan(igp[size_t(c)]) && !std::isnan(null[size_t(c)]) && null[size_t(c)] >= igp[size_t(c)])
                 ++at_least[size_t(c)];
@@ -233,6 +236,21 @@ int classify_study(Comm& comm, const ClassifyOptions& copt) {
     comm.all_or_none([&] {
         model = read_subtype_model(copt.model);
         if (comm.is_root()) model_sha = sha256_file(copt.model);
+    });
+    // the output folder must not be the training run's: classify clears a folder's earlier results
+    comm.all_or_none([&] {
+        if (!root) return;
+        const Validation v = validate_study(opt.study_path, opt.overrides, opt.output_override, CohortFileCheck::Header);
+        if (!v.ok()) return;  // gather_inputs reports the problems
+        namespace fs = std::filesystem;
+        std::error_code e1, e2;
+        const fs::path out = fs::weakly_canonical(v.study.output, e1);
+        const fs::path trained = fs::weakly_canonical(fs::absolute(copt.model).parent_path().parent_path(), e2);
+        if (!e1 && !e2 && out == trained)
+            throw Error(ErrorKind::Config,
+                        "the output folder " + out.string() + " holds the model's own run (" + copt.model +
+                            "): classify would replace its results",
+                        "give classify another folder with --output (or study.output)");
     });
     Inputs in = gather_inputs(comm, opt, root);
     in.classifying = true;
@@ -327,16 +345,32 @@ int classify_study(Comm& comm, const ClassifyOptions& copt) {
         f.commit();
         write_multiqc_classified(out + "/classified_mqc.tsv", mqc);
         nlohmann::ordered_json validation = nlohmann::ordered_json::array();
+        size_t igp_samples = 0;
         if (labels.size() >= 20) {  // a validation cohort: the reproducibility of each subtype
-            V = Matrix(labels.size(), p);
-            V.data = std::move(vals);
-            const std::vector<IgpRow> rows = validate_subtypes(model, V, labels, cc.permutations, in.study.seed);
+            std::vector<long> n_of(K, 0);
+            for (int l : labels) ++n_of[size_t(l - 1)];
+            // the nearest neighbours take n^2 x p: above classify.validation_samples, a random subset of them
+            std::vector<size_t> use(labels.size());
+            for (size_t i = 0; i < use.size(); ++i) use[i] = i;
+            if (use.size() > size_t(cc.validation_samples))
+                use = draw_items(labels.size(), size_t(cc.validation_samples),
+                                 derive_seed(in.study.seed, {STAGE_CLASSIFIER, 2}));
+            V = Matrix(use.size(), p);
+            std::vector<int> sub;
+            for (size_t a = 0; a < use.size(); ++a) {
+                std::copy_n(&vals[use[a] * p], p, &V.data[a * p]);
+                sub.push_back(labels[use[a]]);
+            }
+            igp_samples = use.size();
+            const std::vector<IgpRow> rows = validate_subtypes(model, V, sub, cc.permutations, in.study.seed);
             AtomicFile v(out + "/validation.tsv");
-            v.write("subtype\tn\tigp\tp_value\n");
+            v.write("subtype\tn\tigp\tp_value\tigp_samples\n");
             for (const IgpRow& r : rows) {
-                v.write(std::to_string(r.subtype) + "\t" + std::to_string(r.n) + "\t" + fmt(r.igp) + "\t" +
-                        fmt(r.p_value) + "\n");
-                validation.push_back({{"subtype", r.subtype}, {"n", r.n}, {"igp", r.igp}, {"p_value", r.p_value}});
+                const long n = n_of[size_t(r.subtype - 1)];
+                v.write(std::to_string(r.subtype) + "\t" + std::to_string(n) + "\t" + fmt(r.igp) + "\t" +
+                        fmt(r.p_value) + "\t" + std::to_string(r.n) + "\n");
+                validation.push_back({{"subtype", r.subtype}, {"n", n}, {"igp", r.igp}, {"p_value", r.p_value},
+                                      {"igp_samples", r.n}});
             }
             v.commit();
         }
@@ -358,7 +392,9 @@ int classify_study(Comm& comm, const ClassifyOptions& copt) {
                          {"low_confidence", count["low_confidence"]}, {"fail", count["fail"]}};
         pj["classify"] = {{"min_probability", cc.min_probability},
                           {"max_missing_features", cc.max_missing_features},
-                          {"permutations", cc.permutations}};
+                          {"permutations", cc.permutations},
+                          {"validation_samples", cc.validation_samples}};
+        if (igp_samples) pj["validation_igp_samples"] = igp_samples;
         if (!validation.empty()) pj["validation"] = validation;
         pj["start_time"] = iso_time(start);
         pj["end_time"] = iso_time(std::chrono::system_clock::now());

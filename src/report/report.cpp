@@ -1062,13 +1062,14 @@ void write_classify_report(const std::string& dir, const std::string& provenance
         std::vector<std::vector<std::string>> rows;
         for (const auto& v : p["validation"])
             rows.push_back({std::to_string(v.value("subtype", 0)), std::to_string(v.value("n", 0)),
-                            fmt_n(v.value("igp", 0.0)), fmt_p(v.value("p_value", 1.0))});
+                            std::to_string(v.value("igp_samples", 0)), fmt_n(v.value("igp", 0.0)),
+                            fmt_p(v.value("p_value", 1.0))});
         o += "<section><h2>Reproducibility (in-group proportion)</h2><p>" +
              esc("For each subtype, the share of its samples whose nearest sample (1 - Pearson correlation over the "
                  "model's features) is in the same subtype (Kapp and Tibshirani 2007); the p-value from " +
                  std::to_string(p.at("classify").value("permutations", 0)) +
                  " classifications by shuffled centroids.") +
-             "</p>" + table_html({"subtype", "samples", "IGP", "p"}, rows) + "</section>\n";
+             "</p>" + table_html({"subtype", "samples", "in the IGP's sample", "IGP", "p"}, rows) + "</section>\n";
     }
     o += std::string("<footer>precis ") + PRECIS_VERSION + "</footer></body></html>\n";
     write_file_atomic(dir + "/report.html", o);

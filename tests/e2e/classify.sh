@@ -2,8 +2,8 @@
 # cohort from the same truth (precis simulate --cohort 1): accuracy >= 0.95 against its truth, validation.tsv's
 # IGP, the report; one patient alone; the demo's cohort (scripts/demo.sh's simulation, 4 ranks) classified by its
 # own model gets, sample by sample, the subtypes run gave it; the same results on 1 and 3 ranks; and the refusals:
-# a model of another format version, a study without the model's modality, different proteome settings, a sample
-# missing too many of the model's features.
+# a model of another format version, a study without the model's modality, different proteome settings, the
+# training run's own folder as output, a sample missing too many of the model's features.
 source "$(dirname "$0")/lib.sh"
 "$PRECIS" simulate --out train --samples 150 --subtypes 3 --seed 11 >/dev/null
 "$PRECIS" simulate --out valid --samples 60 --subtypes 3 --seed 11 --cohort 1 >/dev/null
@@ -46,6 +46,13 @@ with h5py.File("train/results/model/subtype_model.h5") as f:
     assert len(f["classifier/cv_error"]) == len(f["classifier/thresholds"]) == 30
 PY
 
+# MultiQC (Debian's 1.14) finds the clustering and classify tables
+mkdir mqc && cp train/results/clustering_mqc.tsv cv/classified_mqc.tsv mqc/
+(cd mqc && multiqc -q . >/dev/null 2>&1) || fail "multiqc failed"
+for id in precis_clustering precis_classify; do
+  grep -q "$id" mqc/multiqc_report.html || fail "MultiQC did not show $id"
+done
+
 # one patient
 head -2 valid/samples.tsv > valid/one.tsv
 sed "s#sheet: samples.tsv#sheet: one.tsv#" valid/study.yaml > valid/one.yaml
@@ -82,6 +89,9 @@ grep -v "^proteome:\|^  path_column: proteome\|^  id_column: protein_id\|^  valu
   | sed 's/modalities: \[proteome\]/modalities: [genome]/' > valid/genome_only.yaml
 expect_exit 2 "$PRECIS" classify $M valid/genome_only.yaml --output x4
 expect_in "classifies by the proteome" "$OUT"
+expect_exit 2 "$PRECIS" classify $M valid/study.yaml --output train/results
+expect_in "holds the model's own run" "$OUT"
+[[ -s $M && -s train/results/provenance.json ]] || fail "classify into the training folder removed its results"
 # a sample whose table lists too few of the model's proteins is not classified
 f=valid/proteome/$id.tsv
 head -40 $f > short.tsv && mv short.tsv $f
