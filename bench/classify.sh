@@ -57,8 +57,8 @@ print(f"agreement with scikit-learn: {same:.4f} of {len(p)} samples")
 assert same == 1.0
 PY
 cmp c1/classified.tsv cR/classified.tsv && echo "classified.tsv: identical on 1 and $RANKS ranks"
-awk -v n=$N -v s1=$s1 -v sR=$sR -v sp=$sp -v m1=$m1 -v mR=$mR -v mp=$mp -v r=$RANKS 'BEGIN {
-  printf "classify %d samples x %d-feature model\n", n, 0
+awk -v n=$N -v p=$P -v s1=$s1 -v sR=$sR -v sp=$sp -v m1=$m1 -v mR=$mR -v mp=$mp -v r=$RANKS 'BEGIN {
+  printf "classify %d samples of %d proteins\n", n, p
   printf "  scikit-learn (read, normalise, predict): %.1f s, %.1f us/sample, peak %.0f MiB\n", sp, sp / n * 1e6, mp / 1024
   printf "  precis 1 rank:  %.1f s, %.1f us/sample, peak %.0f MiB, ratio %.2fx\n", s1, s1 / n * 1e6, m1 / 1024, sp / s1
   printf "  precis %d ranks: %.1f s, %.1f us/sample, peak %.0f MiB per rank (the largest), ratio %.2fx\n", r, sR, sR / n * 1e6, mR / 1024, sp / sR }'

@@ -1,5 +1,6 @@
 #include "classify/classify.hpp"
 
+#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -182,21 +183,26 @@ std::vector<size_t> nearest_by_correlation(const Matrix& X) {
         const double s = ss > 0 ? 1 / std::sqrt(ss) : 0.0;
         for (size_t j = 0; j < p; ++j) r[j] *= s;
     }
+    // correlations by blocks of 64 rows against every row (a matrix product per block, one thread each: Eigen does
+    // not split products inside a parallel region, and the blocks are the same at any thread count, so are the sums)
+    using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    const Eigen::Map<const RowMatrix> Z(z.data(), Eigen::Index(n), Eigen::Index(p));
+    constexpr size_t kBlock = 64;
     std::vector<size_t> nn(n);
-#pragma omp parallel for schedule(dynamic, 16)
-    for (long il = 0; il < long(n); ++il) {  // each row's search is sequential: the same at any thread count
-        const size_t i = size_t(il);
-        double best = -std::numeric_limits<double>::infinity();
-        size_t arg = i;
-        const double* zi = &z[i * p];
-        for (size_t o = 0; o < n; ++o) {
-            if (o == i) continue;
-            const double* zo = &z[o * p];
-            double c = 0;
-            for (size_t j = 0; j < p; ++j) c += zi[j] * zo[j];
-            if (c > best) best = c, arg = o;  // ties: the first
+#pragma omp parallel for schedule(dynamic, 1)
+    for (long bl = 0; bl < long((n + kBlock - 1) / kBlock); ++bl) {
+        const size_t i0 = size_t(bl) * kBlock, i1 = std::min(n, i0 + kBlock);
+        const RowMatrix C = Z.middleRows(Eigen::Index(i0), Eigen::Index(i1 - i0)) * Z.transpose();
+        for (size_t i = i0; i < i1; ++i) {
+            double best = -std::numeric_limits<double>::infinity();
+            size_t arg = i;
+            for (size_t o = 0; o < n; ++o) {
+                if (o == i) continue;
+                const double c = C(Eigen::Index(i - i0), Eigen::Index(o));
+                if (c > best) best = c, arg = o;  // ties: the first
+            }
+            nn[i] = arg;
         }
-        nn[i] = arg;
     }
     return nn;
 }

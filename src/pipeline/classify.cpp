@@ -12,7 +12,7 @@
 #include <cstdio>
 #include <limits>
 #include <map>
-#include <sstream>
+#include <cstring>
 
 #include "core/hash.hpp"
 #include "core/rng.hpp"
@@ -84,34 +84,66 @@ struct Call {
     std::vector<double> x;  // the prepared values (for validation.tsv)
 };
 
+// Calls travel to rank 0 in binary: their numbers are many (each sample's prepared values, for validation.tsv)
+template <class T>
+void put(std::string& out, const T& v) {
+    out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+void put_doubles(std::string& out, const std::vector<double>& v) {
+    put(out, uint64_t(v.size()));
+    out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(double));
+}
+void put_text(std::string& out, const std::string& t) {
+    put(out, uint64_t(t.size()));
+    out += t;
+}
+
 std::string encode_call(const Call& c) {
-    std::ostringstream o;
-    o.precision(17);
-    o << c.index << ' ' << c.label << ' ' << c.missing << ' ' << c.probability.size() << ' ' << c.x.size();
-    for (double v : c.probability) o << ' ' << v;
-    for (double v : c.distance) o << ' ' << v;
-    for (double v : c.x) o << ' ' << v;
-    o << '\n' << c.status << '\n' << c.reason << '\n';
-    return o.str();
+    std::string o;
+    put(o, c.index);
+    put(o, int64_t(c.label));
+    put(o, int64_t(c.missing));
+    put_doubles(o, c.probability);
+    put_doubles(o, c.distance);
+    put_doubles(o, c.x);
+    put_text(o, c.status);
+    put_text(o, c.reason);
+    return o;
 }
 
 std::vector<Call> decode_calls(const std::string& s) {
     std::vector<Call> out;
-    std::istringstream in(s);
-    std::string line;
-    while (std::getline(in, line)) {
+    size_t at = 0;
+    auto get = [&](auto& v) {
+        std::memcpy(&v, s.data() + at, sizeof v);
+        at += sizeof v;
+    };
+    auto get_doubles = [&](std::vector<double>& v) {
+        uint64_t n = 0;
+        get(n);
+        v.resize(n);
+        std::memcpy(v.data(), s.data() + at, n * sizeof(double));
+        at += n * sizeof(double);
+    };
+    auto get_text = [&](std::string& t) {
+        uint64_t n = 0;
+        get(n);
+        t.assign(s, at, n);
+        at += n;
+    };
+    while (at < s.size()) {
         Call c;
-        std::istringstream l(line);
-        size_t k = 0, p = 0;
-        l >> c.index >> c.label >> c.missing >> k >> p;
-        c.probability.resize(k);
-        c.distance.resize(k);
-        c.x.resize(p);
-        for (double& v : c.probability) l >> v;
-        for (double& v : c.distance) l >> v;
-        for (double& v : c.x) l >> v;
-        std::getline(in, c.status);
-        std::getline(in, c.reason);
+        int64_t label = 0, missing = 0;
+        get(c.index);
+        get(label);
+        get(missing);
+        c.label = int(label);
+        c.missing = long(missing);
+        get_doubles(c.probability);
+        get_doubles(c.distance);
+        get_doubles(c.x);
+        get_text(c.status);
+        get_text(c.reason);
         out.push_back(std::move(c));
     }
     return out;
@@ -147,7 +179,21 @@ std::vector<double> prepare_for_model(const SubtypeModel& m, const ModelValues& 
     return x;
 }
 
-ModelValues model_values(const SubtypeModel& m, const Inputs& in, const LocalFeatures& local, uint64_t idx) {
+ModelLookup model_lookup(const SubtypeModel& m, const Inputs& in) {
+    ModelLookup l;
+    std::vector<std::string> genome_ids = in.have_genes ? in.genes.names() : std::vector<std::string>{};
+    for (size_t s = 0; s < in.scores.size(); ++s) genome_ids.push_back(in.scores.id(s));
+    for (size_t i = 0; i < m.proteome_features.size(); ++i) l.cohort_protein.emplace(m.proteome_features[i], long(i));
+    for (size_t mi = 0; mi < m.modalities.size(); ++mi) {
+        l.genome_at.push_back(m.modalities[mi] == "genome" ? positions(m.feature_ids[mi], genome_ids)
+                                                           : std::vector<long>{});
+        if (m.modalities[mi] == "proteome") l.proteome_pick = positions(m.feature_ids[mi], m.proteome_features);
+    }
+    return l;
+}
+
+ModelValues model_values(const SubtypeModel& m, const Inputs& in, const LocalFeatures& local, uint64_t idx,
+                         ModelLookup& lookup) {
     ModelValues v;
     v.values.resize(m.modalities.size());
     for (size_t mi = 0; mi < m.modalities.size(); ++mi) {
@@ -156,9 +202,7 @@ ModelValues model_values(const SubtypeModel& m, const Inputs& in, const LocalFea
         if (m.modalities[mi] == "genome") {
             auto it = local.burden.find(idx);
             if (it == local.burden.end()) continue;
-            std::vector<std::string> have = in.have_genes ? in.genes.names() : std::vector<std::string>{};
-            for (size_t s = 0; s < in.scores.size(); ++s) have.push_back(in.scores.id(s));
-            const std::vector<long> at = positions(ids, have);
+            const std::vector<long>& at = lookup.genome_at[mi];
             for (size_t j = 0; j < ids.size(); ++j)
                 if (at[j] >= 0 && size_t(at[j]) < it->second.size()) v.values[mi][j] = double(it->second[size_t(at[j])]);
             continue;
@@ -169,22 +213,29 @@ ModelValues model_values(const SubtypeModel& m, const Inputs& in, const LocalFea
         // the sample's row over the cohort's proteins, then the cohort steps with the model's references
         const size_t F = m.proteome_features.size();
         std::vector<double> row(F, NaN);
-        const std::vector<long> at = positions(*r.ids, m.proteome_features);
+        auto [pos, fresh] = lookup.row_at.try_emplace(r.ids.get());
+        if (fresh)
+            for (const std::string& id : *r.ids) {
+                auto c = lookup.cohort_protein.find(id);
+                pos->second.push_back(c == lookup.cohort_protein.end() ? -1 : c->second);
+            }
+        const std::vector<long>& at = pos->second;
         for (size_t q = 0; q < r.values.size(); ++q)
             if (at[q] >= 0) row[size_t(at[q])] = r.values[q];
         const StudyConfig& s = in.study;
         if (s.proteome.normalize == Normalize::Quantile && m.quantile_reference.size() == F)
             quantile_apply(row, m.quantile_reference);
-        ImputeSettings imp;
-        imp.method = name(s.proteome.impute);
-        imp.log_scale = s.proteome.transform == Transform::Log2 || s.proteome.format == ProteomeFormat::OlinkNpx;
-        imp.seed = s.seed;
-        imp.feature_min = m.feature_min;
-        imp.sd = m.impute_sd;
-        if (s.proteome.impute == Impute::HalfMin || s.proteome.impute == Impute::MinProb) impute_row(row, imp, idx);
-        const std::vector<long> pick = positions(ids, m.proteome_features);
+        if (s.proteome.impute == Impute::HalfMin || s.proteome.impute == Impute::MinProb) {
+            ImputeSettings imp;
+            imp.method = name(s.proteome.impute);
+            imp.log_scale = s.proteome.transform == Transform::Log2 || s.proteome.format == ProteomeFormat::OlinkNpx;
+            imp.seed = s.seed;
+            imp.feature_min = m.feature_min;
+            imp.sd = m.impute_sd;
+            impute_row(row, imp, idx);
+        }
         for (size_t j = 0; j < ids.size(); ++j)
-            if (pick[j] >= 0) v.values[mi][j] = row[size_t(pick[j])];
+            if (lookup.proteome_pick[j] >= 0) v.values[mi][j] = row[size_t(lookup.proteome_pick[j])];
     }
     return v;
 }
@@ -264,12 +315,13 @@ int classify_study(Comm& comm, const ClassifyOptions& copt) {
     std::string mine;
     const size_t p = model.fit.p;
     const size_t limit = size_t(std::floor(cc.max_missing_features * double(p)));
+    ModelLookup lookup = model_lookup(model, in);
     for (int64_t idx : cohort.kept) {
         const uint64_t i = uint64_t(idx);
         if (!features.local.burden.count(i) && !features.local.proteome.count(i)) continue;
         Call c;
         c.index = i;
-        const ModelValues v = model_values(model, in, features.local, i);
+        const ModelValues v = model_values(model, in, features.local, i, lookup);
         c.x = prepare_for_model(model, v, c.missing);
         if (size_t(c.missing) > limit) {
             c.status = "fail";

@@ -1,6 +1,7 @@
 // `precis classify MODEL STUDY.yaml [--output DIR]` (pipeline/classify.cpp, docs/classify.md).
 #pragma once
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "classify/model.hpp"
@@ -24,7 +25,17 @@ int classify_study(Comm& comm, const ClassifyOptions& opt);
 struct ModelValues {
     std::vector<std::vector<double>> values;
 };
-ModelValues model_values(const SubtypeModel& m, const Inputs& in, const LocalFeatures& local, uint64_t sheet_index);
+// The lookups model_values needs, made once for many samples: where each of the model's features is, and, per id
+// list (the samples of one cohort file share one), where its proteins are among the cohort's.
+struct ModelLookup {
+    std::vector<std::vector<long>> genome_at;  // per modality: the model feature's column in the genome row
+    std::vector<long> proteome_pick;           // the model's proteome features among the cohort's proteins
+    std::unordered_map<const std::vector<std::string>*, std::vector<long>> row_at;  // a sample's ids -> cohort
+    std::unordered_map<std::string, long> cohort_protein;  // protein -> its place among the cohort's
+};
+ModelLookup model_lookup(const SubtypeModel& m, const Inputs& in);
+ModelValues model_values(const SubtypeModel& m, const Inputs& in, const LocalFeatures& local, uint64_t sheet_index,
+                         ModelLookup& lookup);
 // The values as the clustered matrix's row: rounded to the store's float, missing values set to the model's centre,
 // centred, weighted. `missing` gets the number of missing features.
 std::vector<double> prepare_for_model(const SubtypeModel& m, const ModelValues& v, long& missing);
