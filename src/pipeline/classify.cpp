@@ -316,6 +316,15 @@ int classify_study(Comm& comm, const ClassifyOptions& copt) {
     const size_t p = model.fit.p;
     const size_t limit = size_t(std::floor(cc.max_missing_features * double(p)));
     ModelLookup lookup = model_lookup(model, in);
+    // the samples whose prepared values go to rank 0 for validation.tsv's IGP: every sample that passed QC, or above
+    // classify.validation_samples a random subset of them (the same on every rank), so that rank 0 never holds more
+    std::vector<char> for_igp(in.sheet.samples.size(), 0);
+    if (cohort.kept.size() <= size_t(cc.validation_samples))
+        for (int64_t idx : cohort.kept) for_igp[size_t(idx)] = 1;
+    else
+        for (size_t a : draw_items(cohort.kept.size(), size_t(cc.validation_samples),
+                                   derive_seed(in.study.seed, {STAGE_CLASSIFIER, 2})))
+            for_igp[size_t(cohort.kept[a])] = 1;
     for (int64_t idx : cohort.kept) {
         const uint64_t i = uint64_t(idx);
         if (!features.local.burden.count(i) && !features.local.proteome.count(i)) continue;
@@ -338,6 +347,7 @@ int classify_study(Comm& comm, const ClassifyOptions& copt) {
             if (c.status == "low_confidence")
                 c.reason = "probability " + fmt(pr) + " below classify.min_probability (" + fmt(cc.min_probability) + ")";
         }
+        if (!for_igp[i]) c.x.clear();
         mine += encode_call(c);
     }
     const std::vector<std::string> parts = comm.gather(mine);
@@ -354,6 +364,7 @@ int classify_study(Comm& comm, const ClassifyOptions& copt) {
         for (size_t c = 1; c <= K; ++c) head += "\tdistance_" + std::to_string(c);
         f.write(head + "\tmissing_features\tstatus\treason\n");
         std::map<std::string, size_t> count;
+        std::vector<long> n_of(K, 0);  // classified into each subtype
         std::vector<std::vector<std::string>> mqc;
         std::vector<int> labels;
         Matrix V;
@@ -378,7 +389,8 @@ int classify_study(Comm& comm, const ClassifyOptions& copt) {
                 for (size_t q = 0; q < K; ++q) line += "\t" + (c.label ? fmt(c.probability[q]) : std::string("NA"));
                 for (size_t q = 0; q < K; ++q) line += "\t" + (c.label ? fmt(c.distance[q]) : std::string("NA"));
                 line += "\t" + std::to_string(c.missing);
-                if (c.label) {
+                if (c.label) ++n_of[size_t(c.label - 1)];
+                if (c.label && !c.x.empty()) {  // in the IGP's sample
                     labels.push_back(c.label);
                     vals.insert(vals.end(), c.x.begin(), c.x.end());
                 }
@@ -399,22 +411,10 @@ int classify_study(Comm& comm, const ClassifyOptions& copt) {
         nlohmann::ordered_json validation = nlohmann::ordered_json::array();
         size_t igp_samples = 0;
         if (labels.size() >= 20) {  // a validation cohort: the reproducibility of each subtype
-            std::vector<long> n_of(K, 0);
-            for (int l : labels) ++n_of[size_t(l - 1)];
-            // the nearest neighbours take n^2 x p: above classify.validation_samples, a random subset of them
-            std::vector<size_t> use(labels.size());
-            for (size_t i = 0; i < use.size(); ++i) use[i] = i;
-            if (use.size() > size_t(cc.validation_samples))
-                use = draw_items(labels.size(), size_t(cc.validation_samples),
-                                 derive_seed(in.study.seed, {STAGE_CLASSIFIER, 2}));
-            V = Matrix(use.size(), p);
-            std::vector<int> sub;
-            for (size_t a = 0; a < use.size(); ++a) {
-                std::copy_n(&vals[use[a] * p], p, &V.data[a * p]);
-                sub.push_back(labels[use[a]]);
-            }
-            igp_samples = use.size();
-            const std::vector<IgpRow> rows = validate_subtypes(model, V, sub, cc.permutations, in.study.seed);
+            V = Matrix(labels.size(), p);
+            V.data = std::move(vals);
+            igp_samples = labels.size();
+            const std::vector<IgpRow> rows = validate_subtypes(model, V, labels, cc.permutations, in.study.seed);
             AtomicFile v(out + "/validation.tsv");
             v.write("subtype\tn\tigp\tp_value\tigp_samples\n");
             for (const IgpRow& r : rows) {
