@@ -91,7 +91,7 @@ void put(std::string& out, const T& v) {
 }
 void put_doubles(std::string& out, const std::vector<double>& v) {
     put(out, uint64_t(v.size()));
-    out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(double));
+    if (!v.empty()) out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(double));
 }
 void put_text(std::string& out, const std::string& t) {
     put(out, uint64_t(t.size()));
@@ -122,7 +122,7 @@ std::vector<Call> decode_calls(const std::string& s) {
         uint64_t n = 0;
         get(n);
         v.resize(n);
-        std::memcpy(v.data(), s.data() + at, n * sizeof(double));
+        if (n) std::memcpy(v.data(), s.data() + at, n * sizeof(double));  // (an empty vector's data() may be null)
         at += n * sizeof(double);
     };
     auto get_text = [&](std::string& t) {
