@@ -88,12 +88,12 @@ LinearRemoval::LinearRemoval(Eigen::MatrixXd keep, Eigen::MatrixXd remove) : p_(
     P_ = P.bottomRows(X_.cols() - p_);
 }
 
-void LinearRemoval::apply(double* y) const {
+Eigen::VectorXd LinearRemoval::coefficients(const double* y) const {
     const long n = X_.rows(), q = X_.cols() - p_;
-    if (q == 0) return;
+    Eigen::VectorXd beta_r = Eigen::VectorXd::Zero(q);
+    if (q == 0) return beta_r;
     const std::vector<long> obs = observed(y, size_t(n));
-    if (obs.empty()) return;
-    Eigen::VectorXd beta_r;
+    if (obs.empty()) return beta_r;
     if (obs.size() == size_t(n)) {
         beta_r = P_ * Eigen::Map<const Eigen::VectorXd>(y, n);
     } else {
@@ -114,11 +114,18 @@ void LinearRemoval::apply(double* y) const {
             for (size_t k = 0; k < cols.size(); ++k) Xo(long(r), long(k)) = X_(obs[r], cols[k]);
         }
         Eigen::VectorXd b;
-        if (cols.empty() || !solve_normal(Xo, yo, b)) return;
-        beta_r = Eigen::VectorXd::Zero(q);
+        if (cols.empty() || !solve_normal(Xo, yo, b)) return beta_r;
         for (size_t k = 0; k < cols.size(); ++k)
             if (cols[k] >= p_) beta_r(cols[k] - p_) = b(long(k));
     }
+    return beta_r;
+}
+
+void LinearRemoval::apply(double* y) const { subtract(coefficients(y), y); }
+
+void LinearRemoval::subtract(const Eigen::VectorXd& beta_r, double* y) const {
+    const long n = X_.rows(), q = X_.cols() - p_;
+    if (q == 0) return;
     const Eigen::VectorXd effect = X_.rightCols(q) * beta_r;
     for (long i = 0; i < n; ++i)
         if (!std::isnan(y[i])) y[i] -= effect(i);

@@ -32,6 +32,9 @@ public:
     // have full column rank (checked by the caller with design_rank, which names the confounded keys).
     LinearRemoval(Eigen::MatrixXd keep, Eigen::MatrixXd remove);
     void apply(double* y) const;  // one feature over the n samples, in place
+    // the removed terms' coefficients of one feature (0 where its observed samples cannot estimate them)
+    Eigen::VectorXd coefficients(const double* y) const;
+    void subtract(const Eigen::VectorXd& beta_r, double* y) const;  // apply with coefficients already found
     size_t samples() const { return size_t(X_.rows()); }
 
 private:

@@ -8,6 +8,21 @@
 
 namespace precis {
 
+// How clustering.adjust's linear removal codes a sample's removed terms: its batch by sum contrasts over the
+// cohort's levels (the last level -1 in every column; a batch the cohort did not have, 0: the mean over the
+// batches), then each covariate as its number, or indicators of its levels after the first (sorted).
+struct AdjustRecipe {
+    std::string batch;
+    std::vector<std::string> batch_levels;
+    std::vector<std::string> covariates;
+    std::vector<std::vector<std::string>> covariate_levels;  // per covariate; empty: numeric
+    size_t width() const {
+        size_t w = batch_levels.empty() ? 0 : batch_levels.size() - 1;
+        for (auto& l : covariate_levels) w += l.empty() ? 1 : l.size() - 1;
+        return w;
+    }
+};
+
 struct SubtypeModel {
     static constexpr int kFormatVersion = 1;
     int format_version = kFormatVersion;
@@ -19,6 +34,9 @@ struct SubtypeModel {
     std::vector<std::string> modalities;
     std::vector<std::vector<std::string>> feature_ids;
     std::string adjustment;      // clustering.adjust.method when the clustered values were adjusted, else ""
+    // linear adjustment: per modality, the recipe and each selected column's coefficients (columns x width)
+    std::vector<AdjustRecipe> adjust_recipe;
+    std::vector<std::vector<double>> adjust_coefficients;
     std::string center_method;
     std::vector<double> center;  // per column: the value subtracted (missing values get it, i.e. 0 after)
     std::vector<double> scale;   // per modality: the factor of the block's columns (clustering weights)

@@ -181,8 +181,27 @@ Adjusted adjust_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const 
             }
         } else {
             const LinearRemoval lr(d.keep, d.remove);
+            const size_t q = size_t(d.remove.cols());
+            std::vector<double>& coef = out.coefficients[m];
+            coef.assign(w * q, 0.0);
 #pragma omp parallel for schedule(dynamic, 16)
-            for (long j = 0; j < long(w); ++j) lr.apply(&y[size_t(j) * nm]);
+            for (long j = 0; j < long(w); ++j) {
+                const Eigen::VectorXd beta = lr.coefficients(&y[size_t(j) * nm]);
+                std::copy(beta.data(), beta.data() + q, &coef[size_t(j) * q]);
+                lr.subtract(beta, &y[size_t(j) * nm]);
+            }
+            AdjustRecipe& r = out.recipe[m];  // as adjust_design coded the cohort
+            r.batch = a.batch;
+            r.batch_levels = a.batch.empty() ? std::vector<std::string>{} : d.batch.levels;
+            for (const std::string& c : a.covariates) {
+                std::vector<std::string> vals;
+                const auto& ph = in.study.phenotypes;
+                const size_t col = size_t(std::find(ph.begin(), ph.end(), c) - ph.begin());
+                for (size_t i = 0; i < nm; ++i) vals.push_back(in.sheet.samples[size_t(cohort.kept[rows[i]])].phenotypes.at(col));
+                r.covariates.push_back(c);
+                r.covariate_levels.push_back(covariate_levels(vals));
+            }
+            if (r.width() != q) throw Error(ErrorKind::Internal, "adjustment recipe does not match the design");
         }
         out.left_as_is[m] = left;
         // back into the block, the spread of the adjusted values (clustering.top_variable ranks by it)

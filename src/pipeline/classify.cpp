@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "core/hash.hpp"
+#include "core/parse.hpp"
 #include "core/rng.hpp"
 #include "core/signals.hpp"
 #include "core/table.hpp"
@@ -41,12 +42,23 @@ void check_settings(const SubtypeModel& m, const StudyConfig& s, const std::stri
                         "add the samples' " + mod + " to the study (" + mod + ".path_column or " + mod +
                             ".cohort_file), or use a model trained on the modalities you have");
     }
-    if (!m.adjustment.empty())
+    if (!m.adjustment.empty() && m.adjust_recipe.empty())
         throw Error(ErrorKind::Config,
                     model_path + ": the model's subtypes were found on values adjusted by clustering.adjust (" +
-                        m.adjustment + "); classify cannot yet remove those effects from new samples",
-                    "train the model without clustering.adjust, or classify the new samples together with the "
-                    "cohort in one precis run");
+                        m.adjustment + "); classify removes linear adjustments from new samples, but cannot "
+                        "estimate ComBat's batch effects for them",
+                    "train the model with clustering.adjust.method: linear, or classify the new samples together "
+                    "with the cohort in one precis run");
+    for (const AdjustRecipe& r : m.adjust_recipe) {  // the new samples' batch and covariates, from the sheet
+        std::vector<std::string> need = r.covariates;
+        if (!r.batch.empty()) need.insert(need.begin(), r.batch);
+        for (const std::string& c : need)
+            if (std::find(s.phenotypes.begin(), s.phenotypes.end(), c) == s.phenotypes.end())
+                throw Error(ErrorKind::Config,
+                            s.path + ": the model removes the effect of sheet column '" + c + "' (clustering.adjust "
+                            "of its training study), and this study does not list it in samples.phenotypes",
+                            "add '" + c + "' to samples.phenotypes (and the column to the sample sheet)");
+    }
     auto same = [&](const char* key, const std::string& theirs, const std::string& mine) {
         if (theirs != mine)
             throw Error(ErrorKind::Config,
@@ -169,10 +181,20 @@ std::vector<double> prepare_for_model(const SubtypeModel& m, const ModelValues& 
     const bool shift = m.center_method != "none";
     size_t col = 0;
     for (size_t mi = 0; mi < m.modalities.size(); ++mi) {
+        const bool adjust = mi < v.removed.size() && !m.adjust_recipe.empty();
+        const size_t q = adjust ? m.adjust_recipe[mi].width() : 0;
         for (size_t j = 0; j < m.feature_ids[mi].size(); ++j, ++col) {
             double value = v.values[mi][j];
-            if (std::isnan(value)) ++missing, value = m.center[col];
-            else value = double(float(value));  // as the cohort store keeps values
+            if (std::isnan(value)) {
+                ++missing, value = m.center[col];
+            } else {
+                value = double(float(value));  // as the cohort store keeps values
+                if (adjust) {  // the linear adjustment's removed terms, with the cohort's coefficients
+                    double effect = 0;
+                    for (size_t t = 0; t < q; ++t) effect += v.removed[mi][t] * m.adjust_coefficients[mi][j * q + t];
+                    value -= effect;
+                }
+            }
             x.push_back((value - (shift ? m.center[col] : 0.0)) * m.scale[mi]);
         }
     }
@@ -192,10 +214,46 @@ ModelLookup model_lookup(const SubtypeModel& m, const Inputs& in) {
     return l;
 }
 
+// A sample's removed terms as the cohort's linear adjustment coded them (AdjustRecipe); "" or why they cannot be.
+std::string removed_terms(const AdjustRecipe& r, const Inputs& in, uint64_t idx, std::vector<double>& row) {
+    const SampleEntry& e = in.sheet.samples[idx];
+    auto value = [&](const std::string& col) -> const std::string& {
+        const auto& ph = in.study.phenotypes;
+        return e.phenotypes.at(size_t(std::find(ph.begin(), ph.end(), col) - ph.begin()));
+    };
+    row.clear();
+    if (!r.batch.empty()) {
+        const std::string& b = value(r.batch);
+        const size_t L = r.batch_levels.size();
+        const size_t l = size_t(std::find(r.batch_levels.begin(), r.batch_levels.end(), b) - r.batch_levels.begin());
+        for (size_t c = 0; c + 1 < L; ++c) row.push_back(l == L ? 0.0 : l == L - 1 ? -1.0 : l == c ? 1.0 : 0.0);
+    }
+    for (size_t c = 0; c < r.covariates.size(); ++c) {
+        const std::string& v = value(r.covariates[c]);
+        const auto& levels = r.covariate_levels[c];
+        if (is_missing(v)) return "has no value in column '" + r.covariates[c] + "', whose effect the model removes";
+        if (levels.empty()) {
+            double x = 0;
+            if (!parse_double(v, x))
+                return "column '" + r.covariates[c] + "' is '" + v + "', not a number as in the model's cohort";
+            row.push_back(x);
+            continue;
+        }
+        if (std::find(levels.begin(), levels.end(), v) == levels.end())
+            return "column '" + r.covariates[c] + "' is '" + v + "', a level the model's cohort did not have (" +
+                   join(levels) + ")";
+        for (size_t l = 1; l < levels.size(); ++l) row.push_back(v == levels[l] ? 1.0 : 0.0);
+    }
+    return "";
+}
+
 ModelValues model_values(const SubtypeModel& m, const Inputs& in, const LocalFeatures& local, uint64_t idx,
                          ModelLookup& lookup) {
     ModelValues v;
     v.values.resize(m.modalities.size());
+    v.removed.resize(m.adjust_recipe.size());
+    for (size_t mi = 0; mi < m.adjust_recipe.size() && v.problem.empty(); ++mi)
+        v.problem = removed_terms(m.adjust_recipe[mi], in, idx, v.removed[mi]);
     for (size_t mi = 0; mi < m.modalities.size(); ++mi) {
         const auto& ids = m.feature_ids[mi];
         v.values[mi].assign(ids.size(), NaN);
@@ -332,7 +390,11 @@ int classify_study(Comm& comm, const ClassifyOptions& copt) {
         c.index = i;
         const ModelValues v = model_values(model, in, features.local, i, lookup);
         c.x = prepare_for_model(model, v, c.missing);
-        if (size_t(c.missing) > limit) {
+        if (!v.problem.empty()) {
+            c.status = "fail";
+            c.reason = v.problem;
+            c.x.clear();
+        } else if (size_t(c.missing) > limit) {
             c.status = "fail";
             c.reason = "misses " + std::to_string(c.missing) + " of the model's " + std::to_string(p) +
                        " features, more than classify.max_missing_features (" + fmt(cc.max_missing_features) + ")";

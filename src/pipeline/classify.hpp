@@ -24,6 +24,8 @@ int classify_study(Comm& comm, const ClassifyOptions& opt);
 // proteome's cohort steps with the model's references.
 struct ModelValues {
     std::vector<std::vector<double>> values;
+    std::vector<std::vector<double>> removed;  // linear adjustment: per modality, the sample's removed terms
+    std::string problem;                       // why the removed terms cannot be coded ("" when they can)
 };
 // The lookups model_values needs, made once for many samples: where each of the model's features is, and, per id
 // list (the samples of one cohort file share one), where its proteins are among the cohort's.

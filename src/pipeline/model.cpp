@@ -15,7 +15,7 @@
 namespace precis {
 
 std::optional<SubtypeModel> model_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const Matrices& mx,
-                                        const Subtypes& st) {
+                                        const Subtypes& st, const Adjusted& adjusted) {
     if (!st.enabled || st.fit.no_structure || st.k < 2) return std::nullopt;
     const ClusteringConfig& cc = in.study.clustering;
     SubtypeModel m;
@@ -33,6 +33,27 @@ std::optional<SubtypeModel> model_stage(Comm& comm, const Inputs& in, const Coho
     }
     m.center_method = name(cc.center);
     m.adjustment = st.adjusted ? name(cc.adjust.method) : "";
+    if (st.adjusted && cc.adjust.method == AdjustMethod::Linear)
+        for (size_t mi = 0; mi < cc.modalities.size(); ++mi) {
+            // the selected columns' coefficients, from the ranks whose blocks hold them, in column order
+            const Modality mod = cc.modalities[mi];
+            const AdjustRecipe& r = adjusted.recipe.at(mod);
+            const size_t q = r.width(), c0 = adjusted.stats.blocks.at(mod).c0, c1 = adjusted.stats.blocks.at(mod).c1;
+            const std::vector<double>& coef = adjusted.coefficients.at(mod);
+            std::vector<double> mine;  // (place among the selected, q coefficients) per selected column here
+            for (size_t s = 0; s < st.selected[mi].size(); ++s) {
+                const size_t j = st.selected[mi][s];
+                if (j < c0 || j >= c1) continue;
+                mine.push_back(double(s));
+                mine.insert(mine.end(), coef.begin() + long((j - c0) * q), coef.begin() + long((j - c0 + 1) * q));
+            }
+            const std::vector<double> all = comm.allgather(mine);
+            std::vector<double> ordered(st.selected[mi].size() * q, 0.0);
+            for (size_t o = 0; o < all.size(); o += q + 1)
+                std::copy_n(&all[o + 1], q, &ordered[size_t(all[o]) * q]);
+            m.adjust_recipe.push_back(r);
+            m.adjust_coefficients.push_back(std::move(ordered));
+        }
     m.center = st.centres;
     m.scale = st.scales;
     if (in.study.proteome.enabled) {

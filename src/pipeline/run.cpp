@@ -125,7 +125,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
     subtypes.adjusted = adjusted.enabled;
     subtypes.left_as_is = adjusted.left_as_is;
     if (subtypes.enabled) clock.done("clustering");
-    std::optional<SubtypeModel> model = model_stage(comm, in, cohort, mx, subtypes);  // 7b
+    std::optional<SubtypeModel> model = model_stage(comm, in, cohort, mx, subtypes, adjusted);  // 7b
     if (model) clock.done("model");
     const Ranking ranking = rank_stage(comm, in, cohort, fs, subtypes, cache);  // 8
     if (ranking.enabled) clock.done("ranking");

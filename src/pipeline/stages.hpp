@@ -158,6 +158,10 @@ struct Adjusted {
     bool enabled = false;
     FeatureStats stats;  // the clustered modalities' blocks after adjustment, and their spread
     std::map<Modality, size_t> left_as_is;  // features ComBat could not adjust (constant within a batch, ...)
+    // linear: how a new sample's removed terms are coded (its batch by sum contrasts, its covariates as numbers or
+    // indicators of their levels after the first), and each feature of this rank's block's coefficients
+    std::map<Modality, AdjustRecipe> recipe;
+    std::map<Modality, std::vector<double>> coefficients;  // block width x recipe.width(), row-major
 };
 Adjusted adjust_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const FeatureStats& fs, Matrices& mx);
 
@@ -212,7 +216,7 @@ std::vector<size_t> select_features(const FeatureStats& fs, Modality m, size_t n
 
 // Step 7b (every rank): the subtype model (pipeline/model.cpp): none when clustering found no structure.
 std::optional<SubtypeModel> model_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const Matrices& mx,
-                                        const Subtypes& subtypes);
+                                        const Subtypes& subtypes, const Adjusted& adjusted);
 
 // Step 8 (every rank): biomarker ranking (pipeline/ranking.cpp).
 struct BiomarkerRecord {

@@ -136,6 +136,16 @@ std::vector<TestResult> test_feature(const double* values, size_t n, size_t stri
     return out;
 }
 
+std::vector<std::string> covariate_levels(const std::vector<std::string>& values) {
+    if (is_numeric_column(values)) return {};
+    std::vector<std::string> levels;
+    for (auto& v : values)
+        if (!is_missing(v)) levels.push_back(v);
+    std::sort(levels.begin(), levels.end());
+    levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
+    return levels;
+}
+
 std::vector<std::vector<double>> covariate_columns(const std::vector<std::string>& values) {
     if (is_numeric_column(values)) {
         std::vector<double> num(values.size(), NaN);
@@ -143,11 +153,7 @@ std::vector<std::vector<double>> covariate_columns(const std::vector<std::string
             if (!is_missing(values[i])) parse_double(values[i], num[i]);
         return {num};
     }
-    std::vector<std::string> levels;
-    for (auto& v : values)
-        if (!is_missing(v)) levels.push_back(v);
-    std::sort(levels.begin(), levels.end());
-    levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
+    const std::vector<std::string> levels = covariate_levels(values);
     std::vector<std::vector<double>> cols;
     for (size_t l = 1; l < levels.size(); ++l) {
         std::vector<double> c(values.size(), NaN);

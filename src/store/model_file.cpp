@@ -14,6 +14,15 @@ constexpr const char* kFormat = "precis subtype model";
 using h5::Id;
 
 std::vector<double> from_sizes(const std::vector<size_t>& v) { return std::vector<double>(v.begin(), v.end()); }
+
+bool adjustment_fits(const SubtypeModel& m) {
+    if (m.adjust_recipe.empty()) return true;
+    if (m.adjust_recipe.size() != m.modalities.size() || m.adjust_coefficients.size() != m.modalities.size())
+        return false;
+    for (size_t i = 0; i < m.modalities.size(); ++i)
+        if (m.adjust_coefficients[i].size() != m.feature_ids[i].size() * m.adjust_recipe[i].width()) return false;
+    return true;
+}
 }  // namespace
 
 void write_subtype_model(const std::string& path, const SubtypeModel& m) {
@@ -46,6 +55,19 @@ void write_subtype_model(const std::string& path, const SubtypeModel& m) {
             h5::write_doubles(g, "quantile_reference", m.quantile_reference);
             h5::write_doubles(g, "feature_min", m.feature_min);
             h5::write_doubles(g, "impute_sd", {m.impute_sd});
+        }
+        if (!m.adjust_recipe.empty()) {  // linear adjustment: per modality, its recipe and coefficients
+            Id g = h5::create_group(f, "adjustment");
+            for (size_t i = 0; i < m.adjust_recipe.size(); ++i) {
+                const AdjustRecipe& r = m.adjust_recipe[i];
+                Id a = h5::create_group(g, m.modalities[i]);
+                h5::attr_string(a, "batch", r.batch);
+                h5::write_strings(a, "batch_levels", r.batch_levels);
+                h5::write_strings(a, "covariates", r.covariates);
+                for (size_t c = 0; c < r.covariates.size(); ++c)
+                    h5::write_strings(a, "levels_" + std::to_string(c), r.covariate_levels[c]);
+                h5::write_doubles_2d(a, "coefficients", m.adjust_coefficients[i], m.feature_ids[i].size(), r.width());
+            }
         }
         {
             Id g = h5::create_group(f, "classifier");
@@ -119,6 +141,20 @@ SubtypeModel read_subtype_model(const std::string& path) {
             v = h5::read_doubles(g, "impute_sd");
             m.impute_sd = v.empty() ? 0.0 : v[0];
         }
+        if (h5::exists(f, "adjustment")) {
+            Id g = h5::open_group(f, "adjustment");
+            for (const std::string& mod : m.modalities) {
+                Id a = h5::open_group(g, mod);
+                AdjustRecipe r;
+                r.batch = h5::read_attr_string(a, "batch");
+                r.batch_levels = h5::read_strings(a, "batch_levels");
+                r.covariates = h5::read_strings(a, "covariates");
+                for (size_t c = 0; c < r.covariates.size(); ++c)
+                    r.covariate_levels.push_back(h5::read_strings(a, "levels_" + std::to_string(c)));
+                m.adjust_coefficients.push_back(h5::read_doubles(a, "coefficients"));
+                m.adjust_recipe.push_back(std::move(r));
+            }
+        }
         {
             Id g = h5::open_group(f, "classifier");
             std::vector<size_t> dims;
@@ -147,7 +183,8 @@ SubtypeModel read_subtype_model(const std::string& path) {
     for (auto& ids : m.feature_ids) cols += ids.size();
     const size_t p = m.fit.p, K = size_t(m.k);
     if (K < 2 || cols != p || m.center.size() != p || m.scale.size() != m.modalities.size() || m.fit.sd.size() != p ||
-        m.fit.centroid.size() != K * p || m.shrunken.size() != K * p || m.fit.m.size() != K || m.fit.prior.size() != K)
+        m.fit.centroid.size() != K * p || m.shrunken.size() != K * p || m.fit.m.size() != K || m.fit.prior.size() != K ||
+        !adjustment_fits(m))
         throw Error(ErrorKind::MalformedInput, path + ": a damaged subtype model (its parts do not fit together)", fix);
     return m;
 }

@@ -76,6 +76,28 @@ print(f"demo: classify gives run's subtype to {same} of {len(run)} samples")
 assert same == len(run)
 PY
 
+# a model of plate-adjusted values (clustering.adjust, linear): classify removes each sample's plate effect with
+# the cohort's coefficients, so the cohort classified by its own model gets run's subtypes; ComBat is refused
+"$PRECIS" simulate --out plates --samples 120 --subtypes 3 --seed 4 --batches 3 --batch-effect 1.5 >/dev/null
+"$PRECIS" run plates/study.yaml --set clustering.adjust.batch=plate --set ranking.enabled=false 2>/dev/null
+precis_np 2 classify plates/results/model/subtype_model.h5 plates/study.yaml --output plates_cl 2>/dev/null
+$PY - <<'PY'
+import h5py
+import pandas as pd
+run = pd.read_csv("plates/results/subtypes.tsv", sep="\t").set_index("sample_id").subtype
+cl = pd.read_csv("plates_cl/classified.tsv", sep="\t").set_index("sample_id").subtype
+same = (cl[run.index] == run).sum()
+print(f"plate-adjusted model: classify gives run's subtype to {same} of {len(run)} samples")
+assert same == len(run)
+with h5py.File("plates/results/model/subtype_model.h5") as f:
+    assert f["preprocessing"].attrs["adjustment"] == "linear"
+    assert f["adjustment/proteome/coefficients"].shape == (len(f["features/proteome"]), 2)
+PY
+"$PRECIS" run plates/study.yaml --set clustering.adjust.batch=plate --set clustering.adjust.method=combat \
+  --set ranking.enabled=false --output plates_combat 2>/dev/null
+expect_exit 2 "$PRECIS" classify plates_combat/model/subtype_model.h5 plates/study.yaml --output x5
+expect_in "ComBat" "$OUT"
+
 # refusals (exit 2, with the reason)
 cp $M old.h5
 $PY -c "import h5py; f = h5py.File('old.h5', 'r+'); f.attrs['format_version'] = 99"
