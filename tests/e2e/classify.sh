@@ -83,6 +83,7 @@ PY
 precis_np 2 classify plates/results/model/subtype_model.h5 plates/study.yaml --output plates_cl 2>/dev/null
 $PY - <<'PY'
 import h5py
+import numpy as np
 import pandas as pd
 run = pd.read_csv("plates/results/subtypes.tsv", sep="\t").set_index("sample_id").subtype
 cl = pd.read_csv("plates_cl/classified.tsv", sep="\t").set_index("sample_id").subtype
@@ -92,6 +93,23 @@ assert same == len(run)
 with h5py.File("plates/results/model/subtype_model.h5") as f:
     assert f["preprocessing"].attrs["adjustment"] == "linear"
     assert f["adjustment/proteome/coefficients"].shape == (len(f["features/proteome"]), 2)
+    feats = [x.decode() for x in f["features/proteome"][:]]
+    center = f["preprocessing/center"][:]
+    shrunken = f["classifier/shrunken_centroids"][:]
+# the distances classify reports are those of run's adjusted values (the store's layers/adjusted, float32): the
+# plate effects were removed from the new samples as from the cohort (without them they are off by the plates)
+with h5py.File("plates/results/cohort.h5mu") as f:
+    g = f["mod/proteome"]
+    var = [x.decode() for x in g["var/_index"][:]]
+    obs = [x.decode() for x in g["obs/_index"][:]]
+    adj = pd.DataFrame(g["layers/adjusted"][:], index=obs, columns=var)[feats]
+x = np.where(np.isnan(adj.to_numpy()), center, adj.to_numpy()) - center
+d = np.sqrt(((x[:, None, :] - shrunken[None, :, :]) ** 2).sum(axis=2))
+cd = pd.read_csv("plates_cl/classified.tsv", sep="\t").set_index("sample_id").loc[obs]
+got = cd[[f"distance_{k}" for k in (1, 2, 3)]].to_numpy()
+err = np.abs(got - d).max() / d.max()
+print(f"distances against run's adjusted values: largest relative difference {err:.2g}")
+assert err < 1e-4, err
 PY
 "$PRECIS" run plates/study.yaml --set clustering.adjust.batch=plate --set clustering.adjust.method=combat \
   --set ranking.enabled=false --output plates_combat 2>/dev/null
