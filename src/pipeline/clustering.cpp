@@ -66,15 +66,18 @@ ClusteringResult consensus_clustering(Comm& comm, const Matrix& X, const Cluster
     auto [p0, p1] = pair_rows(m, me, ranks);
     const bool null_test = cc.null_test.enabled;
     const size_t R_test = size_t(cc.null_test.resamples_for(cc.resamples));
-    const double npairs = double(m) * double(m - 1) / 2;
+    // each k's PAC from the first `resamples` of every rank's labels: each rank counts its share of the pairs, the
+    // ambiguous ones are summed (integer counts: exact)
+    auto pacs = [&](const std::vector<uint8_t>& lab, size_t resamples) {
+        const PairCounts c = count_pairs(lab, m, cc.k_min, cc.k_max, p0, p1, resamples);
+        std::vector<double> pac(static_cast<size_t>(nk));
+        for (int ki = 0; ki < nk; ++ki) pac[size_t(ki)] = double(ambiguous_pairs(c, cc.k_min + ki));
+        comm.allreduce_sum(pac);
+        for (double& v : pac) v /= double(m) * double(m - 1) / 2;
+        return pac;
+    };
     // the null test's PAC of the real data, from as many resamples as each reference has (the same noise)
-    std::vector<double> test_pac(size_t(nk), 0.0);
-    if (null_test) {
-        const PairCounts t = count_pairs(labels, m, cc.k_min, cc.k_max, p0, p1, R_test);
-        for (int ki = 0; ki < nk; ++ki) test_pac[size_t(ki)] = double(ambiguous_pairs(t, cc.k_min + ki));
-        comm.allreduce_sum(test_pac);  // integer counts: exact
-        for (double& v : test_pac) v /= npairs;
-    }
+    const std::vector<double> test_pac = null_test ? pacs(labels, R_test) : std::vector<double>{};
     PairCounts counts = count_pairs(labels, m, cc.k_min, cc.k_max, p0, p1);
     labels.clear();
     labels.shrink_to_fit();
@@ -109,11 +112,8 @@ ClusteringResult consensus_clustering(Comm& comm, const Matrix& X, const Cluster
             const std::vector<uint8_t> lab = comm.allgather(resample_labels(
                 ref, Dr, cc.k_min, cc.k_max, R_test * me / ranks, R_test * (me + 1) / ranks, rp,
                 derive_seed(seed, {STAGE_NULL, b, 1})));
-            const PairCounts c = count_pairs(lab, m, cc.k_min, cc.k_max, p0, p1);
-            std::vector<double> amb(static_cast<size_t>(nk));
-            for (int ki = 0; ki < nk; ++ki) amb[size_t(ki)] = double(ambiguous_pairs(c, cc.k_min + ki));
-            comm.allreduce_sum(amb);
-            for (int ki = 0; ki < nk; ++ki) ref_pacs[size_t(ki)].push_back(amb[size_t(ki)] / npairs);
+            const std::vector<double> pac = pacs(lab, R_test);
+            for (int ki = 0; ki < nk; ++ki) ref_pacs[size_t(ki)].push_back(pac[size_t(ki)]);
             comm.stop_point("clustering was not finished and starts again on resume; the journal keeps the samples");
         }
         if (comm.is_root())
