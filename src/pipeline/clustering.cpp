@@ -63,7 +63,8 @@ ClusteringResult consensus_clustering(Comm& comm, const Matrix& X, const Cluster
     comm.stop_point("clustering was not finished and starts again on resume; the journal keeps the samples");
 
     // pair counts: each rank a share of the rows of the triangle, gathered on rank 0
-    auto [p0, p1] = pair_rows(m, me, ranks);
+    const std::pair<size_t, size_t> rows_share = pair_rows(m, me, ranks);
+    const size_t p0 = rows_share.first, p1 = rows_share.second;  // (plain names: the lambda below captures them)
     const bool null_test = cc.null_test.enabled;
     const size_t R_test = size_t(cc.null_test.resamples_for(cc.resamples));
     // each k's PAC from the first `resamples` of every rank's labels: each rank counts its share of the pairs, the
