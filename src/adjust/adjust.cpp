@@ -151,15 +151,32 @@ Combat::Combat(Factor batch, Eigen::MatrixXd mod, int ref, bool mean_only)
     Pb_ = (Xb.transpose() * Xb).ldlt().solve(Xb.transpose());
 }
 
-Eigen::VectorXd Combat::stand_mean(const Feature& f) const {
+double Combat::grand_mean(const Feature& f) const {
+    if (f.beta.size() == 0) return kNaN;
+    if (ref_ >= 0) return f.beta(ref_);
     const long n = long(samples()), B = long(batches());
     double grand = 0;
-    if (ref_ >= 0) {
-        grand = f.beta(ref_);
-    } else {
-        for (long b = 0; b < B; ++b) grand += double(members_[size_t(b)].size()) / double(n) * f.beta(b);
-    }
-    Eigen::VectorXd m = Eigen::VectorXd::Constant(n, grand);
+    for (long b = 0; b < B; ++b) grand += double(members_[size_t(b)].size()) / double(n) * f.beta(b);
+    return grand;
+}
+
+Eigen::VectorXd Combat::mod_coefficients(const Feature& f) const {
+    const long B = long(batches()), m = design_.cols() - B;
+    if (f.beta.size() == 0) return Eigen::VectorXd();
+    return f.beta.tail(m);
+}
+
+double combat_adjust_value(double y, double grand, const double* mod_coefficients, const double* z, size_t m,
+                           double sd, double gamma, double delta) {
+    double sm = grand;
+    for (size_t c = 0; c < m; ++c) sm += z[c] * mod_coefficients[c];
+    const double s = (y - sm) / sd;
+    return (s - gamma) / std::sqrt(delta) * sd + sm;
+}
+
+Eigen::VectorXd Combat::stand_mean(const Feature& f) const {
+    const long n = long(samples()), B = long(batches());
+    Eigen::VectorXd m = Eigen::VectorXd::Constant(n, grand_mean(f));
     if (design_.cols() > B) m += design_.rightCols(design_.cols() - B) * f.beta.tail(design_.cols() - B);
     return m;
 }

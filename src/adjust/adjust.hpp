@@ -72,6 +72,12 @@ public:
     size_t flat_size() const;
     void flatten(const Feature& f, std::vector<double>& out) const;
     Feature unflatten(const double* in) const;
+    // What a new sample of a known batch needs (the subtype model): a fitted feature's standardisation mean before
+    // the covariates (the batch-size-weighted mean of the batch coefficients, or the reference batch's), and its
+    // coefficients of mod's columns. NaN / empty before the feature is fitted.
+    double grand_mean(const Feature& f) const;
+    Eigen::VectorXd mod_coefficients(const Feature& f) const;
+    int reference() const { return ref_; }
 
 private:
     Eigen::VectorXd stand_mean(const Feature& f) const;  // grand mean plus the kept covariates' effects
@@ -83,5 +89,11 @@ private:
     Eigen::MatrixXd P_;       // (X'X)^-1 X' of the design
     Eigen::MatrixXd Pb_;      // the same for the batch columns alone
 };
+
+// ComBat's adjustment of one new value y of a fitted feature, for a sample of batch b with covariate row z (mod's
+// columns, m of them): as Combat::apply does for the cohort's samples, standardised by the cohort's mean and pooled
+// sd, the batch's posterior location gamma and scale delta removed.
+double combat_adjust_value(double y, double grand, const double* mod_coefficients, const double* z, size_t m,
+                           double sd, double gamma, double delta);
 
 }  // namespace precis

@@ -1,4 +1,5 @@
 #include "classify/classify.hpp"
+#include "classify/model.hpp"
 
 #include <Eigen/Dense>
 #include <algorithm>
@@ -222,6 +223,29 @@ std::vector<double> in_group_proportion(const std::vector<size_t>& nn, const std
 
 std::vector<double> in_group_proportion(const Matrix& X, const std::vector<int>& labels, int k) {
     return in_group_proportion(nearest_by_correlation(X), labels, k);
+}
+
+std::vector<std::string> AdjustRecipe::column_names() const {
+    std::vector<std::string> out;
+    auto coded = [&](const std::string& prefix, const std::vector<std::string>& cols,
+                     const std::vector<std::vector<std::string>>& levels) {
+        for (size_t c = 0; c < cols.size(); ++c) {
+            if (levels[c].empty()) out.push_back(prefix + cols[c]);
+            for (size_t l = 1; l < levels[c].size(); ++l) out.push_back(prefix + cols[c] + "=" + levels[c][l]);
+        }
+    };
+    if (method == "combat") {
+        out = {"adjusted", "grand_mean", "sd"};
+        coded("mod:", preserve, preserve_levels);
+        coded("mod:", covariates, covariate_levels);
+        for (auto& b : batch_levels) out.push_back("gamma_star:" + b);
+        for (auto& b : batch_levels) out.push_back("delta_star:" + b);
+        coded("covariate:", covariates, covariate_levels);
+        return out;
+    }
+    for (size_t l = 0; l + 1 < batch_levels.size(); ++l) out.push_back(batch + "=" + batch_levels[l]);
+    coded("", covariates, covariate_levels);
+    return out;
 }
 
 }  // namespace precis

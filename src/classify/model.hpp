@@ -8,19 +8,34 @@
 
 namespace precis {
 
-// How clustering.adjust's linear removal codes a sample's removed terms: its batch by sum contrasts over the
-// cohort's levels (the last level -1 in every column; a batch the cohort did not have, 0: the mean over the
-// batches), then each covariate as its number, or indicators of its levels after the first (sorted).
+// How clustering.adjust treats a new sample. Its columns are coded as in the cohort: a covariate (or a preserved
+// column) as its number, or as indicators of its levels after the first (sorted).
+// linear: the removed terms are the batch by sum contrasts over the cohort's levels (the last level -1 in every
+// column; a batch the cohort did not have, 0: the mean over the batches), then the covariates; each feature's row of
+// coefficients has width() entries, one per removed term.
+// combat: each feature's row is [adjusted (1/0), grand mean, pooled sd, mod coefficients (preserve's terms, then
+// the covariates'), gamma* per batch, delta* per batch, the covariates' coefficients of the removal after ComBat];
+// a new sample must be of one of the cohort's batches (its effects are estimated per batch).
 struct AdjustRecipe {
-    std::string batch;
+    std::string method = "linear";  // linear | combat
+    std::string batch, ref_batch;
     std::vector<std::string> batch_levels;
     std::vector<std::string> covariates;
     std::vector<std::vector<std::string>> covariate_levels;  // per covariate; empty: numeric
-    size_t width() const {
-        size_t w = batch_levels.empty() ? 0 : batch_levels.size() - 1;
-        for (auto& l : covariate_levels) w += l.empty() ? 1 : l.size() - 1;
+    std::vector<std::string> preserve;                       // combat: mod's columns before the covariates
+    std::vector<std::vector<std::string>> preserve_levels;
+    static size_t terms(const std::vector<std::vector<std::string>>& levels) {
+        size_t w = 0;
+        for (auto& l : levels) w += l.empty() ? 1 : l.size() - 1;
         return w;
     }
+    size_t mod_width() const { return terms(preserve_levels) + terms(covariate_levels); }
+    size_t width() const {
+        const size_t B = batch_levels.size();
+        if (method == "combat") return 3 + mod_width() + 2 * B + terms(covariate_levels);
+        return (B == 0 ? 0 : B - 1) + terms(covariate_levels);
+    }
+    std::vector<std::string> column_names() const;  // of a feature's row (the model file's documentation)
 };
 
 struct SubtypeModel {

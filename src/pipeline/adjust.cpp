@@ -149,6 +149,31 @@ Adjusted adjust_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const 
         std::vector<double> y(w * nm);
         for (size_t j = 0; j < w; ++j)
             for (size_t i = 0; i < nm; ++i) y[j * nm + i] = b.values[j * n + rows[i]];
+        // how a new sample's columns are coded (the subtype model): as adjust_design coded the cohort
+        AdjustRecipe& r = out.recipe[m];
+        r.method = name(a.method);
+        r.batch = a.batch;
+        r.ref_batch = a.ref_batch;
+        r.batch_levels = a.batch.empty() ? std::vector<std::string>{} : d.batch.levels;
+        auto levels_of = [&](const std::string& c) {
+            std::vector<std::string> vals;
+            const auto& ph = in.study.phenotypes;
+            const size_t col = size_t(std::find(ph.begin(), ph.end(), c) - ph.begin());
+            for (size_t i = 0; i < nm; ++i)
+                vals.push_back(in.sheet.samples[size_t(cohort.kept[rows[i]])].phenotypes.at(col));
+            return covariate_levels(vals);
+        };
+        r.covariates = a.covariates;
+        for (const std::string& c : a.covariates) r.covariate_levels.push_back(levels_of(c));
+        if (a.method == AdjustMethod::Combat) {
+            r.preserve = a.preserve;
+            for (const std::string& c : a.preserve) r.preserve_levels.push_back(levels_of(c));
+        }
+        const size_t q = r.width();
+        if (r.mod_width() != size_t(d.mod.cols()) || r.terms(r.covariate_levels) != size_t(d.covariates.cols()))
+            throw Error(ErrorKind::Internal, "adjustment recipe does not match the design");
+        std::vector<double>& coef = out.coefficients[m];  // each feature's row of the recipe
+        coef.assign(w * q, 0.0);
         size_t left = 0;
         if (a.method == AdjustMethod::Combat) {
             std::vector<double> any{0};
@@ -167,41 +192,42 @@ Adjusted adjust_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const 
             flat = {};
             comm.all_or_none([&] { cb.posterior(all); });
             for (auto& f : all) left += f.adjusted ? 0 : 1;
+            const size_t B = cb.batches(), mw = r.mod_width();
 #pragma omp parallel for schedule(dynamic, 16)
             for (long j = 0; j < long(w); ++j) {
                 Combat::Feature& f = mine[size_t(j)];
                 f.gamma_star = all[b.c0 + size_t(j)].gamma_star;
                 f.delta_star = all[b.c0 + size_t(j)].delta_star;
                 cb.apply(f, &y[size_t(j) * nm]);
+                double* row = &coef[size_t(j) * q];  // [adjusted, grand, sd, mod, gamma*, delta*, covariates]
+                if (!f.adjusted) {
+                    std::fill(row + 1, row + 3 + mw + 2 * B, std::numeric_limits<double>::quiet_NaN());
+                    continue;
+                }
+                row[0] = 1, row[1] = cb.grand_mean(f), row[2] = f.sd;
+                const Eigen::VectorXd beta = cb.mod_coefficients(f);
+                std::copy(beta.data(), beta.data() + mw, row + 3);
+                std::copy(f.gamma_star.begin(), f.gamma_star.end(), row + 3 + mw);
+                std::copy(f.delta_star.begin(), f.delta_star.end(), row + 3 + mw + B);
             }
             if (d.covariates.cols() > 0) {  // then the covariates, as removeBatchEffect with the preserved design
                 const LinearRemoval lr(d.keep, d.covariates);
+                const size_t c = size_t(d.covariates.cols());
 #pragma omp parallel for schedule(dynamic, 16)
-                for (long j = 0; j < long(w); ++j) lr.apply(&y[size_t(j) * nm]);
+                for (long j = 0; j < long(w); ++j) {
+                    const Eigen::VectorXd beta = lr.coefficients(&y[size_t(j) * nm]);
+                    std::copy(beta.data(), beta.data() + c, &coef[size_t(j) * q + q - c]);
+                    lr.subtract(beta, &y[size_t(j) * nm]);
+                }
             }
         } else {
             const LinearRemoval lr(d.keep, d.remove);
-            const size_t q = size_t(d.remove.cols());
-            std::vector<double>& coef = out.coefficients[m];
-            coef.assign(w * q, 0.0);
 #pragma omp parallel for schedule(dynamic, 16)
             for (long j = 0; j < long(w); ++j) {
                 const Eigen::VectorXd beta = lr.coefficients(&y[size_t(j) * nm]);
                 std::copy(beta.data(), beta.data() + q, &coef[size_t(j) * q]);
                 lr.subtract(beta, &y[size_t(j) * nm]);
             }
-            AdjustRecipe& r = out.recipe[m];  // as adjust_design coded the cohort
-            r.batch = a.batch;
-            r.batch_levels = a.batch.empty() ? std::vector<std::string>{} : d.batch.levels;
-            for (const std::string& c : a.covariates) {
-                std::vector<std::string> vals;
-                const auto& ph = in.study.phenotypes;
-                const size_t col = size_t(std::find(ph.begin(), ph.end(), c) - ph.begin());
-                for (size_t i = 0; i < nm; ++i) vals.push_back(in.sheet.samples[size_t(cohort.kept[rows[i]])].phenotypes.at(col));
-                r.covariates.push_back(c);
-                r.covariate_levels.push_back(covariate_levels(vals));
-            }
-            if (r.width() != q) throw Error(ErrorKind::Internal, "adjustment recipe does not match the design");
         }
         out.left_as_is[m] = left;
         // back into the block, the spread of the adjusted values (clustering.top_variable ranks by it)

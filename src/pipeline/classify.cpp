@@ -20,6 +20,7 @@
 #include "core/signals.hpp"
 #include "core/table.hpp"
 #include "core/version.hpp"
+#include "adjust/adjust.hpp"
 #include "pipeline/stages.hpp"
 #include "pipeline/validate.hpp"
 #include "report/report.hpp"
@@ -45,18 +46,17 @@ void check_settings(const SubtypeModel& m, const StudyConfig& s, const std::stri
     if (!m.adjustment.empty() && m.adjust_recipe.empty())
         throw Error(ErrorKind::Config,
                     model_path + ": the model's subtypes were found on values adjusted by clustering.adjust (" +
-                        m.adjustment + "); classify removes linear adjustments from new samples, but cannot "
-                        "estimate ComBat's batch effects for them",
-                    "train the model with clustering.adjust.method: linear, or classify the new samples together "
-                    "with the cohort in one precis run");
-    for (const AdjustRecipe& r : m.adjust_recipe) {  // the new samples' batch and covariates, from the sheet
+                        m.adjustment + "), but the model does not keep the adjustment",
+                    "rerun the training study with this precis version to write a new model");
+    for (const AdjustRecipe& r : m.adjust_recipe) {  // the new samples' batch and columns, from the sheet
         std::vector<std::string> need = r.covariates;
         if (!r.batch.empty()) need.insert(need.begin(), r.batch);
+        need.insert(need.end(), r.preserve.begin(), r.preserve.end());
         for (const std::string& c : need)
             if (std::find(s.phenotypes.begin(), s.phenotypes.end(), c) == s.phenotypes.end())
                 throw Error(ErrorKind::Config,
-                            s.path + ": the model removes the effect of sheet column '" + c + "' (clustering.adjust "
-                            "of its training study), and this study does not list it in samples.phenotypes",
+                            s.path + ": the model adjusts for sheet column '" + c + "' (clustering.adjust of its "
+                            "training study), and this study does not list it in samples.phenotypes",
                             "add '" + c + "' to samples.phenotypes (and the column to the sample sheet)");
     }
     auto same = [&](const char* key, const std::string& theirs, const std::string& mine) {
@@ -176,22 +176,40 @@ std::vector<long> positions(const std::vector<std::string>& wanted, const std::v
 }  // namespace
 
 std::vector<double> prepare_for_model(const SubtypeModel& m, const ModelValues& v, long& missing) {
+    if (!v.problem.empty()) throw Error(ErrorKind::Internal, "prepare_for_model: " + v.problem);
     std::vector<double> x;
     missing = 0;
     const bool shift = m.center_method != "none";
     size_t col = 0;
     for (size_t mi = 0; mi < m.modalities.size(); ++mi) {
-        const bool adjust = mi < v.removed.size() && !m.adjust_recipe.empty();
-        const size_t q = adjust ? m.adjust_recipe[mi].width() : 0;
+        const AdjustRecipe* r = mi < v.terms.size() && !m.adjust_recipe.empty() ? &m.adjust_recipe[mi] : nullptr;
+        const AdjustTerms* t = r ? &v.terms[mi] : nullptr;
+        const size_t q = r ? r->width() : 0;
+        const bool combat = r && r->method == "combat";
+        const size_t B = r ? r->batch_levels.size() : 0, mw = r ? r->mod_width() : 0;
+        const size_t ref = r && !r->ref_batch.empty()
+                               ? size_t(std::find(r->batch_levels.begin(), r->batch_levels.end(), r->ref_batch) -
+                                        r->batch_levels.begin())
+                               : B;
         for (size_t j = 0; j < m.feature_ids[mi].size(); ++j, ++col) {
             double value = v.values[mi][j];
             if (std::isnan(value)) {
                 ++missing, value = m.center[col];
             } else {
                 value = double(float(value));  // as the cohort store keeps values
-                if (adjust) {  // the linear adjustment's removed terms, with the cohort's coefficients
+                if (r) {  // the cohort's adjustment, with its coefficients
+                    const double* row = &m.adjust_coefficients[mi][j * q];
+                    const double* beta = row;  // the removed terms' coefficients
+                    const std::vector<double>* terms = &t->removed;
+                    if (combat) {
+                        if (row[0] == 1 && t->batch != ref)
+                            value = combat_adjust_value(value, row[1], row + 3, t->mod.data(), mw, row[2],
+                                                        row[3 + mw + t->batch], row[3 + mw + B + t->batch]);
+                        beta = row + (q - t->covariates.size());
+                        terms = &t->covariates;
+                    }
                     double effect = 0;
-                    for (size_t t = 0; t < q; ++t) effect += v.removed[mi][t] * m.adjust_coefficients[mi][j * q + t];
+                    for (size_t c = 0; c < terms->size(); ++c) effect += (*terms)[c] * beta[c];
                     value -= effect;
                 }
             }
@@ -214,35 +232,50 @@ ModelLookup model_lookup(const SubtypeModel& m, const Inputs& in) {
     return l;
 }
 
-// A sample's removed terms as the cohort's linear adjustment coded them (AdjustRecipe); "" or why they cannot be.
-std::string removed_terms(const AdjustRecipe& r, const Inputs& in, uint64_t idx, std::vector<double>& row) {
+// A sample's columns coded as the cohort's were (AdjustRecipe); "" or why they cannot be.
+std::string code_terms(const AdjustRecipe& r, const Inputs& in, uint64_t idx, AdjustTerms& t) {
     const SampleEntry& e = in.sheet.samples[idx];
     auto value = [&](const std::string& col) -> const std::string& {
         const auto& ph = in.study.phenotypes;
         return e.phenotypes.at(size_t(std::find(ph.begin(), ph.end(), col) - ph.begin()));
     };
-    row.clear();
+    t = AdjustTerms{};
+    const size_t L = r.batch_levels.size();
     if (!r.batch.empty()) {
         const std::string& b = value(r.batch);
-        const size_t L = r.batch_levels.size();
-        const size_t l = size_t(std::find(r.batch_levels.begin(), r.batch_levels.end(), b) - r.batch_levels.begin());
-        for (size_t c = 0; c + 1 < L; ++c) row.push_back(l == L ? 0.0 : l == L - 1 ? -1.0 : l == c ? 1.0 : 0.0);
+        t.batch = size_t(std::find(r.batch_levels.begin(), r.batch_levels.end(), b) - r.batch_levels.begin());
+        if (r.method == "combat" && t.batch == L)
+            return "its batch '" + b + "' (column '" + r.batch + "') is not one of the model's cohort (" +
+                   join(r.batch_levels) + "): ComBat's batch effects are known only for those batches";
+        for (size_t c = 0; c + 1 < L; ++c)
+            t.removed.push_back(t.batch == L ? 0.0 : t.batch == L - 1 ? -1.0 : t.batch == c ? 1.0 : 0.0);
     }
-    for (size_t c = 0; c < r.covariates.size(); ++c) {
-        const std::string& v = value(r.covariates[c]);
-        const auto& levels = r.covariate_levels[c];
-        if (is_missing(v)) return "has no value in column '" + r.covariates[c] + "', whose effect the model removes";
+    auto code = [&](const std::string& col, const std::vector<std::string>& levels, std::vector<double>& out) {
+        const std::string& v = value(col);
+        if (is_missing(v)) return "has no value in column '" + col + "', for which the model adjusts";
         if (levels.empty()) {
             double x = 0;
-            if (!parse_double(v, x))
-                return "column '" + r.covariates[c] + "' is '" + v + "', not a number as in the model's cohort";
-            row.push_back(x);
-            continue;
+            if (!parse_double(v, x)) return "column '" + col + "' is '" + v + "', not a number as in the model's cohort";
+            out.push_back(x);
+            return std::string();
         }
         if (std::find(levels.begin(), levels.end(), v) == levels.end())
-            return "column '" + r.covariates[c] + "' is '" + v + "', a level the model's cohort did not have (" +
-                   join(levels) + ")";
-        for (size_t l = 1; l < levels.size(); ++l) row.push_back(v == levels[l] ? 1.0 : 0.0);
+            return "column '" + col + "' is '" + v + "', a level the model's cohort did not have (" + join(levels) + ")";
+        for (size_t l = 1; l < levels.size(); ++l) out.push_back(v == levels[l] ? 1.0 : 0.0);
+        return std::string();
+    };
+    std::string problem;
+    for (size_t c = 0; c < r.preserve.size() && problem.empty(); ++c)
+        problem = code(r.preserve[c], r.preserve_levels[c], t.mod);
+    std::vector<double> cov;
+    for (size_t c = 0; c < r.covariates.size() && problem.empty(); ++c)
+        problem = code(r.covariates[c], r.covariate_levels[c], cov);
+    if (!problem.empty()) return problem;
+    if (r.method == "combat") {
+        t.mod.insert(t.mod.end(), cov.begin(), cov.end());
+        t.covariates = std::move(cov);
+    } else {
+        t.removed.insert(t.removed.end(), cov.begin(), cov.end());
     }
     return "";
 }
@@ -251,9 +284,9 @@ ModelValues model_values(const SubtypeModel& m, const Inputs& in, const LocalFea
                          ModelLookup& lookup) {
     ModelValues v;
     v.values.resize(m.modalities.size());
-    v.removed.resize(m.adjust_recipe.size());
+    v.terms.resize(m.adjust_recipe.size());
     for (size_t mi = 0; mi < m.adjust_recipe.size() && v.problem.empty(); ++mi)
-        v.problem = removed_terms(m.adjust_recipe[mi], in, idx, v.removed[mi]);
+        v.problem = code_terms(m.adjust_recipe[mi], in, idx, v.terms[mi]);
     for (size_t mi = 0; mi < m.modalities.size(); ++mi) {
         const auto& ids = m.feature_ids[mi];
         v.values[mi].assign(ids.size(), NaN);
@@ -389,11 +422,11 @@ int classify_study(Comm& comm, const ClassifyOptions& copt) {
         Call c;
         c.index = i;
         const ModelValues v = model_values(model, in, features.local, i, lookup);
-        c.x = prepare_for_model(model, v, c.missing);
+        if (v.problem.empty()) c.x = prepare_for_model(model, v, c.missing);
         if (!v.problem.empty()) {
+            for (auto& vals : v.values) c.missing += long(std::count_if(vals.begin(), vals.end(), [](double y) { return std::isnan(y); }));
             c.status = "fail";
             c.reason = v.problem;
-            c.x.clear();
         } else if (size_t(c.missing) > limit) {
             c.status = "fail";
             c.reason = "misses " + std::to_string(c.missing) + " of the model's " + std::to_string(p) +

@@ -22,10 +22,16 @@ int classify_study(Comm& comm, const ClassifyOptions& opt);
 
 // One sample's values of the model's features, per modality (NaN: missing), made as the cohort's were: the
 // proteome's cohort steps with the model's references.
+// A sample's sheet columns as clustering.adjust coded the cohort's (AdjustRecipe).
+struct AdjustTerms {
+    size_t batch = 0;                 // its batch among the recipe's levels (batch_levels.size(): none of them)
+    std::vector<double> removed;      // linear: the removed terms (batch contrasts, covariates)
+    std::vector<double> mod, covariates;  // combat: mod's row (preserve's terms, the covariates'), the covariates'
+};
 struct ModelValues {
     std::vector<std::vector<double>> values;
-    std::vector<std::vector<double>> removed;  // linear adjustment: per modality, the sample's removed terms
-    std::string problem;                       // why the removed terms cannot be coded ("" when they can)
+    std::vector<AdjustTerms> terms;  // adjusted models: per modality
+    std::string problem;             // why the sample's columns cannot be coded ("" when they can)
 };
 // The lookups model_values needs, made once for many samples: where each of the model's features is, and, per id
 // list (the samples of one cohort file share one), where its proteins are among the cohort's.
@@ -39,7 +45,7 @@ ModelLookup model_lookup(const SubtypeModel& m, const Inputs& in);
 ModelValues model_values(const SubtypeModel& m, const Inputs& in, const LocalFeatures& local, uint64_t sheet_index,
                          ModelLookup& lookup);
 // The values as the clustered matrix's row: rounded to the store's float, missing values set to the model's centre,
-// centred, weighted. `missing` gets the number of missing features.
+// centred, weighted. `missing` gets the number of missing features. Only for values without a problem.
 std::vector<double> prepare_for_model(const SubtypeModel& m, const ModelValues& v, long& missing);
 
 // validation.tsv: per subtype, its samples, IGP and the permutation p-value.

@@ -33,9 +33,9 @@ std::optional<SubtypeModel> model_stage(Comm& comm, const Inputs& in, const Coho
     }
     m.center_method = name(cc.center);
     m.adjustment = st.adjusted ? name(cc.adjust.method) : "";
-    if (st.adjusted && cc.adjust.method == AdjustMethod::Linear)
+    if (st.adjusted)
         for (size_t mi = 0; mi < cc.modalities.size(); ++mi) {
-            // the selected columns' coefficients, from the ranks whose blocks hold them, in column order
+            // the selected columns' rows of the recipe, from the ranks whose blocks hold them, in column order
             const Modality mod = cc.modalities[mi];
             const AdjustRecipe& r = adjusted.recipe.at(mod);
             const size_t q = r.width(), c0 = adjusted.stats.blocks.at(mod).c0, c1 = adjusted.stats.blocks.at(mod).c1;

@@ -158,8 +158,8 @@ struct Adjusted {
     bool enabled = false;
     FeatureStats stats;  // the clustered modalities' blocks after adjustment, and their spread
     std::map<Modality, size_t> left_as_is;  // features ComBat could not adjust (constant within a batch, ...)
-    // linear: how a new sample's removed terms are coded (its batch by sum contrasts, its covariates as numbers or
-    // indicators of their levels after the first), and each feature of this rank's block's coefficients
+    // how a new sample is adjusted (the subtype model): its columns' coding, and each feature of this rank's block's
+    // row of the recipe (linear: the removed terms' coefficients; combat: its fit, see AdjustRecipe)
     std::map<Modality, AdjustRecipe> recipe;
     std::map<Modality, std::vector<double>> coefficients;  // block width x recipe.width(), row-major
 };

@@ -56,17 +56,23 @@ void write_subtype_model(const std::string& path, const SubtypeModel& m) {
             h5::write_doubles(g, "feature_min", m.feature_min);
             h5::write_doubles(g, "impute_sd", {m.impute_sd});
         }
-        if (!m.adjust_recipe.empty()) {  // linear adjustment: per modality, its recipe and coefficients
+        if (!m.adjust_recipe.empty()) {  // clustering.adjust: per modality, its recipe and each feature's row
             Id g = h5::create_group(f, "adjustment");
             for (size_t i = 0; i < m.adjust_recipe.size(); ++i) {
                 const AdjustRecipe& r = m.adjust_recipe[i];
                 Id a = h5::create_group(g, m.modalities[i]);
+                h5::attr_string(a, "method", r.method);
                 h5::attr_string(a, "batch", r.batch);
+                h5::attr_string(a, "ref_batch", r.ref_batch);
                 h5::write_strings(a, "batch_levels", r.batch_levels);
                 h5::write_strings(a, "covariates", r.covariates);
                 for (size_t c = 0; c < r.covariates.size(); ++c)
                     h5::write_strings(a, "levels_" + std::to_string(c), r.covariate_levels[c]);
+                h5::write_strings(a, "preserve", r.preserve);
+                for (size_t c = 0; c < r.preserve.size(); ++c)
+                    h5::write_strings(a, "preserve_levels_" + std::to_string(c), r.preserve_levels[c]);
                 h5::write_doubles_2d(a, "coefficients", m.adjust_coefficients[i], m.feature_ids[i].size(), r.width());
+                h5::write_strings(a, "coefficient_columns", r.column_names());
             }
         }
         {
@@ -146,11 +152,19 @@ SubtypeModel read_subtype_model(const std::string& path) {
             for (const std::string& mod : m.modalities) {
                 Id a = h5::open_group(g, mod);
                 AdjustRecipe r;
+                r.method = h5::read_attr_string(a, "method");
+                if (r.method.empty()) r.method = "linear";  // (models written before ComBat models)
+                if (r.method != "linear" && r.method != "combat")
+                    throw Error(ErrorKind::MalformedInput, "unknown adjustment method '" + r.method + "'", fix);
                 r.batch = h5::read_attr_string(a, "batch");
+                r.ref_batch = h5::read_attr_string(a, "ref_batch");
                 r.batch_levels = h5::read_strings(a, "batch_levels");
                 r.covariates = h5::read_strings(a, "covariates");
                 for (size_t c = 0; c < r.covariates.size(); ++c)
                     r.covariate_levels.push_back(h5::read_strings(a, "levels_" + std::to_string(c)));
+                if (h5::exists(a, "preserve")) r.preserve = h5::read_strings(a, "preserve");
+                for (size_t c = 0; c < r.preserve.size(); ++c)
+                    r.preserve_levels.push_back(h5::read_strings(a, "preserve_levels_" + std::to_string(c)));
                 m.adjust_coefficients.push_back(h5::read_doubles(a, "coefficients"));
                 m.adjust_recipe.push_back(std::move(r));
             }

@@ -118,6 +118,30 @@ Fixture combat(const Fixture& x, const Combat& cb) {
     return out;
 }
 
+// The same, each value adjusted alone as `precis classify` adjusts a new sample: with the feature's saved fit (grand
+// mean, mod coefficients, pooled sd) and the sample's batch's gamma* and delta*.
+Fixture combat_one_by_one(const Fixture& x, const Combat& cb, const Factor& batch, const Eigen::MatrixXd& mod) {
+    std::vector<Combat::Feature> fs;
+    for (auto& row : x.rows) fs.push_back(cb.summarize(row.data(), false));
+    cb.posterior(fs);
+    Fixture out = x;
+    for (size_t j = 0; j < fs.size(); ++j) {
+        const Combat::Feature& f = fs[j];
+        REQUIRE(f.adjusted);
+        const double grand = cb.grand_mean(f);
+        const Eigen::VectorXd beta = cb.mod_coefficients(f);
+        REQUIRE(beta.size() == mod.cols());
+        for (size_t i = 0; i < out.rows[j].size(); ++i) {
+            const int b = batch.code[i];
+            if (b == cb.reference()) continue;
+            const Eigen::VectorXd z = mod.row(long(i)).transpose();
+            out.rows[j][i] = combat_adjust_value(x.rows[j][i], grand, beta.data(), z.data(), size_t(z.size()), f.sd,
+                                                 f.gamma_star[size_t(b)], f.delta_star[size_t(b)]);
+        }
+    }
+    return out;
+}
+
 }  // namespace
 
 TEST_CASE("removeBatchEffect equals limma's", "[adjust]") {
@@ -161,6 +185,21 @@ TEST_CASE("ComBat equals sva's", "[adjust]") {
     const Fixture cb = combat(x, Combat(batch, mod, -1, false));
     CHECK(max_diff(remove_linear(cb, columns({indicator(s.group, "b")}, true), cov),
                    read_matrix("combat_covariates.tsv.gz")) < 1e-9);
+}
+
+TEST_CASE("a new sample adjusted with a saved ComBat fit equals sva's adjustment of it", "[adjust][classify]") {
+    const Samples s = read_samples();
+    const Fixture x = read_matrix("x.tsv.gz");
+    const Factor batch = make_factor(s.batch);
+    const long n = long(s.age.size());
+    const Eigen::MatrixXd none(n, 0);
+    const Eigen::MatrixXd group = columns({indicator(s.group, "b")}, false);
+    CHECK(max_diff(combat_one_by_one(x, Combat(batch, none, -1, false), batch, none), read_matrix("combat.tsv.gz")) < 1e-9);
+    CHECK(max_diff(combat_one_by_one(x, Combat(batch, group, -1, false), batch, group),
+                   read_matrix("combat_mod.tsv.gz")) < 1e-9);
+    CHECK(max_diff(combat_one_by_one(x, Combat(batch, none, -1, true), batch, none),
+                   read_matrix("combat_mean_only.tsv.gz")) < 1e-9);
+    CHECK(max_diff(combat_one_by_one(x, Combat(batch, none, 1, false), batch, none), read_matrix("combat_ref.tsv.gz")) < 1e-9);
 }
 
 TEST_CASE("sum contrasts and factors are R's", "[adjust]") {
