@@ -78,11 +78,6 @@ void check_settings(const SubtypeModel& m, const StudyConfig& s, const std::stri
     }
     if (std::find(m.modalities.begin(), m.modalities.end(), "genome") != m.modalities.end()) {
         same("genome.features.gene_burden.max_af", fmt(t.genome.max_af), fmt(s.genome.max_af));
-        if (!s.genome.cohort_file.empty())
-            throw Error(ErrorKind::Config,
-                        s.origin_of("genome.cohort_file") + ": classify reads per-sample genome files; a cohort "
-                        "VCF/BCF is not supported yet",
-                        "give each sample's VCF in genome.path_column");
     }
 }
 
@@ -171,6 +166,64 @@ std::vector<long> positions(const std::vector<std::string>& wanted, const std::v
         out.push_back(it == at.end() ? -1 : it->second);
     }
     return out;
+}
+
+// A genome cohort file's columns are spread over the ranks by gene (each rank the genes of its regions), but a
+// sample is classified whole on one rank: the rank that holds its proteome, or without one, sheet index mod ranks.
+// Each rank sends every such owner its columns of the model's genome features for the owner's samples; the owner
+// keeps each sample's row of the model's genome features in local.burden, and lookup.genome_at then points there.
+void genome_rows_to_owners(Comm& comm, const SubtypeModel& m, const Inputs& in, const Cohort& cohort, Features& f,
+                           ModelLookup& lookup) {
+    const size_t N = in.sheet.samples.size(), R = size_t(comm.size());
+    const auto& rows = cohort.rows_of.at(Modality::Genome);
+    std::vector<uint8_t> mine(N, 0);
+    for (auto& [idx, r] : f.local.proteome) mine[idx] = 1;
+    const std::vector<uint8_t> held = comm.allgather(mine);  // rank-major
+    mine = {};
+    std::vector<std::vector<uint64_t>> samples_of(R);  // each owner's genome samples, in sheet order
+    for (size_t r : rows) {
+        const uint64_t idx = uint64_t(cohort.kept[r]);
+        size_t owner = idx % R;
+        for (size_t q = 0; q < R; ++q)
+            if (held[q * N + idx]) {
+                owner = q;
+                break;
+            }
+        samples_of[owner].push_back(idx);
+    }
+    for (size_t mi = 0; mi < m.modalities.size(); ++mi) {
+        if (m.modalities[mi] != "genome") continue;
+        const std::vector<long>& at = lookup.genome_at[mi];
+        std::vector<std::string> to(R);
+        for (size_t j = 0; j < at.size(); ++j) {
+            if (at[j] < 0) continue;
+            auto col = f.burden_cols.find(uint32_t(at[j]));
+            if (col == f.burden_cols.end()) continue;
+            for (size_t q = 0; q < R; ++q) {
+                const uint32_t jj = uint32_t(j);
+                to[q].append(reinterpret_cast<const char*>(&jj), sizeof jj);
+                for (uint64_t idx : samples_of[q]) {
+                    const float v = col->second[idx];
+                    to[q].append(reinterpret_cast<const char*>(&v), sizeof v);
+                }
+            }
+        }
+        const std::vector<uint64_t>& own = samples_of[size_t(comm.rank())];
+        for (uint64_t idx : own) f.local.burden[idx].assign(at.size(), std::nanf(""));
+        const size_t record = sizeof(uint32_t) + own.size() * sizeof(float);
+        for (const std::string& got : comm.all_to_all(to)) {
+            if (got.size() % record) throw Error(ErrorKind::Internal, "classify: genome columns of the wrong size");
+            for (size_t at_byte = 0; at_byte < got.size(); at_byte += record) {
+                uint32_t j = 0;
+                std::memcpy(&j, got.data() + at_byte, sizeof j);
+                for (size_t s = 0; s < own.size(); ++s)
+                    std::memcpy(&f.local.burden[own[s]][j], got.data() + at_byte + sizeof j + s * sizeof(float),
+                                sizeof(float));
+            }
+        }
+        for (size_t j = 0; j < at.size(); ++j) lookup.genome_at[mi][j] = long(j);  // the rows are in model order
+    }
+    f.burden_cols.clear();
 }
 
 }  // namespace
@@ -407,6 +460,7 @@ int classify_study(Comm& comm, const ClassifyOptions& copt) {
     const size_t p = model.fit.p;
     const size_t limit = size_t(std::floor(cc.max_missing_features * double(p)));
     ModelLookup lookup = model_lookup(model, in);
+    if (in.cohort_genome()) genome_rows_to_owners(comm, model, in, cohort, features, lookup);
     // the samples whose prepared values go to rank 0 for validation.tsv's IGP: every sample that passed QC, or above
     // classify.validation_samples a random subset of them (the same on every rank), so that rank 0 never holds more
     std::vector<char> for_igp(in.sheet.samples.size(), 0);

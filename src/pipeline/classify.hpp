@@ -20,14 +20,14 @@ struct ClassifyOptions {
 // Collective. Returns 0; throws AgreedError when it cannot finish.
 int classify_study(Comm& comm, const ClassifyOptions& opt);
 
-// One sample's values of the model's features, per modality (NaN: missing), made as the cohort's were: the
-// proteome's cohort steps with the model's references.
 // A sample's sheet columns as clustering.adjust coded the cohort's (AdjustRecipe).
 struct AdjustTerms {
     size_t batch = 0;                 // its batch among the recipe's levels (batch_levels.size(): none of them)
     std::vector<double> removed;      // linear: the removed terms (batch contrasts, covariates)
     std::vector<double> mod, covariates;  // combat: mod's row (preserve's terms, the covariates'), the covariates'
 };
+// One sample's values of the model's features, per modality (NaN: missing), made as the cohort's were: the
+// proteome's cohort steps with the model's references.
 struct ModelValues {
     std::vector<std::vector<double>> values;
     std::vector<AdjustTerms> terms;  // adjusted models: per modality

@@ -1,7 +1,8 @@
 # The subtype model and precis classify (docs/classify.md). Train on a simulated cohort (2 ranks); classify a second
 # cohort from the same truth (precis simulate --cohort 1): accuracy >= 0.95 against its truth, validation.tsv's
 # IGP, the report; one patient alone; the demo's cohort (scripts/demo.sh's simulation, 4 ranks) classified by its
-# own model gets, sample by sample, the subtypes run gave it, also with plate-adjusted values (linear and ComBat);
+# own model gets, sample by sample, the subtypes run gave it, also with plate-adjusted values (linear and ComBat)
+# and with the genome read from a cohort BCF;
 # the same results on 2 and 3 ranks; and the refusals:
 # a model of another format version, a study without the model's modality, different proteome settings, the
 # training run's own folder as output, a sample missing too many of the model's features.
@@ -129,6 +130,27 @@ sed "s#sheet: samples.tsv#sheet: new_plate.tsv#" plates/study.yaml > plates/new_
 awk -F'\t' 'NR == 2 && $(NF-1) == "fail" && $NF ~ /batch .P9. .*not one of the model/ {ok = 1} END {exit !ok}' \
   combat_p9/classified.tsv || fail "a sample of an unknown plate was classified by ComBat: $(sed -n 2p combat_p9/classified.tsv)"
 [[ $(awk -F'\t' '$(NF-1) != "fail"' combat_p9/classified.tsv | wc -l) == 120 ]] || fail "the other samples were not classified"
+
+# a model of the genome and the proteome; the new samples' genomes in one cohort BCF (its gene columns spread over
+# the ranks by region, brought to each sample's rank) are classified exactly as from their per-sample VCFs
+"$PRECIS" simulate --out gen --samples 40 --subtypes 2 --seed 3 --resamples 10 >/dev/null
+bcftools merge -0 -Ob -o gen/cohort.bcf gen/vcf/*.vcf.gz && bcftools index gen/cohort.bcf
+sed 's|  path_column: vcf|  cohort_file: cohort.bcf|' gen/study.yaml > gen/bcf.yaml
+precis_np 2 run gen/study.yaml --set 'clustering.modalities=[genome, proteome]' --set ranking.enabled=false 2>/dev/null
+precis_np 2 classify gen/results/model/subtype_model.h5 gen/study.yaml --output gen_vcf 2>/dev/null
+precis_np 3 classify gen/results/model/subtype_model.h5 gen/bcf.yaml --output gen_bcf 2>/dev/null
+cmp gen_vcf/classified.tsv gen_bcf/classified.tsv || fail "a cohort BCF classifies otherwise than per-sample VCFs"
+$PY - <<'PY'
+import h5py
+import pandas as pd
+with h5py.File("gen/results/model/subtype_model.h5") as f:
+    assert [m.decode() for m in f["features/modalities"][:]] == ["genome", "proteome"]
+    assert len(f["features/genome"]) > 0
+c = pd.read_csv("gen_bcf/classified.tsv", sep="\t").set_index("sample_id")
+run = pd.read_csv("gen/results/subtypes.tsv", sep="\t").set_index("sample_id").subtype
+assert (c.subtype[run.index] == run).all() and (c.status != "fail").all()
+print(f"genome cohort BCF: {len(c)} samples classified as from their VCFs, each with run's subtype")
+PY
 
 # refusals (exit 2, with the reason)
 cp $M old.h5
