@@ -225,6 +225,27 @@ std::vector<double> in_group_proportion(const Matrix& X, const std::vector<int>&
     return in_group_proportion(nearest_by_correlation(X), labels, k);
 }
 
+NullCentroids::NullCentroids(const std::vector<double>& centroids, int k, size_t p) : k_(k), p_(p) {
+    // C = centroids' (p x k); its right singular vectors from the k x k C'C (deterministic, small)
+    const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> Ct(
+        centroids.data(), long(k), long(p));
+    const Eigen::MatrixXd C = Ct.transpose();
+    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(C.transpose() * C);
+    V_ = eig.eigenvectors();
+    rotated_ = C * V_;
+}
+
+std::vector<double> NullCentroids::draw(Rng& rng) const {
+    Eigen::MatrixXd R = rotated_;
+    for (long c = 0; c < R.cols(); ++c)
+        for (size_t i = p_; i > 1; --i) std::swap(R(long(i - 1), c), R(long(rng.below(i)), c));
+    const Eigen::MatrixXd back = R * V_.transpose();  // p x k
+    std::vector<double> out(size_t(k_) * p_);
+    for (int c = 0; c < k_; ++c)
+        for (size_t j = 0; j < p_; ++j) out[size_t(c) * p_ + j] = back(long(j), c);
+    return out;
+}
+
 std::vector<std::string> AdjustRecipe::column_names() const {
     std::vector<std::string> out;
     auto coded = [&](const std::string& prefix, const std::vector<std::string>& cols,

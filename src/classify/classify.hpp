@@ -8,6 +8,9 @@
 #include <vector>
 
 #include "cluster/cluster.hpp"
+#include "core/rng.hpp"
+
+#include <Eigen/Dense>
 
 namespace precis {
 
@@ -58,5 +61,21 @@ std::vector<double> in_group_proportion(const Matrix& X, const std::vector<int>&
 // (n^2 p, threads share the samples) once, then any labelling in n steps.
 std::vector<size_t> nearest_by_correlation(const Matrix& X);
 std::vector<double> in_group_proportion(const std::vector<size_t>& nearest, const std::vector<int>& labels, int k);
+
+// One draw of the IGP's null centroids, as clusterRepro makes them: the k centroids (k x p, row-major) as a p x k
+// matrix C, turned to its principal axes (C V, V from C's SVD), each axis's p values shuffled over the features, and
+// turned back. Each axis keeps its values (so the centroids' spread), but not their features.
+class NullCentroids {
+public:
+    NullCentroids(const std::vector<double>& centroids, int k, size_t p);
+    std::vector<double> draw(Rng& rng) const;  // k x p, row-major
+    const Eigen::MatrixXd& axes() const { return V_; }
+
+private:
+    int k_;
+    size_t p_;
+    Eigen::MatrixXd rotated_;  // C V (p x k)
+    Eigen::MatrixXd V_;
+};
 
 }  // namespace precis

@@ -391,16 +391,14 @@ std::vector<IgpRow> validate_subtypes(const SubtypeModel& m, const Matrix& X, co
     const std::vector<double> igp = in_group_proportion(nn, labels, k);
     std::vector<long> sizes(size_t(k), 0);
     for (int l : labels) ++sizes[size_t(l - 1)];
-    // the null: the model's shrunken centroids with their feature values shuffled, the samples placed anew
+    // the null: the model's shrunken centroids permuted within their principal axes (clusterRepro's null
+    // centroids), the samples placed anew by the classifier
     std::vector<long> at_least(size_t(k), 0);
     const size_t p = m.fit.p;
+    const NullCentroids null_centroids(m.shrunken, k, p);
     Rng rng(derive_seed(seed, {STAGE_CLASSIFIER, 1}));
     for (int b = 0; b < permutations; ++b) {
-        std::vector<double> cent = m.shrunken;
-        for (int c = 0; c < k; ++c) {
-            double* row = &cent[size_t(c) * p];
-            for (size_t i = p; i > 1; --i) std::swap(row[i - 1], row[rng.below(i)]);
-        }
+        const std::vector<double> cent = null_centroids.draw(rng);
         std::vector<int> perm(X.rows);
 #pragma omp parallel for schedule(static)
         for (long i = 0; i < long(X.rows); ++i) perm[size_t(i)] = nsc_predict(m.fit, cent, &X.data[size_t(i) * X.cols]).label;

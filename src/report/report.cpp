@@ -44,6 +44,10 @@ std::string fmt_p(double p) {
 }
 
 std::string fmt_n(double v, int digits = 4) { return std::isfinite(v) ? fmt(v, digits) : "NA"; }
+// a number of provenance.json, NaN where it is null (JSON has no NaN: nlohmann writes it as null) or absent
+double number_or_nan(const nlohmann::json& j, const char* key) {
+    return j.contains(key) && j[key].is_number() ? j[key].get<double>() : std::nan("");
+}
 
 std::string pct(double a, double b) {
     char buf[32];
@@ -1062,13 +1066,14 @@ void write_classify_report(const std::string& dir, const std::string& provenance
         std::vector<std::vector<std::string>> rows;
         for (const auto& v : p["validation"])
             rows.push_back({std::to_string(v.value("subtype", 0)), std::to_string(v.value("n", 0)),
-                            std::to_string(v.value("igp_samples", 0)), fmt_n(v.value("igp", 0.0)),
-                            fmt_p(v.value("p_value", 1.0))});
+                            std::to_string(v.value("igp_samples", 0)), fmt_n(number_or_nan(v, "igp")),
+                            fmt_p(number_or_nan(v, "p_value"))});
         o += "<section><h2>Reproducibility (in-group proportion)</h2><p>" +
              esc("For each subtype, the share of its samples whose nearest sample (1 - Pearson correlation over the "
                  "model's features) is in the same subtype (Kapp and Tibshirani 2007); the p-value from " +
                  std::to_string(p.at("classify").value("permutations", 0)) +
-                 " classifications by shuffled centroids.") +
+                 " classifications by null centroids (clusterRepro's: permuted within their principal axes). NA: "
+                 "fewer than two samples.") +
              "</p>" + table_html({"subtype", "samples", "in the IGP's sample", "IGP", "p"}, rows) + "</section>\n";
     }
     o += std::string("<footer>precis ") + PRECIS_VERSION + "</footer></body></html>\n";

@@ -48,6 +48,19 @@ with h5py.File("train/results/model/subtype_model.h5") as f:
     assert len(f["classifier/cv_error"]) == len(f["classifier/thresholds"]) == 30
 PY
 
+# the IGP's null (clusterRepro's centroids permuted within their principal axes): a cohort with no subtypes at all,
+# classified by the same model, has no subtype reproduced at p < 0.05
+"$PRECIS" simulate --out flat --samples 60 --subtypes 1 --seed 12 >/dev/null
+precis_np 2 classify $M flat/study.yaml --output flat_cl 2>/dev/null
+$PY - <<'PY'
+import pandas as pd
+v = pd.read_csv("flat_cl/validation.tsv", sep="\t")
+print("structureless cohort:", v.to_dict("records"))
+assert not (v.p_value < 0.05).any(), v
+# a subtype with one sample has no IGP: NA in validation.tsv and the report
+assert v.igp.isna().sum() == 1 and "Reproducibility" in open("flat_cl/report.html").read()
+PY
+
 # MultiQC (Debian's 1.14) finds the clustering and classify tables
 mkdir mqc && cp train/results/clustering_mqc.tsv cv/classified_mqc.tsv mqc/
 (cd mqc && multiqc -q . >/dev/null 2>&1) || fail "multiqc failed"

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <algorithm>
 
 #include "classify/classify.hpp"
 #include "core/error.hpp"
@@ -107,6 +108,34 @@ TEST_CASE("in-group proportion", "[classify]") {
     const std::vector<double> igp = in_group_proportion(X, {1, 1, 2, 2, 2}, 2);
     CHECK(igp[0] == 1.0);
     CHECK(igp[1] == Approx(2.0 / 3.0));
+}
+
+TEST_CASE("the IGP's null centroids: permuted within the centroids' principal axes (clusterRepro)", "[classify]") {
+    const int k = 3;
+    const size_t p = 7;
+    std::vector<double> C(size_t(k) * p);
+    for (size_t i = 0; i < C.size(); ++i) C[i] = std::sin(double(i) * 1.7) * double(1 + i % 4);
+    const NullCentroids nc(C, k, p);
+    const Eigen::MatrixXd& V = nc.axes();
+    CHECK((V.transpose() * V - Eigen::MatrixXd::Identity(k, k)).norm() < 1e-12);
+    auto rotated = [&](const std::vector<double>& cent) {  // C V, each axis's values sorted
+        Eigen::MatrixXd M(long(p), k);
+        for (int c = 0; c < k; ++c)
+            for (size_t j = 0; j < p; ++j) M(long(j), c) = cent[size_t(c) * p + j];
+        Eigen::MatrixXd R = M * V;
+        for (long c = 0; c < R.cols(); ++c) std::sort(R.col(c).data(), R.col(c).data() + R.rows());
+        return R;
+    };
+    const Eigen::MatrixXd want = rotated(C);
+    Rng rng(5);
+    const std::vector<double> a = nc.draw(rng), b = nc.draw(rng);
+    CHECK((rotated(a) - want).cwiseAbs().maxCoeff() < 1e-12);  // each axis keeps its values
+    CHECK((rotated(b) - want).cwiseAbs().maxCoeff() < 1e-12);
+    double moved = 0;
+    for (size_t i = 0; i < C.size(); ++i) moved = std::max(moved, std::abs(a[i] - C[i]));
+    CHECK(moved > 0.1);  // but not their features
+    Rng again(5);
+    CHECK(nc.draw(again) == a);  // the same stream, the same draw
 }
 
 TEST_CASE("the model file is written and read back, and refused when it is not one", "[classify]") {
