@@ -134,8 +134,9 @@ Fixture combat_one_by_one(const Fixture& x, const Combat& cb, const Factor& batc
         for (size_t i = 0; i < out.rows[j].size(); ++i) {
             const int b = batch.code[i];
             if (b == cb.reference()) continue;
-            const Eigen::VectorXd z = mod.row(long(i)).transpose();
-            out.rows[j][i] = combat_adjust_value(x.rows[j][i], grand, beta.data(), z.data(), size_t(z.size()), f.sd,
+            std::vector<double> z;  // (a 0-column matrix has no rows to take)
+            for (long c = 0; c < mod.cols(); ++c) z.push_back(mod(long(i), c));
+            out.rows[j][i] = combat_adjust_value(x.rows[j][i], grand, beta.data(), z.data(), z.size(), f.sd,
                                                  f.gamma_star[size_t(b)], f.delta_star[size_t(b)]);
         }
     }
