@@ -169,7 +169,7 @@ std::vector<KeyDef> make_schema() {
                "Missing values of the cohort matrix (kept samples, after normalisation): half_min = half the "
                "feature's smallest observed value (log2 data: minus 1); min_prob = imputeLCMD's MinProb, draws "
                "from N(the sample's 1% quantile, median SD of the features observed in over half the samples), "
-               "seeded per sample and feature; knn = impute.knn (k = 10): the mean of the 10 proteins nearest over "
+               "seeded per sample id and feature; knn = impute.knn (k = 10): the mean of the 10 proteins nearest over "
                "the samples both observe. The missing fractions of cohort.max_missing are those before."),
         key("proteome.qc.fail_qc_warning", T::Bool, "false",
             "olink_npx: samples with a QC_Warning fail QC (they are flagged in qc/proteome.tsv either way)."),

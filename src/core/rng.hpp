@@ -5,6 +5,7 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
+#include <string>
 #include <initializer_list>
 
 namespace precis {
@@ -14,6 +15,14 @@ inline uint64_t splitmix64(uint64_t& state) {
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
     return z ^ (z >> 31);
+}
+
+// A number naming a sample's own random stream by its id (FNV-1a), so that its draws do not depend on where it
+// stands in a sheet: the same sample gets the same draws in `run` and in `classify`, and after the sheet is sorted.
+inline uint64_t id_stream(const std::string& id) {
+    uint64_t h = 0xCBF29CE484222325ULL;
+    for (unsigned char c : id) h = (h ^ c) * 0x100000001B3ULL;
+    return h;
 }
 
 // A seed for a named sub-stream: derive_seed(study_seed, {STAGE_CLUSTER, k, r}).

@@ -376,7 +376,7 @@ ModelValues model_values(const SubtypeModel& m, const Inputs& in, const LocalFea
             imp.seed = s.seed;
             imp.feature_min = m.feature_min;
             imp.sd = m.impute_sd;
-            impute_row(row, imp, idx);
+            impute_row(row, imp, id_stream(in.sheet.samples[idx].id));  // the draws run made for the same id
         }
         for (size_t j = 0; j < ids.size(); ++j)
             if (lookup.proteome_pick[j] >= 0) v.values[mi][j] = row[size_t(lookup.proteome_pick[j])];

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/exact_sum.hpp"
+#include "core/rng.hpp"
 #include "parallel/comm.hpp"
 #include "pipeline/inputs.hpp"
 
@@ -206,7 +207,7 @@ std::vector<double> finish_proteome_matrix(Comm& comm, const StudyConfig& study,
     if (refs) refs->feature_min = imp.feature_min, refs->impute_sd = imp.sd;
     if (method == Impute::Knn) knn(comm, F, n, row_of, rows, names);
     for (auto& [idx, row] : rows) {
-        if (method != Impute::Knn) impute_row(row, imp, idx);
+        if (method != Impute::Knn) impute_row(row, imp, id_stream(names.at(row_of.at(idx))));
         ProteomeResult& r = local.proteome[idx];  // the whole row now (no ids: in `ids` order), as imputation
         r.ids.reset();                            // fills features the sample's file did not list
         r.values = std::move(row);

@@ -57,8 +57,8 @@ void quantile_apply(std::vector<double>& row, const std::vector<double>& referen
 // Cohort-level imputation of one sample's row (F features, NaN = missing), given cohort statistics:
 //  half_min: a feature's missing values get half its smallest observed value (on a log2 scale: minus 1);
 //  min_prob: imputeLCMD's MinProb: draws from N(the sample's 1% quantile, median over features observed in more
-//            than half of the samples of their SD), each from its own seeded stream (sample, feature), so the
-//            values do not depend on which rank imputes them.
+//            than half of the samples of their SD), each from its own seeded stream (sample id, feature), so the
+//            values do not depend on which rank imputes them, nor on the sample's place in the sheet.
 struct ImputeSettings {
     std::string method = "none";        // none | half_min | min_prob (knn: see knn_impute)
     bool log_scale = true;              // half_min: subtract 1 instead of halving
@@ -66,7 +66,7 @@ struct ImputeSettings {
     double sd = 0;                      // min_prob
     uint64_t seed = 1;                  // min_prob: the study's seed
 };
-// Returns how many values it filled. `sample` is the sample's sheet index (its random stream).
+// Returns how many values it filled. `sample` names the sample's random stream: id_stream(its id).
 long impute_row(std::vector<double>& row, const ImputeSettings& s, uint64_t sample);
 
 // k-nearest-neighbour imputation in the space of features, as Bioconductor impute's impute.knn (k = 10,

@@ -102,37 +102,49 @@ precis_np 2 classify plates/results/model/subtype_model.h5 plates/study.yaml --o
   --set 'clustering.adjust.covariates=[age]' --set 'clustering.adjust.preserve=[sex]' \
   --set clustering.adjust.ref_batch=P2 --set ranking.enabled=false --output plates_combat 2>/dev/null
 precis_np 3 classify plates_combat/model/subtype_model.h5 plates/study.yaml --output combat_cl 2>/dev/null
+# and a model whose proteome was imputed with MinProb: a sample's draws come from its id's stream, so classify
+# imputes each cohort sample as run did, even from a sheet in another order
+"$PRECIS" run plates/study.yaml --set proteome.impute=min_prob --set ranking.enabled=false --output minprob 2>/dev/null
+(head -1 plates/samples.tsv; tail -n +2 plates/samples.tsv | tac) > plates/reversed.tsv
+sed "s#sheet: samples.tsv#sheet: reversed.tsv#" plates/study.yaml > plates/reversed.yaml
+precis_np 2 classify minprob/model/subtype_model.h5 plates/reversed.yaml --set proteome.impute=min_prob \
+  --output minprob_cl 2>/dev/null
 $PY - <<'PY'
 import h5py
 import numpy as np
 import pandas as pd
-for run_dir, cl_dir, method, width in (("plates/results", "plates_cl", "linear", 2), ("plates_combat", "combat_cl", "combat", 12)):
+for run_dir, cl_dir, method, width, layer in (("plates/results", "plates_cl", "linear", 2, "layers/adjusted"),
+                                              ("plates_combat", "combat_cl", "combat", 12, "layers/adjusted"),
+                                              ("minprob", "minprob_cl", "", 0, "X")):
     run = pd.read_csv(f"{run_dir}/subtypes.tsv", sep="\t").set_index("sample_id").subtype
-    cl = pd.read_csv(f"{cl_dir}/classified.tsv", sep="\t").set_index("sample_id").subtype
-    same = (cl[run.index] == run).sum()
-    print(f"{method} plate-adjusted model: classify gives run's subtype to {same} of {len(run)} samples")
+    cl = pd.read_csv(f"{cl_dir}/classified.tsv", sep="\t").set_index("sample_id")
+    same = (cl.subtype[run.index] == run).sum()
+    print(f"{method or 'min_prob'} model: classify gives run's subtype to {same} of {len(run)} samples")
     assert same == len(run)
     with h5py.File(f"{run_dir}/model/subtype_model.h5") as f:
         assert f["preprocessing"].attrs["adjustment"] == method
-        a = f["adjustment/proteome"]
-        assert a.attrs["method"] == method
-        assert a["coefficients"].shape == (len(f["features/proteome"]), width)
-        assert len(a["coefficient_columns"]) == width
+        if method:
+            a = f["adjustment/proteome"]
+            assert a.attrs["method"] == method
+            assert a["coefficients"].shape == (len(f["features/proteome"]), width)
+            assert len(a["coefficient_columns"]) == width
         feats = [x.decode() for x in f["features/proteome"][:]]
         center = f["preprocessing/center"][:]
         shrunken = f["classifier/shrunken_centroids"][:]
-    # without the adjustment the distances are off by the plates (1.5 for linear)
+    # the distances classify reports are those of run's clustered values (float32): the plate effects removed from
+    # the new samples as from the cohort (without them they are off by the plates), MinProb's draws the same
     with h5py.File(f"{run_dir}/cohort.h5mu") as f:
         g = f["mod/proteome"]
         var = [x.decode() for x in g["var/_index"][:]]
         obs = [x.decode() for x in g["obs/_index"][:]]
-        adj = pd.DataFrame(g["layers/adjusted"][:], index=obs, columns=var)[feats]
+        adj = pd.DataFrame(g[layer][:], index=obs, columns=var)[feats]
+    if not method:
+        assert cl.missing_features.max() == 0 and not adj.isna().any().any()  # every missing value imputed
     x = np.where(np.isnan(adj.to_numpy()), center, adj.to_numpy()) - center
     d = np.sqrt(((x[:, None, :] - shrunken[None, :, :]) ** 2).sum(axis=2))
-    cd = pd.read_csv(f"{cl_dir}/classified.tsv", sep="\t").set_index("sample_id").loc[obs]
-    got = cd[[f"distance_{k}" for k in (1, 2, 3)]].to_numpy()
+    got = cl.loc[obs][[f"distance_{k}" for k in (1, 2, 3)]].to_numpy()
     err = np.abs(got - d).max() / d.max()
-    print(f"{method}: distances against run's adjusted values: largest relative difference {err:.2g}")
+    print(f"{method or 'min_prob'}: distances against run's values: largest relative difference {err:.2g}")
     assert err < 1e-4, err
 PY
 # a sample of a plate the ComBat model's cohort did not have is not classified, and says why
