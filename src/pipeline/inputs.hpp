@@ -106,7 +106,8 @@ void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet
 // features `ids`, as one matrix spread over the ranks that hold them: proteome.normalize: quantile, then
 // proteome.impute. Rows become full: `values` over every feature in `ids` order, `ids` left empty. Returns each
 // feature's missing fraction before imputation, on every rank (empty when neither step is asked for).
-// `names`: the kept samples' ids in store-row order, on rank 0 (for errors).
+// `names`: the kept samples' ids in store-row order, on rank 0 (for errors); `sheet`: every rank's sheet (MinProb's
+// stream of each sample is that of its id).
 // `refs` gets the cohort's references (for the subtype model): the quantile reference, half_min's feature minima,
 // MinProb's SD.
 struct ProteomeReferences {
@@ -115,7 +116,7 @@ struct ProteomeReferences {
 };
 std::vector<double> finish_proteome_matrix(Comm& comm, const StudyConfig& study, const std::vector<std::string>& ids,
                                            LocalFeatures& local, const std::unordered_map<uint64_t, size_t>& row_of,
-                                           size_t n, const std::vector<std::string>& names,
+                                           size_t n, const std::vector<std::string>& names, const SampleSheet& sheet,
                                            ProteomeReferences* refs = nullptr);
 
 // proteome.cohort_file (collective): see inputs.cpp. `sheet` is on every rank.

@@ -133,7 +133,7 @@ void knn(Comm& comm, size_t F, size_t n, const std::unordered_map<uint64_t, size
 
 std::vector<double> finish_proteome_matrix(Comm& comm, const StudyConfig& study, const std::vector<std::string>& ids,
                                            LocalFeatures& local, const std::unordered_map<uint64_t, size_t>& row_of,
-                                           size_t n, const std::vector<std::string>& names,
+                                           size_t n, const std::vector<std::string>& names, const SampleSheet& sheet,
                                            ProteomeReferences* refs) {
     const Normalize norm = study.proteome.normalize;
     if (norm != Normalize::Quantile && norm != Normalize::PlateMedian && study.proteome.impute == Impute::None) return {};
@@ -207,7 +207,7 @@ std::vector<double> finish_proteome_matrix(Comm& comm, const StudyConfig& study,
     if (refs) refs->feature_min = imp.feature_min, refs->impute_sd = imp.sd;
     if (method == Impute::Knn) knn(comm, F, n, row_of, rows, names);
     for (auto& [idx, row] : rows) {
-        if (method != Impute::Knn) impute_row(row, imp, id_stream(names.at(row_of.at(idx))));
+        if (method != Impute::Knn) impute_row(row, imp, id_stream(sheet.samples.at(idx).id));
         ProteomeResult& r = local.proteome[idx];  // the whole row now (no ids: in `ids` order), as imputation
         r.ids.reset();                            // fills features the sample's file did not list
         r.values = std::move(row);

@@ -100,7 +100,7 @@ Matrices write_store(Comm& comm, const Inputs& in, const Cohort& cohort, Feature
                 names.push_back(in.sheet.samples[size_t(cohort.kept[r])].id);
         mx.proteome_missing = finish_proteome_matrix(comm, in.study, mx.feature_ids[Modality::Proteome], local,
                                                      cohort.row_of.at(Modality::Proteome),
-                                                     cohort.rows_of.at(Modality::Proteome).size(), names,
+                                                     cohort.rows_of.at(Modality::Proteome).size(), names, in.sheet,
                                                      &mx.proteome_refs);
     }
 
