@@ -59,6 +59,15 @@ void check_on_root(const RunOptions& opt, Inputs& in, RootState& root) {
     in.study = std::move(v.study);
     in.sheet = std::move(v.sheet);
     const StudyConfig& study = in.study;
+    if (!opt.keep_folder.empty()) {
+        std::error_code e1, e2;
+        const fs::path out = fs::weakly_canonical(study.output, e1), keep = fs::weakly_canonical(opt.keep_folder, e2);
+        if (!e1 && !e2 && out == keep)
+            throw Error(ErrorKind::Config,
+                        "the output folder " + out.string() + " holds " + opt.keep_folder_holds +
+                            ": this command would replace its results",
+                        "give another folder with --output (or study.output)");
+    }
     prepare_output(study.output);
     root.journal = open_journal(study.output, opt.fresh);
     clear_earlier_results(study.output);

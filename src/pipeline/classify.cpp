@@ -22,7 +22,6 @@
 #include "core/version.hpp"
 #include "adjust/adjust.hpp"
 #include "pipeline/stages.hpp"
-#include "pipeline/validate.hpp"
 #include "report/report.hpp"
 #include "store/model_file.hpp"
 
@@ -276,7 +275,7 @@ ModelLookup model_lookup(const SubtypeModel& m, const Inputs& in) {
     ModelLookup l;
     std::vector<std::string> genome_ids = in.have_genes ? in.genes.names() : std::vector<std::string>{};
     for (size_t s = 0; s < in.scores.size(); ++s) genome_ids.push_back(in.scores.id(s));
-    for (size_t i = 0; i < m.proteome_features.size(); ++i) l.cohort_protein.emplace(m.proteome_features[i], long(i));
+    l.cohort_proteins = FeaturePositions(m.proteome_features, true);
     for (size_t mi = 0; mi < m.modalities.size(); ++mi) {
         l.genome_at.push_back(m.modalities[mi] == "genome" ? positions(m.feature_ids[mi], genome_ids)
                                                            : std::vector<long>{});
@@ -357,15 +356,9 @@ ModelValues model_values(const SubtypeModel& m, const Inputs& in, const LocalFea
         // the sample's row over the cohort's proteins, then the cohort steps with the model's references
         const size_t F = m.proteome_features.size();
         std::vector<double> row(F, NaN);
-        auto [pos, fresh] = lookup.row_at.try_emplace(r.ids.get());
-        if (fresh)
-            for (const std::string& id : *r.ids) {
-                auto c = lookup.cohort_protein.find(id);
-                pos->second.push_back(c == lookup.cohort_protein.end() ? -1 : c->second);
-            }
-        const std::vector<long>& at = pos->second;
+        const std::vector<size_t>& at = lookup.cohort_proteins.of(r.ids);
         for (size_t q = 0; q < r.values.size(); ++q)
-            if (at[q] >= 0) row[size_t(at[q])] = r.values[q];
+            if (at[q] != FeaturePositions::kAbsent) row[at[q]] = r.values[q];
         const StudyConfig& s = in.study;
         if (s.proteome.normalize == Normalize::Quantile && m.quantile_reference.size() == F)
             quantile_apply(row, m.quantile_reference);
@@ -431,20 +424,8 @@ int classify_study(Comm& comm, const ClassifyOptions& copt) {
         if (comm.is_root()) model_sha = sha256_file(copt.model);
     });
     // the output folder must not be the training run's: classify clears a folder's earlier results
-    comm.all_or_none([&] {
-        if (!root) return;
-        const Validation v = validate_study(opt.study_path, opt.overrides, opt.output_override, CohortFileCheck::Header);
-        if (!v.ok()) return;  // gather_inputs reports the problems
-        namespace fs = std::filesystem;
-        std::error_code e1, e2;
-        const fs::path out = fs::weakly_canonical(v.study.output, e1);
-        const fs::path trained = fs::weakly_canonical(fs::absolute(copt.model).parent_path().parent_path(), e2);
-        if (!e1 && !e2 && out == trained)
-            throw Error(ErrorKind::Config,
-                        "the output folder " + out.string() + " holds the model's own run (" + copt.model +
-                            "): classify would replace its results",
-                        "give classify another folder with --output (or study.output)");
-    });
+    opt.keep_folder = std::filesystem::absolute(copt.model).parent_path().parent_path().string();
+    opt.keep_folder_holds = "the model's own run (" + copt.model + ")";
     Inputs in = gather_inputs(comm, opt, root);
     in.classifying = true;
     comm.all_or_none([&] { check_settings(model, in.study, copt.model); });

@@ -1,17 +1,16 @@
 // `precis classify MODEL STUDY.yaml [--output DIR]` (pipeline/classify.cpp, docs/classify.md).
 #pragma once
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "classify/model.hpp"
+#include "pipeline/inputs.hpp"
 #include "pipeline/run.hpp"
 
 namespace precis {
 
 class Comm;
 struct Inputs;
-struct LocalFeatures;
 
 struct ClassifyOptions {
     std::string model;  // model/subtype_model.h5 of a finished run
@@ -38,8 +37,7 @@ struct ModelValues {
 struct ModelLookup {
     std::vector<std::vector<long>> genome_at;  // per modality: the model feature's column in the genome row
     std::vector<long> proteome_pick;           // the model's proteome features among the cohort's proteins
-    std::unordered_map<const std::vector<std::string>*, std::vector<long>> row_at;  // a sample's ids -> cohort
-    std::unordered_map<std::string, long> cohort_protein;  // protein -> its place among the cohort's
+    FeaturePositions cohort_proteins;          // a sample's proteins among the cohort's (the model's lacks: absent)
 };
 ModelLookup model_lookup(const SubtypeModel& m, const Inputs& in);
 ModelValues model_values(const SubtypeModel& m, const Inputs& in, const LocalFeatures& local, uint64_t sheet_index,

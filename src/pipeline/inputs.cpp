@@ -27,14 +27,19 @@ namespace {
 constexpr int64_t kRegionBp = 5'000'000;  // a cohort file's regions: a few Mb, never inside a gene
 }  // namespace
 
-FeaturePositions::FeaturePositions(const std::vector<std::string>& cohort_ids) {
+FeaturePositions::FeaturePositions(const std::vector<std::string>& cohort_ids, bool allow_absent)
+    : allow_absent_(allow_absent) {
     for (size_t j = 0; j < cohort_ids.size(); ++j) col_.emplace(cohort_ids[j], j);
 }
 
 const std::vector<size_t>& FeaturePositions::of(const FeatureIds& ids) {
     auto [it, fresh] = known_.emplace(ids.get(), std::vector<size_t>());
     if (fresh)
-        for (auto& id : *ids) it->second.push_back(col_.at(id));
+        for (auto& id : *ids) {
+            auto c = col_.find(id);
+            if (c == col_.end() && !allow_absent_) throw std::out_of_range("feature id '" + id + "' not in the cohort");
+            it->second.push_back(c == col_.end() ? kAbsent : c->second);
+        }
     return it->second;
 }
 

@@ -40,10 +40,14 @@ std::string human_duration(double seconds);
 // samples of a cohort file share one).
 class FeaturePositions {
 public:
-    explicit FeaturePositions(const std::vector<std::string>& cohort_ids);
-    const std::vector<size_t>& of(const FeatureIds& ids);  // throws std::out_of_range for an id not in the cohort
+    static constexpr size_t kAbsent = size_t(-1);
+    FeaturePositions() = default;
+    // allow_absent: an id not in the cohort is at kAbsent (classify: a new sample's proteins the model lacks)
+    explicit FeaturePositions(const std::vector<std::string>& cohort_ids, bool allow_absent = false);
+    const std::vector<size_t>& of(const FeatureIds& ids);  // else throws std::out_of_range for an id not in the cohort
 
 private:
+    bool allow_absent_ = false;
     std::unordered_map<std::string, size_t> col_;
     std::map<const std::vector<std::string>*, std::vector<size_t>> known_;
 };

@@ -14,6 +14,9 @@ struct RunOptions {
     int threads = 0;              // --threads; 0 = OMP_NUM_THREADS, else 1 per rank under MPI, else all cores
     bool fresh = false;           // --fresh
     std::string command_line;
+    // a folder that must not be the output, as it holds something the command needs (classify: the model's own run,
+    // whose results it would clear), and what it holds (for the error)
+    std::string keep_folder, keep_folder_holds;
 };
 
 // Runs the study. Returns 0 on success; throws AgreedError (the same on every rank) when it cannot finish.
