@@ -1,0 +1,342 @@
+#include "survival/survival.hpp"
+
+#include <boost/math/distributions/chi_squared.hpp>
+#include <boost/math/distributions/normal.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "core/error.hpp"
+
+namespace precis {
+
+namespace {
+constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
+
+// indices sorted by time ascending (stable: equal times keep their input order)
+std::vector<size_t> by_time(const SurvTimes& s) {
+    std::vector<size_t> o(s.size());
+    std::iota(o.begin(), o.end(), size_t(0));
+    std::stable_sort(o.begin(), o.end(), [&](size_t a, size_t b) { return s.time[a] < s.time[b]; });
+    return o;
+}
+
+void check_times(const SurvTimes& s) {
+    if (s.event.size() != s.time.size()) throw Error(ErrorKind::Internal, "survival: times and events differ in length");
+    for (size_t i = 0; i < s.size(); ++i)
+        if (!std::isfinite(s.time[i]) || (s.event[i] != 0 && s.event[i] != 1))
+            throw Error(ErrorKind::Internal, "survival: a time that is not finite or an event that is not 0/1");
+}
+}  // namespace
+
+double chisq_upper(double statistic, double df) {
+    if (!(df > 0) || std::isnan(statistic)) return NaN;
+    if (statistic <= 0) return 1.0;
+    if (std::isinf(statistic)) return 0.0;
+    return boost::math::cdf(boost::math::complement(boost::math::chi_squared(df), statistic));
+}
+
+KmCurve kaplan_meier(const SurvTimes& s, double conf_level) {
+    check_times(s);
+    KmCurve c;
+    const std::vector<size_t> o = by_time(s);
+    const double z = boost::math::quantile(boost::math::normal(), 1 - (1 - conf_level) / 2);
+    const long n = long(s.size());
+    double km = 1, v = 0;
+    for (size_t i = 0; i < o.size();) {
+        const double t = s.time[o[i]];
+        long d = 0, cens = 0;
+        size_t j = i;
+        for (; j < o.size() && s.time[o[j]] == t; ++j) (s.event[o[j]] ? d : cens) += 1;
+        const long at_risk = n - long(i);
+        if (d > 0) {
+            km *= double(at_risk - d) / double(at_risk);
+            v += double(d) / (double(at_risk) * double(at_risk - d));  // infinite when all at risk die
+        }
+        const double se = std::sqrt(v);
+        c.time.push_back(t);
+        c.n_risk.push_back(at_risk);
+        c.n_event.push_back(d);
+        c.n_censor.push_back(cens);
+        c.surv.push_back(km);
+        c.std_err.push_back(se);
+        if (se == 0) {
+            c.lower.push_back(km), c.upper.push_back(km);
+        } else if (km == 0) {
+            c.lower.push_back(NaN), c.upper.push_back(NaN);
+        } else {
+            c.lower.push_back(std::exp(std::log(km) - z * se));
+            c.upper.push_back(std::min(std::exp(std::log(km) + z * se), 1.0));
+        }
+        c.events += d;
+        i = j;
+    }
+    c.n = n;
+    return c;
+}
+
+namespace {
+// the first time the curve y is at or below 0.5 (to sqrt(eps)); exactly 0.5 until a later drop: the middle
+double first_half(const std::vector<double>& y, const std::vector<double>& x) {
+    const double tol = std::sqrt(std::numeric_limits<double>::epsilon());
+    std::vector<size_t> keep;
+    for (size_t i = 0; i < y.size(); ++i)
+        if (!std::isnan(y[i]) && y[i] < 0.5 + tol) keep.push_back(i);
+    if (keep.empty()) return NaN;
+    const double y1 = y[keep[0]];
+    if (std::abs(y1 - 0.5) < tol)
+        for (size_t k = 1; k < keep.size(); ++k)
+            if (y[keep[k]] < y1) return (x[keep[0]] + x[keep[k]]) / 2;
+    return x[keep[0]];
+}
+}  // namespace
+
+KmMedian km_median(const KmCurve& c) {
+    // the lower band reaches 0.5 first: the lower limit of the median
+    return {first_half(c.surv, c.time), first_half(c.lower, c.time), first_half(c.upper, c.time)};
+}
+
+std::vector<long> km_at_risk(const KmCurve& c, const std::vector<double>& at) {
+    std::vector<long> out;
+    for (double t : at) {
+        const size_t i = size_t(std::lower_bound(c.time.begin(), c.time.end(), t) - c.time.begin());
+        out.push_back(i < c.time.size() ? c.n_risk[i] : 0);
+    }
+    return out;
+}
+
+std::vector<double> km_surv_at(const KmCurve& c, const std::vector<double>& at) {
+    std::vector<double> out;
+    for (double t : at) {
+        const size_t i = size_t(std::upper_bound(c.time.begin(), c.time.end(), t) - c.time.begin());
+        out.push_back(i == 0 ? 1.0 : c.surv[i - 1]);
+    }
+    return out;
+}
+
+LogRank logrank(const SurvTimes& s, const std::vector<int>& group, int groups, const std::vector<int>& strata) {
+    check_times(s);
+    const size_t G = size_t(groups);
+    LogRank r;
+    r.observed.assign(G, 0.0);
+    r.expected.assign(G, 0.0);
+    r.var = Eigen::MatrixXd::Zero(long(G), long(G));
+    int n_strata = 1;
+    for (int st : strata) n_strata = std::max(n_strata, st + 1);
+    for (int st = 0; st < n_strata; ++st) {
+        std::vector<size_t> o;
+        for (size_t i : by_time(s))
+            if (strata.empty() || strata[i] == st) o.push_back(i);
+        std::vector<double> risk(G, 0.0);
+        // from the latest time back: each run of equal times joins the risk set, then its deaths are scored
+        for (size_t end = o.size(); end > 0;) {
+            const double t = s.time[o[end - 1]];
+            size_t begin = end;
+            double deaths = 0;
+            for (; begin > 0 && s.time[o[begin - 1]] == t; --begin) {
+                const size_t i = o[begin - 1];
+                risk[size_t(group[i])] += 1;
+                r.observed[size_t(group[i])] += s.event[i];
+                deaths += s.event[i];
+            }
+            const double nrisk = double(o.size() - begin);
+            end = begin;
+            if (deaths == 0) continue;
+            for (size_t g = 0; g < G; ++g) r.expected[g] += deaths * risk[g] / nrisk;
+            if (nrisk == 1) continue;
+            for (size_t g = 0; g < G; ++g) {
+                const double tmp = deaths * risk[g] * (nrisk - deaths) / (nrisk * (nrisk - 1));
+                r.var(long(g), long(g)) += tmp;
+                for (size_t h = 0; h < G; ++h) r.var(long(g), long(h)) -= tmp * risk[h] / nrisk;
+            }
+        }
+    }
+    std::vector<long> used;
+    for (size_t g = 0; g < G; ++g)
+        if (r.expected[g] > 0) used.push_back(long(g));
+    r.df = int(used.size()) - 1;
+    if (used.size() < 2) {
+        r.statistic = 0;
+        r.p_value = NaN;
+        return r;
+    }
+    const long m = long(used.size()) - 1;  // the first group used is left out
+    Eigen::VectorXd diff(m);
+    Eigen::MatrixXd V(m, m);
+    for (long a = 0; a < m; ++a) {
+        diff(a) = r.observed[size_t(used[size_t(a + 1)])] - r.expected[size_t(used[size_t(a + 1)])];
+        for (long b = 0; b < m; ++b) V(a, b) = r.var(used[size_t(a + 1)], used[size_t(b + 1)]);
+    }
+    r.statistic = diff.dot(V.partialPivLu().solve(diff));
+    r.p_value = chisq_upper(r.statistic, r.df);
+    return r;
+}
+
+CoxRiskSets cox_risk_sets(const SurvTimes& s, const std::vector<int>& strata) {
+    check_times(s);
+    CoxRiskSets r;
+    r.n = long(s.size());
+    r.order.resize(s.size());
+    std::iota(r.order.begin(), r.order.end(), size_t(0));
+    auto stratum = [&](size_t i) { return strata.empty() ? 0 : strata[i]; };
+    std::stable_sort(r.order.begin(), r.order.end(), [&](size_t a, size_t b) {
+        if (stratum(a) != stratum(b)) return stratum(a) < stratum(b);
+        return s.time[a] > s.time[b];
+    });
+    for (size_t k = 0; k < r.order.size();) {
+        const size_t i = r.order[k];
+        size_t j = k;
+        while (j < r.order.size() && stratum(r.order[j]) == stratum(i) && s.time[r.order[j]] == s.time[i]) ++j;
+        r.stratum_start.push_back(k == 0 || stratum(r.order[k - 1]) != stratum(i));
+        r.run_end.push_back(j);
+        k = j;
+    }
+    for (size_t i : r.order) r.event.push_back(s.event[i]), r.events += s.event[i];
+    return r;
+}
+
+namespace {
+
+// The Efron partial log-likelihood at beta, its score u and information I (X already centred and scaled, rows in
+// the risk sets' order).
+double efron(const CoxRiskSets& r, const Eigen::MatrixXd& X, const Eigen::VectorXd& beta, Eigen::VectorXd& u,
+             Eigen::MatrixXd& I) {
+    const long p = X.cols();
+    u.setZero(p);
+    I.setZero(p, p);
+    double loglik = 0;
+    double s0 = 0, d0 = 0;
+    Eigen::VectorXd s1(p), d1(p), a(p), xi(p);
+    Eigen::MatrixXd s2(p, p), d2(p, p);
+    size_t begin = 0;
+    for (size_t run = 0; run < r.run_end.size(); ++run) {
+        if (r.stratum_start[run]) s0 = 0, s1.setZero(), s2.setZero();
+        const size_t end = r.run_end[run];
+        double deaths = 0;
+        d0 = 0, d1.setZero(), d2.setZero();
+        for (size_t k = begin; k < end; ++k) {
+            xi = X.row(long(k)).transpose();
+            const double eta = xi.dot(beta), risk = std::exp(eta);
+            s0 += risk;
+            s1.noalias() += risk * xi;
+            s2.noalias() += risk * xi * xi.transpose();
+            if (r.event[k]) {
+                deaths += 1;
+                d0 += risk;
+                d1.noalias() += risk * xi;
+                d2.noalias() += risk * xi * xi.transpose();
+                loglik += eta;
+                u += xi;
+            }
+        }
+        for (int k = 0; k < int(deaths); ++k) {
+            const double f = double(k) / deaths;
+            const double denom = s0 - f * d0;
+            loglik -= std::log(denom);
+            a = (s1 - f * d1) / denom;
+            u -= a;
+            I.noalias() += (s2 - f * d2) / denom - a * a.transpose();
+        }
+        begin = end;
+    }
+    return loglik;
+}
+
+}  // namespace
+
+CoxFit cox_fit(const CoxRiskSets& r, const Eigen::MatrixXd& X0, const CoxOptions& opt) {
+    CoxFit f;
+    f.n = r.n;
+    f.events = r.events;
+    const long n = X0.rows(), p = X0.cols();
+    if (n != r.n) throw Error(ErrorKind::Internal, "cox_fit: covariates and times differ in length");
+    f.beta = Eigen::VectorXd::Zero(p);
+    f.var = Eigen::MatrixXd::Constant(p, p, NaN);
+    if (r.events == 0) {
+        f.problem = "no events";
+        return f;
+    }
+    // centred and scaled covariates (for a stable Newton-Raphson, as coxph), in the risk sets' order
+    Eigen::MatrixXd X(n, p);
+    for (long k = 0; k < n; ++k) X.row(k) = X0.row(long(r.order[size_t(k)]));
+    Eigen::VectorXd scale(p);
+    for (long j = 0; j < p; ++j) {
+        const double mean = X.col(j).mean();
+        X.col(j).array() -= mean;
+        const double abs_sum = X.col(j).cwiseAbs().sum();
+        scale(j) = abs_sum > 0 ? double(n) / abs_sum : 1.0;
+        X.col(j) *= scale(j);
+    }
+    Eigen::VectorXd u(p), beta = Eigen::VectorXd::Zero(p);
+    Eigen::MatrixXd I(p, p);
+    auto positive = [&](const Eigen::MatrixXd& M) {
+        // R's cholesky2: a pivot at most toler_chol times the largest diagonal entry makes the matrix singular
+        const Eigen::LDLT<Eigen::MatrixXd> ldlt(M);
+        const double biggest = M.diagonal().cwiseAbs().maxCoeff();
+        return ldlt.info() == Eigen::Success && (ldlt.vectorD().array() > opt.toler_chol * biggest).all();
+    };
+    double best = efron(r, X, beta, u, I);
+    f.loglik_null = best;
+    if (!positive(I)) {
+        f.problem = "the information matrix is singular at the start (a covariate is constant or determined by the others)";
+        return f;
+    }
+    Eigen::VectorXd step = I.ldlt().solve(u);
+    f.score_test = u.dot(step);
+    Eigen::VectorXd next = beta + step;
+    for (f.iterations = 1; f.iterations <= opt.max_iterations; ++f.iterations) {
+        const double lik = efron(r, X, next, u, I);
+        const bool finite = std::isfinite(lik) && u.allFinite() && I.allFinite();
+        if (finite && std::abs(1 - best / lik) <= opt.eps) {
+            beta = next;
+            best = lik;
+            f.converged = true;
+            break;
+        }
+        if (!finite || lik < best) {  // step halving
+            next = (next + beta) / 2;
+            continue;
+        }
+        best = lik;
+        beta = next;
+        if (!positive(I)) break;
+        next = beta + I.ldlt().solve(u);
+    }
+    f.loglik = best;
+    if (!f.converged) {
+        f.iterations = std::min(f.iterations, opt.max_iterations);
+        f.problem = "did not converge in " + std::to_string(opt.max_iterations) + " iterations";
+    }
+    if (!positive(I)) {
+        f.problem = "the information matrix is singular at the estimate";
+        f.beta = beta.cwiseProduct(scale);
+        return f;
+    }
+    Eigen::MatrixXd V = I.ldlt().solve(Eigen::MatrixXd::Identity(p, p));
+    // coxph's check for a coefficient that runs to infinity (a monotone likelihood): a step still large relative
+    // to the coefficient when the likelihood has stopped changing
+    f.beta = beta.cwiseProduct(scale);
+    const Eigen::VectorXd infs = (V * u).cwiseProduct(scale).cwiseAbs();  // on the covariates' own scale
+    const double toler_inf = std::sqrt(opt.eps);
+    for (long j = 0; j < p && f.problem.empty(); ++j)
+        if (infs(j) > opt.eps && infs(j) > toler_inf * std::abs(f.beta(j)))
+            f.problem = "the likelihood converged before coefficient " + std::to_string(j + 1) +
+                        ": it may be infinite (a group without events, or a covariate that separates them)";
+    f.var = scale.asDiagonal() * V * scale.asDiagonal();
+    return f;
+}
+
+double wald_statistic(const CoxFit& f, const std::vector<int>& which) {
+    const long m = long(which.size());
+    Eigen::VectorXd b(m);
+    Eigen::MatrixXd V(m, m);
+    for (long a = 0; a < m; ++a) {
+        b(a) = f.beta(which[size_t(a)]);
+        for (long c = 0; c < m; ++c) V(a, c) = f.var(which[size_t(a)], which[size_t(c)]);
+    }
+    return b.dot(V.ldlt().solve(b));
+}
+
+}  // namespace precis
