@@ -328,6 +328,91 @@ CoxFit cox_fit(const CoxRiskSets& r, const Eigen::MatrixXd& X0, const CoxOptions
     return f;
 }
 
+PhTest cox_zph(const SurvTimes& s, const CoxRiskSets& r, const Eigen::MatrixXd& X0, const Eigen::VectorXd& beta,
+               const std::vector<std::vector<int>>& terms) {
+    const long n = X0.rows(), p = X0.cols();
+    // g(t) at each event: 1 - the Kaplan-Meier of all subjects just before t, centred over the events
+    const KmCurve km = kaplan_meier(s);
+    std::vector<double> g(size_t(n), 0.0);
+    double g_sum = 0;
+    for (long i = 0; i < n; ++i) {
+        if (!s.event[size_t(i)]) continue;
+        const size_t before = size_t(std::lower_bound(km.time.begin(), km.time.end(), s.time[size_t(i)]) - km.time.begin());
+        g[size_t(i)] = 1 - (before == 0 ? 1.0 : km.surv[before - 1]);
+        g_sum += g[size_t(i)];
+    }
+    for (double& v : g) v -= g_sum / double(r.events);
+    // the covariates centred, in the risk sets' order; the risk scores centred (neither changes the test)
+    Eigen::MatrixXd X(n, p);
+    for (long k = 0; k < n; ++k) X.row(k) = X0.row(long(r.order[size_t(k)]));
+    X.rowwise() -= X.colwise().mean();
+    Eigen::VectorXd eta = X * beta;
+    eta.array() -= eta.mean();
+    // the score of the time-varying terms at (beta, 0) and the information of [X, g(t) X]: Efron's sums, each
+    // death's share of the risk set added a fraction at a time
+    Eigen::VectorXd u = Eigen::VectorXd::Zero(2 * p);
+    Eigen::MatrixXd I = Eigen::MatrixXd::Zero(2 * p, 2 * p);
+    double s0 = 0;
+    Eigen::VectorXd s1(p), d1(p), a(p);
+    Eigen::MatrixXd s2(p, p), d2(p, p), v(p, p);
+    size_t begin = 0;
+    for (size_t run = 0; run < r.run_end.size(); ++run) {
+        if (r.stratum_start[run]) s0 = 0, s1.setZero(), s2.setZero();
+        const size_t end = r.run_end[run];
+        double deaths = 0, d0 = 0, gt = 0;
+        d1.setZero(), d2.setZero();
+        for (size_t k = begin; k < end; ++k) {
+            const Eigen::VectorXd xi = X.row(long(k)).transpose();
+            const double risk = std::exp(eta(long(k)));
+            if (!r.event[k]) {
+                s0 += risk, s1.noalias() += risk * xi, s2.noalias() += risk * xi * xi.transpose();
+                continue;
+            }
+            gt = g[r.order[k]];
+            deaths += 1;
+            d0 += risk, d1.noalias() += risk * xi, d2.noalias() += risk * xi * xi.transpose();
+            u.head(p) += xi;
+            u.tail(p) += gt * xi;
+        }
+        for (int k = 0; k < int(deaths); ++k) {
+            s0 += d0 / deaths, s1 += d1 / deaths, s2 += d2 / deaths;
+            a = s1 / s0;
+            u.head(p) -= a;
+            u.tail(p) -= gt * a;
+            v = s2 / s0 - a * a.transpose();
+            I.topLeftCorner(p, p) += v;
+            I.topRightCorner(p, p) += gt * v;
+            I.bottomRightCorner(p, p) += gt * gt * v;
+        }
+        begin = end;
+    }
+    I.bottomLeftCorner(p, p) = I.topRightCorner(p, p).transpose();
+    PhTest out;
+    auto test = [&](const std::vector<int>& cols) {  // u' I^-1 u over [X, the terms' time-varying columns]
+        std::vector<long> keep;
+        for (long j = 0; j < p; ++j) keep.push_back(j);
+        for (int c : cols) keep.push_back(p + c);
+        const long m = long(keep.size());
+        Eigen::MatrixXd Im(m, m);
+        Eigen::VectorXd um = Eigen::VectorXd::Zero(m);  // the fit's own score is 0 at beta
+        for (long x = 0; x < m; ++x) {
+            if (keep[size_t(x)] >= p) um(x) = u(keep[size_t(x)]);
+            for (long y = 0; y < m; ++y) Im(x, y) = I(keep[size_t(x)], keep[size_t(y)]);
+        }
+        const double stat = um.dot(Im.partialPivLu().solve(um));
+        out.statistic.push_back(stat);
+        out.df.push_back(int(cols.size()));
+        out.p_value.push_back(chisq_upper(stat, double(cols.size())));
+    };
+    std::vector<int> all;
+    for (const auto& t : terms) {
+        test(t);
+        all.insert(all.end(), t.begin(), t.end());
+    }
+    test(all);
+    return out;
+}
+
 double wald_statistic(const CoxFit& f, const std::vector<int>& which) {
     const long m = long(which.size());
     Eigen::VectorXd b(m);

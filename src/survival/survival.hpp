@@ -84,6 +84,16 @@ inline CoxFit cox_fit(const SurvTimes& s, const Eigen::MatrixXd& X, const std::v
     return cox_fit(cox_risk_sets(s, strata), X, opt);
 }
 
+// cox.zph(fit, transform = "km"): the score test of proportional hazards, each term's coefficients (its columns of
+// X) letting their effect change with g(t) = 1 - KM(t-) (centred over the events), and all of them together (the
+// global test, last). `terms`: each term's columns. Needs the fit's beta on the same risk sets.
+struct PhTest {
+    std::vector<double> statistic, p_value;  // per term, then the global test
+    std::vector<int> df;
+};
+PhTest cox_zph(const SurvTimes& s, const CoxRiskSets& r, const Eigen::MatrixXd& X, const Eigen::VectorXd& beta,
+               const std::vector<std::vector<int>>& terms);
+
 // Tests of a set of coefficients (their indices): Wald, beta' V^-1 beta; chi-square upper tail p-values.
 double wald_statistic(const CoxFit& f, const std::vector<int>& which);
 double chisq_upper(double statistic, double df);

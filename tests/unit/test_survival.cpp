@@ -176,6 +176,35 @@ TEST_CASE("Cox models with Efron's ties and strata equal coxph's", "[survival]")
     CHECK(same(chisq_upper(wald_statistic(f, {0, 1}), 2), num(t.at("wald_p")), 1e-6));
 }
 
+TEST_CASE("the proportional-hazards test equals cox.zph's", "[survival]") {
+    const Data d = read_data();
+    const size_t n = d.all.size();
+    Eigen::MatrixXd full(long(n), 4), one(long(n), 1);
+    for (size_t i = 0; i < n; ++i) {
+        full.row(long(i)) << (d.group[i] == 1), (d.group[i] == 2), d.age[i], d.sex[i];
+        one(long(i), 0) = d.age[i];
+    }
+    const std::vector<std::vector<int>> terms{{0, 1}, {2}, {3}};
+    std::map<std::string, PhTest> got;
+    for (const std::string model : {"full", "strata", "one"}) {
+        const CoxRiskSets r = cox_risk_sets(d.all, model == "strata" ? d.site : std::vector<int>{});
+        const Eigen::MatrixXd& X = model == "one" ? one : full;
+        const CoxFit f = cox_fit(r, X);
+        REQUIRE(f.converged);
+        got[model] = cox_zph(d.all, r, X, f.beta, model == "one" ? std::vector<std::vector<int>>{{0}} : terms);
+    }
+    std::map<std::string, size_t> at;
+    for (const Row& r : read_table("cox_zph.tsv")) {
+        const PhTest& t = got.at(r.at("model"));
+        const size_t k = at[r.at("model")]++;
+        INFO(r.at("model") << " " << r.at("term"));
+        CHECK(same(t.statistic.at(k), num(r.at("chisq")), 1e-6));
+        CHECK(t.df.at(k) == int(num(r.at("df"))));
+        CHECK(same(t.p_value.at(k), num(r.at("p")), 1e-6));
+    }
+    CHECK(at["full"] == got["full"].statistic.size());
+}
+
 TEST_CASE("Cox fits that cannot be used say why", "[survival]") {
     // no events
     SurvTimes none{{1, 2, 3}, {0, 0, 0}};
