@@ -1,6 +1,7 @@
 #include "config/schema.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "config/choices.hpp"
@@ -294,6 +295,34 @@ std::vector<KeyDef> make_schema() {
                      "neighbour (n^2 x features): among at most this many classified samples, a random subset above "
                      "it (igp_samples in validation.tsv)."),
                  20),
+        key("outcomes.<name>.time", T::Text, "",
+            "Sheet column of each sample's follow-up time, for the endpoint the key under outcomes names (e.g. "
+            "outcomes: {os: {time: os_days, event: death}}); or .start and .end instead. See docs/survival.md."),
+        key("outcomes.<name>.start", T::Text, "",
+            "Sheet column of the date follow-up started (YYYY-MM-DD); with .end instead of .time, the time is the "
+            "days between them."),
+        key("outcomes.<name>.end", T::Text, "", "Sheet column of the date follow-up ended (the event, or the last "
+                                                 "contact)."),
+        key("outcomes.<name>.event", T::Text, "",
+            "Sheet column saying whether follow-up ended in the event (required)."),
+        key("outcomes.<name>.event_values", T::TextList, "[1]",
+            "The .event values that mean the event happened (e.g. [TRUE] or [dead])."),
+        key("outcomes.<name>.censor_values", T::TextList, "[0]",
+            "The .event values that mean the sample was censored (e.g. [FALSE] or [alive]); any other value is an "
+            "error naming the sample."),
+        key("outcomes.<name>.covariates", T::TextList, "[]",
+            "Sheet columns the Cox models adjust for (numbers, or factors of their levels)."),
+        key("outcomes.<name>.strata", T::TextList, "[]",
+            "Sheet columns whose levels each get their own baseline hazard (coxph's strata); the log-rank test is "
+            "stratified by them too."),
+        key("outcomes.<name>.reference", T::Text, "",
+            "The subtype the hazard ratios compare with (its number); default the largest subtype."),
+        key("outcomes.<name>.unit", T::Text, "days", "The unit of the times, as the report names it."),
+        choice("survival.pairwise_adjust", "BH", {"BH", "holm"},
+               "Adjustment of the pairwise log-rank tests' p-values (R's p.adjust)."),
+        key("survival.at_risk", T::TextList, "[]",
+            "Times at which the report counts the samples at risk under each curve; default 6 evenly spaced times up "
+            "to the longest follow-up."),
         at_least(key("resources.nodes", T::Int, "1", "Slurm nodes."), 1),
         at_least(key("resources.ntasks", T::Int, "8", "MPI ranks."), 1),
         at_least(key("resources.cpus_per_task", T::Int, "2", "OpenMP threads per rank."), 1),
@@ -323,30 +352,68 @@ const std::vector<KeyDef>& schema() {
     return s;
 }
 
+namespace {
+std::vector<std::string> parts_of(const std::string& path) {
+    std::vector<std::string> out;
+    for (size_t a = 0;;) {
+        const size_t b = path.find('.', a);
+        out.push_back(path.substr(a, b == std::string::npos ? std::string::npos : b - a));
+        if (b == std::string::npos) break;
+        a = b + 1;
+    }
+    return out;
+}
+bool name_segment(const std::string& s) {
+    return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+    });
+}
+// whether the first path.size() segments of the key's path are `path`'s ("<name>" matches any name)
+bool leads(const std::vector<std::string>& key, const std::vector<std::string>& path) {
+    if (path.size() > key.size()) return false;
+    for (size_t i = 0; i < path.size(); ++i)
+        if (key[i] != path[i] && !(key[i] == kNamed && name_segment(path[i]))) return false;
+    return true;
+}
+}  // namespace
+
 const KeyDef* find_key(const std::string& path) {
     for (auto& k : schema())
         if (k.path == path) return &k;
+    const std::vector<std::string> p = parts_of(path);
+    for (auto& k : schema())
+        if (k.path.find(kNamed) != std::string::npos) {
+            const std::vector<std::string> kp = parts_of(k.path);
+            if (kp.size() == p.size() && leads(kp, p)) return &k;
+        }
     return nullptr;
 }
 
 bool is_section(const std::string& path) {
     if (path.empty()) return true;
-    for (auto& k : schema())
-        if (k.path.size() > path.size() && k.path.compare(0, path.size(), path) == 0 && k.path[path.size()] == '.')
-            return true;
+    const std::vector<std::string> p = parts_of(path);
+    for (auto& k : schema()) {
+        const std::vector<std::string> kp = parts_of(k.path);
+        if (kp.size() > p.size() && leads(kp, p)) return true;
+    }
     return false;
 }
 
 std::vector<std::string> children(const std::string& section) {
     std::vector<std::string> out;
-    std::string prefix = section.empty() ? "" : section + ".";
+    const std::vector<std::string> p = section.empty() ? std::vector<std::string>{} : parts_of(section);
     for (auto& k : schema()) {
-        if (k.path.compare(0, prefix.size(), prefix) != 0) continue;
-        std::string rest = k.path.substr(prefix.size());
-        std::string name = rest.substr(0, rest.find('.'));
+        const std::vector<std::string> kp = parts_of(k.path);
+        if (kp.size() <= p.size() || !leads(kp, p)) continue;
+        const std::string& name = kp[p.size()];
         if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
     }
     return out;
+}
+
+std::string named_family(const std::string& path) {
+    const size_t at = path.find(std::string(".") + kNamed + ".");
+    return at == std::string::npos ? "" : path.substr(0, at);
 }
 
 std::string type_text(const KeyDef& k) {

@@ -30,8 +30,13 @@ struct KeyDef {
     bool min_open = false;                 // (min, ...] instead of [min, ...]
 };
 
+// A path segment "<name>" is the user's name for one of several entries of a section, e.g. "outcomes.<name>.time"
+// is the time column of each endpoint the study names ("outcomes.os.time"). find_key matches any name there
+// (letters, digits, '_' and '-').
+constexpr const char* kNamed = "<name>";
 const std::vector<KeyDef>& schema();
 const KeyDef* find_key(const std::string& path);
+std::string named_family(const std::string& path);  // "outcomes" for "outcomes.<name>.time", else "".
 bool is_section(const std::string& path);                        // e.g. "genome.qc"
 std::vector<std::string> children(const std::string& section);  // direct keys and sections under it ("" = root)
 std::string type_text(const KeyDef& k);                          // "number in (0, 1]", "one of: a | b", ...

@@ -67,6 +67,14 @@ SampleSheet load_sheet(const StudyConfig& study, std::vector<std::string>& probl
         for (const auto* list : {&adj.covariates, &adj.preserve})
             if (std::find(list->begin(), list->end(), p) != list->end())
                 key = list == &adj.covariates ? "clustering.adjust.covariates" : "clustering.adjust.preserve";
+        for (const Endpoint& ep : study.outcomes) {  // outcomes.<name>.<key>
+            const std::string at = "outcomes." + ep.name + ".";
+            for (const auto& [col, k] : {std::pair{&ep.time, "time"}, std::pair{&ep.start, "start"},
+                                          std::pair{&ep.end, "end"}, std::pair{&ep.event, "event"}})
+                if (p == *col) key = at + k;
+            for (const auto& [list, k] : {std::pair{&ep.covariates, "covariates"}, std::pair{&ep.strata, "strata"}})
+                if (std::find(list->begin(), list->end(), p) != list->end()) key = at + k;
+        }
         ph_cols.push_back(need(p, key));
     }
     if (id_col < 0) return sheet;  // without ids nothing else can be checked; other missing columns are reported

@@ -12,11 +12,13 @@
 #include <charconv>
 #include <string_view>
 #include <set>
+#include <cstring>
 #include <sstream>
 
 #include "config/schema.hpp"
 #include "config/workflows.hpp"
 #include "core/error.hpp"
+#include "core/parse.hpp"
 #include "core/table.hpp"
 #include "core/version.hpp"
 
@@ -182,7 +184,9 @@ public:
                 // an alias's mark is its anchor's: a value cannot start before its key otherwise
                 const YAML::Mark km = it->first.Mark(), vm = it->second.Mark();
                 const bool alias = vm.line < km.line || (vm.line == km.line && vm.column < km.column);
-                set(*def, it->second, at(file, alias ? km : vm), base_dir);
+                KeyDef concrete = *def;  // a named entry's key ("outcomes.os.time") is kept under its own path
+                concrete.path = path;
+                set(concrete, it->second, at(file, alias ? km : vm), base_dir);
             } else if (is_section(path)) {
                 section_origin.emplace(path, where);
                 if (it->second.IsNull()) continue;  // an empty section
@@ -514,6 +518,21 @@ void emit_value(YAML::Emitter& e, const YAML::Node& n) {
     }
 }
 
+// The names a study gives the entries of a named section ("outcomes" -> os, pfs), sorted: those with a key set,
+// and those written as an empty mapping.
+std::vector<std::string> named_entries(const Resolver& r, const std::string& family) {
+    std::set<std::string> names;
+    const std::string prefix = family + ".";
+    auto add = [&](const std::string& path) {
+        if (path.compare(0, prefix.size(), prefix) != 0) return;
+        const std::string rest = path.substr(prefix.size());
+        if (!rest.empty()) names.insert(rest.substr(0, rest.find('.')));
+    };
+    for (auto& [k, v] : r.values) add(k);
+    for (auto& [k, o] : r.section_origin) add(k);
+    return std::vector<std::string>(names.begin(), names.end());
+}
+
 // The resolved study: every key that has a value, in schema order, nested by section.
 std::string emit_resolved(const Resolver& r, const std::string& source, const std::vector<std::string>& overrides) {
     YAML::Emitter e;
@@ -527,15 +546,13 @@ std::string emit_resolved(const Resolver& r, const std::string& source, const st
     };
     const bool genome = given("genome.path_column") || given("genome.cohort_file");
     const bool proteome = given("proteome.path_column") || given("proteome.cohort_file");
-    for (const KeyDef& d : schema()) {
-        if ((!genome && d.path.rfind("genome.", 0) == 0) || (!proteome && d.path.rfind("proteome.", 0) == 0))
-            continue;
-        YAML::Node v = r.get(d.path);
-        if (!v || v.IsNull()) continue;
+    auto emit_key = [&](const std::string& path, KeyType type) {
+        YAML::Node v = r.get(path);
+        if (!v || v.IsNull()) return;
         std::vector<std::string> parts;
-        for (size_t a = 0, b; (b = d.path.find('.', a)) != std::string::npos; a = b + 1)
-            parts.push_back(d.path.substr(a, b - a));
-        std::string leaf = d.path.substr(d.path.rfind('.') == std::string::npos ? 0 : d.path.rfind('.') + 1);
+        for (size_t a = 0, b; (b = path.find('.', a)) != std::string::npos; a = b + 1)
+            parts.push_back(path.substr(a, b - a));
+        std::string leaf = path.substr(path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1);
         size_t common = 0;
         while (common < open.size() && common < parts.size() && open[common] == parts[common]) ++common;
         while (open.size() > common) {
@@ -547,10 +564,26 @@ std::string emit_resolved(const Resolver& r, const std::string& source, const st
             open.push_back(parts[open.size()]);
         }
         e << YAML::Key << leaf << YAML::Value;
-        if (d.type == KeyType::Int || d.type == KeyType::Float || d.type == KeyType::Bool)
+        if (type == KeyType::Int || type == KeyType::Float || type == KeyType::Bool)
             e << v.as<std::string>();
         else
             emit_value(e, v);
+    };
+    std::set<std::string> families_done;
+    for (const KeyDef& d : schema()) {
+        if ((!genome && d.path.rfind("genome.", 0) == 0) || (!proteome && d.path.rfind("proteome.", 0) == 0))
+            continue;
+        const std::string family = named_family(d.path);
+        if (family.empty()) {
+            emit_key(d.path, d.type);
+            continue;
+        }
+        // named entries ("outcomes.os..."): each entry whole, in name order, every key of the family
+        if (!families_done.insert(family).second) continue;
+        for (const std::string& entry : named_entries(r, family))
+            for (const KeyDef& k : schema())
+                if (named_family(k.path) == family)
+                    emit_key(family + "." + entry + k.path.substr(family.size() + std::strlen(kNamed) + 1), k.type);
     }
     while (!open.empty()) {
         e << YAML::EndMap;
@@ -817,6 +850,50 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
         if (std::find(s.phenotypes.begin(), s.phenotypes.end(), col) == s.phenotypes.end())
             s.phenotypes.push_back(col);
     };
+    // outcomes: each endpoint's columns, carried like the other sheet columns that precis reads
+    for (const std::string& entry : named_entries(r, "outcomes")) {
+        Endpoint ep;
+        ep.name = entry;
+        const std::string at = "outcomes." + entry + ".";
+        auto text = [&](const char* k) { return str((at + k).c_str()); };
+        ep.time = text("time"), ep.start = text("start"), ep.end = text("end"), ep.event = text("event");
+        ep.event_values = list((at + "event_values").c_str());
+        ep.censor_values = list((at + "censor_values").c_str());
+        ep.covariates = list((at + "covariates").c_str());
+        ep.strata = list((at + "strata").c_str());
+        ep.reference = text("reference");
+        ep.unit = text("unit");
+        const std::string whole = "outcomes." + entry;
+        if (ep.event.empty())
+            problem(whole, "endpoint '" + entry + "' has no 'event' column",
+                    "add event: COLUMN (the sheet column saying whether follow-up ended in the event)");
+        if (ep.time.empty() == (ep.start.empty() || ep.end.empty()))
+            problem(ep.time.empty() ? whole : at + "time",
+                    "endpoint '" + entry + "' needs either 'time' or both 'start' and 'end'",
+                    "give the follow-up time column as time: COLUMN, or the start and end date columns (not both)");
+        if (!ep.time.empty() && (!ep.start.empty() || !ep.end.empty()))
+            problem(at + "time", "endpoint '" + entry + "' has both 'time' and 'start'/'end'", "keep one of them");
+        for (const std::string& v : ep.event_values)
+            if (std::find(ep.censor_values.begin(), ep.censor_values.end(), v) != ep.censor_values.end())
+                problem(at + "event_values", "'" + v + "' is both an event value and a censoring value of endpoint '" +
+                                                 entry + "'", "list each value once");
+        if (!ep.reference.empty() && (!all_digits(ep.reference) || ep.reference == "0" || ep.reference.size() > 3))
+            problem(at + "reference", "'" + at + "reference' is '" + ep.reference + "', not a subtype number",
+                    "give the number of a subtype (1, 2, ...), or remove it for the largest subtype");
+        for (const std::string* col : {&ep.time, &ep.start, &ep.end, &ep.event})
+            if (!col->empty()) carry(*col);
+        for (auto& cv : ep.covariates) carry(cv);
+        for (auto& cv : ep.strata) carry(cv);
+        s.outcomes.push_back(std::move(ep));
+    }
+    s.survival.pairwise_adjust = str("survival.pairwise_adjust");
+    for (const std::string& t : list("survival.at_risk")) {
+        double v = 0;
+        if (!parse_double(t, v) || !(v >= 0))
+            problem("survival.at_risk", "'survival.at_risk' lists '" + t + "', not a time >= 0", "list times, e.g. [0, 365, 730]");
+        else
+            s.survival.at_risk.push_back(v);
+    }
     if (k.enabled && k.groups != "subtype") carry(k.groups);
     if (g.enabled && !g.sex_column.empty()) carry(g.sex_column);
     for (auto& cv : k.covariates) carry(cv);
@@ -930,7 +1007,9 @@ StudyConfig resolve_checked(const std::string& text, const std::string& path, co
             v = YAML::Node(val);
         }
         if (!v || v.IsNull()) v = YAML::Node(val);
-        r.set(*d, v, where, fs::current_path().string());
+        KeyDef concrete = *d;  // (a named entry's key under its own path)
+        concrete.path = key;
+        r.set(concrete, v, where, fs::current_path().string());
     }
     if (!output.empty()) r.set(*find_key("study.output"), YAML::Node(output), "--output " + output, fs::current_path().string());
     // NPX is log2 already: unless the study says otherwise, its transform is none (explicit in the resolved study)

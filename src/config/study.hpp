@@ -132,6 +132,19 @@ struct ClassifyConfig {
     int validation_samples = 10000;     // the IGP's nearest neighbours among at most this many (a random subset)
 };
 
+// An endpoint of outcomes: (docs/survival.md): where each sample's follow-up time and event are in the sheet.
+struct Endpoint {
+    std::string name;
+    std::string time, start, end, event;  // sheet columns: time, or start and end dates
+    std::vector<std::string> event_values, censor_values, covariates, strata;
+    std::string reference;                 // a subtype number, or "" for the largest subtype
+    std::string unit = "days";
+};
+struct SurvivalConfig {
+    std::string pairwise_adjust = "BH";  // BH | holm
+    std::vector<double> at_risk;          // the report's at-risk times; empty: automatic
+};
+
 struct ResourcesConfig {
     int nodes = 1, ntasks = 8, cpus_per_task = 2;
     std::string time = "02:00:00", mem_per_cpu = "4G", partition, account;
@@ -162,6 +175,8 @@ struct StudyConfig {
     ClusteringConfig clustering;
     RankingConfig ranking;
     ClassifyConfig classify;
+    std::vector<Endpoint> outcomes;  // by name
+    SurvivalConfig survival;
     ResourcesConfig resources;
     // where each key's value came from ("study.yaml:12:5", "workflows/qc-only.yaml:3:3", "--set k=v", "default"),
     // so that later checks (against the sheet) can point at it

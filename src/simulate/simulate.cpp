@@ -160,6 +160,19 @@ void simulate(const SimulateOptions& o) {
         pheno[i] = rng.uniform() < (subtype[i] == 0 ? 0.7 : 0.3) ? "case" : "control";
     }
 
+    // overall survival (a stream per sample, so that the rest is the same as without it): an exponential time to
+    // death whose hazard grows with the subtype (hazard ratio exp(0.7) per subtype after the first) and with age
+    // (exp(0.02) per year), censored uniformly between 1 and 10 years
+    std::vector<double> os_days(o.samples);
+    std::vector<int> death(o.samples);
+    for (int i = 0; i < o.samples; ++i) {
+        Rng sr(sample_stream(6, i));
+        const double rate = std::exp(0.7 * subtype[i] + 0.02 * (age[i] - 58)) / 1500.0;
+        const double t_death = -std::log(1 - sr.uniform()) / rate, t_censor = 365 + sr.uniform() * 9 * 365;
+        death[i] = t_death <= t_censor;
+        os_days[i] = std::max(1.0, std::round(std::min(t_death, t_censor)));
+    }
+
     // plates (a stream of their own, so that the rest is the same with and without them): balanced, independent
     // of the subtypes, each with its own log2 shift of every protein
     std::vector<int> plate(o.samples, -1);
@@ -337,13 +350,14 @@ void simulate(const SimulateOptions& o) {
     // sample sheet, truth
     const bool plates = o.batches > 0, pops = o.populations > 0;
     std::string sheet = std::string("sample_id") + (cohort_vcf ? "" : "\tvcf") + "\tproteome\tage\tsex\tphenotype" +
-                        (plates ? "\tplate" : "") + (pops ? "\tpopulation" : "") + "\n";
+                        (plates ? "\tplate" : "") + (pops ? "\tpopulation" : "") + "\tos_days\tdeath\n";
     std::string truth = std::string("sample_id\tsubtype") + (plates ? "\tplate" : "") + (pops ? "\tpopulation" : "") + "\n";
     for (int i = 0; i < o.samples; ++i) {
         const std::string pl = (plates ? "\t" + plate_name(plate[i]) : "") +
                                (pops ? "\t" + population_name(population[i]) : "");
         sheet += ids[i] + (cohort_vcf ? "" : "\tvcf/" + ids[i] + ".vcf.gz") + "\tproteome/" + ids[i] + ".tsv\t" +
-                 fmtf("%.0f", age[i]) + "\t" + sex[i] + "\t" + pheno[i] + pl + "\n";
+                 fmtf("%.0f", age[i]) + "\t" + sex[i] + "\t" + pheno[i] + pl + "\t" + fmtf("%.0f", os_days[i]) + "\t" +
+                 std::to_string(death[i]) + "\n";
         truth += ids[i] + "\t" + std::to_string(subtype[i] + 1) + pl + "\n";
     }
     write_file_atomic(dir + "/samples.tsv", sheet);

@@ -63,7 +63,7 @@ expect_in "'genome.features.gene_burden.af: cohort' needs 'genome.cohort_file'" 
 
 # a sheet sample the file lacks: an error before work, or a per-sample error under skip
 cp sim/samples.tsv sim/samples.orig.tsv
-printf 'S99999\tvcf/S00001.vcf.gz\tproteome/S00001.tsv\t50\tF\tcase\n' >> sim/samples.tsv
+printf 'S99999\tvcf/S00001.vcf.gz\tproteome/S00001.tsv\t50\tF\tcase\t100\t0\n' >> sim/samples.tsv
 expect_exit 2 "$PRECIS" run sim/bcf.yaml --output missing
 expect_in "samples.tsv:42: sample 'S99999' is not among the 40 samples of $PWD/sim/cohort.bcf" "$OUT"
 sed -i 's/on_sample_error: fail/on_sample_error: skip/' sim/bcf.yaml

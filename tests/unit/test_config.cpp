@@ -246,3 +246,55 @@ TEST_CASE("the schema knows every key of the contract") {
         CHECK(find_key(k) != nullptr);
     CHECK(schema_markdown().find("| `clustering.k.max` | whole number >= 2 | `6` |") != std::string::npos);
 }
+
+TEST_CASE("outcomes: named endpoints, their keys, defaults and --set, resolved in name order") {
+    const std::string text = std::string(kGood) + R"(outcomes:
+  pfs: {start: entry_date, end: last_date, event: progressed, event_values: [yes], censor_values: [no]}
+  os:
+    time: os_days
+    event: death
+    covariates: [age, sex]
+)";
+    StudyConfig s = parse_study(text, "/d/study.yaml", {"outcomes.os.strata=[site]", "outcomes.os.unit=months"});
+    REQUIRE(s.outcomes.size() == 2);
+    const Endpoint& os = s.outcomes[0];  // by name
+    CHECK(os.name == "os");
+    CHECK(os.time == "os_days");
+    CHECK(os.event == "death");
+    CHECK(os.event_values == std::vector<std::string>{"1"});
+    CHECK(os.censor_values == std::vector<std::string>{"0"});
+    CHECK(os.covariates == std::vector<std::string>{"age", "sex"});
+    CHECK(os.strata == std::vector<std::string>{"site"});
+    CHECK(os.unit == "months");
+    CHECK(s.outcomes[1].name == "pfs");
+    CHECK(s.outcomes[1].start == "entry_date");
+    CHECK(s.outcomes[1].event_values == std::vector<std::string>{"yes"});
+    // the endpoints' columns are read from the sheet like the phenotypes
+    for (const char* col : {"os_days", "death", "age", "site", "entry_date", "last_date", "progressed"})
+        CHECK(std::find(s.phenotypes.begin(), s.phenotypes.end(), col) != s.phenotypes.end());
+    CHECK(s.origin_of("outcomes.os.time") == "/d/study.yaml:15:11");
+    // the resolved study holds each endpoint whole, and resolves to itself
+    const StudyConfig b = parse_study(s.resolved, "/e/study.resolved.yaml");
+    CHECK(b.resolved.substr(b.resolved.find("\nstudy:")) == s.resolved.substr(s.resolved.find("\nstudy:")));
+    REQUIRE(b.outcomes.size() == 2);
+    CHECK(b.outcomes[0].strata == std::vector<std::string>{"site"});
+    CHECK(s.resolved.find("outcomes:\n  os:\n    time: \"os_days\"") != std::string::npos);
+    CHECK(find_key("outcomes.os.time") == find_key("outcomes.<name>.time"));
+    CHECK(find_key("outcomes.o s.time") == nullptr);
+}
+
+TEST_CASE("outcomes: what an endpoint lacks or gives twice is named") {
+    auto with = [](const std::string& outcomes) { return problems_of(std::string(kGood) + "outcomes:\n" + outcomes); };
+    CHECK(with("  os: {time: t}\n").find("endpoint 'os' has no 'event' column") != std::string::npos);
+    CHECK(with("  os: {event: e}\n").find("needs either 'time' or both 'start' and 'end'") != std::string::npos);
+    CHECK(with("  os: {event: e, start: a}\n").find("needs either 'time' or both") != std::string::npos);
+    CHECK(with("  os: {event: e, time: t, start: a, end: b}\n").find("has both 'time' and 'start'/'end'") !=
+          std::string::npos);
+    CHECK(with("  os: {event: e, time: t, event_values: [x], censor_values: [x]}\n")
+              .find("'x' is both an event value and a censoring value") != std::string::npos);
+    CHECK(with("  os: {event: e, time: t, reference: big}\n").find("not a subtype number") != std::string::npos);
+    CHECK(with("  os: {event: e, time: t, tme: u}\n").find("unknown key 'outcomes.os.tme'") != std::string::npos);
+    CHECK(with("  os: 5\n").find("'outcomes.os' must be a mapping") != std::string::npos);
+    CHECK(problems_of(std::string(kGood) + "survival: {at_risk: [0, x]}\n").find("not a time >= 0") !=
+          std::string::npos);
+}
