@@ -58,7 +58,7 @@ std::string iso_time(std::chrono::system_clock::time_point t) {
 
 std::string provenance_json(const RunFacts& run, const Inputs& in, const RootState& root, const Cohort& cohort,
                             const Matrices& mx, const Subtypes& subtypes, const Ranking& ranking,
-                            const SubtypeModel* model) {
+                            const SubtypeModel* model, const SurvivalResults& survival) {
     const StudyConfig& study = in.study;
     const RunOptions& opt = *run.options;
     json pj;
@@ -120,6 +120,17 @@ std::string provenance_json(const RunFacts& run, const Inputs& in, const RootSta
     pj["stage_seconds"] = stage_seconds;
     pj["stages"] = {{"clustering", subtypes.enabled}, {"ranking", ranking.enabled}};
     if (!ranking.skipped.empty()) pj["ranking_skipped"] = ranking.skipped;
+    if (survival.enabled) {
+        json ends = json::array();
+        for (const SurvivalEndpoint& e : survival.endpoints) {
+            json j = {{"endpoint", e.name}, {"unit", e.unit},       {"samples", e.n},
+                      {"events", e.events}, {"left_out_missing", e.missing}, {"reference_subtype", e.reference}};
+            if (!e.cox_problem.empty()) j["cox_problem"] = e.cox_problem;
+            ends.push_back(j);
+        }
+        pj["survival"] = {{"endpoints", ends}, {"pairwise_adjust", study.survival.pairwise_adjust}};
+        if (!survival.skipped.empty()) pj["survival"]["skipped"] = survival.skipped;
+    }
     if (model) {
         size_t features = 0, kept = 0;
         for (auto& ids : model->feature_ids) features += ids.size();

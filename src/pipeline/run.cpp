@@ -61,7 +61,7 @@ namespace {
 // provenance.json, the mark of a finished run, last.
 void write_results(const RunFacts& run, const Inputs& in, const RootState& root, const Cohort& cohort,
                    const Matrices& mx, const FeatureStats& fs, Subtypes& subtypes, const Ranking& ranking,
-                   std::optional<SubtypeModel>& model) {
+                   std::optional<SubtypeModel>& model, const SurvivalResults& survival) {
     const StudyConfig& study = in.study;
     const std::string& out = study.output;
     if (model) {
@@ -77,7 +77,9 @@ void write_results(const RunFacts& run, const Inputs& in, const RootState& root,
         if (study.clustering.null_test.enabled) write_null_references(out + "/clustering_null.tsv", subtypes.fit.ks);
         write_multiqc_clustering(out + "/clustering_mqc.tsv", subtypes.fit.ks, subtypes.fit.chosen);
     }
-    const std::string pj = provenance_json(run, in, root, cohort, mx, subtypes, ranking, model ? &*model : nullptr);
+    if (!survival.endpoints.empty()) write_survival(out, survival);
+    const std::string pj = provenance_json(run, in, root, cohort, mx, subtypes, ranking, model ? &*model : nullptr,
+                                           survival);
     StoreAnnotations a = store_annotations(in, root, cohort, mx, fs, subtypes);
     a.provenance_json = pj;
     write_annotations(mx.store_tmp, a);
@@ -129,13 +131,18 @@ int run_study(Comm& comm, const RunOptions& opt) {
     if (model) clock.done("model");
     const Ranking ranking = rank_stage(comm, in, cohort, fs, subtypes, cache);  // 8
     if (ranking.enabled) clock.done("ranking");
+    SurvivalResults survival;  // 8b (rank 0)
+    comm.all_or_none([&] {
+        if (root) survival = survival_stage(in, cohort, subtypes);
+    });
+    if (survival.enabled) clock.done("survival");
 
     run.usage = rank_usage(comm);  // 9
     run.clock = &clock;
     comm.all_or_none([&] {
         if (!root) return;
         run.end = std::chrono::system_clock::now();
-        write_results(run, in, *root, cohort, mx, fs, subtypes, ranking, model);
+        write_results(run, in, *root, cohort, mx, fs, subtypes, ranking, model, survival);
     });
     return 0;
 }

@@ -32,6 +32,7 @@
 #include "ranking/ranking.hpp"
 #include "store/store.hpp"
 #include "structure/structure.hpp"
+#include "survival/survival.hpp"
 
 namespace precis {
 
@@ -244,6 +245,43 @@ std::string ranking_key(const StudyConfig& study, const std::string& data_key, c
                         const std::vector<std::vector<double>>& covariates);
 Ranking rank_stage(Comm& comm, const Inputs& in, const Cohort& cohort, FeatureStats& fs, const Subtypes& subtypes,
                    StageCache& cache);
+// Step 8b (rank 0): the subtypes against each endpoint of outcomes: (pipeline/survival.cpp, docs/survival.md).
+// An endpoint's follow-up of the given samples (sheet indices): the samples with a time, an event and every
+// covariate and stratum (the others counted in `missing`); a value that is none of these is a Config error naming
+// the sheet line, the sample and the key.
+struct EndpointData {
+    std::vector<int64_t> samples;
+    SurvTimes times;
+    std::vector<std::vector<std::string>> covariates, strata;  // per sample, per column
+    long missing = 0;
+};
+EndpointData endpoint_data(const StudyConfig& s, const SampleSheet& sheet, const Endpoint& ep,
+                           const std::vector<int64_t>& samples);
+struct SubtypeSurvival {
+    int subtype = 0;
+    KmCurve curve;
+    KmMedian median{};
+    double hr = NAN, hr_low = NAN, hr_high = NAN, p_value = NAN;  // against the reference (1 for it)
+};
+struct SurvivalTest {
+    std::string test, groups;
+    double statistic, df, p_value, q_value;
+};
+struct SurvivalEndpoint {
+    std::string name, unit;
+    long n = 0, events = 0, missing = 0;
+    int reference = 0;
+    std::vector<SubtypeSurvival> subtypes;
+    std::vector<SurvivalTest> tests;
+    std::string cox_problem;  // "" or why the Cox model's numbers are missing or doubtful
+};
+struct SurvivalResults {
+    bool enabled = false;
+    std::string skipped;  // why the subtypes were not compared ("" when they were)
+    std::vector<SurvivalEndpoint> endpoints;
+};
+SurvivalResults survival_stage(const Inputs& in, const Cohort& cohort, const Subtypes& subtypes);
+
 // biomarkers.tsv's rows: q-values per contrast (BH or BY), sorted by p, then contrast, modality, feature.
 std::vector<BiomarkerRow> biomarker_rows(const Ranking& r, const Matrices& mx, const StudyConfig& study);
 // The records' flat form (for an allgather and the stage cache) and back.
@@ -274,7 +312,9 @@ struct RunFacts {
 // `model`: the subtype model written (null: none).
 std::string provenance_json(const RunFacts& run, const Inputs& in, const RootState& root, const Cohort& cohort,
                             const Matrices& mx, const Subtypes& subtypes, const Ranking& ranking,
-                            const SubtypeModel* model);
+                            const SubtypeModel* model, const SurvivalResults& survival);
+// survival.tsv, survival_tests.tsv, survival_curves.tsv and survival_mqc.tsv (docs/survival.md).
+void write_survival(const std::string& out, const SurvivalResults& s);
 // An ISO 8601 UTC time, as provenance writes them.
 std::string iso_time(std::chrono::system_clock::time_point t);
 // Moves the consensus matrices out of `subtypes` (the store is their last use).

@@ -1,4 +1,5 @@
 #include "pipeline/validate.hpp"
+#include "pipeline/stages.hpp"
 
 #include <unistd.h>
 
@@ -73,6 +74,19 @@ Validation validate_study(const std::string& path, const std::vector<std::string
 
     v.sheet = load_sheet(s, v.problems);
     const auto& samples = v.sheet.samples;
+
+    // outcomes: each sample's follow-up time and event readable before any work (NA leaves a sample out)
+    if (v.problems.empty() && !s.outcomes.empty()) {
+        std::vector<int64_t> all(samples.size());
+        for (size_t i = 0; i < all.size(); ++i) all[i] = int64_t(i);
+        for (const Endpoint& ep : s.outcomes) {
+            try {
+                (void)endpoint_data(s, v.sheet, ep, all);
+            } catch (const Error& e) {
+                v.problems.push_back(e.one_line());
+            }
+        }
+    }
 
     // a sample whose input is missing: a problem, or under on_sample_error: skip a warning (the run leaves it out)
     auto missing_input = [&](const std::string& msg, const std::string& fix) {

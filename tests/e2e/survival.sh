@@ -1,0 +1,80 @@
+# outcomes: (docs/survival.md): the subtypes of a simulated cohort against its overall survival. survival.tsv and
+# survival_tests.tsv equal R's survival (survfit, survdiff, coxph with Efron's ties, cox.zph) on the same samples and
+# subtypes to 1e-6 (tests/fixtures/survival/make_e2e_reference.sh made the reference); the same on 1 and 3 ranks;
+# start and end dates give the same results as the days between them; samples without follow-up are left out and
+# counted; a value that is neither an event nor a censoring is refused before work, naming the sample.
+source "$(dirname "$0")/lib.sh"
+REF="$PRECIS_TESTS/fixtures/survival/e2e"
+"$PRECIS" simulate --out sim --samples 200 --subtypes 3 --seed 1 >/dev/null
+OS=(--set outcomes.os.time=os_days --set outcomes.os.event=death --set 'outcomes.os.covariates=[age, sex]')
+precis_np 3 run sim/study.yaml --set ranking.enabled=false "${OS[@]}" --output r3 2>/dev/null
+"$PRECIS" run sim/study.yaml --set ranking.enabled=false "${OS[@]}" --output r1 2>/dev/null
+for f in survival.tsv survival_tests.tsv survival_curves.tsv; do cmp r1/$f r3/$f || fail "$f differs between 1 and 3 ranks"; done
+cmp <(cut -f1,2 r3/subtypes.tsv) "$REF/subtypes.tsv" \
+  || fail "the run's subtypes are not those of the reference: if clustering changed on purpose, rerun tests/fixtures/survival/make_e2e_reference.sh"
+$PY - "$REF" <<'PY'
+import json, sys
+import numpy as np
+import pandas as pd
+ref = sys.argv[1]
+def close(a, b, what):
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    same_na = np.isnan(a) == np.isnan(b)
+    assert same_na.all(), (what, a, b)
+    ok = np.isclose(a[~np.isnan(a)], b[~np.isnan(b)], rtol=1e-6, atol=0)
+    assert ok.all(), (what, a, b)
+got, want = pd.read_csv("r3/survival.tsv", sep="\t"), pd.read_csv(f"{ref}/survival.tsv", sep="\t")
+assert list(got.columns) == ["endpoint", "subtype", "n", "events", "median", "median_ci_low", "median_ci_high",
+                             "hr", "hr_ci_low", "hr_ci_high", "p_value"]
+for c in got.columns[1:]:
+    close(got[c], want[c], c)
+got, want = pd.read_csv("r3/survival_tests.tsv", sep="\t", keep_default_na=False, na_values=["NA"]), \
+            pd.read_csv(f"{ref}/survival_tests.tsv", sep="\t", keep_default_na=False, na_values=["NA"])
+assert (got.test == want.test).all() and (got.groups == want.groups).all(), (got, want)
+for c in ("statistic", "df", "p_value", "q_value"):
+    close(got[c], want[c], c)
+p = json.load(open("r3/provenance.json"))
+assert p["survival"]["endpoints"][0]["events"] == 163 and p["survival"]["endpoints"][0]["left_out_missing"] == 0
+print("survival.tsv and survival_tests.tsv equal R's survfit, survdiff, coxph (Efron) and cox.zph to 1e-6")
+# start and end dates, and a sample without follow-up
+s = pd.read_csv("sim/samples.tsv", sep="\t", dtype=str)
+start = pd.Series(pd.Timestamp("2015-03-01") + pd.to_timedelta(np.arange(len(s)) % 400, unit="D"))
+s["entry"] = start.dt.strftime("%Y-%m-%d")
+s["last"] = (start + pd.to_timedelta(s.os_days.astype(int), unit="D")).dt.strftime("%Y-%m-%d")
+s.loc[4, "death"] = "NA"
+s.to_csv("sim/dates.tsv", sep="\t", index=False)
+PY
+sed "s#sheet: samples.tsv#sheet: dates.tsv#" sim/study.yaml > sim/dates.yaml
+"$PRECIS" run sim/dates.yaml --set ranking.enabled=false --set outcomes.os.start=entry --set outcomes.os.end=last \
+  --set outcomes.os.event=death --set 'outcomes.os.covariates=[age, sex]' --output dates 2>/dev/null
+$PY - <<'PY'
+import json
+import pandas as pd
+a, b = pd.read_csv("r1/survival.tsv", sep="\t"), pd.read_csv("dates/survival.tsv", sep="\t")
+assert b.n.sum() == a.n.sum() - 1, (a.n.sum(), b.n.sum())
+assert json.load(open("dates/provenance.json"))["survival"]["endpoints"][0]["left_out_missing"] == 1
+print("dates: the days between start and end; a sample without its event value left out and counted")
+PY
+# the same dates with the sample's value back: the same numbers as from the days
+awk -F'\t' 'BEGIN {OFS = "\t"} NR == 1 {for (c = 1; c <= NF; ++c) if ($c == "death") d = c} NR == 6 {$d = 1} {print}' \
+  sim/dates.tsv > sim/dates_full.tsv
+sed -i "s#sheet: dates.tsv#sheet: dates_full.tsv#" sim/dates.yaml
+grep -P "^S00005\t" sim/samples.tsv | grep -qP "\t1$" || fail "the fixture's sample S00005 is no longer an event"
+"$PRECIS" run sim/dates.yaml --set ranking.enabled=false --set outcomes.os.start=entry --set outcomes.os.end=last \
+  --set outcomes.os.event=death --set 'outcomes.os.covariates=[age, sex]' --output dates_full 2>/dev/null
+cmp r1/survival.tsv dates_full/survival.tsv || fail "start and end dates give other results than the days between them"
+cmp r1/survival_tests.tsv dates_full/survival_tests.tsv || fail "dates: other tests"
+
+# refused before any work: an event value that is neither coding, an end before its start, a date that is not one
+awk -F'\t' 'BEGIN {OFS = "\t"} NR == 1 {for (c = 1; c <= NF; ++c) if ($c == "death") d = c} NR == 3 {$d = "maybe"} {print}' \
+  sim/samples.tsv > sim/bad.tsv
+sed "s#sheet: samples.tsv#sheet: bad.tsv#" sim/study.yaml > sim/bad.yaml
+expect_exit 2 "$PRECIS" run sim/bad.yaml "${OS[@]}" --output bad
+expect_in "bad.tsv:3: sample 'S00002': column 'death' is 'maybe', neither an event value (1) nor a censoring value (0)" "$OUT"
+expect_in "set outcomes.os.event_values and outcomes.os.censor_values" "$OUT"
+[[ ! -e bad/survival.tsv && ! -e bad/provenance.json ]] || fail "a refused run left results"
+expect_exit 2 "$PRECIS" validate sim/dates.yaml --set outcomes.os.start=last --set outcomes.os.end=entry --set outcomes.os.event=death
+expect_in "is '2015-03-01', before the start" "$OUT"
+expect_exit 2 "$PRECIS" validate sim/dates.yaml --set outcomes.os.start=os_days --set outcomes.os.end=last --set outcomes.os.event=death
+expect_in "not a date YYYY-MM-DD" "$OUT"
+note "ok"
