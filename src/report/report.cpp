@@ -1,6 +1,7 @@
 #include "report/report.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -122,6 +123,7 @@ struct Results {
     std::optional<Columns> qc_genome, qc_proteome, clustering, subtypes, biomarkers;
     std::optional<Columns> pcs, eigenvalues, pairs;  // ancestry/ and relatedness/
     std::optional<Columns> null_refs;                // clustering_null.tsv
+    std::optional<Columns> survival, survival_tests, survival_curves;
     bool no_structure() const {
         return prov.contains("clustering_null_test") && prov["clustering_null_test"].value("no_structure", false);
     }
@@ -175,6 +177,11 @@ void check_complete(const Results& r) {
     for (auto& [c, n] : count) have += (have.empty() ? "" : ",") + std::to_string(n);
     size_t rows_chosen = 0;
     if (r.prov.contains("clustering_null_test")) need(r.null_refs, "clustering_null.tsv", true);
+    if (r.prov.contains("survival") && !r.prov["survival"].contains("skipped")) {
+        need(r.survival, "survival.tsv", true);
+        need(r.survival_tests, "survival_tests.tsv", true);
+        need(r.survival_curves, "survival_curves.tsv", true);
+    }
     if (r.no_structure()) {  // no k passed the null test: one class, no row chosen
         if (count.size() != 1 || count.begin()->first != 1 || r.prov.value("chosen_k", 0) != 1)
             broken("provenance.json says the null test found no structure, but subtypes.tsv has subtypes " + have);
@@ -229,6 +236,13 @@ Results load(const std::string& dir, const std::string& provenance_json) {
     r.eigenvalues = columns_if(dir + "/ancestry/eigenvalues.tsv", {"pc"}, {"eigenvalue"});
     r.pairs = columns_if(dir + "/relatedness/pairs.tsv", {"sample_id_1", "sample_id_2"}, {"kinship", "ibs0", "degree"});
     r.null_refs = columns_if(dir + "/clustering_null.tsv", {}, {"k", "reference", "pac"});
+    r.survival = columns_if(dir + "/survival.tsv", {"endpoint"},
+                            {"subtype", "n", "events", "median", "median_ci_low", "median_ci_high", "hr", "hr_ci_low",
+                             "hr_ci_high", "p_value"});
+    r.survival_tests = columns_if(dir + "/survival_tests.tsv", {"endpoint", "test", "groups"},
+                                  {"statistic", "df", "p_value", "q_value"});
+    r.survival_curves = columns_if(dir + "/survival_curves.tsv", {"endpoint"},
+                                   {"subtype", "time", "n_risk", "n_event", "n_censor", "surv", "lower", "upper"});
     check_complete(r);
     if (r.prov.contains("subtype_model")) {
         const std::string path = dir + "/model/subtype_model.h5";
@@ -884,6 +898,165 @@ std::string phenotype_section(const Results& r) {
     return o + "</section>";
 }
 
+// Kaplan-Meier curves of one endpoint, each subtype's step function over its 95% band, with the times at which the
+// numbers at risk are counted marked on the axis.
+std::string km_chart(const std::string& title, const std::string& unit, const std::vector<int>& subtypes,
+                     const std::map<int, std::vector<std::array<double, 4>>>& curve, double t_max) {
+    svg::Canvas c(520, 300, title);
+    svg::Axes a{0, t_max > 0 ? t_max : 1, 0, 1};
+    a.right = 90;
+    svg::draw_axes(c, a, "time (" + unit + ")", "survival", title);
+    for (size_t q = 0; q < subtypes.size(); ++q) {
+        const auto& pts = curve.at(subtypes[q]);  // (time, surv, lower, upper), from time 0
+        const double x0 = a.px(c, 0), y1 = a.py(c, 1);
+        std::vector<double> line{x0, y1}, upper{x0, y1}, lower{x0, y1};
+        double last_s = 1, last_l = 1, last_u = 1;
+        for (const auto& p : pts) {
+            const double x = a.px(c, p[0]);
+            line.insert(line.end(), {x, a.py(c, last_s), x, a.py(c, p[1])});
+            if (std::isfinite(p[2]) && std::isfinite(p[3])) {
+                upper.insert(upper.end(), {x, a.py(c, last_u), x, a.py(c, p[3])});
+                lower.insert(lower.end(), {x, a.py(c, last_l), x, a.py(c, p[2])});
+                last_l = p[2], last_u = p[3];
+            }
+            last_s = p[1];
+        }
+        const double x_end = a.px(c, t_max);
+        line.insert(line.end(), {x_end, a.py(c, last_s)});
+        std::string band;  // the band: along the upper limit, back along the lower
+        for (size_t i = 0; i + 1 < upper.size(); i += 2) band += svg::num(upper[i]) + "," + svg::num(upper[i + 1]) + " ";
+        for (size_t i = lower.size(); i >= 2; i -= 2) band += svg::num(lower[i - 2]) + "," + svg::num(lower[i - 1]) + " ";
+        if (!band.empty())
+            c.raw("<polygon points=\"" + band + "\" fill=\"" + svg::colour(size_t(subtypes[q] - 1)) +
+                  "\" fill-opacity=\"0.12\" stroke=\"none\"/>");
+        c.polyline(line, svg::colour(size_t(subtypes[q] - 1)), 1.8);
+        const double ly = a.top + 14 + 16 * double(q);
+        c.line(c.width() - 84, ly - 4, c.width() - 70, ly - 4, svg::colour(size_t(subtypes[q] - 1)), 3);
+        c.text(c.width() - 66, ly, "subtype " + std::to_string(subtypes[q]), "start", 10);
+    }
+    return c.str();
+}
+
+// The hazard ratios of one endpoint against the reference subtype, with their 95% intervals, on a log scale.
+std::string forest_chart(const std::string& title, const std::vector<std::array<double, 4>>& rows) {
+    // rows: (subtype, hr, low, high)
+    double lo = 1, hi = 1;
+    for (const auto& r : rows)
+        if (std::isfinite(r[2]) && std::isfinite(r[3]) && r[2] > 0) lo = std::min(lo, r[2]), hi = std::max(hi, r[3]);
+    svg::Canvas c(420, 60 + 28 * double(rows.size()), title);
+    svg::Axes a{std::log10(lo) - 0.1, std::log10(hi) + 0.1, 0, double(rows.size())};
+    a.left = 80;
+    a.bottom = 36;
+    const double T = a.top, B = c.height() - a.bottom;
+    c.rect(a.left, T, c.width() - a.right - a.left, B - T, "#ffffff");
+    for (double v : {0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0}) {
+        const double lv = std::log10(v);
+        if (lv < a.x0 || lv > a.x1) continue;
+        const double x = a.px(c, lv);
+        c.line(x, T, x, B, v == 1.0 ? "#555555" : "#e6e6e6", 1, v == 1.0 ? "4 3" : "");
+        c.text(x, B + 14, svg::tick_label(v), "middle", 10);
+    }
+    c.text((a.left + c.width() - a.right) / 2, c.height() - 6, "hazard ratio (log scale)", "middle", 11);
+    c.text(a.left, 16, title, "start", 12, "font-weight=\"bold\"");
+    for (size_t i = 0; i < rows.size(); ++i) {
+        const auto& r = rows[i];
+        const double y = a.py(c, double(rows.size()) - double(i) - 0.5);
+        const std::string col = svg::colour(size_t(r[0] - 1));
+        c.text(a.left - 8, y + 4, "subtype " + fmt(r[0]), "end", 10);
+        if (!(r[1] > 0)) continue;
+        if (std::isfinite(r[2]) && std::isfinite(r[3]) && r[2] > 0)
+            c.line(a.px(c, std::log10(r[2])), y, a.px(c, std::log10(r[3])), y, col, 2);
+        c.rect(a.px(c, std::log10(r[1])) - 4, y - 4, 8, 8, col,
+               "HR " + fmt_n(r[1]) + " [" + fmt_n(r[2]) + ", " + fmt_n(r[3]) + "]");
+    }
+    return c.str();
+}
+
+std::string survival_section(const Results& r) {
+    if (!r.prov.contains("survival")) return "";
+    const json& sv = r.prov["survival"];
+    std::string o = "<section id=\"survival\"><h2>Survival of the subtypes</h2>";
+    if (sv.contains("skipped")) return o + "<p>" + esc("Not compared: " + sv["skipped"].get<std::string>() + ".") + "</p></section>";
+    const Columns &S = *r.survival, &T = *r.survival_tests, &C = *r.survival_curves;
+    Col ep(S, "endpoint"), sub(S, "subtype"), n(S, "n"), ev(S, "events"), med(S, "median"), mlo(S, "median_ci_low"),
+        mhi(S, "median_ci_high"), hr(S, "hr"), hlo(S, "hr_ci_low"), hhi(S, "hr_ci_high"), p(S, "p_value");
+    Col tep(T, "endpoint"), test(T, "test"), groups(T, "groups"), stat(T, "statistic"), df(T, "df"), tp(T, "p_value"),
+        tq(T, "q_value");
+    Col cep(C, "endpoint"), csub(C, "subtype"), time(C, "time"), nrisk(C, "n_risk"), surv(C, "surv"), low(C, "lower"),
+        up(C, "upper");
+    o += "<p>" + esc("Each subtype against each endpoint of outcomes: Kaplan-Meier curves with 95% log intervals, the "
+                     "log-rank tests, a Cox model of the subtype (Efron's ties) with the endpoint's covariates and "
+                     "strata, and its proportional-hazards check (cox.zph). All numbers are in survival.tsv, "
+                     "survival_tests.tsv and survival_curves.tsv.") + "</p>";
+    for (const json& e : sv["endpoints"]) {
+        const std::string name = e.value("endpoint", ""), unit = e.value("unit", "days");
+        o += "<h3>" + esc(name) + "</h3><p>" +
+             esc(std::to_string(e.value("samples", 0L)) + " samples, " + std::to_string(e.value("events", 0L)) +
+                 " events; " + std::to_string(e.value("left_out_missing", 0L)) + " left out for missing values; "
+                 "hazard ratios against subtype " + std::to_string(e.value("reference_subtype", 0)) + "." +
+                 (e.contains("cox_problem") ? " The Cox model: " + e["cox_problem"].get<std::string>() + "." : "")) +
+             "</p>";
+        std::map<int, std::vector<std::array<double, 4>>> curve;
+        std::map<int, long> size;
+        double t_max = 0;
+        for (size_t i = 0; i < C.n; ++i)
+            if (cep.s(i) == name) {
+                curve[int(csub.d(i))].push_back({time.d(i), surv.d(i), low.d(i), up.d(i)});
+                t_max = std::max(t_max, time.d(i));
+            }
+        std::vector<int> subtypes;
+        std::vector<std::array<double, 4>> forest;
+        std::vector<std::vector<std::string>> rows;
+        for (size_t i = 0; i < S.n; ++i) {
+            if (ep.s(i) != name) continue;
+            const int st = int(sub.d(i));
+            subtypes.push_back(st);
+            size[st] = long(n.d(i));
+            curve[st];  // (a subtype without follow-up still has its line)
+            forest.push_back({double(st), hr.d(i), hlo.d(i), hhi.d(i)});
+            rows.push_back({std::to_string(st), fmt_n(n.d(i), 10), fmt_n(ev.d(i), 10),
+                            fmt_n(med.d(i)) + " [" + fmt_n(mlo.d(i)) + ", " + fmt_n(mhi.d(i)) + "]",
+                            fmt_n(hr.d(i)) + " [" + fmt_n(hlo.d(i)) + ", " + fmt_n(hhi.d(i)) + "]", fmt_p(p.d(i))});
+        }
+        // the numbers at risk under the curves
+        std::vector<double> at = r.study.survival.at_risk;
+        if (at.empty())
+            for (int q = 0; q < 6; ++q) at.push_back(std::round(t_max * q / 5));
+        std::vector<std::vector<std::string>> risk;
+        for (int st : subtypes) {
+            std::vector<std::string> row{"subtype " + std::to_string(st)};
+            const auto& pts = curve[st];
+            for (double t : at) {
+                long count = 0;
+                for (size_t i = 0; i < C.n; ++i)  // the first time >= t of this curve
+                    if (cep.s(i) == name && int(csub.d(i)) == st && time.d(i) >= t) {
+                        count = long(nrisk.d(i));
+                        break;
+                    }
+                if (pts.empty()) count = 0;
+                row.push_back(std::to_string(count));
+            }
+            risk.push_back(row);
+        }
+        std::vector<std::string> risk_head{"at risk"};
+        for (double t : at) risk_head.push_back(fmt_n(t) + " " + unit);
+        o += "<div class=\"grid\">" +
+             figure(km_chart("Kaplan-Meier: " + name, unit, subtypes, curve, t_max),
+                    "Each subtype's survival with its 95% interval (shaded).") +
+             figure(forest_chart("Hazard ratios: " + name, forest),
+                    "Cox model of the subtype against the reference subtype, with 95% intervals.") +
+             "</div>" + table_html(risk_head, risk) +
+             table_html({"subtype", "samples", "events", "median [95% CI]", "hazard ratio [95% CI]", "p"}, rows);
+        std::vector<std::vector<std::string>> tests;
+        for (size_t i = 0; i < T.n; ++i)
+            if (tep.s(i) == name)
+                tests.push_back({test.s(i), groups.s(i), fmt_n(stat.d(i)), fmt_n(df.d(i)), fmt_p(tp.d(i)),
+                                 std::isfinite(tq.d(i)) ? fmt_p(tq.d(i)) : ""});
+        o += table_html({"test", "groups", "statistic", "df", "p", "q (pairs)"}, tests);
+    }
+    return o + "</section>";
+}
+
 std::string ranking_section(const Results& r) {
     std::string o = "<section id=\"ranking\"><h2>Biomarkers</h2>";
     if (!r.biomarkers) return o + "<p>Ranking was not run.</p></section>";
@@ -982,7 +1155,8 @@ std::string render(const Results& r) {
          "Phenotypes</a><a href=\"#ranking\">Biomarkers</a></nav></header>\n";
     o += overview(r) + "\n" + run_summary(r) + "\n" + qc_section(r) + "\n" + structure_section(r) + "\n" +
          clustering_section(r) + "\n" +
-         embedding_section(r) + "\n" + phenotype_section(r) + "\n" + ranking_section(r) + "\n";
+         embedding_section(r) + "\n" + phenotype_section(r) + "\n" + survival_section(r) + "\n" +
+         ranking_section(r) + "\n";
     o += std::string("<footer>precis ") + PRECIS_VERSION +
          ". Rebuild this page from the results folder with: precis report FOLDER.</footer></body></html>\n";
     return o;

@@ -10,6 +10,9 @@ OS=(--set outcomes.os.time=os_days --set outcomes.os.event=death --set 'outcomes
 precis_np 3 run sim/study.yaml --set ranking.enabled=false "${OS[@]}" --output r3 2>/dev/null
 "$PRECIS" run sim/study.yaml --set ranking.enabled=false "${OS[@]}" --output r1 2>/dev/null
 for f in survival.tsv survival_tests.tsv survival_curves.tsv; do cmp r1/$f r3/$f || fail "$f differs between 1 and 3 ranks"; done
+# MultiQC (Debian's 1.14) finds the survival table
+mkdir mqc && cp r3/survival_mqc.tsv mqc/ && (cd mqc && multiqc -q . >/dev/null 2>&1) || fail "multiqc failed"
+grep -q precis_survival mqc/multiqc_report.html || fail "MultiQC did not show precis_survival"
 cmp <(cut -f1,2 r3/subtypes.tsv) "$REF/subtypes.tsv" \
   || fail "the run's subtypes are not those of the reference: if clustering changed on purpose, rerun tests/fixtures/survival/make_e2e_reference.sh"
 $PY - "$REF" <<'PY'
@@ -36,6 +39,18 @@ for c in ("statistic", "df", "p_value", "q_value"):
 p = json.load(open("r3/provenance.json"))
 assert p["survival"]["endpoints"][0]["events"] == 163 and p["survival"]["endpoints"][0]["left_out_missing"] == 0
 print("survival.tsv and survival_tests.tsv equal R's survfit, survdiff, coxph (Efron) and cox.zph to 1e-6")
+# the report: each endpoint's Kaplan-Meier curves and hazard ratios (well-formed SVG), the numbers at risk, the tests
+import re
+import xml.etree.ElementTree as ET
+html = open("r3/report.html").read()
+sec = html[html.index('id="survival"'):]
+sec = sec[:sec.index("</section>")]
+titles = [ET.fromstring(s).get("aria-label") for s in re.findall(r"<svg.*?</svg>", sec, flags=re.S)]
+assert titles == ["Kaplan-Meier: os", "Hazard ratios: os"], titles
+assert "<th>at risk</th>" in sec and "logrank_pairwise" in sec and "ph_global" in sec
+curves = pd.read_csv("r3/survival_curves.tsv", sep="\t")
+s = pd.read_csv("r3/survival.tsv", sep="\t").set_index("subtype")
+assert (curves.groupby("subtype").n_event.sum() == s.events).all() and (curves.groupby("subtype").n_risk.max() == s.n).all()
 # start and end dates, and a sample without follow-up
 s = pd.read_csv("sim/samples.tsv", sep="\t", dtype=str)
 start = pd.Series(pd.Timestamp("2015-03-01") + pd.to_timedelta(np.arange(len(s)) % 400, unit="D"))
