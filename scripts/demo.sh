@@ -17,10 +17,11 @@ mpirun -n 4 --bind-to none build/src/precis classify "$out/results/model/subtype
 cat <<MSG
 
 Demo finished. Results are in $out/results/:
-  report.html      open it in a browser: QC, subtypes, embedding, phenotypes, biomarkers
+  report.html      open it in a browser: QC, subtypes, embedding, phenotypes, survival, biomarkers
   subtypes.tsv     the subtype of each sample (compare with $out/truth.tsv)
   clustering.tsv   PAC, delta area and silhouette for each k, and the chosen k
   biomarkers.tsv   ranked biomarkers (compare with $out/truth_features.tsv)
+  survival.tsv     each subtype's median overall survival and hazard ratio (survival_tests.tsv: log-rank, Cox)
   qc/              per-sample genome and proteome QC (multiqc $out/results/qc shows them too)
   cohort.h5mu      the cohort store (MuData/AnnData layout)
   provenance.json  what was run, on what, by which version

@@ -383,7 +383,7 @@ void simulate(const SimulateOptions& o) {
         (pops ? " --populations " + std::to_string(o.populations) + " --population-effect " +
                     fmtf("%g", o.population_effect) + " --ancestry-snps " + std::to_string(o.ancestry_snps)
               : "") +
-        "`.\n# truth.tsv holds each sample's subtype; truth_features.tsv the planted biomarkers.\n" +
+        "`.\n# truth.tsv holds each sample's subtype; truth_features.tsv the planted biomarkers; the sheet's os_days and death a\n# survival that worsens with the subtype (outcomes: os, docs/survival.md).\n" +
         (plates ? "# The proteome has planted plate effects (sheet column 'plate'); remove them before clustering with\n"
                   "# --set clustering.adjust.batch=plate (see docs/adjustment.md).\n"
                 : "") +
@@ -419,7 +419,9 @@ void simulate(const SimulateOptions& o) {
         "clustering:\n"
         "  modalities: [proteome]\n"
         "  k: {min: 2, max: 6}\n"
-        "  resamples: " + std::to_string(o.resamples) + "\n";
+        "  resamples: " + std::to_string(o.resamples) + "\n"
+        "outcomes:\n"
+        "  os: {time: os_days, event: death, covariates: [age, sex]}\n";
     write_file_atomic(dir + "/study.yaml", y);
 }
 

@@ -1,4 +1,5 @@
-# outcomes: (docs/survival.md): the subtypes of a simulated cohort against its overall survival. survival.tsv and
+# outcomes: (docs/survival.md): the subtypes of a simulated cohort against its overall survival (precis simulate's
+# study names it: os, from os_days and death, adjusted for age and sex; the --set below say so again). survival.tsv and
 # survival_tests.tsv equal R's survival (survfit, survdiff, coxph with Efron's ties, cox.zph) on the same samples and
 # subtypes to 1e-6 (tests/fixtures/survival/make_e2e_reference.sh made the reference); the same on 1 and 3 ranks;
 # start and end dates give the same results as the days between them; samples without follow-up are left out and
@@ -59,9 +60,10 @@ s["last"] = (start + pd.to_timedelta(s.os_days.astype(int), unit="D")).dt.strfti
 s.loc[4, "death"] = "NA"
 s.to_csv("sim/dates.tsv", sep="\t", index=False)
 PY
-sed "s#sheet: samples.tsv#sheet: dates.tsv#" sim/study.yaml > sim/dates.yaml
-"$PRECIS" run sim/dates.yaml --set ranking.enabled=false --set outcomes.os.start=entry --set outcomes.os.end=last \
-  --set outcomes.os.event=death --set 'outcomes.os.covariates=[age, sex]' --output dates 2>/dev/null
+sed -e "s#sheet: samples.tsv#sheet: dates.tsv#" \
+    -e "s#  os: {time: os_days, event: death#  os: {start: entry, end: last, event: death#" sim/study.yaml > sim/dates.yaml
+grep -q "start: entry" sim/dates.yaml || fail "the simulated study's outcomes section changed"
+"$PRECIS" run sim/dates.yaml --set ranking.enabled=false --output dates 2>/dev/null
 $PY - <<'PY'
 import json
 import pandas as pd
@@ -75,8 +77,7 @@ awk -F'\t' 'BEGIN {OFS = "\t"} NR == 1 {for (c = 1; c <= NF; ++c) if ($c == "dea
   sim/dates.tsv > sim/dates_full.tsv
 sed -i "s#sheet: dates.tsv#sheet: dates_full.tsv#" sim/dates.yaml
 grep -P "^S00005\t" sim/samples.tsv | grep -qP "\t1$" || fail "the fixture's sample S00005 is no longer an event"
-"$PRECIS" run sim/dates.yaml --set ranking.enabled=false --set outcomes.os.start=entry --set outcomes.os.end=last \
-  --set outcomes.os.event=death --set 'outcomes.os.covariates=[age, sex]' --output dates_full 2>/dev/null
+"$PRECIS" run sim/dates.yaml --set ranking.enabled=false --output dates_full 2>/dev/null
 cmp r1/survival.tsv dates_full/survival.tsv || fail "start and end dates give other results than the days between them"
 cmp r1/survival_tests.tsv dates_full/survival_tests.tsv || fail "dates: other tests"
 
@@ -88,8 +89,8 @@ expect_exit 2 "$PRECIS" run sim/bad.yaml "${OS[@]}" --output bad
 expect_in "bad.tsv:3: sample 'S00002': column 'death' is 'maybe', neither an event value (1) nor a censoring value (0)" "$OUT"
 expect_in "set outcomes.os.event_values and outcomes.os.censor_values" "$OUT"
 [[ ! -e bad/survival.tsv && ! -e bad/provenance.json ]] || fail "a refused run left results"
-expect_exit 2 "$PRECIS" validate sim/dates.yaml --set outcomes.os.start=last --set outcomes.os.end=entry --set outcomes.os.event=death
+expect_exit 2 "$PRECIS" validate sim/dates.yaml --set outcomes.os.start=last --set outcomes.os.end=entry
 expect_in "is '2015-03-01', before the start" "$OUT"
-expect_exit 2 "$PRECIS" validate sim/dates.yaml --set outcomes.os.start=os_days --set outcomes.os.end=last --set outcomes.os.event=death
+expect_exit 2 "$PRECIS" validate sim/dates.yaml --set outcomes.os.start=os_days
 expect_in "not a date YYYY-MM-DD" "$OUT"
 note "ok"
