@@ -58,8 +58,8 @@ enum class ChooseK { Pac, DeltaArea, Silhouette, Fixed, Null };
 PRECIS_CHOICE(ChooseK, "pac", "delta_area", "silhouette", "fixed", "null")
 enum class AdjustMethod { Linear, Combat };
 PRECIS_CHOICE(AdjustMethod, "linear", "combat")
-enum class RankTest { Welch, Moderated, Wilcoxon, Kruskal };
-PRECIS_CHOICE(RankTest, "welch", "moderated", "wilcoxon", "kruskal")
+enum class RankTest { Welch, Moderated, Wilcoxon, Kruskal, Cox };
+PRECIS_CHOICE(RankTest, "welch", "moderated", "wilcoxon", "kruskal", "cox")
 enum class Moderation { Standard, Trend, Robust, TrendRobust };
 PRECIS_CHOICE(Moderation, "standard", "trend", "robust", "trend_robust")
 enum class PAdjust { BH, BY };

@@ -266,7 +266,10 @@ std::vector<KeyDef> make_schema() {
                "welch: R's t.test; moderated: limma's lmFit + eBayes (moderated t per contrast and, with more than "
                "two groups, the moderated F as contrast 'overall'); wilcoxon: R's wilcox.test (normal approximation "
                "with continuity and tie corrections); kruskal: R's kruskal.test over all groups (contrast "
-               "'overall')."),
+               "'overall'); cox: one Cox model per feature against ranking.endpoint (R's coxph, per SD of the "
+               "feature, with the endpoint's covariates and strata; see docs/survival.md)."),
+        key("ranking.endpoint", T::Text, "",
+            "ranking.test: cox: the endpoint of outcomes the features are ranked against (its name)."),
         choice("ranking.moderation", "standard", choice_names<Moderation>(),
                "moderated: the prior of the feature variances, as limma's eBayes: standard; trend (the prior "
                "variance a smooth function of the feature's mean, eBayes(trend = TRUE)); robust (outlying variances "

@@ -835,7 +835,22 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     if (c.enabled && c.algorithm == Algorithm::Kmeans && c.distance != Distance::Euclidean)
         problem("clustering.distance", "'clustering.distance: " + name(c.distance) + "' cannot be used with k-means",
                 "use algorithm: hc or pam for correlation distances, or distance: euclidean");
-    if (k.enabled && k.groups == "subtype" && !c.enabled)
+    k.endpoint = str("ranking.endpoint");
+    const bool cox = k.test == RankTest::Cox;
+    if (cox && k.endpoint.empty())
+        problem("ranking.test", "'ranking.test: cox' needs 'ranking.endpoint'",
+                "name the endpoint of outcomes to rank the features against, e.g. endpoint: os");
+    if (!k.endpoint.empty() && !cox)
+        problem("ranking.endpoint", "'ranking.endpoint' is set, but ranking.test is " + name(k.test),
+                "set ranking.test: cox, or remove ranking.endpoint");
+    const std::vector<std::string> endpoints = named_entries(r, "outcomes");
+    if (cox && !k.endpoint.empty() && std::find(endpoints.begin(), endpoints.end(), k.endpoint) == endpoints.end())
+        problem("ranking.endpoint", "'ranking.endpoint' is '" + k.endpoint + "', not an endpoint of outcomes",
+                "name one of outcomes (" + join_choices(endpoints, ", ") + "), or add it there");
+    if (cox && !k.covariates.empty())
+        problem("ranking.covariates", "'ranking.covariates' is not used by ranking.test: cox",
+                "list the covariates under outcomes." + k.endpoint + ".covariates (the endpoint's Cox models use them)");
+    if (k.enabled && !cox && k.groups == "subtype" && !c.enabled)
         problem(r.has("ranking.groups") ? "ranking.groups" : "clustering.enabled", "'ranking.groups' is 'subtype' but clustering is off, so there are no subtypes",
                 "set ranking.groups to a sheet column, or clustering.enabled: true");
     if (k.groups == "subtype" && !k.levels.empty())
@@ -843,7 +858,7 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
                 "remove ranking.levels, or set ranking.groups to a column");
     if (k.levels.size() == 1)
         problem("ranking.levels", "'ranking.levels' lists one level", "list at least two");
-    if (!k.covariates.empty() && k.test != RankTest::Moderated)
+    if (!k.covariates.empty() && k.test != RankTest::Moderated && !cox)
         problem("ranking.covariates", "'ranking.covariates' cannot be adjusted for with test: " + name(k.test),
                 "use test: moderated (limma's linear model) to adjust for covariates, or remove them");
     auto carry = [&](const std::string& col) {

@@ -122,6 +122,7 @@ struct RankingConfig {
     Moderation moderation = Moderation::Standard;  // the moderated test's variance prior
     PAdjust p_adjust = PAdjust::BH;
     double fdr = 0.05;
+    std::string endpoint;  // test: cox
 };
 
 // `precis classify` (docs/classify.md).

@@ -253,16 +253,22 @@ void write_scores(const std::string& out, const ScoreSet& scores, double min_ove
 }
 
 // ten significant digits: enough to compare with limma or R at 1e-8, short enough to read
-void write_biomarkers(const std::string& path, const std::vector<BiomarkerRow>& rows) {
+void write_biomarkers(const std::string& path, const std::vector<BiomarkerRow>& rows, bool cox) {
     AtomicFile f(path);
-    f.write("rank\tfeature_id\tmodality\tcontrast\ttest\tstatistic\teffect\tp_value\tq_value\tdf\ts2_prior\t"
-            "df_prior\tci_low\tci_high\tauc\n");
+    f.write(std::string("rank\tfeature_id\tmodality\tcontrast\ttest\tstatistic\teffect\tp_value\tq_value\tdf\ts2_prior\t"
+                        "df_prior\tci_low\tci_high\tauc") +
+            (cox ? "\thr\thr_ci_low\thr_ci_high\tn\tevents\tnote\n" : "\n"));
     size_t r = 0;
     for (auto& b : rows)
         f.write(std::to_string(++r) + "\t" + clean(b.feature_id) + "\t" + b.modality + "\t" + b.contrast + "\t" +
                 b.test + "\t" + fmt(b.statistic, 10) + "\t" + fmt(b.effect, 10) + "\t" + fmt(b.p, 10) + "\t" +
                 fmt(b.q, 10) + "\t" + fmt(b.df, 10) + "\t" + fmt(b.s2_prior, 10) + "\t" + fmt(b.df_prior, 10) + "\t" +
-                fmt(b.ci_low, 10) + "\t" + fmt(b.ci_high, 10) + "\t" + fmt(b.auc, 10) + "\n");
+                fmt(b.ci_low, 10) + "\t" + fmt(b.ci_high, 10) + "\t" + fmt(b.auc, 10) +
+                (cox ? "\t" + fmt(std::exp(b.effect), 10) + "\t" + fmt(std::exp(b.ci_low), 10) + "\t" +
+                           fmt(std::exp(b.ci_high), 10) + "\t" + fmt(b.n, 10) + "\t" + fmt(b.events, 10) + "\t" +
+                           clean(b.note)
+                     : std::string()) +
+                "\n");
     f.commit();
 }
 

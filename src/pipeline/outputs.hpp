@@ -33,8 +33,11 @@ struct BiomarkerRow {
     double statistic, effect, p, q;
     double df, s2_prior, df_prior;  // the test's df (moderated: df.total); limma's priors (moderated only)
     double ci_low, ci_high, auc;    // 95% interval of the effect; AUC of the contrast's level against the other side
+    double n, events;               // test: cox: the samples and events each feature's model used
+    std::string note;               // test: cox: why its numbers are missing or doubtful
 };
-void write_biomarkers(const std::string& path, const std::vector<BiomarkerRow>& rows);  // rows already sorted
+// rows already sorted; cox adds hr, hr_ci_low, hr_ci_high (exp of effect and its interval), n, events and note
+void write_biomarkers(const std::string& path, const std::vector<BiomarkerRow>& rows, bool cox = false);
 
 void write_subtypes(const std::string& path, const std::vector<std::string>& sample_ids,
                     const std::vector<KSummary>& ks, size_t chosen);

@@ -17,7 +17,7 @@ namespace precis {
 namespace {
 
 constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
-constexpr size_t kFlat = 12;  // doubles per record in its flat form
+constexpr size_t kFlat = 15;  // doubles per record in its flat form
 
 // Covariates (moderated test): numbers as they are; other columns as indicators of their levels after the first.
 std::vector<std::vector<double>> covariates(const Inputs& in, const Cohort& cohort) {
@@ -78,14 +78,106 @@ std::vector<std::vector<TestResult>> moderated_block(Comm& comm, const Inputs& i
     return res;
 }
 
+// ranking.test: cox: one Cox model per feature of this rank's blocks, against the endpoint, per SD of the feature,
+// with the endpoint's covariates and strata; each feature on its samples with a value (coxph's complete cases).
+std::vector<BiomarkerRecord> cox_block(const Inputs& in, const Cohort& cohort, const FeatureStats& fs) {
+    const Endpoint& ep = *std::find_if(in.study.outcomes.begin(), in.study.outcomes.end(),
+                                       [&](const Endpoint& e) { return e.name == in.study.ranking.endpoint; });
+    const EndpointData d = endpoint_data(in.study, in.sheet, ep, cohort.kept);
+    std::unordered_map<int64_t, size_t> row_of;
+    for (size_t r = 0; r < cohort.kept.size(); ++r) row_of.emplace(cohort.kept[r], r);
+    const size_t m = d.samples.size(), n = cohort.size();
+    std::vector<size_t> rows(m);
+    for (size_t i = 0; i < m; ++i) rows[i] = row_of.at(d.samples[i]);
+    std::vector<std::vector<int>> terms;
+    const Eigen::MatrixXd C = endpoint_covariates(d, ep, terms, 1);
+    const std::vector<int> strata = endpoint_strata(d);
+    const CoxRiskSets all = cox_risk_sets(d.times, strata);
+    std::vector<BiomarkerRecord> out;
+    for (size_t mi = 0; mi < fs.modalities.size(); ++mi) {
+        const Modality mod = fs.modalities[mi];
+        const Block& b = fs.blocks.at(mod);
+        std::vector<BiomarkerRecord> res(b.width());
+        std::vector<char> tested(b.width(), 0);
+#pragma omp parallel for schedule(dynamic, 4)
+        for (long jj = 0; jj < long(b.width()); ++jj) {
+            const size_t j = size_t(jj);
+            if (!fs.kept(mod, b.c0 + j)) continue;
+            tested[j] = 1;
+            BiomarkerRecord& r = res[j];
+            r = {uint32_t(mi), uint64_t(b.c0 + j), 0, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, 0};
+            const double* v = b.values.data() + j * n;
+            std::vector<size_t> use;  // the endpoint's samples with a value of this feature
+            for (size_t i = 0; i < m; ++i)
+                if (!std::isnan(v[rows[i]])) use.push_back(i);
+            double mean = 0, ss = 0;
+            for (size_t i : use) mean += v[rows[i]];
+            mean /= double(std::max<size_t>(use.size(), 1));
+            for (size_t i : use) ss += (v[rows[i]] - mean) * (v[rows[i]] - mean);
+            const double sd = use.size() > 1 ? std::sqrt(ss / double(use.size() - 1)) : 0.0;
+            long events = 0;
+            for (size_t i : use) events += d.times.event[i];
+            r.n = double(use.size()), r.events = double(events);
+            if (events < 2) {
+                r.note = 1;
+                continue;
+            }
+            if (!(sd > 0)) {
+                r.note = 2;
+                continue;
+            }
+            Eigen::MatrixXd X(long(use.size()), 1 + C.cols());
+            for (size_t a = 0; a < use.size(); ++a) {
+                X(long(a), 0) = (v[rows[use[a]]] - mean) / sd;
+                if (C.cols()) X.row(long(a)).tail(C.cols()) = C.row(long(use[a]));
+            }
+            CoxFit f;
+            if (use.size() == m) {
+                f = cox_fit(all, X);
+            } else {
+                SurvTimes t;
+                std::vector<int> st;
+                for (size_t i : use) {
+                    t.time.push_back(d.times.time[i]), t.event.push_back(d.times.event[i]);
+                    if (!strata.empty()) st.push_back(strata[i]);
+                }
+                f = cox_fit(cox_risk_sets(t, st), X);
+            }
+            if (!f.problem.empty()) r.note = f.converged ? (f.problem.find("infinite") != std::string::npos ? 4 : 5) : 3;
+            if (!f.converged && f.problem.find("did not converge") == std::string::npos) r.note = 5;
+            if (r.note == 3 || r.note == 5) continue;
+            const double beta = f.beta(0), se = std::sqrt(f.var(0, 0));
+            r.effect = beta;
+            r.statistic = beta / se;
+            r.p = chisq_upper(r.statistic * r.statistic, 1);
+            r.ci_low = beta - 1.959963984540054 * se;
+            r.ci_high = beta + 1.959963984540054 * se;
+        }
+        for (size_t j = 0; j < b.width(); ++j)
+            if (tested[j]) out.push_back(res[j]);
+    }
+    return out;
+}
+
 }  // namespace
+
+std::string cox_note(int code) {
+    switch (code) {
+    case 1: return "fewer than 2 events among the samples with a value";
+    case 2: return "the feature is constant over the samples with a value";
+    case 3: return "the Cox model did not converge in 20 iterations";
+    case 4: return "the likelihood converged before the coefficient: it may be infinite";
+    case 5: return "the Cox model's information is singular (the feature is determined by the covariates)";
+    default: return "";
+    }
+}
 
 std::vector<double> flatten(const std::vector<BiomarkerRecord>& records) {
     std::vector<double> flat;
     flat.reserve(records.size() * kFlat);
     for (const BiomarkerRecord& r : records)
         flat.insert(flat.end(), {double(r.modality), double(r.feature), double(r.contrast), r.statistic, r.effect, r.p,
-                                 r.df, r.s2_prior, r.df_prior, r.ci_low, r.ci_high, r.auc});
+                                 r.df, r.s2_prior, r.df_prior, r.ci_low, r.ci_high, r.auc, r.n, r.events, r.note});
     return flat;
 }
 
@@ -94,8 +186,8 @@ std::vector<BiomarkerRecord> unflatten(const std::vector<double>& flat) {
     std::vector<BiomarkerRecord> records(flat.size() / kFlat);
     for (size_t i = 0; i < records.size(); ++i) {
         const double* x = &flat[i * kFlat];
-        records[i] = {uint32_t(x[0]), uint64_t(x[1]), uint32_t(x[2]), x[3], x[4], x[5],
-                      x[6],           x[7],           x[8],           x[9], x[10], x[11]};
+        records[i] = {uint32_t(x[0]), uint64_t(x[1]), uint32_t(x[2]), x[3],  x[4],  x[5],  x[6], x[7],
+                      x[8],           x[9],           x[10],          x[11], x[12], x[13], x[14]};
     }
     return records;
 }
@@ -149,6 +241,20 @@ Ranking rank_stage(Comm& comm, const Inputs& in, const Cohort& cohort, FeatureSt
     const RankingConfig& rc = in.study.ranking;
     Ranking r;
     if (!(r.enabled = rc.enabled)) return r;
+    if (rc.test == RankTest::Cox) {  // time to event: one contrast, the endpoint
+        r.contrasts.push_back({rc.endpoint, -1, -1});
+        const std::string key = content_key({"precis ranking cox 1", cohort.data_key,
+                                             resolved_settings(in.study.resolved, {"ranking", "outcomes"})});
+        const std::vector<double> flat = cache.run<std::vector<double>>("ranking", key, [&] {
+            std::vector<BiomarkerRecord> mine;
+            comm.all_or_none([&] { mine = cox_block(in, cohort, fs); });
+            fs.blocks.clear();
+            return comm.allgather(flatten(mine));
+        });
+        fs.blocks.clear();
+        r.records = unflatten(flat);
+        return r;
+    }
     if (rc.groups == "subtype" && subtypes.fit.no_structure) {  // one class: nothing to compare
         r.enabled = false;
         r.skipped = "no subtype structure (clustering.choose_k: null found no k), so there are no subtypes to compare";
@@ -200,7 +306,7 @@ Ranking rank_stage(Comm& comm, const Inputs& in, const Cohort& cohort, FeatureSt
                 for (size_t c = 0; c < res[j].size(); ++c) {
                     const TestResult& t = res[j][c];
                     mine.push_back({uint32_t(mi), uint64_t(b.c0 + j), uint32_t(c), t.statistic, t.effect, t.p, t.df,
-                                    s2_prior[j], df_prior[j], t.ci_low, t.ci_high, t.auc});
+                                    s2_prior[j], df_prior[j], t.ci_low, t.ci_high, t.auc, NaN, NaN, 0});
                 }
         }
         fs.blocks.clear();  // before the records of every rank arrive
@@ -239,7 +345,8 @@ std::vector<BiomarkerRow> biomarker_rows(const Ranking& r, const Matrices& mx, c
         const BiomarkerRecord& x = rec[i];
         const Modality m = mx.modalities[x.modality];
         rows.push_back({mx.feature_ids.at(m)[x.feature], name(m), r.contrasts[x.contrast].name, name(study.ranking.test),
-                        x.statistic, x.effect, x.p, q[i], x.df, x.s2_prior, x.df_prior, x.ci_low, x.ci_high, x.auc});
+                        x.statistic, x.effect, x.p, q[i], x.df, x.s2_prior, x.df_prior, x.ci_low, x.ci_high, x.auc,
+                        x.n, x.events, cox_note(int(x.note))});
     }
     return rows;
 }

@@ -70,7 +70,8 @@ void write_results(const RunFacts& run, const Inputs& in, const RootState& root,
         std::filesystem::create_directories(out + "/model");
         write_subtype_model(out + "/model/subtype_model.h5", *model);
     }
-    if (ranking.enabled) write_biomarkers(out + "/biomarkers.tsv", biomarker_rows(ranking, mx, study));
+    if (ranking.enabled)
+        write_biomarkers(out + "/biomarkers.tsv", biomarker_rows(ranking, mx, study), study.ranking.test == RankTest::Cox);
     if (subtypes.enabled) {
         write_subtypes(out + "/subtypes.tsv", cohort.ids(in.sheet), subtypes.fit.ks, subtypes.fit.chosen);
         write_clustering(out + "/clustering.tsv", subtypes.fit.ks, subtypes.fit.chosen);

@@ -227,7 +227,10 @@ struct BiomarkerRecord {
     double statistic = 0, effect = 0, p = 0, df = 0;
     double s2_prior = 0, df_prior = 0;  // limma's priors (moderated test only, else NaN)
     double ci_low = 0, ci_high = 0, auc = 0;
+    double n = NAN, events = NAN, note = 0;  // test: cox: samples and events fitted; why the numbers are missing
 };
+// test: cox: why a feature's Cox model has no (or doubtful) numbers; "" for none
+std::string cox_note(int code);
 struct Ranking {
     bool enabled = false;
     std::string skipped;  // why ranking.enabled did not rank (provenance, report)
@@ -281,6 +284,12 @@ struct SurvivalResults {
     std::vector<SurvivalEndpoint> endpoints;
 };
 SurvivalResults survival_stage(const Inputs& in, const Cohort& cohort, const Subtypes& subtypes);
+// An endpoint's covariates as Cox model columns (numbers, or indicators of their levels after the first), each
+// covariate's columns in `terms`; and each sample's stratum (the combined levels of the strata columns, numbered
+// in sorted order; empty without strata).
+Eigen::MatrixXd endpoint_covariates(const EndpointData& d, const Endpoint& ep, std::vector<std::vector<int>>& terms,
+                                    int first_column);
+std::vector<int> endpoint_strata(const EndpointData& d);
 
 // biomarkers.tsv's rows: q-values per contrast (BH or BY), sorted by p, then contrast, modality, feature.
 std::vector<BiomarkerRow> biomarker_rows(const Ranking& r, const Matrices& mx, const StudyConfig& study);

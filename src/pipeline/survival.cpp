@@ -154,39 +154,53 @@ struct CoxDesign {
 CoxDesign design(const EndpointData& d, const std::vector<int>& subtype, int k, int reference, const Endpoint& ep) {
     CoxDesign g;
     const size_t n = d.samples.size();
-    std::vector<std::vector<double>> cols;
     std::vector<int> sub_term;
-    for (int c = 1; c <= k; ++c) {
+    Eigen::MatrixXd S(long(n), k - 1);
+    for (int c = 1, j = 0; c <= k; ++c) {
         if (c == reference) continue;
-        std::vector<double> col(n);
-        for (size_t i = 0; i < n; ++i) col[i] = subtype[i] == c;
-        sub_term.push_back(int(cols.size()));
-        cols.push_back(std::move(col));
+        for (size_t i = 0; i < n; ++i) S(long(i), j) = subtype[i] == c;
+        sub_term.push_back(j++);
     }
     g.terms.push_back(sub_term);
     g.term_names.push_back("subtype");
-    for (size_t c = 0; c < ep.covariates.size(); ++c) {
-        std::vector<std::string> values(n);
-        for (size_t i = 0; i < n; ++i) values[i] = d.covariates[i][c];
-        std::vector<int> term;
-        for (auto& col : covariate_columns(values)) term.push_back(int(cols.size())), cols.push_back(std::move(col));
-        g.terms.push_back(term);
-        g.term_names.push_back(ep.covariates[c]);
-    }
-    g.X.resize(long(n), long(cols.size()));
-    for (size_t j = 0; j < cols.size(); ++j)
-        for (size_t i = 0; i < n; ++i) g.X(long(i), long(j)) = cols[j][i];
-    if (!ep.strata.empty()) {
-        std::map<std::vector<std::string>, int> level;
-        for (auto& s : d.strata) level.emplace(s, 0);
-        int next = 0;
-        for (auto& [s, v] : level) v = next++;
-        for (auto& s : d.strata) g.strata.push_back(level.at(s));
-    }
+    const Eigen::MatrixXd C = endpoint_covariates(d, ep, g.terms, k - 1);
+    for (const std::string& c : ep.covariates) g.term_names.push_back(c);
+    g.X.resize(long(n), S.cols() + C.cols());
+    g.X << S, C;
+    g.strata = endpoint_strata(d);
     return g;
 }
 
 }  // namespace
+
+Eigen::MatrixXd endpoint_covariates(const EndpointData& d, const Endpoint& ep, std::vector<std::vector<int>>& terms,
+                                    int first_column) {
+    const size_t n = d.samples.size();
+    std::vector<std::vector<double>> cols;
+    for (size_t c = 0; c < ep.covariates.size(); ++c) {
+        std::vector<std::string> values(n);
+        for (size_t i = 0; i < n; ++i) values[i] = d.covariates[i][c];
+        std::vector<int> term;
+        for (auto& col : covariate_columns(values))
+            term.push_back(first_column + int(cols.size())), cols.push_back(std::move(col));
+        terms.push_back(term);
+    }
+    Eigen::MatrixXd X(long(n), long(cols.size()));
+    for (size_t j = 0; j < cols.size(); ++j)
+        for (size_t i = 0; i < n; ++i) X(long(i), long(j)) = cols[j][i];
+    return X;
+}
+
+std::vector<int> endpoint_strata(const EndpointData& d) {
+    std::vector<int> out;
+    if (d.strata.empty() || d.strata[0].empty()) return out;
+    std::map<std::vector<std::string>, int> level;
+    for (auto& s : d.strata) level.emplace(s, 0);
+    int next = 0;
+    for (auto& [s, v] : level) v = next++;
+    for (auto& s : d.strata) out.push_back(level.at(s));
+    return out;
+}
 
 SurvivalResults survival_stage(const Inputs& in, const Cohort& cohort, const Subtypes& st) {
     SurvivalResults out;

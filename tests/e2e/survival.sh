@@ -81,6 +81,39 @@ grep -P "^S00005\t" sim/samples.tsv | grep -qP "\t1$" || fail "the fixture's sam
 cmp r1/survival.tsv dates_full/survival.tsv || fail "start and end dates give other results than the days between them"
 cmp r1/survival_tests.tsv dates_full/survival_tests.tsv || fail "dates: other tests"
 
+# time-to-event biomarkers (ranking.test: cox): one Cox model per protein, per SD, with age and sex, equal to R's
+# coxph on the first 40 proteins (those the filter keeps); the same on 1 and 3 ranks
+precis_np 3 run sim/study.yaml --set ranking.test=cox --set ranking.endpoint=os --output cox3 2>/dev/null
+"$PRECIS" run sim/study.yaml --set ranking.test=cox --set ranking.endpoint=os --output cox1 2>/dev/null
+cmp cox1/biomarkers.tsv cox3/biomarkers.tsv || fail "biomarkers.tsv (cox) differs between 1 and 3 ranks"
+$PY - "$REF" <<'PY'
+import sys
+import h5py
+import numpy as np
+import pandas as pd
+ref = sys.argv[1]
+want_x = pd.read_csv(f"{ref}/proteins.tsv", sep="\t", index_col=0)
+with h5py.File("cox3/cohort.h5mu") as f:
+    g = f["mod/proteome"]
+    var = [x.decode() for x in g["var/_index"][:]]
+    obs = [x.decode() for x in g["obs/_index"][:]]
+    x = pd.DataFrame(g["X"][:], index=obs, columns=var)[want_x.columns].loc[want_x.index]
+assert np.allclose(x.to_numpy(), want_x.to_numpy(), rtol=1e-6, equal_nan=True), \
+    "the store's proteins are not the reference's: rerun tests/fixtures/survival/make_e2e_reference.sh"
+b = pd.read_csv("cox3/biomarkers.tsv", sep="\t", keep_default_na=False, na_values=["NA"]).set_index("feature_id")
+assert {"hr", "hr_ci_low", "hr_ci_high", "n", "events", "note"} <= set(b.columns)
+assert (b.test == "cox").all() and (b.contrast == "os").all() and set(b.modality) == {"genome", "proteome"}
+want = pd.read_csv(f"{ref}/cox_features.tsv", sep="\t").set_index("feature_id")
+b = b[b.modality == "proteome"]
+ranked = [p for p in want.index if p in b.index]  # (proteins with too many missing values are filtered out first)
+assert len(ranked) >= 30, ranked
+want, got = want.loc[ranked], b.loc[ranked]
+for c in ("statistic", "effect", "p_value", "hr", "hr_ci_low", "hr_ci_high", "n", "events"):
+    assert np.allclose(got[c], want[c], rtol=1e-6, atol=0), (c, (got[c] - want[c]).abs().max())
+assert (b.note.fillna("") == "").all()
+print(f"cox biomarkers: {len(ranked)} proteins equal R's per-protein coxph (per SD, age, sex) to 1e-6")
+PY
+
 # refused before any work: an event value that is neither coding, an end before its start, a date that is not one
 awk -F'\t' 'BEGIN {OFS = "\t"} NR == 1 {for (c = 1; c <= NF; ++c) if ($c == "death") d = c} NR == 3 {$d = "maybe"} {print}' \
   sim/samples.tsv > sim/bad.tsv
