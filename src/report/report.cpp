@@ -1064,10 +1064,16 @@ std::string ranking_section(const Results& r) {
     const double fdr = r.study.ranking.fdr;
     Col rank(B, "rank"), fid(B, "feature_id"), mod(B, "modality"), contrast(B, "contrast"), stat(B, "statistic"),
         eff(B, "effect"), p(B, "p_value"), q(B, "q_value"), auc(B, "auc");
-    o += "<p>" + esc(name(r.study.ranking.test) + " test of " + r.study.ranking.groups +
-                     "; effect = mean of the contrast's first-named level minus the other side; q: " +
-                     name(r.study.ranking.p_adjust) + " within each contrast; significant: q < " +
-                     fmt_n(fdr) + " (red: up, blue: down). All rows are in biomarkers.tsv.") +
+    const bool cox = r.study.ranking.test == RankTest::Cox;
+    o += "<p>" +
+         esc(cox ? "One Cox model per feature against endpoint " + r.study.ranking.endpoint +
+                       " (per SD of the feature, with the endpoint's covariates and strata); effect = log hazard "
+                       "ratio; q: " + name(r.study.ranking.p_adjust) + "; significant: q < " + fmt_n(fdr) +
+                       " (red: higher hazard, blue: lower). All rows, with hazard ratios, are in biomarkers.tsv."
+                 : name(r.study.ranking.test) + " test of " + r.study.ranking.groups +
+                       "; effect = mean of the contrast's first-named level minus the other side; q: " +
+                       name(r.study.ranking.p_adjust) + " within each contrast; significant: q < " + fmt_n(fdr) +
+                       " (red: up, blue: down). All rows are in biomarkers.tsv.") +
          "</p>";
     std::map<std::string, std::vector<size_t>> by;  // rows stay in biomarkers.tsv order (by p)
     for (size_t i = 0; i < B.n; ++i) by[contrast.s(i)].push_back(i);

@@ -114,6 +114,20 @@ assert (b.note.fillna("") == "").all()
 print(f"cox biomarkers: {len(ranked)} proteins equal R's per-protein coxph (per SD, age, sex) to 1e-6")
 PY
 
+# a feature whose model cannot be fitted is listed with the reason, never left out: one event in the cohort
+awk -F'\t' 'BEGIN {OFS = "\t"} NR == 1 {for (c = 1; c <= NF; ++c) if ($c == "death") d = c} NR == 2 {$d = 1} NR > 2 {$d = 0} {print}' \
+  sim/samples.tsv > sim/one_event.tsv
+sed "s#sheet: samples.tsv#sheet: one_event.tsv#" sim/study.yaml > sim/one_event.yaml
+"$PRECIS" run sim/one_event.yaml --set ranking.test=cox --set ranking.endpoint=os --output one_event 2>/dev/null
+$PY - <<'PY'
+import pandas as pd
+b = pd.read_csv("one_event/biomarkers.tsv", sep="\t", keep_default_na=False, na_values=["NA"])
+c = pd.read_csv("cox1/biomarkers.tsv", sep="\t")
+assert len(b) == len(c) and b.p_value.isna().all() and b.hr.isna().all(), b.head()
+assert (b.note == "fewer than 2 events among the samples with a value").all() and (b.events <= 1).all()
+print(f"one event: all {len(b)} features listed with the reason")
+PY
+
 # refused before any work: an event value that is neither coding, an end before its start, a date that is not one
 awk -F'\t' 'BEGIN {OFS = "\t"} NR == 1 {for (c = 1; c <= NF; ++c) if ($c == "death") d = c} NR == 3 {$d = "maybe"} {print}' \
   sim/samples.tsv > sim/bad.tsv
