@@ -243,8 +243,21 @@ Ranking rank_stage(Comm& comm, const Inputs& in, const Cohort& cohort, FeatureSt
     if (!(r.enabled = rc.enabled)) return r;
     if (rc.test == RankTest::Cox) {  // time to event: one contrast, the endpoint
         r.contrasts.push_back({rc.endpoint, -1, -1});
+        // the key holds the endpoint's follow-up of the kept samples: a sheet edited since is ranked again
+        std::string follow_up;
+        comm.all_or_none([&] {
+            const Endpoint& ep = *std::find_if(in.study.outcomes.begin(), in.study.outcomes.end(),
+                                               [&](const Endpoint& e) { return e.name == rc.endpoint; });
+            const EndpointData d = endpoint_data(in.study, in.sheet, ep, cohort.kept);
+            std::vector<double> v(d.samples.begin(), d.samples.end());
+            v.insert(v.end(), d.times.time.begin(), d.times.time.end());
+            v.insert(v.end(), d.times.event.begin(), d.times.event.end());
+            follow_up = encode(v);
+            for (size_t i = 0; i < d.samples.size(); ++i)
+                follow_up += join(d.covariates[i], "\t") + "\n" + join(d.strata[i], "\t") + "\n";
+        });
         const std::string key = content_key({"precis ranking cox 1", cohort.data_key,
-                                             resolved_settings(in.study.resolved, {"ranking", "outcomes"})});
+                                             resolved_settings(in.study.resolved, {"ranking", "outcomes"}), follow_up});
         const std::vector<double> flat = cache.run<std::vector<double>>("ranking", key, [&] {
             std::vector<BiomarkerRecord> mine;
             comm.all_or_none([&] { mine = cox_block(in, cohort, fs); });

@@ -118,6 +118,8 @@ PY
 awk -F'\t' 'BEGIN {OFS = "\t"} NR == 1 {for (c = 1; c <= NF; ++c) if ($c == "death") d = c} NR == 2 {$d = 1} NR > 2 {$d = 0} {print}' \
   sim/samples.tsv > sim/one_event.tsv
 sed "s#sheet: samples.tsv#sheet: one_event.tsv#" sim/study.yaml > sim/one_event.yaml
+# (in a copy of cox1's folder: its stage cache holds the ranking of the original follow-up, which must not be reused)
+cp -r cox1 one_event
 "$PRECIS" run sim/one_event.yaml --set ranking.test=cox --set ranking.endpoint=os --output one_event 2>/dev/null
 $PY - <<'PY'
 import pandas as pd
