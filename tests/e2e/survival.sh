@@ -81,6 +81,21 @@ grep -P "^S00005\t" sim/samples.tsv | grep -qP "\t1$" || fail "the fixture's sam
 cmp r1/survival.tsv dates_full/survival.tsv || fail "start and end dates give other results than the days between them"
 cmp r1/survival_tests.tsv dates_full/survival_tests.tsv || fail "dates: other tests"
 
+# survival.pairwise_adjust: holm adjusts the pairs' p-values as R's p.adjust(method = "holm")
+"$PRECIS" run sim/study.yaml --set ranking.enabled=false --set survival.pairwise_adjust=holm --output holm 2>/dev/null
+$PY - <<'PY'
+import numpy as np
+import pandas as pd
+t = pd.read_csv("holm/survival_tests.tsv", sep="\t", keep_default_na=False, na_values=["NA"])
+pw = t[t.test == "logrank_pairwise"]
+p = pw.p_value.to_numpy()
+o = np.argsort(p, kind="stable")
+want = np.empty_like(p)
+want[o] = np.minimum(1, np.maximum.accumulate((len(p) - np.arange(len(p))) * p[o]))
+assert np.allclose(pw.q_value.to_numpy(), want, rtol=1e-9), (pw.q_value.to_numpy(), want)
+print("holm:", pw.q_value.tolist())
+PY
+
 # time-to-event biomarkers (ranking.test: cox): one Cox model per protein, per SD, with age and sex, equal to R's
 # coxph on the first 40 proteins (those the filter keeps); the same on 1 and 3 ranks
 precis_np 3 run sim/study.yaml --set ranking.test=cox --set ranking.endpoint=os --output cox3 2>/dev/null
