@@ -130,12 +130,14 @@ EndpointData endpoint_data(const StudyConfig& s, const SampleSheet& sheet, const
 
 namespace {
 
-// p.adjust's Holm: p_(i) (m - i + 1), kept monotone, at most 1
+// p.adjust's Holm: p_(i) (m - i + 1), kept monotone, at most 1; NaN p-values stay NaN and are not counted (as R's
+// NAs)
 std::vector<double> holm(const std::vector<double>& p) {
-    std::vector<size_t> o(p.size());
-    for (size_t i = 0; i < o.size(); ++i) o[i] = i;
+    std::vector<size_t> o;
+    for (size_t i = 0; i < p.size(); ++i)
+        if (!std::isnan(p[i])) o.push_back(i);
     std::stable_sort(o.begin(), o.end(), [&](size_t a, size_t b) { return p[a] < p[b]; });
-    std::vector<double> out(p.size());
+    std::vector<double> out(p.size(), NaN);
     double running = 0;
     for (size_t r = 0; r < o.size(); ++r) {
         running = std::max(running, std::min(1.0, double(o.size() - r) * p[o[r]]));
