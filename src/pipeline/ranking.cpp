@@ -80,10 +80,8 @@ std::vector<std::vector<TestResult>> moderated_block(Comm& comm, const Inputs& i
 
 // ranking.test: cox: one Cox model per feature of this rank's blocks, against the endpoint, per SD of the feature,
 // with the endpoint's covariates and strata; each feature on its samples with a value (coxph's complete cases).
-std::vector<BiomarkerRecord> cox_block(const Inputs& in, const Cohort& cohort, const FeatureStats& fs) {
-    const Endpoint& ep = *std::find_if(in.study.outcomes.begin(), in.study.outcomes.end(),
-                                       [&](const Endpoint& e) { return e.name == in.study.ranking.endpoint; });
-    const EndpointData d = endpoint_data(in.study, in.sheet, ep, cohort.kept);
+std::vector<BiomarkerRecord> cox_block(const Cohort& cohort, const FeatureStats& fs, const Endpoint& ep,
+                                       const EndpointData& d) {
     std::unordered_map<int64_t, size_t> row_of;
     for (size_t r = 0; r < cohort.kept.size(); ++r) row_of.emplace(cohort.kept[r], r);
     const size_t m = d.samples.size(), n = cohort.size();
@@ -244,11 +242,12 @@ Ranking rank_stage(Comm& comm, const Inputs& in, const Cohort& cohort, FeatureSt
     if (rc.test == RankTest::Cox) {  // time to event: one contrast, the endpoint
         r.contrasts.push_back({rc.endpoint, -1, -1});
         // the key holds the endpoint's follow-up of the kept samples: a sheet edited since is ranked again
+        const Endpoint& ep = *std::find_if(in.study.outcomes.begin(), in.study.outcomes.end(),
+                                           [&](const Endpoint& e) { return e.name == rc.endpoint; });
+        EndpointData d;
         std::string follow_up;
         comm.all_or_none([&] {
-            const Endpoint& ep = *std::find_if(in.study.outcomes.begin(), in.study.outcomes.end(),
-                                               [&](const Endpoint& e) { return e.name == rc.endpoint; });
-            const EndpointData d = endpoint_data(in.study, in.sheet, ep, cohort.kept);
+            d = endpoint_data(in.study, in.sheet, ep, cohort.kept);
             std::vector<double> v(d.samples.begin(), d.samples.end());
             v.insert(v.end(), d.times.time.begin(), d.times.time.end());
             v.insert(v.end(), d.times.event.begin(), d.times.event.end());
@@ -260,7 +259,7 @@ Ranking rank_stage(Comm& comm, const Inputs& in, const Cohort& cohort, FeatureSt
                                              resolved_settings(in.study.resolved, {"ranking", "outcomes"}), follow_up});
         const std::vector<double> flat = cache.run<std::vector<double>>("ranking", key, [&] {
             std::vector<BiomarkerRecord> mine;
-            comm.all_or_none([&] { mine = cox_block(in, cohort, fs); });
+            comm.all_or_none([&] { mine = cox_block(cohort, fs, ep, d); });
             fs.blocks.clear();
             return comm.allgather(flatten(mine));
         });

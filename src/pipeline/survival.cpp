@@ -130,22 +130,6 @@ EndpointData endpoint_data(const StudyConfig& s, const SampleSheet& sheet, const
 
 namespace {
 
-// p.adjust's Holm: p_(i) (m - i + 1), kept monotone, at most 1; NaN p-values stay NaN and are not counted (as R's
-// NAs)
-std::vector<double> holm(const std::vector<double>& p) {
-    std::vector<size_t> o;
-    for (size_t i = 0; i < p.size(); ++i)
-        if (!std::isnan(p[i])) o.push_back(i);
-    std::stable_sort(o.begin(), o.end(), [&](size_t a, size_t b) { return p[a] < p[b]; });
-    std::vector<double> out(p.size(), NaN);
-    double running = 0;
-    for (size_t r = 0; r < o.size(); ++r) {
-        running = std::max(running, std::min(1.0, double(o.size() - r) * p[o[r]]));
-        out[o[r]] = running;
-    }
-    return out;
-}
-
 // The endpoint's Cox design: the subtype's indicators (all but the reference), then each covariate's columns
 struct CoxDesign {
     Eigen::MatrixXd X;
@@ -277,7 +261,7 @@ SurvivalResults survival_stage(const Inputs& in, const Cohort& cohort, const Sub
                                    double(lr.df), lr.p_value, NaN});
                 pair_p.push_back(lr.p_value);
             }
-        const std::vector<double> q = s.survival.pairwise_adjust == "holm" ? holm(pair_p) : bh_adjust(pair_p);
+        const std::vector<double> q = s.survival.pairwise_adjust == "holm" ? holm_adjust(pair_p) : bh_adjust(pair_p);
         for (size_t i = 0, at = 1; i < q.size(); ++i, ++at) e.tests[at].q_value = q[i];
         // the Cox model of the subtype with the covariates and strata
         const CoxRiskSets rs = cox_risk_sets(d.times, g.strata);

@@ -85,6 +85,20 @@ std::vector<double> step_up(const std::vector<double>& p, bool by) {
 std::vector<double> bh_adjust(const std::vector<double>& p) { return step_up(p, false); }
 std::vector<double> by_adjust(const std::vector<double>& p) { return step_up(p, true); }
 
+std::vector<double> holm_adjust(const std::vector<double>& p) {
+    std::vector<size_t> idx;
+    for (size_t i = 0; i < p.size(); ++i)
+        if (!std::isnan(p[i])) idx.push_back(i);
+    std::stable_sort(idx.begin(), idx.end(), [&](size_t x, size_t y) { return p[x] < p[y]; });  // increasing p
+    std::vector<double> q(p.size(), NaN);
+    double running = 0;
+    for (size_t r = 0; r < idx.size(); ++r) {
+        running = std::max(running, std::min(1.0, double(idx.size() - r) * p[idx[r]]));
+        q[idx[r]] = running;
+    }
+    return q;
+}
+
 std::vector<Contrast> make_contrasts(const std::vector<std::string>& levels) {
     std::vector<Contrast> c;
     if (levels.size() == 2) {

@@ -123,5 +123,7 @@ void contrast_sides(const double* values, size_t n, size_t stride, const std::ve
 
 // Benjamini-Yekutieli adjusted p-values (R's p.adjust(method = "BY")).
 std::vector<double> by_adjust(const std::vector<double>& p);
+// Holm's adjusted p-values (R's p.adjust(method = "holm")); NaN p-values stay NaN and are not counted.
+std::vector<double> holm_adjust(const std::vector<double>& p);
 
 }  // namespace precis

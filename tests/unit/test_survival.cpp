@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "ranking/ranking.hpp"
 #include "survival/survival.hpp"
 
 using namespace precis;
@@ -130,7 +131,11 @@ TEST_CASE("log-rank tests equal survdiff's", "[survival]") {
         }
         CHECK(same(t.p_value, chisq_upper(num(r.at("chisq")), 2)));
     }
+    std::vector<double> pair_p, want_bh, want_holm;
     for (const Row& r : read_table("logrank_pairs.tsv")) {
+        pair_p.push_back(num(r.at("p")));
+        want_bh.push_back(num(r.at("p_bh")));
+        want_holm.push_back(num(r.at("p_holm")));
         const int a = int(num(r.at("a"))), b = int(num(r.at("b")));
         SurvTimes s;
         std::vector<int> g;
@@ -140,6 +145,12 @@ TEST_CASE("log-rank tests equal survdiff's", "[survival]") {
         const LogRank t = logrank(s, g, 2);
         CHECK(same(t.statistic, num(r.at("chisq"))));
         CHECK(same(t.p_value, num(r.at("p"))));
+    }
+    // the pairs' adjustment (survival.pairwise_adjust) as R's p.adjust
+    const std::vector<double> bh = bh_adjust(pair_p), holm = holm_adjust(pair_p);
+    for (size_t i = 0; i < pair_p.size(); ++i) {
+        CHECK(same(bh[i], want_bh[i]));
+        CHECK(same(holm[i], want_holm[i]));
     }
 }
 
