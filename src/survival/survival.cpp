@@ -199,49 +199,127 @@ CoxRiskSets cox_risk_sets(const SurvTimes& s, const std::vector<int>& strata) {
 
 namespace {
 
-// The Efron partial log-likelihood at beta, its score u and information I (X already centred and scaled, rows in
-// the risk sets' order).
-double efron(const CoxRiskSets& r, const Eigen::MatrixXd& X, const Eigen::VectorXd& beta, Eigen::VectorXd& u,
-             Eigen::MatrixXd& I) {
-    const long p = X.cols();
-    u.setZero(p);
-    I.setZero(p, p);
-    double loglik = 0;
-    double s0 = 0, d0 = 0;
-    Eigen::VectorXd s1(p), d1(p), a(p), xi(p);
-    Eigen::MatrixXd s2(p, p), d2(p, p);
+// small fixed-size loops of the Efron pass, unrolled so that its sums stay in registers
+#define PRECIS_UNROLL _Pragma("GCC unroll 4")
+
+// The Efron partial log-likelihood at beta, its score u and information I. X: the covariates centred and scaled,
+// row-major (one subject's p values together), rows in the risk sets' order. P is p when known at compile time
+// (the common small models: the sums stay in registers) or 0. This pass runs once per Newton step of every
+// feature's model, so it is written for speed:
+// - the sums over the risk set (s1, s2: lower triangle) and over a time's deaths (d1, d2) are plain arrays;
+// - Efron's terms for the k-th of a time's D deaths (weights w = 1/denom, v = (k/D)/denom) are summed as scalars,
+//   then u -= s1 sum(w) - d1 sum(v), I += s2 sum(w) - d2 sum(v) - [s1 s1' sum(w^2) - (s1 d1' + d1 s1') sum(wv)
+//   + d1 d1' sum(v^2)], per time instead of per death;
+// - the log denominators are summed as the log of their product (one log per pass), kept in range by moving the
+//   binary exponents out.
+template <int P>
+double efron_pass(const CoxRiskSets& r, const double* X, long p_run, const double* eta, const double* risk,
+                  double* u_out, double* I_out, double* work) {
+    const long p = P > 0 ? P : p_run;
+    constexpr long A = P > 0 ? P : 1;
+    double s1_l[A] = {}, d1_l[A] = {}, u_l[A] = {}, s2_l[A * A] = {}, d2_l[A * A] = {}, I_l[A * A] = {};
+    double* s1 = P > 0 ? s1_l : work;
+    double* d1 = P > 0 ? d1_l : s1 + p;
+    double* u = P > 0 ? u_l : d1 + p;
+    double* s2 = P > 0 ? s2_l : u + p;
+    double* d2 = P > 0 ? d2_l : s2 + p * p;
+    double* I = P > 0 ? I_l : d2 + p * p;
+    std::fill(u, u + p, 0.0);
+    std::fill(I, I + p * p, 0.0);
+    double loglik = 0, s0 = 0, denominators = 1;
+    long exponent = 0;
     size_t begin = 0;
     for (size_t run = 0; run < r.run_end.size(); ++run) {
-        if (r.stratum_start[run]) s0 = 0, s1.setZero(), s2.setZero();
+        if (r.stratum_start[run]) {
+            s0 = 0;
+            std::fill(s1, s1 + p, 0.0);
+            std::fill(s2, s2 + p * p, 0.0);
+        }
         const size_t end = r.run_end[run];
-        double deaths = 0;
-        d0 = 0, d1.setZero(), d2.setZero();
+        long deaths = 0;
+        double d0 = 0;
         for (size_t k = begin; k < end; ++k) {
-            xi = X.row(long(k)).transpose();
-            const double eta = xi.dot(beta), risk = std::exp(eta);
-            s0 += risk;
-            s1.noalias() += risk * xi;
-            s2.noalias() += risk * xi * xi.transpose();
+            const double* x = X + k * size_t(p);
+            s0 += risk[k];
+            PRECIS_UNROLL
+            for (long j = 0; j < p; ++j) {
+                const double rx = risk[k] * x[j];
+                s1[j] += rx;
+                PRECIS_UNROLL
+                for (long l = 0; l <= j; ++l) s2[j * p + l] += rx * x[l];
+            }
             if (r.event[k]) {
-                deaths += 1;
-                d0 += risk;
-                d1.noalias() += risk * xi;
-                d2.noalias() += risk * xi * xi.transpose();
-                loglik += eta;
-                u += xi;
+                if (deaths == 0) {
+                    std::fill(d1, d1 + p, 0.0);
+                    std::fill(d2, d2 + p * p, 0.0);
+                }
+                ++deaths;
+                d0 += risk[k];
+                PRECIS_UNROLL
+                for (long j = 0; j < p; ++j) {
+                    const double rx = risk[k] * x[j];
+                    d1[j] += rx;
+                    PRECIS_UNROLL
+                    for (long l = 0; l <= j; ++l) d2[j * p + l] += rx * x[l];
+                }
+                loglik += eta[k];
+                PRECIS_UNROLL
+                for (long j = 0; j < p; ++j) u[j] += x[j];
             }
         }
-        for (int k = 0; k < int(deaths); ++k) {
-            const double f = double(k) / deaths;
-            const double denom = s0 - f * d0;
-            loglik -= std::log(denom);
-            a = (s1 - f * d1) / denom;
-            u -= a;
-            I.noalias() += (s2 - f * d2) / denom - a * a.transpose();
-        }
         begin = end;
+        if (deaths == 0) continue;
+        double sw = 0, sv = 0, sww = 0, swv = 0, svv = 0;
+        for (long k = 0; k < deaths; ++k) {
+            const double f = double(k) / double(deaths);
+            const double denom = s0 - f * d0;
+            int e = 0;
+            denominators *= std::frexp(denom, &e);  // (a NaN or an infinity passes on to the result)
+            exponent += e;
+            if (denominators < 1e-150) {  // each factor is at least 1/2: renormalised every few hundred deaths
+                denominators = std::frexp(denominators, &e);
+                exponent += e;
+            }
+            const double w = 1 / denom, v = f * w;
+            sw += w, sv += v, sww += w * w, swv += w * v, svv += v * v;
+        }
+        PRECIS_UNROLL
+        for (long j = 0; j < p; ++j) {
+            u[j] -= s1[j] * sw - d1[j] * sv;
+            PRECIS_UNROLL
+            for (long l = 0; l <= j; ++l)
+                I[j * p + l] += s2[j * p + l] * sw - d2[j * p + l] * sv -
+                                (s1[j] * s1[l] * sww - (s1[j] * d1[l] + d1[j] * s1[l]) * swv + d1[j] * d1[l] * svv);
+        }
     }
-    return loglik;
+    PRECIS_UNROLL
+    for (long j = 0; j < p; ++j) {
+        u_out[j] = u[j];
+        PRECIS_UNROLL
+        for (long l = 0; l <= j; ++l) I_out[j * p + l] = I_out[l * p + j] = I[j * p + l];
+    }
+    return loglik - (std::log(denominators) + double(exponent) * std::log(2.0));
+}
+
+using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// eta and risk: room for n values (kept by the caller over its Newton steps)
+double efron(const CoxRiskSets& r, const RowMatrix& X, const Eigen::VectorXd& beta, Eigen::VectorXd& u,
+             Eigen::MatrixXd& I, Eigen::VectorXd& eta, Eigen::VectorXd& risk) {
+    const long p = X.cols();
+    u.resize(p);
+    I.resize(p, p);
+    eta.noalias() = X * beta;
+    risk.array() = eta.array().exp();  // (Eigen's vectorised exp)
+    std::vector<double> work(size_t(3 * p + 3 * p * p));
+    const double *x = X.data(), *e = eta.data(), *k = risk.data();
+    switch (p) {  // (I is symmetric: its row-major filling is its column-major one)
+    case 1: return efron_pass<1>(r, x, p, e, k, u.data(), I.data(), work.data());
+    case 2: return efron_pass<2>(r, x, p, e, k, u.data(), I.data(), work.data());
+    case 3: return efron_pass<3>(r, x, p, e, k, u.data(), I.data(), work.data());
+    case 4: return efron_pass<4>(r, x, p, e, k, u.data(), I.data(), work.data());
+    default: return efron_pass<0>(r, x, p, e, k, u.data(), I.data(), work.data());
+    }
 }
 
 }  // namespace
@@ -259,7 +337,7 @@ CoxFit cox_fit(const CoxRiskSets& r, const Eigen::MatrixXd& X0, const CoxOptions
         return f;
     }
     // centred and scaled covariates (for a stable Newton-Raphson, as coxph), in the risk sets' order
-    Eigen::MatrixXd X(n, p);
+    RowMatrix X(n, p);
     for (long k = 0; k < n; ++k) X.row(k) = X0.row(long(r.order[size_t(k)]));
     Eigen::VectorXd scale(p);
     for (long j = 0; j < p; ++j) {
@@ -269,7 +347,7 @@ CoxFit cox_fit(const CoxRiskSets& r, const Eigen::MatrixXd& X0, const CoxOptions
         scale(j) = abs_sum > 0 ? double(n) / abs_sum : 1.0;
         X.col(j) *= scale(j);
     }
-    Eigen::VectorXd u(p), beta = Eigen::VectorXd::Zero(p);
+    Eigen::VectorXd u(p), beta = Eigen::VectorXd::Zero(p), eta(n), risk(n);
     Eigen::MatrixXd I(p, p);
     auto positive = [&](const Eigen::MatrixXd& M) {
         // R's cholesky2: a pivot at most toler_chol times the largest diagonal entry makes the matrix singular
@@ -277,7 +355,7 @@ CoxFit cox_fit(const CoxRiskSets& r, const Eigen::MatrixXd& X0, const CoxOptions
         const double biggest = M.diagonal().cwiseAbs().maxCoeff();
         return ldlt.info() == Eigen::Success && (ldlt.vectorD().array() > opt.toler_chol * biggest).all();
     };
-    double best = efron(r, X, beta, u, I);
+    double best = efron(r, X, beta, u, I, eta, risk);
     f.loglik_null = best;
     if (!positive(I)) {
         f.problem = "the information matrix is singular at the start (a covariate is constant or determined by the others)";
@@ -287,7 +365,7 @@ CoxFit cox_fit(const CoxRiskSets& r, const Eigen::MatrixXd& X0, const CoxOptions
     f.score_test = u.dot(step);
     Eigen::VectorXd next = beta + step;
     for (f.iterations = 1; f.iterations <= opt.max_iterations; ++f.iterations) {
-        const double lik = efron(r, X, next, u, I);
+        const double lik = efron(r, X, next, u, I, eta, risk);
         const bool finite = std::isfinite(lik) && u.allFinite() && I.allFinite();
         if (finite && std::abs(1 - best / lik) <= opt.eps) {
             beta = next;
@@ -343,7 +421,7 @@ PhTest cox_zph(const SurvTimes& s, const CoxRiskSets& r, const Eigen::MatrixXd& 
     }
     for (double& v : g) v -= g_sum / double(r.events);
     // the covariates centred, in the risk sets' order; the risk scores centred (neither changes the test)
-    Eigen::MatrixXd X(n, p);
+    RowMatrix X(n, p);
     for (long k = 0; k < n; ++k) X.row(k) = X0.row(long(r.order[size_t(k)]));
     X.rowwise() -= X.colwise().mean();
     Eigen::VectorXd eta = X * beta;

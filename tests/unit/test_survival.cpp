@@ -157,14 +157,16 @@ TEST_CASE("log-rank tests equal survdiff's", "[survival]") {
 TEST_CASE("Cox models with Efron's ties and strata equal coxph's", "[survival]") {
     const Data d = read_data();
     const size_t n = d.all.size();
-    Eigen::MatrixXd full(long(n), 4), one(long(n), 1), reduced(long(n), 2);
+    Eigen::MatrixXd full(long(n), 4), one(long(n), 1), reduced(long(n), 2), wide(long(n), 6);
     for (size_t i = 0; i < n; ++i) {
         full.row(long(i)) << (d.group[i] == 1), (d.group[i] == 2), d.age[i], d.sex[i];
         one(long(i), 0) = d.age[i];
         reduced.row(long(i)) << d.age[i], d.sex[i];
+        wide.row(long(i)) << full.row(long(i)), double(d.site[i]), d.age[i] * d.sex[i];
     }
-    const CoxFit f = cox_fit(d.all, full), s = cox_fit(d.all, full, d.site), o = cox_fit(d.all, one);
-    const std::map<std::string, const CoxFit*> fits{{"full", &f}, {"strata", &s}, {"one", &o}};
+    const CoxFit f = cox_fit(d.all, full), s = cox_fit(d.all, full, d.site), o = cox_fit(d.all, one),
+                 w = cox_fit(d.all, wide);
+    const std::map<std::string, const CoxFit*> fits{{"full", &f}, {"strata", &s}, {"one", &o}, {"wide", &w}};
     std::map<std::string, long> term;
     for (const Row& r : read_table("cox.tsv")) {
         const CoxFit& c = *fits.at(r.at("model"));
