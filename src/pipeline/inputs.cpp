@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -411,15 +412,33 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const SampleSheet& sheet,
             for (size_t j = 0; j < t.ids->size(); ++j)
                 my_info += (*t.ids)[j] + "\t" + t.info[j].uniprot + "\t" + t.info[j].gene + "\t\t0\n";
         const ProteomeSettings ps = proteome_settings(s);
-        for (size_t i = 0; i < samples.size(); ++i) {
-            if (owner_of(i, P) != me) continue;
+        std::vector<size_t> own;
+        for (size_t i = 0; i < samples.size(); ++i)
+            if (owner_of(i, P) == me) own.push_back(i);
+        // each sample's column over the rank's threads (a biobank's table has tens of thousands), then its
+        // outcome in sample order
+        std::vector<ProteomeResult> res(own.size());
+        std::vector<std::string> errors(own.size());
+        std::exception_ptr other;
+#pragma omp parallel for schedule(dynamic, 64)
+        for (long k = 0; k < long(own.size()); ++k) {
             try {
-                ProteomeResult r = maxquant_sample(t, samples[i].id, name(s.proteome.measure), ps);
-                proteome_status(outcome(i), r.qc, s);
-                local.proteome[i] = std::move(r);
+                res[size_t(k)] = maxquant_sample(t, samples[own[size_t(k)]].id, name(s.proteome.measure), ps);
             } catch (const Error& e) {
-                sample_error(i, e.one_line());
+                errors[size_t(k)] = e.one_line();
+            } catch (...) {
+#pragma omp critical(precis_maxquant_other)
+                if (!other) other = std::current_exception();
             }
+        }
+        if (other) std::rethrow_exception(other);
+        for (size_t k = 0; k < own.size(); ++k) {
+            if (!errors[k].empty()) {
+                sample_error(own[k], errors[k]);
+                continue;
+            }
+            proteome_status(outcome(own[k]), res[k].qc, s);
+            local.proteome[own[k]] = std::move(res[k]);
         }
     }
 

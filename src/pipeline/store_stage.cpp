@@ -158,12 +158,15 @@ FeatureStats feature_stats(Comm& comm, const Inputs& in, const Cohort& cohort, c
         Block& b = fs.blocks[m];
         const auto& rows = cohort.rows_of.at(m);
         const size_t nm = rows.size();  // the samples that have this modality
-        std::vector<double> stats;  // per column: missing fraction, mad (over the samples that have the modality)
-        for (size_t j = 0; j < b.width(); ++j) {
+        // per column: missing fraction, mad (over the samples that have the modality)
+        std::vector<double> stats(2 * b.width());
+#pragma omp parallel for schedule(dynamic, 8)
+        for (long jj = 0; jj < long(b.width()); ++jj) {
+            const size_t j = size_t(jj);
             const double* v = b.values.data() + j * nm;
             const auto miss = size_t(std::count_if(v, v + nm, [](double x) { return std::isnan(x); }));
-            stats.push_back(nm ? double(miss) / double(nm) : 1.0);
-            stats.push_back(mad(v, nm, 1));
+            stats[2 * j] = nm ? double(miss) / double(nm) : 1.0;
+            stats[2 * j + 1] = mad(v, nm, 1);
         }
         if (nm != n) {  // from here on every block has all kept samples, NaN where the modality is absent
             std::vector<double> full(n * b.width(), NaN);
