@@ -1,4 +1,5 @@
-// A MaxQuant proteinGroups.txt: the header, the streaming read of the intensity columns, each sample's values.
+// A MaxQuant proteinGroups.txt: the header, the streaming read of the intensity columns, each sample's values
+// (a sample named twice by the header is taken once: its second call fails as a caller's error would).
 #include "fuzz.hpp"
 #include "proteome/cohort.hpp"
 
@@ -12,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                 samples.push_back(col.substr(14));
                 columns.push_back(col);
             }
-        const precis::MaxQuantTable t = precis::read_maxquant(path, columns);
+        precis::MaxQuantTable t = precis::read_maxquant(path, columns);
         for (const auto& s : samples) {
             try {
                 precis::maxquant_sample(t, s, "LFQ intensity", precis::ProteomeSettings{});

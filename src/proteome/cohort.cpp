@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <exception>
 #include <fstream>
 #include <limits>
 #include <unordered_map>
@@ -256,85 +257,153 @@ MaxQuantTable maxquant_header(const std::string& path) {
     return m;
 }
 
+namespace {
+
+// One data line of a MaxQuant table: split and parsed on any thread, then kept (or refused) in file order.
+struct MaxQuantLine {
+    long lineno = 0;
+    std::string text;
+    bool dropped = false;  // Reverse, Potential contaminant or Only identified by site
+    std::string id, gene;
+    std::vector<double> cells;  // by slot
+    std::vector<size_t> bad;    // slots whose cell is not a non-negative number
+    std::exception_ptr error;   // a ragged row, unterminated quotes, an empty id
+};
+
+struct MaxQuantLayout {
+    std::string path;
+    char delim = '\t';
+    size_t width = 0;
+    int id = -1, gene = -1;
+    std::vector<int> drop, parsed;  // the columns that drop a row; the parsed columns, by slot
+};
+
+void parse_line(const MaxQuantLayout& lay, MaxQuantLine& l) {
+    std::vector<std::string_view> f;
+    std::vector<std::string> quoted;  // a line with quotes goes through split_fields
+    f.reserve(lay.width);
+    const std::string_view line = l.text;
+    if (line.find('"') != std::string_view::npos) {
+        quoted = split_fields_at(l.text, lay.delim, lay.path, l.lineno);
+        f.assign(quoted.begin(), quoted.end());
+    } else {
+        for (size_t a = 0;;) {
+            const size_t b = line.find(lay.delim, a);
+            f.push_back(line.substr(a, b == std::string_view::npos ? std::string_view::npos : b - a));
+            if (b == std::string_view::npos) break;
+            a = b + 1;
+        }
+    }
+    if (f.size() != lay.width)
+        throw_malformed(where(lay.path, l.lineno) + "row has " + std::to_string(f.size()) + " fields, header has " +
+                            std::to_string(lay.width),
+                        std::string("make every row have one field per header column, separated by ") +
+                            (lay.delim == '\t' ? "tabs" : "commas"));
+    if (std::any_of(lay.drop.begin(), lay.drop.end(), [&](int c) { return f[size_t(c)] == "+"; })) {
+        l.dropped = true;
+        return;
+    }
+    const std::string_view all = f[size_t(lay.id)];
+    l.id = std::string(all.substr(0, all.find(';')));
+    if (l.id.empty()) throw_malformed(where(lay.path, l.lineno) + "empty protein id", "every protein group needs an id");
+    if (lay.gene >= 0) l.gene = std::string(f[size_t(lay.gene)].substr(0, f[size_t(lay.gene)].find(';')));
+    l.cells.resize(lay.parsed.size());
+    for (size_t k = 0; k < lay.parsed.size(); ++k) {
+        double v = NaN;
+        if (!parse_intensity(f[size_t(lay.parsed[k])], v)) {
+            v = NaN;
+            l.bad.push_back(k);
+        }
+        l.cells[k] = v;
+    }
+}
+
+}  // namespace
+
 MaxQuantTable read_maxquant(const std::string& path, const std::vector<std::string>& columns) {
     LineReader in(path);
     MaxQuantTable m;
     m.path = path;
-    const char delim = read_maxquant_header(in, m);
-    const size_t width = m.header.size();
-    const int idc = m.column("Majority protein IDs") >= 0 ? m.column("Majority protein IDs") : m.column("Protein IDs");
-    const int gene = m.column("Gene names");
-    std::vector<int> drop;
+    MaxQuantLayout lay;
+    lay.path = path;
+    lay.delim = read_maxquant_header(in, m);
+    lay.width = m.header.size();
+    lay.id = m.column("Majority protein IDs") >= 0 ? m.column("Majority protein IDs") : m.column("Protein IDs");
+    lay.gene = m.column("Gene names");
     for (const char* c : {"Reverse", "Potential contaminant", "Only identified by site"})
-        if (m.column(c) >= 0) drop.push_back(m.column(c));
-    m.slot.assign(width, -1);
-    std::vector<int> parsed;  // header columns, in the order of their slots
+        if (m.column(c) >= 0) lay.drop.push_back(m.column(c));
+    m.slot.assign(lay.width, -1);
     for (auto& name : columns) {
         const int c = m.column(name);
         if (c < 0 || m.slot[size_t(c)] >= 0) continue;
-        m.slot[size_t(c)] = int(parsed.size());
-        parsed.push_back(c);
+        m.slot[size_t(c)] = int(lay.parsed.size());
+        lay.parsed.push_back(c);
     }
-    m.bad.resize(parsed.size());
+    m.bad.resize(lay.parsed.size());
+    m.columns.resize(lay.parsed.size());
 
+    // Lines are read in batches (a biobank's table has rows of a megabyte), parsed over the rank's threads, then
+    // kept in file order: the first problem in the file is the one reported, as if read line by line.
     std::vector<std::string> ids;
     std::unordered_map<std::string, long> seen;
-    std::vector<std::string_view> f;
-    std::vector<std::string> quoted;  // a line with quotes goes through split_fields
-    f.reserve(width);
+    std::vector<MaxQuantLine> batch;
+    size_t bytes = 0;
+    auto flush = [&] {
+#pragma omp parallel for schedule(dynamic, 1)
+        for (long b = 0; b < long(batch.size()); ++b) {
+            MaxQuantLine& l = batch[size_t(b)];
+            try {
+                parse_line(lay, l);
+            } catch (...) {
+                l.error = std::current_exception();
+            }
+            l.text = std::string();
+        }
+        for (MaxQuantLine& l : batch) {
+            if (l.error) std::rethrow_exception(l.error);
+            if (l.dropped) {
+                ++m.dropped;
+                continue;
+            }
+            if (auto [it, fresh] = seen.emplace(l.id, l.lineno); !fresh)
+                throw_malformed(where(path, l.lineno) + "protein group '" + l.id + "' appears again (first on line " +
+                                    std::to_string(it->second) + ")",
+                                "give each protein group once");
+            for (size_t k : l.bad)
+                if (m.bad[k].line == 0) m.bad[k] = {l.lineno};  // where, not what: values stay out of logs
+            FeatureInfo fi;
+            fi.uniprot = l.id;
+            fi.gene = std::move(l.gene);
+            m.info.push_back(std::move(fi));
+            ids.push_back(std::move(l.id));
+            m.lines.push_back(l.lineno);
+        }
+        // the batch's kept rows onto the columns, a few columns at a time (each row's cells are read once)
+        for (size_t k0 = 0; k0 < lay.parsed.size(); k0 += 8) {
+            const size_t k1 = std::min(k0 + 8, lay.parsed.size());
+            for (const MaxQuantLine& l : batch)
+                if (!l.dropped)
+                    for (size_t k = k0; k < k1; ++k) m.columns[k].push_back(l.cells[k]);
+        }
+        batch.clear();
+        bytes = 0;
+    };
     std::string_view line;
     while (in.next(line)) {
         if (line.empty()) continue;
-        const long lineno = in.line_number();
-        f.clear();
-        if (line.find('"') != std::string_view::npos) {
-            quoted = split_fields_at(std::string(line), delim, path, lineno);
-            f.assign(quoted.begin(), quoted.end());
-        } else {
-            for (size_t a = 0;;) {
-                const size_t b = line.find(delim, a);
-                f.push_back(line.substr(a, b == std::string_view::npos ? std::string_view::npos : b - a));
-                if (b == std::string_view::npos) break;
-                a = b + 1;
-            }
-        }
-        if (f.size() != width)
-            throw_malformed(where(path, lineno) + "row has " + std::to_string(f.size()) + " fields, header has " +
-                                std::to_string(width),
-                            std::string("make every row have one field per header column, separated by ") +
-                                (delim == '\t' ? "tabs" : "commas"));
-        if (std::any_of(drop.begin(), drop.end(), [&](int c) { return f[size_t(c)] == "+"; })) {
-            ++m.dropped;
-            continue;
-        }
-        const std::string_view all = f[size_t(idc)];
-        std::string id(all.substr(0, all.find(';')));
-        if (id.empty()) throw_malformed(where(path, lineno) + "empty protein id", "every protein group needs an id");
-        if (auto [it, fresh] = seen.emplace(id, lineno); !fresh)
-            throw_malformed(where(path, lineno) + "protein group '" + id + "' appears again (first on line " +
-                                std::to_string(it->second) + ")",
-                            "give each protein group once");
-        FeatureInfo fi;
-        fi.uniprot = id;
-        if (gene >= 0) fi.gene = std::string(f[size_t(gene)].substr(0, f[size_t(gene)].find(';')));
-        m.info.push_back(std::move(fi));
-        ids.push_back(std::move(id));
-        m.lines.push_back(lineno);
-        std::vector<double>& cells = m.cells.emplace_back(parsed.size());
-        for (size_t k = 0; k < parsed.size(); ++k) {
-            double v = NaN;
-            if (!parse_intensity(f[size_t(parsed[k])], v)) {
-                v = NaN;
-                if (m.bad[k].line == 0) m.bad[k] = {lineno};  // where, not what: values stay out of logs
-            }
-            cells[k] = v;
-        }
+        MaxQuantLine& l = batch.emplace_back();
+        l.lineno = in.line_number();
+        l.text = std::string(line);
+        bytes += line.size();
+        if (batch.size() >= 4096 || bytes >= (size_t(64) << 20)) flush();
     }
+    flush();
+    for (auto& c : m.columns) c.shrink_to_fit();
     m.ids = std::make_shared<const std::vector<std::string>>(std::move(ids));
     return m;
 }
 
-ProteomeResult maxquant_sample(const MaxQuantTable& t, const std::string& sample, const std::string& measure,
+ProteomeResult maxquant_sample(MaxQuantTable& t, const std::string& sample, const std::string& measure,
                                const ProteomeSettings& st) {
     const std::string col_name = measure + " " + sample;
     const int col = t.column(col_name);
@@ -347,14 +416,14 @@ ProteomeResult maxquant_sample(const MaxQuantTable& t, const std::string& sample
         throw_malformed(where(t.path, b.line) + "the cell in column '" + col_name +
                             "' is not a non-negative number",
                         "give intensities as numbers (0 for not detected)");
+    std::vector<double>& column = t.columns[size_t(k)];
+    if (column.size() != t.ids->size())
+        throw Error(ErrorKind::Internal, t.path + ": column '" + col_name + "' was taken twice");
     ProteomeResult r;
     r.ids = t.ids;
-    const size_t n = t.ids->size();
-    r.values.resize(n);
-    for (size_t i = 0; i < n; ++i) {
-        const double v = t.cells[i][size_t(k)];
-        r.values[i] = std::isnan(v) || v == 0 ? NaN : (st.log2 ? std::log2(v) : v);
-    }
+    r.values = std::move(column);
+    column = std::vector<double>();
+    for (double& v : r.values) v = std::isnan(v) || v == 0 ? NaN : (st.log2 ? std::log2(v) : v);
     finish(r, st.median_normalize);
     return r;
 }

@@ -69,7 +69,7 @@ struct MaxQuantTable {
     std::vector<long> lines;         // of the kept rows, for messages
     long dropped = 0;                // Reverse, Potential contaminant and Only identified by site rows
     std::vector<int> slot;           // per header column: its place among the parsed columns, or -1
-    std::vector<std::vector<double>> cells;  // per kept row, its parsed cells by slot; NaN = empty or NA
+    std::vector<std::vector<double>> columns;  // per slot, the parsed cells of the kept rows; NaN = empty or NA
     struct BadCell {
         long line = 0;  // 0: none (where only: a cell's content never goes into a message)
     };
@@ -86,9 +86,10 @@ MaxQuantTable maxquant_header(const std::string& path);
 MaxQuantTable read_maxquant(const std::string& path, const std::vector<std::string>& columns = {});
 
 // One sample's column ("<measure> <sample>", measure = "LFQ intensity", "Intensity" or "iBAQ"); 0 is missing.
-// Throws InconsistentInput if the table has no such column, MalformedInput (file:line) for a cell that is not a
-// non-negative number.
-ProteomeResult maxquant_sample(const MaxQuantTable& t, const std::string& sample, const std::string& measure,
+// The column moves out of the table into the result (a cohort's table and its samples are never both in memory):
+// each sample is taken once. Calls for different samples may run on different threads. Throws InconsistentInput if
+// the table has no such column, MalformedInput (file:line) for a cell that is not a non-negative number.
+ProteomeResult maxquant_sample(MaxQuantTable& t, const std::string& sample, const std::string& measure,
                                const ProteomeSettings& st);
 
 }  // namespace precis
