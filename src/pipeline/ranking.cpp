@@ -80,15 +80,15 @@ std::vector<std::vector<TestResult>> moderated_block(Comm& comm, const Inputs& i
 
 // ranking.test: cox: one Cox model per feature of this rank's blocks, against the endpoint, per SD of the feature,
 // with the endpoint's covariates and strata; each feature on its samples with a value (coxph's complete cases).
-std::vector<BiomarkerRecord> cox_block(const Cohort& cohort, const FeatureStats& fs, const Endpoint& ep,
-                                       const EndpointData& d) {
+std::vector<BiomarkerRecord> cox_block(const StudyConfig& study, const Cohort& cohort, const FeatureStats& fs,
+                                       const Endpoint& ep, const EndpointData& d) {
     std::unordered_map<int64_t, size_t> row_of;
     for (size_t r = 0; r < cohort.kept.size(); ++r) row_of.emplace(cohort.kept[r], r);
     const size_t m = d.samples.size(), n = cohort.size();
     std::vector<size_t> rows(m);
     for (size_t i = 0; i < m; ++i) rows[i] = row_of.at(d.samples[i]);
     std::vector<std::vector<int>> terms;
-    const Eigen::MatrixXd C = endpoint_covariates(d, ep, terms, 1);
+    const Eigen::MatrixXd C = endpoint_covariates(study, d, ep, terms, 1);
     const std::vector<int> strata = endpoint_strata(d);
     const CoxRiskSets all = cox_risk_sets(d.times, strata);
     std::vector<BiomarkerRecord> out;
@@ -259,7 +259,7 @@ Ranking rank_stage(Comm& comm, const Inputs& in, const Cohort& cohort, FeatureSt
                                              resolved_settings(in.study.resolved, {"ranking", "outcomes"}), follow_up});
         const std::vector<double> flat = cache.run<std::vector<double>>("ranking", key, [&] {
             std::vector<BiomarkerRecord> mine;
-            comm.all_or_none([&] { mine = cox_block(cohort, fs, ep, d); });
+            comm.all_or_none([&] { mine = cox_block(in.study, cohort, fs, ep, d); });
             fs.blocks.clear();
             return comm.allgather(flatten(mine));
         });

@@ -285,10 +285,11 @@ struct SurvivalResults {
 };
 SurvivalResults survival_stage(const Inputs& in, const Cohort& cohort, const Subtypes& subtypes);
 // An endpoint's covariates as Cox model columns (numbers, or indicators of their levels after the first), each
-// covariate's columns in `terms`; and each sample's stratum (the combined levels of the strata columns, numbered
-// in sorted order; empty without strata).
-Eigen::MatrixXd endpoint_covariates(const EndpointData& d, const Endpoint& ep, std::vector<std::vector<int>>& terms,
-                                    int first_column);
+// covariate's columns in `terms` (a covariate with one value over the samples is a Config error naming its key);
+// and each sample's stratum (the combined levels of the strata columns, numbered in sorted order; empty without
+// strata).
+Eigen::MatrixXd endpoint_covariates(const StudyConfig& s, const EndpointData& d, const Endpoint& ep,
+                                    std::vector<std::vector<int>>& terms, int first_column);
 std::vector<int> endpoint_strata(const EndpointData& d);
 
 // biomarkers.tsv's rows: q-values per contrast (BH or BY), sorted by p, then contrast, modality, feature.

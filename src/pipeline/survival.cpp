@@ -137,7 +137,8 @@ struct CoxDesign {
     std::vector<std::string> term_names;
     std::vector<int> strata;
 };
-CoxDesign design(const EndpointData& d, const std::vector<int>& subtype, int k, int reference, const Endpoint& ep) {
+CoxDesign design(const StudyConfig& s, const EndpointData& d, const std::vector<int>& subtype, int k, int reference,
+                 const Endpoint& ep) {
     CoxDesign g;
     const size_t n = d.samples.size();
     std::vector<int> sub_term;
@@ -149,7 +150,7 @@ CoxDesign design(const EndpointData& d, const std::vector<int>& subtype, int k, 
     }
     g.terms.push_back(sub_term);
     g.term_names.push_back("subtype");
-    const Eigen::MatrixXd C = endpoint_covariates(d, ep, g.terms, k - 1);
+    const Eigen::MatrixXd C = endpoint_covariates(s, d, ep, g.terms, k - 1);
     for (const std::string& c : ep.covariates) g.term_names.push_back(c);
     g.X.resize(long(n), S.cols() + C.cols());
     g.X << S, C;
@@ -159,13 +160,20 @@ CoxDesign design(const EndpointData& d, const std::vector<int>& subtype, int k, 
 
 }  // namespace
 
-Eigen::MatrixXd endpoint_covariates(const EndpointData& d, const Endpoint& ep, std::vector<std::vector<int>>& terms,
-                                    int first_column) {
+Eigen::MatrixXd endpoint_covariates(const StudyConfig& s, const EndpointData& d, const Endpoint& ep,
+                                    std::vector<std::vector<int>>& terms, int first_column) {
     const size_t n = d.samples.size();
     std::vector<std::vector<double>> cols;
     for (size_t c = 0; c < ep.covariates.size(); ++c) {
         std::vector<std::string> values(n);
         for (size_t i = 0; i < n; ++i) values[i] = d.covariates[i][c];
+        if (n > 0 && std::all_of(values.begin(), values.end(), [&](const std::string& v) { return v == values[0]; }))
+            throw Error(ErrorKind::Config,
+                        s.origin_of("outcomes." + ep.name + ".covariates") + ": covariate '" + ep.covariates[c] +
+                            "' of endpoint '" + ep.name + "' has the one value '" + values[0] + "' over the " +
+                            std::to_string(n) + " samples analysed (those that passed QC and have follow-up), so " +
+                            "nothing can be adjusted for it",
+                        "remove '" + ep.covariates[c] + "' from outcomes." + ep.name + ".covariates");
         std::vector<int> term;
         for (auto& col : covariate_columns(values))
             term.push_back(first_column + int(cols.size())), cols.push_back(std::move(col));
@@ -237,11 +245,16 @@ SurvivalResults survival_stage(const Inputs& in, const Cohort& cohort, const Sub
             row.curve = kaplan_meier(t);
             row.median = km_median(row.curve);
             e.subtypes.push_back(std::move(row));
+            if (!t.time.empty() && std::count(t.event.begin(), t.event.end(), 1) == 0)
+                std::fprintf(stderr,
+                             "precis: warning: endpoint '%s': subtype %d has no events among its %zu samples: its "
+                             "survival stays at 1 and its hazard ratio is not finite (R's coxph warns the same)\n",
+                             ep.name.c_str(), c, t.time.size());
         }
         // the log-rank tests: all subtypes, then each pair (stratified as the Cox model)
         std::vector<int> group(n), strata_of;
         for (size_t i = 0; i < n; ++i) group[i] = subtype[i] - 1;
-        const CoxDesign g = design(d, subtype, k, reference, ep);
+        const CoxDesign g = design(s, d, subtype, k, reference, ep);
         strata_of = g.strata;
         const LogRank all = logrank(d.times, group, k, strata_of);
         e.tests.push_back({"logrank", "", all.statistic, double(all.df), all.p_value, NaN});

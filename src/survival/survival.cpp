@@ -238,30 +238,27 @@ double efron_pass(const CoxRiskSets& r, const double* X, long p_run, const doubl
         const size_t end = r.run_end[run];
         long deaths = 0;
         double d0 = 0;
-        for (size_t k = begin; k < end; ++k) {
-            const double* x = X + k * size_t(p);
-            s0 += risk[k];
+        // a subject's risk-weighted first and second moments into (m0, m1, m2)
+        auto moments = [&](const double* x, double w, double& m0, double* m1, double* m2) {
+            m0 += w;
             PRECIS_UNROLL
             for (long j = 0; j < p; ++j) {
-                const double rx = risk[k] * x[j];
-                s1[j] += rx;
+                const double wx = w * x[j];
+                m1[j] += wx;
                 PRECIS_UNROLL
-                for (long l = 0; l <= j; ++l) s2[j * p + l] += rx * x[l];
+                for (long l = 0; l <= j; ++l) m2[j * p + l] += wx * x[l];
             }
+        };
+        for (size_t k = begin; k < end; ++k) {
+            const double* x = X + k * size_t(p);
+            moments(x, risk[k], s0, s1, s2);
             if (r.event[k]) {
                 if (deaths == 0) {
                     std::fill(d1, d1 + p, 0.0);
                     std::fill(d2, d2 + p * p, 0.0);
                 }
                 ++deaths;
-                d0 += risk[k];
-                PRECIS_UNROLL
-                for (long j = 0; j < p; ++j) {
-                    const double rx = risk[k] * x[j];
-                    d1[j] += rx;
-                    PRECIS_UNROLL
-                    for (long l = 0; l <= j; ++l) d2[j * p + l] += rx * x[l];
-                }
+                moments(x, risk[k], d0, d1, d2);
                 loglik += eta[k];
                 PRECIS_UNROLL
                 for (long j = 0; j < p; ++j) u[j] += x[j];
