@@ -24,7 +24,7 @@ void split_into(const std::string& s, char sep, std::vector<std::string>& out) {
 }
 }  // namespace
 
-ConsequenceFilter::ConsequenceFilter(const hts::VcfReader& vcf, const std::vector<std::string>& consequences,
+ConsequenceFilter::ConsequenceFilter(const GenotypeReader& vcf, const std::vector<std::string>& consequences,
                                      const std::string& which)
     : wanted_(consequences.begin(), consequences.end()) {
     std::string desc;
@@ -57,7 +57,7 @@ ConsequenceFilter::ConsequenceFilter(const hts::VcfReader& vcf, const std::vecto
                         "annotate with a standard VEP or SnpEff version, whose header lists the fields");
 }
 
-void ConsequenceFilter::evaluate(hts::VcfReader& vcf) {
+void ConsequenceFilter::evaluate(GenotypeReader& vcf) {
     const auto& alleles = vcf.site().alleles;
     const size_t na = alleles.size();
     genes_.assign(na, {});

@@ -5,21 +5,19 @@
 #include <vector>
 
 namespace precis {
-namespace hts {
-class VcfReader;
-}
+class GenotypeReader;
 
 class ConsequenceFilter {
 public:
     // `which`: csq, ann, or auto (CSQ if the header declares it, else ANN). Throws MalformedInput naming the file
     // when the chosen field is not declared or its header gives no Format of Allele|Consequence|...
-    ConsequenceFilter(const hts::VcfReader& vcf, const std::vector<std::string>& consequences,
+    ConsequenceFilter(const GenotypeReader& vcf, const std::vector<std::string>& consequences,
                       const std::string& which);
 
     // Reads the current record's annotations: for each ALT (allele index >= 1), which genes have one of the
     // wanted consequences. VEP alleles are matched by ALLELE_NUM when present, else as VEP writes them (the
     // first base dropped when REF and every ALT share it, '-' for nothing left); SnpEff alleles as written.
-    void evaluate(hts::VcfReader& vcf);
+    void evaluate(GenotypeReader& vcf);
     // Whether ALT `allele` has a wanted consequence for the gene called `gene` (its SYMBOL / Gene, or SnpEff's
     // Gene_Name / Gene_ID); an annotation that names no gene qualifies the allele for every gene.
     bool qualifies(int allele, const std::string& gene) const;

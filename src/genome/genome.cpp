@@ -200,7 +200,7 @@ namespace {
 // What one record means for the samples that are counted: shared by the per-sample and the cohort paths.
 class RecordCounter {
 public:
-    RecordCounter(hts::VcfReader& vcf, const GenomeSettings& st, const GeneSet* genes)
+    RecordCounter(GenotypeReader& vcf, const GenomeSettings& st, const GeneSet* genes)
         : vcf_(vcf), st_(st), genes_(genes) {
         int64_t x_length = 0;
         for (auto& [name, length] : vcf.contigs())
@@ -556,7 +556,7 @@ private:
             ++q.x_n, q.x_o += hom, q.x_e.add(e_);
     }
 
-    hts::VcfReader& vcf_;
+    GenotypeReader& vcf_;
     const GenomeSettings& st_;
     const GeneSet* genes_;
     std::vector<AlleleType> types_;
@@ -683,7 +683,7 @@ std::vector<Region> plan_regions(const std::string& path, const GeneSet* genes, 
     return regions;
 }
 
-RegionResult process_region(hts::VcfReader& vcf, const Region& region, const std::vector<int>& columns,
+RegionResult process_region(GenotypeReader& vcf, const Region& region, const std::vector<int>& columns,
                             const GenomeSettings& settings, const GeneSet* genes) {
     RegionResult res;
     res.qc.resize(columns.size());

@@ -8,8 +8,8 @@
 #include "genome/scores.hpp"
 
 namespace precis {
+class GenotypeReader;
 namespace hts {
-class VcfReader;
 class ThreadPool;
 }
 
@@ -143,8 +143,8 @@ struct RegionResult {
 };
 
 // Counts the samples whose VCF columns are `columns` (-1 = not in the file: left at zero) over one region.
-// `vcf` is the cohort file, opened once per worker with its index loaded (hts::VcfReader::load_index).
-RegionResult process_region(hts::VcfReader& vcf, const Region& region, const std::vector<int>& columns,
+// `vcf` is the cohort file, opened once per worker with its index loaded (GenotypeReader::load_index).
+RegionResult process_region(GenotypeReader& vcf, const Region& region, const std::vector<int>& columns,
                             const GenomeSettings& settings, const GeneSet* genes);
 
 // The VCF columns of `ids` in the file's header (-1 where absent).

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "genome/reader.hpp"
+
 namespace precis::hts {
 
 // htslib's thread pool, shared by the files one worker reads one after another: BGZF blocks are decompressed
@@ -28,51 +30,32 @@ private:
     htsThreadPool pool_ = {nullptr, 0};
 };
 
-// One record, decoded as far as precis needs it: position, alleles, FILTER, and each sample's GT, DP and GQ in
-// htslib's encodings (bcf_gt_* alleles padded with bcf_int32_vector_end; bcf_int32_missing for absent values).
-struct Site {
-    std::string contig;
-    int64_t pos = 0;                   // 0-based
-    int64_t rlen = 1;                  // reference span (INFO/END for symbolic alleles)
-    std::vector<std::string> alleles;  // REF first
-    bool pass = true;                  // FILTER is PASS or '.'
-    int ploidy = 0;                    // GT values per sample; 0 when the record has no GT
-    std::vector<int32_t> gt;           // n_samples x ploidy
-    std::vector<int32_t> dp, gq;       // n_samples each, or empty when FORMAT lacks the field
-};
+using precis::Site;
 
 // Reads VCF, VCF.gz or BCF records one at a time. Text VCF is decoded by precis itself, reading only CHROM, POS,
 // REF, ALT, FILTER and the GT/DP/GQ subfields (INFO/AF and END on request); BCF goes through htslib.
-class VcfReader {
+class VcfReader : public GenotypeReader {
 public:
     explicit VcfReader(const std::string& path, ThreadPool* pool = nullptr);
-    ~VcfReader();
+    ~VcfReader() override;
     VcfReader(const VcfReader&) = delete;
     VcfReader& operator=(const VcfReader&) = delete;
 
-    const std::string& path() const { return path_; }
-    int n_samples() const { return bcf_hdr_nsamples(hdr_); }
-    std::string sample_name(int i) const { return hdr_->samples[i]; }
+    const std::string& path() const override { return path_; }
+    int n_samples() const override { return bcf_hdr_nsamples(hdr_); }
+    std::string sample_name(int i) const override { return hdr_->samples[i]; }
 
     // Contigs of the header with their lengths (0 where the header gives none).
-    std::vector<std::pair<std::string, int64_t>> contigs() const;
+    std::vector<std::pair<std::string, int64_t>> contigs() const override;
     // Loads the file's index (.csi, or .tbi for VCF.gz); throws MalformedInput naming the fix if there is none.
-    void load_index();
-    // Restricts next() to the records overlapping [beg, end) (0-based) on `contig`; false if the index does not
-    // know the contig (then next() returns nothing).
-    bool query(const std::string& contig, int64_t beg, int64_t end);
-
-    // Next record into site(); false at end of file (or of the queried region). Throws MalformedInput on a broken
-    // record, naming the file and the record.
-    bool next();
-    const Site& site() const { return site_; }
-    long records_read() const { return n_read_; }
-    // INFO/AF of the current record, one value per ALT (NaN where missing); empty if it has none.
-    const std::vector<float>& allele_frequencies();
-    // The text value of INFO/`key` of the current record (e.g. CSQ, ANN); false if the record has none.
-    bool info_text(const char* key, std::string& out);
-    // The Description of an ##INFO header line, or "" if the header does not declare `key`.
-    std::string info_description(const char* key) const;
+    void load_index() override;
+    bool query(const std::string& contig, int64_t beg, int64_t end) override;
+    bool next() override;
+    const Site& site() const override { return site_; }
+    long records_read() const override { return n_read_; }
+    const std::vector<float>& allele_frequencies() override;
+    bool info_text(const char* key, std::string& out) override;
+    std::string info_description(const char* key) const override;
 
 private:
     bool next_line();              // text: a region's first line, through the index, into line_

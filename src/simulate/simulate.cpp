@@ -44,13 +44,13 @@ std::string fmtf(const char* f, double v) {
     return buf;
 }
 
-struct Site {
+struct SimVariant {
     int64_t pos;  // 1-based
     std::string ref, alt;
 };
 
-Site make_variant(int chrom, int64_t pos, Rng& rng) {
-    Site s{pos, std::string(1, ref_base(chrom, pos)), ""};
+SimVariant make_variant(int chrom, int64_t pos, Rng& rng) {
+    SimVariant s{pos, std::string(1, ref_base(chrom, pos)), ""};
     double u = rng.uniform();
     if (u < 0.85) {  // SNV; transitions twice as likely as transversions, as in real genomes (Ti/Tv ~ 2)
         static const char* transition = "GTAC";   // partner of A, C, G, T
@@ -221,9 +221,9 @@ void simulate(const SimulateOptions& o) {
             Rng r(sample_stream(1, i));
             bool male = sex[i] == "M";
             // --- genome
-            std::map<std::pair<int, int64_t>, std::pair<Site, std::string>> sites;  // (chrom, pos) -> site, GT
+            std::map<std::pair<int, int64_t>, std::pair<SimVariant, std::string>> sites;  // (chrom, pos) -> site, GT
             auto add = [&](int chrom, int64_t pos, const std::string& gt, bool variant) {
-                Site s = variant ? make_variant(chrom, pos, r) : Site{pos, std::string(1, ref_base(chrom, pos)), "."};
+                SimVariant s = variant ? make_variant(chrom, pos, r) : SimVariant{pos, std::string(1, ref_base(chrom, pos)), "."};
                 if (!variant) {  // a reference call still needs an ALT to be a site; use a SNV allele
                     char b;
                     do b = "ACGT"[r.below(4)];

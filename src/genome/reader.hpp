@@ -1,0 +1,51 @@
+// What the genome stages read from a genotype file, whatever its format: its samples and contigs, and its sites in
+// order (all of them, or those of a queried region), each with every sample's calls. VCF/BCF (hts::VcfReader)
+// implements it; the binary formats national projects ship implement it beside it.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace precis {
+
+// One record, decoded as far as precis needs it: position, alleles, FILTER, and each sample's GT, DP and GQ in
+// htslib's encodings (bcf_gt_* alleles padded with bcf_int32_vector_end; bcf_int32_missing for absent values).
+struct Site {
+    std::string contig;
+    int64_t pos = 0;                   // 0-based
+    int64_t rlen = 1;                  // reference span (INFO/END for symbolic alleles)
+    std::vector<std::string> alleles;  // REF first
+    bool pass = true;                  // FILTER is PASS or '.'
+    int ploidy = 0;                    // GT values per sample; 0 when the record has no GT
+    std::vector<int32_t> gt;           // n_samples x ploidy
+    std::vector<int32_t> dp, gq;       // n_samples each, or empty when FORMAT lacks the field
+};
+
+class GenotypeReader {
+public:
+    virtual ~GenotypeReader() = default;
+    virtual const std::string& path() const = 0;
+    virtual int n_samples() const = 0;
+    virtual std::string sample_name(int i) const = 0;
+    // Contigs with their lengths (0 where the file gives none), in the file's order.
+    virtual std::vector<std::pair<std::string, int64_t>> contigs() const = 0;
+    // Makes query() possible (a VCF's .csi/.tbi); throws MalformedInput naming the fix if it cannot.
+    virtual void load_index() = 0;
+    // Restricts next() to the records overlapping [beg, end) (0-based) on `contig`; false if the contig is unknown
+    // (then next() returns nothing).
+    virtual bool query(const std::string& contig, int64_t beg, int64_t end) = 0;
+    // Next record into site(); false at the end of the file (or of the queried region). Throws MalformedInput on a
+    // broken record, naming the file and the record.
+    virtual bool next() = 0;
+    virtual const Site& site() const = 0;
+    virtual long records_read() const = 0;  // so far: the current record's number, for messages
+    // INFO/AF of the current record, one value per ALT (NaN where missing); empty if it has none.
+    virtual const std::vector<float>& allele_frequencies() = 0;
+    // The text value of INFO/`key` of the current record (e.g. CSQ, ANN); false if the record has none.
+    virtual bool info_text(const char* key, std::string& out) = 0;
+    // The Description of an ##INFO header line, or "" if the file does not declare `key`.
+    virtual std::string info_description(const char* key) const = 0;
+};
+
+}  // namespace precis
