@@ -588,7 +588,8 @@ private:
 
 GenomeResult process_genome(const std::string& path, const std::string& sample_id, const GenomeSettings& settings,
                             const GeneSet* genes) {
-    hts::VcfReader vcf(path, settings.pool);
+    const std::unique_ptr<GenotypeReader> reader = open_genotypes(path, false, settings.pool);
+    GenotypeReader& vcf = *reader;
     int ns = vcf.n_samples();
     int col = -1;
     for (int i = 0; i < ns; ++i)
@@ -617,7 +618,8 @@ GenomeResult process_genome(const std::string& path, const std::string& sample_i
 }
 
 std::vector<int> sample_columns(const std::string& path, const std::vector<std::string>& ids) {
-    hts::VcfReader vcf(path);
+    const std::unique_ptr<GenotypeReader> reader = open_genotypes(path);
+    const GenotypeReader& vcf = *reader;
     std::unordered_map<std::string, int> col;
     for (int i = 0; i < vcf.n_samples(); ++i) col.emplace(vcf.sample_name(i), i);
     std::vector<int> out;
@@ -629,7 +631,8 @@ std::vector<int> sample_columns(const std::string& path, const std::vector<std::
 }
 
 std::vector<Region> plan_regions(const std::string& path, const GeneSet* genes, int64_t target_bp) {
-    hts::VcfReader vcf(path);
+    const std::unique_ptr<GenotypeReader> reader = open_genotypes(path);
+    const GenotypeReader& vcf = *reader;
     std::vector<Region> regions;
     std::vector<char> owned(genes ? genes->size() : 0, 0);
     const int64_t kUnbounded = int64_t(1) << 40;

@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/parse.hpp"
 #include "core/table.hpp"
+#include "genome/hts.hpp"
 
 namespace precis {
 
@@ -53,6 +54,11 @@ bool is_plink_path(const std::string& path) {
 PlinkPaths plink_paths(const std::string& path) {
     const std::string prefix = is_plink_path(path) ? path.substr(0, path.size() - 4) : path;
     return {prefix + ".bed", prefix + ".bim", prefix + ".fam"};
+}
+
+std::unique_ptr<GenotypeReader> open_genotypes(const std::string& path, bool plink, hts::ThreadPool* pool) {
+    if (plink || is_plink_path(path)) return std::make_unique<PlinkReader>(path);
+    return std::make_unique<hts::VcfReader>(path, pool);
 }
 
 PlinkReader::PlinkReader(const std::string& path) : paths_(plink_paths(path)) {

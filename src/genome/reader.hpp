@@ -3,6 +3,7 @@
 // implements it; the binary formats national projects ship implement it beside it.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,5 +48,14 @@ public:
     // The Description of an ##INFO header line, or "" if the file does not declare `key`.
     virtual std::string info_description(const char* key) const = 0;
 };
+
+namespace hts {
+class ThreadPool;
+}
+
+// The reader for a genotype file by its name: a PLINK 1 fileset (a .bed, .bim or .fam, or their prefix when `plink`
+// is said), else VCF/BCF. `pool`: decompression threads for a VCF read from start to end (nullptr: none).
+std::unique_ptr<GenotypeReader> open_genotypes(const std::string& path, bool plink = false,
+                                               hts::ThreadPool* pool = nullptr);
 
 }  // namespace precis

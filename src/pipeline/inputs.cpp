@@ -16,6 +16,7 @@
 #include "core/signals.hpp"
 #include "core/table.hpp"
 #include "genome/hts.hpp"
+#include "genome/reader.hpp"
 #include "parallel/comm.hpp"
 #include "pipeline/farm.hpp"
 #include "pipeline/outputs.hpp"
@@ -521,7 +522,7 @@ void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet
     std::vector<double> score_imputed(cols.size() * n_scores, 0.0);
     std::vector<double> score_match(n_scores * 4, 0.0);
     std::vector<std::string> region_errors;
-    std::unique_ptr<hts::VcfReader> reader;
+    std::unique_ptr<GenotypeReader> reader;
     size_t from_journal = 0;  // rank 0: regions taken from the journal
     Progress rprog;
     rprog.what = "regions";
@@ -564,7 +565,7 @@ void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet
             }
             try {
                 if (!reader) {  // opened once per worker, index loaded once
-                    reader = std::make_unique<hts::VcfReader>(file);
+                    reader = open_genotypes(file);
                     reader->load_index();
                 }
                 RegionResult r = process_region(*reader, rg, cols, gs, genes);

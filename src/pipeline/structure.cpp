@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <numeric>
 #include <set>
 #include <tuple>
@@ -24,6 +25,7 @@
 #include "core/table.hpp"
 #include "cluster/cluster.hpp"
 #include "genome/genome.hpp"
+#include "genome/reader.hpp"
 #include "pipeline/stages.hpp"
 #include "structure/structure.hpp"
 
@@ -284,7 +286,8 @@ Structure structure_stage(Comm& comm, Inputs& in, RootState* root) {
     };
     if (!file.empty()) {  // the cohort file: each rank reads its contigs
         comm.all_or_none([&] {
-            hts::VcfReader reader(file);
+            const std::unique_ptr<GenotypeReader> opened = open_genotypes(file);
+            GenotypeReader& reader = *opened;
             reader.load_index();
             for (const std::string& contig : my_contigs(reader.contigs(), comm.rank(), comm.size())) {
                 if (!reader.query(contig, 0, std::numeric_limits<int64_t>::max() / 2)) continue;

@@ -15,6 +15,7 @@
 #include "genome/annotation.hpp"
 #include "genome/genome.hpp"
 #include "genome/hts.hpp"
+#include "genome/plink.hpp"
 #include "proteome/cohort.hpp"
 
 namespace fs = std::filesystem;
@@ -123,10 +124,28 @@ Validation validate_study(const std::string& path, const std::vector<std::string
         if (!fs::is_regular_file(cf, ec)) {
             v.problems.push_back(at + ": the cohort file " + cf + " does not exist (fix: correct 'genome.cohort_file')");
         } else {
+            // what a PLINK fileset cannot give: per-genotype DP and GQ, INFO/AF, consequence annotations
+            if (is_plink_path(cf)) {
+                auto cannot = [&](const std::string& key, const std::string& what, const std::string& fix) {
+                    v.problems.push_back(s.origin_of(key) + ": '" + key + "' needs " + what + ", which the PLINK " +
+                                         "fileset " + cf + " does not have (fix: " + fix + ")");
+                };
+                if (s.genome.min_dp > 0)
+                    cannot("genome.qc.min_dp", "each genotype's DP", "remove it, or give the cohort as VCF/BCF");
+                if (s.genome.min_gq > 0)
+                    cannot("genome.qc.min_gq", "each genotype's GQ", "remove it, or give the cohort as VCF/BCF");
+                if (s.genome.frequencies == Frequencies::InfoAf)
+                    cannot("genome.qc.frequencies", "INFO/AF", "use 'cohort' (the default for a cohort file)");
+                if (!s.genome.consequences.empty())
+                    cannot("genome.features.gene_burden.consequences", "VEP or SnpEff annotations (INFO/CSQ or ANN)",
+                           "remove it to count every ALT allele in a gene, or give an annotated VCF/BCF");
+            }
             try {
-                hts::VcfReader vcf(cf);
+                const std::unique_ptr<GenotypeReader> reader = open_genotypes(cf);
+                GenotypeReader& vcf = *reader;
                 vcf.load_index();
-                if (!s.genome.consequences.empty()) ConsequenceFilter(vcf, s.genome.consequences, name(s.genome.annotation));
+                if (!s.genome.consequences.empty() && !is_plink_path(cf))
+                    ConsequenceFilter(vcf, s.genome.consequences, name(s.genome.annotation));
                 std::vector<std::string> ids;
                 for (auto& e : samples) ids.push_back(e.id);
                 std::vector<int> cols = sample_columns(cf, ids);

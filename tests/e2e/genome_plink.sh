@@ -1,0 +1,48 @@
+# genome.cohort_file as a PLINK 1 fileset (.bed/.bim/.fam): the simulated cohort merged (bcftools) and converted by
+# plink2 (biallelic sites; a .bed holds no others), then read by precis from the .bed and from the VCF that plink2
+# exports from the same fileset. Every QC count, the burden matrix, the subtypes and the biomarkers are the same from
+# both; the same on 1 and 3 ranks; call_rate and het_f equal plink2 --missing and --het on the .bed. What a .bed
+# cannot give (DP, GQ, INFO/AF, consequence annotations) is refused before any work, naming the key.
+source "$(dirname "$0")/lib.sh"
+"$PRECIS" simulate --out sim --samples 40 --subtypes 2 --seed 3 --resamples 10 >/dev/null
+bcftools merge -0 -Ob -o sim/merged.bcf sim/vcf/*.vcf.gz
+plink2 --bcf sim/merged.bcf --max-alleles 2 --make-bed --out sim/cohort >/dev/null 2>&1
+plink2 --bfile sim/cohort --export vcf bgz --out sim/from_bed >/dev/null 2>&1
+tabix -p vcf sim/from_bed.vcf.gz
+sed 's|  path_column: vcf|  cohort_file: cohort.bed|' sim/study.yaml > sim/bed.yaml
+sed 's|  path_column: vcf|  cohort_file: from_bed.vcf.gz|' sim/study.yaml > sim/vcf.yaml
+grep -q "cohort_file: cohort.bed" sim/bed.yaml || fail "the simulated study's genome section changed"
+"$PRECIS" run sim/bed.yaml --output bed1 2> bed1.log || { cat bed1.log; fail "run on the .bed"; }
+grep -q "regions .* done" bed1.log || fail "no region progress"
+precis_np 3 run sim/bed.yaml --output bed3 2>/dev/null
+"$PRECIS" run sim/vcf.yaml --output vcf1 2>/dev/null
+for f in qc/genome.tsv subtypes.tsv biomarkers.tsv; do
+  cmp bed1/$f bed3/$f || fail "$f differs between 1 and 3 ranks"
+  cmp bed1/$f vcf1/$f || fail "$f differs between the .bed and plink2's VCF of it"
+done
+plink2 --bfile sim/cohort --missing --het --bad-freqs --out plink >/dev/null 2>&1
+$PY - <<'PY'
+import h5py
+import numpy as np
+import pandas as pd
+x = {r: h5py.File(f"{r}/cohort.h5mu", "r")["mod/genome/X"][()] for r in ("bed1", "vcf1")}
+assert np.array_equal(x["bed1"], x["vcf1"]) and x["bed1"].sum() > 0, "burden differs"
+q = pd.read_csv("bed1/qc/genome.tsv", sep="\t", keep_default_na=False, na_values=["NA"]).set_index("sample_id")
+miss = pd.read_csv("plink.smiss", sep=r"\s+").set_index("#IID" if "#IID" in open("plink.smiss").readline() else "IID")
+het = pd.read_csv("plink.het", sep=r"\s+").set_index("#IID" if "#IID" in open("plink.het").readline() else "IID")
+assert (q.n_called + q.n_not_called == miss.loc[q.index].OBS_CT).all()
+assert np.allclose(q.call_rate, 1 - miss.loc[q.index].F_MISS, atol=1e-12)
+d = np.abs(q.het_f - het.loc[q.index].F).max()
+assert d < 1e-5, d   # plink2 writes F with 6 significant digits
+print(f"PLINK fileset: {len(q)} samples; call_rate = 1 - plink2 F_MISS, het_f = plink2 F (|d| {d:.1g})")
+PY
+# a .bed has no DP, GQ, INFO/AF or annotations: the keys that need them are refused before any work
+expect_exit 2 "$PRECIS" validate sim/bed.yaml --set genome.qc.min_dp=10 --set genome.qc.frequencies=info_af
+expect_in "'genome.qc.min_dp' needs each genotype's DP, which the PLINK fileset" "$OUT"
+expect_in "'genome.qc.frequencies' needs INFO/AF" "$OUT"
+# a .bed that is not the .bim x .fam it came with
+head -c 1000 sim/cohort.bed > sim/short.bed && cp sim/cohort.bim sim/short.bim && cp sim/cohort.fam sim/short.fam
+expect_exit 2 "$PRECIS" run sim/bed.yaml --set genome.cohort_file=sim/short.bed --output short
+expect_in "short.bed: 1000 bytes, but" "$OUT"
+expect_in "the three files are not one fileset, or the .bed is truncated" "$OUT"
+note "ok"
