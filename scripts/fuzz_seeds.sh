@@ -26,6 +26,7 @@ case $name in
   journal) add "$root"/fuzz/seeds/journal/* ;;
   vcf) add "$root"/tests/data/studies/common/vcf/*.vcf "$root"/tests/data/bad/cases/*/vcf/*.vcf
        addz "$root"/tests/data/bad/common/vcf/*.vcf.gz ;;
+  plink) add "$root"/fuzz/seeds/plink/* ;;
   *) echo "fuzz_seeds.sh: no fuzz target '$name'" >&2; exit 2 ;;
 esac
 [[ -d "$root/fuzz/regressions/$name" ]] && add "$root"/fuzz/regressions/"$name"/*
