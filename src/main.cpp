@@ -191,6 +191,10 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     sim_cmd->add_option("--resamples", sim.resamples, "clustering.resamples written to study.yaml")
         ->capture_default_str();
+    sim_cmd->add_option("--genotype-format", sim.genotype_format,
+                        "vcf: a VCF per sample (one cohort VCF with --populations); plink: the cohort's genotypes as "
+                        "one PLINK 1 fileset, cohort.bed/.bim/.fam")
+        ->capture_default_str();
     sim_cmd->add_option("--cohort", sim.cohort,
                         "N > 0: a further cohort from the same truth as --seed's (the same proteins, markers and "
                         "genes), with new samples (ids C<N>S00001...), e.g. to validate a subtype model")

@@ -26,6 +26,39 @@ struct Chrom {
 const std::vector<Chrom> kChroms = {{"chr1", 248956422}, {"chr2", 242193529}, {"chr3", 198295559},
                                     {"chr4", 190214555}, {"chrX", 156040895}};
 
+// The cohort's calls as a PLINK 1 fileset (PREFIX.bed SNP-major, .bim, .fam): every site of any sample, a sample
+// without a call there (or with other alleles at that position, a rare collision) homozygous REF; REF is A2 and ALT
+// A1, as plink2 imports a VCF; a haploid call is stored as its homozygote, as plink does.
+void write_plink(const std::string& prefix,
+                 const std::vector<std::map<std::pair<int, int64_t>, std::pair<std::string, std::string>>>& calls,
+                 const std::vector<std::string>& ids, const std::vector<std::string>& sex) {
+    std::map<std::pair<int, int64_t>, std::string> alleles;
+    for (auto& c : calls)
+        for (auto& [key, call] : c) alleles.emplace(key, call.first);
+    const size_t n = ids.size(), bytes = (n + 3) / 4;
+    std::string fam, bim, bed = "\x6c\x1b\x01";
+    for (size_t i = 0; i < n; ++i)
+        fam += ids[i] + "\t" + ids[i] + "\t0\t0\t" + (sex[i] == "M" ? "1" : sex[i] == "F" ? "2" : "0") + "\t-9\n";
+    for (auto& [key, al] : alleles) {
+        const std::string chrom = kChroms[size_t(key.first)].name.substr(3), ref = al.substr(0, al.find('\t')),
+                          alt = al.substr(al.find('\t') + 1), pos = std::to_string(key.second);
+        bim += chrom + "\t" + chrom + ":" + pos + "\t0\t" + pos + "\t" + alt + "\t" + ref + "\n";
+        std::string row(bytes, '\0');
+        for (size_t i = 0; i < n; ++i) {
+            auto it = calls[i].find(key);
+            const std::string gt = it != calls[i].end() && it->second.first == al ? it->second.second : "0/0";
+            const int alts = int(std::count(gt.begin(), gt.end(), '1'));
+            // 2-bit codes: 00 A1/A1, 01 missing, 10 A2/A1, 11 A2/A2
+            unsigned code = gt[0] == '.' ? 1u : gt.size() == 1 ? (alts ? 0u : 3u) : alts == 2 ? 0u : alts == 1 ? 2u : 3u;
+            row[i / 4] = char(static_cast<unsigned char>(row[i / 4]) | (code << (2 * (i % 4))));
+        }
+        bed += row;
+    }
+    write_file_atomic(prefix + ".fam", fam);
+    write_file_atomic(prefix + ".bim", bim);
+    write_file_atomic(prefix + ".bed", bed);
+}
+
 struct Gene {
     int chrom;
     int64_t beg, end;  // 0-based, half-open
@@ -99,6 +132,9 @@ void simulate(const SimulateOptions& o) {
     if (o.populations < 0 || o.populations == 1 || o.populations > o.samples / 2)
         throw_config("--populations must be 0 (none) or between 2 and half the number of samples",
                      "choose --populations 0, or 2 to " + std::to_string(o.samples / 2));
+    if (o.genotype_format != "vcf" && o.genotype_format != "plink")
+        throw_config("--genotype-format must be vcf or plink, not '" + o.genotype_format + "'",
+                     "choose vcf (per-sample VCFs, or a cohort VCF with --populations) or plink (a cohort .bed)");
     if (!(o.population_effect >= 0) || o.ancestry_snps < 100 || o.ancestry_snps > 1000000)
         throw_config("--population-effect must be 0 or more and --ancestry-snps between 100 and 1,000,000",
                      "give the sd of the populations' protein shifts and the number of ancestry SNVs");
@@ -198,11 +234,12 @@ void simulate(const SimulateOptions& o) {
             for (double a : anc)  // Balding-Nichols' mean and variance, by a normal draw
                 fr.push_back(std::clamp(a + qr.normal(0, std::sqrt(f * a * (1 - a))), 0.01, 0.99));
     }
-    const bool cohort_vcf = o.populations > 0;
+    const bool plink = o.genotype_format == "plink";
+    const bool one_file = o.populations > 0 || plink;  // the cohort's genotypes in one file
     auto population_name = [](int q) { return "POP" + std::to_string(q + 1); };
-    // with populations, each sample's calls go into one cohort VCF instead of a file of its own
+    // with populations or as PLINK, each sample's calls go into one cohort file instead of a file of its own
     std::vector<std::map<std::pair<int, int64_t>, std::pair<std::string, std::string>>> calls(
-        cohort_vcf ? size_t(o.samples) : 0);  // (chrom, pos) -> ("REF\tALT", GT)
+        one_file ? size_t(o.samples) : 0);  // (chrom, pos) -> ("REF\tALT", GT)
 
     // genes.bed
     {
@@ -260,18 +297,20 @@ void simulate(const SimulateOptions& o) {
                 int64_t pos = 2800000 + int64_t(r.below(100000000));
                 add(4, pos, variant_gt(male), true);
             }
-            if (cohort_vcf) {
+            if (one_file) {
                 for (auto& [key, sg] : sites) calls[size_t(i)][key] = {sg.first.ref + "\t" + sg.first.alt, sg.second};
                 // the ancestry SNVs: chr1-chr4 from 30 Mb, 1 kb apart (away from the genes and the background)
-                Rng ar(sample_stream(4, i));
-                const auto& fr = pop_freq[size_t(population[i])];
-                for (int j = 0; j < o.ancestry_snps; ++j) {
-                    const int chrom = j % 4;
-                    const int64_t pos = 30000000 + int64_t(j / 4) * 1000;
-                    const int g = (ar.uniform() < fr[size_t(j)]) + (ar.uniform() < fr[size_t(j)]);
-                    const char ref = ref_base(chrom, pos), alt = "ACGT"[(std::string("ACGT").find(ref) + 1) % 4];
-                    calls[size_t(i)][{chrom, pos}] = {std::string(1, ref) + "\t" + std::string(1, alt),
-                                                       g == 0 ? "0/0" : g == 1 ? "0/1" : "1/1"};
+                if (o.populations > 0) {
+                    Rng ar(sample_stream(4, i));
+                    const auto& fr = pop_freq[size_t(population[i])];
+                    for (int j = 0; j < o.ancestry_snps; ++j) {
+                        const int chrom = j % 4;
+                        const int64_t pos = 30000000 + int64_t(j / 4) * 1000;
+                        const int g = (ar.uniform() < fr[size_t(j)]) + (ar.uniform() < fr[size_t(j)]);
+                        const char ref = ref_base(chrom, pos), alt = "ACGT"[(std::string("ACGT").find(ref) + 1) % 4];
+                        calls[size_t(i)][{chrom, pos}] = {std::string(1, ref) + "\t" + std::string(1, alt),
+                                                           g == 0 ? "0/0" : g == 1 ? "0/1" : "1/1"};
+                    }
                 }
             }
             std::string vcf = "##fileformat=VCFv4.2\n##source=precis-simulate\n";
@@ -290,7 +329,7 @@ void simulate(const SimulateOptions& o) {
                 vcf += kChroms[key.first].name + "\t" + std::to_string(s.pos) + "\t.\t" + s.ref + "\t" + s.alt +
                        "\t50\tPASS\t.\tGT:DP:GQ\t" + call + "\n";
             }
-            if (!cohort_vcf) {
+            if (!one_file) {
                 std::string vpath = dir + "/vcf/" + ids[i] + ".vcf.gz";
                 hts::BgzfWriter w(vpath);
                 w.write(vcf);
@@ -318,7 +357,11 @@ void simulate(const SimulateOptions& o) {
         }
     }
     if (!first_error.empty()) throw_io(first_error, "choose an --out folder you can write, with space");
-    if (cohort_vcf) {  // every site of any sample; a sample without a call there is homozygous REF
+    if (plink) {  // every site of any sample, as a PLINK 1 fileset
+        write_plink(dir + "/cohort", calls, ids, sex);
+        std::error_code ec2;
+        fs::remove(fs::path(o.out) / "vcf", ec2);
+    } else if (one_file) {  // every site of any sample; a sample without a call there is homozygous REF
         std::map<std::pair<int, int64_t>, std::string> alleles;
         for (auto& c : calls)
             for (auto& [key, call] : c) alleles.emplace(key, call.first);
@@ -349,13 +392,13 @@ void simulate(const SimulateOptions& o) {
 
     // sample sheet, truth
     const bool plates = o.batches > 0, pops = o.populations > 0;
-    std::string sheet = std::string("sample_id") + (cohort_vcf ? "" : "\tvcf") + "\tproteome\tage\tsex\tphenotype" +
+    std::string sheet = std::string("sample_id") + (one_file ? "" : "\tvcf") + "\tproteome\tage\tsex\tphenotype" +
                         (plates ? "\tplate" : "") + (pops ? "\tpopulation" : "") + "\tos_days\tdeath\n";
     std::string truth = std::string("sample_id\tsubtype") + (plates ? "\tplate" : "") + (pops ? "\tpopulation" : "") + "\n";
     for (int i = 0; i < o.samples; ++i) {
         const std::string pl = (plates ? "\t" + plate_name(plate[i]) : "") +
                                (pops ? "\t" + population_name(population[i]) : "");
-        sheet += ids[i] + (cohort_vcf ? "" : "\tvcf/" + ids[i] + ".vcf.gz") + "\tproteome/" + ids[i] + ".tsv\t" +
+        sheet += ids[i] + (one_file ? "" : "\tvcf/" + ids[i] + ".vcf.gz") + "\tproteome/" + ids[i] + ".tsv\t" +
                  fmtf("%.0f", age[i]) + "\t" + sex[i] + "\t" + pheno[i] + pl + "\t" + fmtf("%.0f", os_days[i]) + "\t" +
                  std::to_string(death[i]) + "\n";
         truth += ids[i] + "\t" + std::to_string(subtype[i] + 1) + pl + "\n";
@@ -403,9 +446,9 @@ void simulate(const SimulateOptions& o) {
         "  id_column: sample_id\n"
         "  phenotypes: [age, sex, phenotype" + (plates ? ", plate" : "") + (pops ? ", population" : "") + "]\n"
         "genome:\n" +
-        (cohort_vcf ? "  cohort_file: cohort.vcf.gz\n"
-                      "  ancestry: {enabled: true, pcs: 4, outlier_mads: 0, color_by: population}\n"
-                    : "  path_column: vcf\n") +
+        (one_file ? std::string(plink ? "  cohort_file: cohort.bed\n" : "  cohort_file: cohort.vcf.gz\n") +
+                        (pops ? "  ancestry: {enabled: true, pcs: 4, outlier_mads: 0, color_by: population}\n" : "")
+                  : std::string("  path_column: vcf\n")) +
         "  qc: {min_call_rate: 0.9}\n"
         "  features:\n"
         "    gene_burden: {genes: genes.bed, max_af: 0.01}\n"

@@ -2,7 +2,8 @@
 # plink2 (biallelic sites; a .bed holds no others), then read by precis from the .bed and from the VCF that plink2
 # exports from the same fileset. Every QC count, the burden matrix, the subtypes and the biomarkers are the same from
 # both; the same on 1 and 3 ranks; call_rate and het_f equal plink2 --missing and --het on the .bed. What a .bed
-# cannot give (DP, GQ, INFO/AF, consequence annotations) is refused before any work, naming the key.
+# cannot give (DP, GQ, INFO/AF, consequence annotations) is refused before any work, naming the key. precis simulate
+# --genotype-format plink writes a fileset that plink2 reads as precis does.
 source "$(dirname "$0")/lib.sh"
 "$PRECIS" simulate --out sim --samples 40 --subtypes 2 --seed 3 --resamples 10 >/dev/null
 bcftools merge -0 -Ob -o sim/merged.bcf sim/vcf/*.vcf.gz
@@ -45,4 +46,24 @@ head -c 1000 sim/cohort.bed > sim/short.bed && cp sim/cohort.bim sim/short.bim &
 expect_exit 2 "$PRECIS" run sim/bed.yaml --set genome.cohort_file=sim/short.bed --output short
 expect_in "short.bed: 1000 bytes, but" "$OUT"
 expect_in "the three files are not one fileset, or the .bed is truncated" "$OUT"
+# precis simulate --genotype-format plink: the cohort as a fileset that plink2 reads as precis does
+"$PRECIS" simulate --out simp --samples 40 --subtypes 2 --seed 3 --resamples 10 --genotype-format plink >/dev/null
+[[ -f simp/cohort.bed && -f simp/cohort.bim && -f simp/cohort.fam && ! -d simp/vcf ]] || fail "simulate: no fileset"
+grep -q "cohort_file: cohort.bed" simp/study.yaml || fail "simulate: the study does not name cohort.bed"
+precis_np 2 run simp/study.yaml --output simp_run 2>/dev/null
+plink2 --bfile simp/cohort --missing --out simp_plink >/dev/null 2>&1
+$PY - <<'PY'
+import numpy as np
+import pandas as pd
+from sklearn.metrics import adjusted_rand_score
+q = pd.read_csv("simp_run/qc/genome.tsv", sep="\t").set_index("sample_id")
+m = pd.read_csv("simp_plink.smiss", sep=r"\s+")
+m = m.set_index("#IID" if "#IID" in m.columns else "IID")
+assert np.allclose(q.call_rate, 1 - m.loc[q.index].F_MISS, atol=1e-12)
+s = pd.read_csv("simp_run/subtypes.tsv", sep="\t").set_index("sample_id")
+t = pd.read_csv("simp/truth.tsv", sep="\t").set_index("sample_id")
+ari = adjusted_rand_score(t.loc[s.index].subtype, s.subtype)
+assert ari > 0.9, ari
+print(f"simulate --genotype-format plink: call_rate = 1 - plink2 F_MISS; subtypes ARI {ari:.2f}")
+PY
 note "ok"
