@@ -201,7 +201,7 @@ namespace {
 class RecordCounter {
 public:
     RecordCounter(GenotypeReader& vcf, const GenomeSettings& st, const GeneSet* genes)
-        : vcf_(vcf), st_(st), genes_(genes) {
+        : vcf_(vcf), site_(vcf.site()), st_(st), genes_(genes) {
         int64_t x_length = 0;
         for (auto& [name, length] : vcf.contigs())
             if (normalize_chrom(name) == "X") x_length = length;
@@ -213,7 +213,7 @@ public:
 
     // Prepares the current record: allele types, overlapping genes. False if it is filtered out.
     bool load() {
-        const hts::Site& site = vcf_.site();
+        const hts::Site& site = site_;
         if (st_.pass_only && !site.pass) return false;
         const size_t na = site.alleles.size();
         types_.assign(na, AlleleType::Unknown);
@@ -258,7 +258,7 @@ public:
     // cohort frequencies (het_f/sex_f, the scores' mean dosages), and max_af against the cohort's AC/AN (which
     // burden needs before counting, so it takes a pass of its own). `columns` must be the same for a counter.
     void prepare(const std::vector<int>& columns, bool in_window) {
-        const hts::Site& site = vcf_.site();
+        const hts::Site& site = site_;
         if (active_ < 0) active_ = int64_t(std::count_if(columns.begin(), columns.end(), [](int c) { return c >= 0; }));
         tally_ = in_window && st_.frequencies == FrequencySource::Cohort && site.ploidy > 0 &&
                  (kind_ != Kind::Other || !score_hits_.empty());
@@ -320,7 +320,7 @@ public:
     // is taken from the first record at its position whose alleles fit it.
     void match_scores() {
         if (!score_positions_) return;
-        const hts::Site& site = vcf_.site();
+        const hts::Site& site = site_;
         auto it = score_positions_->find(site.pos + 1);
         if (it == score_positions_->end()) return;
         for (uint32_t v : it->second) {
@@ -362,7 +362,7 @@ public:
     // (one per score); missing or filtered genotypes add their mean dosage (counted in imputed) if known.
     void score(int col, ExactSum* sums, int64_t* imputed) const {
         if (score_hits_.empty()) return;
-        const hts::Site& site = vcf_.site();
+        const hts::Site& site = site_;
         const int ploidy = site.ploidy == 0 || filtered(col) ? -1 : call_ploidy(col);
         const bool missing = ploidy <= 0;
         const int32_t* g = missing ? nullptr : site.gt.data() + size_t(col) * site.ploidy;
@@ -401,7 +401,7 @@ public:
     // add_burden(gene) for every overlapping gene.
     template <class AddBurden>
     void count(int col, GenomeQC& q, AddBurden&& add_burden) {
-        const hts::Site& site = vcf_.site();
+        const hts::Site& site = site_;
         // DP/GQ thresholds, as Hail's filter_entries: a genotype below either (or without the value) is left out
         // of every count
         if (thresholds_ && filtered(col)) {
@@ -481,7 +481,7 @@ private:
 
     // Walks sample `col`'s genotype: its allele count (up to the vector end), or -1 when an allele is missing.
     int call_ploidy(int col) const {
-        const hts::Site& site = vcf_.site();
+        const hts::Site& site = site_;
         const int32_t* g = site.gt.data() + size_t(col) * site.ploidy;
         int ploidy = 0;
         for (; ploidy < site.ploidy && g[ploidy] != bcf_int32_vector_end; ++ploidy)
@@ -497,7 +497,7 @@ private:
 
     // max_af against AC/AN over the counted samples' called genotypes (haploid calls count one allele)
     void burden_frequencies(const std::vector<int>& columns) {
-        const hts::Site& site = vcf_.site();
+        const hts::Site& site = site_;
         if (site.ploidy == 0) return;
         const int na = int(site.alleles.size());
         ac_.assign(na, 0);
@@ -536,7 +536,7 @@ private:
     // Frequencies from INFO/AF (plink --read-freq): every ALT needs a value; monomorphic sites are skipped.
     void info_frequencies() {
         const std::vector<float>& af = vcf_.allele_frequencies();
-        const size_t n_alt = vcf_.site().alleles.size() - 1;
+        const size_t n_alt = site_.alleles.size() - 1;
         if (af.size() != n_alt || n_alt == 0) return;
         double ref = 1, e = 0;
         for (float p : af) {
@@ -557,6 +557,7 @@ private:
     }
 
     GenotypeReader& vcf_;
+    const Site& site_;  // the reader's current record (the same object for every record: one virtual call, once)
     const GenomeSettings& st_;
     const GeneSet* genes_;
     std::vector<AlleleType> types_;

@@ -39,7 +39,7 @@ public:
     // Next record into site(); false at the end of the file (or of the queried region). Throws MalformedInput on a
     // broken record, naming the file and the record.
     virtual bool next() = 0;
-    virtual const Site& site() const = 0;
+    virtual const Site& site() const = 0;  // the same object for every record (filled in place by next())
     virtual long records_read() const = 0;  // so far: the current record's number, for messages
     // INFO/AF of the current record, one value per ALT (NaN where missing); empty if it has none.
     virtual const std::vector<float>& allele_frequencies() = 0;
