@@ -7,6 +7,7 @@
 #include "core/hash.hpp"
 #include "core/signals.hpp"
 #include "genome/hts.hpp"
+#include "genome/plink.hpp"
 #include "pipeline/farm.hpp"
 #include "pipeline/stages.hpp"
 
@@ -35,6 +36,11 @@ void cohort_genome(Comm& comm, const Inputs& in, RankJournal& journal, RootState
         root->genome_file_hashing = std::async(std::launch::async, [file] { return sha256_file(file); });
         inputs_sha = root->genes_sha;
         for (auto& x : root->score_shas) inputs_sha += x;
+        if (is_plink_path(file)) {  // the .bim and .fam say what the .bed's bytes are: their contents key the regions
+            const PlinkPaths p = plink_paths(file);
+            root->genome_companion_shas = {{p.bim, sha256_file(p.bim)}, {p.fam, sha256_file(p.fam)}};
+            for (auto& [path, sha] : root->genome_companion_shas) inputs_sha += sha;
+        }
     }
     std::vector<SampleOutcome> none;
     cohort_genome_stage(comm, in.study, in.sheet, in.gene_set(), in.score_set(), f.burden_cols,

@@ -44,6 +44,7 @@ struct RootState {
     std::vector<std::string> score_shas;   // one per PGS scoring file
     std::string genome_file_sha, proteome_file_sha;  // cohort files: checksummed on a thread of their own while
     std::future<std::string> genome_file_hashing, proteome_file_hashing;  // their samples are processed
+    std::vector<std::pair<std::string, std::string>> genome_companion_shas;  // a PLINK fileset's .bim and .fam
     std::map<std::string, FeatureInfo> feature_info;  // proteome cohort files' feature annotations
     size_t samples_from_journal = 0;
     std::vector<std::string> stages_reused;  // cohort stages taken from the stage cache
