@@ -13,6 +13,8 @@ const __int128 kPartMask = (__int128(1) << kPartBits) - 1;
 
 void ExactSum::add(double x) { v_ += __int128(std::llround(x * kScale)); }
 
+int64_t ExactSum::units(double x) { return std::llround(x * kScale); }
+
 double ExactSum::value() const { return double(v_) / kScale; }
 
 void ExactSum::parts(double* out) const {

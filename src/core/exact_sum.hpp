@@ -1,6 +1,7 @@
 // Sums that do not depend on the order of their terms, so that results are the same at any number of ranks and
 // threads however the terms are split among them.
 #pragma once
+#include <cstdint>
 #include <cstddef>
 
 namespace precis {
@@ -11,6 +12,9 @@ class ExactSum {
 public:
     void add(double x);
     void add(const ExactSum& other) { v_ += other.v_; }
+    // x as the integer multiple of 2^-40 that add(x) adds; sums of them added with add_units
+    static int64_t units(double x);
+    void add_units(int64_t u) { v_ += u; }
     double value() const;
     static constexpr size_t kParts = 3;
     void parts(double* out) const;

@@ -1,4 +1,5 @@
 #include "genome/genome.hpp"
+#include "genome/packed_qc.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -253,6 +254,25 @@ public:
     }
 
     const std::vector<uint32_t>& genes_hit() const { return hits_; }
+
+    // Whether the current record (after load() and match_scores()) counts for QC only, so that its packed calls
+    // can be counted instead (PackedQC): a biallelic diploid record in no gene and no score, without DP/GQ
+    // thresholds; and then how its ALT allele and the record count.
+    bool packed(PackedQC::Class& cls, PackedQC::FKind& f) const {
+        const Site& site = site_;
+        if (!hits_.empty() || !score_hits_.empty() || thresholds_ || site.alleles.size() != 2 || site.ploidy != 2)
+            return false;
+        switch (types_[1]) {
+        case AlleleType::SNP: cls = transition_[1] ? PackedQC::Transition : PackedQC::Transversion; break;
+        case AlleleType::Insertion: cls = PackedQC::Insertion; break;
+        case AlleleType::Deletion: cls = PackedQC::Deletion; break;
+        default: cls = PackedQC::OtherClass; break;
+        }
+        f = st_.frequencies != FrequencySource::Cohort || kind_ == Kind::Other ? PackedQC::NoF
+            : kind_ == Kind::Autosome                                          ? PackedQC::Autosome
+                                                                               : PackedQC::ChrX;
+        return true;
+    }
 
     // Before the samples of a cohort record are counted (after match_scores()): whether to tally its alleles for
     // cohort frequencies (het_f/sex_f, the scores' mean dosages), and max_af against the cohort's AC/AN (which
@@ -631,12 +651,13 @@ std::vector<int> sample_columns(const std::string& path, const std::vector<std::
     return out;
 }
 
-std::vector<Region> plan_regions(const std::string& path, const GeneSet* genes, int64_t target_bp) {
+std::vector<Region> plan_regions(const std::string& path, const GeneSet* genes, int64_t target_bp,
+                                 int64_t target_calls) {
     const std::unique_ptr<GenotypeReader> reader = open_genotypes(path);
     const GenotypeReader& vcf = *reader;
     std::vector<Region> regions;
     std::vector<char> owned(genes ? genes->size() : 0, 0);
-    const int64_t kUnbounded = int64_t(1) << 40;
+    const int64_t kUnbounded = int64_t(1) << 40, kMinRegionSites = 10000;
     for (auto& [contig, length] : vcf.contigs()) {
         const std::string norm = normalize_chrom(contig);
         // genes of this contig, and the spans where they (or overlapping groups of them) lie
@@ -655,8 +676,18 @@ std::vector<Region> plan_regions(const std::string& path, const GeneSet* genes, 
                 spans.push_back({l.beg, l.end});
         }
         int64_t L = length > 0 ? length : kUnbounded;
+        // where to cut before genes move the cuts: every target_bp, or every so many sites when the reader knows
+        // where its sites are
+        std::vector<int64_t> base;
+        const std::vector<int64_t>* sites = target_calls > 0 ? vcf.site_positions(contig) : nullptr;
+        if (sites) {
+            const size_t every = size_t(std::max<int64_t>(kMinRegionSites, target_calls / std::max(1, vcf.n_samples())));
+            for (size_t i = every; i < sites->size(); i += every) base.push_back((*sites)[i]);
+        } else {
+            for (int64_t b = target_bp; length > 0 && b < L; b += target_bp) base.push_back(b);
+        }
         std::vector<int64_t> cuts;
-        for (int64_t b = target_bp; length > 0 && b < L; b += target_bp) {
+        for (int64_t b : base) {
             int64_t c = b;
             for (auto& [sb, se] : spans)
                 if (sb < c && c < se) c = se;  // never cut inside a gene
@@ -700,6 +731,12 @@ RegionResult process_region(GenotypeReader& vcf, const Region& region, const std
     for (size_t i = 0; i < region.genes.size(); ++i) local[region.genes[i]] = int(i);
     if (!vcf.query(region.contig, region.qbeg, region.qend)) return res;
     RecordCounter counter(vcf, settings, genes);
+    // records that count for QC only are counted from their packed calls when the reader has them; the others are
+    // unpacked (fill_calls) and counted call by call
+    std::unique_ptr<PackedQC> packed;
+    if (settings.packed_calls && vcf.defer_calls()) packed = std::make_unique<PackedQC>(columns, vcf.n_samples());
+    PackedQC::Class cls = PackedQC::OtherClass;
+    PackedQC::FKind fkind = PackedQC::NoF;
     GenomeQC scratch;
     const int* cols = columns.data();
     const size_t nc = columns.size();
@@ -712,6 +749,11 @@ RegionResult process_region(GenotypeReader& vcf, const Region& region, const std
         for (uint32_t g : counter.genes_hit()) owns_hit = owns_hit || local[g] >= 0;
         if (!in_window && !owns_hit) continue;
         if (in_window) counter.match_scores();
+        if (packed && in_window && counter.packed(cls, fkind)) {
+            packed->add(vcf.packed_calls(), cls, fkind);
+            continue;
+        }
+        vcf.fill_calls();
         counter.prepare(columns, in_window);
         for (size_t k = 0; k < nc; ++k) {  // the hot loop: locals only, so that they stay in registers
             const int c = cols[k];
@@ -729,6 +771,7 @@ RegionResult process_region(GenotypeReader& vcf, const Region& region, const std
     }
     counter.finish_scores(res.score_match);
     counter.finish_region(res.qc, columns);
+    if (packed) packed->finish(res.qc);
     return res;
 }
 

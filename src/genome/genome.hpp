@@ -106,6 +106,9 @@ struct GenomeSettings {
     bool burden_af_cohort = false;
     // per-sample files: decompression threads (nullptr: none)
     hts::ThreadPool* pool = nullptr;
+    // cohort regions of a reader with packed calls (PLINK 1): QC-only records are counted from the packed calls
+    // (PackedQC); false counts every record call by call (the same numbers; for tests)
+    bool packed_calls = true;
 };
 
 // The chrX PAR bounds (1-based, as plink --split-x: PAR when pos <= par1_end or pos >= par2_beg) for `x_par`,
@@ -130,9 +133,12 @@ struct Region {
 };
 
 // Splits the file's contigs into regions of about `target_bp`, never inside a gene, so that every gene is owned by
-// exactly one region (genes on contigs the file does not have are owned by the first region and stay zero).
-// Deterministic: it depends only on the file's header and the genes.
-std::vector<Region> plan_regions(const std::string& path, const GeneSet* genes, int64_t target_bp);
+// exactly one region (genes on contigs the file does not have are owned by the first region and stay zero). A
+// reader that knows its sites' positions (GenotypeReader::site_positions: a PLINK .bim) is split by sites instead
+// when target_calls > 0: regions of about target_calls calls (sites x samples), at least 10,000 sites.
+// Deterministic: it depends only on the file's header (or site list), the genes and the targets.
+std::vector<Region> plan_regions(const std::string& path, const GeneSet* genes, int64_t target_bp,
+                                 int64_t target_calls = 0);
 
 struct RegionResult {
     std::vector<GenomeQC> qc;                // one per entry of `columns`

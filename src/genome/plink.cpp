@@ -6,12 +6,19 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <mutex>
 #include <string_view>
 
 #include "core/error.hpp"
 #include "core/parse.hpp"
 #include "core/table.hpp"
 #include "genome/hts.hpp"
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "packed calls are read as little-endian words"
+#endif
 
 namespace precis {
 
@@ -61,130 +68,231 @@ std::unique_ptr<GenotypeReader> open_genotypes(const std::string& path, bool pli
     return std::make_unique<hts::VcfReader>(path, pool);
 }
 
-PlinkReader::PlinkReader(const std::string& path) : paths_(plink_paths(path)) {
-    read_fam();
-    read_bim();
-    bed_ = std::fopen(paths_.bed.c_str(), "rb");
-    if (!bed_)
-        throw_malformed(paths_.bed + ": cannot open (" + std::strerror(errno) + ")",
-                        "give the .bed of the fileset (its .bim and .fam beside it, with the same name)");
-    unsigned char magic[3] = {0, 0, 0};
-    const size_t got = std::fread(magic, 1, 3, bed_);
-    if (got == 3 && magic[0] == 0x6c && magic[1] == 0x1b && magic[2] == 0x00)
-        throw_malformed(paths_.bed + ": an individual-major .bed (PLINK 1 before version 1.0 wrote these); precis reads "
-                                     "SNP-major ones",
-                        "convert it with 'plink --bfile PREFIX --make-bed --out NEW' and give NEW.bed");
-    if (got != 3 || magic[0] != 0x6c || magic[1] != 0x1b || magic[2] != 0x01)
-        throw_malformed(paths_.bed + ": not a PLINK 1 .bed file (its first bytes are not 6c 1b 01)",
-                        "give the .bed that plink --make-bed wrote (a PLINK 2 .pgen is not read)");
-    bytes_per_variant_ = (iids_.size() + 3) / 4;
-    std::error_code ec;
-    const uintmax_t size = std::filesystem::file_size(paths_.bed, ec);
-    const uintmax_t want = 3 + uintmax_t(bytes_per_variant_) * variants_.size();
-    if (!ec && size != want)
-        throw_malformed(paths_.bed + ": " + std::to_string(size) + " bytes, but " + paths_.bim + " (" +
-                            std::to_string(variants_.size()) + " variants) and " + paths_.fam + " (" +
-                            std::to_string(iids_.size()) + " samples) make " + std::to_string(want),
-                        "the three files are not one fileset, or the .bed is truncated: write them again together "
-                        "(plink --make-bed)");
-    buf_.resize(bytes_per_variant_);
+namespace {
+
+// What identifies the files of a parsed fileset: names, sizes and modification times of the .fam and .bim.
+std::string fileset_stamp(const PlinkPaths& p) {
+    std::string out;
+    for (const std::string* f : {&p.fam, &p.bim}) {
+        std::error_code ec;
+        const auto size = std::filesystem::file_size(*f, ec);
+        if (ec) return "";  // (let load() say what is wrong)
+        const auto time = std::filesystem::last_write_time(*f, ec);
+        if (ec) return "";
+        out += *f + '\n' + std::to_string(size) + '\n' + std::to_string(time.time_since_epoch().count()) + '\n';
+    }
+    return out;
 }
 
-PlinkReader::~PlinkReader() {
-    if (bed_) std::fclose(bed_);
+std::shared_ptr<const PlinkFileset> cached_fileset(const PlinkPaths& paths) {
+    static std::mutex mutex;
+    static std::string stamp;
+    static std::shared_ptr<const PlinkFileset> last;
+    const std::string now = fileset_stamp(paths);
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (last && !now.empty() && now == stamp) return last;
+    }
+    std::shared_ptr<const PlinkFileset> set = PlinkFileset::load(paths);
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!now.empty()) stamp = now, last = set;
+    return set;
 }
 
-void PlinkReader::read_fam() {
-    LineReader in(paths_.fam);
+void read_fam(PlinkFileset& set) {
+    const std::string& fam = set.paths.fam;
+    LineReader in(fam);
     std::string_view line;
     std::vector<std::string_view> f;
     std::unordered_map<std::string, long> seen;
     while (in.next(line)) {
         split_ws(line, f);
         const long lineno = in.line_number();
-        if (f.empty()) throw_malformed(where(paths_.fam, lineno) + "empty line", "remove it");
+        if (f.empty()) throw_malformed(where(fam, lineno) + "empty line", "remove it");
         if (f.size() != 6)
-            throw_malformed(where(paths_.fam, lineno) + std::to_string(f.size()) + " columns, but a .fam line has 6 "
-                                                                                  "(family, individual, father, mother, sex, phenotype)",
+            throw_malformed(where(fam, lineno) + std::to_string(f.size()) + " columns, but a .fam line has 6 "
+                                                                            "(family, individual, father, mother, sex, phenotype)",
                             "give the .fam that plink wrote with the .bed");
         std::string iid(f[1]);
         if (auto [it, fresh] = seen.emplace(iid, lineno); !fresh)
-            throw_malformed(where(paths_.fam, lineno) + "sample '" + iid + "' appears again (first on line " +
+            throw_malformed(where(fam, lineno) + "sample '" + iid + "' appears again (first on line " +
                                 std::to_string(it->second) + ")",
                             "give each sample its own individual id (IID)");
-        fids_.emplace_back(f[0]);
-        iids_.push_back(std::move(iid));
-        sex_.push_back(f[4] == "1" ? 1 : f[4] == "2" ? 2 : 0);
+        set.fids.emplace_back(f[0]);
+        set.iids.push_back(std::move(iid));
+        set.sex.push_back(f[4] == "1" ? 1 : f[4] == "2" ? 2 : 0);
     }
-    if (iids_.empty()) throw_malformed(paths_.fam + ": no samples", "give the .fam that plink wrote with the .bed");
+    if (set.iids.empty()) throw_malformed(fam + ": no samples", "give the .fam that plink wrote with the .bed");
 }
 
-void PlinkReader::read_bim() {
-    LineReader in(paths_.bim);
-    std::string_view line;
-    std::vector<std::string_view> f;
-    while (in.next(line)) {
-        split_ws(line, f);
-        const long lineno = in.line_number();
-        if (f.empty()) throw_malformed(where(paths_.bim, lineno) + "empty line", "remove it");
-        if (f.size() != 6)
-            throw_malformed(where(paths_.bim, lineno) + std::to_string(f.size()) + " columns, but a .bim line has 6 "
-                                                                                  "(chromosome, id, cM, position, A1, A2)",
+void read_bim(PlinkFileset& set) {
+    const std::string& bim = set.paths.bim;
+    {  // the whole file at once: the variants keep views of their ids and alleles in it
+        std::FILE* in = std::fopen(bim.c_str(), "rb");
+        if (!in)
+            throw Error(ErrorKind::IO, bim + ": cannot open (" + std::strerror(errno) + ")",
+                        "give the .bed of the fileset (its .bim and .fam beside it, with the same name)");
+        std::error_code ec;
+        set.bim_text.resize(size_t(std::filesystem::file_size(bim, ec)));
+        const size_t got = ec ? 0 : std::fread(set.bim_text.data(), 1, set.bim_text.size(), in);
+        std::fclose(in);
+        if (ec || got != set.bim_text.size())
+            throw Error(ErrorKind::IO, bim + ": cannot read it whole", "check the file and the disk");
+    }
+    const std::string_view all(set.bim_text);
+    set.variants.reserve(all.size() / 24);
+    std::string_view f[7];
+    std::string_view last_code;
+    uint32_t current = 0;
+    long lineno = 0;
+    for (size_t at = 0; at < all.size();) {
+        size_t eol = all.find('\n', at);
+        if (eol == std::string_view::npos) eol = all.size();
+        std::string_view line = all.substr(at, eol - at);
+        at = eol + 1;
+        ++lineno;
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        size_t n = 0;  // the line's fields (up to a seventh, which is one too many)
+        for (size_t a = 0; a < line.size() && n < 7;) {
+            while (a < line.size() && (line[a] == ' ' || line[a] == '\t')) ++a;
+            if (a == line.size()) break;
+            size_t b = a;
+            while (b < line.size() && line[b] != ' ' && line[b] != '\t') ++b;
+            f[n++] = line.substr(a, b - a);
+            a = b;
+        }
+        if (n == 0) throw_malformed(where(bim, lineno) + "empty line", "remove it");
+        if (n != 6) {
+            std::vector<std::string_view> all_fields;
+            split_ws(line, all_fields);
+            throw_malformed(where(bim, lineno) + std::to_string(all_fields.size()) + " columns, but a .bim line has 6 "
+                                                                            "(chromosome, id, cM, position, A1, A2)",
                             "give the .bim that plink wrote with the .bed");
+        }
         int64_t pos = 0;
         if (!parse_int(f[3], pos) || pos < 1)
-            throw_malformed(where(paths_.bim, lineno) + "position '" + std::string(f[3]) + "' is not a number >= 1",
+            throw_malformed(where(bim, lineno) + "position '" + std::string(f[3]) + "' is not a number >= 1",
                             "give each variant its position, or leave it out (plink --exclude)");
-        PlinkVariant v;
-        v.contig = contig_name(f[0]);
-        v.id = std::string(f[1]);
-        v.pos = pos;
-        v.a1 = std::string(f[4]);
-        v.a2 = std::string(f[5]);
-        v.line = lineno;
-        auto it = by_contig_.find(v.contig);
-        if (it == by_contig_.end()) {
-            contig_order_.push_back(v.contig);
-            it = by_contig_.emplace(v.contig, std::vector<size_t>()).first;
+        if (set.contigs.empty() || f[0] != last_code) {  // (a .bim holds its contigs in runs: one lookup per run)
+            last_code = f[0];
+            const std::string name = contig_name(f[0]);
+            auto [it, fresh] = set.contig_index.emplace(name, set.contigs.size());
+            if (fresh) set.contigs.push_back(PlinkFileset::Contig{name, {}, {}, 0, 0});
+            current = uint32_t(it->second);
         }
-        it->second.push_back(variants_.size());
-        int64_t& span = max_span_[v.contig];
-        span = std::max<int64_t>(span, int64_t(v.a2.size()));
-        variants_.push_back(std::move(v));
+        PlinkFileset::Contig& c = set.contigs[current];
+        c.order.push_back(uint32_t(set.variants.size()));
+        c.max_span = std::max<int64_t>(c.max_span, int64_t(f[5].size()));
+        c.end = std::max<int64_t>(c.end, pos + int64_t(std::max<size_t>(f[5].size(), 1)) - 1);
+        if (set.variants.size() == UINT32_MAX)
+            throw_malformed(where(bim, lineno) + "more than 4,294,967,294 variants", "split the fileset by chromosome");
+        set.variants.push_back(PlinkVariant{f[1], f[4], f[5], pos, lineno, current});
     }
-    for (auto& [contig, list] : by_contig_)
-        std::stable_sort(list.begin(), list.end(),
-                         [&](size_t a, size_t b) { return variants_[a].pos < variants_[b].pos; });
+    // a repeated variant id ('.' is no id) would make the variant ambiguous in everything that names it
+    // (an open-addressing table of 32 bits of each id's hash and its variant's number: no allocation per id, and
+    // the variant itself looked at only when the bits agree)
+    size_t slots = 16;
+    while (slots < 2 * set.variants.size()) slots *= 2;
+    std::vector<uint64_t> table(slots, UINT64_MAX);
+    const std::hash<std::string_view> hash;
+    for (size_t k = 0; k < set.variants.size(); ++k) {
+        const PlinkVariant& v = set.variants[k];
+        if (v.id == ".") continue;
+        const uint64_t hv = hash(v.id), mark = hv >> 32 << 32;
+        for (size_t h = hv & (slots - 1);; h = (h + 1) & (slots - 1)) {
+            if (table[h] == UINT64_MAX) {
+                table[h] = mark | k;
+                break;
+            }
+            if ((table[h] >> 32 << 32) != mark) continue;
+            const PlinkVariant& first = set.variants[table[h] & 0xffffffffu];
+            if (first.id == v.id)
+                throw_malformed(where(bim, v.line) + "variant id '" + std::string(v.id) +
+                                    "' appears again (first on line " + std::to_string(first.line) + ")",
+                                "give each variant its own id, e.g. 'plink2 --bfile PREFIX --set-all-var-ids "
+                                "@:#:\\$r:\\$a --new-id-max-allele-len 100 --make-bed --out NEW', or remove the "
+                                "duplicates (plink2 --rm-dup)");
+        }
+    }
+    const auto& vars = set.variants;
+    for (PlinkFileset::Contig& c : set.contigs) {
+        const auto before = [&](uint32_t a, uint32_t b) { return vars[a].pos < vars[b].pos; };
+        if (!std::is_sorted(c.order.begin(), c.order.end(), before))
+            std::stable_sort(c.order.begin(), c.order.end(), before);
+        c.positions.reserve(c.order.size());
+        for (uint32_t v : c.order) c.positions.push_back(vars[v].pos - 1);
+    }
+}
+
+}  // namespace
+
+std::shared_ptr<const PlinkFileset> PlinkFileset::load(const PlinkPaths& paths) {
+    auto set = std::make_shared<PlinkFileset>();
+    set->paths = paths;
+    read_fam(*set);
+    read_bim(*set);
+    return set;
+}
+
+PlinkReader::PlinkReader(const std::string& path, bool shared)
+    : set_(shared ? cached_fileset(plink_paths(path)) : PlinkFileset::load(plink_paths(path))) {
+    const PlinkPaths& paths = set_->paths;
+    bed_ = std::fopen(paths.bed.c_str(), "rb");
+    if (!bed_)
+        throw_malformed(paths.bed + ": cannot open (" + std::strerror(errno) + ")",
+                        "give the .bed of the fileset (its .bim and .fam beside it, with the same name)");
+    unsigned char magic[3] = {0, 0, 0};
+    const size_t got = std::fread(magic, 1, 3, bed_);
+    if (got == 3 && magic[0] == 0x6c && magic[1] == 0x1b && magic[2] == 0x00)
+        throw_malformed(paths.bed + ": an individual-major .bed (PLINK 1 before version 1.0 wrote these); precis reads "
+                                    "SNP-major ones",
+                        "convert it with 'plink --bfile PREFIX --make-bed --out NEW' and give NEW.bed");
+    if (got != 3 || magic[0] != 0x6c || magic[1] != 0x1b || magic[2] != 0x01)
+        throw_malformed(paths.bed + ": not a PLINK 1 .bed file (its first bytes are not 6c 1b 01)",
+                        "give the .bed that plink --make-bed wrote (a PLINK 2 .pgen is not read)");
+    const size_t n = set_->iids.size();
+    bytes_per_variant_ = (n + 3) / 4;
+    std::error_code ec;
+    const uintmax_t size = std::filesystem::file_size(paths.bed, ec);
+    const uintmax_t want = 3 + uintmax_t(bytes_per_variant_) * set_->variants.size();
+    if (!ec && size != want)
+        throw_malformed(paths.bed + ": " + std::to_string(size) + " bytes, but " + paths.bim + " (" +
+                            std::to_string(set_->variants.size()) + " variants) and " + paths.fam + " (" +
+                            std::to_string(n) + " samples) make " + std::to_string(want),
+                        "the three files are not one fileset, or the .bed is truncated: write them again together "
+                        "(plink --make-bed)");
+    words_.assign((n + 31) / 32, 0);
+}
+
+PlinkReader::~PlinkReader() {
+    if (bed_) std::fclose(bed_);
 }
 
 std::vector<std::pair<std::string, int64_t>> PlinkReader::contigs() const {
     std::vector<std::pair<std::string, int64_t>> out;
-    for (const std::string& c : contig_order_) {
-        int64_t end = 0;
-        for (size_t v : by_contig_.at(c)) end = std::max<int64_t>(end, variants_[v].pos + int64_t(variants_[v].a2.size()) - 1);
-        out.emplace_back(c, end);
-    }
+    for (const PlinkFileset::Contig& c : set_->contigs) out.emplace_back(c.name, c.end);
     return out;
+}
+
+const std::vector<int64_t>* PlinkReader::site_positions(const std::string& contig) const {
+    auto it = set_->contig_index.find(contig);
+    return it == set_->contig_index.end() ? nullptr : &set_->contigs[it->second].positions;
 }
 
 bool PlinkReader::query(const std::string& contig, int64_t beg, int64_t end) {
     queried_ = true;
-    auto it = by_contig_.find(contig);
-    if (it == by_contig_.end()) {
+    auto it = set_->contig_index.find(contig);
+    if (it == set_->contig_index.end()) {
         list_ = nullptr;
         at_ = stop_ = 0;
         return false;
     }
-    list_ = &it->second;
+    list_ = &set_->contigs[it->second];
     query_beg_ = beg, query_end_ = end;
     // the first variant that can reach beg (0-based start >= beg - longest REF + 1), to the first at or after end
-    const int64_t from = beg - max_span_.at(contig) + 1;
-    at_ = size_t(std::lower_bound(list_->begin(), list_->end(), from,
-                                  [&](size_t v, int64_t x) { return variants_[v].pos - 1 < x; }) -
-                 list_->begin());
-    stop_ = size_t(std::lower_bound(list_->begin(), list_->end(), end,
-                                    [&](size_t v, int64_t x) { return variants_[v].pos - 1 < x; }) -
-                   list_->begin());
+    const std::vector<int64_t>& pos = list_->positions;
+    at_ = size_t(std::lower_bound(pos.begin(), pos.end(), beg - list_->max_span + 1) - pos.begin());
+    stop_ = size_t(std::lower_bound(pos.begin(), pos.end(), end) - pos.begin());
     return true;
 }
 
@@ -192,45 +300,58 @@ bool PlinkReader::next() {
     for (;;) {
         size_t v = 0;
         if (!queried_) {
-            if (at_ >= variants_.size()) return false;
+            if (at_ >= set_->variants.size()) return false;
             v = at_++;
         } else {
             if (!list_ || at_ >= stop_) return false;
-            v = (*list_)[at_++];
-            const PlinkVariant& pv = variants_[v];
+            v = list_->order[at_++];
+            const PlinkVariant& pv = set_->variants[v];
             if (pv.pos - 1 + int64_t(pv.a2.size()) <= query_beg_) continue;  // ends before the region
         }
-        decode(v);
+        read(v);
         ++n_read_;
         return true;
     }
 }
 
-void PlinkReader::decode(size_t v) {
-    const PlinkVariant& pv = variants_[v];
-    const long offset = long(3 + bytes_per_variant_ * v);
-    const bool positioned = offset == file_at_ || std::fseek(bed_, offset, SEEK_SET) == 0;  // (no seek when in order)
-    file_at_ = -1;
-    if (!positioned || std::fread(buf_.data(), 1, buf_.size(), bed_) != buf_.size())
-        throw_malformed(paths_.bed + ": cannot read variant " + pv.id + " (line " + std::to_string(pv.line) + " of " +
-                            paths_.bim + ") at byte " + std::to_string(offset) + ": the file is truncated or unreadable",
-                        "write the fileset again (plink --make-bed)");
-    file_at_ = offset + long(buf_.size());
-    site_.contig = pv.contig;
+void PlinkReader::read(size_t v) {
+    const PlinkVariant& pv = set_->variants[v];
+    if (v < chunk_first_ || v >= chunk_first_ + chunk_n_) {  // read a run of variants from v on, about 1 MiB
+        const size_t n = std::min(std::max<size_t>(1, (size_t(1) << 20) / bytes_per_variant_),
+                                  set_->variants.size() - v);
+        const long offset = long(3 + bytes_per_variant_ * v);
+        chunk_.resize(n * bytes_per_variant_);
+        chunk_n_ = 0;
+        if (std::fseek(bed_, offset, SEEK_SET) != 0 || std::fread(chunk_.data(), 1, chunk_.size(), bed_) != chunk_.size())
+            throw_malformed(set_->paths.bed + ": cannot read variant " + std::string(pv.id) + " (line " + std::to_string(pv.line) +
+                                " of " + set_->paths.bim + ") at byte " + std::to_string(offset) +
+                                ": the file is truncated or unreadable",
+                            "write the fileset again (plink --make-bed)");
+        chunk_first_ = v, chunk_n_ = n;
+    }
+    std::memcpy(words_.data(), &chunk_[(v - chunk_first_) * bytes_per_variant_], bytes_per_variant_);
+    site_.contig = set_->contigs[pv.contig].name;
     site_.pos = pv.pos - 1;
     site_.rlen = int64_t(std::max<size_t>(pv.a2.size(), 1));
-    site_.alleles.assign(1, pv.a2);
-    const bool has_alt = pv.a1 != "0";
-    if (has_alt) site_.alleles.push_back(pv.a1);
+    site_.alleles.resize(pv.a1 != "0" ? 2 : 1);  // (no ALT for a monomorphic site)
+    site_.alleles[0] = pv.a2;
+    if (site_.alleles.size() == 2) site_.alleles[1] = pv.a1;
     site_.pass = true;
     site_.ploidy = 2;
-    const size_t n = iids_.size();
+    filled_ = false;
+    if (!deferred_) fill_calls();
+}
+
+void PlinkReader::fill_calls() {
+    if (filled_) return;
+    filled_ = true;
+    const size_t n = set_->iids.size();
     site_.gt.resize(2 * n);
     site_.dp.clear();
     site_.gq.clear();
     const int32_t ref = bcf_gt_unphased(0), alt = bcf_gt_unphased(1), missing = bcf_gt_missing;
     for (size_t i = 0; i < n; ++i) {
-        const unsigned code = (buf_[i >> 2] >> ((i & 3) * 2)) & 3u;
+        const unsigned code = unsigned(words_[i >> 5] >> ((i & 31) * 2)) & 3u;
         int32_t* g = &site_.gt[2 * i];
         switch (code) {
         case 0: g[0] = alt, g[1] = alt; break;      // A1/A1

@@ -6,7 +6,9 @@
 #pragma once
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -15,9 +17,10 @@
 namespace precis {
 
 struct PlinkVariant {
-    std::string contig, id, a1, a2;
-    int64_t pos = 0;  // 1-based, as the .bim writes it
-    long line = 0;    // in the .bim
+    std::string_view id, a1, a2;  // in PlinkFileset::bim_text
+    int64_t pos = 0;              // 1-based, as the .bim writes it
+    long line = 0;                // in the .bim
+    uint32_t contig = 0;          // PlinkFileset::contigs
 };
 
 // The three files of a fileset from any one of them or their common prefix ("cohort", "cohort.bed").
@@ -28,23 +31,48 @@ PlinkPaths plink_paths(const std::string& path);
 // True for a path ending in .bed, .bim or .fam.
 bool is_plink_path(const std::string& path);
 
+// The .fam and .bim of a fileset, parsed once: a process opens the same fileset many times (checks, planning, each
+// block), so open_genotypes keeps the last one parsed and shares it while the files are unchanged.
+struct PlinkFileset {
+    PlinkPaths paths;
+    std::vector<std::string> fids, iids;
+    std::vector<int> sex;  // the .fam's code: 1 male, 2 female, 0 unknown
+    std::string bim_text;  // the whole .bim, which the variants' ids and alleles point into
+    std::vector<PlinkVariant> variants;
+    // per contig (in the .bim's order of first appearance): its variants sorted by position (stable), their
+    // 0-based positions, the longest REF (for overlap queries) and the end of the last REF
+    struct Contig {
+        std::string name;
+        std::vector<uint32_t> order;
+        std::vector<int64_t> positions;
+        int64_t max_span = 0, end = 0;
+    };
+    std::vector<Contig> contigs;
+    std::unordered_map<std::string, size_t> contig_index;
+
+    // Reads and checks the .fam and .bim (see PlinkReader). Throws MalformedInput.
+    static std::shared_ptr<const PlinkFileset> load(const PlinkPaths& paths);
+};
+
 class PlinkReader : public GenotypeReader {
 public:
-    // Reads the .fam and .bim and checks the .bed's magic bytes and size. Throws MalformedInput naming the file,
-    // line and fix: wrong column counts, a repeated sample id, a position that is not a number, an individual-major
-    // .bed, a .bed whose size is not that of its .bim x .fam.
-    explicit PlinkReader(const std::string& path);
+    // Reads the .fam and .bim (or takes them from the last opening of the same unchanged files) and checks the
+    // .bed's magic bytes and size. Throws MalformedInput naming the file, line and fix: wrong column counts, a
+    // repeated sample or variant id, a position that is not a number, an individual-major .bed, a .bed whose size
+    // is not that of its .bim x .fam. `shared`: take the parsed .fam/.bim from the process's last opening of the
+    // same files when their names, sizes and times are unchanged (false: parse them, e.g. files rewritten at once).
+    explicit PlinkReader(const std::string& path, bool shared = true);
     ~PlinkReader() override;
     PlinkReader(const PlinkReader&) = delete;
     PlinkReader& operator=(const PlinkReader&) = delete;
 
-    const std::string& path() const override { return paths_.bed; }
-    int n_samples() const override { return int(iids_.size()); }
-    std::string sample_name(int i) const override { return iids_[size_t(i)]; }
-    const std::string& family_id(int i) const { return fids_[size_t(i)]; }
-    int fam_sex(int i) const { return sex_[size_t(i)]; }  // the .fam's code: 1 male, 2 female, 0 unknown
-    size_t n_variants() const { return variants_.size(); }
-    const PlinkVariant& variant(size_t v) const { return variants_[v]; }
+    const std::string& path() const override { return set_->paths.bed; }
+    int n_samples() const override { return int(set_->iids.size()); }
+    std::string sample_name(int i) const override { return set_->iids[size_t(i)]; }
+    const std::string& family_id(int i) const { return set_->fids[size_t(i)]; }
+    int fam_sex(int i) const { return set_->sex[size_t(i)]; }  // the .fam's code: 1 male, 2 female, 0 unknown
+    size_t n_variants() const { return set_->variants.size(); }
+    const PlinkVariant& variant(size_t v) const { return set_->variants[v]; }
 
     std::vector<std::pair<std::string, int64_t>> contigs() const override;
     void load_index() override {}  // (the .bim is its own index)
@@ -55,26 +83,24 @@ public:
     const std::vector<float>& allele_frequencies() override { return no_af_; }
     bool info_text(const char*, std::string&) override { return false; }
     std::string info_description(const char*) const override { return ""; }
+    const uint64_t* packed_calls() const override { return words_.data(); }
+    bool defer_calls() override { return deferred_ = true; }
+    void fill_calls() override;
+    const std::vector<int64_t>* site_positions(const std::string& contig) const override;
 
 private:
-    void read_fam();
-    void read_bim();
-    void decode(size_t v);  // variant v -> site_
+    void read(size_t v);  // variant v's bytes -> words_, site_ without its calls
 
-    PlinkPaths paths_;
-    std::vector<std::string> fids_, iids_;
-    std::vector<int> sex_;
-    std::vector<PlinkVariant> variants_;
-    // per contig (in the .bim's order of first appearance): its variants sorted by position (stable)
-    std::vector<std::string> contig_order_;
-    std::unordered_map<std::string, std::vector<size_t>> by_contig_;
-    std::unordered_map<std::string, int64_t> max_span_;  // the longest REF of the contig, for overlap queries
+    std::shared_ptr<const PlinkFileset> set_;
     std::FILE* bed_ = nullptr;
     size_t bytes_per_variant_ = 0;
-    long file_at_ = -1;  // where the next read starts, when known
-    std::vector<unsigned char> buf_;
+    // variants [chunk_first_, chunk_first_ + chunk_n_) as read from the .bed (a read serves many variants)
+    std::vector<unsigned char> chunk_;
+    size_t chunk_first_ = 0, chunk_n_ = 0;
+    std::vector<uint64_t> words_;  // the current variant's calls, padded
+    bool deferred_ = false, filled_ = false;
     // the current query (or the whole file in .bim order when none was made)
-    const std::vector<size_t>* list_ = nullptr;
+    const PlinkFileset::Contig* list_ = nullptr;
     size_t at_ = 0, stop_ = 0;
     bool queried_ = false;
     int64_t query_beg_ = 0, query_end_ = 0;

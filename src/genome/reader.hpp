@@ -47,6 +47,21 @@ public:
     virtual bool info_text(const char* key, std::string& out) = 0;
     // The Description of an ##INFO header line, or "" if the file does not declare `key`.
     virtual std::string info_description(const char* key) const = 0;
+
+    // Formats that store hard diploid calls packed (PLINK 1) give them as they are, which counting can use without
+    // unpacking: the current record's calls as 2 bits per sample, sample i in bits 2(i % 32) of word i / 32 (00 hom
+    // ALT, 01 missing, 10 het, 11 hom REF; the last word padded with 00), or nullptr when the format has none.
+    virtual const uint64_t* packed_calls() const { return nullptr; }
+    // Asks next() to leave site().gt as it is until fill_calls() (for a reader that has packed calls); false, and
+    // nothing changes, for one that has not.
+    virtual bool defer_calls() { return false; }
+    virtual void fill_calls() {}
+    // The 0-based positions of a contig's sites in order, when the reader knows them without reading the file (a
+    // PLINK .bim); nullptr otherwise. For planning blocks of about equal numbers of sites.
+    virtual const std::vector<int64_t>* site_positions(const std::string& contig) const {
+        (void)contig;
+        return nullptr;
+    }
 };
 
 namespace hts {

@@ -27,6 +27,7 @@ namespace precis {
 
 namespace {
 constexpr int64_t kRegionBp = 5'000'000;  // a cohort file's regions: a few Mb, never inside a gene
+constexpr int64_t kRegionCalls = int64_t(1) << 26;  // (or, for a file whose sites are listed, about 64 M calls)
 }  // namespace
 
 FeaturePositions::FeaturePositions(const std::vector<std::string>& cohort_ids, bool allow_absent)
@@ -501,7 +502,7 @@ void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet
     });
     comm.broadcast(cols64);
     const std::vector<int> cols(cols64.begin(), cols64.end());
-    comm.all_or_none([&] { regions = plan_regions(file, genes, kRegionBp); });
+    comm.all_or_none([&] { regions = plan_regions(file, genes, kRegionBp, kRegionCalls); });
     std::string base_key;  // the file, settings and inputs every region's key starts from
     comm.all_or_none([&] {
         if (comm.is_root()) base_key = cohort_vcf_key(study, rj.inputs_sha, cols);

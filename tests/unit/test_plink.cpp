@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -127,6 +128,33 @@ TEST_CASE("PLINK filesets: broken ones are refused with the file, the line and t
         const std::string p = copy_fileset("bim");
         std::ofstream(p + ".bim", std::ios::app) << "3\tv999\t0\tnear\tA\tG\n";
         refused(p, "small.bim:151: position 'near' is not a number >= 1");
+    }
+    {  // a variant id twice ('.' is no id, and may repeat)
+        const std::string p = copy_fileset("dupid");
+        std::string bim;
+        {
+            std::ifstream in(p + ".bim");
+            bim.assign(std::istreambuf_iterator<char>(in), {});
+        }
+        const size_t second = bim.find('\n') + 1;
+        const std::string first_id = bim.substr(bim.find('\t') + 1, bim.find('\t', bim.find('\t') + 1) - bim.find('\t') - 1);
+        const size_t id_at = bim.find('\t', second) + 1;
+        std::string twice = bim;
+        twice.replace(id_at, bim.find('\t', id_at) - id_at, first_id);
+        std::ofstream(p + ".bim") << twice;
+        refused(p, "small.bim:2: variant id '" + first_id + "' appears again (first on line 1)");
+        std::string dots = bim;
+        dots.replace(id_at, bim.find('\t', id_at) - id_at, ".");
+        dots.replace(bim.find('\t') + 1, first_id.size(), ".");
+        std::ofstream(p + ".bim") << dots;
+        CHECK_NOTHROW(PlinkReader(p));
+    }
+    {  // a fileset opened, then changed: the next opening reads the new files (the parse is shared only while
+       // they are unchanged)
+        const std::string p = copy_fileset("changed");
+        CHECK_NOTHROW(PlinkReader(p));
+        std::ofstream(p + ".bim", std::ios::app) << "3\tv999\t0\t5\tA\tG\n";
+        refused(p, "small.bed: 1503 bytes, but");
     }
     refused(kDir + "absent", "absent.fam");
 }
