@@ -46,6 +46,15 @@ d2 = np.abs(q.het_f - h.loc[q.index].F).max()
 print(f"call_rate against plink2 1 - F_MISS: largest difference {d1:.2g}; het_f against plink2 F: {d2:.2g}")
 assert d1 < 1e-9 and d2 < 1e-5, (d1, d2)
 PY
+# where the time goes (the stages' seconds as provenance.json records them; CPU seconds of each rank)
+/usr/bin/python3 - <<'PY'
+import json
+for run in ("r1", "r2"):
+    p = json.load(open(f"{run}/provenance.json"))
+    st = ", ".join(f"{k} {v:.3f} s" for k, v in p["stage_seconds"].items())
+    cpu = ", ".join(f"{c:.2f}" for c in p["cpu_seconds_per_rank"])
+    print(f"  {run}: stages {st}; CPU seconds per rank: {cpu}")
+PY
 awk -v n="$N" -v v="$V" -v b="$b" -v p="$p" -v p2="$p2" 'BEGIN {
   printf "sample QC from a .bed, %d samples x %d variants\n", n, v
   printf "  plink2 --missing --het (1 thread):  %7.2f s\n", b
