@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "core/parse.hpp"
 #include "core/table.hpp"
+#include "genome/bgen.hpp"
 #include "genome/hts.hpp"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -63,8 +64,10 @@ PlinkPaths plink_paths(const std::string& path) {
     return {prefix + ".bed", prefix + ".bim", prefix + ".fam"};
 }
 
-std::unique_ptr<GenotypeReader> open_genotypes(const std::string& path, bool plink, hts::ThreadPool* pool) {
+std::unique_ptr<GenotypeReader> open_genotypes(const std::string& path, bool plink, hts::ThreadPool* pool,
+                                               double hard_call_threshold) {
     if (plink || is_plink_path(path)) return std::make_unique<PlinkReader>(path);
+    if (is_bgen_path(path)) return std::make_unique<BgenReader>(path, hard_call_threshold);
     return std::make_unique<hts::VcfReader>(path, pool);
 }
 
@@ -173,17 +176,11 @@ void read_bim(PlinkFileset& set) {
         if (!parse_int(f[3], pos) || pos < 1)
             throw_malformed(where(bim, lineno) + "position '" + std::string(f[3]) + "' is not a number >= 1",
                             "give each variant its position, or leave it out (plink --exclude)");
-        if (set.contigs.empty() || f[0] != last_code) {  // (a .bim holds its contigs in runs: one lookup per run)
+        if (set.sites.contigs.empty() || f[0] != last_code) {  // (a .bim holds its contigs in runs: one lookup each)
             last_code = f[0];
-            const std::string name = contig_name(f[0]);
-            auto [it, fresh] = set.contig_index.emplace(name, set.contigs.size());
-            if (fresh) set.contigs.push_back(PlinkFileset::Contig{name, {}, {}, 0, 0});
-            current = uint32_t(it->second);
+            current = set.sites.contig(contig_name(f[0]));
         }
-        PlinkFileset::Contig& c = set.contigs[current];
-        c.order.push_back(uint32_t(set.variants.size()));
-        c.max_span = std::max<int64_t>(c.max_span, int64_t(f[5].size()));
-        c.end = std::max<int64_t>(c.end, pos + int64_t(std::max<size_t>(f[5].size(), 1)) - 1);
+        set.sites.add(current, uint32_t(set.variants.size()), pos - 1, int64_t(f[5].size()));
         if (set.variants.size() == UINT32_MAX)
             throw_malformed(where(bim, lineno) + "more than 4,294,967,294 variants", "split the fileset by chromosome");
         set.variants.push_back(PlinkVariant{f[1], f[4], f[5], pos, lineno, current});
@@ -214,14 +211,7 @@ void read_bim(PlinkFileset& set) {
                                 "duplicates (plink2 --rm-dup)");
         }
     }
-    const auto& vars = set.variants;
-    for (PlinkFileset::Contig& c : set.contigs) {
-        const auto before = [&](uint32_t a, uint32_t b) { return vars[a].pos < vars[b].pos; };
-        if (!std::is_sorted(c.order.begin(), c.order.end(), before))
-            std::stable_sort(c.order.begin(), c.order.end(), before);
-        c.positions.reserve(c.order.size());
-        for (uint32_t v : c.order) c.positions.push_back(vars[v].pos - 1);
-    }
+    set.sites.sort();
 }
 
 }  // namespace
@@ -262,56 +252,30 @@ PlinkReader::PlinkReader(const std::string& path, bool shared)
                         "the three files are not one fileset, or the .bed is truncated: write them again together "
                         "(plink --make-bed)");
     words_.assign((n + 31) / 32, 0);
+    cursor_ = SiteCursor(set_->variants.size());
 }
 
 PlinkReader::~PlinkReader() {
     if (bed_) std::fclose(bed_);
 }
 
-std::vector<std::pair<std::string, int64_t>> PlinkReader::contigs() const {
-    std::vector<std::pair<std::string, int64_t>> out;
-    for (const PlinkFileset::Contig& c : set_->contigs) out.emplace_back(c.name, c.end);
-    return out;
-}
+std::vector<std::pair<std::string, int64_t>> PlinkReader::contigs() const { return set_->sites.lengths(); }
 
 const std::vector<int64_t>* PlinkReader::site_positions(const std::string& contig) const {
-    auto it = set_->contig_index.find(contig);
-    return it == set_->contig_index.end() ? nullptr : &set_->contigs[it->second].positions;
+    const SiteIndex::Contig* c = set_->sites.find(contig);
+    return c ? &c->positions : nullptr;
 }
 
 bool PlinkReader::query(const std::string& contig, int64_t beg, int64_t end) {
-    queried_ = true;
-    auto it = set_->contig_index.find(contig);
-    if (it == set_->contig_index.end()) {
-        list_ = nullptr;
-        at_ = stop_ = 0;
-        return false;
-    }
-    list_ = &set_->contigs[it->second];
-    query_beg_ = beg, query_end_ = end;
-    // the first variant that can reach beg (0-based start >= beg - longest REF + 1), to the first at or after end
-    const std::vector<int64_t>& pos = list_->positions;
-    at_ = size_t(std::lower_bound(pos.begin(), pos.end(), beg - list_->max_span + 1) - pos.begin());
-    stop_ = size_t(std::lower_bound(pos.begin(), pos.end(), end) - pos.begin());
-    return true;
+    return cursor_.query(set_->sites, contig, beg, end);
 }
 
 bool PlinkReader::next() {
-    for (;;) {
-        size_t v = 0;
-        if (!queried_) {
-            if (at_ >= set_->variants.size()) return false;
-            v = at_++;
-        } else {
-            if (!list_ || at_ >= stop_) return false;
-            v = list_->order[at_++];
-            const PlinkVariant& pv = set_->variants[v];
-            if (pv.pos - 1 + int64_t(pv.a2.size()) <= query_beg_) continue;  // ends before the region
-        }
-        read(v);
-        ++n_read_;
-        return true;
-    }
+    size_t v = 0;
+    if (!cursor_.next(v)) return false;
+    read(v);
+    ++n_read_;
+    return true;
 }
 
 void PlinkReader::read(size_t v) {
@@ -330,7 +294,7 @@ void PlinkReader::read(size_t v) {
         chunk_first_ = v, chunk_n_ = n;
     }
     std::memcpy(words_.data(), &chunk_[(v - chunk_first_) * bytes_per_variant_], bytes_per_variant_);
-    site_.contig = set_->contigs[pv.contig].name;
+    site_.contig = set_->sites.contigs[pv.contig].name;
     site_.pos = pv.pos - 1;
     site_.rlen = int64_t(std::max<size_t>(pv.a2.size(), 1));
     site_.alleles.resize(pv.a1 != "0" ? 2 : 1);  // (no ALT for a monomorphic site)

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "genome/reader.hpp"
+#include "genome/site_index.hpp"
 
 namespace precis {
 
@@ -39,16 +40,7 @@ struct PlinkFileset {
     std::vector<int> sex;  // the .fam's code: 1 male, 2 female, 0 unknown
     std::string bim_text;  // the whole .bim, which the variants' ids and alleles point into
     std::vector<PlinkVariant> variants;
-    // per contig (in the .bim's order of first appearance): its variants sorted by position (stable), their
-    // 0-based positions, the longest REF (for overlap queries) and the end of the last REF
-    struct Contig {
-        std::string name;
-        std::vector<uint32_t> order;
-        std::vector<int64_t> positions;
-        int64_t max_span = 0, end = 0;
-    };
-    std::vector<Contig> contigs;
-    std::unordered_map<std::string, size_t> contig_index;
+    SiteIndex sites;  // the variants by contig and position
 
     // Reads and checks the .fam and .bim (see PlinkReader). Throws MalformedInput.
     static std::shared_ptr<const PlinkFileset> load(const PlinkPaths& paths);
@@ -99,11 +91,7 @@ private:
     size_t chunk_first_ = 0, chunk_n_ = 0;
     std::vector<uint64_t> words_;  // the current variant's calls, padded
     bool deferred_ = false, filled_ = false;
-    // the current query (or the whole file in .bim order when none was made)
-    const PlinkFileset::Contig* list_ = nullptr;
-    size_t at_ = 0, stop_ = 0;
-    bool queried_ = false;
-    int64_t query_beg_ = 0, query_end_ = 0;
+    SiteCursor cursor_;  // the current query (or the whole file in .bim order when none was made)
     long n_read_ = 0;
     Site site_;
     std::vector<float> no_af_;
