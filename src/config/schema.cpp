@@ -52,9 +52,16 @@ std::vector<KeyDef> make_schema() {
             "Columns carried into the outputs and usable as ranking groups or covariates."),
         key("genome.path_column", T::Text, "", "Sheet column with each sample's VCF, VCF.gz or BCF."),
         key("genome.cohort_file", T::Path, "",
-            "One multi-sample VCF.gz/BCF for the whole cohort, indexed (.tbi/.csi), or a PLINK 1 fileset (its "
-            ".bed, with the .bim and .fam of the same name beside it; sample ids from the .fam's IID); its samples "
-            "are matched to the sheet by id. Instead of genome.path_column."),
+            "One multi-sample VCF.gz/BCF for the whole cohort, indexed (.tbi/.csi), a PLINK 1 fileset (its "
+            ".bed, with the .bim and .fam of the same name beside it; sample ids from the .fam's IID), or a BGEN 1.2 "
+            "file (.bgen; sample ids from PREFIX.sample's ID_2 beside it, else the file's own; calls by "
+            "genome.qc.hard_call_threshold, dosages for scores); its samples are matched to the sheet by id. "
+            "Instead of genome.path_column."),
+        ranged(key("genome.qc.hard_call_threshold", T::Float, "0.1",
+                   "BGEN: a sample's call is its ALT dosage's nearest whole number when it lies within this of it, "
+                   "else missing (plink2 --hard-call-threshold); with more than two alleles, the most probable "
+                   "genotype when its probability is at least 1 - this."),
+               0, 0.5),
         ranged(key("genome.qc.min_call_rate", T::Float, "0", "Samples with a lower call rate fail QC."), 0, 1),
         key("genome.qc.pass_only", T::Bool, "false", "Count only sites whose FILTER is PASS or '.'."),
         at_least(key("genome.qc.min_dp", T::Int, "0",

@@ -17,6 +17,7 @@ struct GenomeConfig {
     double min_call_rate = 0.0;
     bool pass_only = false;
     int min_dp = 0, min_gq = 0;
+    double hard_call_threshold = 0.1;  // BGEN calls from dosages
     Frequencies frequencies = Frequencies::Auto;  // resolved: Cohort, InfoAf or None
     XPar x_par = XPar::Auto;
     double female_max_f = 0.2, male_min_f = 0.8;

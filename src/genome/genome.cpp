@@ -198,6 +198,26 @@ bool is_transition(const std::string& ref, const std::string& alt) {
 
 namespace {
 
+// The allele frequencies of a record with dosages (BGEN) over the counted samples that have them, as plink2 computes
+// them: each allele's summed dosage over twice the samples. False (and f left as it was) without any.
+bool dosage_frequencies(const Site& site, const std::vector<int>& columns, std::vector<double>& f) {
+    if (site.dosage.empty()) return false;
+    const size_t na = site.alleles.size();
+    std::vector<double> sum(na, 0.0);
+    double total = 0;
+    for (int c : columns) {
+        if (c < 0) continue;
+        const float* d = &site.dosage[size_t(c) * na];
+        if (std::isnan(d[0])) continue;
+        for (size_t a = 0; a < na; ++a) sum[a] += double(d[a]);
+        total += 2;
+    }
+    if (total == 0) return false;
+    f.resize(na);
+    for (size_t a = 0; a < na; ++a) f[a] = sum[a] / total;
+    return true;
+}
+
 // What one record means for the samples that are counted: shared by the per-sample and the cohort paths.
 class RecordCounter {
 public:
@@ -284,6 +304,7 @@ public:
                  (kind_ != Kind::Other || !score_hits_.empty());
         defer_ = tally_ && kind_ != Kind::Other;
         if (tally_) counts_.assign(site.alleles.size(), 0), total_ = 0, other_called_ = 0;
+        dosage_ = tally_ && dosage_frequencies(site, columns, dosage_freq_);
         if (st_.burden_af_cohort && !hits_.empty()) burden_frequencies(columns);
     }
 
@@ -298,21 +319,27 @@ public:
         const int64_t ref_calls = active_ - int64_t(missing_.size()) - other_called_;
         counts_[0] += 2 * ref_calls;
         total_ += 2 * ref_calls;
-        if (total_ == 0) {  // nobody called (so nobody was heterozygous either)
+        // the allele frequencies: of the dosages when the record has them (as plink2's), else of the hard calls
+        freq_.assign(counts_.size(), 0.0);
+        if (dosage_) {
+            freq_ = dosage_freq_;
+        } else if (total_ > 0) {
+            for (size_t a = 0; a < counts_.size(); ++a) freq_[a] = double(counts_[a]) / double(total_);
+        }
+        if (total_ == 0 && !dosage_) {  // nobody called (so nobody was heterozygous either)
             missing_.clear();
             return;
         }
-        for (auto& h : score_hits_) h.mean_dosage = 2.0 * double(counts_[h.allele]) / double(total_);
-        if (!defer_) {
+        for (auto& h : score_hits_) h.mean_dosage = 2.0 * freq_[size_t(h.allele)];
+        if (!defer_ || total_ == 0) {
             missing_.clear();
             return;
         }
         const int kk = kind_ == Kind::Autosome ? 0 : 1;
         bool mono = false;
         double e = 0;
-        for (int64_t c : counts_) {
-            mono = mono || c == total_;
-            const double p = double(c) / double(total_);
+        for (double p : freq_) {
+            mono = mono || p == 1.0;
             e += p * p;
         }
         if (mono) {  // plink skips it (and then no call was heterozygous: nothing to undo)
@@ -383,6 +410,23 @@ public:
     void score(int col, ExactSum* sums, int64_t* imputed) const {
         if (score_hits_.empty()) return;
         const hts::Site& site = site_;
+        if (!site.dosage.empty()) {  // dosages (BGEN): each sample's expected copies of the effect allele, as plink2
+            const size_t na = site.alleles.size();
+            const float* d = &site.dosage[size_t(col) * na];
+            for (const ScoreHit& h : score_hits_) {
+                const auto& var = st_.scores->variant(h.variant);
+                if (std::isnan(d[0])) {
+                    if (st_.score_mean_impute && !std::isnan(h.mean_dosage)) {
+                        sums[var.score].add(var.weight * h.mean_dosage);
+                        ++imputed[var.score];
+                    }
+                    continue;
+                }
+                const double x = double(d[size_t(h.allele)]);
+                if (x != 0) sums[var.score].add(var.weight * x);
+            }
+            return;
+        }
         const int ploidy = site.ploidy == 0 || filtered(col) ? -1 : call_ploidy(col);
         const bool missing = ploidy <= 0;
         const int32_t* g = missing ? nullptr : site.gt.data() + size_t(col) * site.ploidy;
@@ -592,6 +636,8 @@ private:
     const bool thresholds_ = min_dp_ > 0 || min_gq_ > 0;
     const int32_t *dp_ = nullptr, *gq_ = nullptr;  // the current record's DP and GQ, or nullptr
     std::vector<int64_t> counts_, ac_;
+    std::vector<double> freq_, dosage_freq_;
+    bool dosage_ = false;  // the record's frequencies are its dosages' (dosage_freq_)
     int64_t total_ = 0, other_called_ = 0, active_ = -1;
     bool tally_ = false, defer_ = false;
     std::vector<GenomeQC*> missing_;   // uncalled samples of the current record (cohort tally)
@@ -734,9 +780,13 @@ RegionResult process_region(GenotypeReader& vcf, const Region& region, const std
     // records that count for QC only are counted from their packed calls when the reader has them; the others are
     // unpacked (fill_calls) and counted call by call
     std::unique_ptr<PackedQC> packed;
-    if (settings.packed_calls && vcf.defer_calls()) packed = std::make_unique<PackedQC>(columns, vcf.n_samples());
+    if (settings.packed_calls) {
+        vcf.defer_calls();
+        packed = std::make_unique<PackedQC>(columns, vcf.n_samples());
+    }
     PackedQC::Class cls = PackedQC::OtherClass;
     PackedQC::FKind fkind = PackedQC::NoF;
+    std::vector<double> freq;  // (a record's dosage frequencies)
     GenomeQC scratch;
     const int* cols = columns.data();
     const size_t nc = columns.size();
@@ -749,8 +799,9 @@ RegionResult process_region(GenotypeReader& vcf, const Region& region, const std
         for (uint32_t g : counter.genes_hit()) owns_hit = owns_hit || local[g] >= 0;
         if (!in_window && !owns_hit) continue;
         if (in_window) counter.match_scores();
-        if (packed && in_window && counter.packed(cls, fkind)) {
-            packed->add(vcf.packed_calls(), cls, fkind);
+        if (packed && in_window && vcf.packed_calls() && counter.packed(cls, fkind)) {
+            const bool by_dosage = fkind != PackedQC::NoF && dosage_frequencies(vcf.site(), columns, freq);
+            packed->add(vcf.packed_calls(), cls, fkind, by_dosage ? &freq : nullptr);
             continue;
         }
         vcf.fill_calls();

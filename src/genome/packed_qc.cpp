@@ -69,7 +69,7 @@ LaneCounter& PackedQC::counter(std::unique_ptr<LaneCounter>& c) {
     return *c;
 }
 
-void PackedQC::add(const uint64_t* codes, Class cls, FKind f) {
+void PackedQC::add(const uint64_t* codes, Class cls, FKind f, const std::vector<double>* freq) {
     // One pass adds the record's heterozygous, homozygous-ALT and uncalled samples into the counters of its kind
     // and class, and (for F) counts them and keeps the uncalled ones. A record that turns out monomorphic over the
     // counted samples (or not called in any) has no F: it has no heterozygous calls there, and its uncalled ones
@@ -104,7 +104,13 @@ void PackedQC::add(const uint64_t* codes, Class cls, FKind f) {
         }
         const int64_t called = counted_ - missing, total = 2 * called;
         const int64_t ref = 2 * (called - het - hom_var) + het, alt = 2 * hom_var + het;
-        if (total == 0 || ref == total || alt == total) {  // plink leaves it out
+        double fr[2] = {0, 0};  // (REF, ALT: the dosages', else the calls')
+        if (freq) {
+            fr[0] = (*freq)[0], fr[1] = (*freq)[1];
+        } else if (total > 0) {
+            for (int a = 0; a < 2; ++a) fr[a] = double(a == 0 ? ref : alt) / double(total);
+        }
+        if (total == 0 || fr[0] == 1.0 || fr[1] == 1.0) {  // plink leaves it out
             if (missing > 0) {
                 uint64_t* __restrict mm = counter(mono_missing_[f]).lanes();
                 for (size_t w = 0; w < words_; ++w) mm[w] += miss[w];
@@ -112,10 +118,7 @@ void PackedQC::add(const uint64_t* codes, Class cls, FKind f) {
             }
         } else {
             double e = 0;  // (summed as RecordCounter::settle sums it, REF first)
-            for (int64_t k : {ref, alt}) {
-                const double p = double(k) / double(total);
-                e += p * p;
-            }
+            for (double p : fr) e += p * p;
             ++f_records_[f];
             f_expected_[f].add(e);
             const int64_t units = ExactSum::units(e);

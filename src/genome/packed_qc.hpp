@@ -44,10 +44,11 @@ public:
     // samples.
     PackedQC(const std::vector<int>& columns, int n_file);
 
-    // Counts one biallelic diploid record. For f = Autosome or ChrX, its frequencies over the counted samples'
-    // calls make its expected homozygosity for het_f or sex_f, unless it is monomorphic there, as the cohort
-    // tally of the record-by-record count does; NoF: it counts for neither.
-    void add(const uint64_t* codes, Class cls, FKind f);
+    // Counts one biallelic diploid record. For f = Autosome or ChrX, its frequencies (REF, ALT) make its expected
+    // homozygosity for het_f or sex_f, unless it is monomorphic, as the cohort tally of the record-by-record count
+    // does: `freq` when given (a record's dosage frequencies), else those of the counted samples' calls. NoF: it
+    // counts for neither. Nobody called: neither.
+    void add(const uint64_t* codes, Class cls, FKind f, const std::vector<double>* freq = nullptr);
 
     // Adds the counts into qc[k] for every counted column.
     void finish(std::vector<GenomeQC>& qc);

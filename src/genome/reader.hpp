@@ -21,6 +21,9 @@ struct Site {
     int ploidy = 0;                    // GT values per sample; 0 when the record has no GT
     std::vector<int32_t> gt;           // n_samples x ploidy
     std::vector<int32_t> dp, gq;       // n_samples each, or empty when FORMAT lacks the field
+    // formats with genotype probabilities (BGEN): n_samples x alleles, each allele's expected copies (a haploid
+    // sample's counted twice, as plink counts haploid calls); NaN for a sample without data. Empty for the others.
+    std::vector<float> dosage;
 };
 
 class GenotypeReader {
@@ -69,8 +72,9 @@ class ThreadPool;
 }
 
 // The reader for a genotype file by its name: a PLINK 1 fileset (a .bed, .bim or .fam, or their prefix when `plink`
-// is said), else VCF/BCF. `pool`: decompression threads for a VCF read from start to end (nullptr: none).
+// is said), a BGEN file (.bgen; calls by `hard_call_threshold`), else VCF/BCF. `pool`: decompression threads for a
+// VCF read from start to end (nullptr: none).
 std::unique_ptr<GenotypeReader> open_genotypes(const std::string& path, bool plink = false,
-                                               hts::ThreadPool* pool = nullptr);
+                                               hts::ThreadPool* pool = nullptr, double hard_call_threshold = 0.1);
 
 }  // namespace precis

@@ -566,7 +566,7 @@ void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet
             }
             try {
                 if (!reader) {  // opened once per worker, index loaded once
-                    reader = open_genotypes(file);
+                    reader = open_genotypes(file, false, nullptr, study.genome.hard_call_threshold);
                     reader->load_index();
                 }
                 RegionResult r = process_region(*reader, rg, cols, gs, genes);

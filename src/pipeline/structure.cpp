@@ -286,7 +286,8 @@ Structure structure_stage(Comm& comm, Inputs& in, RootState* root) {
     };
     if (!file.empty()) {  // the cohort file: each rank reads its contigs
         comm.all_or_none([&] {
-            const std::unique_ptr<GenotypeReader> opened = open_genotypes(file);
+            const std::unique_ptr<GenotypeReader> opened =
+                open_genotypes(file, false, nullptr, g.hard_call_threshold);
             GenotypeReader& reader = *opened;
             reader.load_index();
             for (const std::string& contig : my_contigs(reader.contigs(), comm.rank(), comm.size())) {

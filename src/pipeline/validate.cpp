@@ -13,6 +13,7 @@
 #include "core/error.hpp"
 #include "core/table.hpp"
 #include "genome/annotation.hpp"
+#include "genome/bgen.hpp"
 #include "genome/genome.hpp"
 #include "genome/hts.hpp"
 #include "genome/plink.hpp"
@@ -124,11 +125,13 @@ Validation validate_study(const std::string& path, const std::vector<std::string
         if (!fs::is_regular_file(cf, ec)) {
             v.problems.push_back(at + ": the cohort file " + cf + " does not exist (fix: correct 'genome.cohort_file')");
         } else {
-            // what a PLINK fileset cannot give: per-genotype DP and GQ, INFO/AF, consequence annotations
-            if (is_plink_path(cf)) {
+            // what a PLINK fileset or a BGEN file cannot give: per-genotype DP and GQ, INFO/AF, consequence
+            // annotations
+            if (is_plink_path(cf) || is_bgen_path(cf)) {
+                const std::string kind = is_plink_path(cf) ? "PLINK fileset " : "BGEN file ";
                 auto cannot = [&](const std::string& key, const std::string& what, const std::string& fix) {
-                    v.problems.push_back(s.origin_of(key) + ": '" + key + "' needs " + what + ", which the PLINK " +
-                                         "fileset " + cf + " does not have (fix: " + fix + ")");
+                    v.problems.push_back(s.origin_of(key) + ": '" + key + "' needs " + what + ", which the " + kind +
+                                         cf + " does not have (fix: " + fix + ")");
                 };
                 if (s.genome.min_dp > 0)
                     cannot("genome.qc.min_dp", "each genotype's DP", "remove it, or give the cohort as VCF/BCF");
@@ -141,7 +144,8 @@ Validation validate_study(const std::string& path, const std::vector<std::string
                            "remove it to count every ALT allele in a gene, or give an annotated VCF/BCF");
             }
             try {
-                const std::unique_ptr<GenotypeReader> reader = open_genotypes(cf);
+                const std::unique_ptr<GenotypeReader> reader =
+                    open_genotypes(cf, false, nullptr, s.genome.hard_call_threshold);
                 GenotypeReader& vcf = *reader;
                 vcf.load_index();
                 if (!s.genome.consequences.empty() && !is_plink_path(cf))

@@ -1,0 +1,94 @@
+# genome.cohort_file as BGEN 1.2 (fixtures: tests/fixtures/bgen/make_bgen_fixture.sh; plink2 wrote them from a VCF
+# with dosages, chrX males haploid): sample QC equals plink2 --missing and --het on the same file (hard calls by
+# --hard-call-threshold 0.1; het_f's frequencies from the dosages, as plink2's), polygenic scores from the dosages
+# equal plink2 --score on the same file (mean imputation and none), the same on 1 and 3 ranks and from zlib/8-bit
+# and zstd/16-bit files; hard_call_threshold changes the calls as plink2's does; what a BGEN file cannot give is
+# refused naming the key; a truncated file is refused with its place.
+source "$(dirname "$0")/lib.sh"
+FIX=$PRECIS_TESTS/fixtures/bgen
+cp "$FIX"/zlib8.bgen "$FIX"/zlib8.sample "$FIX"/zstd16.bgen "$FIX"/zstd16.sample .
+{ echo sample_id; tail -n +3 zlib8.sample | awk '{print $2}'; } > sheet.tsv
+# a PGS Catalog scoring file over 40 chromosome-1 variants (effect allele REF or ALT; a weight of each sign), and
+# the same as plink2 --score reads it (variant id, effect allele, weight)
+grep -v '^#' "$FIX"/zlib8.export.vcf | awk '$1 == "1"' > picked.tsv
+$PY - <<'PY'
+import random
+rng = random.Random(4)
+# (no strand-ambiguous A/T or C/G SNPs: precis leaves those out, as a PGS Catalog file gives no strand)
+pal = {frozenset("AT"), frozenset("CG")}
+rows = [r for r in (l.split("\t")[:5] for l in open("picked.tsv")) if frozenset(r[3] + r[4]) not in pal][:40]
+with open("PGS_BGEN.txt", "w") as f, open("plink2_score.tsv", "w") as g:
+    f.write("#pgs_id=PGS_BGEN\n#genome_build=GRCh38\n")
+    f.write("chr_name\tchr_position\teffect_allele\tother_allele\teffect_weight\n")
+    for chrom, pos, vid, ref, alt in rows:
+        eff, oth = (alt, ref) if rng.random() < 0.6 else (ref, alt)
+        w = round(rng.uniform(-0.5, 0.5), 4)
+        f.write(f"{chrom}\t{pos}\t{eff}\t{oth}\t{w}\n")
+        g.write(f"{vid}\t{eff}\t{w}\n")
+PY
+write_study() {  # NAME FILE EXTRA
+  cat > "$1.yaml" <<Y
+study: {name: $1, seed: 1}
+samples: {sheet: sheet.tsv}
+genome:
+  cohort_file: $2
+  features:
+    scores: [PGS_BGEN.txt]
+    $3
+clustering: {enabled: false}
+ranking: {enabled: false}
+Y
+}
+write_study mean zlib8.bgen "score_missing: mean"
+write_study zero zlib8.bgen "score_missing: zero"
+write_study zstd zstd16.bgen "score_missing: mean"
+"$PRECIS" run mean.yaml --output mean1 2> mean1.log || { cat mean1.log; fail "run on the .bgen"; }
+precis_np 3 run mean.yaml --output mean3 2>/dev/null
+"$PRECIS" run zero.yaml --output zero1 2>/dev/null
+"$PRECIS" run zstd.yaml --output zstd1 2>/dev/null
+for f in qc/genome.tsv scores.tsv; do cmp "mean1/$f" "mean3/$f" || fail "$f differs between 1 and 3 ranks"; done
+B="--bgen zlib8.bgen ref-first --sample zlib8.sample"
+plink2 $B --missing --het --bad-freqs --out peer >/dev/null 2>&1
+plink2 $B --score plink2_score.tsv 1 2 3 cols=+scoresums --bad-freqs --out mean >/dev/null 2>&1
+plink2 $B --score plink2_score.tsv 1 2 3 no-mean-imputation cols=+scoresums --bad-freqs --out zero >/dev/null 2>&1
+plink2 --bgen zlib8.bgen ref-first --sample zlib8.sample --hard-call-threshold 0.3 --missing --out peer03 >/dev/null 2>&1
+"$PRECIS" run mean.yaml --set genome.qc.hard_call_threshold=0.3 --output t03 2>/dev/null
+$PY - <<'PY'
+import numpy as np
+import pandas as pd
+def read(path):
+    t = pd.read_csv(path, sep=r"\s+")
+    return t.set_index("#IID" if "#IID" in t.columns else "IID")
+q = pd.read_csv("mean1/qc/genome.tsv", sep="\t").set_index("sample_id")
+m, h = read("peer.smiss"), read("peer.het")
+assert (q.n_not_called == m.loc[q.index].MISSING_CT).all() and (q.n_called + q.n_not_called == m.OBS_CT.iloc[0]).all()
+assert np.abs(q.het_f - h.loc[q.index].F).max() < 2e-6, np.abs(q.het_f - h.loc[q.index].F).max()
+t = pd.read_csv("t03/qc/genome.tsv", sep="\t").set_index("sample_id")
+m3 = read("peer03.smiss")
+assert (t.n_not_called == m3.loc[t.index].MISSING_CT).all() and t.n_not_called.sum() < q.n_not_called.sum()
+print(f"BGEN QC: missing calls = plink2 --missing (thresholds 0.1 and 0.3), het_f = plink2 --het F")
+z = pd.read_csv("zstd1/qc/genome.tsv", sep="\t").set_index("sample_id")
+assert (z.n_not_called == q.n_not_called).all(), "zstd/16-bit calls differ from zlib/8-bit"
+for mode in ["mean", "zero"]:
+    s = pd.read_csv(f"{mode}1/scores.tsv", sep="\t").set_index("sample_id")
+    p = read(f"{mode}.sscore")
+    s = s.loc[p.index]
+    assert (s.n_matched == 40).all(), s.n_matched.iloc[0]
+    # plink2 holds a dosage to 1/16384 (half a step: 1/32768 per variant, times its weight); it prints 6 digits
+    w = pd.read_csv("plink2_score.tsv", sep="\t", header=None)[2].abs().sum()
+    tol = w / 32768 + 5e-6 * p.SCORE1_SUM.abs() + 1e-6
+    d = (s.score_sum - p.SCORE1_SUM).abs()
+    assert (d <= tol).all(), (mode, d.max())
+    if mode == "mean":
+        assert (s.n_imputed > 0).any()
+print("BGEN scores from dosages = plink2 --score (mean imputation and none)")
+PY
+# what a BGEN file cannot give: refused before any work
+expect_exit 2 "$PRECIS" validate mean.yaml --set genome.qc.min_gq=20
+expect_in "'genome.qc.min_gq' needs each genotype's GQ, which the BGEN file" "$OUT"
+# a truncated file
+head -c 5000 zlib8.bgen > short.bgen && cp zlib8.sample short.sample
+expect_exit 2 "$PRECIS" run mean.yaml --set genome.cohort_file=short.bgen --output short
+expect_in "short.bgen: " "$OUT"
+expect_in "the file is truncated" "$OUT"
+note "ok"
