@@ -10,7 +10,7 @@ bash scripts/setup.sh --fuzz >/dev/null
 secs=${1:-20}
 shift || true
 targets=("$@")
-(( ${#targets[@]} )) || targets=(study options sheet proteome olink maxquant pgs journal vcf plink)
+(( ${#targets[@]} )) || targets=(study options sheet proteome olink maxquant pgs journal vcf plink bgen)
 cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DPRECIS_FUZZ=ON -DPRECIS_BUILD_TESTS=OFF >/dev/null
 cmake --build build-fuzz -j "$(nproc)" --target precis_fuzzers >/dev/null

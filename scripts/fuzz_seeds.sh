@@ -27,6 +27,7 @@ case $name in
   vcf) add "$root"/tests/data/studies/common/vcf/*.vcf "$root"/tests/data/bad/cases/*/vcf/*.vcf
        addz "$root"/tests/data/bad/common/vcf/*.vcf.gz ;;
   plink) add "$root"/fuzz/seeds/plink/* ;;
+  bgen) add "$root"/tests/fixtures/bgen/*.bgen "$root"/fuzz/seeds/bgen/* ;;
   *) echo "fuzz_seeds.sh: no fuzz target '$name'" >&2; exit 2 ;;
 esac
 [[ -d "$root/fuzz/regressions/$name" ]] && add "$root"/fuzz/regressions/"$name"/*

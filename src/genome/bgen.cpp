@@ -334,13 +334,21 @@ void BgenReader::read(size_t v) {
             raw_.resize(p + c);
             if (std::fread(raw_.data() + have, 1, p + c - have, f_) != p + c - have) bad("its genotype block is truncated");
         }
+        if (h.alleles.size() > kMaxAlleles)
+            bad(std::to_string(h.alleles.size()) + " alleles; precis reads up to " + std::to_string(kMaxAlleles));
         const unsigned char* g = raw_.data() + p;
         if (file_->compression == 0) {
             data_.assign(g, g + c);
         } else {
             if (c < 4) bad("a compressed genotype block of " + std::to_string(c) + " bytes");
             const uint32_t d = le<uint32_t>(g);
-            if (d > (uint32_t(1) << 31)) bad("a genotype block of " + std::to_string(d) + " bytes");
+            // the most a block of these samples and alleles can hold (ploidy up to 2, 32 bits per probability),
+            // before anything is allocated for it
+            const uint64_t na = h.alleles.size(), n = file_->n_samples;
+            const uint64_t values = std::max<uint64_t>(na * (na + 1) / 2 - 1, 2 * (na - 1));
+            if (d > 10 + n + n * values * 4)
+                bad("its genotype block declares " + std::to_string(d) + " bytes, more than " + std::to_string(n) +
+                    " samples' probabilities of " + std::to_string(na) + " alleles can take");
             data_.resize(d);
             if (file_->compression == 1) {
                 uLongf n = d;

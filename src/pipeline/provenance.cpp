@@ -33,7 +33,9 @@ json input_files(const Inputs& in, const RootState& root) {
         inputs.push_back(
             {{"role", "genome_cohort_file"}, {"path", study.genome.cohort_file}, {"sha256", root.genome_file_sha}});
     for (size_t i = 0; i < root.genome_companion_shas.size(); ++i)
-        inputs.push_back({{"role", i == 0 ? "genome_cohort_bim" : "genome_cohort_fam"},
+        inputs.push_back({{"role", root.genome_companion_shas.size() == 1 ? "genome_cohort_sample"
+                                   : i == 0                                ? "genome_cohort_bim"
+                                                                           : "genome_cohort_fam"},
                           {"path", root.genome_companion_shas[i].first},
                           {"sha256", root.genome_companion_shas[i].second}});
     for (size_t i = 0; i < root.outcomes.size(); ++i) {

@@ -1,11 +1,13 @@
 // Step 2 of `precis run`: every sample's inputs, from per-sample files through the task farm or from cohort files
 // spread over the ranks (pipeline/inputs.cpp). Feature vectors stay on the rank that made them.
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/signals.hpp"
+#include "genome/bgen.hpp"
 #include "genome/hts.hpp"
 #include "genome/plink.hpp"
 #include "pipeline/farm.hpp"
@@ -39,8 +41,13 @@ void cohort_genome(Comm& comm, const Inputs& in, RankJournal& journal, RootState
         if (is_plink_path(file)) {  // the .bim and .fam say what the .bed's bytes are: their contents key the regions
             const PlinkPaths p = plink_paths(file);
             root->genome_companion_shas = {{p.bim, sha256_file(p.bim)}, {p.fam, sha256_file(p.fam)}};
-            for (auto& [path, sha] : root->genome_companion_shas) inputs_sha += sha;
+        } else if (is_bgen_path(file)) {  // a .sample beside a .bgen names its samples
+            const std::string sample = file.substr(0, file.size() - 5) + ".sample";
+            std::error_code ec;
+            if (std::filesystem::is_regular_file(sample, ec))
+                root->genome_companion_shas = {{sample, sha256_file(sample)}};
         }
+        for (auto& [path, sha] : root->genome_companion_shas) inputs_sha += sha;
     }
     std::vector<SampleOutcome> none;
     cohort_genome_stage(comm, in.study, in.sheet, in.gene_set(), in.score_set(), f.burden_cols,

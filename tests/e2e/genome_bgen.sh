@@ -82,6 +82,9 @@ for mode in ["mean", "zero"]:
     if mode == "mean":
         assert (s.n_imputed > 0).any()
 print("BGEN scores from dosages = plink2 --score (mean imputation and none)")
+import json
+roles = {i["role"]: i for i in json.load(open("mean1/provenance.json"))["inputs"]}
+assert roles["genome_cohort_sample"]["path"].endswith("zlib8.sample") and len(roles["genome_cohort_sample"]["sha256"]) == 64
 PY
 # what a BGEN file cannot give: refused before any work
 expect_exit 2 "$PRECIS" validate mean.yaml --set genome.qc.min_gq=20
