@@ -193,7 +193,7 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     sim_cmd->add_option("--genotype-format", sim.genotype_format,
                         "vcf: a VCF per sample (one cohort VCF with --populations); plink: the cohort's genotypes as "
-                        "one PLINK 1 fileset, cohort.bed/.bim/.fam")
+                        "one PLINK 1 fileset, cohort.bed/.bim/.fam; bgen: as one BGEN 1.2 file, cohort.bgen/.sample")
         ->capture_default_str();
     sim_cmd->add_option("--cohort", sim.cohort,
                         "N > 0: a further cohort from the same truth as --seed's (the same proteins, markers and "

@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <numeric>
 #include <vector>
+
+#include <zlib.h>
 
 #include "core/error.hpp"
 #include "core/rng.hpp"
@@ -57,6 +60,90 @@ void write_plink(const std::string& prefix,
     write_file_atomic(prefix + ".fam", fam);
     write_file_atomic(prefix + ".bim", bim);
     write_file_atomic(prefix + ".bed", bed);
+}
+
+template <class T>
+void put_le(std::string& s, T v) {  // (BGEN's integers are little-endian, as this machine's)
+    s.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+// The cohort's calls as BGEN 1.2 (layout 2, zlib, 8 bits per probability, the ids in the file and in PREFIX.sample):
+// every site of any sample, as write_plink; REF the first allele; each call certain (probability 1); a haploid
+// call of ploidy 1; a missing call flagged missing.
+void write_bgen(const std::string& prefix,
+                const std::vector<std::map<std::pair<int, int64_t>, std::pair<std::string, std::string>>>& calls,
+                const std::vector<std::string>& ids, const std::vector<std::string>& sex) {
+    std::map<std::pair<int, int64_t>, std::string> alleles;
+    for (auto& c : calls)
+        for (auto& [key, call] : c) alleles.emplace(key, call.first);
+    const size_t n = ids.size();
+    std::string samples;
+    put_le<uint32_t>(samples, 0);
+    put_le<uint32_t>(samples, uint32_t(n));
+    for (auto& id : ids) put_le<uint16_t>(samples, uint16_t(id.size())), samples += id;
+    const uint32_t lsi = uint32_t(samples.size());
+    std::memcpy(&samples[0], &lsi, 4);
+    std::string out;
+    put_le<uint32_t>(out, 20 + lsi);
+    put_le<uint32_t>(out, 20);
+    put_le<uint32_t>(out, uint32_t(alleles.size()));
+    put_le<uint32_t>(out, uint32_t(n));
+    out += "bgen";
+    put_le<uint32_t>(out, 1u | 2u << 2 | 1u << 31);  // zlib, layout 2, sample ids
+    out += samples;
+    std::string block;
+    std::vector<unsigned char> packed;
+    for (auto& [key, al] : alleles) {
+        const std::string chrom = kChroms[size_t(key.first)].name.substr(3), ref = al.substr(0, al.find('\t')),
+                          alt = al.substr(al.find('\t') + 1), id = chrom + ":" + std::to_string(key.second);
+        for (int k = 0; k < 2; ++k) put_le<uint16_t>(out, uint16_t(id.size())), out += id;  // (id and rsid)
+        put_le<uint16_t>(out, uint16_t(chrom.size())), out += chrom;
+        put_le<uint32_t>(out, uint32_t(key.second));
+        put_le<uint16_t>(out, 2);
+        for (const std::string* a : {&ref, &alt}) put_le<uint32_t>(out, uint32_t(a->size())), out += *a;
+        // probability data: ploidy bytes, then per sample P(REF/REF), P(REF/ALT) (diploid) or P(REF) (haploid)
+        block.clear();
+        put_le<uint32_t>(block, uint32_t(n));
+        put_le<uint16_t>(block, 2);
+        std::string ploidy;
+        std::vector<uint8_t> values;
+        for (size_t i = 0; i < n; ++i) {
+            auto it = calls[i].find(key);
+            const std::string gt = it != calls[i].end() && it->second.first == al ? it->second.second : "0/0";
+            const int alts = int(std::count(gt.begin(), gt.end(), '1'));
+            if (gt[0] == '.') {
+                ploidy += char(0x82);  // missing, diploid: its two values are there, zero
+                values.insert(values.end(), {0, 0});
+            } else if (gt.size() == 1) {
+                ploidy += char(1);
+                values.push_back(alts ? 0 : 255);
+            } else {
+                ploidy += char(2);
+                values.push_back(alts == 0 ? 255 : 0);
+                values.push_back(alts == 1 ? 255 : 0);
+            }
+        }
+        uint8_t lo = 2;
+        for (char c : ploidy) lo = std::min<uint8_t>(lo, uint8_t(c & 63));
+        put_le<uint8_t>(block, lo);
+        put_le<uint8_t>(block, 2);
+        block += ploidy;
+        put_le<uint8_t>(block, 0);  // unphased
+        put_le<uint8_t>(block, 8);
+        block.append(reinterpret_cast<const char*>(values.data()), values.size());
+        uLongf size = compressBound(uLong(block.size()));
+        packed.resize(size);
+        if (compress2(packed.data(), &size, reinterpret_cast<const Bytef*>(block.data()), uLong(block.size()), 6) != Z_OK)
+            throw_io(prefix + ".bgen: cannot compress a genotype block", "report this as a bug");
+        put_le<uint32_t>(out, uint32_t(size + 4));
+        put_le<uint32_t>(out, uint32_t(block.size()));
+        out.append(reinterpret_cast<const char*>(packed.data()), size);
+    }
+    std::string sample = "ID_1 ID_2 missing sex\n0 0 0 D\n";
+    for (size_t i = 0; i < n; ++i)
+        sample += ids[i] + " " + ids[i] + " 0 " + (sex[i] == "M" ? "1" : sex[i] == "F" ? "2" : "NA") + "\n";
+    write_file_atomic(prefix + ".sample", sample);
+    write_file_atomic(prefix + ".bgen", out);
 }
 
 struct Gene {
@@ -132,9 +219,10 @@ void simulate(const SimulateOptions& o) {
     if (o.populations < 0 || o.populations == 1 || o.populations > o.samples / 2)
         throw_config("--populations must be 0 (none) or between 2 and half the number of samples",
                      "choose --populations 0, or 2 to " + std::to_string(o.samples / 2));
-    if (o.genotype_format != "vcf" && o.genotype_format != "plink")
-        throw_config("--genotype-format must be vcf or plink, not '" + o.genotype_format + "'",
-                     "choose vcf (per-sample VCFs, or a cohort VCF with --populations) or plink (a cohort .bed)");
+    if (o.genotype_format != "vcf" && o.genotype_format != "plink" && o.genotype_format != "bgen")
+        throw_config("--genotype-format must be vcf, plink or bgen, not '" + o.genotype_format + "'",
+                     "choose vcf (per-sample VCFs, or a cohort VCF with --populations), plink (a cohort .bed) or "
+                     "bgen (a cohort .bgen)");
     if (!(o.population_effect >= 0) || o.ancestry_snps < 100 || o.ancestry_snps > 1000000)
         throw_config("--population-effect must be 0 or more and --ancestry-snps between 100 and 1,000,000",
                      "give the sd of the populations' protein shifts and the number of ancestry SNVs");
@@ -234,8 +322,8 @@ void simulate(const SimulateOptions& o) {
             for (double a : anc)  // Balding-Nichols' mean and variance, by a normal draw
                 fr.push_back(std::clamp(a + qr.normal(0, std::sqrt(f * a * (1 - a))), 0.01, 0.99));
     }
-    const bool plink = o.genotype_format == "plink";
-    const bool one_file = o.populations > 0 || plink;  // the cohort's genotypes in one file
+    const bool plink = o.genotype_format == "plink", bgen = o.genotype_format == "bgen";
+    const bool one_file = o.populations > 0 || plink || bgen;  // the cohort's genotypes in one file
     auto population_name = [](int q) { return "POP" + std::to_string(q + 1); };
     // with populations or as PLINK, each sample's calls go into one cohort file instead of a file of its own
     std::vector<std::map<std::pair<int, int64_t>, std::pair<std::string, std::string>>> calls(
@@ -357,8 +445,8 @@ void simulate(const SimulateOptions& o) {
         }
     }
     if (!first_error.empty()) throw_io(first_error, "choose an --out folder you can write, with space");
-    if (plink) {  // every site of any sample, as a PLINK 1 fileset
-        write_plink(dir + "/cohort", calls, ids, sex);
+    if (plink || bgen) {  // every site of any sample, as a PLINK 1 fileset or a BGEN file
+        (plink ? write_plink : write_bgen)(dir + "/cohort", calls, ids, sex);
         std::error_code ec2;
         fs::remove(fs::path(o.out) / "vcf", ec2);
     } else if (one_file) {  // every site of any sample; a sample without a call there is homozygous REF
@@ -446,7 +534,9 @@ void simulate(const SimulateOptions& o) {
         "  id_column: sample_id\n"
         "  phenotypes: [age, sex, phenotype" + (plates ? ", plate" : "") + (pops ? ", population" : "") + "]\n"
         "genome:\n" +
-        (one_file ? std::string(plink ? "  cohort_file: cohort.bed\n" : "  cohort_file: cohort.vcf.gz\n") +
+        (one_file ? std::string(plink  ? "  cohort_file: cohort.bed\n"
+                                : bgen ? "  cohort_file: cohort.bgen\n"
+                                       : "  cohort_file: cohort.vcf.gz\n") +
                         (pops ? "  ancestry: {enabled: true, pcs: 4, outlier_mads: 0, color_by: population}\n" : "")
                   : std::string("  path_column: vcf\n")) +
         "  qc: {min_call_rate: 0.9}\n"

@@ -25,7 +25,8 @@ struct SimulateOptions {
     double population_effect = 1.0;  // sd of each population's log2 shift of each protein
     int ancestry_snps = 2000;    // SNVs whose frequencies differ between the populations (Fst 0.1)
     int cohort = 0;              // > 0: a further cohort from the same truth, new samples (ids C<cohort>S00001...)
-    std::string genotype_format = "vcf";  // vcf, or plink: the cohort's genotypes as one PLINK 1 fileset (cohort.bed)
+    std::string genotype_format = "vcf";  // vcf; plink: the cohort's genotypes as one PLINK 1 fileset (cohort.bed);
+                                          // bgen: as one BGEN 1.2 file (cohort.bgen, cohort.sample)
 };
 
 // Writes the study into opts.out (created if needed). Throws Config for impossible options, IO on write failures.

@@ -3,7 +3,8 @@
 # --hard-call-threshold 0.1; het_f's frequencies from the dosages, as plink2's), polygenic scores from the dosages
 # equal plink2 --score on the same file (mean imputation and none), the same on 1 and 3 ranks and from zlib/8-bit
 # and zstd/16-bit files; hard_call_threshold changes the calls as plink2's does; what a BGEN file cannot give is
-# refused naming the key; a truncated file is refused with its place.
+# refused naming the key; a truncated file is refused with its place. precis simulate --genotype-format bgen writes
+# a file plink2 reads as precis does.
 source "$(dirname "$0")/lib.sh"
 FIX=$PRECIS_TESTS/fixtures/bgen
 cp "$FIX"/zlib8.bgen "$FIX"/zlib8.sample "$FIX"/zstd16.bgen "$FIX"/zstd16.sample .
@@ -85,6 +86,25 @@ print("BGEN scores from dosages = plink2 --score (mean imputation and none)")
 import json
 roles = {i["role"]: i for i in json.load(open("mean1/provenance.json"))["inputs"]}
 assert roles["genome_cohort_sample"]["path"].endswith("zlib8.sample") and len(roles["genome_cohort_sample"]["sha256"]) == 64
+PY
+# precis simulate --genotype-format bgen: a file plink2 reads as precis does (haploid chrX calls of males included)
+"$PRECIS" simulate --out simb --samples 40 --subtypes 2 --seed 3 --resamples 10 --genotype-format bgen >/dev/null
+[[ -f simb/cohort.bgen && -f simb/cohort.sample && ! -d simb/vcf ]] || fail "simulate: no .bgen"
+grep -q "cohort_file: cohort.bgen" simb/study.yaml || fail "simulate: the study does not name cohort.bgen"
+precis_np 2 run simb/study.yaml --output simb_run 2>/dev/null
+plink2 --bgen simb/cohort.bgen ref-first --sample simb/cohort.sample --missing --out simb_plink >/dev/null 2>&1
+$PY - <<'PY'
+import pandas as pd
+from sklearn.metrics import adjusted_rand_score
+q = pd.read_csv("simb_run/qc/genome.tsv", sep="\t").set_index("sample_id")
+m = pd.read_csv("simb_plink.smiss", sep=r"\s+")
+m = m.set_index("#IID" if "#IID" in m.columns else "IID")
+assert (q.n_not_called == m.loc[q.index].MISSING_CT).all() and q.n_not_called.sum() > 0
+s = pd.read_csv("simb_run/subtypes.tsv", sep="\t").set_index("sample_id")
+t = pd.read_csv("simb/truth.tsv", sep="\t").set_index("sample_id")
+ari = adjusted_rand_score(t.loc[s.index].subtype, s.subtype)
+assert ari > 0.9, ari
+print(f"simulate --genotype-format bgen: missing calls = plink2 --missing; subtypes ARI {ari:.2f}")
 PY
 # what a BGEN file cannot give: refused before any work
 expect_exit 2 "$PRECIS" validate mean.yaml --set genome.qc.min_gq=20
