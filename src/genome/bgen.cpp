@@ -1,7 +1,7 @@
 #include "genome/bgen.hpp"
 
 #include <htslib/vcf.h>
-#include <zlib.h>
+#include <libdeflate.h>
 #include <zstd.h>
 
 #include <algorithm>
@@ -278,6 +278,7 @@ BgenReader::BgenReader(const std::string& path, double hard_call_threshold, bool
 
 BgenReader::~BgenReader() {
     if (f_) std::fclose(f_);
+    if (inflater_) libdeflate_free_decompressor(inflater_);
 }
 
 bool BgenReader::next() {
@@ -350,9 +351,12 @@ void BgenReader::read(size_t v) {
                 bad("its genotype block declares " + std::to_string(d) + " bytes, more than " + std::to_string(n) +
                     " samples' probabilities of " + std::to_string(na) + " alleles can take");
             data_.resize(d);
-            if (file_->compression == 1) {
-                uLongf n = d;
-                if (uncompress(data_.data(), &n, g + 4, c - 4) != Z_OK || n != d)
+            if (file_->compression == 1) {  // (libdeflate: zlib's format, decompressed some times faster)
+                if (!inflater_) inflater_ = libdeflate_alloc_decompressor();
+                size_t got = 0;
+                if (!inflater_ ||
+                    libdeflate_zlib_decompress(inflater_, g + 4, c - 4, data_.data(), d, &got) != LIBDEFLATE_SUCCESS ||
+                    got != d)
                     bad("its zlib-compressed genotype block does not decompress to the " + std::to_string(d) +
                         " bytes it declares");
             } else {
@@ -429,10 +433,18 @@ void BgenReader::decode() {
         bit += bits;
         return v;
     };
-    site_.dosage.assign(n * K, std::numeric_limits<float>::quiet_NaN());
     // packed calls when biallelic and every sample diploid or without data
     packed_ok_ = K == 2 && pmax == 2;
     site_.ploidy = int(std::max(1u, pmax));
+    site_.dosage_totals.assign(K, 0.0);
+    site_.dosage_samples = 0;
+    if (K == 2 && !phased && d[6] == 2 && pmax == 2) {  // the common case: biallelic, unphased, every sample diploid
+        pending_ = {prob, bits};
+        decode_diploid(!deferred_);  // (deferred: the calls and dosages when fill_calls() asks)
+        return;
+    }
+    pending_ = {nullptr, 0};
+    site_.dosage.assign(n * K, std::numeric_limits<float>::quiet_NaN());
     site_.gt.assign(n * size_t(site_.ploidy), bcf_int32_vector_end);
     std::fill(words_.begin(), words_.end(), 0);
     std::vector<double> p(K * (K + 1) / 2 + 1);
@@ -506,7 +518,8 @@ void BgenReader::decode() {
         if (missing) {
             for (unsigned k = 0; k < std::max(1u, z); ++k) g[k] = bcf_gt_missing;
         } else {
-            for (size_t a = 0; a < K; ++a) dose[a] = float(dd[a]);
+            for (size_t a = 0; a < K; ++a) dose[a] = float(dd[a]), site_.dosage_totals[a] += dd[a];
+            ++site_.dosage_samples;
             const bool called = call[0] >= 0 && (z == 1 || call[1] >= 0);
             for (unsigned k = 0; k < z; ++k)
                 g[k] = !called ? bcf_gt_missing : k > 0 && phased ? bcf_gt_phased(call[k]) : bcf_gt_unphased(call[k]);
@@ -517,5 +530,109 @@ void BgenReader::decode() {
 }
 
 
+
+// decode()'s arithmetic for a biallelic unphased record of diploid samples, without its general loops: per sample
+// P(REF/REF) and P(REF/ALT) stored, P(ALT/ALT) the rest; the dosages and the call as decode() makes them.
+void BgenReader::decode_diploid(bool full) {
+    // In integers: with M = 2^bits - 1 and the stored v0 = M P(REF/REF), v1 = M P(REF/ALT), the ALT dosage is
+    // D / M with D = v1 + 2 (M - v0 - v1) (v1 when the two exceed M within the slack decode() allows, P(ALT/ALT)
+    // being 0 then), and the call r is the whole number with |D - r M| <= threshold x M, which holds exactly when
+    // it holds for the integer floor(threshold x M): decode()'s rule without its rounding. Without `full`, only
+    // the packed calls and the totals.
+    const size_t n = file_->n_samples;
+    const unsigned char* ploidy = data_.data() + 8;
+    const unsigned char* prob = pending_.prob;
+    const unsigned bits = pending_.bits;
+    const uint64_t mask = (uint64_t(1) << bits) - 1;
+    const int64_t M = int64_t(mask);
+    const int64_t slack = int64_t(1e-6 * double(M)), tm = int64_t(std::floor(threshold_ * double(M)));
+    const double inv = 1.0 / double(M);
+    if (full) {
+        site_.dosage.resize(2 * n);
+        site_.gt.resize(2 * n);
+    }
+    float* dose = site_.dosage.data();
+    int32_t* gt = site_.gt.data();
+    uint64_t* words = words_.data();
+    std::fill(words_.begin(), words_.end(), 0);
+    const int32_t ref = bcf_gt_unphased(0), alt = bcf_gt_unphased(1), none = bcf_gt_missing;
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    int64_t sum_ref = 0, sum_alt = 0, with_data = 0;
+    // the same integer rule, looked up: for 8 bits, every (v0, v1) pair's D, REF dosage x M, code and validity
+    const auto classify = [&](int64_t v0, int64_t v1, int64_t& D) {
+        D = v0 + v1 > M ? v1 : v1 + 2 * (M - v0 - v1);
+        return D <= tm                       ? 3u   // REF/REF
+               : D - M <= tm && M - D <= tm ? 2u   // REF/ALT
+               : 2 * M - D <= tm             ? 0u   // ALT/ALT
+                                             : 1u;  // no call
+    };
+    if (bits == 8 && !full) {
+        if (table8_.empty()) {  // (bit 0-1 code, 2-11 D, 12-21 2 v0 + v1, 22 invalid)
+            table8_.resize(65536);
+            for (int64_t v1 = 0; v1 < 256; ++v1)
+                for (int64_t v0 = 0; v0 < 256; ++v0) {
+                    int64_t D = 0;
+                    const unsigned code = classify(v0, v1, D);
+                    table8_[size_t(v0 | v1 << 8)] = code | uint32_t(D) << 2 | uint32_t(2 * v0 + v1) << 12 |
+                                                    uint32_t(v0 + v1 > M + slack) << 22;
+                }
+        }
+        const uint32_t* table = table8_.data();
+        uint32_t invalid = 0;
+        for (size_t i = 0; i < n; ++i) {
+            const uint32_t t = table[size_t(prob[2 * i]) | size_t(prob[2 * i + 1]) << 8];
+            invalid |= t;
+            const uint32_t has = uint32_t(~ploidy[i] >> 7 & 1u);  // (0 when flagged missing)
+            const uint32_t code = has ? (t & 3u) : 1u;
+            sum_alt += int64_t((t >> 2 & 1023u) * has);
+            sum_ref += int64_t((t >> 12 & 1023u) * has);
+            with_data += has;
+            words[i >> 5] |= uint64_t(code) << (2 * (i & 31));
+        }
+        if (invalid >> 22 & 1u)
+            for (size_t i = 0; i < n; ++i)
+                if (table[size_t(prob[2 * i]) | size_t(prob[2 * i + 1]) << 8] >> 22) bad_probabilities(i);
+        site_.dosage_totals.assign({double(sum_ref) * inv, double(sum_alt) * inv});
+        site_.dosage_samples = with_data;
+        return;
+    }
+    size_t bit = 0;
+    for (size_t i = 0; i < n; ++i, bit += 2 * bits) {
+        uint64_t x;
+        std::memcpy(&x, prob + bit / 8, 8);
+        x >>= bit % 8;
+        const int64_t v0 = int64_t(x & mask), v1 = int64_t((x >> bits) & mask);
+        if (v0 + v1 > M + slack) bad_probabilities(i);
+        unsigned code = 1;  // (.bed code: missing)
+        if (ploidy[i] & 128u) {
+            if (full) gt[2 * i] = gt[2 * i + 1] = none, dose[2 * i] = dose[2 * i + 1] = nan;
+        } else {
+            int64_t D = 0;
+            code = classify(v0, v1, D);
+            sum_ref += 2 * v0 + v1, sum_alt += D, ++with_data;
+            if (full) {
+                dose[2 * i] = float(double(2 * v0 + v1) * inv);
+                dose[2 * i + 1] = float(double(D) * inv);
+                gt[2 * i] = code == 1 ? none : code == 0 ? alt : ref;
+                gt[2 * i + 1] = code == 1 ? none : code == 3 ? ref : alt;
+            }
+        }
+        words[i >> 5] |= uint64_t(code) << (2 * (i & 31));
+    }
+    site_.dosage_totals.assign({double(sum_ref) * inv, double(sum_alt) * inv});
+    site_.dosage_samples = with_data;
+    if (full) pending_.prob = nullptr;
+}
+
+void BgenReader::fill_calls() {
+    if (pending_.prob) decode_diploid(true);
+}
+
+void BgenReader::bad_probabilities(size_t sample) const {
+    throw_malformed(file_->path + ": variant " + std::to_string(variant_ + 1) + " at " + site_.contig + ":" +
+                        std::to_string(site_.pos + 1) + ": sample " + std::to_string(sample + 1) +
+                        ": probabilities sum above 1",
+                    std::string("the file is damaged or not BGEN 1.2 layout 2: ") + kRewrite);
+}
 
 }  // namespace precis

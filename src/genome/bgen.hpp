@@ -17,6 +17,8 @@
 #include "genome/reader.hpp"
 #include "genome/site_index.hpp"
 
+struct libdeflate_decompressor;
+
 namespace precis {
 
 bool is_bgen_path(const std::string& path);  // ends in .bgen
@@ -58,7 +60,10 @@ public:
     std::string info_description(const char*) const override { return ""; }
     // A biallelic record whose samples are all diploid (or missing) also has its hard calls packed as a .bed row.
     const uint64_t* packed_calls() const override { return packed_ok_ ? words_.data() : nullptr; }
-    // (the calls are decoded with the dosages, which every record needs: nothing is deferred)
+    // Deferred, a biallelic unphased record of diploid samples is decoded into its packed calls and dosage totals
+    // only; fill_calls() adds the calls and dosages of each sample.
+    bool defer_calls() override { return deferred_ = true; }
+    void fill_calls() override;
     const std::vector<int64_t>* site_positions(const std::string& contig) const override {
         const SiteIndex::Contig* c = file_->sites.find(contig);
         return c ? &c->positions : nullptr;
@@ -66,17 +71,25 @@ public:
 
 private:
     void read(size_t v);
-    void decode();  // probs_ -> calls and dosages
+    void decode();  // the genotype block -> calls, dosages and (when they exist) packed calls
+    void decode_diploid(bool full);
+    [[noreturn]] void bad_probabilities(size_t sample) const;
 
     std::shared_ptr<const BgenFile> file_;
     double threshold_;
     std::FILE* f_ = nullptr;
+    struct libdeflate_decompressor* inflater_ = nullptr;  // (zlib blocks)
     SiteCursor cursor_;
     std::vector<unsigned char> raw_, data_;  // the genotype block as stored, and decompressed
     size_t variant_ = 0;
     long n_read_ = 0;
-    bool packed_ok_ = false;
+    bool packed_ok_ = false, deferred_ = false;
+    struct {
+        const unsigned char* prob = nullptr;  // a record decode_diploid() has not filled the calls of, or nullptr
+        unsigned bits = 0;
+    } pending_;
     std::vector<uint64_t> words_;
+    std::vector<uint32_t> table8_;  // decode_diploid's rule for every pair of 8-bit values, made at first need
     Site site_;
     std::vector<float> no_af_;
 };

@@ -199,10 +199,18 @@ bool is_transition(const std::string& ref, const std::string& alt) {
 namespace {
 
 // The allele frequencies of a record with dosages (BGEN) over the counted samples that have them, as plink2 computes
-// them: each allele's summed dosage over twice the samples. False (and f left as it was) without any.
-bool dosage_frequencies(const Site& site, const std::vector<int>& columns, std::vector<double>& f) {
-    if (site.dosage.empty()) return false;
+// them: each allele's summed dosage over twice the samples. With `all` (the counted samples are every sample of the
+// file, once each) the reader's totals give them; else the samples' dosages (site.dosage, filled). False (and f
+// left as it was) without any.
+bool dosage_frequencies(const Site& site, const std::vector<int>& columns, bool all, std::vector<double>& f) {
     const size_t na = site.alleles.size();
+    if (all && site.dosage_totals.size() == na) {
+        if (site.dosage_samples == 0) return false;
+        f.resize(na);
+        for (size_t a = 0; a < na; ++a) f[a] = site.dosage_totals[a] / double(2 * site.dosage_samples);
+        return true;
+    }
+    if (site.dosage.empty()) return false;
     std::vector<double> sum(na, 0.0);
     double total = 0;
     for (int c : columns) {
@@ -216,6 +224,15 @@ bool dosage_frequencies(const Site& site, const std::vector<int>& columns, std::
     f.resize(na);
     for (size_t a = 0; a < na; ++a) f[a] = sum[a] / total;
     return true;
+}
+
+// Whether `columns` holds every one of the file's n samples once.
+bool every_sample(const std::vector<int>& columns, int n) {
+    std::vector<char> seen(size_t(std::max(n, 0)), 0);
+    int count = 0;
+    for (int c : columns)
+        if (c >= 0 && c < n && !seen[size_t(c)]) seen[size_t(c)] = 1, ++count;
+    return count == n && int(columns.size()) == n;
 }
 
 // What one record means for the samples that are counted: shared by the per-sample and the cohort paths.
@@ -304,7 +321,8 @@ public:
                  (kind_ != Kind::Other || !score_hits_.empty());
         defer_ = tally_ && kind_ != Kind::Other;
         if (tally_) counts_.assign(site.alleles.size(), 0), total_ = 0, other_called_ = 0;
-        dosage_ = tally_ && dosage_frequencies(site, columns, dosage_freq_);
+        if (all_ < 0) all_ = every_sample(columns, vcf_.n_samples());
+        dosage_ = tally_ && dosage_frequencies(site, columns, all_ == 1, dosage_freq_);
         if (st_.burden_af_cohort && !hits_.empty()) burden_frequencies(columns);
     }
 
@@ -638,6 +656,7 @@ private:
     std::vector<int64_t> counts_, ac_;
     std::vector<double> freq_, dosage_freq_;
     bool dosage_ = false;  // the record's frequencies are its dosages' (dosage_freq_)
+    int all_ = -1;         // whether the columns are every sample of the file (-1: not known yet)
     int64_t total_ = 0, other_called_ = 0, active_ = -1;
     bool tally_ = false, defer_ = false;
     std::vector<GenomeQC*> missing_;   // uncalled samples of the current record (cohort tally)
@@ -787,6 +806,7 @@ RegionResult process_region(GenotypeReader& vcf, const Region& region, const std
     PackedQC::Class cls = PackedQC::OtherClass;
     PackedQC::FKind fkind = PackedQC::NoF;
     std::vector<double> freq;  // (a record's dosage frequencies)
+    const bool all = every_sample(columns, vcf.n_samples());
     GenomeQC scratch;
     const int* cols = columns.data();
     const size_t nc = columns.size();
@@ -800,7 +820,8 @@ RegionResult process_region(GenotypeReader& vcf, const Region& region, const std
         if (!in_window && !owns_hit) continue;
         if (in_window) counter.match_scores();
         if (packed && in_window && vcf.packed_calls() && counter.packed(cls, fkind)) {
-            const bool by_dosage = fkind != PackedQC::NoF && dosage_frequencies(vcf.site(), columns, freq);
+            if (fkind != PackedQC::NoF && !all) vcf.fill_calls();  // (the samples' dosages, for their sums)
+            const bool by_dosage = fkind != PackedQC::NoF && dosage_frequencies(vcf.site(), columns, all, freq);
             packed->add(vcf.packed_calls(), cls, fkind, by_dosage ? &freq : nullptr);
             continue;
         }

@@ -24,6 +24,9 @@ struct Site {
     // formats with genotype probabilities (BGEN): n_samples x alleles, each allele's expected copies (a haploid
     // sample's counted twice, as plink counts haploid calls); NaN for a sample without data. Empty for the others.
     std::vector<float> dosage;
+    // the same summed over every sample that has data, per allele, and how many samples have (empty without)
+    std::vector<double> dosage_totals;
+    int64_t dosage_samples = 0;
 };
 
 class GenotypeReader {
