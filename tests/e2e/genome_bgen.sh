@@ -106,6 +106,16 @@ ari = adjusted_rand_score(t.loc[s.index].subtype, s.subtype)
 assert ari > 0.9, ari
 print(f"simulate --genotype-format bgen: missing calls = plink2 --missing; subtypes ARI {ari:.2f}")
 PY
+# a run killed after some of the file's blocks resumes from their journal records, with the results of a run that
+# was not stopped
+set +e; PRECIS_TEST_KILL=region:2:9 "$PRECIS" run simb/study.yaml --output simb_killed > killed.log 2>&1; got=$?; set -e
+[[ $got == 137 ]] || { cat killed.log; fail "killed run: exit $got"; }
+[[ ! -e simb_killed/provenance.json ]] || fail "provenance.json after the kill"
+"$PRECIS" run simb/study.yaml --output simb_killed > resumed.log 2>&1 || { cat resumed.log; fail "resume"; }
+r=$(grep -o '[0-9]* of [0-9]* regions taken from the journal' resumed.log | cut -d' ' -f1)
+(( r > 0 )) || { cat resumed.log; fail "no block from the journal"; }
+$PY "$PRECIS_TESTS/e2e/same_results.py" simb_run simb_killed >/dev/null || fail "results differ after resuming"
+note "killed after 2 blocks and resumed with $r from the journal: results identical"
 # what a BGEN file cannot give: refused before any work
 expect_exit 2 "$PRECIS" validate mean.yaml --set genome.qc.min_gq=20
 expect_in "'genome.qc.min_gq' needs each genotype's GQ, which the BGEN file" "$OUT"

@@ -86,4 +86,19 @@ assert roles["genome_cohort_fam"]["path"].endswith("cohort.fam")
 print("a changed .bim is read again on resume; provenance names the .bim and .fam")
 PY
 expect_in "precis: 0 of 5 regions taken from the journal" "$(cat resumed.log)"
+# a run killed after some of the fileset's blocks resumes from their journal records, with the results of a run
+# that was not stopped (SIGKILL on one process; SIGTERM on a worker of 3 ranks)
+"$PRECIS" run simp/study.yaml --output blocks_ref 2>/dev/null
+for spec in "1 region:3:9" "3 region:2:15:1"; do
+  read -r np kill <<<"$spec"
+  d="killed_${np}"
+  set +e; PRECIS_TEST_KILL=$kill precis_np "$np" run simp/study.yaml --output "$d" > "$d.log" 2>&1; got=$?; set -e
+  [[ $got != 0 ]] || fail "$spec: the run was not stopped"
+  [[ ! -e $d/provenance.json ]] || fail "$spec: provenance.json after the kill"
+  precis_np "$np" run simp/study.yaml --output "$d" > "$d.resume.log" 2>&1 || { cat "$d.resume.log"; fail "$spec: resume"; }
+  r=$(grep -o '[0-9]* of 5 regions taken from the journal' "$d.resume.log" | cut -d' ' -f1)
+  (( r > 0 )) || fail "$spec: no block taken from the journal"
+  $PY "$PRECIS_TESTS/e2e/same_results.py" blocks_ref "$d" >/dev/null || fail "$spec: results differ after resuming"
+  note "killed ($spec) and resumed with $r of 5 blocks from the journal: results identical"
+done
 note "ok"
