@@ -15,7 +15,7 @@ build_pkgs=(
   libhdf5-openmpi-dev
   libboost-mpi-dev libboost-serialization-dev libboost-math-dev
   libyaml-cpp-dev
-  libhts-dev tabix zlib1g-dev libzstd-dev libdeflate-dev
+  libhts-dev tabix zlib1g-dev libzstd-dev libdeflate-dev libsqlite3-dev
   libcli11-dev libeigen3-dev libspectra-dev nlohmann-json3-dev
   libssl-dev
   catch2

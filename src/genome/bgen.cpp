@@ -2,6 +2,7 @@
 
 #include <htslib/vcf.h>
 #include <libdeflate.h>
+#include <sqlite3.h>
 #include <zstd.h>
 
 #include <algorithm>
@@ -27,7 +28,7 @@ namespace {
 constexpr size_t kMaxAlleles = 64;
 const char kRewrite[] = "write it again, e.g. 'plink2 --bgen FILE ref-first --export bgen-1.2 --out NEW'";
 
-// Reads of a file at given offsets through a window of 1 MiB, so that small reads cost no system call.
+// Reads of a file at given offsets through a window of 64 KiB, so that small reads cost no system call.
 class Window {
 public:
     explicit Window(const std::string& path) : path_(path), f_(std::fopen(path.c_str(), "rb")) {
@@ -41,7 +42,9 @@ public:
     // `n` bytes at `at`, or nullptr when the file ends first
     const unsigned char* get(int64_t at, size_t n) {
         if (at < beg_ || at + int64_t(n) > beg_ + int64_t(buf_.size())) {
-            buf_.resize(std::max<size_t>(n, size_t(1) << 20));
+            // (64 KiB: a file of small blocks is read a few dozen variants at a time; of blocks larger than that,
+            // only their headers)
+            buf_.resize(std::max<size_t>(n, size_t(1) << 16));
             if (fseeko(f_, at, SEEK_SET) != 0) return nullptr;
             buf_.resize(std::fread(buf_.data(), 1, buf_.size(), f_));
             beg_ = at;
@@ -153,6 +156,78 @@ std::vector<std::string> read_sample_file(const std::string& path) {
 
 }  // namespace
 
+// The variants of a BGEN file from its bgenix index (SQLite: table Variant, one row per variant with its chromosome,
+// position, first allele, and the offset and size of its block), checked against the file: as many variants as its
+// header says, the first where its header puts it, each block where the one before ends, the last at the file's
+// end (and bgenix's Metadata, when there, naming this file's size and first bytes).
+void BgenFile::load_bgi(BgenFile& b, const std::string& bgi, int64_t first, uint32_t m) {
+    const auto bad = [&](const std::string& what) {
+        throw_malformed(bgi + ": " + what + "; it is not the index of " + b.path,
+                        "make it again ('bgenix -g " + b.path + " -index -clobber') or remove it (precis then reads "
+                        "the variant headers instead)");
+    };
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(bgi.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+        const std::string why = db ? sqlite3_errmsg(db) : "out of memory";
+        sqlite3_close(db);
+        throw_malformed(bgi + ": cannot open as an SQLite index (" + why + ")",
+                        "make it again ('bgenix -g " + b.path + " -index -clobber') or remove it");
+    }
+    std::unique_ptr<sqlite3, int (*)(sqlite3*)> hold(db, sqlite3_close);
+    std::error_code ec;
+    const int64_t size = int64_t(std::filesystem::file_size(b.path, ec));
+    sqlite3_stmt* st = nullptr;
+    const auto prepare = [&](const char* sql) {
+        st = nullptr;
+        return sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK;
+    };
+    if (prepare("SELECT file_size, first_1000_bytes FROM Metadata")) {
+        std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> meta(st, sqlite3_finalize);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            if (sqlite3_column_int64(st, 0) != size)
+                bad("it was made for a file of " + std::to_string(sqlite3_column_int64(st, 0)) + " bytes, not " +
+                    std::to_string(size));
+            const int n = sqlite3_column_bytes(st, 1);
+            const void* want = sqlite3_column_blob(st, 1);
+            std::string head(size_t(n), '\0');
+            std::FILE* f = std::fopen(b.path.c_str(), "rb");
+            const size_t got = f ? std::fread(head.data(), 1, head.size(), f) : 0;
+            if (f) std::fclose(f);
+            if (n > 0 && (got != size_t(n) || std::memcmp(head.data(), want, size_t(n)) != 0))
+                bad("its record of the file's first bytes differs from them");
+        }
+    }
+    if (!prepare("SELECT chromosome, position, allele1, file_start_position, size_in_bytes FROM Variant "
+                 "ORDER BY file_start_position"))
+        bad(std::string("it has no Variant table (") + sqlite3_errmsg(db) + ")");
+    std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> rows(st, sqlite3_finalize);
+    int64_t expect = first;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const size_t v = b.offsets.size();
+        const auto text = [&](int col) {
+            const unsigned char* t = sqlite3_column_text(st, col);
+            return t ? std::string(reinterpret_cast<const char*>(t)) : std::string();
+        };
+        const int64_t pos = sqlite3_column_int64(st, 1), start = sqlite3_column_int64(st, 3),
+                      bytes = sqlite3_column_int64(st, 4);
+        if (start != expect)
+            bad("variant " + std::to_string(v + 1) + " starts at byte " + std::to_string(start) + ", where " +
+                (v ? "the one before ends at " : "the header puts the first at ") + std::to_string(expect));
+        if (bytes <= 0 || pos <= 0 || pos > UINT32_MAX)
+            bad("variant " + std::to_string(v + 1) + " has " + std::to_string(bytes) + " bytes at position " +
+                std::to_string(pos));
+        b.offsets.push_back(start);
+        b.sites.add(b.sites.contig(text(0)), uint32_t(v), pos - 1, int64_t(text(2).size()));
+        expect = start + bytes;
+    }
+    if (rc != SQLITE_DONE) bad(std::string("reading it failed (") + sqlite3_errmsg(db) + ")");
+    if (b.offsets.size() != m)
+        bad("it lists " + std::to_string(b.offsets.size()) + " variants, the file's header " + std::to_string(m));
+    if (expect != size)
+        bad("its last variant ends at byte " + std::to_string(expect) + ", the file at " + std::to_string(size));
+}
+
 bool is_bgen_path(const std::string& path) {
     return path.size() >= 5 && path.compare(path.size() - 5, 5, ".bgen") == 0;
 }
@@ -164,10 +239,13 @@ std::shared_ptr<const BgenFile> BgenFile::load(const std::string& path, bool sha
     static std::mutex mutex;
     static std::string last_stamp;
     static std::shared_ptr<const BgenFile> last;
-    const std::string stamp = file_stamp(path) + (has_sample ? file_stamp(sample) : "");
+    std::string stamp = file_stamp(path) + (has_sample ? file_stamp(sample) : "");
     if (shared) {
+        std::error_code e2;
+        const std::string with_bgi =
+            std::filesystem::is_regular_file(path + ".bgi", e2) ? stamp + file_stamp(path + ".bgi") : stamp;
         std::lock_guard<std::mutex> lock(mutex);
-        if (last && !stamp.empty() && stamp == last_stamp) return last;
+        if (last && !stamp.empty() && with_bgi == last_stamp) return last;
     }
     auto out = std::make_shared<BgenFile>();
     BgenFile& b = *out;
@@ -235,6 +313,16 @@ std::shared_ptr<const BgenFile> BgenFile::load(const std::string& path, bool sha
                 bad("sample '" + b.ids[i] + "' appears twice (samples " + std::to_string(it->second + 1) + " and " +
                         std::to_string(i + 1) + ")",
                     "give each sample its own id");
+    }
+    const std::string bgi = path + ".bgi";
+    if (std::filesystem::is_regular_file(bgi, ec)) {  // the index bgenix made: the variants without reading them
+        load_bgi(b, bgi, 4 + int64_t(offset), m);
+        b.sites.sort();
+        if (shared) {
+            std::lock_guard<std::mutex> lock(mutex);
+            if (!stamp.empty()) last_stamp = stamp + file_stamp(bgi), last = out;
+        }
+        return out;
     }
     // one pass over the variant headers, each genotype block skipped by its length
     int64_t at = 4 + int64_t(offset);
@@ -333,7 +421,8 @@ void BgenReader::read(size_t v) {
         if (raw_.size() < p + c) {  // (the last variant: read the rest of its block)
             const size_t have = raw_.size();
             raw_.resize(p + c);
-            if (std::fread(raw_.data() + have, 1, p + c - have, f_) != p + c - have) bad("its genotype block is truncated");
+            if (std::fread(raw_.data() + have, 1, p + c - have, f_) != p + c - have)
+                bad("its genotype block is truncated");
         }
         if (h.alleles.size() > kMaxAlleles)
             bad(std::to_string(h.alleles.size()) + " alleles; precis reads up to " + std::to_string(kMaxAlleles));

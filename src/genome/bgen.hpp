@@ -34,7 +34,12 @@ struct BgenFile {
     SiteIndex sites;
     // Reads the header and samples, and plans the variants by one pass over their headers (each genotype block is
     // skipped). Throws MalformedInput naming the file, the byte offset or variant, and the fix.
+    // With a bgenix index beside it (PATH.bgi), the variants come from the index instead, checked against the
+    // file; an index that does not fit it is refused.
     static std::shared_ptr<const BgenFile> load(const std::string& path, bool shared = true);
+
+private:
+    static void load_bgi(BgenFile& b, const std::string& bgi, int64_t first, uint32_t m);
 };
 
 class BgenReader : public GenotypeReader {

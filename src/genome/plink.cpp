@@ -286,8 +286,10 @@ void PlinkReader::read(size_t v) {
         const long offset = long(3 + bytes_per_variant_ * v);
         chunk_.resize(n * bytes_per_variant_);
         chunk_n_ = 0;
-        if (std::fseek(bed_, offset, SEEK_SET) != 0 || std::fread(chunk_.data(), 1, chunk_.size(), bed_) != chunk_.size())
-            throw_malformed(set_->paths.bed + ": cannot read variant " + std::string(pv.id) + " (line " + std::to_string(pv.line) +
+        if (std::fseek(bed_, offset, SEEK_SET) != 0 ||
+            std::fread(chunk_.data(), 1, chunk_.size(), bed_) != chunk_.size())
+            throw_malformed(set_->paths.bed + ": cannot read variant " + std::string(pv.id) + " (line " +
+                                std::to_string(pv.line) +
                                 " of " + set_->paths.bim + ") at byte " + std::to_string(offset) +
                                 ": the file is truncated or unreadable",
                             "write the fileset again (plink --make-bed)");

@@ -4,6 +4,7 @@
 // refused with the file, the place and the fix; the packed QC of BGEN records equals the call-by-call count.
 #include <catch2/catch.hpp>
 #include <htslib/vcf.h>
+#include <sqlite3.h>
 
 #include <cmath>
 #include <cstring>
@@ -268,4 +269,79 @@ TEST_CASE("BGEN: QC counted from the packed calls equals the call-by-call count"
             }
         }
     }
+}
+
+namespace {
+
+// A bgenix-style index of `bgen` (tables Variant and Metadata) listing `drop` fewer variants, or stating another
+// file size when `size_off` is not 0.
+void write_bgi(const std::string& bgen, size_t drop, int64_t size_off) {
+    const std::string bgi = bgen + ".bgi";
+    fs::remove(bgi);
+    const std::shared_ptr<const BgenFile> f = BgenFile::load(bgen, false);
+    const int64_t size = int64_t(fs::file_size(bgen));
+    BgenReader r(bgen, 0.1, false);  // (read by its headers: the index is made next)
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(bgi.c_str(), &db) == SQLITE_OK);
+    const auto exec = [&](const std::string& sql) {
+        REQUIRE(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+    };
+    exec("CREATE TABLE Variant (chromosome TEXT, position INT, rsid TEXT, number_of_alleles INT, allele1 TEXT, "
+         "allele2 TEXT, file_start_position INT, size_in_bytes INT)");
+    exec("CREATE TABLE Metadata (filename TEXT, file_size INT, last_write_time INT, first_1000_bytes BLOB, "
+         "index_creation_time INT)");
+    std::string head(1000, '\0');
+    std::ifstream(bgen, std::ios::binary).read(head.data(), 1000);
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, "INSERT INTO Metadata VALUES ('x', ?, 0, ?, 0)", -1, &st, nullptr) == SQLITE_OK);
+    sqlite3_bind_int64(st, 1, size + size_off);
+    sqlite3_bind_blob(st, 2, head.data(), 1000, SQLITE_TRANSIENT);
+    REQUIRE(sqlite3_step(st) == SQLITE_DONE);
+    sqlite3_finalize(st);
+    for (size_t v = 0; v + drop < f->offsets.size(); ++v) {
+        REQUIRE(r.next());
+        const Site& s = r.site();
+        const int64_t end = v + 1 < f->offsets.size() ? f->offsets[v + 1] : size;
+        exec("INSERT INTO Variant VALUES ('" + s.contig + "', " + std::to_string(s.pos + 1) + ", 'r', 2, '" +
+             s.alleles[0] + "', '" + s.alleles[1] + "', " + std::to_string(f->offsets[v]) + ", " +
+             std::to_string(end - f->offsets[v]) + ")");
+    }
+    sqlite3_close(db);
+}
+
+}  // namespace
+
+TEST_CASE("BGEN: a bgenix index plans the variants; one that does not fit the file is refused", "[bgen]") {
+    const fs::path dir = fs::temp_directory_path() / "precis_unit_bgi";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    for (const char* ext : {".bgen", ".sample"}) fs::copy_file(kDir + "zlib8" + ext, dir / (std::string("z") + ext));
+    const std::string path = (dir / "z.bgen").string();
+    std::vector<std::string> scanned;
+    {
+        BgenReader r(path, 0.1, false);
+        while (r.next()) scanned.push_back(calls(r.site()));
+    }
+    write_bgi(path, 0, 0);
+    const std::shared_ptr<const BgenFile> with = BgenFile::load(path, false);
+    fs::rename(path + ".bgi", path + ".kept");
+    const std::shared_ptr<const BgenFile> without = BgenFile::load(path, false);
+    fs::rename(path + ".kept", path + ".bgi");
+    CHECK(with->offsets == without->offsets);
+    CHECK(with->sites.lengths() == without->sites.lengths());
+    std::vector<std::string> indexed;
+    BgenReader r(path, 0.1, false);
+    REQUIRE(r.query("1", 0, 1 << 30));
+    while (r.next()) indexed.push_back(calls(r.site()));
+    REQUIRE(r.query("X", 0, 1 << 30));
+    while (r.next()) indexed.push_back(calls(r.site()));
+    CHECK(indexed == scanned);
+    write_bgi(path, 1, 0);
+    CHECK_THROWS_WITH(BgenFile::load(path, false),
+                      Catch::Contains("z.bgen.bgi: it lists 118 variants, the file's header 119") &&
+                          Catch::Contains("it is not the index of"));
+    write_bgi(path, 0, 7);
+    CHECK_THROWS_WITH(BgenFile::load(path, false), Catch::Contains("it was made for a file of"));
+    std::ofstream(path + ".bgi") << "not a database";
+    CHECK_THROWS_WITH(BgenFile::load(path, false), Catch::Contains("z.bgen.bgi: "));
 }
