@@ -57,6 +57,10 @@ std::vector<KeyDef> make_schema() {
             "file (.bgen; sample ids from PREFIX.sample's ID_2 beside it, else the file's own; calls by "
             "genome.qc.hard_call_threshold, dosages for scores); its samples are matched to the sheet by id. "
             "Instead of genome.path_column."),
+        choice("genome.sample_ids", "iid", {"iid", "fid_iid"},
+               "A PLINK fileset's sample ids, matched to the sheet: iid = the .fam's individual id; fid_iid = its "
+               "family and individual ids joined by '_' (as plink2 --export vcf names them), for filesets whose "
+               "IIDs repeat across families."),
         ranged(key("genome.qc.hard_call_threshold", T::Float, "0.1",
                    "BGEN: a sample's call is its ALT dosage's nearest whole number when it lies within this of it, "
                    "else missing (plink2 --hard-call-threshold); with more than two alleles, the most probable "

@@ -639,6 +639,7 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     g.min_dp = int(integer("genome.qc.min_dp"));
     g.min_gq = int(integer("genome.qc.min_gq"));
     g.hard_call_threshold = num("genome.qc.hard_call_threshold");
+    g.fid_iid = str("genome.sample_ids") == "fid_iid";
     pick("genome.qc.frequencies", g.frequencies);
     if (g.frequencies == Frequencies::Auto)
         g.frequencies = g.cohort_file.empty() ? Frequencies::InfoAf : Frequencies::Cohort;

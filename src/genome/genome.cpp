@@ -674,7 +674,7 @@ private:
 
 GenomeResult process_genome(const std::string& path, const std::string& sample_id, const GenomeSettings& settings,
                             const GeneSet* genes) {
-    const std::unique_ptr<GenotypeReader> reader = open_genotypes(path, false, settings.pool);
+    const std::unique_ptr<GenotypeReader> reader = open_genotypes(path, {}, false, settings.pool);
     GenotypeReader& vcf = *reader;
     int ns = vcf.n_samples();
     int col = -1;
@@ -703,8 +703,9 @@ GenomeResult process_genome(const std::string& path, const std::string& sample_i
     return res;
 }
 
-std::vector<int> sample_columns(const std::string& path, const std::vector<std::string>& ids) {
-    const std::unique_ptr<GenotypeReader> reader = open_genotypes(path);
+std::vector<int> sample_columns(const std::string& path, const std::vector<std::string>& ids,
+                                const GenotypeOptions& options) {
+    const std::unique_ptr<GenotypeReader> reader = open_genotypes(path, options);
     const GenotypeReader& vcf = *reader;
     std::unordered_map<std::string, int> col;
     for (int i = 0; i < vcf.n_samples(); ++i) col.emplace(vcf.sample_name(i), i);

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "genome/reader.hpp"
 #include "genome/scores.hpp"
 
 namespace precis {
@@ -153,8 +154,9 @@ struct RegionResult {
 RegionResult process_region(GenotypeReader& vcf, const Region& region, const std::vector<int>& columns,
                             const GenomeSettings& settings, const GeneSet* genes);
 
-// The VCF columns of `ids` in the file's header (-1 where absent).
-std::vector<int> sample_columns(const std::string& path, const std::vector<std::string>& ids);
+// The columns of `ids` among the file's samples (-1 where absent).
+std::vector<int> sample_columns(const std::string& path, const std::vector<std::string>& ids,
+                                const GenotypeOptions& options = {});
 
 // Processes the sample `sample_id` from `path`. The VCF column used is the one named sample_id, or the only one.
 // Throws MalformedInput / InconsistentInput naming the file and sample.

@@ -64,10 +64,10 @@ PlinkPaths plink_paths(const std::string& path) {
     return {prefix + ".bed", prefix + ".bim", prefix + ".fam"};
 }
 
-std::unique_ptr<GenotypeReader> open_genotypes(const std::string& path, bool plink, hts::ThreadPool* pool,
-                                               double hard_call_threshold) {
-    if (plink || is_plink_path(path)) return std::make_unique<PlinkReader>(path);
-    if (is_bgen_path(path)) return std::make_unique<BgenReader>(path, hard_call_threshold);
+std::unique_ptr<GenotypeReader> open_genotypes(const std::string& path, const GenotypeOptions& options, bool plink,
+                                               hts::ThreadPool* pool) {
+    if (plink || is_plink_path(path)) return std::make_unique<PlinkReader>(path, true, options.fid_iid);
+    if (is_bgen_path(path)) return std::make_unique<BgenReader>(path, options.hard_call_threshold);
     return std::make_unique<hts::VcfReader>(path, pool);
 }
 
@@ -107,7 +107,6 @@ void read_fam(PlinkFileset& set) {
     LineReader in(fam);
     std::string_view line;
     std::vector<std::string_view> f;
-    std::unordered_map<std::string, long> seen;
     while (in.next(line)) {
         split_ws(line, f);
         const long lineno = in.line_number();
@@ -116,13 +115,8 @@ void read_fam(PlinkFileset& set) {
             throw_malformed(where(fam, lineno) + std::to_string(f.size()) + " columns, but a .fam line has 6 "
                                                                             "(family, individual, father, mother, sex, phenotype)",
                             "give the .fam that plink wrote with the .bed");
-        std::string iid(f[1]);
-        if (auto [it, fresh] = seen.emplace(iid, lineno); !fresh)
-            throw_malformed(where(fam, lineno) + "sample '" + iid + "' appears again (first on line " +
-                                std::to_string(it->second) + ")",
-                            "give each sample its own individual id (IID)");
         set.fids.emplace_back(f[0]);
-        set.iids.push_back(std::move(iid));
+        set.iids.emplace_back(f[1]);
         set.sex.push_back(f[4] == "1" ? 1 : f[4] == "2" ? 2 : 0);
     }
     if (set.iids.empty()) throw_malformed(fam + ": no samples", "give the .fam that plink wrote with the .bed");
@@ -224,9 +218,21 @@ std::shared_ptr<const PlinkFileset> PlinkFileset::load(const PlinkPaths& paths) 
     return set;
 }
 
-PlinkReader::PlinkReader(const std::string& path, bool shared)
-    : set_(shared ? cached_fileset(plink_paths(path)) : PlinkFileset::load(plink_paths(path))) {
+PlinkReader::PlinkReader(const std::string& path, bool shared, bool fid_iid)
+    : set_(shared ? cached_fileset(plink_paths(path)) : PlinkFileset::load(plink_paths(path))), fid_iid_(fid_iid) {
     const PlinkPaths& paths = set_->paths;
+    {  // each sample named once (by its IID, or its FID_IID)
+        std::unordered_map<std::string, size_t> seen;
+        for (size_t i = 0; i < set_->iids.size(); ++i) {
+            std::string id = sample_name(int(i));
+            if (auto [it, fresh] = seen.emplace(std::move(id), i); !fresh)
+                throw_malformed(where(paths.fam, long(i) + 1) + "sample '" + it->first +
+                                    "' appears again (first on line " + std::to_string(it->second + 1) + ")",
+                                fid_iid ? "give each sample its own family and individual id"
+                                        : "give each sample its own individual id (IID), or name samples by "
+                                          "family and individual id ('genome.sample_ids: fid_iid')");
+        }
+    }
     bed_ = std::fopen(paths.bed.c_str(), "rb");
     if (!bed_)
         throw_malformed(paths.bed + ": cannot open (" + std::strerror(errno) + ")",

@@ -53,14 +53,18 @@ public:
     // repeated sample or variant id, a position that is not a number, an individual-major .bed, a .bed whose size
     // is not that of its .bim x .fam. `shared`: take the parsed .fam/.bim from the process's last opening of the
     // same files when their names, sizes and times are unchanged (false: parse them, e.g. files rewritten at once).
-    explicit PlinkReader(const std::string& path, bool shared = true);
+    // `fid_iid`: samples are named FID_IID (the .fam's family and individual ids joined by '_', as plink2 --export
+    // vcf names them) instead of IID.
+    explicit PlinkReader(const std::string& path, bool shared = true, bool fid_iid = false);
     ~PlinkReader() override;
     PlinkReader(const PlinkReader&) = delete;
     PlinkReader& operator=(const PlinkReader&) = delete;
 
     const std::string& path() const override { return set_->paths.bed; }
     int n_samples() const override { return int(set_->iids.size()); }
-    std::string sample_name(int i) const override { return set_->iids[size_t(i)]; }
+    std::string sample_name(int i) const override {
+        return fid_iid_ ? set_->fids[size_t(i)] + "_" + set_->iids[size_t(i)] : set_->iids[size_t(i)];
+    }
     const std::string& family_id(int i) const { return set_->fids[size_t(i)]; }
     int fam_sex(int i) const { return set_->sex[size_t(i)]; }  // the .fam's code: 1 male, 2 female, 0 unknown
     size_t n_variants() const { return set_->variants.size(); }
@@ -84,6 +88,7 @@ private:
     void read(size_t v);  // variant v's bytes -> words_, site_ without its calls
 
     std::shared_ptr<const PlinkFileset> set_;
+    bool fid_iid_ = false;
     std::FILE* bed_ = nullptr;
     size_t bytes_per_variant_ = 0;
     // variants [chunk_first_, chunk_first_ + chunk_n_) as read from the .bed (a read serves many variants)

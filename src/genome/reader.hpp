@@ -74,10 +74,16 @@ namespace hts {
 class ThreadPool;
 }
 
+// How a study reads its genotype files' samples and calls.
+struct GenotypeOptions {
+    double hard_call_threshold = 0.1;  // BGEN calls (genome.qc.hard_call_threshold)
+    bool fid_iid = false;              // PLINK: samples named FID_IID instead of IID (genome.sample_ids: fid_iid)
+};
+
 // The reader for a genotype file by its name: a PLINK 1 fileset (a .bed, .bim or .fam, or their prefix when `plink`
-// is said), a BGEN file (.bgen; calls by `hard_call_threshold`), else VCF/BCF. `pool`: decompression threads for a
-// VCF read from start to end (nullptr: none).
-std::unique_ptr<GenotypeReader> open_genotypes(const std::string& path, bool plink = false,
-                                               hts::ThreadPool* pool = nullptr, double hard_call_threshold = 0.1);
+// is said), a BGEN file (.bgen), else VCF/BCF. `pool`: decompression threads for a VCF read from start to end
+// (nullptr: none).
+std::unique_ptr<GenotypeReader> open_genotypes(const std::string& path, const GenotypeOptions& options = {},
+                                               bool plink = false, hts::ThreadPool* pool = nullptr);
 
 }  // namespace precis

@@ -497,7 +497,7 @@ void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet
         if (comm.is_root()) {
             std::vector<std::string> ids;
             for (auto& e : sheet.samples) ids.push_back(e.id);
-            for (int c : sample_columns(file, ids)) cols64.push_back(c);
+            for (int c : sample_columns(file, ids, genotype_options(study.genome))) cols64.push_back(c);
         }
     });
     comm.broadcast(cols64);
@@ -566,7 +566,7 @@ void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet
             }
             try {
                 if (!reader) {  // opened once per worker, index loaded once
-                    reader = open_genotypes(file, false, nullptr, study.genome.hard_call_threshold);
+                    reader = open_genotypes(file, genotype_options(study.genome));
                     reader->load_index();
                 }
                 RegionResult r = process_region(*reader, rg, cols, gs, genes);

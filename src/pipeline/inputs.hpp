@@ -18,6 +18,9 @@
 
 namespace precis {
 
+// How the study reads its genotype files (genome.qc.hard_call_threshold, genome.sample_ids).
+inline GenotypeOptions genotype_options(const GenomeConfig& g) { return {g.hard_call_threshold, g.fid_iid}; }
+
 class Comm;
 
 // Progress of a stage on rank 0: done/total, rate, ETA, failures. Into a log file (a Slurm job's output) one plain

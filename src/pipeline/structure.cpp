@@ -249,7 +249,7 @@ Structure structure_stage(Comm& comm, Inputs& in, RootState* root) {
                 ids.push_back(in.sheet.samples[i].id);
             }
         if (!file.empty())
-            for (int c : sample_columns(file, ids)) cols64.push_back(c);
+            for (int c : sample_columns(file, ids, genotype_options(g))) cols64.push_back(c);
     });
     comm.broadcast(st.samples);
     comm.broadcast(cols64);
@@ -287,7 +287,7 @@ Structure structure_stage(Comm& comm, Inputs& in, RootState* root) {
     if (!file.empty()) {  // the cohort file: each rank reads its contigs
         comm.all_or_none([&] {
             const std::unique_ptr<GenotypeReader> opened =
-                open_genotypes(file, false, nullptr, g.hard_call_threshold);
+                open_genotypes(file, genotype_options(g));
             GenotypeReader& reader = *opened;
             reader.load_index();
             for (const std::string& contig : my_contigs(reader.contigs(), comm.rank(), comm.size())) {

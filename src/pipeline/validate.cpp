@@ -145,14 +145,14 @@ Validation validate_study(const std::string& path, const std::vector<std::string
             }
             try {
                 const std::unique_ptr<GenotypeReader> reader =
-                    open_genotypes(cf, false, nullptr, s.genome.hard_call_threshold);
+                    open_genotypes(cf, genotype_options(s.genome));
                 GenotypeReader& vcf = *reader;
                 vcf.load_index();
                 if (!s.genome.consequences.empty() && !is_plink_path(cf))
                     ConsequenceFilter(vcf, s.genome.consequences, name(s.genome.annotation));
                 std::vector<std::string> ids;
                 for (auto& e : samples) ids.push_back(e.id);
-                std::vector<int> cols = sample_columns(cf, ids);
+                std::vector<int> cols = sample_columns(cf, ids, genotype_options(s.genome));
                 for (size_t i = 0; i < samples.size(); ++i) {
                     if (cols[i] >= 0) continue;
                     missing_input(where(v.sheet.path, samples[i].line) + "sample '" + samples[i].id +

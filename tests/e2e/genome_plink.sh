@@ -37,6 +37,27 @@ d = np.abs(q.het_f - het.loc[q.index].F).max()
 assert d < 1e-5, d   # plink2 writes F with 6 significant digits
 print(f"PLINK fileset: {len(q)} samples; call_rate = 1 - plink2 F_MISS, het_f = plink2 F (|d| {d:.1g})")
 PY
+# samples named by family and individual id (genome.sample_ids: fid_iid), as plink2 --export vcf names them
+$PY - <<'PY'
+import pandas as pd
+fam = pd.read_csv("sim/cohort.fam", sep=r"\s+", header=None, dtype=str)
+sheet = pd.read_csv("sim/samples.tsv", sep="\t", dtype=str)
+sheet["sample_id"] = sheet.sample_id.map(dict(zip(fam[1], fam[0] + "_" + fam[1])))
+sheet.to_csv("sim/fid_iid.tsv", sep="\t", index=False)
+PY
+"$PRECIS" run sim/bed.yaml --set samples.sheet=sim/fid_iid.tsv --set genome.sample_ids=fid_iid --output fid_iid 2>/dev/null
+$PY - <<'PY'
+import pandas as pd
+a = pd.read_csv("bed1/qc/genome.tsv", sep="\t")
+b = pd.read_csv("fid_iid/qc/genome.tsv", sep="\t")
+fam = pd.read_csv("sim/cohort.fam", sep=r"\s+", header=None)
+b = b.set_index("sample_id").loc[fam[0].astype(str) + "_" + fam[1].astype(str)]
+a = a.set_index("sample_id").loc[fam[1].astype(str)]
+assert (a.fillna(-1).values == b.fillna(-1).values).all()
+print("genome.sample_ids: fid_iid names the samples FID_IID, with the same QC")
+PY
+expect_exit 2 "$PRECIS" validate sim/bed.yaml --set samples.sheet=sim/fid_iid.tsv
+expect_in "is not among the" "$OUT"
 # a .bed has no DP, GQ, INFO/AF or annotations: the keys that need them are refused before any work
 expect_exit 2 "$PRECIS" validate sim/bed.yaml --set genome.qc.min_dp=10 --set genome.qc.frequencies=info_af
 expect_in "'genome.qc.min_dp' needs each genotype's DP, which the PLINK fileset" "$OUT"

@@ -123,6 +123,13 @@ TEST_CASE("PLINK filesets: broken ones are refused with the file, the line and t
         const std::string q = copy_fileset("fam2");
         std::ofstream(q + ".fam", std::ios::app) << "F S07 0 0 1 -9\n";
         refused(q, "small.fam:38: sample 'S07' appears again (first on line 7)");
+        // by FID_IID the two are different samples (the fixture's FIDs are 0, this one's F)
+        PlinkReader by_family(q, true, true);
+        CHECK(by_family.sample_name(6) == "0_S07");
+        CHECK(by_family.sample_name(37) == "F_S07");
+        std::ofstream(q + ".fam", std::ios::app) << "F S07 0 0 1 -9\n";
+        // (39 samples still take 10 bytes a variant: the .bed stays valid)
+        CHECK_THROWS_WITH(PlinkReader(q, true, true), Catch::Contains("sample 'F_S07' appears again (first on line 38)"));
     }
     {  // a .bim position that is not a number
         const std::string p = copy_fileset("bim");
