@@ -89,6 +89,9 @@ std::vector<KeyDef> make_schema() {
                      "Samples whose |het_f| is larger fail QC (excess or missing heterozygosity: contamination, "
                      "inbreeding, sample mix-ups). 0 = no threshold."),
                  0),
+        key("genome.qc.sex_from_fam", T::Bool, "false",
+            "A PLINK fileset's .fam sex code (1 male, 2 female; 0 is not checked) is the reported sex that "
+            "inferred_sex is checked against, instead of a sheet column (genome.qc.sex_column)."),
         key("genome.qc.sex_column", T::Text, "",
             "Sheet column of reported sex (F/female/2, M/male/1; other values are not checked). A sample whose "
             "inferred_sex contradicts it, or is ambiguous, fails QC (plink --check-sex's PROBLEM)."),

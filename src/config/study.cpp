@@ -655,6 +655,11 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
         problem("genome.qc.female_max_f", "'genome.qc.female_max_f' is above 'genome.qc.male_min_f'",
                 "keep female_max_f <= male_min_f (plink's defaults are 0.2 and 0.8)");
     g.sex_column = str("genome.qc.sex_column");
+    g.sex_from_fam = flag("genome.qc.sex_from_fam");
+    if (g.sex_from_fam && !g.sex_column.empty())
+        problem("genome.qc.sex_from_fam", "the study takes the reported sex both from the .fam and from column '" +
+                                              g.sex_column + "' of the sheet",
+                "keep one: 'genome.qc.sex_from_fam: true' or 'genome.qc.sex_column'");
     g.max_abs_het_f = num("genome.qc.max_abs_het_f");
     g.genes_bed = str("genome.features.gene_burden.genes");
     g.max_af = num("genome.features.gene_burden.max_af");

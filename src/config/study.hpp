@@ -19,6 +19,7 @@ struct GenomeConfig {
     int min_dp = 0, min_gq = 0;
     double hard_call_threshold = 0.1;  // BGEN calls from dosages
     bool fid_iid = false;              // PLINK sample ids: FID_IID instead of IID
+    bool sex_from_fam = false;         // the reported sex is the .fam's, not a sheet column's
     Frequencies frequencies = Frequencies::Auto;  // resolved: Cohort, InfoAf or None
     XPar x_par = XPar::Auto;
     double female_max_f = 0.2, male_min_f = 0.8;

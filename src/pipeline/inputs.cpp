@@ -16,6 +16,7 @@
 #include "core/signals.hpp"
 #include "core/table.hpp"
 #include "genome/hts.hpp"
+#include "genome/plink.hpp"
 #include "genome/reader.hpp"
 #include "parallel/comm.hpp"
 #include "pipeline/farm.hpp"
@@ -112,13 +113,27 @@ void check_sex(const StudyConfig& s, const SampleSheet& sheet, std::vector<Sampl
     const size_t fi = size_t(std::find(cols.begin(), cols.end(), "sex_f") - cols.begin());
     const auto pit = std::find(s.phenotypes.begin(), s.phenotypes.end(), s.genome.sex_column);
     const long pcol = s.genome.sex_column.empty() || pit == s.phenotypes.end() ? -1 : long(pit - s.phenotypes.begin());
+    // or the .fam's sex codes (genome.qc.sex_from_fam), by sample id
+    std::unordered_map<std::string, std::string> fam_sex;
+    if (s.genome.sex_from_fam && is_plink_path(s.genome.cohort_file)) {
+        const PlinkReader fam(s.genome.cohort_file, true, s.genome.fid_iid);
+        for (int i = 0; i < fam.n_samples(); ++i)
+            fam_sex.emplace(fam.sample_name(i), fam.fam_sex(i) == 1 ? "1" : fam.fam_sex(i) == 2 ? "2" : "");
+    }
+    const std::string label = s.genome.sex_from_fam ? "the .fam's sex" : "'" + s.genome.sex_column + "'";
     for (size_t i = 0; i < outcomes.size(); ++i) {
         ModalityOutcome& g = outcomes[i].genome;
         if (!g.present || g.status == SampleStatus::Error || g.qc.size() <= fi) continue;
         const double f = g.qc[fi];
         g.inferred_sex = infer_sex(f, s.genome.female_max_f, s.genome.male_min_f);
-        if (pcol < 0 || g.status != SampleStatus::Pass || g.inferred_sex.empty()) continue;
-        const std::string& given = sheet.samples[i].phenotypes[size_t(pcol)];
+        if ((pcol < 0 && !s.genome.sex_from_fam) || g.status != SampleStatus::Pass || g.inferred_sex.empty()) continue;
+        std::string given;
+        if (s.genome.sex_from_fam) {
+            auto it = fam_sex.find(sheet.samples[i].id);
+            if (it != fam_sex.end()) given = it->second;
+        } else {
+            given = sheet.samples[i].phenotypes[size_t(pcol)];
+        }
         std::string lower;
         for (char c : given) lower += char(std::tolower(static_cast<unsigned char>(c)));
         const std::string reported = lower == "f" || lower == "female" || lower == "2"   ? "female"
@@ -126,7 +141,7 @@ void check_sex(const StudyConfig& s, const SampleSheet& sheet, std::vector<Sampl
                                                                                          : "";
         if (reported.empty() || reported == g.inferred_sex) continue;
         g.status = SampleStatus::Fail;
-        g.reason = "sex check: '" + s.genome.sex_column + "' is " + given + " but chrX F = " + fmt(f) +
+        g.reason = "sex check: " + label + " is " + given + " but chrX F = " + fmt(f) +
                    (g.inferred_sex == "ambiguous"
                         ? " lies between female_max_f " + fmt(s.genome.female_max_f) + " and male_min_f " +
                               fmt(s.genome.male_min_f)
@@ -156,6 +171,7 @@ std::string qc_thresholds(const StudyConfig& s, bool genome) {
             rules.push_back("|het_f| > " + fmt(s.genome.max_abs_het_f) + " (genome.qc.max_abs_het_f)");
         if (!s.genome.sex_column.empty())
             rules.push_back("an inferred sex that contradicts column '" + s.genome.sex_column + "' of the sheet");
+        if (s.genome.sex_from_fam) rules.push_back("an inferred sex that contradicts the .fam's sex code");
     } else {
         rules.push_back("detected_fraction < " + fmt(s.proteome.min_detected_fraction) +
                         " (proteome.qc.min_detected_fraction)");

@@ -125,6 +125,10 @@ Validation validate_study(const std::string& path, const std::vector<std::string
         if (!fs::is_regular_file(cf, ec)) {
             v.problems.push_back(at + ": the cohort file " + cf + " does not exist (fix: correct 'genome.cohort_file')");
         } else {
+            if (s.genome.sex_from_fam && !is_plink_path(cf))
+                v.problems.push_back(s.origin_of("genome.qc.sex_from_fam") + ": 'genome.qc.sex_from_fam' needs a " +
+                                     "PLINK fileset's .fam, but the cohort file is " + cf +
+                                     " (fix: give the reported sex in a sheet column, genome.qc.sex_column)");
             // what a PLINK fileset or a BGEN file cannot give: per-genotype DP and GQ, INFO/AF, consequence
             // annotations
             if (is_plink_path(cf) || is_bgen_path(cf)) {

@@ -87,6 +87,36 @@ ari = adjusted_rand_score(t.loc[s.index].subtype, s.subtype)
 assert ari > 0.9, ari
 print(f"simulate --genotype-format plink: call_rate = 1 - plink2 F_MISS; subtypes ARI {ari:.2f}")
 PY
+# the .fam's sex as the reported sex (genome.qc.sex_from_fam): one male's code changed to female fails the check
+mkdir -p sexfam && cp simp/cohort.bed simp/cohort.bim sexfam/
+$PY - <<'PY'
+import pandas as pd
+fam = pd.read_csv("simp/cohort.fam", sep=r"\s+", header=None, dtype=str)
+males = fam.index[fam[4] == "1"]
+assert len(males) > 0 and (fam[4] == "2").any()
+fam.loc[males[0], 4] = "2"
+fam.to_csv("sexfam/cohort.fam", sep="\t", header=False, index=False)
+open("flipped.txt", "w").write(fam.loc[males[0], 1])
+PY
+"$PRECIS" run simp/study.yaml --set genome.cohort_file=sexfam/cohort.bed --set genome.qc.sex_from_fam=true \
+  --output sexfam_run 2>/dev/null
+"$PRECIS" run simp/study.yaml --set genome.qc.sex_column=sex --output sexcol_run 2>/dev/null
+$PY - <<'PY'
+import pandas as pd
+q = pd.read_csv("sexfam_run/qc/genome.tsv", sep="\t").set_index("sample_id")
+c = pd.read_csv("sexcol_run/qc/genome.tsv", sep="\t").set_index("sample_id").loc[q.index]
+flipped = open("flipped.txt").read()
+assert c.loc[flipped, "status"] == "pass" and c.loc[flipped, "inferred_sex"] == "male"
+assert q.loc[flipped, "status"] == "fail" and "the .fam's sex is 2" in q.loc[flipped, "reason"], q.loc[flipped]
+# every other sample as the check against the sheet's sex column (the same sexes) decides
+others = q.index != flipped
+assert (q.status[others] == c.status[others]).all()
+assert (q.reason[others].fillna("").str.replace("the .fam's sex is 2", "'sex' is F")
+        .str.replace("the .fam's sex is 1", "'sex' is M") == c.reason[others].fillna("")).all()
+print(f"genome.qc.sex_from_fam: {flipped} (a male coded female in the .fam) fails; the others as with the sheet's sex")
+PY
+expect_exit 2 "$PRECIS" validate sim/vcf.yaml --set genome.qc.sex_from_fam=true
+expect_in "'genome.qc.sex_from_fam' needs a PLINK fileset's .fam" "$OUT"
 # the .bim changed under an unchanged .bed (A1 and A2 swapped): a resumed run must not take the regions from the
 # journal of the old one; provenance names the .bim and .fam with their checksums
 cp simp_run/qc/genome.tsv old_genome.tsv
