@@ -311,7 +311,7 @@ void write_bgi(const std::string& bgen, size_t drop, int64_t size_off) {
 
 }  // namespace
 
-TEST_CASE("BGEN: a bgenix index plans the variants; one that does not fit the file is refused", "[bgen]") {
+TEST_CASE("BGEN: a bgenix index plans the variants, and one that does not fit the file is refused", "[bgen]") {
     const fs::path dir = fs::temp_directory_path() / "precis_unit_bgi";
     fs::remove_all(dir);
     fs::create_directories(dir);
