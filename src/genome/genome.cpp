@@ -821,7 +821,8 @@ RegionResult process_region(GenotypeReader& vcf, const Region& region, const std
         if (!in_window && !owns_hit) continue;
         if (in_window) counter.match_scores();
         if (packed && in_window && vcf.packed_calls() && counter.packed(cls, fkind)) {
-            if (fkind != PackedQC::NoF && !all) vcf.fill_calls();  // (the samples' dosages, for their sums)
+            // (a record with dosages, of some of the file's samples: their dosages, for their sums)
+            if (fkind != PackedQC::NoF && !all && !vcf.site().dosage_totals.empty()) vcf.fill_calls();
             const bool by_dosage = fkind != PackedQC::NoF && dosage_frequencies(vcf.site(), columns, all, freq);
             packed->add(vcf.packed_calls(), cls, fkind, by_dosage ? &freq : nullptr);
             continue;
