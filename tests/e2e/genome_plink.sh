@@ -58,6 +58,45 @@ print("genome.sample_ids: fid_iid names the samples FID_IID, with the same QC")
 PY
 expect_exit 2 "$PRECIS" validate sim/bed.yaml --set samples.sheet=sim/fid_iid.tsv
 expect_in "is not among the" "$OUT"
+# PGS Catalog scores from a .bed = plink2 --score on the same .bed (the genome fixtures' scoring files, made
+# plink2-ready by pgs_to_plink2.py; mean imputation and none), at the precision plink2 prints
+G=$PRECIS_TESTS/fixtures/genome
+plink2 --vcf "$G/sexcheck.vcf.gz" --vcf-half-call missing --max-alleles 2 --make-bed --out sx >/dev/null 2>&1
+{ echo sample_id; awk '{print $2}' sx.fam; } > sx_sheet.tsv
+for mode in mean zero; do
+  cat > "sx_$mode.yaml" <<Y
+study: {name: sx_$mode, seed: 1}
+samples: {sheet: sx_sheet.tsv}
+genome:
+  cohort_file: sx.bed
+  features:
+    scores: [$G/PGS_TEST1.txt, $G/PGS_TEST2.txt.gz]
+    score_missing: $mode
+clustering: {enabled: false}
+ranking: {enabled: false}
+Y
+  "$PRECIS" run "sx_$mode.yaml" --output "sx_$mode" 2>/dev/null
+  extra=(); [[ $mode == zero ]] && extra=(no-mean-imputation)
+  for n in PGS_TEST1 PGS_TEST2; do
+    plink2 --bfile sx --bad-freqs --score "$G/real/$n.plink2.tsv" 1 2 3 header cols=+scoresums "${extra[@]}" \
+      --out "sx_$n.$mode" >/dev/null 2>&1
+  done
+done
+$PY - <<'PY'
+import re
+import pandas as pd
+for mode in ["mean", "zero"]:
+    s = pd.read_csv(f"sx_{mode}/scores.tsv", sep="\t", dtype={"sample_id": str})
+    for name in ["PGS_TEST1", "PGS_TEST2"]:
+        p = pd.read_csv(f"sx_{name}.{mode}.sscore", sep="\t")
+        p = p.set_index("#IID" if "#IID" in p.columns else "IID")
+        q = s[s.score_id == name].set_index("sample_id").loc[p.index.astype(str)]
+        used = int(re.search(r"--score: (\d+) variants processed", open(f"sx_{name}.{mode}.log").read()).group(1))
+        assert (q.status == "scored").all() and (q.n_matched == used).all(), (name, q.n_matched.iloc[0], used)
+        d = (q.score_sum.values - p.SCORE1_SUM.values)
+        assert (abs(d) <= 5e-6 * abs(p.SCORE1_SUM.values) + 5e-6).all(), (mode, name, abs(d).max())
+print("scores from the .bed = plink2 --bfile --score (mean imputation and none), its printed precision")
+PY
 # a .bed has no DP, GQ, INFO/AF or annotations: the keys that need them are refused before any work
 expect_exit 2 "$PRECIS" validate sim/bed.yaml --set genome.qc.min_dp=10 --set genome.qc.frequencies=info_af
 expect_in "'genome.qc.min_dp' needs each genotype's DP, which the PLINK fileset" "$OUT"
