@@ -9,6 +9,8 @@ rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK"
 
 fail() { echo "FAIL [$TEST_NAME]: $*" >&2; exit 1; }
 note() { echo "[$TEST_NAME] $*"; }
+# show_log FILE: a run's log without its progress lines, so that what went wrong is near the top of what CI keeps
+show_log() { grep -Ev '^precis: [a-z ]+ [0-9]+/[0-9]+ done \(' "$1" || true; }
 
 # precis_np NP ARGS...: precis on NP ranks (NP=1 runs it as a plain process, without mpirun)
 precis_np() {
