@@ -111,6 +111,13 @@ std::vector<KeyDef> make_schema() {
         choice("genome.features.gene_burden.annotation", "auto", choice_names<Annotation>(),
                "Where consequences come from: csq (Ensembl VEP), ann (SnpEff), auto = CSQ if the header declares "
                "it, else ANN."),
+        key("genome.features.gene_burden.annotation_table", T::Path, "",
+            "Consequences from a per-variant table instead of INFO/CSQ or ANN (how a PLINK fileset or a BGEN file "
+            "gets them): TSV, plain or gzipped, whose header names chrom, pos (1-based), ref, alt (one ALT allele), "
+            "gene and consequence (terms joined by '&' as VEP writes them); one row per allele and gene, e.g. "
+            "bcftools +split-vep -d -f '%CHROM\\t%POS\\t%REF\\t%ALT\\t%SYMBOL\\t%Consequence\\n' of the variants "
+            "annotated by VEP. Alleles are matched by chromosome, position, REF and ALT as the genotype file "
+            "gives them (not swapped); a row without a gene ('.') counts for every gene."),
         key("genome.features.scores", T::PathList, "[]",
             "PGS Catalog scoring files (format 2.0, plain or gzipped; the harmonized hm_chr/hm_pos columns are used "
             "when present): one genome feature per score, the sum of effect-allele dosage x weight. Variants are "

@@ -666,6 +666,17 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     pick("genome.features.gene_burden.af", g.af);
     g.consequences = list("genome.features.gene_burden.consequences");
     pick("genome.features.gene_burden.annotation", g.annotation);
+    g.annotation_table = str("genome.features.gene_burden.annotation_table");
+    if (g.enabled && !g.annotation_table.empty() && g.consequences.empty())
+        problem("genome.features.gene_burden.annotation_table",
+                "an annotation table is given without 'genome.features.gene_burden.consequences' to look for in it",
+                "list the consequences that count, e.g. consequences: [missense_variant, stop_gained], or remove "
+                "the table");
+    if (g.enabled && !g.annotation_table.empty() && g.annotation != Annotation::Auto)
+        problem("genome.features.gene_burden.annotation",
+                "consequences are to come both from INFO/" + std::string(g.annotation == Annotation::Csq ? "CSQ" : "ANN") +
+                    " and from the annotation table",
+                "keep one: remove 'genome.features.gene_burden.annotation' or the annotation_table");
     if (g.enabled && g.af == BurdenAf::Cohort && g.cohort_file.empty())
         problem("genome.features.gene_burden.af",
                 "'genome.features.gene_burden.af: cohort' needs 'genome.cohort_file': a single-sample VCF gives no "

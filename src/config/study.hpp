@@ -30,6 +30,7 @@ struct GenomeConfig {
     BurdenAf af = BurdenAf::Info;
     std::vector<std::string> consequences;  // empty = no filter
     Annotation annotation = Annotation::Auto;
+    std::string annotation_table;  // consequences from a per-variant table instead ("" = from the VCF's INFO)
     std::vector<std::string> scores;  // resolved PGS Catalog scoring files
     double score_min_overlap = 0.75;
     ScoreMissing score_missing = ScoreMissing::Mean;

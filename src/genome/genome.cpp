@@ -245,7 +245,10 @@ public:
             if (normalize_chrom(name) == "X") x_length = length;
         std::tie(par1_end_, par2_beg_) = x_par_bounds(st.x_par, x_length);
         if (genes_ && !st.consequences.empty())
-            consequences_ = std::make_unique<ConsequenceFilter>(vcf, st.consequences, st.annotation);
+            consequences_ = st.annotation_table.empty()
+                                ? std::make_unique<ConsequenceFilter>(vcf, st.consequences, st.annotation)
+                                : std::make_unique<ConsequenceFilter>(
+                                      ConsequenceTable::shared(st.annotation_table, st.consequences));
         if (st.scores) state_.assign(st.scores->n_total(), 0);
     }
 

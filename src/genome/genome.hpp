@@ -103,6 +103,7 @@ struct GenomeSettings {
     // empty = every ALT allele. annotation: auto | csq | ann.
     std::vector<std::string> consequences;
     std::string annotation = "auto";
+    std::string annotation_table;  // consequences from this per-variant table instead (genome/annotation.hpp)
     // max_af against the cohort's own AC/AN (the counted samples of a multi-sample file) instead of INFO/AF
     bool burden_af_cohort = false;
     // per-sample files: decompression threads (nullptr: none)

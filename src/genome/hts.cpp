@@ -607,20 +607,28 @@ void BgzfWriter::close() {
     if (r != 0) throw_io("cannot finish " + path_, "free disk space");
 }
 
-std::vector<std::string> read_text_lines(const std::string& path) {
+void for_each_text_line(const std::string& path, const std::function<void(std::string_view, long)>& line) {
     BGZF* fp = bgzf_open(path.c_str(), "r");  // BGZF reads plain gzip and uncompressed files too
     if (!fp) throw_malformed(path + ": cannot open", "check that the file exists and is readable");
-    std::vector<std::string> lines;
     kstring_t ks = {0, 0, nullptr};
+    struct Closer {
+        BGZF* fp;
+        kstring_t* ks;
+        ~Closer() { free(ks->s), bgzf_close(fp); }
+    } closer{fp, &ks};
     int r;
+    long number = 0;
     while ((r = bgzf_getline(fp, '\n', &ks)) >= 0) {
-        std::string line(ks.s ? ks.s : "", ks.l);
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        lines.push_back(std::move(line));
+        std::string_view l(ks.s ? ks.s : "", ks.l);
+        if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+        line(l, ++number);
     }
-    free(ks.s);
-    bgzf_close(fp);
     if (r < -1) throw_malformed(path + ": cannot decompress (truncated or corrupt gzip)", "download the file again");
+}
+
+std::vector<std::string> read_text_lines(const std::string& path) {
+    std::vector<std::string> lines;
+    for_each_text_line(path, [&](std::string_view l, long) { lines.emplace_back(l); });
     return lines;
 }
 

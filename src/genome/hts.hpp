@@ -8,7 +8,9 @@
 #include <htslib/vcf.h>
 
 #include <memory>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "genome/reader.hpp"
@@ -112,6 +114,8 @@ private:
 // Every line of a plain or gzip/bgzip-compressed text file (without the newline; a trailing '\r' dropped).
 // Throws MalformedInput naming the file if it cannot be opened or decompressed.
 std::vector<std::string> read_text_lines(const std::string& path);
+// The same one line at a time, for files too large to hold: `line` gets each line and its number (from 1).
+void for_each_text_line(const std::string& path, const std::function<void(std::string_view line, long number)>& line);
 
 // Builds a tabix (.tbi) index for a bgzipped VCF.
 void tabix_index_vcf(const std::string& path);

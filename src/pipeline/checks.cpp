@@ -80,6 +80,8 @@ void check_on_root(const RunOptions& opt, Inputs& in, RootState& root) {
     if (study.genome.enabled && !study.genome.genes_bed.empty()) root.genes_sha = sha256_file(study.genome.genes_bed);
     if (study.genome.enabled)
         for (auto& f : study.genome.scores) root.score_shas.push_back(sha256_file(f));
+    if (study.genome.enabled && !study.genome.annotation_table.empty() && !study.genome.consequences.empty())
+        root.annotation_sha = sha256_file(study.genome.annotation_table);
     root.study_sha = sha256_string(study.text);
     root.sheet_sha = sha256_file(study.sheet);
 }

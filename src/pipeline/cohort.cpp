@@ -115,6 +115,7 @@ std::string cohort_data_key(const Inputs& in, RootState& root, const std::vector
                                                                          "genome", "proteome", "cohort"}),
                                    root.genes_sha, root.proteome_file_sha, root.genome_file_sha};
     parts.insert(parts.end(), root.score_shas.begin(), root.score_shas.end());
+    parts.push_back(root.annotation_sha);
     for (auto& [path, sha] : root.genome_companion_shas) parts.push_back(sha);
     for (int64_t i : kept) parts.push_back(in.sheet.samples[size_t(i)].id + "\t" + root.outcomes[size_t(i)].key);
     return content_key(parts);

@@ -210,6 +210,7 @@ GenomeSettings genome_settings(const StudyConfig& s, const ScoreSet* scores) {
     gs.x_par = name(s.genome.x_par);
     gs.consequences = s.genome.consequences;
     gs.annotation = name(s.genome.annotation);
+    gs.annotation_table = s.genome.annotation_table;
     gs.burden_af_cohort = s.genome.af == BurdenAf::Cohort;
     return gs;
 }

@@ -26,6 +26,10 @@ json input_files(const Inputs& in, const RootState& root) {
         inputs.push_back({{"role", "genes_bed"}, {"path", study.genome.genes_bed}, {"sha256", root.genes_sha}});
     for (size_t i = 0; i < root.score_shas.size(); ++i)
         inputs.push_back({{"role", "pgs_scoring_file"}, {"path", study.genome.scores[i]}, {"sha256", root.score_shas[i]}});
+    if (!root.annotation_sha.empty())
+        inputs.push_back({{"role", "burden_annotation_table"},
+                          {"path", study.genome.annotation_table},
+                          {"sha256", root.annotation_sha}});
     if (in.cohort_proteome())
         inputs.push_back(
             {{"role", "proteome_cohort_file"}, {"path", study.proteome.cohort_file}, {"sha256", root.proteome_file_sha}});

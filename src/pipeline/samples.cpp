@@ -36,8 +36,7 @@ void cohort_genome(Comm& comm, const Inputs& in, RankJournal& journal, RootState
     if (root) {
         const std::string file = in.study.genome.cohort_file;  // checksummed meanwhile, on a thread of its own
         root->genome_file_hashing = std::async(std::launch::async, [file] { return sha256_file(file); });
-        inputs_sha = root->genes_sha;
-        for (auto& x : root->score_shas) inputs_sha += x;
+        inputs_sha = root->feature_files_sha();
         if (is_plink_path(file)) {  // the .bim and .fam say what the .bed's bytes are: their contents key the regions
             const PlinkPaths p = plink_paths(file);
             root->genome_companion_shas = {{p.bim, sha256_file(p.bim)}, {p.fam, sha256_file(p.fam)}};
@@ -80,7 +79,10 @@ void per_sample_files(Comm& comm, const Inputs& in, RankJournal& journal, RootSt
         pool = std::make_unique<hts::ThreadPool>(in.threads.hts_pool());
     Progress progress;
     progress.total = n_sheet;
-    const std::string settings = sample_settings(study);
+    // the records' keys: the settings, and the contents of the genes, scoring and consequence files (on rank 0)
+    std::string feature_files = root ? root->feature_files_sha() : std::string();
+    comm.broadcast(feature_files);
+    const std::string settings = sample_settings(study) + feature_files;
     LocalFeatures& local = f.local;
     task_farm<SampleTask, SampleOutcome>(
         comm, in.per_sample() ? n_sheet : 0,

@@ -42,6 +42,13 @@ struct RootState {
     std::vector<SampleOutcome> outcomes;   // one per sheet row: status, QC numbers, checksums
     std::string study_sha, sheet_sha, genes_sha;
     std::vector<std::string> score_shas;   // one per PGS scoring file
+    std::string annotation_sha;            // genome.features.gene_burden.annotation_table
+    // the contents of the files every sample's genome features depend on (genes, scores, consequence table)
+    std::string feature_files_sha() const {
+        std::string s = genes_sha;
+        for (auto& x : score_shas) s += x;
+        return s + annotation_sha;
+    }
     std::string genome_file_sha, proteome_file_sha;  // cohort files: checksummed on a thread of their own while
     std::future<std::string> genome_file_hashing, proteome_file_hashing;  // their samples are processed
     std::vector<std::pair<std::string, std::string>> genome_companion_shas;  // a PLINK fileset's .bim and .fam

@@ -143,16 +143,18 @@ Validation validate_study(const std::string& path, const std::vector<std::string
                     cannot("genome.qc.min_gq", "each genotype's GQ", "remove it, or give the cohort as VCF/BCF");
                 if (s.genome.frequencies == Frequencies::InfoAf)
                     cannot("genome.qc.frequencies", "INFO/AF", "use 'cohort' (the default for a cohort file)");
-                if (!s.genome.consequences.empty())
+                if (!s.genome.consequences.empty() && s.genome.annotation_table.empty())
                     cannot("genome.features.gene_burden.consequences", "VEP or SnpEff annotations (INFO/CSQ or ANN)",
-                           "remove it to count every ALT allele in a gene, or give an annotated VCF/BCF");
+                           "give them per variant in genome.features.gene_burden.annotation_table, or remove it to "
+                           "count every ALT allele in a gene");
             }
             try {
                 const std::unique_ptr<GenotypeReader> reader =
                     open_genotypes(cf, genotype_options(s.genome));
                 GenotypeReader& vcf = *reader;
                 vcf.load_index();
-                if (!s.genome.consequences.empty() && !is_plink_path(cf))
+                if (!s.genome.consequences.empty() && s.genome.annotation_table.empty() && !is_plink_path(cf) &&
+                    !is_bgen_path(cf))
                     ConsequenceFilter(vcf, s.genome.consequences, name(s.genome.annotation));
                 std::vector<std::string> ids;
                 for (auto& e : samples) ids.push_back(e.id);
@@ -214,6 +216,20 @@ Validation validate_study(const std::string& path, const std::vector<std::string
             v.problems.push_back(
                 named_by(e, "genome.features.gene_burden.genes", s.origin_of("genome.features.gene_burden.genes")));
         }
+    }
+
+    // a consequence table: there and readable (it is read once per process, with the consequences it is read for)
+    if (s.genome.enabled && !s.genome.annotation_table.empty() && !s.genome.consequences.empty()) {
+        const std::string key = "genome.features.gene_burden.annotation_table";
+        if (!fs::is_regular_file(s.genome.annotation_table, ec))
+            v.problems.push_back(s.origin_of(key) + ": the annotation table " + s.genome.annotation_table +
+                                 " does not exist (fix: correct '" + key + "')");
+        else
+            try {
+                (void)ConsequenceTable::shared(s.genome.annotation_table, s.genome.consequences);
+            } catch (const Error& e) {
+                v.problems.push_back(named_by(e, key, s.origin_of(key)));
+            }
     }
 
     // scoring files: there, readable, and their ids distinct from each other and from the genes

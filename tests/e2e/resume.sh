@@ -37,12 +37,12 @@ kill_and_resume() {
   got=$?
   set -e
   if [[ $want == fail ]]; then [[ $got != 0 ]] || fail "$label $4: the run was not stopped"
-  else [[ $got == "$want" ]] || { cat "$d.log"; fail "$label $4: exit $got, expected $want"; }
+  else [[ $got == "$want" ]] || { show_log "$d.log"; fail "$label $4: exit $got, expected $want"; }
   fi
   [[ $want == fail || $spec == *:9* ]] || grep -q "run the same command again to resume" "$d.log" ||
     fail "$label $4: no resume hint"
   unfinished "$d" "$label $4"
-  precis_np "$np" run "$study" --output "$d" > "$d.resume.log" 2>&1 || { cat "$d.resume.log"; fail "$label $4: resume"; }
+  precis_np "$np" run "$study" --output "$d" > "$d.resume.log" 2>&1 || { show_log "$d.resume.log"; fail "$label $4: resume"; }
   same "$d" "$label $4" "$ref"
   killed_exit=$got
 }
@@ -117,9 +117,12 @@ f=$(awk -F'\t' 'NR == 6 {print $3}' sim/samples.tsv)
 sed -i '3s/\t.*$/\t12345/' "sim/$f"
 "$PRECIS" run sim/study.yaml --output chg 2> chg3.log
 [[ $(taken chg3.log) == 119 ]] || fail "one changed input: $(taken chg3.log) samples taken (expected 119)"
+printf '1\t1\t900000\tGENE_EXTRA\n' >> sim/genes.bed  # a changed genes file: every sample's burden
+"$PRECIS" run sim/study.yaml --output chg 2> chg5.log
+[[ $(taken chg5.log) == 0 ]] || fail "a changed genes BED: $(taken chg5.log) samples taken (expected 0)"
 "$PRECIS" run sim/study.yaml --output chg --fresh 2> chg4.log
 [[ $(taken chg4.log) == 0 ]] || fail "--fresh: $(taken chg4.log) samples taken"
-note "changed settings and inputs rerun what depends on them; --fresh starts over"
+note "changed settings, inputs and genes BED rerun what depends on them; --fresh starts over"
 
 # one run per output folder
 command -v flock >/dev/null || fail "needs flock(1) from util-linux"

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "core/error.hpp"
+#include "genome/annotation.hpp"
 #include "genome/genome.hpp"
 #include "genome/hts.hpp"
 #include "genome/scores.hpp"
@@ -368,4 +369,52 @@ TEST_CASE("burden counts only the wanted consequences, from VEP CSQ or SnpEff AN
     CHECK_THROWS_WITH(process_genome(v1, "S1", st, &genes), Catch::Contains("declares no INFO/ANN"));
     st.consequences.clear();  // no filter: every ALT allele copy
     CHECK(process_genome(v1, "S1", st, &genes).burden == std::vector<float>{4, 3, 1, 0});
+}
+
+TEST_CASE("burden consequences from a per-variant annotation table, for files without INFO/CSQ") {
+    // the CSQ test's records without INFO, and their annotations as rows (chromosome named either way)
+    const std::string body =
+        "chr1\t100\t.\tA\tG\t50\tPASS\t.\tGT\t0/1\n"
+        "chr1\t150\t.\tC\tA,T\t50\tPASS\t.\tGT\t1/2\n"
+        "chr1\t160\t.\tG\tA\t50\tPASS\t.\tGT\t0/1\n"
+        "chr1\t300\t.\tA\tAT\t50\tPASS\t.\tGT\t1|1\n"
+        "chr1\t350\t.\tATG\tA\t50\tPASS\t.\tGT\t0/1\n";
+    const auto vcf = annotated_vcf("plain", "##INFO=<ID=X,Number=1,Type=Integer,Description=\"x\">", body);
+    auto table = [](const std::string& name, const std::string& text) {
+        auto p = (fs::temp_directory_path() / ("precis_unit_" + name + ".tsv")).string();
+        std::ofstream(p) << text;
+        return p;
+    };
+    const std::string rows =
+        "#chrom\tpos\tref\talt\tgene\tconsequence\textra\n"
+        "chr1\t100\tA\tG\tG1\tmissense_variant\tx\n"
+        "chr1\t100\tA\tG\tG3\tintron_variant\tx\n"
+        "1\t150\tC\tA\tG1\tsynonymous_variant\tx\n"
+        "1\t150\tc\tt\tG1\tstop_gained\tx\n"                        // case does not matter
+        "chr1\t160\tG\tA\t.\tmissense_variant&splice_region_variant\tx\n"  // no gene: every gene
+        "chr1\t300\tA\tAT\tG2\tframeshift_variant\tx\n"
+        "chr1\t350\tATG\tA\tG2\tinframe_deletion\tx\n"
+        "chr1\t350\tA\tATG\tG2\tstop_gained\tx\n";                  // swapped alleles: not this record
+    GeneSet genes = GeneSet::load(genes_bed());
+    GenomeSettings st;
+    st.consequences = {"missense_variant", "stop_gained", "frameshift_variant"};
+    st.annotation_table = table("csq_rows", rows);
+    CHECK(process_genome(vcf, "S1", st, &genes).burden == std::vector<float>{3, 2, 0, 0});
+    CHECK(ConsequenceTable::shared(st.annotation_table, st.consequences)->size() == 5);
+    st.consequences = {"inframe_deletion"};
+    CHECK(process_genome(vcf, "S1", st, &genes).burden == std::vector<float>{0, 1, 0, 0});
+    const std::vector<std::string> any{"missense_variant"};
+    CHECK_THROWS_WITH(ConsequenceTable::shared(table("t1", "chrom\tpos\tref\talt\tgene\n"), any),
+                      Catch::Contains("t1.tsv line 1: the header has no column 'consequence'"));
+    CHECK_THROWS_WITH(
+        ConsequenceTable::shared(table("t2", "chrom\tpos\tref\talt\tgene\tconsequence\n1\t0\tA\tG\tG\tmissense_variant\n"), any),
+        Catch::Contains("t2.tsv line 2: pos '0'"));
+    CHECK_THROWS_WITH(
+        ConsequenceTable::shared(table("t3", "chrom\tpos\tref\talt\tgene\tconsequence\n1\t5\tA\tG,T\tG\tmissense_variant\n"), any),
+        Catch::Contains("line 2: alt 'G,T': one REF and one ALT allele per row"));
+    CHECK_THROWS_WITH(ConsequenceTable::shared(table("t4", "chrom\tpos\tref\talt\tgene\tconsequence\n1\t5\tA\n"), any),
+                      Catch::Contains("t4.tsv line 2: 3 fields where the header has 6"));
+    // rows without a wanted consequence are not checked further, nor kept
+    CHECK(ConsequenceTable::shared(table("t5", "chrom\tpos\tref\talt\tgene\tconsequence\n1\tx\tA\tG\tG\tintron_variant\n"), any)
+              ->size() == 0);
 }
