@@ -504,7 +504,8 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const SampleSheet& sheet,
     }
 }
 
-void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet& sheet, const GeneSet* genes,
+std::vector<std::string> cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet& sheet,
+                                             const GeneSet* genes,
                          const ScoreSet* scores, std::map<uint32_t, std::vector<float>>& burden_cols,
                          std::vector<SampleOutcome>& outcomes, const RegionJournal& rj) {
     const std::string& file = study.genome.cohort_file;
@@ -540,6 +541,7 @@ void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet
     std::vector<double> score_imputed(cols.size() * n_scores, 0.0);
     std::vector<double> score_match(n_scores * 4, 0.0);
     std::vector<std::string> region_errors;
+    std::vector<size_t> failed;  // rank 0: the regions that could not be read
     std::unique_ptr<GenotypeReader> reader;
     size_t from_journal = 0;  // rank 0: regions taken from the journal
     Progress rprog;
@@ -606,11 +608,12 @@ void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet
                 return RegionOutcome{};
             } catch (const Error& e) {
                 return RegionOutcome{
-                    false, rg.contig + ":" + std::to_string(rg.beg + 1) + "-" + std::to_string(rg.end) + ": " + e.what()};
+                    false, rg.contig + ":" + std::to_string(rg.beg + 1) + "-" + std::to_string(rg.end) + ": " + e.what(),
+                    int64_t(i)};
             }
         },
         [&](RegionOutcome&& o) {
-            if (!o.error.empty()) region_errors.push_back(o.error);
+            if (!o.error.empty()) region_errors.push_back(o.error), failed.push_back(size_t(o.region));
             from_journal += o.from_journal;
             rprog.tick(o.error.empty());
         });
@@ -634,11 +637,38 @@ void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet
         const uint32_t n_genes = genes ? uint32_t(genes->size()) : 0;
         for (size_t i = 0; i < n_scores; ++i)
             burden_cols[n_genes + uint32_t(i)].assign(sheet.samples.size(), std::nanf(""));
-        if (!region_errors.empty())
+        if (!region_errors.empty() && study.on_sample_error == OnSampleError::Fail)
             throw Error(ErrorKind::MalformedInput,
                         file + ": " + std::to_string(region_errors.size()) + " region(s) could not be read; first: " +
                             region_errors.front(),
-                        "check the file with 'bcftools view " + file + "'; it may be truncated or corrupt");
+                        "check the file (it may be truncated or corrupt) and replace it; or set "
+                        "'study.on_sample_error: skip' to leave those regions out");
+        // on_sample_error: skip: what a left-out region held is unknown, not zero
+        std::vector<char> score_lost(n_scores, 0);
+        for (size_t r : failed) {
+            const Region& rg = regions[r];
+            for (uint32_t g : rg.genes) burden_cols[g].assign(sheet.samples.size(), std::nanf(""));
+            const std::string chrom = normalize_chrom(rg.contig);
+            for (uint32_t v = 0; scores && v < scores->n_total(); ++v) {
+                const ScoreSet::Variant& sv = scores->variant(v);
+                if (sv.chrom == chrom && sv.pos - 1 >= rg.beg && sv.pos - 1 < rg.end) score_lost[sv.score] = 1;
+            }
+        }
+        for (size_t k = 0; k < region_errors.size(); ++k)
+            std::fprintf(stderr, "precis: warning: %s: region %s left out (study.on_sample_error: skip)\n",
+                         file.c_str(), region_errors[k].c_str());
+        if (!failed.empty()) {
+            size_t genes_lost = 0;
+            for (size_t r : failed) genes_lost += regions[r].genes.size();
+            std::string lost;
+            for (size_t k = 0; k < n_scores; ++k)
+                if (score_lost[k]) lost += (lost.empty() ? "" : ", ") + scores->id(k);
+            std::fprintf(stderr,
+                         "precis: warning: %zu of %zu regions of %s left out: the QC counts come from the others; "
+                         "the burden of their %zu gene(s) is NaN%s\n",
+                         failed.size(), regions.size(), file.c_str(), genes_lost,
+                         lost.empty() ? "" : ("; so are the scores " + lost).c_str());
+        }
         for (size_t i = 0; i < sheet.samples.size(); ++i) {
             ModalityOutcome& g = outcomes[i].genome;
             g.present = true;
@@ -660,10 +690,13 @@ void cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet
                     imputed[k] = int64_t(score_imputed[i * n_scores + k]);
                 }
                 put_scores(g, *scores, sums.data(), imputed.data(), match, study.genome.score_min_overlap);
+                for (size_t k = 0; k < n_scores; ++k)
+                    if (score_lost[k]) g.scores[k] = std::nan("");
                 for (size_t k = 0; k < n_scores; ++k) burden_cols[n_genes + uint32_t(k)][i] = float(g.scores[k]);
             }
         }
     });
+    return region_errors;
 }
 
 }  // namespace precis

@@ -22,7 +22,7 @@ void serialize(A& a, precis::RegionTask& t, unsigned) {
 }
 template <class A>
 void serialize(A& a, precis::RegionOutcome& o, unsigned) {
-    a& o.from_journal& o.error;
+    a& o.from_journal& o.error& o.region;
 }
 template <class A>
 void serialize(A& a, precis::SampleEntry& e, unsigned) {

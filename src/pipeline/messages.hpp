@@ -36,6 +36,7 @@ struct RegionTask {
 struct RegionOutcome {
     bool from_journal = false;  // added from an earlier run's journal
     std::string error;          // the region could not be read: where and why
+    int64_t region = -1;        // which, when it could not
 };
 
 struct ModalityOutcome {

@@ -163,6 +163,7 @@ std::string provenance_json(const RunFacts& run, const Inputs& in, const RootSta
     pj["resumed"] = {{"attempt", in.attempt},
                      {"samples_from_journal", root.samples_from_journal},
                      {"stages_from_cache", root.stages_reused}};
+    if (!root.skipped_regions.empty()) pj["skipped_regions"] = root.skipped_regions;
     pj["end_time"] = iso_time(run.end);
     // a path that is not UTF-8 (file names are bytes) is written with U+FFFD rather than refused
     return pj.dump(2, ' ', false, json::error_handler_t::replace);

@@ -49,8 +49,10 @@ void cohort_genome(Comm& comm, const Inputs& in, RankJournal& journal, RootState
         for (auto& [path, sha] : root->genome_companion_shas) inputs_sha += sha;
     }
     std::vector<SampleOutcome> none;
-    cohort_genome_stage(comm, in.study, in.sheet, in.gene_set(), in.score_set(), f.burden_cols,
-                        root ? root->outcomes : none, {&journal, root ? &root->journal : &no_index, inputs_sha});
+    std::vector<std::string> skipped =
+        cohort_genome_stage(comm, in.study, in.sheet, in.gene_set(), in.score_set(), f.burden_cols,
+                            root ? root->outcomes : none, {&journal, root ? &root->journal : &no_index, inputs_sha});
+    if (root) root->skipped_regions = std::move(skipped);
 }
 
 // A cohort proteome file (Olink NPX, MaxQuant).

@@ -54,6 +54,7 @@ struct RootState {
     std::vector<std::pair<std::string, std::string>> genome_companion_shas;  // a PLINK fileset's .bim and .fam
     std::map<std::string, FeatureInfo> feature_info;  // proteome cohort files' feature annotations
     size_t samples_from_journal = 0;
+    std::vector<std::string> skipped_regions;  // cohort genome regions left out (on_sample_error: skip)
     std::vector<std::string> stages_reused;  // cohort stages taken from the stage cache
     struct {  // population structure (structure_stage), for provenance
         bool done = false;

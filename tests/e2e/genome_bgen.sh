@@ -116,6 +116,56 @@ r=$(grep -o '[0-9]* of [0-9]* regions taken from the journal' resumed.log | cut 
 (( r > 0 )) || { cat resumed.log; fail "no block from the journal"; }
 $PY "$PRECIS_TESTS/e2e/same_results.py" simb_run simb_killed >/dev/null || fail "results differ after resuming"
 note "killed after 2 blocks and resumed with $r from the journal: results identical"
+# a block that cannot be read (its compressed bytes overwritten, in the middle of the file): exit 2 naming the place
+# and the fix; under study.on_sample_error: skip its region is left out, said so, listed in provenance.json, its
+# genes' burden NaN and every other gene's as in the intact run
+$PY - <<'PY'
+import struct
+b = bytearray(open("simb/cohort.bgen", "rb").read())
+offset, = struct.unpack_from("<I", b, 0)
+n_variants, = struct.unpack_from("<I", b, 8)
+at, blocks = offset + 4, []
+for _ in range(n_variants):
+    for _field in range(3):  # id, rsid, chromosome
+        n, = struct.unpack_from("<H", b, at); at += 2 + n
+    at += 4
+    k, = struct.unpack_from("<H", b, at); at += 2
+    for _a in range(k):
+        n, = struct.unpack_from("<I", b, at); at += 4 + n
+    c, = struct.unpack_from("<I", b, at)
+    blocks.append((at + 4, c))
+    at += 4 + c
+assert at == len(b), (at, len(b))
+header_length, = struct.unpack_from("<I", b, 4)
+assert struct.unpack_from("<I", b, header_length)[0] & 3 == 1, "not zlib-compressed"  # the header's last 4 bytes
+start, c = blocks[len(blocks) // 2]
+data = start + 4  # past D, the decompressed size: the zlib stream, of c - 4 bytes
+b[data + 2:start + c] = b"\xff" * (start + c - data - 2)
+open("bad.bgen", "wb").write(b)
+PY
+cp simb/cohort.sample bad.sample
+expect_exit 2 "$PRECIS" run simb/study.yaml --set genome.cohort_file=bad.bgen --output bad_fail
+expect_in "bad.bgen: 1 region(s) could not be read" "$OUT"
+expect_in "study.on_sample_error: skip" "$OUT"
+[[ ! -e bad_fail/provenance.json ]] || fail "a finished-looking result after a block error"
+precis_np 2 run simb/study.yaml --set genome.cohort_file=bad.bgen --set study.on_sample_error=skip --output bad_skip \
+  2> bad_skip.log || { show_log bad_skip.log; fail "on_sample_error: skip with a bad block"; }
+expect_in "left out (study.on_sample_error: skip)" "$(cat bad_skip.log)"
+$PY - <<'PY'
+import json
+import h5py
+import numpy as np
+skipped = json.load(open("bad_skip/provenance.json"))["skipped_regions"]
+assert len(skipped) == 1 and "does not decompress" in skipped[0], skipped
+a, b = (h5py.File(f"{r}/cohort.h5mu", "r")["mod/genome"] for r in ("simb_run", "bad_skip"))
+assert list(a["var/_index"][()]) == list(b["var/_index"][()])
+xa, xb = a["X"][()], b["X"][()]
+lost = np.isnan(xb).all(axis=0)
+assert 0 < lost.sum() < xb.shape[1], lost.sum()
+assert not np.isnan(xb[:, ~lost]).any() and np.array_equal(xa[:, ~lost], xb[:, ~lost])
+print(f"a bad block: its region ({skipped[0].split(': ')[0]}) left out under skip, {lost.sum()} of "
+      f"{xb.shape[1]} genes NaN, the rest as intact")
+PY
 # what a BGEN file cannot give: refused before any work
 expect_exit 2 "$PRECIS" validate mean.yaml --set genome.qc.min_gq=20
 expect_in "'genome.qc.min_gq' needs each genotype's GQ, which the BGEN file" "$OUT"
