@@ -53,7 +53,8 @@ std::vector<KeyDef> make_schema() {
         key("genome.path_column", T::Text, "", "Sheet column with each sample's VCF, VCF.gz or BCF."),
         key("genome.cohort_file", T::Path, "",
             "One multi-sample VCF.gz/BCF for the whole cohort, indexed (.tbi/.csi), a PLINK 1 fileset (its "
-            ".bed, with the .bim and .fam of the same name beside it; sample ids from the .fam's IID), or a BGEN 1.2 "
+            ".bed, or its prefix as plink --bfile takes it, with the .bim and .fam of the same name beside it; "
+            "sample ids from the .fam's IID), or a BGEN 1.2 "
             "file (.bgen; sample ids from PREFIX.sample's ID_2 beside it, else the file's own; calls by "
             "genome.qc.hard_call_threshold, dosages for scores); its samples are matched to the sheet by id. "
             "Instead of genome.path_column."),

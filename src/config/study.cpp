@@ -630,6 +630,12 @@ StudyConfig build(const Resolver& r, StudyConfig s, std::vector<std::string>& pr
     auto& g = s.genome;
     g.path_column = str("genome.path_column");
     g.cohort_file = str("genome.cohort_file");
+    {  // a PLINK fileset may be named by its prefix, as plink's --bfile names it
+        std::error_code ec;
+        if (!g.cohort_file.empty() && !std::filesystem::exists(g.cohort_file, ec) &&
+            std::filesystem::is_regular_file(g.cohort_file + ".bed", ec))
+            g.cohort_file += ".bed";
+    }
     g.enabled = !g.path_column.empty() || !g.cohort_file.empty();
     if (!g.path_column.empty() && !g.cohort_file.empty())
         problem("genome.cohort_file", "the study gives both 'genome.path_column' and 'genome.cohort_file'",

@@ -17,7 +17,10 @@ grep -q "cohort_file: cohort.bed" sim/bed.yaml || fail "the simulated study's ge
 grep -q "regions .* done" bed1.log || fail "no region progress"
 precis_np 3 run sim/bed.yaml --output bed3 2>/dev/null
 "$PRECIS" run sim/vcf.yaml --output vcf1 2>/dev/null
+# the fileset named by its prefix, as plink --bfile takes it
+"$PRECIS" run sim/bed.yaml --set genome.cohort_file=sim/cohort --output prefix 2>/dev/null
 for f in qc/genome.tsv subtypes.tsv biomarkers.tsv; do
+  cmp bed1/$f prefix/$f || fail "$f differs between the .bed and its prefix"
   cmp bed1/$f bed3/$f || fail "$f differs between 1 and 3 ranks"
   cmp bed1/$f vcf1/$f || fail "$f differs between the .bed and plink2's VCF of it"
 done
