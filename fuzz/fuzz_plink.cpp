@@ -3,10 +3,8 @@
 // three as below); the other two are a small valid fileset of 5 samples and 3 variants. A fileset that reads is
 // then counted both from its packed calls and call by call, which must agree.
 #include "fuzz.hpp"
-#include "genome/genome.hpp"
 #include "genome/plink.hpp"
-
-#include <vector>
+#include "packed.hpp"
 
 namespace {
 const char kFam[] = "F1 A 0 0 1 -9\nF1 B 0 0 2 -9\nF2 C 0 0 0 -9\nF2 D 0 0 1 1\nF3 E 0 0 2 2\n";
@@ -35,23 +33,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         // the .bed rows counted from their packed calls (PackedQC) and call by call: the same counts, or a finding
         precis::PlinkReader a(path, false), b(path, false);
         if (r.n_variants() > 100000) return;
-        std::vector<int> columns;
-        for (int i = 0; i < r.n_samples(); ++i) columns.push_back(i);
-        precis::GenomeSettings packed, by_call;
-        packed.frequencies = by_call.frequencies = precis::FrequencySource::Cohort;
-        by_call.packed_calls = false;
-        for (auto& [contig, length] : r.contigs()) {
-            precis::Region rg;
-            rg.contig = contig;
-            rg.end = rg.qend = length + 1;
-            const precis::RegionResult x = precis::process_region(a, rg, columns, packed, nullptr);
-            const precis::RegionResult y = precis::process_region(b, rg, columns, by_call, nullptr);
-            std::vector<double> rx(precis::GenomeQC::kRaw), ry(precis::GenomeQC::kRaw);
-            for (size_t k = 0; k < columns.size(); ++k) {
-                x.qc[k].to_raw(rx.data());
-                y.qc[k].to_raw(ry.data());
-                if (rx != ry) __builtin_trap();
-            }
-        }
+        precis_fuzz::packed_equals_call_by_call(a, b, r.n_samples());
     });
 }

@@ -31,7 +31,7 @@ const char kRewrite[] = "write it again, e.g. 'plink2 --bgen FILE ref-first --ex
 // Reads of a file at given offsets through a window of 64 KiB, so that small reads cost no system call.
 class Window {
 public:
-    explicit Window(const std::string& path) : path_(path), f_(std::fopen(path.c_str(), "rb")) {
+    explicit Window(const std::string& path) : f_(std::fopen(path.c_str(), "rb")) {
         if (!f_)
             throw_malformed(path + ": cannot open (" + std::strerror(errno) + ")", "give the .bgen file's path");
     }
@@ -54,7 +54,6 @@ public:
     }
 
 private:
-    std::string path_;
     std::FILE* f_;
     std::vector<unsigned char> buf_;
     int64_t beg_ = 0;

@@ -294,6 +294,11 @@ public:
     }
 
     const std::vector<uint32_t>& genes_hit() const { return hits_; }
+    // Whether `columns` are every sample of the file, once each (worked out once)
+    bool all_samples(const std::vector<int>& columns) {
+        if (all_ < 0) all_ = every_sample(columns, vcf_.n_samples());
+        return all_ == 1;
+    }
 
     // Whether the current record (after load() and match_scores()) counts for QC only, so that its packed calls
     // can be counted instead (PackedQC): a biallelic diploid record in no gene and no score, without DP/GQ
@@ -324,8 +329,7 @@ public:
                  (kind_ != Kind::Other || !score_hits_.empty());
         defer_ = tally_ && kind_ != Kind::Other;
         if (tally_) counts_.assign(site.alleles.size(), 0), total_ = 0, other_called_ = 0;
-        if (all_ < 0) all_ = every_sample(columns, vcf_.n_samples());
-        dosage_ = tally_ && dosage_frequencies(site, columns, all_ == 1, dosage_freq_);
+        dosage_ = tally_ && dosage_frequencies(site, columns, all_samples(columns), dosage_freq_);
         if (st_.burden_af_cohort && !hits_.empty()) burden_frequencies(columns);
     }
 
@@ -810,7 +814,7 @@ RegionResult process_region(GenotypeReader& vcf, const Region& region, const std
     PackedQC::Class cls = PackedQC::OtherClass;
     PackedQC::FKind fkind = PackedQC::NoF;
     std::vector<double> freq;  // (a record's dosage frequencies)
-    const bool all = every_sample(columns, vcf.n_samples());
+    const bool all = counter.all_samples(columns);
     GenomeQC scratch;
     const int* cols = columns.data();
     const size_t nc = columns.size();
