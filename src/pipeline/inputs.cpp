@@ -515,7 +515,15 @@ std::vector<std::string> cohort_genome_stage(Comm& comm, const StudyConfig& stud
         if (comm.is_root()) {
             std::vector<std::string> ids;
             for (auto& e : sheet.samples) ids.push_back(e.id);
-            for (int c : sample_columns(file, ids, genotype_options(study.genome))) cols64.push_back(c);
+            int n_file = 0;
+            for (int c : sample_columns(file, ids, genotype_options(study.genome), &n_file)) cols64.push_back(c);
+            std::vector<char> used(size_t(n_file), 0);
+            for (int64_t c : cols64)
+                if (c >= 0) used[size_t(c)] = 1;
+            const size_t n_used = size_t(std::count(used.begin(), used.end(), 1));
+            if (n_used < size_t(n_file))
+                std::fprintf(stderr, "precis: %s: %zu of its %d samples are not in the sheet: left out\n", file.c_str(),
+                             size_t(n_file) - n_used, n_file);
         }
     });
     comm.broadcast(cols64);

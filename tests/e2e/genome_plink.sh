@@ -40,6 +40,12 @@ d = np.abs(q.het_f - het.loc[q.index].F).max()
 assert d < 1e-5, d   # plink2 writes F with 6 significant digits
 print(f"PLINK fileset: {len(q)} samples; call_rate = 1 - plink2 F_MISS, het_f = plink2 F (|d| {d:.1g})")
 PY
+# samples of the fileset that the sheet does not list: left out, and counted
+head -n 31 sim/samples.tsv > sim/first30.tsv
+"$PRECIS" run sim/bed.yaml --set samples.sheet=sim/first30.tsv --output first30 2> first30.log ||
+  { show_log first30.log; fail "a sheet of 30 of the fileset's 40 samples"; }
+expect_in "cohort.bed: 10 of its 40 samples are not in the sheet: left out" "$(cat first30.log)"
+[[ $(($(wc -l < first30/qc/genome.tsv) - 1)) == 30 ]] || fail "qc/genome.tsv of the 30: $(wc -l < first30/qc/genome.tsv) lines"
 # samples named by family and individual id (genome.sample_ids: fid_iid), as plink2 --export vcf names them
 $PY - <<'PY'
 import pandas as pd
