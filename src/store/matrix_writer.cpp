@@ -126,19 +126,36 @@ void ParallelMatrixWriter::write_selection(size_t mat, int dim, const std::vecto
     if (idx.empty() || other == 0) {
         check(H5Sselect_none(fspace), "select");
     } else {
-        // runs of consecutive indices become one hyperslab each
-        bool first = true;
+        // runs of consecutive indices become one hyperslab each. OR-ing them into one selection one at a time
+        // costs time in proportion to the selection so far: quadratic in the runs (a worker's rows interleave with
+        // the others', so runs are about as many as rows; 50,000 runs took 67 s). They are merged as a binary
+        // counter carries instead, equal-sized selections pairwise: n log n (0.66 s), at most log n alive.
+        struct Part {
+            Id space;
+            size_t runs;
+        };
+        std::vector<Part> parts;
+        auto merge_top = [&] {
+            Part b = std::move(parts.back());
+            parts.pop_back();
+            Part& a = parts.back();
+            a.space = Id(H5Scombine_select(a.space, H5S_SELECT_OR, b.space), "select");
+            a.runs += b.runs;
+        };
         for (size_t i = 0; i < idx.size();) {
             size_t j = i + 1;
             while (j < idx.size() && idx[j] == idx[j - 1] + 1) ++j;
             hsize_t start[2] = {0, 0}, count[2] = {extent[0], extent[1]};
             start[dim] = idx[i];
             count[dim] = j - i;
-            check(H5Sselect_hyperslab(fspace, first ? H5S_SELECT_SET : H5S_SELECT_OR, start, nullptr, count, nullptr),
-                  "select");
-            first = false;
+            Id run(H5Scopy(fspace), "copy dataspace");
+            check(H5Sselect_hyperslab(run, H5S_SELECT_SET, start, nullptr, count, nullptr), "select");
+            parts.push_back({std::move(run), 1});
+            while (parts.size() >= 2 && parts[parts.size() - 2].runs == parts.back().runs) merge_top();
             i = j;
         }
+        while (parts.size() >= 2) merge_top();
+        fspace = std::move(parts.back().space);
     }
     // HDF5 walks a selection in row-major order, which is the order of `data`
     hsize_t nmem = idx.empty() ? 0 : idx.size() * other;

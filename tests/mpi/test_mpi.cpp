@@ -169,6 +169,46 @@ TEST_CASE("store: every rank writes its own (interleaved) rows collectively; any
     c.barrier();
 }
 
+TEST_CASE("store: thousands of row runs of uneven lengths per rank, merged into one selection, land in place") {
+    Comm& c = *g_comm;
+    std::string dir = "mpi_store_runs";
+    if (c.is_root()) fs::create_directories(dir);
+    c.barrier();
+    const std::string path = dir + "/t.h5mu";
+    const size_t R = 5000, C = 5;
+    std::vector<int> owner(R);
+    uint32_t x = 12345;
+    for (size_t i = 0; i < R;) {  // runs of 1-7 rows, each to a rank drawn at random
+        x = x * 1103515245u + 12345u;
+        const size_t len = 1 + (x >> 16) % 7;
+        const int who = int((x >> 8) % uint32_t(c.size()));
+        for (size_t k = 0; k < len && i < R; ++k) owner[i++] = who;
+    }
+    {
+        ParallelMatrixWriter w(path, mpi_comm(c), {{"proteome", R, C}, {"bycol", C, R}});
+        std::vector<size_t> mine;
+        for (size_t i = 0; i < R; ++i)
+            if (owner[i] == c.rank()) mine.push_back(i);
+        std::vector<float> rows, cols;
+        for (size_t i : mine)
+            for (size_t j = 0; j < C; ++j) rows.push_back(float(i * 10 + j));
+        for (size_t j = 0; j < C; ++j)
+            for (size_t i : mine) cols.push_back(float(j * 100000 + i));
+        w.write_rows(0, mine, rows);
+        w.write_columns(1, mine, cols);
+        w.close();
+    }
+    c.barrier();
+    MatrixReader r(path);
+    const auto a = r.read_features("proteome", 0, C), b = r.read_features("bycol", 0, R);  // feature-major
+    size_t wrong = 0;
+    for (size_t i = 0; i < R; ++i)
+        for (size_t j = 0; j < C; ++j)
+            wrong += a[j * R + i] != double(i * 10 + j) || b[i * C + j] != double(j * 100000 + i);
+    CHECK(wrong == 0);
+    c.barrier();
+}
+
 int main(int argc, char** argv) {
     Comm comm(argc, argv);
     g_comm = &comm;
