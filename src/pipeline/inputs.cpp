@@ -505,9 +505,9 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const SampleSheet& sheet,
 }
 
 std::vector<std::string> cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet& sheet,
-                                             const GeneSet* genes,
-                         const ScoreSet* scores, std::map<uint32_t, std::vector<float>>& burden_cols,
-                         std::vector<SampleOutcome>& outcomes, const RegionJournal& rj) {
+                                             const GeneSet* genes, const ScoreSet* scores,
+                                             std::map<uint32_t, std::vector<float>>& burden_cols,
+                                             std::vector<SampleOutcome>& outcomes, const RegionJournal& rj) {
     const std::string& file = study.genome.cohort_file;
     std::vector<int64_t> cols64;
     std::vector<Region> regions;

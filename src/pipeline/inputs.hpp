@@ -107,9 +107,10 @@ struct RegionJournal {
 // Scores are columns n_genes + s of burden_cols, on rank 0. A region that cannot be read stops the run (exit 2), or
 // under study.on_sample_error: skip is left out: its genes' burden and the scores with a variant in it become NaN,
 // the QC counts come from the other regions; returns (rank 0) those regions: "contig:beg-end: why".
-std::vector<std::string> cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet& sheet, const GeneSet* genes,
-                         const ScoreSet* scores, std::map<uint32_t, std::vector<float>>& burden_cols,
-                         std::vector<SampleOutcome>& outcomes, const RegionJournal& rj);
+std::vector<std::string> cohort_genome_stage(Comm& comm, const StudyConfig& study, const SampleSheet& sheet,
+                                             const GeneSet* genes, const ScoreSet* scores,
+                                             std::map<uint32_t, std::vector<float>>& burden_cols,
+                                             std::vector<SampleOutcome>& outcomes, const RegionJournal& rj);
 
 // (collective) The kept samples' proteome rows (`row_of`: sheet index -> store row; n of them) over the cohort's
 // features `ids`, as one matrix spread over the ranks that hold them: proteome.normalize: quantile, then
