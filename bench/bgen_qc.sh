@@ -22,27 +22,10 @@ if [[ ! -f d.bgen || $(tail -n +3 d.sample | wc -l) != "$N" ]]; then
   plink2 --pfile d --export bgen-1.2 ref-first bits=8 --threads 1 --out d >/dev/null
 fi
 { echo sample_id; tail -n +3 d.sample | awk '{print $2}'; } > samples.tsv
-cat > qc.yaml <<YAML
-workflow: qc-only
-study: {name: bench_bgen}
-samples: {sheet: samples.tsv}
-genome: {cohort_file: d.bgen}
-YAML
-now() { date +%s.%N; }
-ROUNDS=${ROUNDS:-3}
-b="" p=""
-for ((i = 0; i < ROUNDS; ++i)); do
-  t0=$(now)
-  plink2 --bgen d.bgen ref-first --sample d.sample --missing --het --bad-freqs --threads 1 --out peer >/dev/null 2>&1
-  t=$(echo "$(now) - $t0" | bc)
-  if [[ -z $b ]] || (( $(echo "$t < $b" | bc) )); then b=$t; fi
-  t0=$(now); OMP_NUM_THREADS=1 "$P" run qc.yaml --output r1 --fresh >/dev/null 2>&1; t=$(echo "$(now) - $t0" | bc)
-  if [[ -z $p ]] || (( $(echo "$t < $p" | bc) )); then p=$t; fi
-done
-t0=$(now); mpirun -n 2 --bind-to none "$P" run qc.yaml --output r2 --fresh >/dev/null 2>&1; p2=$(echo "$(now) - $t0" | bc)
-cmp r1/qc/genome.tsv r2/qc/genome.tsv && echo "qc/genome.tsv: identical on 1 and 2 ranks"
+source "$here/bench/qc_race.sh"
+qc_study bench_bgen d.bgen
+qc_race plink2 --bgen d.bgen ref-first --sample d.sample --missing --het --bad-freqs --threads 1 --out peer
 /usr/bin/python3 - <<'PY'
-import json
 import numpy as np
 import pandas as pd
 q = pd.read_csv("r1/qc/genome.tsv", sep="\t").set_index("sample_id")
@@ -54,12 +37,8 @@ d1 = int((q.n_not_called - m.loc[q.index].MISSING_CT).abs().max())
 d2 = np.abs(q.het_f - h.loc[q.index].F).max()
 print(f"missing calls against plink2 MISSING_CT: largest difference {d1}; het_f against plink2 F: {d2:.2g}")
 assert d1 == 0 and d2 < 2e-6, (d1, d2)
-for run in ("r1", "r2"):
-    p = json.load(open(f"{run}/provenance.json"))
-    st = ", ".join(f"{k} {v:.3f} s" for k, v in p["stage_seconds"].items())
-    cpu = ", ".join(f"{c:.2f}" for c in p["cpu_seconds_per_rank"])
-    print(f"  {run}: stages {st}; CPU seconds per rank: {cpu}")
 PY
+stage_report
 awk -v n="$N" -v v="$V" -v b="$b" -v p="$p" -v p2="$p2" -v size="$(stat -c %s d.bgen)" 'BEGIN {
   printf "sample QC from a BGEN 1.2 file (zlib, 8 bits; %.1f MB), %d samples x %d variants\n", size / 1e6, n, v
   printf "  plink2 --bgen --missing --het (1 thread):  %7.2f s\n", b

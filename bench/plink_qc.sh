@@ -18,23 +18,9 @@ if [[ ! -f d.bed || $(wc -l < d.fam) != "$N" || $(wc -l < d.bim) != "$V" ]]; the
   awk 'BEGIN { OFS = "\t" } { $4 = $4 + 1; print }' d.bim > d.bim.tmp && mv d.bim.tmp d.bim  # (dummy starts at 0)
 fi
 { echo sample_id; awk '{print $2}' d.fam; } > samples.tsv
-cat > qc.yaml <<YAML
-workflow: qc-only
-study: {name: bench_plink}
-samples: {sheet: samples.tsv}
-genome: {cohort_file: d.bed}
-YAML
-now() { date +%s.%N; }
-ROUNDS=${ROUNDS:-3}
-b="" p=""
-for ((i = 0; i < ROUNDS; ++i)); do
-  t0=$(now); plink2 --bfile d --missing --het --bad-freqs --threads 1 --out peer >/dev/null 2>&1; t=$(echo "$(now) - $t0" | bc)
-  if [[ -z $b ]] || (( $(echo "$t < $b" | bc) )); then b=$t; fi
-  t0=$(now); OMP_NUM_THREADS=1 "$P" run qc.yaml --output r1 --fresh >/dev/null 2>&1; t=$(echo "$(now) - $t0" | bc)
-  if [[ -z $p ]] || (( $(echo "$t < $p" | bc) )); then p=$t; fi
-done
-t0=$(now); mpirun -n 2 --bind-to none "$P" run qc.yaml --output r2 --fresh >/dev/null 2>&1; p2=$(echo "$(now) - $t0" | bc)
-cmp r1/qc/genome.tsv r2/qc/genome.tsv && echo "qc/genome.tsv: identical on 1 and 2 ranks"
+source "$here/bench/qc_race.sh"
+qc_study bench_plink d.bed
+qc_race plink2 --bfile d --missing --het --bad-freqs --threads 1 --out peer
 /usr/bin/python3 - <<'PY'
 import numpy as np
 import pandas as pd
@@ -46,15 +32,7 @@ d2 = np.abs(q.het_f - h.loc[q.index].F).max()
 print(f"call_rate against plink2 1 - F_MISS: largest difference {d1:.2g}; het_f against plink2 F: {d2:.2g}")
 assert d1 < 1e-9 and d2 < 1e-5, (d1, d2)
 PY
-# where the time goes (the stages' seconds as provenance.json records them; CPU seconds of each rank)
-/usr/bin/python3 - <<'PY'
-import json
-for run in ("r1", "r2"):
-    p = json.load(open(f"{run}/provenance.json"))
-    st = ", ".join(f"{k} {v:.3f} s" for k, v in p["stage_seconds"].items())
-    cpu = ", ".join(f"{c:.2f}" for c in p["cpu_seconds_per_rank"])
-    print(f"  {run}: stages {st}; CPU seconds per rank: {cpu}")
-PY
+stage_report
 awk -v n="$N" -v v="$V" -v b="$b" -v p="$p" -v p2="$p2" 'BEGIN {
   printf "sample QC from a .bed, %d samples x %d variants\n", n, v
   printf "  plink2 --missing --het (1 thread):  %7.2f s\n", b
