@@ -238,13 +238,11 @@ std::shared_ptr<const BgenFile> BgenFile::load(const std::string& path, bool sha
     static std::mutex mutex;
     static std::string last_stamp;
     static std::shared_ptr<const BgenFile> last;
-    std::string stamp = file_stamp(path) + (has_sample ? file_stamp(sample) : "");
+    // the file, its .sample and its .bgi as they are now (a missing one stamps as nothing)
+    const std::string stamp = file_stamp(path) + (has_sample ? file_stamp(sample) : "") + file_stamp(path + ".bgi");
     if (shared) {
-        std::error_code e2;
-        const std::string with_bgi =
-            std::filesystem::is_regular_file(path + ".bgi", e2) ? stamp + file_stamp(path + ".bgi") : stamp;
         std::lock_guard<std::mutex> lock(mutex);
-        if (last && !stamp.empty() && with_bgi == last_stamp) return last;
+        if (last && !stamp.empty() && stamp == last_stamp) return last;
     }
     auto out = std::make_shared<BgenFile>();
     BgenFile& b = *out;
@@ -316,37 +314,32 @@ std::shared_ptr<const BgenFile> BgenFile::load(const std::string& path, bool sha
     const std::string bgi = path + ".bgi";
     if (std::filesystem::is_regular_file(bgi, ec)) {  // the index bgenix made: the variants without reading them
         load_bgi(b, bgi, 4 + int64_t(offset), m);
-        b.sites.sort();
-        if (shared) {
-            std::lock_guard<std::mutex> lock(mutex);
-            if (!stamp.empty()) last_stamp = stamp + file_stamp(bgi), last = out;
+    } else {
+        // no index: one pass over the variant headers, each genotype block skipped by its length
+        int64_t at = 4 + int64_t(offset);
+        VariantHeader vh;
+        for (size_t v = 0; v < m; ++v) {
+            if (!read_header(w, path, at, v, false, vh))
+                bad("the header says " + std::to_string(m) + " variants, but the file ends after " + std::to_string(v),
+                    "the file is truncated: copy or write it again");
+            const unsigned char* c = w.get(vh.end, 4);
+            if (!c) bad("variant " + std::to_string(v + 1) + " ends before its genotype block", kRewrite);
+            const int64_t next = vh.end + 4 + int64_t(le<uint32_t>(c));
+            if (vh.pos == 0)
+                bad("variant " + std::to_string(v + 1) + " (byte " + std::to_string(at) + ") is at position 0 of " +
+                        vh.chrom,
+                    "give each variant its position (from 1), or leave it out (plink2 --exclude)");
+            b.offsets.push_back(at);
+            b.sites.add(b.sites.contig(vh.chrom), uint32_t(v), int64_t(vh.pos) - 1, int64_t(vh.alleles[0].size()));
+            at = next;
         }
-        return out;
-    }
-    // one pass over the variant headers, each genotype block skipped by its length
-    int64_t at = 4 + int64_t(offset);
-    VariantHeader vh;
-    for (size_t v = 0; v < m; ++v) {
-        if (!read_header(w, path, at, v, false, vh))
-            bad("the header says " + std::to_string(m) + " variants, but the file ends after " + std::to_string(v),
+        std::error_code ec2;
+        const auto size = std::filesystem::file_size(path, ec2);
+        if (!ec2 && int64_t(size) < at)
+            bad("its last genotype block ends at byte " + std::to_string(at) + ", past the end of the file (" +
+                    std::to_string(size) + " bytes)",
                 "the file is truncated: copy or write it again");
-        const unsigned char* c = w.get(vh.end, 4);
-        if (!c) bad("variant " + std::to_string(v + 1) + " ends before its genotype block", kRewrite);
-        const int64_t next = vh.end + 4 + int64_t(le<uint32_t>(c));
-        if (vh.pos == 0)
-            bad("variant " + std::to_string(v + 1) + " (byte " + std::to_string(at) + ") is at position 0 of " +
-                    vh.chrom,
-                "give each variant its position (from 1), or leave it out (plink2 --exclude)");
-        b.offsets.push_back(at);
-        b.sites.add(b.sites.contig(vh.chrom), uint32_t(v), int64_t(vh.pos) - 1, int64_t(vh.alleles[0].size()));
-        at = next;
     }
-    std::error_code ec2;
-    const auto size = std::filesystem::file_size(path, ec2);
-    if (!ec2 && int64_t(size) < at)
-        bad("its last genotype block ends at byte " + std::to_string(at) + ", past the end of the file (" +
-                std::to_string(size) + " bytes)",
-            "the file is truncated: copy or write it again");
     b.sites.sort();
     if (shared) {
         std::lock_guard<std::mutex> lock(mutex);
