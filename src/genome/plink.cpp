@@ -215,24 +215,24 @@ std::shared_ptr<const PlinkFileset> PlinkFileset::load(const PlinkPaths& paths) 
     set->paths = paths;
     read_fam(*set);
     read_bim(*set);
+    for (bool fid_iid : {false, true}) {  // repeated names, found once for every opening under either naming
+        std::unordered_map<std::string, long> seen;
+        for (size_t i = 0; i < set->iids.size() && set->repeat[fid_iid].first < 0; ++i)
+            if (auto [it, fresh] = seen.emplace(set->name(i, fid_iid), long(i)); !fresh)
+                set->repeat[fid_iid] = {it->second, long(i)};
+    }
     return set;
 }
 
 PlinkReader::PlinkReader(const std::string& path, bool shared, bool fid_iid)
     : set_(shared ? cached_fileset(plink_paths(path)) : PlinkFileset::load(plink_paths(path))), fid_iid_(fid_iid) {
     const PlinkPaths& paths = set_->paths;
-    {  // each sample named once (by its IID, or its FID_IID)
-        std::unordered_map<std::string, size_t> seen;
-        for (size_t i = 0; i < set_->iids.size(); ++i) {
-            std::string id = sample_name(int(i));
-            if (auto [it, fresh] = seen.emplace(std::move(id), i); !fresh)
-                throw_malformed(where(paths.fam, long(i) + 1) + "sample '" + it->first +
-                                    "' appears again (first on line " + std::to_string(it->second + 1) + ")",
-                                fid_iid ? "give each sample its own family and individual id"
-                                        : "give each sample its own individual id (IID), or name samples by "
-                                          "family and individual id ('genome.sample_ids: fid_iid')");
-        }
-    }
+    if (const auto [first, again] = set_->repeat[fid_iid]; again >= 0)  // each sample named once
+        throw_malformed(where(paths.fam, again + 1) + "sample '" + set_->name(size_t(again), fid_iid) +
+                            "' appears again (first on line " + std::to_string(first + 1) + ")",
+                        fid_iid ? "give each sample its own family and individual id"
+                                : "give each sample its own individual id (IID), or name samples by "
+                                  "family and individual id ('genome.sample_ids: fid_iid')");
     bed_ = std::fopen(paths.bed.c_str(), "rb");
     if (!bed_)
         throw_malformed(paths.bed + ": cannot open (" + std::strerror(errno) + ")",

@@ -41,7 +41,11 @@ struct PlinkFileset {
     std::string bim_text;  // the whole .bim, which the variants' ids and alleles point into
     std::vector<PlinkVariant> variants;
     SiteIndex sites;  // the variants by contig and position
+    // per naming (0: IID, 1: FID_IID), the first sample whose name an earlier one has: {earlier, it}, or {-1, -1}
+    std::pair<long, long> repeat[2] = {{-1, -1}, {-1, -1}};
 
+    // sample i's name: its IID, or with `fid_iid` its FID and IID joined by '_'
+    std::string name(size_t i, bool fid_iid) const { return fid_iid ? fids[i] + "_" + iids[i] : iids[i]; }
     // Reads and checks the .fam and .bim (see PlinkReader). Throws MalformedInput.
     static std::shared_ptr<const PlinkFileset> load(const PlinkPaths& paths);
 };
@@ -62,9 +66,7 @@ public:
 
     const std::string& path() const override { return set_->paths.bed; }
     int n_samples() const override { return int(set_->iids.size()); }
-    std::string sample_name(int i) const override {
-        return fid_iid_ ? set_->fids[size_t(i)] + "_" + set_->iids[size_t(i)] : set_->iids[size_t(i)];
-    }
+    std::string sample_name(int i) const override { return set_->name(size_t(i), fid_iid_); }
     const std::string& family_id(int i) const { return set_->fids[size_t(i)]; }
     int fam_sex(int i) const { return set_->sex[size_t(i)]; }  // the .fam's code: 1 male, 2 female, 0 unknown
     size_t n_variants() const { return set_->variants.size(); }
