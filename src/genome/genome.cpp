@@ -711,10 +711,11 @@ GenomeResult process_genome(const std::string& path, const std::string& sample_i
 }
 
 std::vector<int> sample_columns(const std::string& path, const std::vector<std::string>& ids,
-                                const GenotypeOptions& options, int* n_file_samples) {
-    const std::unique_ptr<GenotypeReader> reader = open_genotypes(path, options);
-    const GenotypeReader& vcf = *reader;
-    if (n_file_samples) *n_file_samples = vcf.n_samples();
+                                const GenotypeOptions& options) {
+    return sample_columns(*open_genotypes(path, options), ids);
+}
+
+std::vector<int> sample_columns(const GenotypeReader& vcf, const std::vector<std::string>& ids) {
     std::unordered_map<std::string, int> col;
     for (int i = 0; i < vcf.n_samples(); ++i) col.emplace(vcf.sample_name(i), i);
     std::vector<int> out;

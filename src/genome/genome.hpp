@@ -155,9 +155,10 @@ struct RegionResult {
 RegionResult process_region(GenotypeReader& vcf, const Region& region, const std::vector<int>& columns,
                             const GenomeSettings& settings, const GeneSet* genes);
 
-// The columns of `ids` among the file's samples (-1 where absent); `n_file_samples` gets how many the file has.
+// The columns of `ids` among the file's samples (-1 where absent).
+std::vector<int> sample_columns(const GenotypeReader& reader, const std::vector<std::string>& ids);
 std::vector<int> sample_columns(const std::string& path, const std::vector<std::string>& ids,
-                                const GenotypeOptions& options = {}, int* n_file_samples = nullptr);
+                                const GenotypeOptions& options = {});
 
 // Processes the sample `sample_id` from `path`. The VCF column used is the one named sample_id, or the only one.
 // Throws MalformedInput / InconsistentInput naming the file and sample.

@@ -515,8 +515,9 @@ std::vector<std::string> cohort_genome_stage(Comm& comm, const StudyConfig& stud
         if (comm.is_root()) {
             std::vector<std::string> ids;
             for (auto& e : sheet.samples) ids.push_back(e.id);
-            int n_file = 0;
-            for (int c : sample_columns(file, ids, genotype_options(study.genome), &n_file)) cols64.push_back(c);
+            const std::unique_ptr<GenotypeReader> opened = open_genotypes(file, genotype_options(study.genome));
+            const int n_file = opened->n_samples();
+            for (int c : sample_columns(*opened, ids)) cols64.push_back(c);
             std::vector<char> used(size_t(n_file), 0);
             for (int64_t c : cols64)
                 if (c >= 0) used[size_t(c)] = 1;

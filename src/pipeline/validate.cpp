@@ -158,7 +158,7 @@ Validation validate_study(const std::string& path, const std::vector<std::string
                     ConsequenceFilter(vcf, s.genome.consequences, name(s.genome.annotation));
                 std::vector<std::string> ids;
                 for (auto& e : samples) ids.push_back(e.id);
-                std::vector<int> cols = sample_columns(cf, ids, genotype_options(s.genome));
+                std::vector<int> cols = sample_columns(vcf, ids);
                 for (size_t i = 0; i < samples.size(); ++i) {
                     if (cols[i] >= 0) continue;
                     missing_input(where(v.sheet.path, samples[i].line) + "sample '" + samples[i].id +
