@@ -6,6 +6,7 @@
 #include <boost/serialization/vector.hpp>
 #include <chrono>
 #include <climits>
+#include <cstring>
 #include <csignal>
 #include <cstdlib>
 #include <thread>
@@ -232,17 +233,88 @@ void Comm::all_or_none(const std::function<void()>& body) {
 namespace {
 enum Tag { TAG_HELLO = 1, TAG_RESULT = 2, TAG_TASK = 3, TAG_STOP = 4, TAG_INTERRUPT = 5, TAG_STOPPING = 6 };
 
-mpi::communicator* g_farm_world = nullptr;  // a worker's world while it runs a task farm's task (for the poller)
+// The task farm's messages are raw bytes (MPI_BYTE): a batch is its items, each a little-endian uint64 length and
+// its bytes; a result batch starts with the seconds its worker spent on the batch (a double).
+void put_u64(std::string& out, uint64_t v) {
+    char b[8];
+    for (int i = 0; i < 8; ++i) b[i] = char((v >> (8 * i)) & 0xff);
+    out.append(b, 8);
+}
+uint64_t get_u64(const std::string& in, size_t& at) {
+    if (in.size() - at < 8) throw Error(ErrorKind::Internal, "task farm: a batch message is cut short");
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v |= uint64_t(uint8_t(in[at + size_t(i)])) << (8 * i);
+    at += 8;
+    return v;
+}
+void put_item(std::string& out, const std::string& item) {
+    put_u64(out, item.size());
+    out += item;
+}
+std::string get_item(const std::string& in, size_t& at) {
+    const uint64_t n = get_u64(in, at);
+    if (in.size() - at < n) throw Error(ErrorKind::Internal, "task farm: a batch message is cut short");
+    std::string s = in.substr(at, size_t(n));
+    at += size_t(n);
+    return s;
+}
+
+int message_count(size_t bytes) {
+    if (bytes > size_t(INT_MAX))
+        throw Error(ErrorKind::Internal, "task farm: a batch of " + std::to_string(bytes) + " bytes is over MPI's 2 GiB",
+                    "report this: a single task or result this large should not be sent through the task farm");
+    return int(bytes);
+}
+
+// Receives the message that a probe found (its size from the status) into a string.
+std::string receive(MPI_Comm comm, const MPI_Status& probed) {
+    int count = 0;
+    MPI_Get_count(&probed, MPI_BYTE, &count);
+    std::string msg(size_t(count), '\0');
+    MPI_Recv(msg.empty() ? nullptr : &msg[0], count, MPI_BYTE, probed.MPI_SOURCE, probed.MPI_TAG, comm,
+             MPI_STATUS_IGNORE);
+    return msg;
+}
+
+MPI_Comm g_farm_world = MPI_COMM_NULL;  // a worker's world while it runs a task farm's task (for the poller)
 
 // A worker's stop poller: has rank 0 said to stop?
 bool interrupt_from_root() {
-    if (!g_farm_world || !g_farm_world->iprobe(0, TAG_INTERRUPT)) return false;
-    std::string none;
-    g_farm_world->recv(0, TAG_INTERRUPT, none);
+    if (g_farm_world == MPI_COMM_NULL) return false;
+    int flag = 0;
+    MPI_Status st;
+    MPI_Iprobe(0, TAG_INTERRUPT, g_farm_world, &flag, &st);
+    if (!flag) return false;
+    receive(g_farm_world, st);
     return true;
 }
+
+// Rank 0's wait for the next message when none is there: yield for a while, then sleep for lengthening spells (up
+// to 1 ms), so that it notices a signal within a millisecond without holding a core that workers on its node could
+// use. A blocking receive could not notice a signal at all. Throughput does not hang on this wait: every worker
+// has two batches of at least a few milliseconds' work queued (see the batch size below).
+class IdleWait {
+public:
+    void reset() { idle_ = 0; }
+    void wait() {
+        if (++idle_ < 64) {
+            std::this_thread::yield();
+            return;
+        }
+        const long us = std::min(1000L, 10L << std::min(7L, (idle_ - 64) / 16));
+        std::this_thread::sleep_for(std::chrono::microseconds(us));
+    }
+
+private:
+    long idle_ = 0;
+};
 }  // namespace
 
+// The task farm. Rank 0 keeps up to kDepth batches in flight per worker, so a worker starts its next batch as soon
+// as it sends the results of one; a batch holds as many tasks as take about kBatchSeconds by the running mean of
+// the workers' own timings (one task at first), at most kMaxBatch, and no more than the remaining tasks' share for
+// twice as many batches as there are workers, so that the last tasks are spread rather than left queued behind
+// one worker. Results come back one message per batch.
 void Comm::task_farm(size_t n_tasks, const std::function<std::string(size_t)>& make_task,
                      const std::function<std::string(const std::string&)>& work,
                      const std::function<void(std::string&&)>& on_result) {
@@ -250,54 +322,133 @@ void Comm::task_farm(size_t n_tasks, const std::function<std::string(size_t)>& m
         for (size_t i = 0; i < n_tasks && !poll_stop(); ++i) on_result(work(make_task(i)));
         return;
     }
-    auto& w = impl_->world;
+    constexpr int kDepth = 2;
+    constexpr double kBatchSeconds = 0.005;
+    constexpr size_t kMaxBatch = 4096;
+    MPI_Comm w = mpi_comm(*this);
     if (rank_ == 0) {
-        size_t next = 0;
+        struct Worker {
+            int batches = 0;                   // in flight
+            bool stopped = false;              // sent TAG_STOP
+            std::vector<MPI_Request> sending;  // isends of batches, with their buffers
+            std::vector<std::string> buffers;
+        };
+        std::vector<Worker> workers(static_cast<size_t>(size_));
+        size_t next = 0, done_tasks = 0;
+        double done_seconds = 0;
         int active = size_ - 1;
-        std::vector<bool> busy(size_t(size_), false);
         bool stopping = false;
+        IdleWait idle;
+        const size_t n_workers = size_t(size_ - 1);
+        auto batch_size = [&]() -> size_t {
+            if (done_tasks == 0) return 1;
+            const double per_task = done_seconds / double(done_tasks);
+            size_t b = per_task <= 0 ? kMaxBatch : size_t(std::min(double(kMaxBatch), kBatchSeconds / per_task));
+            b = std::min(b, (n_tasks - next) / (kDepth * n_workers));
+            return std::max<size_t>(b, 1);
+        };
+        auto reap = [](Worker& wk) {  // forget the sends that have completed
+            for (size_t k = 0; k < wk.sending.size();) {
+                int flag = 0;
+                MPI_Test(&wk.sending[k], &flag, MPI_STATUS_IGNORE);
+                if (flag) {
+                    wk.sending.erase(wk.sending.begin() + long(k));
+                    wk.buffers.erase(wk.buffers.begin() + long(k));
+                } else {
+                    ++k;
+                }
+            }
+        };
+        auto send_to = [&](int r, int tag, std::string&& msg) {
+            Worker& wk = workers[size_t(r)];
+            reap(wk);
+            wk.buffers.push_back(std::move(msg));
+            wk.sending.emplace_back();
+            std::string& b = wk.buffers.back();
+            MPI_Isend(b.empty() ? nullptr : &b[0], message_count(b.size()), MPI_BYTE, r, tag, w, &wk.sending.back());
+        };
+        auto refill = [&](int r) {
+            Worker& wk = workers[size_t(r)];
+            while (!stopping && !stop_requested() && next < n_tasks && wk.batches < kDepth) {
+                std::string batch;
+                for (size_t k = batch_size(); k > 0 && next < n_tasks; --k) put_item(batch, make_task(next++));
+                send_to(r, TAG_TASK, std::move(batch));
+                ++wk.batches;
+            }
+            if (!wk.stopped && wk.batches == 0 && (stopping || stop_requested() || next >= n_tasks)) {
+                send_to(r, TAG_STOP, std::string());
+                wk.stopped = true;
+                --active;
+            }
+        };
         while (active > 0) {
             if (!stopping && stop_requested()) {  // no more tasks; busy workers drop theirs
                 stopping = true;
                 for (int r = 1; r < size_; ++r)
-                    if (busy[size_t(r)]) w.send(r, TAG_INTERRUPT, std::string());  // every message is a string
+                    if (workers[size_t(r)].batches > 0) send_to(r, TAG_INTERRUPT, std::string());
             }
-            // poll, so that a signal is noticed while every worker is busy
-            boost::optional<mpi::status> ready = w.iprobe(mpi::any_source, mpi::any_tag);
-            if (!ready) {
-                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            int flag = 0;
+            MPI_Status st;
+            MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, w, &flag, &st);
+            if (!flag) {
+                idle.wait();
                 continue;
             }
-            std::string msg;
-            mpi::status st = w.recv(ready->source(), ready->tag(), msg);
-            busy[size_t(st.source())] = false;
-            if (st.tag() == TAG_RESULT || st.tag() == TAG_STOPPING) on_result(std::move(msg));
-            if (st.tag() == TAG_STOPPING && !stop_requested()) request_stop(SIGTERM);  // a worker was signalled
-            if (!stopping && !stop_requested() && next < n_tasks) {
-                w.send(st.source(), TAG_TASK, make_task(next++));
-                busy[size_t(st.source())] = true;
-            } else {
-                w.send(st.source(), TAG_STOP, std::string());
-                --active;
+            idle.reset();
+            const std::string msg = receive(w, st);
+            const int r = st.MPI_SOURCE;
+            if (st.MPI_TAG == TAG_RESULT || st.MPI_TAG == TAG_STOPPING) {
+                Worker& wk = workers[size_t(r)];
+                --wk.batches;
+                size_t at = 0;
+                const uint64_t secs_bits = get_u64(msg, at);
+                double secs = 0;
+                std::memcpy(&secs, &secs_bits, sizeof secs);
+                size_t n_results = 0;
+                while (at < msg.size()) {
+                    on_result(get_item(msg, at));
+                    ++n_results;
+                }
+                done_tasks += n_results;
+                done_seconds += secs;
+                if (st.MPI_TAG == TAG_STOPPING && !stop_requested()) request_stop(SIGTERM);  // a worker was signalled
             }
+            refill(r);
         }
+        for (Worker& wk : workers)
+            if (!wk.sending.empty()) MPI_Waitall(int(wk.sending.size()), wk.sending.data(), MPI_STATUSES_IGNORE);
     } else {
-        w.send(0, TAG_HELLO, std::string());
-        g_farm_world = &w;
+        MPI_Send(nullptr, 0, MPI_BYTE, 0, TAG_HELLO, w);
+        g_farm_world = w;
         set_stop_poller(interrupt_from_root);
         while (true) {
-            std::string task;
-            mpi::status st = w.recv(0, mpi::any_tag, task);
-            if (st.tag() == TAG_INTERRUPT) {  // rank 0 is stopping; its STOP follows
+            MPI_Status st;
+            MPI_Probe(0, MPI_ANY_TAG, w, &st);
+            const std::string batch = receive(w, st);
+            if (st.MPI_TAG == TAG_INTERRUPT) {  // rank 0 is stopping; its STOP follows
                 request_stop(SIGTERM);
                 continue;
             }
-            if (st.tag() == TAG_STOP) break;
-            std::string result = work(task);
-            w.send(0, stop_requested() ? TAG_STOPPING : TAG_RESULT, result);
+            if (st.MPI_TAG == TAG_STOP) break;
+            const auto t0 = std::chrono::steady_clock::now();
+            std::string results;
+            put_u64(results, 0);  // the seconds, filled in below
+            for (size_t at = 0; at < batch.size();) {
+                const std::string task = get_item(batch, at);
+                // once a stop is asked for, the batch's other tasks are dropped (an empty result), to be done on resume
+                put_item(results, poll_stop() ? std::string() : work(task));
+            }
+            const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            uint64_t bits = 0;
+            std::memcpy(&bits, &secs, sizeof bits);
+            std::string head;
+            put_u64(head, bits);
+            results.replace(0, 8, head);
+            MPI_Send(&results[0], message_count(results.size()), MPI_BYTE, 0,
+                     stop_requested() ? TAG_STOPPING : TAG_RESULT, w);
         }
         set_stop_poller(nullptr);
-        g_farm_world = nullptr;
+        g_farm_world = MPI_COMM_NULL;
     }
 }
 

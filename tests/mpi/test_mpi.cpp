@@ -1,6 +1,7 @@
 // MPI tier: run by ctest under mpirun -n 1, 2 and 4. Every rank runs every test case; collectives inside them.
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <set>
@@ -37,6 +38,65 @@ TEST_CASE("task farm: every task runs once, on workers when there are workers") 
         CHECK(seen.size() == 25);
         if (c.size() > 1) CHECK(ranks.count(0) == 0);
     }
+}
+
+TEST_CASE("task farm: tens of thousands of quick tasks go out in batches and each result comes back once, intact") {
+    Comm& c = *g_comm;
+    const size_t n = 30000;
+    std::vector<int> seen(c.is_root() ? n : 0, 0);
+    size_t wrong = 0;
+    std::set<int> ranks;
+    // sizes from 0 to 70,000 bytes, so that batches mix empty items and items above MPI's eager limits
+    auto item = [](size_t i) { return i % 5000 == 7 ? std::string(70000, char('a' + i % 26)) : std::to_string(i); };
+    c.task_farm(
+        n, [&](size_t i) { return std::to_string(i) + ":" + item(i); },
+        [&](const std::string& t) { return t + ":" + std::to_string(c.rank()); },
+        [&](std::string&& r) {
+            const size_t a = r.find(':'), b = r.rfind(':');
+            const size_t i = std::stoul(r.substr(0, a));
+            if (i >= n || r.substr(a + 1, b - a - 1) != item(i)) {
+                ++wrong;
+                return;
+            }
+            ++seen[i];
+            ranks.insert(std::stoi(r.substr(b + 1)));
+        });
+    if (c.is_root()) {
+        CHECK(wrong == 0);
+        CHECK(std::count(seen.begin(), seen.end(), 1) == long(n));
+        if (c.size() > 1) CHECK(ranks.count(0) == 0);
+    }
+}
+
+TEST_CASE("task farm: a stop on a worker mid-way ends the farm; every result is whole or dropped, none twice") {
+    Comm& c = *g_comm;
+    const size_t n = 5000;
+    const int signalled = c.size() - 1;
+    std::vector<int> seen(c.is_root() ? n : 0, 0);
+    size_t done = 0, dropped = 0, wrong = 0, ran_here = 0;
+    c.task_farm(
+        n, [](size_t i) { return std::to_string(i); },
+        [&](const std::string& t) -> std::string {
+            if (poll_stop()) return std::string();  // as the pipeline's work does
+            if (c.rank() == signalled && ++ran_here == 300) request_stop(SIGTERM);
+            return t;
+        },
+        [&](std::string&& r) {
+            if (r.empty()) {
+                ++dropped;
+                return;
+            }
+            const size_t i = std::stoul(r);
+            if (i >= n || seen[i]++) ++wrong;
+            ++done;
+        });
+    CHECK_THROWS_AS(c.stop_point("kept"), AgreedError);
+    if (c.is_root()) {
+        CHECK(wrong == 0);
+        CHECK(done >= 300);
+        CHECK(done + dropped < n);  // it stopped handing out tasks
+    }
+    clear_stop();
 }
 
 TEST_CASE("all_or_none: one rank's error reaches every rank, once") {
