@@ -71,10 +71,12 @@ public:
 
     // Master/worker: rank 0 hands task i (made by make_task(i)) to whichever worker asks next; the worker runs
     // work(task) and sends the result back; rank 0 passes it to on_result. With one rank, rank 0 does it all.
+    // Tasks go out in batches (sized to a few milliseconds of work, two per worker in flight) and results come back
+    // one message per batch, in task order within it; across batches, in the order they arrive.
     // Workers never abort over a task: work() must turn a task's failure into a result.
     // Stops early when a stop is requested (core/signals) on rank 0 or on a worker: no more tasks go out, busy
-    // workers are told (poll_stop() turns true in their work()), and every result that comes back is still passed
-    // to on_result. Call stop_point() afterwards.
+    // workers are told (poll_stop() turns true in their work()), the rest of their batches are dropped (an empty
+    // result), and every result that comes back is still passed to on_result. Call stop_point() afterwards.
     void task_farm(size_t n_tasks, const std::function<std::string(size_t)>& make_task,
                    const std::function<std::string(const std::string&)>& work,
                    const std::function<void(std::string&&)>& on_result);
