@@ -80,11 +80,12 @@ void test_kill_point(const char* point, int rank) {
     static const char* spec = std::getenv("PRECIS_TEST_KILL");
     if (!spec) return;
     static std::atomic<long> passed{0};
-    char name[32] = {0};
+    char name[32] = {0}, where[16] = {0};
     long n = 0;
-    int sig = 0, only = -1;
-    if (std::sscanf(spec, "%31[a-z]:%ld:%d:%d", name, &n, &sig, &only) < 3 || std::strcmp(name, point) != 0) return;
-    if (only >= 0 && only != rank) return;
+    int sig = 0;
+    if (std::sscanf(spec, "%31[a-z]:%ld:%d:%15[0-9w]", name, &n, &sig, where) < 3 || std::strcmp(name, point) != 0)
+        return;
+    if (where[0] == 'w' ? rank == 0 : where[0] && std::atoi(where) != rank) return;
     if (passed.fetch_add(1) + 1 == n) std::raise(sig);
 }
 

@@ -33,7 +33,8 @@ void set_stop_poller(bool (*poller)());
 bool poll_stop();
 
 // Fault injection for the resume tests: PRECIS_TEST_KILL="POINT:N:SIGNAL[:RANK]" makes the process raise SIGNAL
-// (a number: 9 KILL, 15 TERM, 2 INT, 10 USR1) the Nth time it passes POINT (on rank RANK only, if given). The points
+// (a number: 9 KILL, 15 TERM, 2 INT, 10 USR1) the Nth time it passes POINT (on rank RANK only, if given; RANK "w":
+// on whichever worker, rank above 0, passes it N times first, as the task farm shares work by timing). The points
 // are "sample" (a sample finished and journalled), "region" (a region of a cohort VCF finished and journalled),
 // "store" (the store's matrices written, before it is renamed into place) and "clustering" (consensus clustering
 // under way: distances done, resamples next). Unset: nothing happens.

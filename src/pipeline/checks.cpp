@@ -35,6 +35,7 @@ void prepare_output(const std::string& out) {
 // left half-written (AtomicFile's PATH.tmp-PID, the store's .partial).
 void clear_earlier_results(const std::string& out) {
     std::error_code ec;
+    remove_finished_stamp(out);
     for (const char* f : {"provenance.json", "cohort.h5mu", "subtypes.tsv", "clustering.tsv", "biomarkers.tsv",
                           "study.resolved.yaml", "qc/genome.tsv", "qc/proteome.tsv", "scores.tsv", "qc/scores.tsv",
                           "cohort.h5mu.partial", "report.html", "qc/genome_mqc.tsv", "qc/genome_calls_mqc.tsv",
@@ -70,6 +71,12 @@ void check_on_root(const RunOptions& opt, Inputs& in, RootState& root) {
                         "give another folder with --output (or study.output)");
     }
     prepare_output(study.output);
+    if (opt.reuse_finished) {
+        root.finished_inputs = finished_inputs(study, in.sheet);
+        make_private_dirs(state_dir(study.output));
+        const FolderLock lock(state_dir(study.output) + "/lock");  // no run is changing the folder meanwhile
+        if (!opt.fresh && finished_and_unchanged(study.output, root.finished_inputs, root.unchanged_since)) return;
+    }
     root.journal = open_journal(study.output, opt.fresh);
     clear_earlier_results(study.output);
     if (root.journal.records > 0)
@@ -93,6 +100,12 @@ Inputs gather_inputs(Comm& comm, const RunOptions& opt, RootState* root) {
     comm.all_or_none([&] {
         if (root) check_on_root(opt, in, *root);
     });
+    std::vector<int64_t> unchanged{root && !root->unchanged_since.empty() ? 1 : 0};
+    comm.broadcast(unchanged);
+    if (unchanged[0]) {
+        in.unchanged = true;
+        return in;
+    }
     // the other ranks get the resolved study (every value explicit, paths absolute) and the checked sheet
     std::string resolved = in.study.resolved, path = in.study.path;
     std::string sheet = root && comm.size() > 1 ? encode(in.sheet) : std::string();

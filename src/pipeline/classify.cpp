@@ -414,6 +414,7 @@ int classify_study(Comm& comm, const ClassifyOptions& copt) {
     if (comm.is_root()) root_state.emplace();
     RootState* const root = root_state ? &*root_state : nullptr;
     RunOptions opt = copt.run;
+    opt.reuse_finished = false;
     // the cohort stages do not run: their keys are not checked against one patient
     opt.overrides.push_back("clustering.enabled=false");
     opt.overrides.push_back("ranking.enabled=false");

@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "config/sheet.hpp"
 #include "config/study.hpp"
 #include "journal/journal.hpp"
 #include "pipeline/messages.hpp"
@@ -48,6 +49,15 @@ struct JournalIndex {
 };
 // Also takes the folder's lock: a second run on the same folder is a Config error (exit 2).
 JournalIndex open_journal(const std::string& output, bool fresh);
+
+// <output>/.precis/finished (pipeline/finished.cpp), the mark of a folder that holds a study's finished results.
+// finished_inputs: what the results are made from, for the stamp (rank 0, at the start: the precis build, the
+// resolved study, and the size, modification time and inode of every input file). finished_and_unchanged: the
+// folder's stamp has these inputs and every output file is as the finished run left it (`when`: its end time).
+std::string finished_inputs(const StudyConfig& s, const SampleSheet& sheet);
+bool finished_and_unchanged(const std::string& output, const std::string& inputs, std::string& when);
+void write_finished_stamp(const std::string& output, const std::string& inputs, const std::string& when);
+void remove_finished_stamp(const std::string& output);
 
 // The hex content key of anything: SHA-256 over the parts, each ended by a separator.
 std::string content_key(const std::vector<std::string>& parts);

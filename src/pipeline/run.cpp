@@ -88,6 +88,7 @@ void write_results(const RunFacts& run, const Inputs& in, const RootState& root,
         throw_io("cannot rename " + mx.store_tmp + " to " + mx.store_path, "check that the output folder is writable and has space");
     write_report(out, pj);  // from the files just written
     write_file_atomic(out + "/provenance.json", pj + "\n");
+    if (!root.finished_inputs.empty()) write_finished_stamp(out, root.finished_inputs, iso_time(run.end));
     const std::string k_text =
         !subtypes.enabled ? ""
         : subtypes.fit.no_structure
@@ -110,6 +111,14 @@ int run_study(Comm& comm, const RunOptions& opt) {
     RootState* const root = root_state ? &*root_state : nullptr;
 
     Inputs in = gather_inputs(comm, opt, root);  // 1
+    if (in.unchanged) {
+        if (root)
+            std::fprintf(stderr,
+                         "precis: nothing to do: %s holds this study's results, finished %s, and no input, setting or "
+                         "result has changed since (--fresh computes them again)\n",
+                         in.study.output.c_str(), root->unchanged_since.c_str());
+        return 0;
+    }
     RankJournal journal(in.study.output, in.attempt, comm.rank());  // finished samples and regions of this attempt
     clock.done("checks");
     Features features = process_samples(comm, in, journal, root);  // 2

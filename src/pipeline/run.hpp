@@ -13,6 +13,9 @@ struct RunOptions {
     std::vector<std::string> overrides;  // --set key=value
     int threads = 0;              // --threads; 0 = OMP_NUM_THREADS, else 1 per rank under MPI, else all cores
     bool fresh = false;           // --fresh
+    // a folder with this study's finished results, made from the same inputs and left as they were, is left alone
+    // (precis run; classify always classifies)
+    bool reuse_finished = true;
     std::string command_line;
     // a folder that must not be the output, as it holds something the command needs (classify: the model's own run,
     // whose results it would clear), and what it holds (for the error)

@@ -56,6 +56,8 @@ struct RootState {
     size_t samples_from_journal = 0;
     std::vector<std::string> skipped_regions;  // cohort genome regions left out (on_sample_error: skip)
     std::vector<std::string> stages_reused;  // cohort stages taken from the stage cache
+    std::string finished_inputs;   // for the finished-run stamp (resume.hpp), taken at the start
+    std::string unchanged_since;   // the end time of the finished run this one would repeat, if any
     struct {  // population structure (structure_stage), for provenance
         bool done = false;
         size_t samples = 0, variants = 0, pca_variants = 0, relatives = 0;
@@ -73,6 +75,7 @@ struct Inputs {
     ThreadPolicy threads;  // OpenMP threads per rank, htslib's decompression pool
     int attempt = 1;   // this run's attempt number in the output folder
     bool classifying = false;  // precis classify: QC's survivors are not a cohort (one sample, or none, will do)
+    bool unchanged = false;    // the output folder holds this study's finished results, from these inputs: no work
     const GeneSet* gene_set() const { return have_genes ? &genes : nullptr; }
     const ScoreSet* score_set() const { return have_scores ? &scores : nullptr; }
     bool cohort_genome() const { return study.genome.enabled && !study.genome.cohort_file.empty(); }

@@ -1,0 +1,122 @@
+// <output>/.precis/finished: the mark that the folder holds a study's finished results, and what they were made
+// from. A run of the same study (the same resolved settings and precis build) whose inputs and outputs are all as
+// that run left them has nothing to do: it says so and leaves the folder as it is, in the time it takes to look at
+// the files rather than read them. A file counts as unchanged while its size, modification time (nanoseconds) and
+// inode are (the test make and rsync rely on), taken for the inputs when the finished run started, so that a file
+// changed while it ran counts as changed.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "core/files.hpp"
+#include "core/hash.hpp"
+#include "core/table.hpp"
+#include "core/version.hpp"
+#include "genome/bgen.hpp"
+#include "genome/plink.hpp"
+#include "pipeline/resume.hpp"
+
+namespace fs = std::filesystem;
+
+namespace precis {
+namespace {
+
+const char* const kStampHead = "precis finished-run stamp 1";
+
+std::string finished_path(const std::string& output) { return state_dir(output) + "/finished"; }
+
+// size, modification time and inode, or "-" for a file that is not there
+std::string file_stamp(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return "-";
+    char ns[16];
+    std::snprintf(ns, sizeof ns, "%09ld", long(st.st_mtim.tv_nsec));
+    return std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." + ns + ":" +
+           std::to_string(st.st_ino);
+}
+
+// every regular file under the output folder but its state folder, as "out STAMP\tRELATIVE PATH" lines, sorted
+std::string output_lines(const std::string& output) {
+    std::vector<std::string> lines;
+    std::error_code ec;
+    const fs::path root(output);
+    for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+        const fs::path rel = it->path().lexically_relative(root);
+        if (rel == ".precis") {
+            it.disable_recursion_pending();
+            continue;
+        }
+        if (it->is_regular_file(ec)) lines.push_back("out " + file_stamp(it->path().string()) + "\t" + rel.string());
+    }
+    std::sort(lines.begin(), lines.end());
+    std::string s;
+    for (auto& l : lines) s += l + "\n";
+    return s;
+}
+
+}  // namespace
+
+std::string finished_inputs(const StudyConfig& s, const SampleSheet& sheet) {
+    std::string out = std::string(kStampHead) + "\nkey " +
+                      content_key({PRECIS_VERSION, PRECIS_GIT_COMMIT, s.resolved}) + "\n";
+    auto add = [&](const std::string& path) {
+        if (!path.empty()) out += "in " + file_stamp(path) + "\t" + path + "\n";
+    };
+    add(fs::absolute(s.path).lexically_normal().string());
+    add(s.sheet);
+    if (s.genome.enabled) {
+        add(s.genome.genes_bed);
+        for (auto& f : s.genome.scores) add(f);
+        add(s.genome.annotation_table);
+        add(s.genome.ancestry.exclude);
+        const std::string& c = s.genome.cohort_file;
+        if (is_plink_path(c)) {
+            const PlinkPaths p = plink_paths(c);
+            add(p.bed), add(p.bim), add(p.fam);
+        } else {
+            add(c);
+        }
+        if (is_bgen_path(c)) add(c.substr(0, c.size() - 5) + ".sample");
+    }
+    if (s.proteome.enabled) add(s.proteome.cohort_file);
+    for (const SampleEntry& e : sheet.samples) {
+        add(e.vcf);
+        add(e.proteome);
+    }
+    return out;
+}
+
+bool finished_and_unchanged(const std::string& output, const std::string& inputs, std::string& when) {
+    std::error_code ec;
+    if (!fs::is_regular_file(finished_path(output), ec)) return false;
+    std::string stamp;
+    try {
+        stamp = read_file(finished_path(output));
+    } catch (const std::exception&) {
+        return false;
+    }
+    // the inputs part, then "end TIME", then the output lines
+    if (stamp.compare(0, inputs.size(), inputs) != 0) return false;
+    const size_t end_at = inputs.size();
+    if (stamp.compare(end_at, 4, "end ") != 0) return false;
+    const size_t nl = stamp.find('\n', end_at);
+    if (nl == std::string::npos) return false;
+    if (stamp.compare(nl + 1, std::string::npos, output_lines(output)) != 0) return false;
+    when = stamp.substr(end_at + 4, nl - end_at - 4);
+    return true;
+}
+
+void write_finished_stamp(const std::string& output, const std::string& inputs, const std::string& when) {
+    write_file_atomic(finished_path(output), inputs + "end " + when + "\n" + output_lines(output));
+}
+
+void remove_finished_stamp(const std::string& output) {
+    std::error_code ec;
+    fs::remove(finished_path(output), ec);
+}
+
+}  // namespace precis
