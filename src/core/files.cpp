@@ -39,6 +39,17 @@ void make_private_dirs(const std::string& path) {
     }
 }
 
+std::string file_stamp(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return "-";
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "%lld:%lld.%09ld:%lld.%09ld:%llu", static_cast<long long>(st.st_size),
+                  static_cast<long long>(st.st_mtim.tv_sec), long(st.st_mtim.tv_nsec),
+                  static_cast<long long>(st.st_ctim.tv_sec), long(st.st_ctim.tv_nsec),
+                  static_cast<unsigned long long>(st.st_ino));
+    return buf;
+}
+
 bool create_private_file(const std::string& path) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, kPrivateFileMode);
     if (fd < 0) return false;

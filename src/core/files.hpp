@@ -19,4 +19,10 @@ void make_private_dirs(const std::string& path);
 // false with errno set if it cannot (the library's own open then reports why, on every rank alike).
 bool create_private_file(const std::string& path);
 
+// A file's identity as far as stat(2) tells it without reading it: "SIZE:MTIME:CTIME:INODE" (times to the
+// nanosecond), or "-" if there is no such file. Equal stamps mean an unchanged file, the test make and rsync rely
+// on; the change time cannot be set back by hand (touch sets the modification time only), so an edit that restores
+// a file's size and modification time still shows.
+std::string file_stamp(const std::string& path);
+
 }  // namespace precis

@@ -1,13 +1,10 @@
 // <output>/.precis/finished: the mark that the folder holds a study's finished results, and what they were made
 // from. A run of the same study (the same resolved settings and precis build) whose inputs and outputs are all as
 // that run left them has nothing to do: it says so and leaves the folder as it is, in the time it takes to look at
-// the files rather than read them. A file counts as unchanged while its size, modification time (nanoseconds) and
-// inode are (the test make and rsync rely on), taken for the inputs when the finished run started, so that a file
-// changed while it ran counts as changed.
-#include <sys/stat.h>
-
+// the files rather than read them. A file counts as unchanged while its stamp (core/files.hpp: size, modification
+// and change times, inode) is, taken for the inputs when the finished run started, so that a file changed while it
+// ran counts as changed.
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
 #include <sstream>
 
@@ -27,16 +24,6 @@ namespace {
 const char* const kStampHead = "precis finished-run stamp 1";
 
 std::string finished_path(const std::string& output) { return state_dir(output) + "/finished"; }
-
-// size, modification time and inode, or "-" for a file that is not there
-std::string file_stamp(const std::string& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return "-";
-    char ns[16];
-    std::snprintf(ns, sizeof ns, "%09ld", long(st.st_mtim.tv_nsec));
-    return std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." + ns + ":" +
-           std::to_string(st.st_ino);
-}
 
 // every regular file under the output folder but its state folder, as "out STAMP\tRELATIVE PATH" lines, sorted
 std::string output_lines(const std::string& output) {

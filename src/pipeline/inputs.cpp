@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "core/error.hpp"
+#include "core/files.hpp"
 #include "core/hash.hpp"
 #include "core/signals.hpp"
 #include "core/table.hpp"
@@ -236,22 +237,30 @@ std::string sample_failure(const SampleTask& t, const Error& e) {
 }
 }  // namespace
 
-SampleInputs hash_inputs(const SampleTask& t, const StudyConfig& s) {
+SampleInputs hash_inputs(const SampleTask& t, const StudyConfig& s, const SampleOutcome* earlier) {
     SampleInputs in;
-    auto check = [&](const std::string& path, const std::string& column, std::string& sha, std::string& error) {
+    auto check = [&](const std::string& path, const std::string& column, std::string& sha, std::string& stamp,
+                     const ModalityOutcome* before, std::string& error) {
         try {
             std::error_code ec;
             if (!fs::is_regular_file(path, ec))
                 throw Error(ErrorKind::MalformedInput,
                             path + (fs::exists(path, ec) ? " is not a regular file" : " does not exist"),
                             "correct column '" + column + "' of the sample sheet, or restore the file");
-            sha = sha256_file(path);
+            stamp = file_stamp(path);
+            if (before && before->present && before->path == path && before->stamp == stamp && !before->sha256.empty())
+                sha = before->sha256;
+            else
+                sha = sha256_file(path);
         } catch (const Error& e) {
             error = sample_failure(t, e);
         }
     };
-    if (wants_genome(t, s)) check(t.vcf, s.genome.path_column, in.vcf_sha, in.vcf_error);
-    if (wants_proteome(t, s)) check(t.proteome, s.proteome.path_column, in.proteome_sha, in.proteome_error);
+    if (wants_genome(t, s))
+        check(t.vcf, s.genome.path_column, in.vcf_sha, in.vcf_stamp, earlier ? &earlier->genome : nullptr, in.vcf_error);
+    if (wants_proteome(t, s))
+        check(t.proteome, s.proteome.path_column, in.proteome_sha, in.proteome_stamp,
+              earlier ? &earlier->proteome : nullptr, in.proteome_error);
     return in;
 }
 
@@ -262,11 +271,12 @@ SampleOutcome process_sample(const SampleTask& t, const SampleInputs& in, const 
     o.rank = rank;
     // one modality of the sample: its file was checked and hashed; any failure becomes the sample's error (a stop
     // request is not the sample's failure: it goes up)
-    auto run = [&](ModalityOutcome& m, const std::string& path, const std::string& sha, const std::string& error,
-                   auto&& work) {
+    auto run = [&](ModalityOutcome& m, const std::string& path, const std::string& sha, const std::string& stamp,
+                   const std::string& error, auto&& work) {
         m.present = true;
         m.path = path;
         m.sha256 = sha;
+        m.stamp = stamp;
         if (!error.empty()) {
             m.status = SampleStatus::Error;
             m.reason = error;
@@ -282,7 +292,7 @@ SampleOutcome process_sample(const SampleTask& t, const SampleInputs& in, const 
     };
     // an empty cell: the sample has no data of that modality (allowed; the store's obsmap says which)
     if (wants_genome(t, s))
-        run(o.genome, t.vcf, in.vcf_sha, in.vcf_error, [&](ModalityOutcome& g) {
+        run(o.genome, t.vcf, in.vcf_sha, in.vcf_stamp, in.vcf_error, [&](ModalityOutcome& g) {
             GenomeSettings gs = genome_settings(s, scores);
             gs.pool = pool;
             GenomeResult r = process_genome(t.vcf, t.id, gs, genes);
@@ -295,7 +305,7 @@ SampleOutcome process_sample(const SampleTask& t, const SampleInputs& in, const 
             local.burden[t.index] = std::move(r.burden);
         });
     if (wants_proteome(t, s))
-        run(o.proteome, t.proteome, in.proteome_sha, in.proteome_error, [&](ModalityOutcome& p) {
+        run(o.proteome, t.proteome, in.proteome_sha, in.proteome_stamp, in.proteome_error, [&](ModalityOutcome& p) {
             ProteomeResult r = process_proteome(t.proteome, proteome_settings(s));
             proteome_status(p, r.qc, s);
             local.proteome[t.index] = std::move(r);

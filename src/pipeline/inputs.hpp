@@ -84,10 +84,13 @@ void check_sex(const StudyConfig& s, const SampleSheet& sheet, std::vector<Sampl
 // the sample's error, in the reason's words.
 struct SampleInputs {
     std::string vcf_sha, proteome_sha;      // empty if absent or unreadable
+    std::string vcf_stamp, proteome_stamp;  // their stamps (core/files.hpp), taken before they were hashed
     std::string vcf_error, proteome_error;  // the reason, if unreadable
     bool complete() const { return vcf_error.empty() && proteome_error.empty(); }
 };
-SampleInputs hash_inputs(const SampleTask& t, const StudyConfig& s);
+// `earlier`: the sample's outcome in an earlier run, if any; a file whose path and stamp are as it recorded keeps
+// its checksum instead of being read again (a rerun after a settings change does not hash the cohort again).
+SampleInputs hash_inputs(const SampleTask& t, const StudyConfig& s, const SampleOutcome* earlier = nullptr);
 
 // One sample's per-sample files (a worker's task). A file's failure becomes the sample's error, never an abort;
 // a stop request (ErrorKind::Interrupted) goes up. `pool`: decompression threads for the genome file (or null).

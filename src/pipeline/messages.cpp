@@ -34,7 +34,7 @@ void serialize(A& a, precis::SampleSheet& s, unsigned) {
 }
 template <class A>
 void serialize(A& a, precis::ModalityOutcome& m, unsigned) {
-    a& m.present& m.status& m.reason& m.qc& m.inferred_sex& m.scores& m.score_info& m.sha256& m.path;
+    a& m.present& m.status& m.reason& m.qc& m.inferred_sex& m.scores& m.score_info& m.sha256& m.stamp& m.path;
 }
 template <class A>
 void serialize(A& a, precis::SampleOutcome& o, unsigned) {

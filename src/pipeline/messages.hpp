@@ -48,6 +48,7 @@ struct ModalityOutcome {
     std::vector<double> scores;      // genome: per polygenic score, its value (NaN if refused)
     std::vector<double> score_info;  // genome: per score kScoreInfo numbers (see inputs.hpp)
     std::string sha256;         // of the input file
+    std::string stamp;          // the input file's stamp (core/files.hpp) when it was hashed
     std::string path;
     // genome, rank 0 only (not sent or kept in the journal): why the sample is an ancestry outlier ("no" if it is
     // not), "" when genome.ancestry did not analyse it

@@ -153,9 +153,17 @@ void RankJournal::finish() {
         throw_io(error_, "free space there (the work finished so far is kept), then run the same command again to resume");
 }
 
+bool RankJournal::has_key(const JournalRef& ref, const std::string& key) {
+    return !ref.file.empty() && ref.key == raw_key(key);
+}
+
 bool RankJournal::load(const JournalRef& ref, uint32_t kind, const std::string& name, const std::string& key,
                        std::string& payload) {
-    if (ref.file.empty() || ref.key != raw_key(key)) return false;
+    return has_key(ref, key) && load_any(ref, kind, name, payload);
+}
+
+bool RankJournal::load_any(const JournalRef& ref, uint32_t kind, const std::string& name, std::string& payload) {
+    if (ref.file.empty()) return false;
     JournalEntry e;
     e.file = ref.file;
     e.offset = ref.offset;

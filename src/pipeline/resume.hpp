@@ -80,6 +80,9 @@ public:
     // The payload of the record `ref` names, if it is intact and is `kind` / `name` under the hex `key`.
     static bool load(const JournalRef& ref, uint32_t kind, const std::string& name, const std::string& key,
                      std::string& payload);
+    // The same under whatever key the record has; has_key: whether that is the hex `key`.
+    static bool load_any(const JournalRef& ref, uint32_t kind, const std::string& name, std::string& payload);
+    static bool has_key(const JournalRef& ref, const std::string& key);
 
 private:
     std::string path_, error_;

@@ -16,10 +16,10 @@
 namespace precis {
 namespace {
 
-// The sample's record in the journal, if the task names one that is intact and still has this key.
-bool load_sample(const SampleTask& t, const std::string& key, SampleRecord& rec) {
+// The sample's latest record in the journal, if the task names one and it is intact (whatever its key).
+bool load_sample(const SampleTask& t, SampleRecord& rec) {
     std::string payload;
-    if (!RankJournal::load(t.journal, kSampleRecord, t.id, key, payload)) return false;
+    if (!RankJournal::load_any(t.journal, kSampleRecord, t.id, payload)) return false;
     try {
         decode(payload, rec);
     } catch (const std::exception&) {  // checksummed, but not a record this version reads: recompute
@@ -97,16 +97,20 @@ void per_sample_files(Comm& comm, const Inputs& in, RankJournal& journal, RootSt
         },
         [&](const SampleTask& t) -> std::optional<SampleOutcome> {
             if (poll_stop()) return std::nullopt;  // stopping: not started
-            const SampleInputs si = hash_inputs(t, study);
-            const std::string key = sample_key(settings, t, si.vcf_sha, si.proteome_sha);
+            // the latest record of the sample, if any: its files' checksums stand while their stamps do; the record
+            // itself while its key does
             SampleRecord rec;
-            if (si.complete() && load_sample(t, key, rec)) {  // finished in an earlier run
+            const bool earlier = load_sample(t, rec);
+            const SampleInputs si = hash_inputs(t, study, earlier ? &rec.outcome : nullptr);
+            const std::string key = sample_key(settings, t, si.vcf_sha, si.proteome_sha);
+            if (si.complete() && earlier && RankJournal::has_key(t.journal, key)) {  // finished in an earlier run
                 rec.outcome.rank = comm.rank();
                 rec.outcome.from_journal = true;
                 if (rec.has_burden) local.burden[t.index] = std::move(rec.burden);
                 if (rec.has_proteome) local.proteome[t.index] = std::move(rec.proteome);
                 return rec.outcome;
             }
+            rec = SampleRecord{};
             try {
                 rec.outcome =
                     process_sample(t, si, study, in.gene_set(), in.score_set(), pool.get(), local, comm.rank());

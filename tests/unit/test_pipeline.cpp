@@ -1,11 +1,18 @@
 // The pipeline module's pieces that need no whole run: cohort selection, sheet-derived vectors, feature selection,
 // stage keys, the ranking's groups, records and biomarker order, the messages' encodings, and core's parsing
 // vocabulary that every reader shares.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
 #include <cmath>
 #include <limits>
 
 #include "core/error.hpp"
+#include "core/files.hpp"
+#include "core/hash.hpp"
+#include "core/table.hpp"
 #include "core/parse.hpp"
 #include "pipeline/stages.hpp"
 
@@ -160,6 +167,41 @@ TEST_CASE("pipeline: biomarker rows get q-values per contrast and are sorted by 
     CHECK(rows[0].q == Approx(0.015));  // BH within B_vs_A: p 0.01, 0.01, 0.04 -> q 0.015, 0.015, 0.04
     CHECK(rows[3].q == Approx(0.04));
     CHECK(rows[2].q == Approx(0.01));  // C_vs_A: one p that is a number
+}
+
+TEST_CASE("pipeline: a sample's file keeps its recorded checksum while its stamp holds, and is hashed again after") {
+    const std::string dir = std::filesystem::temp_directory_path() / ("precis_stamp_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const std::string path = dir + "/p.tsv";
+    write_file_atomic(path, "protein_id\tabundance\nP1\t1.5\n");
+    StudyConfig s;
+    s.proteome.enabled = true;
+    SampleTask t;
+    t.id = "s0";
+    t.proteome = path;
+    const SampleInputs first = hash_inputs(t, s);
+    REQUIRE(first.complete());
+    CHECK(first.proteome_sha == sha256_file(path));
+    CHECK(first.proteome_stamp == file_stamp(path));
+    // an earlier run's outcome with this path and stamp: its checksum stands (a made-up one shows it was not read)
+    SampleOutcome earlier;
+    earlier.proteome.present = true;
+    earlier.proteome.path = path;
+    earlier.proteome.stamp = first.proteome_stamp;
+    earlier.proteome.sha256 = std::string(64, 'a');
+    CHECK(hash_inputs(t, s, &earlier).proteome_sha == std::string(64, 'a'));
+    // another path, or the file touched (same bytes): read and hashed again
+    earlier.proteome.path = dir + "/other.tsv";
+    CHECK(hash_inputs(t, s, &earlier).proteome_sha == first.proteome_sha);
+    earlier.proteome.path = path;
+    std::filesystem::last_write_time(path, std::filesystem::last_write_time(path) + std::chrono::seconds(1));
+    const SampleInputs touched = hash_inputs(t, s, &earlier);
+    CHECK(touched.proteome_stamp != first.proteome_stamp);
+    CHECK(touched.proteome_sha == first.proteome_sha);
+    // the modification time set back: the change time still differs
+    std::filesystem::last_write_time(path, std::filesystem::last_write_time(path) - std::chrono::seconds(1));
+    CHECK(file_stamp(path) != first.proteome_stamp);
+    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("core: one set of missing tokens and one rule for numbers and numeric columns") {
