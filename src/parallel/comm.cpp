@@ -325,7 +325,14 @@ void Comm::task_farm(size_t n_tasks, const std::function<std::string(size_t)>& m
     constexpr int kDepth = 2;
     constexpr double kBatchSeconds = 0.005;
     constexpr size_t kMaxBatch = 4096;
-    MPI_Comm w = mpi_comm(*this);
+    // a communicator of the farm's own: a worker that has finished and gone on to the next farm says hello there,
+    // never to a rank 0 still busy with this one
+    MPI_Comm w = MPI_COMM_NULL;
+    MPI_Comm_dup(mpi_comm(*this), &w);
+    struct FreeComm {
+        MPI_Comm* c;
+        ~FreeComm() { MPI_Comm_free(c); }
+    } free_comm{&w};
     if (rank_ == 0) {
         struct Worker {
             int batches = 0;                   // in flight
