@@ -45,27 +45,9 @@ void serialize(A& a, precis::ProteomeQC& q, unsigned) {
     a& q.n_features& q.n_detected& q.detected_fraction& q.median& q.below_lod& q.qc_warning;
 }
 template <class A>
-void save(A& a, const precis::SampleRecord& r, unsigned) {
+void serialize(A& a, precis::SampleRecord& r, unsigned) {
     a& r.outcome& r.has_burden& r.has_proteome& r.burden& r.proteome.qc& r.proteome.values& r.proteome.plate;
-    const bool has_ids = bool(r.proteome.ids);
-    a& has_ids;
-    if (has_ids) a&* r.proteome.ids;
-}
-template <class A>
-void load(A& a, precis::SampleRecord& r, unsigned) {
-    a& r.outcome& r.has_burden& r.has_proteome& r.burden& r.proteome.qc& r.proteome.values& r.proteome.plate;
-    bool has_ids = false;
-    a& has_ids;
-    r.proteome.ids.reset();
-    if (has_ids) {
-        std::vector<std::string> ids;
-        a& ids;
-        r.proteome.ids = std::make_shared<const std::vector<std::string>>(std::move(ids));
-    }
-}
-template <class A>
-void serialize(A& a, precis::SampleRecord& r, unsigned v) {
-    split_free(a, r, v);
+    a& r.ids_sha;
 }
 template <class A>
 void serialize(A& a, precis::RegionRecord& r, unsigned) {

@@ -63,12 +63,15 @@ struct SampleOutcome {
     bool from_journal = false;  // taken from an earlier run's journal instead of computed
 };
 
-// What the journal keeps of a finished sample: its outcome and the features its worker made.
+// What the journal keeps of a finished sample: its outcome and the features its worker made. The proteome's id
+// list is not in the record but named by its checksum (ids_sha, hex): the samples of a panel share one list, kept
+// once per journal file as a record of its own (pipeline/samples.cpp); decoding leaves proteome.ids null.
 struct SampleRecord {
     SampleOutcome outcome;
     bool has_burden = false, has_proteome = false;
     std::vector<float> burden;
     ProteomeResult proteome;
+    std::string ids_sha;  // "" = no id list
 };
 
 // What the journal keeps of a finished region of a cohort VCF: its sums over the region, as the worker adds them.

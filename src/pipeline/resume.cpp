@@ -106,6 +106,7 @@ JournalIndex open_journal(const std::string& output, bool fresh) {
             if (e.kind == kSampleRecord || e.kind == kRegionRecord) ++idx.records;
             if (e.kind == kSampleRecord) idx.latest[e.name] = std::move(e);
             if (e.kind == kRegionRecord) idx.regions[e.name] = std::move(e);
+            if (e.kind == kIdListRecord) idx.id_lists[e.name] = std::move(e);
         }
     }
     return idx;
@@ -125,7 +126,7 @@ std::string sample_settings(const StudyConfig& s) {
 
 std::string sample_key(const std::string& settings, const SampleTask& t, const std::string& vcf_sha,
                        const std::string& proteome_sha) {
-    return content_key({"precis sample record 1", PRECIS_VERSION, settings, std::to_string(t.index),
+    return content_key({"precis sample record 2", PRECIS_VERSION, settings, std::to_string(t.index),
                         std::to_string(t.line), t.id, t.vcf, vcf_sha, t.proteome, proteome_sha});
 }
 

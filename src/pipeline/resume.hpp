@@ -22,6 +22,8 @@
 namespace precis {
 
 constexpr uint32_t kSampleRecord = 1, kStageRecord = 2, kRegionRecord = 3;
+// a proteome id list that sample records name by checksum: name "ids <hex sha256>", payload the encoded list
+constexpr uint32_t kIdListRecord = 4;
 
 std::string state_dir(const std::string& output);  // <output>/.precis
 
@@ -43,6 +45,7 @@ private:
 struct JournalIndex {
     std::unordered_map<std::string, JournalEntry> latest;   // sample id -> its latest record
     std::unordered_map<std::string, JournalEntry> regions;  // "region I" of a cohort VCF -> its latest record
+    std::unordered_map<std::string, JournalEntry> id_lists; // "ids <sha>" -> a record of that list
     int attempt = 1;
     size_t files = 0, records = 0, torn = 0;  // torn: files whose tail was cut off or damaged
     FolderLock lock;

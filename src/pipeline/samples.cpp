@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "core/error.hpp"
 #include "core/hash.hpp"
@@ -16,8 +18,63 @@
 namespace precis {
 namespace {
 
-// The sample's latest record in the journal, if the task names one and it is intact (whatever its key).
-bool load_sample(const SampleTask& t, SampleRecord& rec) {
+// The proteome id lists of the sample records, one journal record per list and journal file (the samples of a
+// panel share one list: at 3,000 proteins it is most of a record's bytes). A rank keeps each list it has read or
+// written once, by checksum; rank 0's index says where each list lies in the journal of earlier attempts.
+class IdLists {
+public:
+    // every rank: the lists rank 0 found in the journal (collective)
+    IdLists(Comm& comm, const JournalIndex* index) {
+        std::vector<std::string> flat;
+        if (index)
+            for (auto& [name, e] : index->id_lists) {
+                const JournalRef r = JournalRef::of(e);
+                flat.insert(flat.end(), {name, r.file, r.key, std::to_string(r.offset), std::to_string(r.size)});
+            }
+        std::string msg = comm.is_root() ? encode(flat) : std::string();
+        comm.broadcast(msg);
+        decode(msg, flat);
+        for (size_t i = 0; i + 4 < flat.size(); i += 5)
+            where_[flat[i]] = JournalRef{flat[i + 1], flat[i + 2], std::stoull(flat[i + 3]), std::stoull(flat[i + 4])};
+    }
+    // the list with this checksum, from memory or the journal; null if it cannot be had
+    FeatureIds get(const std::string& sha) {
+        if (auto it = known_.find(sha); it != known_.end()) return it->second;
+        const std::string name = "ids " + sha;
+        auto w = where_.find(name);
+        std::string payload;
+        if (w == where_.end() || !RankJournal::load_any(w->second, kIdListRecord, name, payload)) return nullptr;
+        std::vector<std::string> ids;
+        try {
+            decode(payload, ids);
+        } catch (const std::exception&) {
+            return nullptr;
+        }
+        if (list_sha(ids) != sha) return nullptr;
+        return known_[sha] = std::make_shared<const std::vector<std::string>>(std::move(ids));
+    }
+    // the checksum of `ids`, its record added to this rank's journal file first if this run has not written it
+    std::string put(RankJournal& journal, const FeatureIds& ids) {
+        const std::string sha = list_sha(*ids);
+        if (written_.insert(sha).second) journal.append(kIdListRecord, sha, "ids " + sha, encode(*ids));
+        known_.emplace(sha, ids);
+        return sha;
+    }
+
+private:
+    static std::string list_sha(const std::vector<std::string>& ids) {
+        std::string all;
+        for (auto& s : ids) all += s + '\n';
+        return sha256_string(all);
+    }
+    std::unordered_map<std::string, JournalRef> where_;
+    std::unordered_map<std::string, FeatureIds> known_;
+    std::unordered_set<std::string> written_;
+};
+
+// The sample's latest record in the journal, if the task names one and it is intact (whatever its key), with its
+// id list.
+bool load_sample(const SampleTask& t, IdLists& lists, SampleRecord& rec) {
     std::string payload;
     if (!RankJournal::load_any(t.journal, kSampleRecord, t.id, payload)) return false;
     try {
@@ -25,6 +82,7 @@ bool load_sample(const SampleTask& t, SampleRecord& rec) {
     } catch (const std::exception&) {  // checksummed, but not a record this version reads: recompute
         return false;
     }
+    if (!rec.ids_sha.empty() && !(rec.proteome.ids = lists.get(rec.ids_sha))) return false;
     return rec.outcome.index == t.index;
 }
 
@@ -86,6 +144,7 @@ void per_sample_files(Comm& comm, const Inputs& in, RankJournal& journal, RootSt
     comm.broadcast(feature_files);
     const std::string settings = sample_settings(study) + feature_files;
     LocalFeatures& local = f.local;
+    IdLists id_lists(comm, root ? &root->journal : nullptr);
     task_farm<SampleTask, SampleOutcome>(
         comm, in.per_sample() ? n_sheet : 0,
         [&](size_t i) {  // rank 0
@@ -100,7 +159,7 @@ void per_sample_files(Comm& comm, const Inputs& in, RankJournal& journal, RootSt
             // the latest record of the sample, if any: its files' checksums stand while their stamps do; the record
             // itself while its key does
             SampleRecord rec;
-            const bool earlier = load_sample(t, rec);
+            const bool earlier = load_sample(t, id_lists, rec);
             const SampleInputs si = hash_inputs(t, study, earlier ? &rec.outcome : nullptr);
             const std::string key = sample_key(settings, t, si.vcf_sha, si.proteome_sha);
             if (si.complete() && earlier && RankJournal::has_key(t.journal, key)) {  // finished in an earlier run
@@ -124,6 +183,7 @@ void per_sample_files(Comm& comm, const Inputs& in, RankJournal& journal, RootSt
                 auto p = local.proteome.find(t.index);
                 if ((rec.has_burden = b != local.burden.end())) rec.burden = b->second;
                 if ((rec.has_proteome = p != local.proteome.end())) rec.proteome = p->second;
+                if (rec.has_proteome && rec.proteome.ids) rec.ids_sha = id_lists.put(journal, rec.proteome.ids);
                 journal.append(kSampleRecord, key, t.id, encode(rec));
                 test_kill_point("sample", comm.rank());
             }
