@@ -44,7 +44,7 @@ void clear_earlier_results(const std::string& out) {
                           "clustering_null.tsv", "model/subtype_model.h5", "model/subtype_model.h5.partial",
                           "classified.tsv", "validation.tsv", "clustering_mqc.tsv",
                           "classified_mqc.tsv", "survival.tsv", "survival_tests.tsv", "survival_curves.tsv",
-                          "survival_mqc.tsv"})
+                          "survival_mqc.tsv", "inputs.tsv.gz", "inputs.tsv.gz.tmp"})
         fs::remove(fs::path(out) / f, ec);
     for (const fs::path& dir : {fs::path(out), fs::path(out) / "qc"})
         for (auto& e : fs::directory_iterator(dir, ec))

@@ -5,7 +5,9 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "core/error.hpp"
 #include "core/hash.hpp"
+#include "genome/hts.hpp"
 #include "core/version.hpp"
 #include "pipeline/stages.hpp"
 
@@ -17,7 +19,8 @@ namespace {
 using json = nlohmann::ordered_json;
 
 
-// Every input file with its checksum: the sheet, genes, scoring files, cohort files, each sample's own files.
+// Every input file with its checksum: the sheet, genes, scoring files, cohort files; each sample's own files are in
+// sample_input_files.
 json input_files(const Inputs& in, const RootState& root) {
     const StudyConfig& study = in.study;
     json inputs = json::array();
@@ -42,17 +45,39 @@ json input_files(const Inputs& in, const RootState& root) {
                                                                            : "genome_cohort_fam"},
                           {"path", root.genome_companion_shas[i].first},
                           {"sha256", root.genome_companion_shas[i].second}});
-    for (size_t i = 0; i < root.outcomes.size(); ++i) {
-        const SampleOutcome& o = root.outcomes[i];
-        for (auto [role, m, cohort_file] : {std::tuple{"genome", &o.genome, in.cohort_genome()},
-                                            std::tuple{"proteome", &o.proteome, in.cohort_proteome()}})
-            if (m->present && !cohort_file)
-                inputs.push_back({{"role", role},
-                                  {"sample_id", in.sheet.samples[i].id},
-                                  {"path", m->path},
-                                  {"sha256", m->sha256.empty() ? json() : json(m->sha256)}});
-    }
     return inputs;
+}
+
+// Each sample's own files (genome, proteome) with their checksums, one per line of <output>/inputs.tsv.gz
+// (sample_id, role, path, sha256; "NA" for a file that could not be read), written through a temporary name; at
+// national scale these are a million lines, which provenance.json (copied into the store and read by the report)
+// should not hold. provenance.json names the file, its line count by role and its checksum.
+json sample_input_files(const Inputs& in, const RootState& root) {
+    const std::string path = in.study.output + "/inputs.tsv.gz", tmp = path + ".tmp";
+    size_t genome = 0, proteome = 0;
+    {
+        hts::BgzfWriter w(tmp);
+        std::string buf = "sample_id\trole\tpath\tsha256\n";
+        for (size_t i = 0; i < root.outcomes.size(); ++i) {
+            const SampleOutcome& o = root.outcomes[i];
+            for (auto [role, m, cohort_file, count] :
+                 {std::tuple{"genome", &o.genome, in.cohort_genome(), &genome},
+                  std::tuple{"proteome", &o.proteome, in.cohort_proteome(), &proteome}})
+                if (m->present && !cohort_file) {
+                    buf += in.sheet.samples[i].id + '\t' + role + '\t' + m->path + '\t' +
+                           (m->sha256.empty() ? "NA" : m->sha256) + '\n';
+                    ++*count;
+                }
+            if (buf.size() > (size_t(1) << 20)) w.write(buf), buf.clear();
+        }
+        w.write(buf);
+        w.close();
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0)
+        throw_io("cannot rename " + tmp + " to " + path, "check that the output folder is writable and has space");
+    return {{"path", fs::absolute(path).lexically_normal().string()},
+            {"files", {{"genome", genome}, {"proteome", proteome}}},
+            {"sha256", sha256_file(path)}};
 }
 
 }  // namespace
@@ -92,6 +117,7 @@ std::string provenance_json(const RunFacts& run, const Inputs& in, const RootSta
     pj["host"] = host;
     pj["start_time"] = iso_time(run.start);
     pj["inputs"] = input_files(in, root);
+    if (in.per_sample()) pj["sample_inputs"] = sample_input_files(in, root);
     pj["samples"] = {{"in_sheet", in.sheet.samples.size()}, {"analysed", cohort.size()}};
     if (root.structure.done) {
         const auto& s = root.structure;

@@ -330,8 +330,8 @@ struct RunFacts {
     RankUsage usage;        // each rank's peak memory and CPU time before the results are written
     const StageClock* clock = nullptr;
 };
-// provenance.json's text (also the store's uns/provenance and the report's source).
-// `model`: the subtype model written (null: none).
+// provenance.json's text (also the store's uns/provenance and the report's source). Writes inputs.tsv.gz, the
+// samples' own input files with their checksums, which it names. `model`: the subtype model written (null: none).
 std::string provenance_json(const RunFacts& run, const Inputs& in, const RootState& root, const Cohort& cohort,
                             const Matrices& mx, const Subtypes& subtypes, const Ranking& ranking,
                             const SubtypeModel* model, const SurvivalResults& survival);

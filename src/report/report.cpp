@@ -399,8 +399,11 @@ std::string run_summary(const Results& r) {
         std::map<std::string, size_t> by_role;
         for (auto& i : p["inputs"]) ++by_role[i.value("role", "?")];
         std::string t;
+        if (p.contains("sample_inputs") && p["sample_inputs"].contains("files"))
+            for (auto& [role, n] : p["sample_inputs"]["files"].items())
+                if (n.is_number() && n.get<size_t>() > 0) by_role[role] += n.get<size_t>();
         for (auto& [role, n] : by_role) t += (t.empty() ? "" : ", ") + std::to_string(n) + " " + role;
-        rows.push_back({"input files (sha256 in provenance.json)", t});
+        rows.push_back({"input files (sha256 in provenance.json; the samples' own files in inputs.tsv.gz)", t});
     }
     if (p.contains("resumed")) {
         const json& rs = p["resumed"];

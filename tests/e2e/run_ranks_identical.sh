@@ -32,7 +32,9 @@ for np_ in (2, 4):
 print("cohort.h5mu identical across 1, 2, 4 ranks:", len(ref), "datasets")
 PY
 $PY - <<'PY' || fail "provenance"
+import hashlib
 import json
+import pandas as pd
 for n in (1, 2, 4):
     p = json.load(open(f"r{n}/provenance.json"))
     assert p["ranks"] == n, p["ranks"]
@@ -41,7 +43,17 @@ for n in (1, 2, 4):
         assert key in p, key
     assert len(p["study"]["sha256"]) == 64
     assert all(len(i["sha256"]) == 64 for i in p["inputs"]), "input checksums"
-    assert len(p["inputs"]) == 2 + 2 * 200
+    assert [i["role"] for i in p["inputs"]] == ["sample_sheet", "genes_bed"], p["inputs"]
+    # the samples' own files: inputs.tsv.gz, named with its checksum and counts; the same on any number of ranks
+    s = p["sample_inputs"]
+    assert s["path"].endswith(f"r{n}/inputs.tsv.gz") and s["files"] == {"genome": 200, "proteome": 200}, s
+    assert hashlib.sha256(open(f"r{n}/inputs.tsv.gz", "rb").read()).hexdigest() == s["sha256"]
+    t = pd.read_csv(f"r{n}/inputs.tsv.gz", sep="\t")
+    assert list(t.columns) == ["sample_id", "role", "path", "sha256"] and len(t) == 400
+    for _, r in t.sample(20, random_state=1).iterrows():
+        assert hashlib.sha256(open(r.path, "rb").read()).hexdigest() == r.sha256, r
+    if n > 1:
+        assert s["sha256"] == json.load(open("r1/provenance.json"))["sample_inputs"]["sha256"]
     assert p["collective_io"] is (None if n == 1 else True), (n, p["collective_io"])
 PY
 [[ ! -e r4/cohort.h5mu.partial ]] || fail "temporary store left behind"
