@@ -167,8 +167,9 @@ if mkdir -p ro && mount -t tmpfs -o ro,size=1m tmpfs ro 2>/dev/null; then
   note "unwritable output folders: exit 2 before any work"
 fi
 
-# a full disk: a clear error, the finished samples kept (needs a small tmpfs: root)
-if mkdir -p tiny && mount -t tmpfs -o size=512k tmpfs tiny 2>/dev/null; then
+# a full disk: a clear error, the finished samples kept (needs a small tmpfs: root; 256 KiB: the journal of the
+# 120 samples is about 450 KiB)
+if mkdir -p tiny && mount -t tmpfs -o size=256k tmpfs tiny 2>/dev/null; then
   trap 'umount '"$PWD"'/tiny 2>/dev/null || true' EXIT
   expect_exit 1 "$PRECIS" run sim/study.yaml --output tiny/out
   expect_in "No space left on device" "$OUT"
