@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# How each stage of a run grows with the cohort. For each size N: a per-sample study (`precis simulate`: a VCF.gz and
+# a proteome table per sample, 300 proteins, 60 genes, 3 subtypes) and a cohort-file study (scripts/make_cohort.py:
+# one MaxQuant proteinGroups.txt of N samples x 300 proteins), each run fresh on RANKS ranks x 1 thread, then run
+# again unchanged. Prints per stage its seconds at each N and the least-squares exponent b of seconds ~ N^b (1 is
+# linear; the goal is b <= 1.1 for every stage), each rank's peak memory, the journal, provenance.json and store
+# sizes, and the unchanged rerun's time. Peer: a plain sequential write(2) of the store's bytes (precis_bench_store
+# plain, N x 360 float32), against which the store stage's time is a ratio (goal: within 2x at 100,000).
+# Usage: bench/scale.sh [SIZES="10000 100000 200000"] [RANKS=3] [DIR=bench-scale] [MODES="per_sample cohort_file"]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZES=${1:-10000 100000 200000} RANKS=${2:-3} DIR=${3:-bench-scale} MODES=${4:-per_sample cohort_file}
+ROOT=$PWD PRECIS=$PWD/build/src/precis PY=/usr/bin/python3
+source scripts/mpi-env.sh
+export OMP_NUM_THREADS=1
+mkdir -p "$DIR" && cd "$DIR"
+: > results.tsv
+for mode in $MODES; do
+  for n in $SIZES; do
+    in="in_${mode}_$n" out="out_${mode}_$n"
+    if [[ ! -f $in/study.yaml ]]; then
+      if [[ $mode == per_sample ]]; then
+        "$PRECIS" simulate --out "$in" --samples "$n" --subtypes 3 --seed 1 >/dev/null
+      else
+        $PY "$ROOT/scripts/make_cohort.py" "$in" "$n" 300 3 1
+        cat > "$in/study.yaml" <<Y
+study: {name: scale_$n, seed: 1}
+samples: {sheet: samples.tsv}
+proteome: {cohort_file: proteinGroups.txt, format: maxquant, normalize: median}
+Y
+      fi
+    fi
+    sync
+    t0=$(date +%s.%N)
+    mpirun -n "$RANKS" --bind-to none "$PRECIS" run "$in/study.yaml" --fresh --output "$out" 2> "$out.log" ||
+      { tail -5 "$out.log"; exit 1; }
+    t1=$(date +%s.%N)
+    mpirun -n "$RANKS" --bind-to none "$PRECIS" run "$in/study.yaml" --output "$out" 2> "$out.again.log"
+    t2=$(date +%s.%N)
+    plain=$("$ROOT/build/precis_bench_store" "$n" 360 "plain_$n.bin" plain | awk '{ print $1 }')
+    rm -f "plain_$n.bin"
+    $PY - "$mode" "$n" "$out" "$t0" "$t1" "$t2" "$plain" >> results.tsv <<'PY'
+import json, os, sys
+mode, n, out, t0, t1, t2, plain = sys.argv[1:]
+p = json.load(open(f"{out}/provenance.json"))
+du = lambda d: sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(d) for f in fs)
+row = {"mode": mode, "n": int(n), "wall": float(t1) - float(t0), "rerun": float(t2) - float(t1),
+       "stages": p["stage_seconds"], "peak_mib": p["peak_memory_mib_per_rank"],
+       "journal_mb": du(f"{out}/.precis/journal") / 1e6, "provenance_mb": os.path.getsize(f"{out}/provenance.json") / 1e6,
+       "store_mb": os.path.getsize(f"{out}/cohort.h5mu") / 1e6, "plain_write_s": float(plain)}
+print(json.dumps(row))
+PY
+    echo "$mode $n: $(tail -1 results.tsv)" >&2
+  done
+done
+$PY - <<'PY'
+import json
+import numpy as np
+rows = [json.loads(l) for l in open("results.tsv")]
+for mode in dict.fromkeys(r["mode"] for r in rows):
+    rs = sorted((r for r in rows if r["mode"] == mode), key=lambda r: r["n"])
+    ns = [r["n"] for r in rs]
+    print(f"\n{mode}: N = " + ", ".join(f"{n:,}" for n in ns))
+    stages = list(dict.fromkeys(s for r in rs for s in r["stages"]))
+    print(f"{'stage':<12}" + "".join(f"{n:>12,}" for n in ns) + f"{'exponent':>10}")
+    def line(name, vals):
+        b = np.polyfit(np.log(ns), np.log(np.maximum(vals, 1e-3)), 1)[0] if len(ns) > 1 else float("nan")
+        print(f"{name:<12}" + "".join(f"{v:>12.2f}" for v in vals) + f"{b:>10.2f}")
+    for s in stages:
+        line(s, [r["stages"].get(s, 0.0) for r in rs])
+    line("whole run", [r["wall"] for r in rs])
+    line("rerun", [r["rerun"] for r in rs])
+    print(f"{'rank 0 MiB':<12}" + "".join(f"{r['peak_mib'][0]:>12.0f}" for r in rs))
+    print(f"{'worker MiB':<12}" + "".join(f"{max(r['peak_mib'][1:] or [0]):>12.0f}" for r in rs))
+    for k, lab in (("journal_mb", "journal MB"), ("provenance_mb", "prov. MB"), ("store_mb", "store MB")):
+        print(f"{lab:<12}" + "".join(f"{r[k]:>12.1f}" for r in rs))
+    print(f"{'plain write':<12}" + "".join(f"{r['plain_write_s']:>12.2f}" for r in rs) + "   (peer: the store's bytes, one write)")
+    print(f"{'store/plain':<12}" + "".join(f"{r['stages']['store'] / max(r['plain_write_s'], 1e-3):>12.2f}" for r in rs))
+PY
