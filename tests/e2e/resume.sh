@@ -79,6 +79,11 @@ set +e; wait $pid; got=$?; set -e
 $PY "$PRECIS_TESTS/e2e/same_results.py" big_ref big_k >/dev/null || fail "outside SIGTERM: results differ"
 note "outside SIGTERM: exit $got; resumed with $(grep -o '[0-9]* of 1500 samples taken' big_k2.log)"
 
+# the journal holds the samples' protein id list once per file, not once per sample record
+for j in ref/.precis/journal/*.jnl; do
+  [[ $(grep -a -o PROT0001 "$j" | wc -l) == 1 ]] || fail "$j: the id list $(grep -a -o PROT0001 "$j" | wc -l) times"
+done
+
 # a finished run, run again with nothing changed: nothing to do, the folder left as it is
 stamp() { find ref -type f -not -path 'ref/.precis/*' -printf '%P %s %T@\n' | sort; }
 before=$(stamp)
