@@ -10,7 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES=${1:-10000 100000 200000} RANKS=${2:-3} DIR=${3:-bench-scale} MODES=${4:-per_sample cohort_file}
-ROOT=$PWD PRECIS=$PWD/build/src/precis PY=/usr/bin/python3
+ROOT=$PWD PY=/usr/bin/python3
+PRECIS=${PRECIS:-$PWD/build/src/precis} STORE_BENCH=${STORE_BENCH:-$PWD/build/precis_bench_store}  # (copies, to build meanwhile)
 source scripts/mpi-env.sh
 export OMP_NUM_THREADS=1
 mkdir -p "$DIR" && cd "$DIR"
@@ -37,7 +38,7 @@ Y
     t1=$(date +%s.%N)
     mpirun -n "$RANKS" --bind-to none "$PRECIS" run "$in/study.yaml" --output "$out" 2> "$out.again.log"
     t2=$(date +%s.%N)
-    plain=$("$ROOT/build/precis_bench_store" "$n" 360 "plain_$n.bin" plain | awk '{ print $1 }')
+    plain=$("$STORE_BENCH" "$n" 360 "plain_$n.bin" plain | awk '{ print $1 }')
     rm -f "plain_$n.bin"
     $PY - "$mode" "$n" "$out" "$t0" "$t1" "$t2" "$plain" >> results.tsv <<'PY'
 import json, os, sys
