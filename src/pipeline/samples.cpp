@@ -53,11 +53,17 @@ public:
         if (list_sha(ids) != sha) return nullptr;
         return known_[sha] = std::make_shared<const std::vector<std::string>>(std::move(ids));
     }
-    // the checksum of `ids`, its record added to this rank's journal file first if this run has not written it
-    std::string put(RankJournal& journal, const FeatureIds& ids) {
+    // the checksum of `ids`, which is made to point at the one copy of the list this rank keeps: a worker holds
+    // tens of thousands of samples of a panel, each read with its own copy of the same few thousand ids
+    std::string share(FeatureIds& ids) {
         const std::string sha = list_sha(*ids);
+        ids = known_.emplace(sha, ids).first->second;
+        return sha;
+    }
+    // the same, the list's record added to this rank's journal file first if this run has not written it
+    std::string put(RankJournal& journal, FeatureIds& ids) {
+        const std::string sha = share(ids);
         if (written_.insert(sha).second) journal.append(kIdListRecord, sha, "ids " + sha, encode(*ids));
-        known_.emplace(sha, ids);
         return sha;
     }
 
@@ -178,12 +184,13 @@ void per_sample_files(Comm& comm, const Inputs& in, RankJournal& journal, RootSt
                 throw;
             }
             rec.outcome.key = key;
+            auto p = local.proteome.find(t.index);
+            if (p != local.proteome.end() && p->second.ids)
+                rec.ids_sha = si.complete() ? id_lists.put(journal, p->second.ids) : id_lists.share(p->second.ids);
             if (si.complete()) {
                 auto b = local.burden.find(t.index);
-                auto p = local.proteome.find(t.index);
                 if ((rec.has_burden = b != local.burden.end())) rec.burden = b->second;
                 if ((rec.has_proteome = p != local.proteome.end())) rec.proteome = p->second;
-                if (rec.has_proteome && rec.proteome.ids) rec.ids_sha = id_lists.put(journal, rec.proteome.ids);
                 journal.append(kSampleRecord, key, t.id, encode(rec));
                 test_kill_point("sample", comm.rank());
             }
