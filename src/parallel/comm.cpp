@@ -7,6 +7,8 @@
 #include <chrono>
 #include <climits>
 #include <cstring>
+#include <iterator>
+#include <list>
 #include <csignal>
 #include <cstdlib>
 #include <thread>
@@ -334,11 +336,14 @@ void Comm::task_farm(size_t n_tasks, const std::function<std::string(size_t)>& m
         ~FreeComm() { MPI_Comm_free(c); }
     } free_comm{&w};
     if (rank_ == 0) {
+        struct Sending {  // an isend and its buffer, which must stay where it is until the send completes (a list's
+            MPI_Request request;  // elements never move; a short string's bytes would move with it in a vector)
+            std::string bytes;
+        };
         struct Worker {
-            int batches = 0;                   // in flight
-            bool stopped = false;              // sent TAG_STOP
-            std::vector<MPI_Request> sending;  // isends of batches, with their buffers
-            std::vector<std::string> buffers;
+            int batches = 0;             // in flight
+            bool stopped = false;        // sent TAG_STOP
+            std::list<Sending> sending;  // isends not known to be complete
         };
         std::vector<Worker> workers(static_cast<size_t>(size_));
         size_t next = 0, done_tasks = 0;
@@ -355,24 +360,18 @@ void Comm::task_farm(size_t n_tasks, const std::function<std::string(size_t)>& m
             return std::max<size_t>(b, 1);
         };
         auto reap = [](Worker& wk) {  // forget the sends that have completed
-            for (size_t k = 0; k < wk.sending.size();) {
+            for (auto it = wk.sending.begin(); it != wk.sending.end();) {
                 int flag = 0;
-                MPI_Test(&wk.sending[k], &flag, MPI_STATUS_IGNORE);
-                if (flag) {
-                    wk.sending.erase(wk.sending.begin() + long(k));
-                    wk.buffers.erase(wk.buffers.begin() + long(k));
-                } else {
-                    ++k;
-                }
+                MPI_Test(&it->request, &flag, MPI_STATUS_IGNORE);
+                it = flag ? wk.sending.erase(it) : std::next(it);
             }
         };
         auto send_to = [&](int r, int tag, std::string&& msg) {
             Worker& wk = workers[size_t(r)];
             reap(wk);
-            wk.buffers.push_back(std::move(msg));
-            wk.sending.emplace_back();
-            std::string& b = wk.buffers.back();
-            MPI_Isend(b.empty() ? nullptr : &b[0], message_count(b.size()), MPI_BYTE, r, tag, w, &wk.sending.back());
+            Sending& s = wk.sending.emplace_back(Sending{MPI_REQUEST_NULL, std::move(msg)});
+            MPI_Isend(s.bytes.empty() ? nullptr : &s.bytes[0], message_count(s.bytes.size()), MPI_BYTE, r, tag, w,
+                      &s.request);
         };
         auto refill = [&](int r) {
             Worker& wk = workers[size_t(r)];
@@ -423,7 +422,7 @@ void Comm::task_farm(size_t n_tasks, const std::function<std::string(size_t)>& m
             refill(r);
         }
         for (Worker& wk : workers)
-            if (!wk.sending.empty()) MPI_Waitall(int(wk.sending.size()), wk.sending.data(), MPI_STATUSES_IGNORE);
+            for (Sending& s : wk.sending) MPI_Wait(&s.request, MPI_STATUS_IGNORE);
     } else {
         MPI_Send(nullptr, 0, MPI_BYTE, 0, TAG_HELLO, w);
         g_farm_world = w;
