@@ -25,7 +25,8 @@ const char* const kStampHead = "precis finished-run stamp 1";
 
 std::string finished_path(const std::string& output) { return state_dir(output) + "/finished"; }
 
-// every regular file under the output folder but its state folder, as "out STAMP\tRELATIVE PATH" lines, sorted
+// every regular file under the output folder, as "out STAMP\tRELATIVE PATH" lines, sorted; not the state folder,
+// nor what `precis slurm` keeps there (logs/, NAME.sbatch), which a job writes to after the run has finished
 std::string output_lines(const std::string& output) {
     std::vector<std::string> lines;
     std::error_code ec;
@@ -33,10 +34,11 @@ std::string output_lines(const std::string& output) {
     for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
          it.increment(ec)) {
         const fs::path rel = it->path().lexically_relative(root);
-        if (rel == ".precis") {
+        if (rel == ".precis" || rel == "logs") {
             it.disable_recursion_pending();
             continue;
         }
+        if (rel.parent_path().empty() && rel.extension() == ".sbatch") continue;
         if (it->is_regular_file(ec)) lines.push_back("out " + file_stamp(it->path().string()) + "\t" + rel.string());
     }
     std::sort(lines.begin(), lines.end());

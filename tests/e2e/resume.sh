@@ -85,8 +85,10 @@ for j in ref/.precis/journal/*.jnl; do
 done
 
 # a finished run, run again with nothing changed: nothing to do, the folder left as it is
-stamp() { find ref -type f -not -path 'ref/.precis/*' -printf '%P %s %T@\n' | sort; }
+stamp() { find ref -type f -not -path 'ref/.precis/*' -not -path 'ref/logs/*' -not -name '*.sbatch' -printf '%P %s %T@\n' | sort; }
 before=$(stamp)
+mkdir -p ref/logs && echo "a Slurm job's log, written after its run has finished" >> ref/logs/job-1.log
+echo "#!/bin/bash" > ref/simulated.sbatch  # (precis slurm's; neither is a result)
 precis_np 4 run sim/study.yaml --output ref 2> again.log || { show_log again.log; fail "rerun of a finished run"; }
 expect_in "precis: nothing to do: $PWD/ref holds this study's results, finished" "$(cat again.log)"
 [[ $(stamp) == "$before" ]] || fail "a rerun with nothing changed touched the results"
