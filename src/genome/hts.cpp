@@ -5,8 +5,10 @@
 #include <sys/stat.h>
 
 #include "core/error.hpp"
+#include "core/files.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -588,6 +590,10 @@ std::string VcfReader::info_description(const char* key) const {
 }
 
 BgzfWriter::BgzfWriter(const std::string& path) : path_(path) {
+    // created private first (core/files.hpp): htslib would create it 0666 less the umask, and keeps the mode of a
+    // file it truncates
+    if (!create_private_file(path)) throw_io("cannot create " + path + ": " + std::strerror(errno),
+                                             "check that the folder exists and is writable");
     fp_ = bgzf_open(path.c_str(), "w");
     if (!fp_) throw_io("cannot create " + path, "check that the folder exists and is writable");
 }

@@ -96,7 +96,8 @@ private:
     int n_sbuf_ = 0;
 };
 
-// A bgzip-compressed text writer (BGZF), for VCFs that tabix can index.
+// A bgzip-compressed text writer (BGZF), for VCFs that tabix can index; the file is created private (0640 less
+// the umask, core/files.hpp).
 class BgzfWriter {
 public:
     explicit BgzfWriter(const std::string& path);
