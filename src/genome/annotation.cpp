@@ -1,7 +1,5 @@
 #include "genome/annotation.hpp"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -9,6 +7,7 @@
 #include <mutex>
 
 #include "core/error.hpp"
+#include "core/files.hpp"
 #include "core/table.hpp"
 #include "genome/genome.hpp"
 #include "genome/hts.hpp"
@@ -107,11 +106,7 @@ std::shared_ptr<const ConsequenceTable> ConsequenceTable::shared(const std::stri
                                                                  const std::vector<std::string>& consequences) {
     static std::mutex mutex;
     static std::map<std::string, std::shared_ptr<const ConsequenceTable>> cache;
-    struct stat st {};
-    std::string key = path;
-    if (::stat(path.c_str(), &st) == 0)
-        key += '\n' + std::to_string(st.st_size) + '\n' + std::to_string(st.st_mtim.tv_sec) + '.' +
-               std::to_string(st.st_mtim.tv_nsec);
+    std::string key = path + '\n' + file_stamp(path);  // (core/files.hpp)
     for (auto& c : consequences) key += '\n' + c;
     std::lock_guard<std::mutex> lock(mutex);
     auto& slot = cache[key];

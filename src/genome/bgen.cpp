@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "core/files.hpp"
 #include "core/table.hpp"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -114,15 +115,6 @@ bool read_header(Window& w, const std::string& path, int64_t at, size_t variant,
     }
     h.end = p;
     return true;
-}
-
-std::string file_stamp(const std::string& path) {
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(path, ec);
-    if (ec) return "";
-    const auto time = std::filesystem::last_write_time(path, ec);
-    if (ec) return "";
-    return path + '\n' + std::to_string(size) + '\n' + std::to_string(time.time_since_epoch().count()) + '\n';
 }
 
 // The ID_2 column of an Oxford .sample file (a header line, a line of column types, then one line per sample).
@@ -231,15 +223,22 @@ bool is_bgen_path(const std::string& path) {
     return path.size() >= 5 && path.compare(path.size() - 5, 5, ".bgen") == 0;
 }
 
+std::string bgen_sample_path(const std::string& path) {
+    return path.substr(0, path.size() - (is_bgen_path(path) ? 5 : 0)) + ".sample";
+}
+
 std::shared_ptr<const BgenFile> BgenFile::load(const std::string& path, bool shared) {
-    const std::string sample = path.substr(0, path.size() - (is_bgen_path(path) ? 5 : 0)) + ".sample";
+    const std::string sample = bgen_sample_path(path);
     std::error_code ec;
     const bool has_sample = std::filesystem::is_regular_file(sample, ec);
     static std::mutex mutex;
     static std::string last_stamp;
     static std::shared_ptr<const BgenFile> last;
-    // the file, its .sample and its .bgi as they are now (a missing one stamps as nothing)
-    const std::string stamp = file_stamp(path) + (has_sample ? file_stamp(sample) : "") + file_stamp(path + ".bgi");
+    // the file, its .sample and its .bgi as they are now (core/files.hpp; a missing one stamps as "-"), or nothing
+    // for a file that is not there: it is not cached
+    const std::string own = file_stamp(path);
+    const std::string stamp =
+        own == "-" ? "" : path + '\n' + own + '\n' + file_stamp(sample) + '\n' + file_stamp(path + ".bgi");
     if (shared) {
         std::lock_guard<std::mutex> lock(mutex);
         if (last && !stamp.empty() && stamp == last_stamp) return last;

@@ -22,6 +22,7 @@ struct libdeflate_decompressor;
 namespace precis {
 
 bool is_bgen_path(const std::string& path);  // ends in .bgen
+std::string bgen_sample_path(const std::string& path);  // the .sample beside it: X.bgen -> X.sample
 
 // The header, samples and variant index of a BGEN file, read once per process and shared while the file (and its
 // .sample) are unchanged.

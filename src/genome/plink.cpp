@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "core/files.hpp"
 #include "core/parse.hpp"
 #include "core/table.hpp"
 #include "genome/bgen.hpp"
@@ -73,16 +74,13 @@ std::unique_ptr<GenotypeReader> open_genotypes(const std::string& path, const Ge
 
 namespace {
 
-// What identifies the files of a parsed fileset: names, sizes and modification times of the .fam and .bim.
+// What identifies the files of a parsed fileset: the names and stamps (core/files.hpp) of the .fam and .bim.
 std::string fileset_stamp(const PlinkPaths& p) {
     std::string out;
     for (const std::string* f : {&p.fam, &p.bim}) {
-        std::error_code ec;
-        const auto size = std::filesystem::file_size(*f, ec);
-        if (ec) return "";  // (let load() say what is wrong)
-        const auto time = std::filesystem::last_write_time(*f, ec);
-        if (ec) return "";
-        out += *f + '\n' + std::to_string(size) + '\n' + std::to_string(time.time_since_epoch().count()) + '\n';
+        const std::string stamp = file_stamp(*f);
+        if (stamp == "-") return "";  // (let load() say what is wrong)
+        out += *f + '\n' + stamp + '\n';
     }
     return out;
 }

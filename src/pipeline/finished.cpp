@@ -69,7 +69,7 @@ std::string finished_inputs(const StudyConfig& s, const SampleSheet& sheet) {
         } else {
             add(c);
         }
-        if (is_bgen_path(c)) add(c.substr(0, c.size() - 5) + ".sample");
+        if (is_bgen_path(c)) add(bgen_sample_path(c));
     }
     if (s.proteome.enabled) add(s.proteome.cohort_file);
     for (const SampleEntry& e : sheet.samples) {

@@ -105,7 +105,7 @@ void cohort_genome(Comm& comm, const Inputs& in, RankJournal& journal, RootState
             const PlinkPaths p = plink_paths(file);
             root->genome_companion_shas = {{p.bim, sha256_file(p.bim)}, {p.fam, sha256_file(p.fam)}};
         } else if (is_bgen_path(file)) {  // a .sample beside a .bgen names its samples
-            const std::string sample = file.substr(0, file.size() - 5) + ".sample";
+            const std::string sample = bgen_sample_path(file);
             std::error_code ec;
             if (std::filesystem::is_regular_file(sample, ec))
                 root->genome_companion_shas = {{sample, sha256_file(sample)}};
