@@ -7,6 +7,7 @@
 #   scripts/setup.sh --bench  also R and the Bioconductor packages the benchmarks run as peers and the fixture
 #                             scripts (tests/fixtures/*/make_*.R) use
 #   scripts/setup.sh --fuzz   also clang and its libFuzzer and OpenMP runtimes (scripts/fuzz.sh)
+#   scripts/setup.sh --container  also podman and debootstrap (tests/container/image.sh builds and runs the image)
 set -euo pipefail
 
 build_pkgs=(
@@ -23,7 +24,7 @@ build_pkgs=(
 test_pkgs=(
   bcftools bc plink2 plink1.9 procps
   python3 python3-h5py python3-anndata python3-numpy python3-scipy python3-sklearn
-  slurm-wlm munge
+  slurm-wlm munge iproute2 util-linux   # the multi-node cluster: ip netns, nsenter, unshare
   chromium fonts-dejavu-core multiqc python3-pil
   clang libclang-rt-dev libomp-dev
 )
@@ -34,10 +35,13 @@ bench_pkgs=(
 
 fuzz_pkgs=(clang libclang-rt-dev libomp-dev bc)
 
+container_pkgs=(podman debootstrap)   # tests/container/image.sh: the OCI image built and run
+
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then want+=("${test_pkgs[@]}"); fi
 if [[ "${1:-}" == "--bench" ]]; then want+=("${bench_pkgs[@]}"); fi
 if [[ "${1:-}" == "--fuzz" ]]; then want+=("${fuzz_pkgs[@]}"); fi
+if [[ "${1:-}" == "--container" ]]; then want+=("${container_pkgs[@]}"); fi
 
 missing=()
 for p in "${want[@]}"; do

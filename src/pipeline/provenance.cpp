@@ -3,6 +3,7 @@
 
 #include <ctime>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
@@ -115,6 +116,15 @@ std::string provenance_json(const RunFacts& run, const Inputs& in, const RootSta
     char host[256] = {0};
     gethostname(host, sizeof host - 1);
     pj["host"] = host;
+    // the hosts the ranks ran on, in the order of their first rank, with their ranks
+    json hosts = json::array();
+    std::map<std::string, size_t> host_index;
+    for (size_t r = 0; r < run.usage.host.size(); ++r) {
+        auto [it, added] = host_index.emplace(run.usage.host[r], hosts.size());
+        if (added) hosts.push_back({{"name", run.usage.host[r]}, {"ranks", json::array()}});
+        hosts[it->second]["ranks"].push_back(r);
+    }
+    pj["hosts"] = hosts;
     pj["start_time"] = iso_time(run.start);
     pj["inputs"] = input_files(in, root);
     if (in.per_sample()) pj["sample_inputs"] = sample_input_files(in, root);

@@ -1,6 +1,7 @@
 #include "pipeline/run.hpp"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -26,13 +27,18 @@ RankUsage rank_usage(Comm& comm) {
     getrusage(RUSAGE_SELF, &ru);  // ru_maxrss in KiB on Linux
     const double cpu = double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
                        double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+    char host[256] = {0};
+    gethostname(host, sizeof host - 1);
     RankUsage u;
-    for (auto& r : comm.gather(std::to_string(ru.ru_maxrss) + " " + std::to_string(cpu))) {
+    for (auto& r : comm.gather(std::to_string(ru.ru_maxrss) + " " + std::to_string(cpu) + " " + host)) {
         std::istringstream in(r);
         double kib = 0, sec = 0;
-        in >> kib >> sec;
+        in >> kib >> sec >> std::ws;
         u.peak_mib.push_back(std::round(kib / 1024.0 * 10) / 10);
         u.cpu_seconds.push_back(std::round(sec * 100) / 100);
+        std::string name;
+        std::getline(in, name);
+        u.host.push_back(name);
     }
     return u;
 }

@@ -29,6 +29,7 @@ int run_study(Comm& comm, const RunOptions& opt);
 // Collective; the vectors are filled on rank 0 only.
 struct RankUsage {
     std::vector<double> peak_mib, cpu_seconds;
+    std::vector<std::string> host;  // each rank's host name (gethostname)
 };
 RankUsage rank_usage(Comm& comm);
 

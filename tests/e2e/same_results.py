@@ -12,7 +12,7 @@ import json, os, re, sys
 import h5py
 import numpy as np
 
-RUN_ONLY = {"start_time", "end_time", "host", "command_line", "ranks", "threads_per_rank", "collective_io",
+RUN_ONLY = {"start_time", "end_time", "host", "hosts", "command_line", "ranks", "threads_per_rank", "collective_io",
             "peak_memory_mib_per_rank", "clustering_seconds", "resumed", "resolved_study",
             "cpu_seconds_per_rank", "stage_seconds"}
 

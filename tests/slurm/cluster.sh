@@ -77,19 +77,20 @@ slurm_stop() {
 # slurm_wait JOBID TIMEOUT [FAST_REQUEUE]: waits until the job has ended for good (a requeued job passes through
 # REQUEUED and PENDING on its way) and prints its final state. With FAST_REQUEUE=1 a requeued job may start 10 s
 # after its requeue instead of Slurm's two minutes (scontrol update StartTime=now+10; at once fails: the old
-# instance's credential is still being revoked).
+# instance's credential is still being revoked). Its Slurm commands run through $SLURM_RUN when that is set (the
+# multi-node cluster's nc_client: on the controller's network).
 slurm_wait() {
   local id=$1 t=$2 fast=${3:-0} state
   for _ in $(seq $((t * 5))); do
-    state=$(scontrol -o show job "$id" 2>/dev/null | sed -n 's/.* JobState=\([A-Z_]*\).*/\1/p') || true
+    state=$(${SLURM_RUN:-} scontrol -o show job "$id" 2>/dev/null | sed -n 's/.* JobState=\([A-Z_]*\).*/\1/p') || true
     case $state in
       COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|BOOT_FAIL|DEADLINE|PREEMPTED) echo "$state"; return 0;;
     esac
     if [[ $fast == 1 && $state == PENDING ]]; then
       local start
-      start=$(scontrol -o show job "$id" 2>/dev/null | sed -n 's/.* StartTime=\([0-9T:-]*\).*/\1/p') || true
+      start=$(${SLURM_RUN:-} scontrol -o show job "$id" 2>/dev/null | sed -n 's/.* StartTime=\([0-9T:-]*\).*/\1/p') || true
       if [[ -n $start ]] && (( $(date -d "$start" +%s 2>/dev/null || echo 0) > $(date +%s) + 30 )); then
-        scontrol update JobId="$id" StartTime=now+10 2>/dev/null || true
+        ${SLURM_RUN:-} scontrol update JobId="$id" StartTime=now+10 2>/dev/null || true
       fi
     fi
     sleep 0.2
