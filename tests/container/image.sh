@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The container image, built and run for real: a Debian 12 root file system made with debootstrap (this machine
+# reaches Debian's archive but no container registry) is imported into podman as the base image, the project's
+# container/Containerfile is built on it (its RUN: scripts/setup.sh, scripts/build.sh, cmake --install), the demo's
+# study is simulated and run inside the image on 4 MPI ranks, and its results are compared with the native build's
+# on the same study (tests/e2e/same_results.py, --other-build: the image's build names its own commit).
+# Not part of .ci/run: it downloads ~300 packages and builds precis from scratch, ~25 minutes on two cores.
+#   bash tests/container/image.sh [WORK]      (default: build/container-test; needs root, podman and debootstrap:
+#                                              scripts/setup.sh --container installs them)
+# On machines whose kernel denies raising resource limits (no CAP_SYS_RESOURCE) or that mount cgroup v1 and v2
+# side by side ("hybrid"), podman's runtime refuses to start a container; the image is then run with limits no
+# higher than the current ones and without cgroups, in a mount namespace of its own without the cgroup v2 mount.
+# The build uses --isolation=chroot, which needs neither.
+set -euo pipefail
+src=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(realpath -m "${1:-$src/build/container-test}")
+fail() { echo "FAIL [container]: $*" >&2; exit 1; }
+note() { echo "[container] $*"; }
+[[ $(id -u) == 0 ]] || fail "run it as root (debootstrap, podman's root store)"
+command -v podman >/dev/null && command -v debootstrap >/dev/null || fail "needs podman and debootstrap: scripts/setup.sh --container"
+[[ -x $src/build/src/precis ]] || fail "build the native precis first (scripts/build.sh): its results are the reference"
+mkdir -p "$work"
+base=localhost/precis-base:debian12
+image=localhost/precis:test
+start=$(date +%s)
+
+# the base: Debian 12 from Debian's archive (what debian:12 on a registry is)
+if ! podman image exists "$base"; then
+  if [[ ! -f $work/rootfs/etc/debian_version ]]; then
+    rm -rf "$work/rootfs"
+    debootstrap --variant=minbase bookworm "$work/rootfs" http://deb.debian.org/debian > "$work/debootstrap.log" 2>&1 \
+      || fail "debootstrap: $(tail -5 "$work/debootstrap.log")"
+  fi
+  # the archives the registry's debian:12 reads: bookworm, its updates and its security updates
+  rm -f "$work/rootfs/etc/apt/sources.list"
+  cat > "$work/rootfs/etc/apt/sources.list.d/debian.sources" <<'EOF'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+  tar -C "$work/rootfs" -c . | podman import - "$base" >/dev/null || fail "podman import of the root file system"
+fi
+note "base image $base: Debian $(podman run --rm --cgroups=disabled --network=none --ulimit nofile=1024:1024 --ulimit nproc=1000:1000 "$base" cat /etc/debian_version 2>/dev/null || echo '(not runnable here yet)')"
+
+# the image, from the repository's Containerfile
+commit=$(git -C "$src" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+podman build --isolation=chroot -f "$src/container/Containerfile" --build-arg BASE="$base" \
+  --build-arg PRECIS_GIT_COMMIT="$commit" -t "$image" "$src" > "$work/build.log" 2>&1 \
+  || fail "podman build: $(tail -20 "$work/build.log")"
+note "built $image in $(( $(date +%s) - start )) s ($(podman image inspect "$image" --format '{{.Size}}' | awk '{printf "%.0f MB", $1 / 1e6}'))"
+
+# run it: limits no higher than this process's, no cgroups (see above); the work folder is mounted at its own path,
+# so that the study's paths (named in provenance) are the same inside and out
+in_image() {
+  unshare --mount --propagation private sh -c '
+    if mountpoint -q /sys/fs/cgroup/unified && [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]; then
+      umount /sys/fs/cgroup/unified
+    fi
+    exec "$@"' sh podman run --rm --cgroups=disabled --network=none --shm-size=1g \
+      --ulimit nofile=1024:1024 --ulimit "nproc=$(ulimit -Hu):$(ulimit -Hu)" \
+      -e OMPI_MCA_rmaps_base_oversubscribe=1 -e OMPI_MCA_btl_vader_single_copy_mechanism=none \
+      -v "$work:$work" -w "$work" "$@"
+}
+rm -rf "$work/demo" "$work/native_sim"
+in_image "$image" --version > "$work/version.txt" || fail "precis --version in the image"
+grep -q "$commit" "$work/version.txt" || fail "the image's precis does not name commit $commit: $(cat "$work/version.txt")"
+in_image "$image" simulate --out demo --samples 200 --subtypes 3 --seed 1 > "$work/simulate.log" 2>&1 \
+  || fail "simulate in the image: $(tail -5 "$work/simulate.log")"
+in_image --entrypoint mpirun "$image" -n 4 --bind-to none precis run demo/study.yaml --output demo/image_results \
+  > "$work/run.log" 2>&1 || fail "precis run on 4 ranks in the image: $(tail -20 "$work/run.log")"
+note "the demo study ran in the image on 4 ranks: $(grep -o 'k = [0-9]*' "$work/run.log" | head -1)"
+
+# the native build: the same simulated study, and the same run of it
+source "$src/scripts/mpi-env.sh"
+"$src/build/src/precis" simulate --out "$work/native_sim" --samples 200 --subtypes 3 --seed 1 >/dev/null 2>&1
+diff -r -x image_results "$work/demo" "$work/native_sim" > /dev/null || fail "the image simulated another study than the native build"
+mpirun -n 4 --bind-to none "$src/build/src/precis" run "$work/demo/study.yaml" --output "$work/demo/native_results" \
+  > "$work/native.log" 2>&1 || fail "the native run: $(tail -5 "$work/native.log")"
+/usr/bin/python3 "$src/tests/e2e/same_results.py" "$work/demo/native_results" "$work/demo/image_results" --other-build \
+  || fail "the image's results differ from the native build's"
+note "the image's results are the native build's (every output file, the store's datasets, provenance)"
+note "ok ($(( $(date +%s) - start )) s)"
