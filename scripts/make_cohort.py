@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """A simulated proteome cohort for clustering at any size, as one MaxQuant proteinGroups.txt (samples as columns,
-LFQ intensities) with samples.tsv and truth.tsv, in OUT. K subtypes of equal expected size; each subtype raises
-its own block of proteins by 1.5 log2 units over N(20, 1) noise.
-Usage: make_cohort.py OUT SAMPLES [PROTEINS=50] [SUBTYPES=3] [SEED=1]"""
+LFQ intensities) or, with FORMAT npx, one Olink NPX export npx.csv (long: a row per sample and assay, NPX =
+log2 intensity, 8 plates), with samples.tsv and truth.tsv, in OUT. K subtypes of equal expected size; each subtype
+raises its own block of proteins by 1.5 log2 units over N(20, 1) noise.
+Usage: make_cohort.py OUT SAMPLES [PROTEINS=50] [SUBTYPES=3] [SEED=1] [FORMAT=maxquant|npx]"""
 import os
 import sys
 
@@ -23,7 +24,15 @@ with open(f"{out}/samples.tsv", "w") as f:
     f.write("sample_id\n" + "".join(f"{s}\n" for s in ids))
 with open(f"{out}/truth.tsv", "w") as f:
     f.write("sample_id\tsubtype\n" + "".join(f"{s}\t{t + 1}\n" for s, t in zip(ids, subtype)))
-with open(f"{out}/proteinGroups.txt", "w") as f:
-    f.write("Protein IDs\t" + "\t".join(f"LFQ intensity {s}" for s in ids) + "\n")
-    for j in range(p):
-        f.write(f"P{j + 1:05d}\t" + "\t".join(f"{v:.1f}" for v in np.exp2(x[j])) + "\n")
+if (sys.argv[6] if len(sys.argv) > 6 else "maxquant") == "npx":
+    with open(f"{out}/npx.csv", "w") as f:
+        f.write("SampleID;Sample_Type;OlinkID;UniProt;Assay;MissingFreq;Panel;PlateID;QC_Warning;LOD;NPX;Assay_Warning\n")
+        assay = [f"OID{j + 1:05d};Q{j + 1:05d};A{j + 1}" for j in range(p)]
+        for i, s in enumerate(ids):
+            plate = f"Plate{i * 8 // n + 1}"
+            f.write("".join(f"{s};SAMPLE;{assay[j]};0;Inflammation;{plate};PASS;17.5;{x[j, i]:.4f};PASS\n" for j in range(p)))
+else:
+    with open(f"{out}/proteinGroups.txt", "w") as f:
+        f.write("Protein IDs\t" + "\t".join(f"LFQ intensity {s}" for s in ids) + "\n")
+        for j in range(p):
+            f.write(f"P{j + 1:05d}\t" + "\t".join(f"{v:.1f}" for v in np.exp2(x[j])) + "\n")

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -313,6 +315,37 @@ SampleOutcome process_sample(const SampleTask& t, const SampleInputs& in, const 
     return o;
 }
 
+// The lines of a file whose first byte lies in [b0, b1), in order: a rank's share of an NPX file (a line belongs to
+// the rank whose byte range holds its first byte; header_end: where the data lines begin).
+class RangeLines {
+public:
+    RangeLines(const std::string& file, uint64_t header_end, uint64_t b0, uint64_t b1)
+        : in_(file, std::ios::binary), pos_(b0), end_(b1) {
+        if (b0 >= b1) return;
+        if (!in_) throw_io("cannot read " + file + ": " + std::strerror(errno), "check that the file is readable");
+        in_.seekg(std::streamoff(b0 - 1));
+        char prev = 0;
+        in_.get(prev);
+        if (prev != '\n' && b0 != header_end) {  // the line that began in the range before
+            std::string rest;
+            std::getline(in_, rest);
+            pos_ += rest.size() + 1;
+        }
+    }
+    bool next(std::string& line) {
+        if (pos_ >= end_ || !std::getline(in_, line)) return false;
+        pos_ += line.size() + 1;
+        return true;
+    }
+
+private:
+    std::ifstream in_;
+    uint64_t pos_, end_;
+};
+
+// The text of an NPX file a rank reads before its rows go to their owners (a round).
+constexpr uint64_t kNpxRoundBytes = 64ull << 20;
+
 // Which rank assembles sheet sample i from a cohort file: the workers in turn (rank 0 itself when alone).
 int owner_of(size_t i, int size) { return size == 1 ? 0 : 1 + int(i % size_t(size - 1)); }
 
@@ -350,8 +383,8 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const SampleSheet& sheet,
 
     if (s.proteome.format == ProteomeFormat::OlinkNpx) {
         NpxColumns cols;
-        std::vector<std::string> raw;
-        uint64_t header_end = 0;
+        uint64_t header_end = 0, b0 = 0, b1 = 0;
+        int64_t lines = 0;
         comm.all_or_none([&] {
             std::ifstream in(file, std::ios::binary);
             std::string header;
@@ -360,74 +393,74 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const SampleSheet& sheet,
             cols = npx_header(header, file);
             header_end = header.size() + 1;
             const uint64_t size = fs::file_size(file);
-            uint64_t b0 = std::max<uint64_t>(header_end, size * uint64_t(me) / uint64_t(P));
-            uint64_t b1 = size * uint64_t(me + 1) / uint64_t(P);
-            if (b0 >= b1) return;
-            // a line belongs to the rank whose range holds its first byte
-            in.clear();
-            in.seekg(std::streamoff(b0 - 1));
-            char prev = 0;
-            in.get(prev);
-            uint64_t pos = b0;
+            b0 = std::max<uint64_t>(header_end, size * uint64_t(me) / uint64_t(P));
+            b1 = size * uint64_t(me + 1) / uint64_t(P);
+            RangeLines count(file, header_end, b0, b1);  // a first pass counts the lines: their numbers
             std::string line;
-            if (prev != '\n' && b0 != header_end) {
-                std::getline(in, line);
-                pos += line.size() + 1;
-            }
-            while (pos < b1 && std::getline(in, line)) {
-                pos += line.size() + 1;
-                raw.push_back(std::move(line));
-            }
+            while (count.next(line)) ++lines;
         });
-        const int64_t first_line = 2 + comm.exscan_sum(int64_t(raw.size()));
-        std::vector<std::vector<NpxRow>> to(P);
+        int64_t lineno = 2 + comm.exscan_sum(lines);
+        // Then the rows, in rounds of at most kNpxRoundBytes of text per rank: parsed, and sent as compact cells to
+        // their samples' owners, which keep nothing else (no rank holds more than a round of text at a time).
+        std::vector<double> rounds{-double((b1 > b0 ? b1 - b0 : 0) / kNpxRoundBytes + 1)};
+        comm.allreduce_min(rounds);
+        auto slot = [&](size_t i) { return P == 1 ? i : i / size_t(P - 1); };  // among this rank's samples
+        std::vector<std::vector<NpxCell>> cells(samples.empty() ? 0 : slot(samples.size() - 1) + 1);
+        StringTable assays, plates;
         std::map<std::string, FeatureInfo> seen;
-        comm.all_or_none([&] {
-            for (size_t k = 0; k < raw.size(); ++k) {
-                if (raw[k].empty() || raw[k] == "\r") continue;
-                NpxRow r = npx_row(raw[k], cols, file, first_line + int64_t(k));
-                auto it = index.find(r.sample);
-                if (it == index.end()) {
-                    if (r.is_control())
-                        counts[0] += 1;
-                    else {
-                        counts[1] += 1;
-                        if (unknown_example.empty()) unknown_example = r.sample;
+        std::unique_ptr<RangeLines> reader;
+        for (long round = 0; round < long(-rounds[0]); ++round) {
+            std::vector<std::string> msgs(P);
+            comm.all_or_none([&] {
+                if (!reader) reader = std::make_unique<RangeLines>(file, header_end, b0, b1);
+                uint64_t taken = 0;
+                std::string line;
+                while (taken < kNpxRoundBytes && reader->next(line)) {
+                    taken += line.size() + 1;
+                    const int64_t k = lineno++;
+                    if (line.empty() || line == "\r") continue;
+                    NpxRow r = npx_row(line, cols, file, k);
+                    auto it = index.find(r.sample);
+                    if (it == index.end()) {
+                        if (r.is_control())
+                            counts[0] += 1;
+                        else {
+                            counts[1] += 1;
+                            if (unknown_example.empty()) unknown_example = r.sample;
+                        }
+                        continue;
                     }
-                    continue;
+                    auto [fi, fresh] = seen.emplace(r.olink_id, FeatureInfo{r.uniprot, r.assay, r.panel});
+                    fi->second.assay_warnings += olink_warns(r.assay_warning);
+                    pack_npx_row(msgs[owner_of(it->second, P)], uint32_t(it->second), r);
                 }
-                auto [fi, fresh] = seen.emplace(r.olink_id, FeatureInfo{r.uniprot, r.assay, r.panel});
-                fi->second.assay_warnings += olink_warns(r.assay_warning);
-                to[owner_of(it->second, P)].push_back(std::move(r));
-            }
-        });
+            });
+            for (auto& m : comm.all_to_all(msgs))
+                unpack_npx_rows(m, assays, plates, [&](uint32_t i, const NpxCell& c) { cells[slot(i)].push_back(c); });
+        }
+        reader.reset();
         for (auto& [id, fi] : seen)
             my_info += id + "\t" + fi.uniprot + "\t" + fi.gene + "\t" + fi.panel + "\t" +
                        std::to_string(fi.assay_warnings) + "\n";
-        raw.clear();
-        std::vector<std::string> msgs(P);
-        for (int r = 0; r < P; ++r) msgs[r] = encode_rows(to[r]);
-        to.clear();
-        std::map<size_t, std::vector<NpxRow>> by_sample;
-        for (auto& m : comm.all_to_all(msgs))
-            for (auto& r : decode_rows(m)) by_sample[index.at(r.sample)].push_back(std::move(r));
         NpxSettings st;
         st.below_lod_missing = s.proteome.below_lod == BelowLod::Missing;
         st.median_normalize = s.proteome.normalize == Normalize::Median;
+        NpxIdLists lists;
         for (size_t i = 0; i < samples.size(); ++i) {
             if (owner_of(i, P) != me) continue;
-            auto it = by_sample.find(i);
-            if (it == by_sample.end()) {
+            std::vector<NpxCell>& c = cells[slot(i)];
+            if (c.empty()) {
                 sample_error(i, "no rows in " + file);
                 continue;
             }
             try {
-                ProteomeResult r = npx_sample(it->second, st, file);
+                ProteomeResult r = npx_sample(samples[i].id, c, assays, plates, st, file, lists);
                 proteome_status(outcome(i), r.qc, s);
                 local.proteome[i] = std::move(r);
             } catch (const Error& e) {
                 sample_error(i, e.one_line());
             }
+            std::vector<NpxCell>().swap(c);
         }
     } else {  // maxquant
         std::vector<std::string> columns;  // this rank's samples' intensities: the only cells it parses

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <exception>
 #include <fstream>
 #include <limits>
@@ -115,46 +116,121 @@ NpxRow npx_row(const std::string& raw, const NpxColumns& c, const std::string& p
     return r;
 }
 
-ProteomeResult npx_sample(const std::vector<NpxRow>& rows_in, const NpxSettings& st, const std::string& path) {
-    std::vector<const NpxRow*> rows;
-    for (auto& r : rows_in) rows.push_back(&r);
-    std::sort(rows.begin(), rows.end(), [](const NpxRow* a, const NpxRow* b) { return a->line < b->line; });
+uint32_t StringTable::id(const std::string& s) {
+    auto [it, added] = index.emplace(s, uint32_t(names.size()));
+    if (added) names.push_back(s);
+    return it->second;
+}
+
+namespace {
+template <class T>
+void put(std::string& out, T v) {
+    out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+void put_text(std::string& out, const std::string& s) {
+    put(out, uint32_t(s.size()));
+    out += s;
+}
+template <class T>
+T take(const std::string& in, size_t& at) {
+    if (at + sizeof(T) > in.size()) throw Error(ErrorKind::Internal, "bad NPX row message");
+    T v;
+    std::memcpy(&v, in.data() + at, sizeof v);
+    at += sizeof v;
+    return v;
+}
+std::string take_text(const std::string& in, size_t& at) {
+    const uint32_t n = take<uint32_t>(in, at);
+    if (at + n > in.size()) throw Error(ErrorKind::Internal, "bad NPX row message");
+    at += n;
+    return in.substr(at - n, n);
+}
+}  // namespace
+
+void pack_npx_row(std::string& msg, uint32_t sample, const NpxRow& r) {
+    double v = NaN, lod = NaN;
+    bool bad = false;
+    try {
+        parse_number(r.npx, v);
+    } catch (const std::invalid_argument&) {
+        bad = true;
+    }
+    try {
+        parse_number(r.lod, lod);
+    } catch (const std::invalid_argument&) {
+        lod = NaN;
+    }
+    put(msg, sample);
+    put(msg, int64_t(r.line));
+    put(msg, v);
+    put(msg, lod);
+    put(msg, uint8_t((bad ? 1 : 0) | (olink_warns(r.qc_warning) ? 2 : 0)));
+    put_text(msg, r.olink_id);
+    put_text(msg, r.plate);
+}
+
+void unpack_npx_rows(const std::string& msg, StringTable& assays, StringTable& plates,
+                     const std::function<void(uint32_t, const NpxCell&)>& add) {
+    size_t at = 0;
+    while (at < msg.size()) {
+        const uint32_t sample = take<uint32_t>(msg, at);
+        NpxCell c;
+        c.line = long(take<int64_t>(msg, at));
+        c.npx = take<double>(msg, at);
+        c.lod = take<double>(msg, at);
+        const uint8_t flags = take<uint8_t>(msg, at);
+        c.npx_bad = flags & 1;
+        c.qc_warn = flags & 2;
+        c.assay = assays.id(take_text(msg, at));
+        c.plate = plates.id(take_text(msg, at));
+        add(sample, c);
+    }
+}
+
+ProteomeResult npx_sample(const std::string& sample, std::vector<NpxCell>& cells, const StringTable& assays,
+                          const StringTable& plates, const NpxSettings& st, const std::string& path, NpxIdLists& lists) {
+    std::sort(cells.begin(), cells.end(), [](const NpxCell& a, const NpxCell& b) { return a.line < b.line; });
     ProteomeResult r;
-    std::unordered_map<std::string, long> seen;
+    std::vector<long> first_line(assays.names.size(), 0);  // 0: not seen yet (data lines start at 2)
     long below_lod = 0, warned = 0;
-    std::vector<std::string> ids;
-    for (const NpxRow* row : rows) {
-        if (auto [it, fresh] = seen.emplace(row->olink_id, row->line); !fresh)
-            throw_malformed(where(path, row->line) + "assay " + row->olink_id + " of sample '" + row->sample +
-                                "' appears again (first on line " + std::to_string(it->second) + ")",
+    std::vector<uint32_t> order;
+    order.reserve(cells.size());
+    r.values.reserve(cells.size());
+    const std::string* plate = nullptr;
+    for (const NpxCell& c : cells) {
+        const std::string& id = assays.names[c.assay];
+        if (first_line[c.assay] != 0)
+            throw_malformed(where(path, c.line) + "assay " + id + " of sample '" + sample + "' appears again (first on line " +
+                                std::to_string(first_line[c.assay]) + ")",
                             "keep one row per sample and assay (OlinkAnalyze's check_npx reports these too)");
-        double v = NaN, lod = NaN;
-        try {
-            parse_number(row->npx, v);
-        } catch (const std::invalid_argument&) {
-            throw_malformed(where(path, row->line) + "the NPX of sample '" + row->sample + "', assay " + row->olink_id +
-                                ", is not a number",
+        first_line[c.assay] = c.line;
+        if (c.npx_bad)
+            throw_malformed(where(path, c.line) + "the NPX of sample '" + sample + "', assay " + id + ", is not a number",
                             "write a number, or NA");
-        }
-        try {
-            parse_number(row->lod, lod);
-        } catch (const std::invalid_argument&) {
-            lod = NaN;
-        }
-        if (!std::isnan(v) && !std::isnan(lod) && v < lod) {
+        double v = c.npx;
+        if (!std::isnan(v) && !std::isnan(c.lod) && v < c.lod) {
             ++below_lod;
             if (st.below_lod_missing) v = NaN;
         }
-        if (olink_warns(row->qc_warning)) ++warned;
-        if (r.plate.empty()) r.plate = row->plate;
-        if (!row->plate.empty() && row->plate != r.plate)
-            throw_malformed(where(path, row->line) + "sample '" + row->sample + "' is on plate " + row->plate +
-                                " here but on plate " + r.plate + " on line " + std::to_string(rows.front()->line),
+        if (c.qc_warn) ++warned;
+        const std::string& p = plates.names[c.plate];
+        if (!plate || plate->empty()) plate = &p;
+        if (!p.empty() && p != *plate)
+            throw_malformed(where(path, c.line) + "sample '" + sample + "' is on plate " + p + " here but on plate " +
+                                *plate + " on line " + std::to_string(cells.front().line),
                             "give a sample measured on several plates (a bridging sample) a distinct id per plate");
-        ids.push_back(row->olink_id);
+        order.push_back(c.assay);
         r.values.push_back(v);
     }
-    r.ids = std::make_shared<const std::vector<std::string>>(std::move(ids));
+    if (plate) r.plate = *plate;
+    FeatureIds& ids = lists[order];
+    if (!ids) {
+        std::vector<std::string> names;
+        names.reserve(order.size());
+        for (uint32_t a : order) names.push_back(assays.names[a]);
+        ids = std::make_shared<const std::vector<std::string>>(std::move(names));
+    }
+    r.ids = ids;
     finish(r, st.median_normalize);
     r.qc.below_lod = below_lod;
     r.qc.qc_warning = warned > 0;
@@ -169,49 +245,6 @@ bool olink_id_valid(const std::string& id) {
 bool olink_warns(const std::string& value) {
     const std::string v = lower(value);
     return v == "warning" || v == "warn";
-}
-
-std::string encode_rows(const std::vector<NpxRow>& rows) {
-    std::string s;
-    auto clean = [](const std::string& x) {
-        std::string o = x;
-        for (char& c : o)
-            if (c == '\t' || c == '\n') c = ' ';
-        return o;
-    };
-    for (auto& r : rows) {
-        s += std::to_string(r.line);
-        for (const std::string* f : {&r.sample, &r.olink_id, &r.uniprot, &r.assay, &r.panel, &r.plate, &r.npx, &r.lod,
-                                     &r.qc_warning, &r.sample_type, &r.assay_warning})
-            s += "\t" + clean(*f);
-        s += "\n";
-    }
-    return s;
-}
-
-std::vector<NpxRow> decode_rows(const std::string& s) {
-    std::vector<NpxRow> out;
-    size_t a = 0;
-    while (a < s.size()) {
-        size_t b = s.find('\n', a);
-        std::string line = s.substr(a, b - a);
-        a = b == std::string::npos ? s.size() : b + 1;
-        std::vector<std::string> f;
-        size_t p = 0;
-        while (true) {
-            size_t q = line.find('\t', p);
-            f.push_back(line.substr(p, q - p));
-            if (q == std::string::npos) break;
-            p = q + 1;
-        }
-        if (f.size() != 12) throw Error(ErrorKind::Internal, "bad NPX row message");
-        NpxRow r;
-        r.line = std::stol(f[0]);
-        r.sample = f[1], r.olink_id = f[2], r.uniprot = f[3], r.assay = f[4], r.panel = f[5], r.plate = f[6];
-        r.npx = f[7], r.lod = f[8], r.qc_warning = f[9], r.sample_type = f[10], r.assay_warning = f[11];
-        out.push_back(std::move(r));
-    }
-    return out;
 }
 
 int MaxQuantTable::column(const std::string& name) const {

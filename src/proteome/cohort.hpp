@@ -2,6 +2,8 @@
 // (wide: one row per protein group, one column per sample). Parsing and per-sample assembly only; no MPI: the
 // pipeline decides which rank reads which bytes and which samples.
 #pragma once
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -48,13 +50,38 @@ struct NpxSettings {
     bool median_normalize = false;
 };
 
-// One sample's rows -> its values (NPX is log2 already), QC, and flags. Throws MalformedInput naming file:line for
-// non-numeric NPX and duplicate assays (OlinkAnalyze's check_npx checks these too).
-ProteomeResult npx_sample(const std::vector<NpxRow>& rows, const NpxSettings& st, const std::string& path);
+// Distinct strings numbered in the order first seen: the assays and the plates of an NPX file, on one rank.
+struct StringTable {
+    std::vector<std::string> names;
+    std::unordered_map<std::string, uint32_t> index;
+    uint32_t id(const std::string& s);
+};
 
-// Serialisation of rows for sending between ranks (tab-separated fields).
-std::string encode_rows(const std::vector<NpxRow>& rows);
-std::vector<NpxRow> decode_rows(const std::string& s);
+// One NPX row as a sample's assembly needs it, small enough for a rank to hold every row of its samples from a
+// biobank's export (40 bytes against ~120 of text): the assay and plate as numbers in the rank's tables, the NPX
+// and LOD parsed on the rank that read the line.
+struct NpxCell {
+    long line = 0;  // in the file
+    uint32_t assay = 0, plate = 0;
+    double npx = 0, lod = 0;  // NaN: missing (the LOD also when it is not a number)
+    bool npx_bad = false;     // the NPX was neither missing nor a number
+    bool qc_warn = false;     // QC_Warning flags the row
+};
+
+// Appends row `r`, of the sheet's sample number `sample`, to `msg`: a message to the rank that owns the sample.
+void pack_npx_row(std::string& msg, uint32_t sample, const NpxRow& r);
+// The rows of a message: add(sample, cell) for each, its assay and plate numbered in `assays` and `plates`.
+void unpack_npx_rows(const std::string& msg, StringTable& assays, StringTable& plates,
+                     const std::function<void(uint32_t, const NpxCell&)>& add);
+
+// Samples with the same assays in the same order share one id list (by the assays' numbers).
+using NpxIdLists = std::map<std::vector<uint32_t>, FeatureIds>;
+
+// One sample's cells (sorted here into file order) -> its values (NPX is log2 already), QC, and flags. Throws
+// MalformedInput naming file:line for a non-numeric NPX and a duplicate assay (OlinkAnalyze's check_npx checks these
+// too); `sample` is its id, for those messages.
+ProteomeResult npx_sample(const std::string& sample, std::vector<NpxCell>& cells, const StringTable& assays,
+                          const StringTable& plates, const NpxSettings& st, const std::string& path, NpxIdLists& lists);
 
 // ---- MaxQuant proteinGroups.txt --------------------------------------------------------------------------------
 

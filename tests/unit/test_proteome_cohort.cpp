@@ -34,39 +34,59 @@ TEST_CASE("Olink NPX: header in any of the export dialects, rows, controls") {
     CHECK(ctl.is_control());
 }
 
+namespace {
+// rows of sample S1 -> the cells its owner assembles, through the message a reading rank sends
+ProteomeResult npx_of(const std::vector<NpxRow>& rows, const NpxSettings& st, NpxIdLists& lists,
+                      StringTable& assays, StringTable& plates) {
+    std::string msg;
+    for (auto& r : rows) pack_npx_row(msg, 7, r);
+    std::vector<NpxCell> cells;
+    unpack_npx_rows(msg, assays, plates, [&](uint32_t sample, const NpxCell& c) {
+        CHECK(sample == 7);
+        cells.push_back(c);
+    });
+    return npx_sample("S1", cells, assays, plates, st, "n.csv", lists);
+}
+}  // namespace
+
 TEST_CASE("Olink NPX: one sample's values, LOD, warnings and check_npx-style errors") {
     auto row = [](long line, const std::string& id, const std::string& npx, const std::string& lod = "1",
-                  const std::string& warn = "PASS") {
+                  const std::string& warn = "PASS", const std::string& plate = "P1") {
         NpxRow r;
-        r.line = line, r.sample = "S1", r.olink_id = id, r.npx = npx, r.lod = lod, r.qc_warning = warn;
+        r.line = line, r.sample = "S1", r.olink_id = id, r.npx = npx, r.lod = lod, r.qc_warning = warn, r.plate = plate;
         return r;
     };
-    std::vector<NpxRow> rows{row(5, "A", "3"), row(2, "B", "0.5"), row(9, "C", "NA"), row(7, "D", "5", "1", "WARN")};
+    std::vector<NpxRow> rows{row(5, "A", "3"), row(2, "B", "0.5", "1", "PASS", ""), row(9, "C", "NA", "x"),
+                             row(7, "D", "5", "1", "WARN")};
     NpxSettings keep;
-    ProteomeResult r = npx_sample(rows, keep, "n.csv");
+    NpxIdLists lists;
+    StringTable assays, plates;
+    ProteomeResult r = npx_of(rows, keep, lists, assays, plates);
     CHECK(*r.ids == std::vector<std::string>{"B", "A", "D", "C"});  // file order
     CHECK(r.values[0] == 0.5);                                       // below LOD, kept
     CHECK(std::isnan(r.values[3]));
     CHECK(r.qc.below_lod == 1);
     CHECK(r.qc.qc_warning);
     CHECK(r.qc.n_detected == 3);
+    CHECK(r.plate == "P1");  // the first plate named (line 2 names none)
     NpxSettings drop;
     drop.below_lod_missing = true;
     drop.median_normalize = true;
-    ProteomeResult d = npx_sample(rows, drop, "n.csv");
+    ProteomeResult d = npx_of(rows, drop, lists, assays, plates);
     CHECK(std::isnan(d.values[0]));
     CHECK(d.qc.median == Approx(4.0));
     CHECK(d.values[1] == Approx(-1.0));
+    CHECK(d.ids == r.ids);  // the same assays in the same order: one shared id list
+    CHECK(lists.size() == 1);
     rows.push_back(row(11, "A", "4"));
-    CHECK_THROWS_WITH(npx_sample(rows, keep, "n.csv"), Catch::Contains("n.csv:11: assay A of sample 'S1' appears again "
-                                                                       "(first on line 5)"));
+    CHECK_THROWS_WITH(npx_of(rows, keep, lists, assays, plates),
+                      Catch::Contains("n.csv:11: assay A of sample 'S1' appears again (first on line 5)"));
     rows.back() = row(11, "E", "high");
-    CHECK_THROWS_WITH(npx_sample(rows, keep, "n.csv"), Catch::Contains("n.csv:11: the NPX of sample 'S1', assay E, "
-                                                                       "is not a number"));
-    auto back = decode_rows(encode_rows(rows));
-    REQUIRE(back.size() == rows.size());
-    CHECK(back[3].qc_warning == "WARN");
-    CHECK(back[4].line == 11);
+    CHECK_THROWS_WITH(npx_of(rows, keep, lists, assays, plates),
+                      Catch::Contains("n.csv:11: the NPX of sample 'S1', assay E, is not a number"));
+    rows.back() = row(11, "E", "2", "1", "PASS", "P2");
+    CHECK_THROWS_WITH(npx_of(rows, keep, lists, assays, plates),
+                      Catch::Contains("n.csv:11: sample 'S1' is on plate P2 here but on plate P1 on line 2"));
 }
 
 TEST_CASE("MaxQuant proteinGroups: decoys, contaminants and site-only rows dropped - 0 is missing") {
