@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <utility>
 
 #include "core/error.hpp"
 #include "core/files.hpp"
@@ -71,13 +72,13 @@ void check_on_root(const RunOptions& opt, Inputs& in, RootState& root) {
                         "give another folder with --output (or study.output)");
     }
     prepare_output(study.output);
+    make_private_dirs(state_dir(study.output));
+    FolderLock lock(state_dir(study.output) + "/lock");  // no other run changes the folder from here to the end
     if (opt.reuse_finished) {
         root.finished_inputs = finished_inputs(study, in.sheet);
-        make_private_dirs(state_dir(study.output));
-        const FolderLock lock(state_dir(study.output) + "/lock");  // no run is changing the folder meanwhile
         if (!opt.fresh && finished_and_unchanged(study.output, root.finished_inputs, root.unchanged_since)) return;
     }
-    root.journal = open_journal(study.output, opt.fresh);
+    root.journal = open_journal(study.output, opt.fresh, std::move(lock));
     clear_earlier_results(study.output);
     if (root.journal.records > 0)
         std::fprintf(stderr, "precis: resuming from %s: %zu record(s) in %zu journal file(s)%s\n",

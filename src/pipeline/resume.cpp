@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <utility>
 
 #include "core/error.hpp"
 #include "core/files.hpp"
@@ -79,11 +80,10 @@ FolderLock::~FolderLock() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-JournalIndex open_journal(const std::string& output, bool fresh) {
+JournalIndex open_journal(const std::string& output, bool fresh, FolderLock lock) {
     std::error_code ec;
-    make_private_dirs(state_dir(output));
     JournalIndex idx;
-    idx.lock = FolderLock(state_dir(output) + "/lock");
+    idx.lock = std::move(lock);
     if (fresh) {
         fs::remove_all(journal_dir(output), ec);
         fs::remove_all(state_dir(output) + "/stages", ec);

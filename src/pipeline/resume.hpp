@@ -50,8 +50,9 @@ struct JournalIndex {
     size_t files = 0, records = 0, torn = 0;  // torn: files whose tail was cut off or damaged
     FolderLock lock;
 };
-// Also takes the folder's lock: a second run on the same folder is a Config error (exit 2).
-JournalIndex open_journal(const std::string& output, bool fresh);
+// Keeps `lock`, the folder's lock the caller took (FolderLock(state_dir(output) + "/lock")): a second run on the same
+// folder is a Config error (exit 2).
+JournalIndex open_journal(const std::string& output, bool fresh, FolderLock lock);
 
 // <output>/.precis/finished (pipeline/finished.cpp), the mark of a folder that holds a study's finished results.
 // finished_inputs: what the results are made from, for the stamp (rank 0, at the start: the precis build, the
