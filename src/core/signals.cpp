@@ -38,7 +38,9 @@ void install_stop_handlers() {
     if (launched) {
         const pid_t parent = getppid();
         prctl(PR_SET_PDEATHSIG, SIGTERM);
-        if (getppid() != parent || parent == 1) on_stop_signal(SIGTERM);  // it died before the line above
+        // it died before the line above. (A parent of pid 1 is no sign: in a container the launcher is pid 1, and a
+        // rank whose launcher had already gone cannot get through MPI's start-up anyway.)
+        if (getppid() != parent) on_stop_signal(SIGTERM);
     }
 }
 

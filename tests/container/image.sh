@@ -8,8 +8,8 @@
 #   bash tests/container/image.sh [WORK]      (default: build/container-test; needs root, podman and debootstrap:
 #                                              scripts/setup.sh --container installs them)
 # On machines whose kernel denies raising resource limits (no CAP_SYS_RESOURCE) or that mount cgroup v1 and v2
-# side by side ("hybrid"), podman's runtime refuses to start a container; the image is then run with limits no
-# higher than the current ones and without cgroups, in a mount namespace of its own without the cgroup v2 mount.
+# side by side ("hybrid"), podman's runtime refuses to start a container; the image is then run with limits below
+# the current ones and without cgroups, in a mount namespace of its own without the cgroup v2 mount.
 # The build uses --isolation=chroot, which needs neither.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -46,9 +46,8 @@ Suites: bookworm-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
-  tar -C "$work/rootfs" -c . | podman import - "$base" >/dev/null || fail "podman import of the root file system"
+  tar -C "$work/rootfs" -c . | podman import - "$base" >/dev/null 2>&1 || fail "podman import of the root file system"
 fi
-note "base image $base: Debian $(podman run --rm --cgroups=disabled --network=none --ulimit nofile=1024:1024 --ulimit nproc=1000:1000 "$base" cat /etc/debian_version 2>/dev/null || echo '(not runnable here yet)')"
 
 # the image, from the repository's Containerfile
 commit=$(git -C "$src" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
@@ -57,7 +56,7 @@ podman build --isolation=chroot -f "$src/container/Containerfile" --build-arg BA
   || fail "podman build: $(tail -20 "$work/build.log")"
 note "built $image in $(( $(date +%s) - start )) s ($(podman image inspect "$image" --format '{{.Size}}' | awk '{printf "%.0f MB", $1 / 1e6}'))"
 
-# run it: limits no higher than this process's, no cgroups (see above); the work folder is mounted at its own path,
+# run it: limits below this process's, no cgroups (see above); the work folder is mounted at its own path,
 # so that the study's paths (named in provenance) are the same inside and out
 in_image() {
   unshare --mount --propagation private sh -c '
@@ -65,11 +64,12 @@ in_image() {
       umount /sys/fs/cgroup/unified
     fi
     exec "$@"' sh podman run --rm --cgroups=disabled --network=none --shm-size=1g \
-      --ulimit nofile=1024:1024 --ulimit "nproc=$(ulimit -Hu):$(ulimit -Hu)" \
+      --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 \
       -e OMPI_MCA_rmaps_base_oversubscribe=1 -e OMPI_MCA_btl_vader_single_copy_mechanism=none \
       -v "$work:$work" -w "$work" "$@"
 }
 rm -rf "$work/demo" "$work/native_sim"
+note "base image $base: Debian $(in_image --entrypoint cat "$base" /etc/debian_version)"
 in_image "$image" --version > "$work/version.txt" || fail "precis --version in the image"
 grep -q "$commit" "$work/version.txt" || fail "the image's precis does not name commit $commit: $(cat "$work/version.txt")"
 in_image "$image" simulate --out demo --samples 200 --subtypes 3 --seed 1 > "$work/simulate.log" 2>&1 \
