@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # How each stage of a run grows with the cohort. For each size N: a per-sample study (`precis simulate`: a VCF.gz and
 # a proteome table per sample, 300 proteins, 60 genes, 3 subtypes) and a cohort-file study (scripts/make_cohort.py:
-# one MaxQuant proteinGroups.txt of N samples x 300 proteins), each run fresh on RANKS ranks x 1 thread, then run
+# one MaxQuant proteinGroups.txt of N samples x 300 proteins; mode cohort_npx: one Olink NPX export of N samples x
+# 300 assays, long format, ~80 bytes a row), each run fresh on RANKS ranks x 1 thread, then run
 # again unchanged. Prints per stage its seconds at each N and the least-squares exponent b of seconds ~ N^b (1 is
 # linear; the goal is b <= 1.1 for every stage), each rank's peak memory, the journal, provenance.json and store
 # sizes, and the unchanged rerun's time. Peer: a plain sequential write(2) of the store's bytes (precis_bench_store
 # plain, N x 360 float32), against which the store stage's time is a ratio (goal: within 2x at 100,000).
 # Usage: bench/scale.sh [SIZES="10000 100000 200000"] [RANKS=3] [DIR=bench-scale] [MODES="per_sample cohort_file"]
+#        (MODES may also name cohort_npx)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES=${1:-10000 100000 200000} RANKS=${2:-3} DIR=${3:-bench-scale} MODES=${4:-per_sample cohort_file}
@@ -22,6 +24,13 @@ for mode in $MODES; do
     if [[ ! -f $in/study.yaml ]]; then
       if [[ $mode == per_sample ]]; then
         "$PRECIS" simulate --out "$in" --samples "$n" --subtypes 3 --seed 1 >/dev/null
+      elif [[ $mode == cohort_npx ]]; then
+        $PY "$ROOT/scripts/make_cohort.py" "$in" "$n" 300 3 1 npx
+        cat > "$in/study.yaml" <<Y
+study: {name: scale_$n, seed: 1}
+samples: {sheet: samples.tsv}
+proteome: {cohort_file: npx.csv, format: olink_npx}
+Y
       else
         $PY "$ROOT/scripts/make_cohort.py" "$in" "$n" 300 3 1
         cat > "$in/study.yaml" <<Y
