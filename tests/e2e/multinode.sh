@@ -6,8 +6,7 @@
 # leaves no rank behind, is requeued, and once the node is back it resumes from the journal and gives the results of
 # an uninterrupted run.
 source "$(dirname "$0")/lib.sh"
-source "$PRECIS_TESTS/slurm/cluster.sh"     # slurm_wait
-source "$PRECIS_TESTS/slurm/netcluster.sh"
+source "$PRECIS_TESTS/slurm/netcluster.sh"  # and cluster.sh: slurm_wait, slow_study
 [[ $(id -u) == 0 ]] || fail "the multi-node test makes network namespaces and runs slurmd as root: run it as root"
 for c in slurmctld munged nsenter unshare ip; do
   command -v $c >/dev/null || fail "needs $c (scripts/setup.sh --test installs slurm-wlm, munge, iproute2)"
@@ -58,10 +57,7 @@ done
 # A node lost mid-run. The study: VCFs of 20,000 records (QC over each), the sheet repeating 200 samples as often as
 # ~40 s of one worker needs (measured on the 200; fewer repeats under ASan), so that the samples stage outlasts the
 # loss on three workers.
-"$PRECIS" simulate --out slow --samples 200 --subtypes 3 --seed 4 --resamples 20 --genes 20000 --proteins 300 >/dev/null
-sed -i '/gene_burden/d; /^  features:/d' slow/study.yaml
-sed -i 's/^  resamples: 20$/  resamples: 20\n  landmarks: 300/' slow/study.yaml
-cat >> slow/study.yaml <<'EOF'
+n=$(slow_study 40 20 <<'EOF'
 resources:
   nodes: 3
   ntasks: 4
@@ -70,19 +66,7 @@ resources:
   mem_per_cpu: 1G
   sbatch_options: [--overcommit]
 EOF
-precis_np 2 run slow/study.yaml --output slow_probe 2>/dev/null
-reps=$($PY -c "import json, math; s = json.load(open('slow_probe/provenance.json'))['stage_seconds']['samples']
-print(min(20, max(2, math.ceil(40 / s))))")
-n=$((200 * reps))
-$PY - "$reps" <<'PY'
-import csv, sys
-rows = list(csv.reader(open("slow/samples.tsv"), delimiter="\t"))
-with open("slow/samples.tsv", "w") as f:
-    f.write("\t".join(rows[0]) + "\n")
-    for r in range(int(sys.argv[1])):
-        for b in rows[1:]:
-            f.write("\t".join([f"{b[0]}_{r}"] + b[1:]) + "\n")
-PY
+)
 id=$(nc_client "$PRECIS" slurm slow/study.yaml --submit --output "$PWD/slow_job" 2>submit.log) || fail "slow: $(cat submit.log)"
 log=slow_job/logs/simulated-$id.log
 # lose node 3 once the job is well into its samples (a tenth done, or more)

@@ -84,10 +84,7 @@ note "a malformed study (and a study name with \$(), quotes and spaces): exit 2,
 # minutes and the signal is due 60 s before it (Slurm may send it up to a minute early), so the job's work must
 # outlast 60 s in any build: VCFs of 20,000 records each (200 files), the sheet repeating them as often as ~110 s of
 # one worker needs, measured on the 200 first (30 times, 6,000 samples, in the optimised build; fewer under ASan).
-"$PRECIS" simulate --out slow --samples 200 --subtypes 3 --seed 4 --resamples 20 --genes 20000 --proteins 300 >/dev/null
-sed -i '/gene_burden/d; /^  features:/d' slow/study.yaml  # QC over every record; no burden vector to store
-sed -i 's/^  resamples: 20$/  resamples: 20\n  landmarks: 300/' slow/study.yaml  # clustering: seconds
-cat >> slow/study.yaml <<'EOF'
+n=$(slow_study 110 30 <<'EOF'
 resources:
   ntasks: 2
   cpus_per_task: 1
@@ -96,19 +93,7 @@ resources:
   mem_per_cpu: 1G
   sbatch_options: [--overcommit]
 EOF
-precis_np 2 run slow/study.yaml --output slow_probe 2>/dev/null
-reps=$($PY -c "import json, math; s = json.load(open('slow_probe/provenance.json'))['stage_seconds']['samples']
-print(min(30, max(2, math.ceil(110 / s))))")
-n=$((200 * reps))
-$PY - "$reps" <<'PY'
-import csv, sys
-rows = list(csv.reader(open("slow/samples.tsv"), delimiter="\t"))
-with open("slow/samples.tsv", "w") as f:
-    f.write("\t".join(rows[0]) + "\n")
-    for r in range(int(sys.argv[1])):
-        for b in rows[1:]:
-            f.write("\t".join([f"{b[0]}_{r}"] + b[1:]) + "\n")
-PY
+)
 id=$("$PRECIS" slurm slow/study.yaml --submit --output "$PWD/slow_job" 2>submit.log) || fail "slow: $(cat submit.log)"
 # the uninterrupted run alongside: each has one worker (rank 0 hands out samples), one core each
 precis_np 2 run slow/study.yaml --output slow_ref 2>slow_ref.log &

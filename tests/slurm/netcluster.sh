@@ -11,6 +11,8 @@
 #   nc_stop DIR
 # Needs root (namespaces, SlurmUser=root), Debian's slurm-wlm, munge and iproute2.
 
+source "$(dirname "${BASH_SOURCE[0]}")/cluster.sh"  # slurm_node_hardware, slurm_conf_common, slurm_wait
+
 nc_ns() { echo "$(cat "$1/tag")-$2"; }  # the namespace of a part: sw, ctl, n1, n2, ...
 
 # (nsenter, not ip netns exec: that one mounts a /sys of its own, without the cgroup file systems slurmd reads)
@@ -76,48 +78,22 @@ nc_start() {
     ip -n "$(nc_ns "$d" "n$i")" link set eth0 up
     ip -n "$(nc_ns "$d" "n$i")" link set lo up
   done
-  local cpus mem sockets cores threads c
-  c=$(slurmd -C)
-  cpus=$(sed -n 's/.*CPUs=\([0-9]*\).*/\1/p' <<<"$c" | head -1)
-  mem=$(sed -n 's/.*RealMemory=\([0-9]*\).*/\1/p' <<<"$c" | head -1)
-  sockets=$(sed -n 's/.*SocketsPerBoard=\([0-9]*\).*/\1/p' <<<"$c" | head -1)
-  cores=$(sed -n 's/.*CoresPerSocket=\([0-9]*\).*/\1/p' <<<"$c" | head -1)
-  threads=$(sed -n 's/.*ThreadsPerCore=\([0-9]*\).*/\1/p' <<<"$c" | head -1)
+  local hw mem
+  read -r mem hw < <(slurm_node_hardware)
   {
-    cat <<EOF
-ClusterName=precis-nodes
-SlurmctldHost=pctl(10.213.0.10)
-SlurmUser=root
-AuthType=auth/munge
-CredType=cred/munge
-AuthInfo=socket=$d/run/munge.socket
-SlurmctldPort=6817
-SlurmdPort=6818
-StateSaveLocation=$d/state
-SlurmdSpoolDir=$d/spool/%n
-SlurmctldPidFile=$d/run/slurmctld.pid
-SlurmdPidFile=$d/run/slurmd.pid
-SlurmctldLogFile=$d/log/slurmctld.log
-SlurmdLogFile=$d/log/slurmd-%n.log
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-JobAcctGatherType=jobacct_gather/none
-AccountingStorageType=accounting_storage/none
-JobCompType=jobcomp/filetxt
-JobCompLoc=$d/log/jobcomp.txt
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-MpiDefault=pmix
-EnforcePartLimits=ALL
-SchedulerParameters=batch_sched_delay=0
-MailProg=/bin/true
-ReturnToService=2
-SlurmdTimeout=10
-MessageTimeout=5
-KillWait=5
-EOF
+    echo "ClusterName=precis-nodes"
+    echo "SlurmctldHost=pctl(10.213.0.10)"
+    echo "SlurmctldPort=6817"
+    echo "SlurmdPort=6818"
+    echo "SlurmdSpoolDir=$d/spool/%n"
+    echo "SlurmdPidFile=$d/run/slurmd.pid"  # each node's own: its run/ is bound over $d/run
+    echo "SlurmdLogFile=$d/log/slurmd-%n.log"
+    echo "SlurmdTimeout=10"                  # a lost node is noticed in seconds
+    echo "MessageTimeout=5"
+    echo "KillWait=5"
+    slurm_conf_common "$d"
     for i in $(seq "$n"); do
-      echo "NodeName=pn$i NodeAddr=10.213.0.$((10 + i)) CPUs=$cpus Sockets=$sockets CoresPerSocket=$cores ThreadsPerCore=$threads RealMemory=$((mem * 95 / 100 / n)) State=UNKNOWN"
+      echo "NodeName=pn$i NodeAddr=10.213.0.$((10 + i)) $hw RealMemory=$((mem * 95 / 100 / n)) State=UNKNOWN"
     done
     echo "PartitionName=debug Nodes=pn[1-$n] Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO"
   } > "$d/slurm.conf"
