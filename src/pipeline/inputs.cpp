@@ -402,6 +402,7 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const SampleSheet& sheet,
         int64_t lineno = 2 + comm.exscan_sum(lines);
         // Then the rows, in rounds of at most kNpxRoundBytes of text per rank: parsed, and sent as compact cells to
         // their samples' owners, which keep nothing else (no rank holds more than a round of text at a time).
+        // as many rounds as the rank with the most text needs (the max, as the min of the negated counts)
         std::vector<double> rounds{-double((b1 > b0 ? b1 - b0 : 0) / kNpxRoundBytes + 1)};
         comm.allreduce_min(rounds);
         auto slot = [&](size_t i) { return P == 1 ? i : i / size_t(P - 1); };  // among this rank's samples

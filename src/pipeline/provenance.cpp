@@ -1,5 +1,4 @@
 // provenance.json: what was run, on what, by which version, how, and how long it took.
-#include <unistd.h>
 
 #include <ctime>
 #include <filesystem>
@@ -113,9 +112,7 @@ std::string provenance_json(const RunFacts& run, const Inputs& in, const RootSta
     pj["threads_per_rank"] = in.threads.threads;
     // whether every matrix write was collective MPI-IO; null for a process without MPI (nothing to collect)
     pj["collective_io"] = run.uses_mpi ? json(mx.collective_io) : json();
-    char host[256] = {0};
-    gethostname(host, sizeof host - 1);
-    pj["host"] = host;
+    pj["host"] = run.usage.host.empty() ? std::string() : run.usage.host.front();  // rank 0's (rank_usage)
     // the hosts the ranks ran on, in the order of their first rank, with their ranks
     json hosts = json::array();
     std::map<std::string, size_t> host_index;
