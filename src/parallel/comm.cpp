@@ -4,6 +4,7 @@
 #include <boost/mpi.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
+#include <algorithm>
 #include <chrono>
 #include <climits>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "core/memory.hpp"
 #include "core/signals.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -47,7 +49,9 @@ struct MpiOwnAllocations {
 struct Comm::Impl {
     mpi::environment env;
     mpi::communicator world;
-    Impl(int& argc, char**& argv) : env(argc, argv, mpi::threading::funneled) {}
+    mpi::communicator exchange;  // a duplicate of world for all_to_all's point-to-point messages: tags of its own
+    Impl(int& argc, char**& argv)
+        : env(argc, argv, mpi::threading::funneled), exchange(world, mpi::comm_duplicate) {}
 };
 
 namespace {
@@ -159,8 +163,39 @@ void reduce_slices(std::vector<T>& v, MPI_Datatype type, int rank, MPI_Comm comm
 
 std::vector<std::string> Comm::all_to_all(const std::vector<std::string>& to_each) {
     if (size_ == 1) return to_each;
-    std::vector<std::string> got;
-    mpi::all_to_all(impl_->world, to_each, got);
+    if (to_each.size() != size_t(size_)) throw Error(ErrorKind::Internal, "all_to_all: one message per rank needed");
+    // The sizes first, then every pair's bytes straight from and into the strings (no packed copy), in pieces
+    // whose counts fit an int however large the messages (the store's rows moved between ranks reach gigabytes).
+    const auto P = size_t(size_);
+    MPI_Comm c = impl_->exchange;
+    std::vector<unsigned long long> out_sizes(P), in_sizes(P);
+    for (size_t r = 0; r < P; ++r) out_sizes[r] = to_each[r].size();
+    MPI_Alltoall(out_sizes.data(), 1, MPI_UNSIGNED_LONG_LONG, in_sizes.data(), 1, MPI_UNSIGNED_LONG_LONG, c);
+    std::vector<std::string> got(P);
+    const size_t piece = size_t(1) << 30;
+    std::vector<MPI_Request> requests;
+    for (size_t r = 0; r < P; ++r) {
+        if (int(r) == rank_) {
+            got[r] = to_each[r];
+            continue;
+        }
+        reserve_huge(got[r], in_sizes[r]);
+        got[r].resize(in_sizes[r]);
+        for (size_t at = 0, tag = 0; at < in_sizes[r]; at += piece, ++tag) {
+            requests.emplace_back();
+            MPI_Irecv(got[r].data() + at, int(std::min<size_t>(piece, in_sizes[r] - at)), MPI_CHAR, int(r), int(tag),
+                      c, &requests.back());
+        }
+    }
+    for (size_t r = 0; r < P; ++r) {
+        if (int(r) == rank_) continue;
+        for (size_t at = 0, tag = 0; at < out_sizes[r]; at += piece, ++tag) {
+            requests.emplace_back();
+            MPI_Isend(to_each[r].data() + at, int(std::min<size_t>(piece, out_sizes[r] - at)), MPI_CHAR, int(r),
+                      int(tag), c, &requests.back());
+        }
+    }
+    MPI_Waitall(int(requests.size()), requests.data(), MPI_STATUSES_IGNORE);
     return got;
 }
 

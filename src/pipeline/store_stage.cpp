@@ -2,9 +2,11 @@
 // (each its own rows, collectively), and the per-feature statistics read back from it in blocks.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <set>
 
+#include "core/memory.hpp"
 #include "core/signals.hpp"
 #include "parallel/mpi_comm.hpp"
 #include "pipeline/stages.hpp"
@@ -42,39 +44,101 @@ void feature_ids(Comm& comm, const Inputs& in, const Cohort& cohort, const Local
     }
 }
 
-// This rank's rows of one modality's matrix: (rows, row-major values), over all `F` features.
-void own_rows(Modality m, const Cohort& cohort, const std::vector<std::string>& ids, LocalFeatures& local,
-              std::vector<size_t>& rows, std::vector<float>& data) {
+// A sample this rank holds a row of: its row in the matrix and its result (one of the two, by modality).
+struct HeldRow {
+    size_t row;
+    const std::vector<float>* burden;
+    const ProteomeResult* proteome;
+    bool operator<(const HeldRow& o) const { return row < o.row; }
+};
+
+// One sample's row as float32 over all F features, into `dst` (NaN where it has no value).
+void fill_row(const HeldRow& h, size_t F, FeaturePositions& positions, float* dst) {
+    if (h.burden) {
+        if (h.burden->size() != F) throw Error(ErrorKind::Internal, "store: a genome row does not match the genes");
+        std::copy(h.burden->begin(), h.burden->end(), dst);
+        return;
+    }
+    const ProteomeResult& r = *h.proteome;
+    if (!r.ids) {  // a full row (finish_proteome_matrix)
+        for (size_t j = 0; j < F; ++j) dst[j] = float(r.values[j]);
+        return;
+    }
+    std::fill(dst, dst + F, std::numeric_limits<float>::quiet_NaN());
+    size_t j = 0;
+    for (const size_t at : positions.of(r.ids)) dst[at] = float(r.values[j++]);
+}
+
+// The rows of this rank's block of a modality's matrix (row-major, F features), gathered from the ranks that hold
+// the samples: each rank sends every other the rows of its block (their numbers, then their values, converted
+// straight from the per-sample results) and keeps its own. The rows a worker processed interleave with the others',
+// so written where they are, a rank's selection would be as many runs as rows, slow to build and to write.
+std::vector<float> block_rows(Comm& comm, Modality m, const Cohort& cohort, const std::vector<std::string>& ids,
+                              const LocalFeatures& local, const std::vector<std::pair<size_t, size_t>>& blocks) {
     const size_t F = ids.size();
     const auto& row_of = cohort.row_of.at(m);
-    std::vector<std::pair<size_t, uint64_t>> mine;  // (row, sample index)
+    std::vector<HeldRow> mine;
     if (m == Modality::Genome) {
         for (auto& [idx, v] : local.burden)
-            if (auto it = row_of.find(idx); it != row_of.end()) mine.push_back({it->second, idx});
+            if (auto it = row_of.find(idx); it != row_of.end()) mine.push_back({it->second, &v, nullptr});
     } else {
-        for (auto& [idx, v] : local.proteome)
-            if (auto it = row_of.find(idx); it != row_of.end()) mine.push_back({it->second, idx});
+        for (auto& [idx, r] : local.proteome)
+            if (auto it = row_of.find(idx); it != row_of.end()) mine.push_back({it->second, nullptr, &r});
     }
     std::sort(mine.begin(), mine.end());
-    data.reserve(mine.size() * F);
     FeaturePositions positions(m == Modality::Proteome ? ids : std::vector<std::string>{});
-    for (auto& [row, idx] : mine) {
-        rows.push_back(row);
-        if (m == Modality::Genome) {
-            const auto& v = local.burden[idx];
-            data.insert(data.end(), v.begin(), v.end());
-            continue;
+    const size_t b0 = blocks[size_t(comm.rank())].first, b1 = blocks[size_t(comm.rank())].second;
+    std::vector<float> block;
+    reserve_huge(block, (b1 - b0) * F);
+    block.resize((b1 - b0) * F);
+    std::vector<bool> filled(b1 - b0);
+    size_t count = 0;
+    const auto fill = [&](uint64_t row, const void* values) {
+        if (row < b0 || row >= b1 || filled[row - b0])
+            throw Error(ErrorKind::Internal, "store: row " + std::to_string(row) + " sent to the wrong rank or twice");
+        filled[row - b0] = true;
+        ++count;
+        if (F) std::memcpy(&block[(row - b0) * F], values, F * sizeof(float));
+    };
+    const size_t row_bytes = sizeof(uint64_t) + F * sizeof(float);
+    std::vector<std::string> out(blocks.size());
+    std::vector<float> one(F);
+    for (size_t r = 0, i = 0; r < blocks.size(); ++r) {  // rows i..j-1 are rank r's
+        size_t j = i;
+        while (j < mine.size() && mine[j].row < blocks[r].second) ++j;
+        if (int(r) == comm.rank()) {
+            for (size_t k = i; k < j; ++k) {
+                fill_row(mine[k], F, positions, one.data());
+                fill(mine[k].row, one.data());
+            }
+        } else if (j > i) {
+            std::string& msg = out[r];
+            reserve_huge(msg, (j - i) * row_bytes);
+            msg.resize((j - i) * row_bytes);
+            char* values = &msg[(j - i) * sizeof(uint64_t)];
+            for (size_t k = i; k < j; ++k) {
+                const uint64_t row = mine[k].row;
+                std::memcpy(&msg[(k - i) * sizeof row], &row, sizeof row);
+                fill_row(mine[k], F, positions, one.data());
+                if (F) std::memcpy(values + (k - i) * F * sizeof(float), one.data(), F * sizeof(float));
+            }
         }
-        const size_t base = data.size();
-        data.resize(base + F, std::numeric_limits<float>::quiet_NaN());
-        const auto& r = local.proteome[idx];
-        if (!r.ids) {  // a full row (finish_proteome_matrix)
-            for (size_t j = 0; j < F; ++j) data[base + j] = float(r.values[j]);
-        } else {
-            size_t j = 0;
-            for (const size_t at : positions.of(r.ids)) data[base + at] = float(r.values[j++]);
-        }
+        i = j;
     }
+    std::vector<std::string> got = comm.all_to_all(out);
+    std::vector<std::string>().swap(out);
+    for (std::string& msg : got) {
+        const size_t n = msg.size() / row_bytes;
+        const char* values = msg.data() + n * sizeof(uint64_t);
+        for (size_t k = 0; k < n; ++k) {
+            uint64_t row;
+            std::memcpy(&row, &msg[k * sizeof row], sizeof row);
+            fill(row, values + k * F * sizeof(float));
+        }
+        std::string().swap(msg);
+    }
+    if (count != b1 - b0) throw Error(ErrorKind::Internal, "store: a row of the block was not sent by any rank");
+    return block;
 }
 
 Block my_block(size_t n_features, int rank, int size) {
@@ -122,10 +186,18 @@ Matrices write_store(Comm& comm, const Inputs& in, const Cohort& cohort, Feature
                     for (size_t g : cols) data.push_back(features.burden_cols[uint32_t(g)][size_t(cohort.kept[r])]);
                 w.write_columns(mi, cols, data);
             } else {
+                // worker by worker in whole chunks: a worker's selection is one hyperslab, and no chunk is written
+                // by two; rank 0, which holds none of the matrices, writes nothing (unless it is the only rank)
+                const int workers = std::max(1, comm.size() - 1);
+                std::vector<std::pair<size_t, size_t>> blocks;
+                for (int r = 0; r < comm.size(); ++r)
+                    blocks.push_back(comm.size() > 1 && r == 0 ? std::pair<size_t, size_t>{0, 0}
+                                                               : w.row_block(mi, comm.size() > 1 ? r - 1 : 0, workers));
+                const std::vector<float> block = block_rows(comm, m, cohort, mx.feature_ids[m], local, blocks);
                 std::vector<size_t> rows;
-                std::vector<float> data;
-                own_rows(m, cohort, mx.feature_ids[m], local, rows, data);
-                w.write_rows(mi, rows, data);
+                for (size_t r = blocks[size_t(comm.rank())].first; r < blocks[size_t(comm.rank())].second; ++r)
+                    rows.push_back(r);
+                w.write_rows(mi, rows, block);
             }
             mx.collective_io = mx.collective_io && w.last_write_collective();
         }
@@ -169,7 +241,9 @@ FeatureStats feature_stats(Comm& comm, const Inputs& in, const Cohort& cohort, c
             stats[2 * j + 1] = mad(v, nm, 1);
         }
         if (nm != n) {  // from here on every block has all kept samples, NaN where the modality is absent
-            std::vector<double> full(n * b.width(), NaN);
+            std::vector<double> full;
+            reserve_huge(full, n * b.width());
+            full.assign(n * b.width(), NaN);
             for (size_t j = 0; j < b.width(); ++j)
                 for (size_t i = 0; i < nm; ++i) full[j * n + rows[i]] = b.values[j * nm + i];
             b.values = std::move(full);

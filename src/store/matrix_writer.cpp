@@ -18,9 +18,12 @@ using h5::Id;
 namespace fs = std::filesystem;
 
 namespace {
-// chunks serve both row blocks (the per-sample writes) and column blocks (the cohort stages)
+// Chunks serve both row blocks (the store's write) and column blocks (the cohort stages): 1,024 rows by at most 256
+// columns, the columns split evenly, so that the last chunk of a row is not mostly empty (300 columns as 256 + 44
+// wrote 512 columns' worth of file pages).
 std::pair<hsize_t, hsize_t> chunk_shape(const MatrixSpec& m) {
-    return {std::max<hsize_t>(1, std::min<hsize_t>(m.rows, 1024)), std::max<hsize_t>(1, std::min<hsize_t>(m.cols, 256))};
+    const hsize_t pieces = std::max<hsize_t>(1, (m.cols + 255) / 256);
+    return {std::max<hsize_t>(1, std::min<hsize_t>(m.rows, 1024)), std::max<hsize_t>(1, (m.cols + pieces - 1) / pieces)};
 }
 }  // namespace
 
@@ -107,6 +110,13 @@ ParallelMatrixWriter::ParallelMatrixWriter(const std::string& path, MPI_Comm com
 }
 
 ParallelMatrixWriter::~ParallelMatrixWriter() = default;
+
+std::pair<size_t, size_t> ParallelMatrixWriter::row_block(size_t mat, int rank, int size) const {
+    const MatrixSpec& m = impl_->specs.at(mat);
+    const size_t cr = chunk_shape(m).first, chunks = (m.rows + cr - 1) / cr;
+    const auto at = [&](int r) { return std::min<size_t>(m.rows, chunks * size_t(r) / size_t(size) * cr); };
+    return {at(rank), at(rank + 1)};
+}
 
 void ParallelMatrixWriter::write_rows(size_t mat, const std::vector<size_t>& rows, const std::vector<float>& data) {
     write_selection(mat, 0, rows, data);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace precis {
@@ -32,6 +33,9 @@ public:
     ~ParallelMatrixWriter();
     ParallelMatrixWriter(const ParallelMatrixWriter&) = delete;
     ParallelMatrixWriter& operator=(const ParallelMatrixWriter&) = delete;
+    // The rows [first, second) that rank `rank` of `size` best writes of matrix `mat`: whole chunks, the ranks'
+    // blocks in rank order. Written so, every rank's selection is one hyperslab and no chunk is shared.
+    std::pair<size_t, size_t> row_block(size_t mat, int rank, int size) const;
     // Collective. `rows` (sorted, may be empty on some ranks) are this rank's rows; data is rows.size() x cols.
     void write_rows(size_t mat, const std::vector<size_t>& rows, const std::vector<float>& data);
     // Collective. This rank's columns (sorted, may be empty) of every row; data is rows x cols.size(), row-major.

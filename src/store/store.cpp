@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "core/memory.hpp"
 #include "store/h5.hpp"
 
 namespace precis {
@@ -39,7 +40,9 @@ std::pair<size_t, size_t> MatrixReader::shape(const std::string& modality) const
 std::vector<double> MatrixReader::read_features(const std::string& modality, size_t c0, size_t c1) const {
     auto [rows, cols] = shape(modality);
     if (c0 > c1 || c1 > cols) throw Error(ErrorKind::Internal, "column block out of range");
-    std::vector<float> buf(rows * (c1 - c0));
+    std::vector<float> buf;
+    reserve_huge(buf, rows * (c1 - c0));
+    buf.resize(rows * (c1 - c0));
     if (!buf.empty()) {
         Id d(H5Dopen2(impl_->file, ("mod/" + modality + "/X").c_str(), H5P_DEFAULT), "open X");
         Id fs(H5Dget_space(d), "get dataspace");
@@ -51,7 +54,9 @@ std::vector<double> MatrixReader::read_features(const std::string& modality, siz
     }
     // transpose in tiles that stay in cache
     const size_t w = c1 - c0;
-    std::vector<double> out(buf.size());
+    std::vector<double> out;
+    reserve_huge(out, buf.size());
+    out.resize(buf.size());
     constexpr size_t T = 64;
     for (size_t i0 = 0; i0 < rows; i0 += T)
         for (size_t j0 = 0; j0 < w; j0 += T)

@@ -164,6 +164,14 @@ TEST_CASE("collectives: allreduce sums and minima, exclusive scan, all-to-all") 
     const std::vector<std::string> in = c.all_to_all(out);
     REQUIRE(in.size() == size_t(P));
     for (int r = 0; r < P; ++r) CHECK(in[size_t(r)] == message(r, me));
+    // empty messages beside messages of megabytes (their buffers asked for huge pages)
+    auto big = [](int from, int to) {
+        return (from + to) % 2 ? std::string() : std::string((size_t(5) << 20) + size_t(from), char('a' + from));
+    };
+    for (int s = 0; s < P; ++s) out[size_t(s)] = big(me, s);
+    const std::vector<std::string> in2 = c.all_to_all(out);
+    REQUIRE(in2.size() == size_t(P));
+    for (int r = 0; r < P; ++r) CHECK(in2[size_t(r)] == big(r, me));
 }
 
 TEST_CASE("stop_point: a stop asked for on one rank stops every rank, with the same signal") {
@@ -261,6 +269,16 @@ TEST_CASE("store: thousands of row runs of uneven lengths per rank, merged into 
             for (size_t i : mine) cols.push_back(float(j * 100000 + i));
         w.write_rows(0, mine, rows);
         w.write_columns(1, mine, cols);
+        // the blocks the ranks best write: in rank order, whole chunks of 1,024 rows, every row once
+        size_t next = 0;
+        for (int k = 0; k < c.size(); ++k) {
+            const auto [b0, b1] = w.row_block(0, k, c.size());
+            CHECK(b0 == next);
+            CHECK(b1 >= b0);
+            CHECK((b1 == R || b1 % 1024 == 0));
+            next = b1;
+        }
+        CHECK(next == R);
         w.close();
     }
     c.barrier();

@@ -1,0 +1,21 @@
+// Large buffers on transparent huge pages: where the kernel gives them on request (THP mode "madvise", Debian's
+// default), a buffer's first touch costs one page fault per 2 MiB instead of one per 4 KiB. On virtual machines a
+// fault costs microseconds, so filling a fresh 100 MB buffer took 0.3 s there and 0.02 s on huge pages.
+#pragma once
+#include <cstddef>
+
+namespace precis {
+
+// Asks for huge pages over the whole 2 MiB pages inside [p, p + bytes). Call before the memory is first touched
+// (after reserve, before resize or fill). Below 4 MiB, or where the kernel refuses, it does nothing: the buffer
+// works the same either way.
+void prefer_huge_pages(void* p, size_t bytes);
+
+// c.reserve(n), then huge pages for its capacity (a std::vector or std::string not yet filled).
+template <class Container>
+void reserve_huge(Container& c, size_t n) {
+    c.reserve(n);
+    prefer_huge_pages(static_cast<void*>(c.data()), c.capacity() * sizeof(*c.data()));
+}
+
+}  // namespace precis
