@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -191,9 +192,8 @@ std::string join(const std::vector<std::string>& items, const char* sep) {
 std::string fmt(double x, int digits) {
     if (std::isnan(x)) return "NA";
     if (std::isinf(x)) return x > 0 ? "Inf" : "-Inf";
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*g", digits, x);
-    return buf;
+    char buf[64];  // to_chars with a precision is specified as printf's %.*g, and is several times faster
+    return std::string(buf, std::to_chars(buf, buf + sizeof buf, x, std::chars_format::general, digits).ptr);
 }
 std::string fmt(double x) { return fmt(x, 6); }
 

@@ -60,16 +60,30 @@ std::vector<int64_t> apply_policy(const Inputs& in, RootState& root) {
     const std::string& out = study.output;
     auto& outcomes = root.outcomes;
     if (study.genome.enabled) check_sex(study, sheet, outcomes);
-    if (study.genome.enabled)
-        write_qc_table(out + "/qc/genome.tsv", genome_qc_columns(), sheet, outcomes, true, study.genome.ancestry.enabled);
-    if (in.have_scores)
-        write_scores(out, in.scores, study.genome.score_min_overlap, in.cohort_genome(), sheet, outcomes);
-    if (study.proteome.enabled)
-        write_qc_table(out + "/qc/proteome.tsv", proteome_qc_columns(), sheet, outcomes, false);
-    if (study.genome.enabled)
-        write_multiqc_qc(out + "/qc", genome_qc_columns(), sheet, outcomes, true, qc_thresholds(study, true));
-    if (study.proteome.enabled)
-        write_multiqc_qc(out + "/qc", proteome_qc_columns(), sheet, outcomes, false, qc_thresholds(study, false));
+    // The tables are written on a thread of their own while the store is written (select_cohort's caller waits for
+    // them after write_store; nothing changes the outcomes in between), and waited for here before any error.
+    root.qc_tables = std::async(std::launch::async, [&in, &root] {
+        const StudyConfig& study = in.study;
+        const std::string& out = study.output;
+        const auto& outcomes = root.outcomes;
+        if (study.genome.enabled)
+            write_qc_table(out + "/qc/genome.tsv", genome_qc_columns(), in.sheet, outcomes, true,
+                           study.genome.ancestry.enabled);
+        if (in.have_scores)
+            write_scores(out, in.scores, study.genome.score_min_overlap, in.cohort_genome(), in.sheet, outcomes);
+        if (study.proteome.enabled)
+            write_qc_table(out + "/qc/proteome.tsv", proteome_qc_columns(), in.sheet, outcomes, false);
+        if (study.genome.enabled)
+            write_multiqc_qc(out + "/qc", genome_qc_columns(), in.sheet, outcomes, true, qc_thresholds(study, true));
+        if (study.proteome.enabled)
+            write_multiqc_qc(out + "/qc", proteome_qc_columns(), in.sheet, outcomes, false,
+                             qc_thresholds(study, false));
+    });
+    // every refusal below waits for the tables first: the messages point to them (and an error writing them wins)
+    const auto refuse = [&root](Error e) {
+        root.qc_tables.get();
+        return e;
+    };
     std::vector<std::string> errors;
     for (const auto& o : outcomes)
         for (const ModalityOutcome* m : {&o.genome, &o.proteome})
@@ -80,28 +94,29 @@ std::vector<int64_t> apply_policy(const Inputs& in, RootState& root) {
         std::fprintf(stderr, "precis: %zu sample input(s) could not be processed:\n", errors.size());
         for (size_t i = 0; i < errors.size() && i < 20; ++i) std::fprintf(stderr, "  %s\n", errors[i].c_str());
         if (study.on_sample_error == OnSampleError::Fail)
-            throw Error(ErrorKind::MalformedInput,
-                        std::to_string(errors.size()) + " sample input(s) could not be processed; first: " +
-                            errors.front(),
-                        "repair or remove those samples, or set 'study.on_sample_error: skip' in " + study.path +
-                            " to go on without them (they are listed in " + out + "/qc/)");
+            throw refuse(Error(ErrorKind::MalformedInput,
+                               std::to_string(errors.size()) + " sample input(s) could not be processed; first: " +
+                                   errors.front(),
+                               "repair or remove those samples, or set 'study.on_sample_error: skip' in " +
+                                   study.path + " to go on without them (they are listed in " + out + "/qc/)"));
     }
     // QC only: one will do; classify: none (each sample's failure is its result)
     const size_t need = in.classifying ? 0 : study.clustering.enabled || study.ranking.enabled ? 3 : 1;
     if (kept.size() < need)
-        throw Error(ErrorKind::DegenerateData,
-                    "only " + std::to_string(kept.size()) + " of " + std::to_string(n_sheet) +
-                        " samples passed QC and error checks; " +
-                        (need == 3 ? "the cohort stages need at least 3" : "there is nothing to store"),
-                    "see " + out + "/qc/ for each sample's status and reason");
+        throw refuse(Error(ErrorKind::DegenerateData,
+                           "only " + std::to_string(kept.size()) + " of " + std::to_string(n_sheet) +
+                               " samples passed QC and error checks; " +
+                               (need == 3 ? "the cohort stages need at least 3" : "there is nothing to store"),
+                           "see " + out + "/qc/ for each sample's status and reason"));
     if (study.clustering.enabled && size_t(study.clustering.k_max) >= kept.size())
-        throw Error(ErrorKind::DegenerateData,
-                    std::to_string(kept.size()) + " samples passed QC, too few for clustering.k.max = " +
-                        std::to_string(study.clustering.k_max),
-                    "lower clustering.k.max or relax the QC thresholds");
+        throw refuse(Error(ErrorKind::DegenerateData,
+                           std::to_string(kept.size()) + " samples passed QC, too few for clustering.k.max = " +
+                               std::to_string(study.clustering.k_max),
+                           "lower clustering.k.max or relax the QC thresholds"));
     if (study.clustering.enabled) {
         const std::string why_not = item_fraction_problem(study.clustering, kept.size(), "the QC-passing");
-        if (!why_not.empty()) throw Error(ErrorKind::Config, study.origin_of("clustering.item_fraction") + ": " + why_not);
+        if (!why_not.empty())
+            throw refuse(Error(ErrorKind::Config, study.origin_of("clustering.item_fraction") + ": " + why_not));
     }
     return kept;
 }
@@ -122,6 +137,12 @@ std::string cohort_data_key(const Inputs& in, RootState& root, const std::vector
 }
 
 }  // namespace
+
+void wait_qc_tables(Comm& comm, RootState* root) {
+    comm.all_or_none([&] {
+        if (root && root->qc_tables.valid()) root->qc_tables.get();
+    });
+}
 
 Cohort select_cohort(Comm& comm, const Inputs& in, RootState* root) {
     Cohort c;

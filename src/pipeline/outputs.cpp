@@ -1,6 +1,8 @@
 #include "pipeline/outputs.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <iterator>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -13,19 +15,39 @@
 namespace precis {
 
 std::string fmt_value(double x) {
-    if (std::isfinite(x) && x == std::floor(x) && std::fabs(x) < 1e15) {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%.0f", x);
-        return buf;
+    std::string out;
+    append_value(out, x);
+    return out;
+}
+
+void append_value(std::string& out, double x) {
+    char buf[48];
+    char* end;
+    if (std::isnan(x)) {
+        out += "NA";
+        return;
     }
-    return fmt(x);
+    if (std::isinf(x)) {
+        out += x > 0 ? "Inf" : "-Inf";
+        return;
+    }
+    if (x == std::floor(x) && std::fabs(x) < 1e15) {  // as printf's %.0f, -0 included
+        if (x == 0 && std::signbit(x)) *buf = '-', end = std::to_chars(buf + 1, std::end(buf), 0).ptr;
+        else end = std::to_chars(buf, std::end(buf), static_cast<long long>(x)).ptr;
+    } else {  // as fmt's %.6g (to_chars with a precision is specified as printf's)
+        end = std::to_chars(buf, std::end(buf), x, std::chars_format::general, 6).ptr;
+    }
+    out.append(buf, end);
 }
 
 namespace {
-std::string clean(const std::string& s) {  // a value must not break the TSV
-    std::string o = s;
-    for (char& c : o)
-        if (c == '\t' || c == '\n' || c == '\r') c = ' ';
+void append_clean(std::string& out, const std::string& s) {  // a value must not break the TSV
+    for (char c : s) out += c == '\t' || c == '\n' || c == '\r' ? ' ' : c;
+}
+
+std::string clean(const std::string& s) {
+    std::string o;
+    append_clean(o, s);
     return o;
 }
 }  // namespace
@@ -40,11 +62,20 @@ void write_qc_table(const std::string& path, const std::vector<std::string>& col
     f.write(line + "\n");
     for (size_t i = 0; i < sheet.samples.size(); ++i) {
         const ModalityOutcome& m = genome ? outcomes[i].genome : outcomes[i].proteome;
-        line = clean(sheet.samples[i].id) + "\t" + (m.present ? name(m.status) : "absent") + "\t" + clean(m.reason);
-        for (size_t c = 0; c < columns.size(); ++c) line += "\t" + (c < m.qc.size() ? fmt_value(m.qc[c]) : "NA");
+        line.clear();
+        append_clean(line, sheet.samples[i].id);
+        line += '\t';
+        line += m.present ? name(m.status) : "absent";
+        line += '\t';
+        append_clean(line, m.reason);
+        for (size_t c = 0; c < columns.size(); ++c) {
+            line += '\t';
+            append_value(line, c < m.qc.size() ? m.qc[c] : std::nan(""));
+        }
         if (genome) line += "\t" + (m.inferred_sex.empty() ? std::string("NA") : m.inferred_sex);
         if (ancestry) line += "\t" + (m.ancestry_outlier.empty() ? std::string("NA") : m.ancestry_outlier);
-        f.write(line + "\n");
+        line += '\n';
+        f.write(line);
     }
     f.commit();
 }
@@ -66,9 +97,8 @@ struct MultiqcSection {
     std::vector<std::string> headers;  // lines under `headers:`, indented by the caller beyond 4 spaces
 };
 
-void write_multiqc(const std::string& path, const MultiqcSection& m, const std::vector<std::string>& columns,
-                   const std::vector<std::vector<std::string>>& rows) {
-    AtomicFile f(path);
+// The section's header and the table's column line; the caller writes the rows and commits.
+void write_multiqc_header(AtomicFile& f, const MultiqcSection& m, const std::vector<std::string>& columns) {
     std::string h = "# id: " + yaml_quote(m.id) + "\n# section_name: " + yaml_quote(m.name) +
                     "\n# description: " + yaml_quote(m.description) + "\n# format: 'tsv'\n# plot_type: " +
                     yaml_quote(m.plot_type) + "\n# pconfig:\n#     id: " + yaml_quote(m.id + "_plot") + "\n";
@@ -80,10 +110,21 @@ void write_multiqc(const std::string& path, const MultiqcSection& m, const std::
     std::string line = "Sample";
     for (auto& c : columns) line += "\t" + c;
     f.write(h + line + "\n");
+}
+
+void write_multiqc(const std::string& path, const MultiqcSection& m, const std::vector<std::string>& columns,
+                   const std::vector<std::vector<std::string>>& rows) {
+    AtomicFile f(path);
+    write_multiqc_header(f, m, columns);
+    std::string line;
     for (auto& r : rows) {
         line.clear();
-        for (size_t i = 0; i < r.size(); ++i) line += (i ? "\t" : "") + clean(r[i]);
-        f.write(line + "\n");
+        for (size_t i = 0; i < r.size(); ++i) {
+            if (i) line += '\t';
+            append_clean(line, r[i]);
+        }
+        line += '\n';
+        f.write(line);
     }
     f.commit();
 }
@@ -112,7 +153,6 @@ void write_multiqc_qc(const std::string& qc_dir, const std::vector<std::string>&
     }
     std::vector<std::string> tcols{"status"};
     tcols.insert(tcols.end(), columns.begin(), columns.end());
-    std::vector<std::vector<std::string>> trows;
 
     MultiqcSection b;
     b.plot_type = "bargraph";
@@ -133,27 +173,46 @@ void write_multiqc_qc(const std::string& qc_dir, const std::vector<std::string>&
     auto col = [&](const std::string& name) {
         return size_t(std::find(columns.begin(), columns.end(), name) - columns.begin());
     };
-    std::vector<std::vector<std::string>> brows;
+    std::vector<size_t> bars;  // the bar graph's columns in the QC's (genome); n_detected, n_features (proteome)
+    for (auto& c : genome ? bcols : std::vector<std::string>{"n_detected", "n_features"}) bars.push_back(col(c));
+    // both files row by row, each value formatted as it is written (at national scale the rows are many)
+    AtomicFile tf(qc_dir + "/" + mod + "_mqc.tsv"), bf(qc_dir + "/" + mod + (genome ? "_calls" : "_detection") + "_mqc.tsv");
+    write_multiqc_header(tf, t, tcols);
+    write_multiqc_header(bf, b, bcols);
+    std::string tl, bl;
     for (size_t i = 0; i < sheet.samples.size(); ++i) {
         const ModalityOutcome& m = genome ? outcomes[i].genome : outcomes[i].proteome;
         if (!m.present) continue;
-        std::vector<std::string> r{sheet.samples[i].id, name(m.status)};
-        for (size_t c = 0; c < columns.size(); ++c) r.push_back(c < m.qc.size() ? fmt_value(m.qc[c]) : "NA");
-        trows.push_back(std::move(r));
+        const auto val = [&](size_t c) { return c < m.qc.size() ? m.qc[c] : std::nan(""); };
+        tl.clear();
+        append_clean(tl, sheet.samples[i].id);
+        tl += '\t';
+        tl += name(m.status);
+        for (size_t c = 0; c < columns.size(); ++c) {
+            tl += '\t';
+            append_value(tl, val(c));
+        }
+        tl += '\n';
+        tf.write(tl);
         if (m.status == SampleStatus::Error) continue;  // no counts to draw
-        std::vector<std::string> br{sheet.samples[i].id};
-        auto val = [&](const std::string& name) {
-            const size_t c = col(name);
-            return c < m.qc.size() ? m.qc[c] : std::nan("");
-        };
-        if (genome)
-            for (auto& c : bcols) br.push_back(fmt_value(val(c)));
-        else
-            br.insert(br.end(), {fmt_value(val("n_detected")), fmt_value(val("n_features") - val("n_detected"))});
-        brows.push_back(std::move(br));
+        bl.clear();
+        append_clean(bl, sheet.samples[i].id);
+        if (genome) {
+            for (size_t c : bars) {
+                bl += '\t';
+                append_value(bl, val(c));
+            }
+        } else {
+            bl += '\t';
+            append_value(bl, val(bars[0]));
+            bl += '\t';
+            append_value(bl, val(bars[1]) - val(bars[0]));
+        }
+        bl += '\n';
+        bf.write(bl);
     }
-    write_multiqc(qc_dir + "/" + mod + "_mqc.tsv", t, tcols, trows);
-    write_multiqc(qc_dir + "/" + mod + (genome ? "_calls" : "_detection") + "_mqc.tsv", b, bcols, brows);
+    tf.commit();
+    bf.commit();
 }
 
 void write_multiqc_clustering(const std::string& path, const std::vector<KSummary>& ks, size_t chosen) {

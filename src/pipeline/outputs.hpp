@@ -12,6 +12,8 @@ namespace precis {
 
 // Integers as integers, other numbers with 6 significant digits, NaN as NA.
 std::string fmt_value(double x);
+// fmt_value(x) appended to `out`, without a string of its own
+void append_value(std::string& out, double x);
 
 void write_qc_table(const std::string& path, const std::vector<std::string>& columns, const SampleSheet& sheet,
                     const std::vector<SampleOutcome>& outcomes, bool genome, bool ancestry = false);

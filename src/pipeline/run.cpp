@@ -117,6 +117,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
     RootState* const root = root_state ? &*root_state : nullptr;
 
     Inputs in = gather_inputs(comm, opt, root);  // 1
+    QcTablesGuard qc_guard{root};
     if (in.unchanged) {
         if (root)
             std::fprintf(stderr,
@@ -133,6 +134,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
     if (structure.ancestry || structure.relatedness) clock.done("structure");
     const Cohort cohort = select_cohort(comm, in, root);  // 3
     Matrices mx = write_store(comm, in, cohort, std::move(features));  // 4, 5
+    wait_qc_tables(comm, root);  // written meanwhile
     clock.done("store");
     FeatureStats fs = feature_stats(comm, in, cohort, mx);  // 6
     clock.done("filtering");

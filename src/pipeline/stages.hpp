@@ -51,6 +51,7 @@ struct RootState {
     }
     std::string genome_file_sha, proteome_file_sha;  // cohort files: checksummed on a thread of their own while
     std::future<std::string> genome_file_hashing, proteome_file_hashing;  // their samples are processed
+    std::future<void> qc_tables;  // qc/*.tsv, written by select_cohort on a thread of their own (wait_qc_tables)
     std::vector<std::pair<std::string, std::string>> genome_companion_shas;  // a PLINK fileset's .bim and .fam
     std::map<std::string, FeatureInfo> feature_info;  // proteome cohort files' feature annotations
     size_t samples_from_journal = 0;
@@ -130,8 +131,19 @@ struct Cohort {
     std::vector<std::string> column(const Inputs& in, const std::string& phenotype) const;
     std::vector<std::string> column(const Inputs& in, size_t phenotype_index) const;  // of study.phenotypes
 };
-// Rank 0 writes the QC tables and applies the error policy; every rank gets the kept samples.
+// Rank 0 writes the QC tables and applies the error policy; every rank gets the kept samples. The tables are still
+// being written when it returns (on a thread of rank 0's own): wait_qc_tables before anything changes root->outcomes.
 Cohort select_cohort(Comm& comm, const Inputs& in, RootState* root);
+// Collective: rank 0 waits for the QC tables; an error writing them is every rank's.
+void wait_qc_tables(Comm& comm, RootState* root);
+// Waits for the QC tables' thread when it goes out of scope (an error unwinding past select_cohort must not destroy
+// what the thread reads): declare it after the Inputs and the RootState.
+struct QcTablesGuard {
+    RootState* root;
+    ~QcTablesGuard() {
+        if (root && root->qc_tables.valid()) root->qc_tables.wait();
+    }
+};
 // The kept samples: those that passed in every modality they have (and have one).
 std::vector<int64_t> passing_samples(const std::vector<SampleOutcome>& outcomes);
 // Which kept samples have which modality: (rows_of, row_of) from has[modality][row].
