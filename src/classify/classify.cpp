@@ -12,12 +12,16 @@
 
 namespace precis {
 
-NscFit nsc_fit(const Matrix& X, const std::vector<int>& labels, int k) {
+namespace {
+// The fit over the rows `rows` of X (all rows when null), in their order; labels[i] is row rows[i]'s (or row i's).
+// The cross-validation's folds fit on their training rows where they lie in X, without copying them out.
+NscFit nsc_fit_rows(const Matrix& X, const std::vector<size_t>* rows, const std::vector<int>& labels, int k) {
     NscFit f;
     f.k = k;
     f.p = X.cols;
-    f.n = X.rows;
-    const size_t K = size_t(k), p = X.cols, n = X.rows;
+    f.n = rows ? rows->size() : X.rows;
+    const size_t K = size_t(k), p = X.cols, n = f.n;
+    const auto row = [&](size_t i) { return &X.data[(rows ? (*rows)[i] : i) * p]; };
     std::vector<double> nk(K, 0.0);
     for (int l : labels) {
         if (l < 1 || l > k) throw Error(ErrorKind::Internal, "nsc_fit: label out of range");
@@ -32,7 +36,8 @@ NscFit nsc_fit(const Matrix& X, const std::vector<int>& labels, int k) {
     f.centroid.assign(K * p, 0.0);
     for (size_t i = 0; i < n; ++i) {
         const size_t c = size_t(labels[i] - 1);
-        for (size_t j = 0; j < p; ++j) f.overall[j] += X(i, j), f.centroid[c * p + j] += X(i, j);
+        const double* x = row(i);
+        for (size_t j = 0; j < p; ++j) f.overall[j] += x[j], f.centroid[c * p + j] += x[j];
     }
     for (size_t j = 0; j < p; ++j) f.overall[j] /= double(n);
     for (size_t c = 0; c < K; ++c)
@@ -40,8 +45,9 @@ NscFit nsc_fit(const Matrix& X, const std::vector<int>& labels, int k) {
     std::vector<double> ss(p, 0.0);
     for (size_t i = 0; i < n; ++i) {
         const size_t c = size_t(labels[i] - 1);
+        const double* x = row(i);
         for (size_t j = 0; j < p; ++j) {
-            const double d = X(i, j) - f.centroid[c * p + j];
+            const double d = x[j] - f.centroid[c * p + j];
             ss[j] += d * d;
         }
     }
@@ -58,6 +64,12 @@ NscFit nsc_fit(const Matrix& X, const std::vector<int>& labels, int k) {
         f.prior.push_back(nk[c] / double(n));
     }
     return f;
+}
+}  // namespace
+
+NscFit nsc_fit(const Matrix& X, const std::vector<int>& labels, int k) {
+    if (labels.size() != X.rows) throw Error(ErrorKind::Internal, "nsc_fit: one label per row needed");
+    return nsc_fit_rows(X, nullptr, labels, k);
 }
 
 std::vector<double> nsc_deviations(const NscFit& f) {
@@ -136,31 +148,54 @@ FoldErrors nsc_fold_errors(const Matrix& X, const std::vector<int>& labels, int 
     out.errors.assign(thresholds.size(), 0.0);
     out.log_loss.assign(thresholds.size(), 0.0);
     if (test.empty()) return out;
-    Matrix T(train.size(), X.cols);
     std::vector<int> tl;
-    for (size_t a = 0; a < train.size(); ++a) {
-        std::copy_n(&X.data[train[a] * X.cols], X.cols, &T.data[a * X.cols]);
-        tl.push_back(labels[train[a]]);
-    }
+    for (size_t i : train) tl.push_back(labels[i]);
     // a class absent from the training folds cannot be predicted: its test samples count as errors
     std::vector<int> present(size_t(k) + 1, 0), remap(size_t(k) + 1, 0), back;
     for (int l : tl) present[size_t(l)] = 1;
     for (int c = 1; c <= k; ++c)
         if (present[size_t(c)]) remap[size_t(c)] = int(back.size()) + 1, back.push_back(c);
     for (int& l : tl) l = remap[size_t(l)];
-    const NscFit f = nsc_fit(T, tl, int(back.size()));
+    const NscFit f = nsc_fit_rows(X, &train, tl, int(back.size()));
     constexpr double kFloor = 1e-15;  // a probability of 0 counts as this (the loss stays finite)
     // every threshold's centroids at once (small), then each test sample against all of them: the test rows are
-    // read once, not once per threshold (at 100,000 samples a fold's rows no longer fit the cache). Each threshold's
-    // sums still add the test samples in the same order.
-    std::vector<std::vector<double>> shrunken(thresholds.size());
-    for (size_t t = 0; t < thresholds.size(); ++t) shrunken[t] = nsc_shrunken(f, thresholds[t]);
+    // read once, not once per threshold (at 100,000 samples a fold's rows no longer fit the cache). The arithmetic
+    // is nsc_predict's, operation for operation, without its allocations; each threshold's sums add the test
+    // samples in the same order.
+    const size_t K = size_t(f.k), p = f.p, nt = thresholds.size();
+    std::vector<double> shrunken;  // nt x K x p
+    for (size_t t = 0; t < nt; ++t) {
+        const std::vector<double> s = nsc_shrunken(f, thresholds[t]);
+        shrunken.insert(shrunken.end(), s.begin(), s.end());
+    }
+    std::vector<double> var(p), log_prior(K), distance(K), delta(K);
+    for (size_t j = 0; j < p; ++j) var[j] = f.sd[j] * f.sd[j];
+    for (size_t c = 0; c < K; ++c) log_prior[c] = 2 * std::log(f.prior[c]);
     for (size_t i : test) {
         const int own = remap[size_t(labels[i])];
-        for (size_t t = 0; t < thresholds.size(); ++t) {
-            const NscCall c = nsc_predict(f, shrunken[t], &X.data[i * X.cols]);
-            out.errors[t] += back[size_t(c.label - 1)] != labels[i];
-            out.log_loss[t] -= std::log(std::max(own ? c.probability[size_t(own - 1)] : 0.0, kFloor));
+        const double* x = &X.data[i * X.cols];
+        for (size_t t = 0; t < nt; ++t) {
+            for (size_t c = 0; c < K; ++c) {
+                double e = 0, w = 0;
+                const double* s = &shrunken[(t * K + c) * p];
+                for (size_t j = 0; j < p; ++j) {
+                    const double d = x[j] - s[j];
+                    e += d * d;
+                    w += d * d / var[j];
+                }
+                distance[c] = std::sqrt(e);
+                delta[c] = w - log_prior[c];
+            }
+            const size_t label = size_t(std::min_element(distance.begin(), distance.end()) - distance.begin());
+            out.errors[t] += back[label] != labels[i];
+            double probability = 0;
+            if (own) {
+                const double lo = *std::min_element(delta.begin(), delta.end());
+                double sum = 0;
+                for (size_t c = 0; c < K; ++c) sum += std::exp(-(delta[c] - lo) / 2);
+                probability = std::exp(-(delta[size_t(own - 1)] - lo) / 2) / sum;
+            }
+            out.log_loss[t] -= std::log(std::max(probability, kFloor));
         }
     }
     return out;
