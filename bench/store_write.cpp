@@ -1,5 +1,5 @@
 // Benchmark program for bench/store_write.sh: writes ROWS x COLS float32 into mod/proteome/X of an .h5mu file the
-// way precis run does (ParallelMatrixWriter: every rank its own block of rows, one collective write), then makes it
+// way precis run does (ParallelMatrixWriter: every rank its own block of whole chunks of rows, one collective write), then makes it
 // durable (fsync), and prints the seconds and MB/s on rank 0. With `plain`, one process writes the same bytes to
 // FILE with write(2) in 8 MB pieces and fsyncs: the disk's sequential limit.
 // Usage: mpirun -n P precis_bench_store ROWS COLS FILE      precis_bench_store ROWS COLS FILE plain
@@ -30,8 +30,9 @@ int main(int argc, char** argv) {
     const std::string path = argv[3];
     const bool plain = argc == 5 && std::string(argv[4]) == "plain";
     if (plain) size = 1;
-    // this rank's rows, filled before the clock starts (the data a run holds after its per-sample stage)
-    const size_t r0 = rows * size_t(rank) / size_t(size), r1 = rows * size_t(rank + 1) / size_t(size);
+    // this rank's block of whole chunks (precis::row_block, as precis run hands the rows to its
+    // writers), filled before the clock starts
+    const auto [r0, r1] = precis::row_block({"proteome", rows, cols}, rank, size);
     std::vector<size_t> mine;
     std::vector<float> data;
     data.reserve((r1 - r0) * cols);

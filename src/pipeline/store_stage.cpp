@@ -192,7 +192,7 @@ Matrices write_store(Comm& comm, const Inputs& in, const Cohort& cohort, Feature
                 std::vector<std::pair<size_t, size_t>> blocks;
                 for (int r = 0; r < comm.size(); ++r)
                     blocks.push_back(comm.size() > 1 && r == 0 ? std::pair<size_t, size_t>{0, 0}
-                                                               : w.row_block(mi, comm.size() > 1 ? r - 1 : 0, workers));
+                                                               : row_block(specs[mi], comm.size() > 1 ? r - 1 : 0, workers));
                 const std::vector<float> block = block_rows(comm, m, cohort, mx.feature_ids[m], local, blocks);
                 std::vector<size_t> rows;
                 for (size_t r = blocks[size_t(comm.rank())].first; r < blocks[size_t(comm.rank())].second; ++r)

@@ -27,6 +27,12 @@ std::pair<hsize_t, hsize_t> chunk_shape(const MatrixSpec& m) {
 }
 }  // namespace
 
+std::pair<size_t, size_t> row_block(const MatrixSpec& m, int part, int parts) {
+    const size_t cr = chunk_shape(m).first, chunks = (m.rows + cr - 1) / cr;
+    const auto at = [&](int r) { return std::min<size_t>(m.rows, chunks * size_t(r) / size_t(parts) * cr); };
+    return {at(part), at(part + 1)};
+}
+
 struct ParallelMatrixWriter::Impl {
     bool parallel = true;
     Id file;
@@ -110,13 +116,6 @@ ParallelMatrixWriter::ParallelMatrixWriter(const std::string& path, MPI_Comm com
 }
 
 ParallelMatrixWriter::~ParallelMatrixWriter() = default;
-
-std::pair<size_t, size_t> ParallelMatrixWriter::row_block(size_t mat, int rank, int size) const {
-    const MatrixSpec& m = impl_->specs.at(mat);
-    const size_t cr = chunk_shape(m).first, chunks = (m.rows + cr - 1) / cr;
-    const auto at = [&](int r) { return std::min<size_t>(m.rows, chunks * size_t(r) / size_t(size) * cr); };
-    return {at(rank), at(rank + 1)};
-}
 
 void ParallelMatrixWriter::write_rows(size_t mat, const std::vector<size_t>& rows, const std::vector<float>& data) {
     write_selection(mat, 0, rows, data);

@@ -22,6 +22,10 @@ struct MatrixSpec {
 // (an IO error on every rank, before HDF5 writes anything) when the file system has less free.
 uintmax_t store_bytes_needed(const std::vector<MatrixSpec>& mats);
 
+// The rows [first, second) of matrix `m` that writer `part` of `parts` best writes: whole chunks, the blocks in
+// order. Written so, every writer's selection is one hyperslab and no chunk is written by two.
+std::pair<size_t, size_t> row_block(const MatrixSpec& m, int part, int parts);
+
 // Collective: every rank of `comm` constructs, writes and closes together. With MPI_COMM_NULL (a process without
 // MPI) it writes the same file through HDF5's POSIX driver.
 class ParallelMatrixWriter {
@@ -33,9 +37,6 @@ public:
     ~ParallelMatrixWriter();
     ParallelMatrixWriter(const ParallelMatrixWriter&) = delete;
     ParallelMatrixWriter& operator=(const ParallelMatrixWriter&) = delete;
-    // The rows [first, second) that rank `rank` of `size` best writes of matrix `mat`: whole chunks, the ranks'
-    // blocks in rank order. Written so, every rank's selection is one hyperslab and no chunk is shared.
-    std::pair<size_t, size_t> row_block(size_t mat, int rank, int size) const;
     // Collective. `rows` (sorted, may be empty on some ranks) are this rank's rows; data is rows.size() x cols.
     void write_rows(size_t mat, const std::vector<size_t>& rows, const std::vector<float>& data);
     // Collective. This rank's columns (sorted, may be empty) of every row; data is rows x cols.size(), row-major.

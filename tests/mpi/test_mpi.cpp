@@ -272,7 +272,7 @@ TEST_CASE("store: thousands of row runs of uneven lengths per rank, merged into 
         // the blocks the ranks best write: in rank order, whole chunks of 1,024 rows, every row once
         size_t next = 0;
         for (int k = 0; k < c.size(); ++k) {
-            const auto [b0, b1] = w.row_block(0, k, c.size());
+            const auto [b0, b1] = row_block({"proteome", R, C}, k, c.size());
             CHECK(b0 == next);
             CHECK(b1 >= b0);
             CHECK((b1 == R || b1 % 1024 == 0));
