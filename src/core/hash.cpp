@@ -10,39 +10,35 @@
 
 namespace precis {
 namespace {
-struct CtxFree {
-    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
 struct FileClose {
     void operator()(FILE* f) const { std::fclose(f); }
 };
 
-class Sha256 {
-public:
-    Sha256() : ctx_(EVP_MD_CTX_new()) {
-        if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1)
-            throw Error(ErrorKind::Internal, "cannot initialise SHA-256");
-    }
-    void update(const void* p, size_t n) {
-        if (EVP_DigestUpdate(ctx_.get(), p, n) != 1) throw Error(ErrorKind::Internal, "SHA-256 update failed");
-    }
-    std::string hex() {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned len = 0;
-        EVP_DigestFinal_ex(ctx_.get(), md, &len);
-        static const char* digits = "0123456789abcdef";
-        std::string s;
-        for (unsigned i = 0; i < len; ++i) {
-            s += digits[md[i] >> 4];
-            s += digits[md[i] & 15];
-        }
-        return s;
-    }
-
-private:
-    std::unique_ptr<EVP_MD_CTX, CtxFree> ctx_;
-};
 }  // namespace
+
+void Sha256::CtxFree::operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+
+Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
+    if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1)
+        throw Error(ErrorKind::Internal, "cannot initialise SHA-256");
+}
+
+void Sha256::update(const void* p, size_t n) {
+    if (EVP_DigestUpdate(ctx_.get(), p, n) != 1) throw Error(ErrorKind::Internal, "SHA-256 update failed");
+}
+
+std::string Sha256::hex() {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    EVP_DigestFinal_ex(ctx_.get(), md, &len);
+    static const char* digits = "0123456789abcdef";
+    std::string s;
+    for (unsigned i = 0; i < len; ++i) {
+        s += digits[md[i] >> 4];
+        s += digits[md[i] & 15];
+    }
+    return s;
+}
 
 std::string sha256_file(const std::string& path) {
     std::unique_ptr<FILE, FileClose> f(std::fopen(path.c_str(), "rb"));

@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 namespace precis {
 namespace {
 
-const char* const kStampHead = "precis finished-run stamp 1";
+const char* const kStampHead = "precis finished-run stamp 2";
 
 std::string finished_path(const std::string& output) { return state_dir(output) + "/finished"; }
 
@@ -50,10 +50,14 @@ std::string output_lines(const std::string& output) {
 }  // namespace
 
 std::string finished_inputs(const StudyConfig& s, const SampleSheet& sheet) {
-    std::string out = std::string(kStampHead) + "\nkey " +
-                      content_key({PRECIS_VERSION, PRECIS_GIT_COMMIT, s.resolved}) + "\n";
+    // the input files' stamps as a digest of their "STAMP\tPATH" lines, so that rank 0 holds (and the mark keeps)
+    // 64 bytes however many samples there are (the lines themselves were ~230 bytes a sample)
+    Sha256 digest;
+    size_t files = 0;
     auto add = [&](const std::string& path) {
-        if (!path.empty()) out += "in " + file_stamp(path) + "\t" + path + "\n";
+        if (path.empty()) return;
+        digest.update(file_stamp(path) + "\t" + path + "\n");
+        ++files;
     };
     add(fs::absolute(s.path).lexically_normal().string());
     add(s.sheet);
@@ -76,7 +80,8 @@ std::string finished_inputs(const StudyConfig& s, const SampleSheet& sheet) {
         add(e.vcf);
         add(e.proteome);
     }
-    return out;
+    return std::string(kStampHead) + "\nkey " + content_key({PRECIS_VERSION, PRECIS_GIT_COMMIT, s.resolved}) +
+           "\ninputs " + std::to_string(files) + " " + digest.hex() + "\n";
 }
 
 bool finished_and_unchanged(const std::string& output, const std::string& inputs, std::string& when) {

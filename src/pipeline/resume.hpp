@@ -56,7 +56,7 @@ JournalIndex open_journal(const std::string& output, bool fresh, FolderLock lock
 
 // <output>/.precis/finished (pipeline/finished.cpp), the mark of a folder that holds a study's finished results.
 // finished_inputs: what the results are made from, for the stamp (rank 0, at the start: the precis build, the
-// resolved study, and the size, modification time and inode of every input file). finished_and_unchanged: the
+// resolved study, and a digest of the size, modification time and inode of every input file). finished_and_unchanged: the
 // folder's stamp has these inputs and every output file is as the finished run left it (`when`: its end time).
 std::string finished_inputs(const StudyConfig& s, const SampleSheet& sheet);
 bool finished_and_unchanged(const std::string& output, const std::string& inputs, std::string& when);
