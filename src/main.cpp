@@ -9,6 +9,7 @@
 #include "config/schema.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "core/memory.hpp"
 #include "core/version.hpp"
 #include "parallel/comm.hpp"
 #include "pipeline/classify.hpp"
@@ -114,6 +115,7 @@ std::string command_line(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    precis::tune_allocator();
     CLI::App app{"precis: population biomarker discovery - molecular subtypes and the markers that tell them apart"};
     app.set_version_flag("--version", std::string("precis ") + PRECIS_VERSION + " (" + PRECIS_GIT_COMMIT + ")");
     app.require_subcommand(1);

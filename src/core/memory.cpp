@@ -1,5 +1,6 @@
 #include "core/memory.hpp"
 
+#include <malloc.h>
 #include <sys/mman.h>
 
 #include <cstdint>
@@ -15,6 +16,13 @@ void prefer_huge_pages(void* p, size_t bytes) {
     if (end > begin) (void)::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
 #else
     (void)p, (void)bytes;
+#endif
+}
+
+void tune_allocator() {
+#ifdef M_TRIM_THRESHOLD
+    (void)mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    (void)mallopt(M_TOP_PAD, 64 << 20);
 #endif
 }
 
