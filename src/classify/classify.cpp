@@ -92,11 +92,11 @@ std::vector<double> nsc_shrunken(const NscFit& f, double threshold) {
     return out;
 }
 
-NscCall nsc_predict(const NscFit& f, const std::vector<double>& shrunken, const double* x) {
+namespace {
+// x's distance to each class's shrunken centroid (`shrunken`: K x p) and its discriminant score (the squared
+// standardised distance less twice the log prior), into distance[K] and delta[K]
+void nsc_scores(const NscFit& f, const double* shrunken, const double* x, double* distance, double* delta) {
     const size_t K = size_t(f.k), p = f.p;
-    NscCall call;
-    call.distance.resize(K);
-    std::vector<double> delta(K);
     for (size_t c = 0; c < K; ++c) {
         double e = 0, w = 0;
         const double* s = &shrunken[c * p];
@@ -105,15 +105,29 @@ NscCall nsc_predict(const NscFit& f, const std::vector<double>& shrunken, const 
             e += d * d;
             w += d * d / (f.sd[j] * f.sd[j]);
         }
-        call.distance[c] = std::sqrt(e);
+        distance[c] = std::sqrt(e);
         delta[c] = w - 2 * std::log(f.prior[c]);
     }
-    call.label = int(std::min_element(call.distance.begin(), call.distance.end()) - call.distance.begin()) + 1;
-    const double lo = *std::min_element(delta.begin(), delta.end());
+}
+
+// the class probabilities from the discriminant scores, into probability[K]
+void nsc_probabilities(const double* delta, size_t K, double* probability) {
+    const double lo = *std::min_element(delta, delta + K);
     double sum = 0;
+    for (size_t c = 0; c < K; ++c) sum += probability[c] = std::exp(-(delta[c] - lo) / 2);
+    for (size_t c = 0; c < K; ++c) probability[c] /= sum;
+}
+}  // namespace
+
+NscCall nsc_predict(const NscFit& f, const std::vector<double>& shrunken, const double* x) {
+    const size_t K = size_t(f.k);
+    NscCall call;
+    call.distance.resize(K);
     call.probability.resize(K);
-    for (size_t c = 0; c < K; ++c) sum += call.probability[c] = std::exp(-(delta[c] - lo) / 2);
-    for (double& q : call.probability) q /= sum;
+    std::vector<double> delta(K);
+    nsc_scores(f, shrunken.data(), x, call.distance.data(), delta.data());
+    call.label = int(std::min_element(call.distance.begin(), call.distance.end()) - call.distance.begin()) + 1;
+    nsc_probabilities(delta.data(), K, call.probability.data());
     return call;
 }
 
@@ -159,43 +173,24 @@ FoldErrors nsc_fold_errors(const Matrix& X, const std::vector<int>& labels, int 
     const NscFit f = nsc_fit_rows(X, &train, tl, int(back.size()));
     constexpr double kFloor = 1e-15;  // a probability of 0 counts as this (the loss stays finite)
     // every threshold's centroids at once (small), then each test sample against all of them: the test rows are
-    // read once, not once per threshold (at 100,000 samples a fold's rows no longer fit the cache). The arithmetic
-    // is nsc_predict's, operation for operation, without its allocations; each threshold's sums add the test
-    // samples in the same order.
-    const size_t K = size_t(f.k), p = f.p, nt = thresholds.size();
+    // read once, not once per threshold (at 100,000 samples a fold's rows no longer fit the cache), scored as
+    // nsc_predict scores (nsc_scores) without its allocations; each threshold's sums add the test samples in order.
+    const size_t K = size_t(f.k), nt = thresholds.size();
     std::vector<double> shrunken;  // nt x K x p
     for (size_t t = 0; t < nt; ++t) {
         const std::vector<double> s = nsc_shrunken(f, thresholds[t]);
         shrunken.insert(shrunken.end(), s.begin(), s.end());
     }
-    std::vector<double> var(p), log_prior(K), distance(K), delta(K);
-    for (size_t j = 0; j < p; ++j) var[j] = f.sd[j] * f.sd[j];
-    for (size_t c = 0; c < K; ++c) log_prior[c] = 2 * std::log(f.prior[c]);
+    std::vector<double> distance(K), delta(K), probability(K);
     for (size_t i : test) {
         const int own = remap[size_t(labels[i])];
         const double* x = &X.data[i * X.cols];
         for (size_t t = 0; t < nt; ++t) {
-            for (size_t c = 0; c < K; ++c) {
-                double e = 0, w = 0;
-                const double* s = &shrunken[(t * K + c) * p];
-                for (size_t j = 0; j < p; ++j) {
-                    const double d = x[j] - s[j];
-                    e += d * d;
-                    w += d * d / var[j];
-                }
-                distance[c] = std::sqrt(e);
-                delta[c] = w - log_prior[c];
-            }
+            nsc_scores(f, &shrunken[t * K * f.p], x, distance.data(), delta.data());
             const size_t label = size_t(std::min_element(distance.begin(), distance.end()) - distance.begin());
             out.errors[t] += back[label] != labels[i];
-            double probability = 0;
-            if (own) {
-                const double lo = *std::min_element(delta.begin(), delta.end());
-                double sum = 0;
-                for (size_t c = 0; c < K; ++c) sum += std::exp(-(delta[c] - lo) / 2);
-                probability = std::exp(-(delta[size_t(own - 1)] - lo) / 2) / sum;
-            }
-            out.log_loss[t] -= std::log(std::max(probability, kFloor));
+            nsc_probabilities(delta.data(), K, probability.data());
+            out.log_loss[t] -= std::log(std::max(own ? probability[size_t(own - 1)] : 0.0, kFloor));
         }
     }
     return out;
