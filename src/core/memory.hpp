@@ -11,11 +11,13 @@ namespace precis {
 // works the same either way.
 void prefer_huge_pages(void* p, size_t bytes);
 
-// c.reserve(n), then huge pages for its capacity (a std::vector or std::string not yet filled).
+// An empty std::vector or std::string made n long, every element `value`, on huge pages: room is reserved, huge pages
+// asked for, and only then is the memory touched.
 template <class Container>
-void reserve_huge(Container& c, size_t n) {
+void resize_huge(Container& c, size_t n, typename Container::value_type value = {}) {
     c.reserve(n);
     prefer_huge_pages(static_cast<void*>(c.data()), c.capacity() * sizeof(*c.data()));
+    c.assign(n, value);
 }
 
 // glibc malloc settings for a long run that keeps many per-sample results while it makes more: the heap's free top is

@@ -179,8 +179,7 @@ std::vector<std::string> Comm::all_to_all(const std::vector<std::string>& to_eac
             got[r] = to_each[r];
             continue;
         }
-        reserve_huge(got[r], in_sizes[r]);
-        got[r].resize(in_sizes[r]);
+        resize_huge(got[r], in_sizes[r]);
         for (size_t at = 0, tag = 0; at < in_sizes[r]; at += piece, ++tag) {
             requests.emplace_back();
             MPI_Irecv(got[r].data() + at, int(std::min<size_t>(piece, in_sizes[r] - at)), MPI_CHAR, int(r), int(tag),

@@ -89,8 +89,7 @@ std::vector<float> block_rows(Comm& comm, Modality m, const Cohort& cohort, cons
     FeaturePositions positions(m == Modality::Proteome ? ids : std::vector<std::string>{});
     const size_t b0 = blocks[size_t(comm.rank())].first, b1 = blocks[size_t(comm.rank())].second;
     std::vector<float> block;
-    reserve_huge(block, (b1 - b0) * F);
-    block.resize((b1 - b0) * F);
+    resize_huge(block, (b1 - b0) * F);
     std::vector<bool> filled(b1 - b0);
     size_t count = 0;
     const auto fill = [&](uint64_t row, const void* values) {
@@ -113,8 +112,7 @@ std::vector<float> block_rows(Comm& comm, Modality m, const Cohort& cohort, cons
             }
         } else if (j > i) {
             std::string& msg = out[r];
-            reserve_huge(msg, (j - i) * row_bytes);
-            msg.resize((j - i) * row_bytes);
+            resize_huge(msg, (j - i) * row_bytes);
             char* values = &msg[(j - i) * sizeof(uint64_t)];
             for (size_t k = i; k < j; ++k) {
                 const uint64_t row = mine[k].row;
@@ -242,8 +240,7 @@ FeatureStats feature_stats(Comm& comm, const Inputs& in, const Cohort& cohort, c
         }
         if (nm != n) {  // from here on every block has all kept samples, NaN where the modality is absent
             std::vector<double> full;
-            reserve_huge(full, n * b.width());
-            full.assign(n * b.width(), NaN);
+            resize_huge(full, n * b.width(), NaN);
             for (size_t j = 0; j < b.width(); ++j)
                 for (size_t i = 0; i < nm; ++i) full[j * n + rows[i]] = b.values[j * nm + i];
             b.values = std::move(full);

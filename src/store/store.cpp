@@ -41,8 +41,7 @@ std::vector<double> MatrixReader::read_features(const std::string& modality, siz
     auto [rows, cols] = shape(modality);
     if (c0 > c1 || c1 > cols) throw Error(ErrorKind::Internal, "column block out of range");
     std::vector<float> buf;
-    reserve_huge(buf, rows * (c1 - c0));
-    buf.resize(rows * (c1 - c0));
+    resize_huge(buf, rows * (c1 - c0));
     if (!buf.empty()) {
         Id d(H5Dopen2(impl_->file, ("mod/" + modality + "/X").c_str(), H5P_DEFAULT), "open X");
         Id fs(H5Dget_space(d), "get dataspace");
@@ -55,8 +54,7 @@ std::vector<double> MatrixReader::read_features(const std::string& modality, siz
     // transpose in tiles that stay in cache
     const size_t w = c1 - c0;
     std::vector<double> out;
-    reserve_huge(out, buf.size());
-    out.resize(buf.size());
+    resize_huge(out, buf.size());
     constexpr size_t T = 64;
     for (size_t i0 = 0; i0 < rows; i0 += T)
         for (size_t j0 = 0; j0 < w; j0 += T)
