@@ -189,11 +189,22 @@ std::string join(const std::vector<std::string>& items, const char* sep) {
     return s;
 }
 
-std::string fmt(double x, int digits) {
-    if (std::isnan(x)) return "NA";
-    if (std::isinf(x)) return x > 0 ? "Inf" : "-Inf";
+void append_fmt(std::string& out, double x, int digits) {
+    if (std::isnan(x)) {
+        out += "NA";
+        return;
+    }
+    if (std::isinf(x)) {
+        out += x > 0 ? "Inf" : "-Inf";
+        return;
+    }
     char buf[64];  // to_chars with a precision is specified as printf's %.*g, and is several times faster
-    return std::string(buf, std::to_chars(buf, buf + sizeof buf, x, std::chars_format::general, digits).ptr);
+    out.append(buf, std::to_chars(buf, buf + sizeof buf, x, std::chars_format::general, digits).ptr);
+}
+std::string fmt(double x, int digits) {
+    std::string out;
+    append_fmt(out, x, digits);
+    return out;
 }
 std::string fmt(double x) { return fmt(x, 6); }
 

@@ -76,6 +76,8 @@ private:
 // Number formatting used in every text output: 6 significant digits, "NA" for NaN, "Inf"/"-Inf".
 std::string fmt(double x);
 std::string fmt(double x, int digits);
+// fmt(x, digits) appended to `out`, without a string of its own (tables of many rows)
+void append_fmt(std::string& out, double x, int digits = 6);
 // The items with `sep` between them ("a, b, c").
 std::string join(const std::vector<std::string>& items, const char* sep = ", ");
 

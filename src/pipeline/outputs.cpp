@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <charconv>
-#include <iterator>
 #include <cmath>
 #include <cstdlib>
+#include <iterator>
 #include <limits>
 
 #include "core/parse.hpp"
@@ -21,23 +21,13 @@ std::string fmt_value(double x) {
 }
 
 void append_value(std::string& out, double x) {
-    char buf[48];
-    char* end;
-    if (std::isnan(x)) {
-        out += "NA";
+    if (!(std::isfinite(x) && x == std::floor(x) && std::fabs(x) < 1e15)) return append_fmt(out, x);
+    if (x == 0 && std::signbit(x)) {  // as printf's %.0f, -0 included
+        out += "-0";
         return;
     }
-    if (std::isinf(x)) {
-        out += x > 0 ? "Inf" : "-Inf";
-        return;
-    }
-    if (x == std::floor(x) && std::fabs(x) < 1e15) {  // as printf's %.0f, -0 included
-        if (x == 0 && std::signbit(x)) *buf = '-', end = std::to_chars(buf + 1, std::end(buf), 0).ptr;
-        else end = std::to_chars(buf, std::end(buf), static_cast<long long>(x)).ptr;
-    } else {  // as fmt's %.6g (to_chars with a precision is specified as printf's)
-        end = std::to_chars(buf, std::end(buf), x, std::chars_format::general, 6).ptr;
-    }
-    out.append(buf, end);
+    char buf[24];
+    out.append(buf, std::to_chars(buf, std::end(buf), static_cast<long long>(x)).ptr);
 }
 
 namespace {
