@@ -12,6 +12,7 @@
 #include <numeric>
 
 #include "core/error.hpp"
+#include "core/hash.hpp"
 #include "core/rng.hpp"
 #include "core/stats.hpp"
 
@@ -102,29 +103,33 @@ Matrix class_centroids(const Matrix& X, const std::vector<int>& labels, int k) {
 }
 
 std::vector<int> nearest_centroid(const Matrix& X, const Matrix& centroids, const std::string& distance) {
-    // the centroids as rows after X's rows, so that both are prepared for the distance alike
-    Matrix Y(X.rows + centroids.rows, X.cols);
-    std::copy(X.data.begin(), X.data.end(), Y.data.begin());
-    std::copy(centroids.data.begin(), centroids.data.end(), Y.data.begin() + long(X.data.size()));
-    std::vector<size_t> rows(Y.rows), cols(Y.cols);
-    std::iota(rows.begin(), rows.end(), 0);
+    // X's rows and the centroids prepared for the distance alike (each row on its own), X's a chunk at a time: a
+    // chunk's copy, not the whole matrix's
+    std::vector<size_t> cols(X.cols), crow(centroids.rows);
     std::iota(cols.begin(), cols.end(), 0);
-    const DistanceRows d = distance_rows(Y, rows, cols, distance);
+    std::iota(crow.begin(), crow.end(), 0);
+    const DistanceRows dc = distance_rows(centroids, crow, cols, distance);
     const bool corr = distance != "euclidean";
     std::vector<int> out(X.rows, 1);
+    constexpr size_t kChunk = 4096;
+    std::vector<size_t> rows;
+    for (size_t c0 = 0; c0 < X.rows; c0 += kChunk) {
+        rows.resize(std::min(kChunk, X.rows - c0));
+        std::iota(rows.begin(), rows.end(), c0);
+        const DistanceRows d = distance_rows(X, rows, cols, distance);
 #pragma omp parallel for schedule(static)
-    for (long il = 0; il < long(X.rows); ++il) {
-        const size_t i = size_t(il);
-        double best = std::numeric_limits<double>::infinity();
-        for (size_t c = 0; c < centroids.rows; ++c) {
-            const size_t b = X.rows + c;
-            if (std::isnan(centroids(c, 0))) continue;  // a class without members
-            double s = 0;
-            for (size_t j = 0; j < d.f; ++j)
-                s += corr ? d.v[i * d.f + j] * d.v[b * d.f + j]
-                          : (d.v[i * d.f + j] - d.v[b * d.f + j]) * (d.v[i * d.f + j] - d.v[b * d.f + j]);
-            const double dist = corr ? (d.constant[i] || d.constant[b] ? 1.0 : 1.0 - s) : s;
-            if (dist < best) best = dist, out[i] = int(c + 1);
+        for (long al = 0; al < long(rows.size()); ++al) {
+            const size_t a = size_t(al);
+            double best = std::numeric_limits<double>::infinity();
+            for (size_t c = 0; c < centroids.rows; ++c) {
+                if (std::isnan(centroids(c, 0))) continue;  // a class without members
+                const double* x = &d.v[a * d.f];
+                const double* y = &dc.v[c * dc.f];
+                double s = 0;
+                for (size_t j = 0; j < d.f; ++j) s += corr ? x[j] * y[j] : (x[j] - y[j]) * (x[j] - y[j]);
+                const double dist = corr ? (d.constant[a] || dc.constant[c] ? 1.0 : 1.0 - s) : s;
+                if (dist < best) best = dist, out[c0 + a] = int(c + 1);
+            }
         }
     }
     return out;
@@ -140,85 +145,115 @@ double mad(const double* v, size_t n, size_t stride) {
     return 1.4826 * median_of(x);
 }
 
-std::vector<double> center_and_impute(Matrix& X, const std::string& center) {
-    std::vector<double> centres(X.cols, 0.0);
-    for (size_t j = 0; j < X.cols; ++j) {
-        std::vector<double> obs;
-        for (size_t i = 0; i < X.rows; ++i)
-            if (!std::isnan(X(i, j))) obs.push_back(X(i, j));
-        double c = 0;
-        if (!obs.empty()) {
-            if (center == "median") {
-                c = median_of(obs);
-            } else {
-                c = std::accumulate(obs.begin(), obs.end(), 0.0) / obs.size();
-            }
-        }
-        centres[j] = c;
-        double shift = center == "none" ? 0.0 : c;
-        for (size_t i = 0; i < X.rows; ++i) {
-            double& v = X(i, j);
-            v = std::isnan(v) ? c - shift : v - shift;
+double center_column(double* v, size_t n, size_t stride, const std::string& center) {
+    std::vector<double> obs;
+    for (size_t i = 0; i < n; ++i)
+        if (!std::isnan(v[i * stride])) obs.push_back(v[i * stride]);
+    double c = 0;
+    if (!obs.empty()) {
+        if (center == "median") {
+            c = median_of(obs);
+        } else {
+            c = std::accumulate(obs.begin(), obs.end(), 0.0) / obs.size();
         }
     }
+    const double shift = center == "none" ? 0.0 : c;
+    for (size_t i = 0; i < n; ++i) {
+        double& x = v[i * stride];
+        x = std::isnan(x) ? c - shift : x - shift;
+    }
+    return c;
+}
+
+std::vector<double> center_and_impute(Matrix& X, const std::string& center) {
+    std::vector<double> centres(X.cols, 0.0);
+    for (size_t j = 0; j < X.cols; ++j) centres[j] = center_column(X.data.data() + j, X.rows, X.cols, center);
     return centres;
 }
 
-double scale_block(Matrix& X, size_t c0, size_t c1, double weight) {
+double column_variance(const double* v, size_t n, size_t stride) {
+    double m = 0, ss = 0;
+    for (size_t i = 0; i < n; ++i) m += v[i * stride];
+    m /= std::max<size_t>(n, 1);
+    for (size_t i = 0; i < n; ++i) ss += (v[i * stride] - m) * (v[i * stride] - m);
+    return n > 1 ? ss / (n - 1) : 0.0;
+}
+
+double block_factor(const double* variances, size_t count, double weight) {
     double total = 0;
-    for (size_t j = c0; j < c1; ++j) {
-        double m = 0, ss = 0;
-        for (size_t i = 0; i < X.rows; ++i) m += X(i, j);
-        m /= std::max<size_t>(X.rows, 1);
-        for (size_t i = 0; i < X.rows; ++i) ss += (X(i, j) - m) * (X(i, j) - m);
-        total += X.rows > 1 ? ss / (X.rows - 1) : 0.0;
-    }
-    if (total <= 0) return 1.0;
-    double f = std::sqrt(weight / total);
+    for (size_t j = 0; j < count; ++j) total += variances[j];
+    return total <= 0 ? 1.0 : std::sqrt(weight / total);
+}
+
+double scale_block(Matrix& X, size_t c0, size_t c1, double weight) {
+    std::vector<double> var;
+    for (size_t j = c0; j < c1; ++j) var.push_back(column_variance(X.data.data() + j, X.rows, X.cols));
+    const double f = block_factor(var.data(), var.size(), weight);
+    if (f == 1.0) return f;
     for (size_t i = 0; i < X.rows; ++i)
         for (size_t j = c0; j < c1; ++j) X(i, j) *= f;
     return f;
 }
 
-std::vector<double> pca_embedding(const Matrix& X, int dims) {
-    if (X.rows < size_t(dims) || X.cols < size_t(dims) || dims <= 0) return {};
-    Eigen::MatrixXd A(X.rows, X.cols);
-    for (size_t i = 0; i < X.rows; ++i)
-        for (size_t j = 0; j < X.cols; ++j) A(i, j) = X(i, j);
-    A.rowwise() -= A.colwise().mean();
-    Eigen::BDCSVD<Eigen::MatrixXd> svd(A, Eigen::ComputeThinU | Eigen::ComputeThinV);
-    std::vector<double> out(X.rows * dims);
+PcaAxes pca_axes(const Matrix& Y, int dims) {
+    PcaAxes a;
+    if (Y.rows < size_t(dims) || Y.cols < size_t(dims) || dims <= 0) return a;
+    Eigen::MatrixXd A(Y.rows, Y.cols);
+    for (size_t i = 0; i < Y.rows; ++i)
+        for (size_t j = 0; j < Y.cols; ++j) A(long(i), long(j)) = Y(i, j);
+    const Eigen::RowVectorXd mean = A.colwise().mean();
+    A.rowwise() -= mean;
+    Eigen::BDCSVD<Eigen::MatrixXd> svd(A, Eigen::ComputeThinV);
+    a.dims = size_t(dims);
+    a.mean.assign(mean.data(), mean.data() + Y.cols);
+    a.axes.resize(size_t(dims) * Y.cols);
     for (int d = 0; d < dims; ++d) {
         Eigen::Index arg = 0;
         svd.matrixV().col(d).cwiseAbs().maxCoeff(&arg);
-        double sign = svd.matrixV()(arg, d) < 0 ? -1.0 : 1.0;
-        for (size_t i = 0; i < X.rows; ++i) out[i * dims + d] = sign * svd.matrixU()(i, d) * svd.singularValues()(d);
+        const double sign = svd.matrixV()(arg, d) < 0 ? -1.0 : 1.0;
+        for (size_t j = 0; j < Y.cols; ++j) a.axes[size_t(d) * Y.cols + j] = sign * svd.matrixV()(long(j), d);
+    }
+    return a;
+}
+
+std::vector<double> pca_project(const PcaAxes& a, const Matrix& X) {
+    if (a.dims == 0) return {};
+    const size_t p = a.mean.size();
+    std::vector<double> out(X.rows * a.dims), centred(p);
+    for (size_t i = 0; i < X.rows; ++i) {
+        for (size_t j = 0; j < p; ++j) centred[j] = X(i, j) - a.mean[j];
+        for (size_t d = 0; d < a.dims; ++d) {
+            double s = 0;
+            for (size_t j = 0; j < p; ++j) s += centred[j] * a.axes[d * p + j];
+            out[i * a.dims + d] = s;
+        }
     }
     return out;
 }
 
-std::vector<size_t> first_equal_rows(const Matrix& X) {
-    std::vector<size_t> first(X.rows);
-    std::unordered_map<uint64_t, std::vector<size_t>> by_hash;  // rows seen first, by a hash of their values
-    for (size_t i = 0; i < X.rows; ++i) {
-        const double* r = X.data.data() + i * X.cols;
-        uint64_t h = 1469598103934665603ULL;  // FNV-1a over the values' bits
-        for (size_t j = 0; j < X.cols; ++j) {
-            const double v = r[j] == 0 ? 0.0 : r[j];  // -0 equals 0
-            uint64_t b = 0;
-            std::memcpy(&b, &v, sizeof b);
-            h = (h ^ b) * 1099511628211ULL;
-        }
-        first[i] = i;
-        auto& seen = by_hash[h];
-        for (size_t s : seen)
-            if (std::equal(r, r + X.cols, X.data.data() + s * X.cols)) {
-                first[i] = s;
-                break;
-            }
-        if (first[i] == i) seen.push_back(i);
-    }
+std::vector<double> pca_embedding(const Matrix& X, int dims) { return pca_project(pca_axes(X, dims), X); }
+
+std::string row_digest(const double* r, size_t cols) {
+    std::vector<double> v(r, r + cols);
+    for (double& x : v)
+        if (x == 0) x = 0.0;  // -0 equals 0
+    Sha256 h;
+    h.update(v.data(), v.size() * sizeof(double));
+    return h.hex().substr(0, 32);
+}
+
+std::vector<size_t> first_equal(const std::vector<std::string>& digests) {
+    std::vector<size_t> first(digests.size());
+    std::unordered_map<std::string, size_t> seen;
+    seen.reserve(digests.size());
+    for (size_t i = 0; i < digests.size(); ++i) first[i] = seen.emplace(digests[i], i).first->second;
     return first;
+}
+
+std::vector<size_t> first_equal_rows(const Matrix& X) {
+    std::vector<std::string> d;
+    for (size_t i = 0; i < X.rows; ++i) d.push_back(row_digest(X.data.data() + i * X.cols, X.cols));
+    return first_equal(d);
 }
 
 }  // namespace precis

@@ -202,12 +202,22 @@ size_t choose_k(const std::vector<KSummary>& ks, const std::string& rule, double
 // Returns each column's centre (the median or mean of its observed values; 0 when none): missing values become it,
 // and it is subtracted unless `center` is none.
 std::vector<double> center_and_impute(Matrix& X, const std::string& center);
+// The same for one column of n values `stride` apart; returns its centre.
+double center_column(double* v, size_t n, size_t stride, const std::string& center);
 // Scale a block of columns [c0, c1) so that its total variance is `weight` (multi-modality clustering).
 // Returns the factor the block was multiplied by (1 when it has no variance).
 double scale_block(Matrix& X, size_t c0, size_t c1, double weight);
+// Its pieces, for a block whose columns lie on several ranks: each column's sample variance (0 below 2 values), and
+// the factor from the block's variances in column order.
+double column_variance(const double* v, size_t n, size_t stride);
+double block_factor(const double* variances, size_t count, double weight);
 // Median absolute deviation of the observed values (scaled by 1.4826 as R's mad), NaN if fewer than 2.
 double mad(const double* v, size_t n, size_t stride);
 
+// Equal profiles: a row's digest (SHA-256 of its values, -0 as 0; 32 hex digits) is the same for equal rows only.
+std::string row_digest(const double* r, size_t cols);
+// For each digest, the index of the first equal one (itself when it is the first).
+std::vector<size_t> first_equal(const std::vector<std::string>& digests);
 // For each row of X, the first row equal to it (itself when it is the first): equal rows are equal profiles.
 std::vector<size_t> first_equal_rows(const Matrix& X);
 
@@ -218,8 +228,18 @@ Matrix class_centroids(const Matrix& X, const std::vector<int>& labels, int k);
 // Label (1..k) of each row of X: the centroid nearest under `distance`; ties to the lower label.
 std::vector<int> nearest_centroid(const Matrix& X, const Matrix& centroids, const std::string& distance);
 
-// Principal components of the (already centred) matrix: n x dims scores, row-major, each component's sign fixed
-// so that its largest loading is positive. Empty if X has fewer than dims columns or rows.
+// Principal axes of Y (rows centred on their mean): the first `dims` right singular vectors, each one's sign fixed so
+// that its largest loading is positive. None (dims 0) if Y has fewer than dims columns or rows.
+struct PcaAxes {
+    size_t dims = 0;
+    std::vector<double> mean;  // per column of Y
+    std::vector<double> axes;  // dims x columns
+};
+PcaAxes pca_axes(const Matrix& Y, int dims);
+// The rows of X (Y's columns) centred on Y's mean and projected on its axes: rows x dims scores, row-major. With
+// X = Y these are Y's principal component scores; above clustering.landmarks samples Y is the landmarks.
+std::vector<double> pca_project(const PcaAxes& a, const Matrix& X);
+// pca_project(pca_axes(X, dims), X): empty if X has fewer than dims columns or rows.
 std::vector<double> pca_embedding(const Matrix& X, int dims);
 
 }  // namespace precis

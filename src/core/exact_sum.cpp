@@ -29,4 +29,36 @@ void ExactSum::add_parts(const double* in) {
           __int128(int64_t(in[2])) * (__int128(1) << (2 * kPartBits));
 }
 
+static_assert(kShareBlock <= (1 << 12), "a block's sum of terms below 2^10 must stay below ExactSum's 2^23");
+
+ShareSums::ShareSums(size_t groups, size_t columns, const std::vector<double>& bound)
+    : groups_(groups), p_(columns), exact_(groups * columns), block_(groups * columns, 0.0), touched_(groups, 0),
+      scale_(columns, 0) {
+    for (size_t j = 0; j < columns; ++j)
+        if (bound[j] > 0 && std::isfinite(bound[j])) scale_[j] = 9 - std::ilogb(bound[j]);
+}
+
+void ShareSums::end_block() {
+    for (size_t g = 0; g < groups_; ++g) {
+        if (!touched_[g]) continue;
+        for (size_t j = 0; j < p_; ++j) {
+            exact_[g * p_ + j].add(std::ldexp(block_[g * p_ + j], scale_[j]));
+            block_[g * p_ + j] = 0;
+        }
+        touched_[g] = 0;
+    }
+}
+
+void ShareSums::reduce(const ShareReduce& r) {
+    std::vector<double> parts(exact_.size() * ExactSum::kParts);
+    for (size_t t = 0; t < exact_.size(); ++t) exact_[t].parts(&parts[t * ExactSum::kParts]);
+    r.sum(parts);
+    for (size_t t = 0; t < exact_.size(); ++t) {
+        exact_[t] = ExactSum();
+        exact_[t].add_parts(&parts[t * ExactSum::kParts]);
+    }
+}
+
+double ShareSums::value(const ExactSum& e, size_t j) const { return std::ldexp(e.value(), -scale_[j]); }
+
 }  // namespace precis

@@ -26,4 +26,6 @@ void tune_allocator() {
 #endif
 }
 
+void give_back_free_memory() { (void)malloc_trim(0); }
+
 }  // namespace precis

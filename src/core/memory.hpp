@@ -26,5 +26,8 @@ void resize_huge(Container& c, size_t n, typename Container::value_type value = 
 // 173 -> 55 s (glibc trimmed and regrew the heap, and faulted its pages in again, around every sample).
 // Call first thing in main; the peak memory is the same, memory freed late in a run stays with the process.
 void tune_allocator();
+// Gives the heap's free memory back to the system (malloc_trim): after a stage that freed many small allocations
+// (the samples' results, once they are in the store), which tune_allocator's settings would otherwise keep.
+void give_back_free_memory();
 
 }  // namespace precis

@@ -231,6 +231,10 @@ void Comm::allreduce_min(std::vector<double>& v) {
     if (size_ > 1) allreduce_slices(v, MPI_MIN, mpi_comm(*this));
 }
 
+void Comm::allreduce_max(std::vector<double>& v) {
+    if (size_ > 1) allreduce_slices(v, MPI_MAX, mpi_comm(*this));
+}
+
 void Comm::all_or_none(const std::function<void()>& body) {
     // encoded error: kind, message, hint
     int kind = -1;

@@ -64,6 +64,7 @@ public:
     void allreduce_sum(std::vector<double>& v);
     // element-wise minimum onto every rank (use +infinity for "no value")
     void allreduce_min(std::vector<double>& v);
+    void allreduce_max(std::vector<double>& v);  // element-wise maximum onto every rank
 
     // Runs `body` on every rank, then agrees: if it threw on any rank, every rank throws AgreedError carrying the
     // lowest such rank's error. `body` must not call collectives after a point where it may throw on one rank only.

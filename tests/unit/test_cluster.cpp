@@ -301,6 +301,38 @@ TEST_CASE("feature preparation: centring, imputation, spread") {
     CHECK(emb.size() == 8);
 }
 
+TEST_CASE("embedding: principal component scores, and other rows projected on a subsample's axes") {
+    // points along (1, -2, 0) with a little spread in z: the first axis is about (-1, 2, 0) / sqrt(5) (the largest
+    // loading positive)
+    Rng r(3);
+    Matrix X(40, 3);
+    for (size_t i = 0; i < 40; ++i) {
+        const double t = r.normal(0, 3);
+        X(i, 0) = t + 1, X(i, 1) = -2 * t, X(i, 2) = r.normal(0, 0.1);
+    }
+    const PcaAxes a = pca_axes(X, 2);
+    REQUIRE(a.dims == 2);
+    CHECK(std::abs(a.axes[0]) == Approx(1 / std::sqrt(5.0)).epsilon(1e-5));  // (the z noise tilts it a little)
+    CHECK(a.axes[1] == Approx(2 / std::sqrt(5.0)).epsilon(1e-5));  // the largest loading, positive
+    const std::vector<double> s = pca_embedding(X, 2);
+    double mean = 0, ss0 = 0, ss1 = 0;
+    for (size_t i = 0; i < 40; ++i) mean += s[i * 2], ss0 += s[i * 2] * s[i * 2], ss1 += s[i * 2 + 1] * s[i * 2 + 1];
+    CHECK(mean == Approx(0).margin(1e-9));  // scores are centred
+    CHECK(ss0 > 100 * ss1);                 // the first axis carries the spread
+    // the landmarks' axes: a row projected is its centred values' dot product with them
+    Matrix Y(20, 3);
+    std::copy(X.data.begin(), X.data.begin() + 60, Y.data.begin());
+    const PcaAxes b = pca_axes(Y, 2);
+    const std::vector<double> all = pca_project(b, X);
+    for (size_t i : {size_t(0), size_t(25), size_t(39)}) {
+        double d = 0;
+        for (size_t j = 0; j < 3; ++j) d += (X(i, j) - b.mean[j]) * b.axes[j];
+        CHECK(all[i * 2] == Approx(d).epsilon(1e-12));
+    }
+    CHECK(pca_axes(Matrix(1, 3), 2).dims == 0);  // fewer rows than dims: none
+    CHECK(pca_project(PcaAxes{}, X).empty());
+}
+
 TEST_CASE("resample distances: euclidean, 1 - Pearson and 1 - Spearman") {
     Matrix X(4, 4);
     const double v[4][4] = {{1, 2, 3, 4}, {2, 4, 6, 8}, {4, 3, 2, 1}, {1, 10, 100, 1000}};

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "core/error.hpp"
+#include "core/exact_sum.hpp"
 #include "genome/annotation.hpp"
 #include "genome/genome.hpp"
 #include "genome/hts.hpp"
@@ -321,6 +322,36 @@ TEST_CASE("exact sums do not depend on the order of their terms") {
     ExactSum back;
     back.add_parts(parts);
     CHECK(back.value() == -2.5);
+}
+
+TEST_CASE("share sums: the same for any split of the rows into shares of whole blocks") {
+    // 3,000 rows x 3 columns of very different magnitudes, in 2 groups; one share against three
+    const size_t n = 3000, p = 3;
+    std::vector<double> x(n * p), bound(p, 0.0);
+    for (size_t i = 0; i < n; ++i)
+        for (size_t j = 0; j < p; ++j) {
+            x[i * p + j] = std::sin(double(i * p + j)) * std::pow(10.0, 4.0 * double(j) - 6.0);
+            bound[j] = std::max(bound[j], std::abs(x[i * p + j]));
+        }
+    const auto sums = [&](size_t r0, size_t r1) {
+        ShareSums s(2, p, bound);
+        s.for_rows(r1 - r0, r0, [&](size_t i) {
+            double* acc = s.group((r0 + i) % 2);
+            for (size_t j = 0; j < p; ++j) acc[j] += x[(r0 + i) * p + j];
+        });
+        return s;
+    };
+    const ShareSums whole = sums(0, n);
+    std::vector<ShareSums> shares{sums(0, kShareBlock), sums(kShareBlock, 2 * kShareBlock), sums(2 * kShareBlock, n)};
+    for (size_t g = 0; g < 2; ++g)
+        for (size_t j = 0; j < p; ++j) {
+            ExactSum e;
+            double plain = 0;
+            for (const ShareSums& s : shares) e.add(s.exact(g, j));
+            for (size_t i = g; i < n; i += 2) plain += x[i * p + j];
+            CHECK(whole.value(e, j) == whole.value(g, j));
+            CHECK(whole.value(g, j) == Approx(plain).epsilon(1e-12).margin(1e-300));
+        }
 }
 
 namespace {
