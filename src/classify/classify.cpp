@@ -7,69 +7,162 @@
 #include <limits>
 
 #include "core/error.hpp"
+#include "core/exact_sum.hpp"
 #include "core/rng.hpp"
 #include "core/stats.hpp"
 
 namespace precis {
 
 namespace {
-// The fit over the rows `rows` of X (all rows when null), in their order; labels[i] is row rows[i]'s (or row i's).
-// The cross-validation's folds fit on their training rows where they lie in X, without copying them out.
-NscFit nsc_fit_rows(const Matrix& X, const std::vector<size_t>* rows, const std::vector<int>& labels, int k) {
+// The fit's centroids from exact sums: per class its count and its samples' sums (K x p), and the sums over every
+// sample (p). Throws DegenerateData when a class has no sample or there are no more samples than classes.
+NscFit nsc_centroids(int k, size_t p, const std::vector<double>& nk, const std::vector<double>& class_sums,
+                     const std::vector<double>& overall_sums) {
     NscFit f;
     f.k = k;
-    f.p = X.cols;
-    f.n = rows ? rows->size() : X.rows;
-    const size_t K = size_t(k), p = X.cols, n = f.n;
-    const auto row = [&](size_t i) { return &X.data[(rows ? (*rows)[i] : i) * p]; };
-    std::vector<double> nk(K, 0.0);
-    for (int l : labels) {
-        if (l < 1 || l > k) throw Error(ErrorKind::Internal, "nsc_fit: label out of range");
-        nk[size_t(l - 1)] += 1;
-    }
-    for (size_t c = 0; c < K; ++c)
+    f.p = p;
+    const size_t K = size_t(k);
+    double n = 0;
+    for (size_t c = 0; c < K; ++c) {
         if (nk[c] == 0)
             throw Error(ErrorKind::DegenerateData, "subtype " + std::to_string(c + 1) + " has no sample to train on",
                         "choose another k");
-    if (n <= K) throw Error(ErrorKind::DegenerateData, "too few samples to train a classifier", "add samples");
-    f.overall.assign(p, 0.0);
-    f.centroid.assign(K * p, 0.0);
-    for (size_t i = 0; i < n; ++i) {
-        const size_t c = size_t(labels[i] - 1);
-        const double* x = row(i);
-        for (size_t j = 0; j < p; ++j) f.overall[j] += x[j], f.centroid[c * p + j] += x[j];
+        n += nk[c];
     }
-    for (size_t j = 0; j < p; ++j) f.overall[j] /= double(n);
+    if (n <= double(K)) throw Error(ErrorKind::DegenerateData, "too few samples to train a classifier", "add samples");
+    f.n = size_t(n);
+    f.overall.resize(p);
+    for (size_t j = 0; j < p; ++j) f.overall[j] = overall_sums[j] / n;
+    f.centroid.resize(K * p);
     for (size_t c = 0; c < K; ++c)
-        for (size_t j = 0; j < p; ++j) f.centroid[c * p + j] /= nk[c];
-    std::vector<double> ss(p, 0.0);
-    for (size_t i = 0; i < n; ++i) {
-        const size_t c = size_t(labels[i] - 1);
-        const double* x = row(i);
-        for (size_t j = 0; j < p; ++j) {
-            const double d = x[j] - f.centroid[c * p + j];
-            ss[j] += d * d;
-        }
+        for (size_t j = 0; j < p; ++j) f.centroid[c * p + j] = class_sums[c * p + j] / nk[c];
+    for (size_t c = 0; c < K; ++c) {
+        f.m.push_back(std::sqrt(1.0 / nk[c] - 1.0 / n));
+        f.prior.push_back(nk[c] / n);
     }
-    f.sd.resize(p);
-    for (size_t j = 0; j < p; ++j) f.sd[j] = std::sqrt(ss[j] / double(n - K));
+    return f;
+}
+
+// The fit's SDs from the within-class sums of squares (p): s_j + s_0. Throws DegenerateData if one is not > 0.
+void nsc_finish(NscFit& f, const std::vector<double>& ss) {
+    f.sd.resize(f.p);
+    for (size_t j = 0; j < f.p; ++j) f.sd[j] = std::sqrt(ss[j] / double(f.n - size_t(f.k)));
     const double s0 = median_of(f.sd);
     for (double& s : f.sd) s += s0;
     for (double s : f.sd)
         if (!(s > 0))
             throw Error(ErrorKind::DegenerateData, "the clustered features do not vary within the subtypes",
                         "check the inputs of clustering.modalities");
-    for (size_t c = 0; c < K; ++c) {
-        f.m.push_back(std::sqrt(1.0 / nk[c] - 1.0 / double(n)));
-        f.prior.push_back(nk[c] / double(n));
+}
+
+std::vector<double> share_max(const Matrix& X, const ShareReduce& r) {
+    std::vector<double> mx(X.cols, 0.0);
+    for (size_t i = 0; i < X.rows; ++i)
+        for (size_t j = 0; j < X.cols; ++j) mx[j] = std::max(mx[j], std::abs(X(i, j)));
+    r.max(mx);
+    return mx;
+}
+
+// Pass 1 over the share: per fold (group) and class, the count and the feature sums; the full fit, each fold's fit
+// (the classes present in its training folds, renumbered 1..; `present`), pass 2 the within-class sums of squares.
+struct Fits {
+    NscFit full;
+    std::vector<NscFit> fold;
+    std::vector<std::vector<int>> remap, back;  // per fold: class -> its class in the fold's fit (0: absent), back
+};
+
+Fits nsc_fits(const Matrix& X, size_t row0, const std::vector<int>& labels, int k, const std::vector<int>* fold_of,
+              size_t F, const ShareReduce& r) {
+    const size_t K = size_t(k), p = X.cols, G = std::max<size_t>(F, 1);
+    if (row0 % kShareBlock != 0) throw Error(ErrorKind::Internal, "nsc: a share must start at a block's first row");
+    const auto fold = [&](size_t i) { return fold_of ? size_t((*fold_of)[row0 + i]) : 0; };
+    for (int l : labels)  // (before any sum: every share throws or none)
+        if (l < 1 || l > k) throw Error(ErrorKind::Internal, "nsc_fit: label out of range");
+    const auto cls = [&](size_t i) { return size_t(labels[row0 + i] - 1); };
+    // pass 1: sums per (fold, class)
+    std::vector<double> count(G * K, 0.0);
+    const std::vector<double> xmax = share_max(X, r);  // per feature, the largest |x| of every share
+    ShareSums s1(G * K, p, xmax);
+    s1.for_rows(X.rows, row0, [&](size_t i) {
+        const size_t g = fold(i) * K + cls(i);
+        count[g] += 1;
+        double* acc = s1.group(g);
+        const double* x = &X.data[i * p];
+        for (size_t j = 0; j < p; ++j) acc[j] += x[j];
+    });
+    r.sum(count);
+    s1.reduce(r);
+    // a fit from the sums of the rows outside fold `out` (none: every row)
+    const auto fit_without = [&](size_t out, std::vector<int>& remap, std::vector<int>& back) {
+        remap.assign(K + 1, 0);
+        back.clear();
+        std::vector<double> nk, sums, overall(p);
+        std::vector<ExactSum> tot(p);
+        for (size_t c = 0; c < K; ++c) {
+            double n_c = 0;
+            for (size_t g = 0; g < G; ++g)
+                if (g != out) n_c += count[g * K + c];
+            if (n_c == 0 && out < G) continue;  // absent from the fold's training rows
+            remap[c + 1] = int(back.size()) + 1;
+            back.push_back(int(c) + 1);
+            nk.push_back(n_c);
+            for (size_t j = 0; j < p; ++j) {
+                ExactSum e;
+                for (size_t g = 0; g < G; ++g)
+                    if (g != out) e.add(s1.exact(g * K + c, j));
+                tot[j].add(e);
+                sums.push_back(s1.value(e, j));
+            }
+        }
+        for (size_t j = 0; j < p; ++j) overall[j] = s1.value(tot[j], j);
+        return nsc_centroids(int(back.size()), p, nk, sums, overall);
+    };
+    Fits fits;
+    std::vector<int> remap, back;
+    fits.full = fit_without(G, remap, back);
+    for (size_t f = 0; f < F; ++f) {
+        fits.remap.emplace_back();
+        fits.back.emplace_back();
+        fits.fold.push_back(fit_without(f, fits.remap.back(), fits.back.back()));
     }
-    return f;
+    // pass 2: within-class sums of squares, group F the full fit's; each term is below (|x| + |centroid|)^2
+    std::vector<double> bound(p, 0.0);
+    for (size_t j = 0; j < p; ++j) {
+        double c = 0;
+        for (size_t q = 0; q <= F; ++q) {
+            const NscFit& f = q < F ? fits.fold[q] : fits.full;
+            for (size_t a = 0; a < size_t(f.k); ++a) c = std::max(c, std::abs(f.centroid[a * p + j]));
+        }
+        bound[j] = (xmax[j] + c) * (xmax[j] + c);
+    }
+    ShareSums s2(F + 1, p, bound);
+    s2.for_rows(X.rows, row0, [&](size_t i) {
+        const size_t c = cls(i), own = fold(i);
+        const double* x = &X.data[i * p];
+        for (size_t q = 0; q <= F; ++q) {
+            if (q == own && q < F) continue;  // a fold's own rows are its test rows
+            const NscFit& f = q < F ? fits.fold[q] : fits.full;
+            const double* cent = &f.centroid[size_t(q < F ? fits.remap[q][c + 1] - 1 : int(c)) * p];
+            double* acc = s2.group(q);
+            for (size_t j = 0; j < p; ++j) {
+                const double d = x[j] - cent[j];
+                acc[j] += d * d;
+            }
+        }
+    });
+    s2.reduce(r);
+    std::vector<double> ss(p);
+    for (size_t q = F + 1; q-- > 0;) {  // the full fit first: its failure is the one reported
+        for (size_t j = 0; j < p; ++j) ss[j] = s2.value(q, j);
+        nsc_finish(q < F ? fits.fold[q] : fits.full, ss);
+    }
+    return fits;
 }
 }  // namespace
 
 NscFit nsc_fit(const Matrix& X, const std::vector<int>& labels, int k) {
     if (labels.size() != X.rows) throw Error(ErrorKind::Internal, "nsc_fit: one label per row needed");
-    return nsc_fit_rows(X, nullptr, labels, k);
+    return nsc_fits(X, 0, labels, k, nullptr, 0, ShareReduce::local()).full;
 }
 
 std::vector<double> nsc_deviations(const NscFit& f) {
@@ -154,44 +247,57 @@ std::vector<int> stratified_folds(const std::vector<int>& labels, int folds, uin
     return fold;
 }
 
-FoldErrors nsc_fold_errors(const Matrix& X, const std::vector<int>& labels, int k, const std::vector<int>& fold_of,
-                           int fold, const std::vector<double>& thresholds) {
-    std::vector<size_t> train, test;
-    for (size_t i = 0; i < X.rows; ++i) (fold_of[i] == fold ? test : train).push_back(i);
-    FoldErrors out;
-    out.errors.assign(thresholds.size(), 0.0);
-    out.log_loss.assign(thresholds.size(), 0.0);
-    if (test.empty()) return out;
-    std::vector<int> tl;
-    for (size_t i : train) tl.push_back(labels[i]);
-    // a class absent from the training folds cannot be predicted: its test samples count as errors
-    std::vector<int> present(size_t(k) + 1, 0), remap(size_t(k) + 1, 0), back;
-    for (int l : tl) present[size_t(l)] = 1;
-    for (int c = 1; c <= k; ++c)
-        if (present[size_t(c)]) remap[size_t(c)] = int(back.size()) + 1, back.push_back(c);
-    for (int& l : tl) l = remap[size_t(l)];
-    const NscFit f = nsc_fit_rows(X, &train, tl, int(back.size()));
+NscTraining nsc_train(const Matrix& X, size_t row0, const std::vector<int>& labels, int k,
+                      const std::vector<int>& fold_of, int folds, int threshold_count, const ShareReduce& r) {
+    const size_t F = size_t(folds), p = X.cols;
+    Fits fits = nsc_fits(X, row0, labels, k, &fold_of, F, r);
+    NscTraining out;
+    out.fit = std::move(fits.full);
+    out.thresholds = nsc_thresholds(out.fit, threshold_count);
+    const size_t T = out.thresholds.size();
+    // each fold's test rows of the share scored by the fold's fit at every threshold (all thresholds' centroids at
+    // once: a row is read once), as nsc_predict scores; errors are counts, the log loss an exact sum
     constexpr double kFloor = 1e-15;  // a probability of 0 counts as this (the loss stays finite)
-    // every threshold's centroids at once (small), then each test sample against all of them: the test rows are
-    // read once, not once per threshold (at 100,000 samples a fold's rows no longer fit the cache), scored as
-    // nsc_predict scores (nsc_scores) without its allocations; each threshold's sums add the test samples in order.
-    const size_t K = size_t(f.k), nt = thresholds.size();
-    std::vector<double> shrunken;  // nt x K x p
-    for (size_t t = 0; t < nt; ++t) {
-        const std::vector<double> s = nsc_shrunken(f, thresholds[t]);
-        shrunken.insert(shrunken.end(), s.begin(), s.end());
-    }
-    std::vector<double> distance(K), delta(K), probability(K);
-    for (size_t i : test) {
-        const int own = remap[size_t(labels[i])];
-        const double* x = &X.data[i * X.cols];
-        for (size_t t = 0; t < nt; ++t) {
-            nsc_scores(f, &shrunken[t * K * f.p], x, distance.data(), delta.data());
-            const size_t label = size_t(std::min_element(distance.begin(), distance.end()) - distance.begin());
-            out.errors[t] += back[label] != labels[i];
-            nsc_probabilities(delta.data(), K, probability.data());
-            out.log_loss[t] -= std::log(std::max(own ? probability[size_t(own - 1)] : 0.0, kFloor));
+    std::vector<double> errors(F * T, 0.0);
+    std::vector<ExactSum> loss(F * T);
+    for (size_t f = 0; f < F; ++f) {
+        const NscFit& fit = fits.fold[f];
+        const size_t K = size_t(fit.k);
+        std::vector<double> shrunken;  // T x K x p
+        for (size_t t = 0; t < T; ++t) {
+            const std::vector<double> s = nsc_shrunken(fit, out.thresholds[t]);
+            shrunken.insert(shrunken.end(), s.begin(), s.end());
         }
+        std::vector<double> distance(K), delta(K), probability(K);
+        for (size_t i = 0; i < X.rows; ++i) {
+            if (size_t(fold_of[row0 + i]) != f) continue;
+            const int truth = labels[row0 + i], own = fits.remap[f][size_t(truth)];  // 0: absent from training
+            const double* x = &X.data[i * p];
+            for (size_t t = 0; t < T; ++t) {
+                nsc_scores(fit, &shrunken[t * K * p], x, distance.data(), delta.data());
+                const size_t label = size_t(std::min_element(distance.begin(), distance.end()) - distance.begin());
+                errors[f * T + t] += fits.back[f][label] != truth;
+                nsc_probabilities(delta.data(), K, probability.data());
+                loss[f * T + t].add(-std::log(std::max(own ? probability[size_t(own - 1)] : 0.0, kFloor)));
+            }
+        }
+    }
+    r.sum(errors);
+    std::vector<double> parts(loss.size() * ExactSum::kParts);
+    for (size_t t = 0; t < loss.size(); ++t) loss[t].parts(&parts[t * ExactSum::kParts]);
+    r.sum(parts);
+    out.cv_error.assign(T, 0.0);
+    out.cv_log_loss.assign(T, 0.0);
+    const double n = double(labels.size());
+    for (size_t t = 0; t < T; ++t) {
+        double e = 0;  // (counts: exact)
+        ExactSum l;
+        for (size_t f = 0; f < F; ++f) {
+            e += errors[f * T + t];
+            l.add_parts(&parts[(f * T + t) * ExactSum::kParts]);
+        }
+        out.cv_error[t] = e / n;
+        out.cv_log_loss[t] = l.value() / n;
     }
     return out;
 }

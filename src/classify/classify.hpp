@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cluster/cluster.hpp"
+#include "core/exact_sum.hpp"
 #include "core/rng.hpp"
 
 #include <Eigen/Dense>
@@ -42,13 +43,17 @@ NscCall nsc_predict(const NscFit& f, const std::vector<double>& shrunken, const 
 std::vector<double> nsc_thresholds(const NscFit& f, int count = 30);
 // Stratified folds: each class's samples in a random order (seed), dealt to folds 0..folds-1 in turn.
 std::vector<int> stratified_folds(const std::vector<int>& labels, int folds, uint64_t seed);
-// Fold `fold`'s samples predicted by a fit on the other folds, at each threshold: the misclassified ones, and the
-// sum of -log(probability of the true class) (the log loss, which tells calibrated probabilities from flat ones).
-struct FoldErrors {
-    std::vector<double> errors, log_loss;
+// Training over shares of the rows (ranks; core/exact_sum.hpp): X holds the rows [row0, row0 + X.rows) of the n
+// samples. The sums are ShareSums, so the fit and its cross-validation are the same for any number of shares.
+// The fit on every sample (labels and fold_of: all n), its `threshold_count` thresholds (nsc_thresholds), and at each
+// threshold the cross-validated error rate and mean log loss (-log of the true class's probability): each fold's
+// samples predicted by a fit on the other folds (a class absent from those counts as an error).
+struct NscTraining {
+    NscFit fit;
+    std::vector<double> thresholds, cv_error, cv_log_loss;
 };
-FoldErrors nsc_fold_errors(const Matrix& X, const std::vector<int>& labels, int k, const std::vector<int>& fold_of,
-                           int fold, const std::vector<double>& thresholds);
+NscTraining nsc_train(const Matrix& X, size_t row0, const std::vector<int>& labels, int k,
+                      const std::vector<int>& fold_of, int folds, int threshold_count, const ShareReduce& reduce);
 // The chosen threshold: the smallest cross-validated error; among those, the smallest log loss; then the largest
 // threshold (the sparsest).
 size_t choose_threshold(const std::vector<double>& cv_error, const std::vector<double>& cv_log_loss);

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <limits>
 #include <numeric>
 
 #include "core/error.hpp"
+#include "core/exact_sum.hpp"
 #include "core/rng.hpp"
 #include "core/table.hpp"
 #include "core/signals.hpp"
@@ -14,22 +16,45 @@
 
 namespace precis {
 
-ClusteringResult consensus_clustering(Comm& comm, const Matrix& X, const ClusteringConfig& cc, uint64_t seed,
-                                      size_t store_limit) {
-    ClusteringResult res;
-    const size_t n = X.rows, ranks = size_t(comm.size()), me = size_t(comm.rank());
-    const int nk = cc.k_max - cc.k_min + 1;
+std::pair<size_t, size_t> clustered_rows(size_t n, int rank, int ranks) {
+    const size_t parts = ranks > 1 ? size_t(ranks - 1) : 1;
+    if (ranks > 1 && rank == 0) return {0, 0};
+    const size_t part = ranks > 1 ? size_t(rank - 1) : 0, blocks = (n + kShareBlock - 1) / kShareBlock;
+    const size_t b0 = blocks * part / parts, b1 = blocks * (part + 1) / parts;
+    return {std::min(n, b0 * kShareBlock), std::min(n, b1 * kShareBlock)};
+}
 
-    // above cc.landmarks samples, consensus runs on that many drawn at random
-    const Matrix* Y = &X;
-    Matrix sub;
-    if (cc.landmarks > 0 && n > size_t(cc.landmarks)) {
-        res.landmarks = draw_items(n, size_t(cc.landmarks), derive_seed(seed, {STAGE_LANDMARK}));
-        sub = Matrix(res.landmarks.size(), X.cols);
-        for (size_t a = 0; a < res.landmarks.size(); ++a)
-            std::copy_n(&X.data[res.landmarks[a] * X.cols], X.cols, &sub.data[a * X.cols]);
-        Y = &sub;
+std::vector<size_t> draw_landmarks(size_t n, const ClusteringConfig& cc, uint64_t seed) {
+    if (cc.landmarks > 0 && n > size_t(cc.landmarks))
+        return draw_items(n, size_t(cc.landmarks), derive_seed(seed, {STAGE_LANDMARK}));
+    return {};
+}
+
+Matrix gather_rows(Comm& comm, const Matrix& mine, size_t row0, size_t n, const std::vector<size_t>& which) {
+    const size_t p = mine.cols, m = which.empty() ? n : which.size();
+    std::vector<double> held;  // (place in `which`, the row's values) per wanted row held here
+    const size_t a0 = which.empty() ? row0 : size_t(std::lower_bound(which.begin(), which.end(), row0) - which.begin());
+    for (size_t a = a0; a < m; ++a) {
+        const size_t i = which.empty() ? a : which[a];
+        if (i >= row0 + mine.rows) break;
+        held.push_back(double(a));
+        held.insert(held.end(), &mine.data[(i - row0) * p], &mine.data[(i - row0) * p] + p);
     }
+    const std::vector<double> all = comm.allgather(held);
+    Matrix Y(m, p);
+    for (size_t o = 0; o < all.size(); o += p + 1)
+        std::copy_n(&all[o + 1], p, &Y.data[size_t(all[o]) * p]);
+    return Y;
+}
+
+ClusteringResult consensus_clustering(Comm& comm, const Matrix& Yrows, const std::vector<size_t>& landmarks,
+                                      const Matrix& mine, size_t n, const ClusteringConfig& cc,
+                                      uint64_t seed, size_t store_limit) {
+    ClusteringResult res;
+    const size_t ranks = size_t(comm.size()), me = size_t(comm.rank());
+    const int nk = cc.k_max - cc.k_min + 1;
+    res.landmarks = landmarks;
+    const Matrix* Y = &Yrows;
     const size_t m = Y->rows;
 
     // distances over all features, once: each rank a share of the pairs
@@ -142,20 +167,18 @@ ClusteringResult consensus_clustering(Comm& comm, const Matrix& X, const Cluster
     const size_t label_k = res.no_structure ? 0 : res.chosen;  // (every k's labels are made; none is used)
 
     if (!res.landmarks.empty()) {
-        // the other samples join the class of the nearest landmark-class centroid; each rank a share of the rows
-        const size_t i0 = n * me / ranks, i1 = n * (me + 1) / ranks;
-        Matrix mine(i1 - i0, X.cols);
-        std::copy(X.data.begin() + long(i0 * X.cols), X.data.begin() + long(i1 * X.cols), mine.data.begin());
-        std::vector<double> assigned;  // (i1 - i0) x nk
-        assigned.reserve((i1 - i0) * size_t(nk));
+        // the other samples join the class of the nearest landmark-class centroid; each rank its own rows
+        std::vector<double> assigned;  // rows x nk
+        assigned.reserve(mine.rows * size_t(nk));
         std::vector<std::vector<int>> by_k;
         for (int ki = 0; ki < nk; ++ki) {
             std::vector<int> lab(landmark_labels.begin() + long(size_t(ki) * m),
                                  landmark_labels.begin() + long(size_t(ki + 1) * m));
             by_k.push_back(nearest_centroid(mine, class_centroids(*Y, lab, cc.k_min + ki), rp.distance));
         }
-        for (size_t i = 0; i < i1 - i0; ++i)
+        for (size_t i = 0; i < mine.rows; ++i)
             for (int ki = 0; ki < nk; ++ki) assigned.push_back(by_k[size_t(ki)][i]);
+        // (the shares are in rank order: gathered, the rows are in order)
         assigned = comm.allgather(assigned);
         for (size_t a = 0; a < m; ++a)  // a landmark keeps its consensus class
             for (int ki = 0; ki < nk; ++ki)
@@ -206,31 +229,31 @@ Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const
     const ClusteringConfig& cc = in.study.clustering;
     Subtypes st;
     if (!(st.enabled = cc.enabled)) return st;
-    // the selected features of each modality, gathered from the ranks' blocks, side by side
-    const size_t n = cohort.size();
-    Matrix& X = st.X;
+    // the selected features of each modality side by side, each column centred and imputed on the rank whose
+    // block holds it, then sent by rows to the ranks that hold them (clustered_rows)
+    const size_t n = cohort.size(), ranks = size_t(comm.size());
+    std::vector<std::pair<size_t, size_t>> shares;
+    for (size_t r = 0; r < ranks; ++r) shares.push_back(clustered_rows(n, int(r), int(ranks)));
+    st.row0 = shares[size_t(comm.rank())].first;
+    const size_t rows = shares[size_t(comm.rank())].second - st.row0;
     std::vector<size_t> block_edges{0};
+    struct Column {
+        size_t x;         // its column of the clustered matrix
+        const double* v;  // its n values in this rank's block
+    };
+    std::vector<Column> here;
     for (const Modality m : cc.modalities) {
         const Block& b = fs.blocks.at(m);
-        std::vector<double> cols;  // column-major, this rank's selected columns
         st.selected.push_back(select_features(fs, m, fs.spread.at(m).size(), cc.top_variable));
-        for (size_t j : st.selected.back())
-            if (j >= b.c0 && j < b.c1) {
-                const double* v = b.values.data() + (j - b.c0) * n;
-                cols.insert(cols.end(), v, v + n);
-            }
-        auto all = comm.allgather(cols);
-        const size_t s = all.size() / std::max<size_t>(n, 1);
-        Matrix Y(n, X.cols + s);
-        for (size_t i = 0; i < n; ++i) {
-            for (size_t j = 0; j < X.cols; ++j) Y(i, j) = X(i, j);
-            for (size_t j = 0; j < s; ++j) Y(i, X.cols + j) = all[j * n + i];
-        }
-        X = std::move(Y);
-        block_edges.push_back(X.cols);
+        const std::vector<size_t>& sel = st.selected.back();
+        for (size_t s = 0; s < sel.size(); ++s)
+            if (sel[s] >= b.c0 && sel[s] < b.c1)
+                here.push_back({block_edges.back() + s, b.values.data() + (sel[s] - b.c0) * n});
+        block_edges.push_back(block_edges.back() + sel.size());
     }
+    const size_t width = block_edges.back();
     comm.all_or_none([&] {
-        if (X.cols != 0) return;
+        if (width != 0) return;
         // why: too many missing values (cohort.max_missing), or values that do not vary over the samples
         size_t features = 0, kept = 0;
         for (const Modality m : cc.modalities)
@@ -247,25 +270,87 @@ Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const
                     "check that the samples' input files are not copies of one another, and the inputs of "
                     "clustering.modalities");
     });
-    st.centres = center_and_impute(X, name(cc.center));
-    st.scales.assign(cc.modalities.size(), 1.0);
-    if (cc.modalities.size() > 1)
-        for (size_t ci = 0; ci < cc.modalities.size(); ++ci)
-            st.scales[ci] = scale_block(X, block_edges[ci], block_edges[ci + 1], cc.weights[ci]);
-
-    // samples with equal profiles are always in one class: at most as many classes as distinct profiles
-    ClusteringConfig tried = cc;
-    const std::vector<size_t> first = first_equal_rows(X);
-    std::vector<size_t> repeats;
-    for (size_t i = 0; i < n; ++i)
-        if (first[i] != i) repeats.push_back(i);
-    const int distinct = int(std::min<size_t>(n - repeats.size(), size_t(std::numeric_limits<int>::max())));
-    if (!repeats.empty() && comm.is_root()) {
-        const std::vector<std::string> ids = cohort.ids(in.sheet);
-        std::fprintf(stderr, "precis: warning: %zu of %zu samples have the same clustering profile as an earlier "
-                     "sample (e.g. '%s' as '%s'): equal samples are always in one class; check for duplicated "
-                     "samples\n", repeats.size(), n, ids[repeats[0]].c_str(), ids[first[repeats[0]]].c_str());
+    const bool weighted = cc.modalities.size() > 1;
+    std::vector<double> facts;  // per column here: its column, centre and variance
+    {
+        // in rounds of at most kRoundBytes sent by any rank, so that the messages stay a fixed size at any n
+        constexpr double kRoundBytes = 64 << 20;
+        std::vector<double> most{double(here.size()) * double(n) * sizeof(double)};
+        comm.allreduce_max(most);
+        const size_t rounds = std::max<size_t>(1, size_t(std::ceil(most[0] / kRoundBytes)));
+        st.X = Matrix(rows, width);
+        std::vector<double> v(n);
+        for (size_t round = 0; round < rounds; ++round) {
+            std::vector<std::string> to(ranks);  // per rank, per column here: its column, the rank's rows' values
+            for (size_t c = here.size() * round / rounds; c < here.size() * (round + 1) / rounds; ++c) {
+                std::copy_n(here[c].v, n, v.begin());
+                facts.push_back(double(here[c].x));
+                facts.push_back(center_column(v.data(), n, 1, name(cc.center)));
+                facts.push_back(weighted ? column_variance(v.data(), n, 1) : 0.0);
+                for (size_t r = 0; r < ranks; ++r) {
+                    if (shares[r].second == shares[r].first) continue;
+                    const double x = double(here[c].x);
+                    to[r].append(reinterpret_cast<const char*>(&x), sizeof x);
+                    to[r].append(reinterpret_cast<const char*>(&v[shares[r].first]),
+                                 (shares[r].second - shares[r].first) * sizeof(double));
+                }
+            }
+            std::vector<std::string> from = comm.all_to_all(to);
+            to = {};
+            for (std::string& msg : from) {
+                const double* d = reinterpret_cast<const double*>(msg.data());
+                for (size_t o = 0; o < msg.size() / sizeof(double); o += rows + 1) {
+                    const size_t x = size_t(d[o]);
+                    for (size_t i = 0; i < rows; ++i) st.X(i, x) = d[o + 1 + i];
+                }
+                msg = {};
+            }
+        }
     }
+    Matrix& X = st.X;
+    facts = comm.allgather(facts);
+    st.centres.assign(width, 0.0);
+    std::vector<double> variance(width, 0.0);
+    for (size_t o = 0; o < facts.size(); o += 3) {
+        st.centres[size_t(facts[o])] = facts[o + 1];
+        variance[size_t(facts[o])] = facts[o + 2];
+    }
+    st.scales.assign(cc.modalities.size(), 1.0);
+    if (weighted)
+        for (size_t ci = 0; ci < cc.modalities.size(); ++ci) {
+            const size_t c0 = block_edges[ci], c1 = block_edges[ci + 1];
+            const double f = st.scales[ci] = block_factor(&variance[c0], c1 - c0, cc.weights[ci]);
+            if (f != 1.0)
+                for (size_t i = 0; i < X.rows; ++i)
+                    for (size_t j = c0; j < c1; ++j) X(i, j) *= f;
+        }
+
+    // samples with equal profiles are always in one class: at most as many classes as distinct profiles (rank 0
+    // compares the rows' digests)
+    ClusteringConfig tried = cc;
+    std::string digests;
+    for (size_t i = 0; i < X.rows; ++i) digests += row_digest(&X.data[i * X.cols], X.cols);
+    std::vector<std::string> all_digests;
+    for (std::string& d : comm.gather(digests))
+        for (size_t o = 0; o < d.size(); o += 32) all_digests.push_back(d.substr(o, 32));
+    digests = {};
+    std::vector<int64_t> distinct_rows{int64_t(n)};
+    if (comm.is_root()) {
+        const std::vector<size_t> first = first_equal(all_digests);
+        all_digests = {};
+        std::vector<size_t> repeats;
+        for (size_t i = 0; i < n; ++i)
+            if (first[i] != i) repeats.push_back(i);
+        distinct_rows[0] = int64_t(n - repeats.size());
+        if (!repeats.empty()) {
+            const std::vector<std::string> ids = cohort.ids(in.sheet);
+            std::fprintf(stderr, "precis: warning: %zu of %zu samples have the same clustering profile as an earlier "
+                         "sample (e.g. '%s' as '%s'): equal samples are always in one class; check for duplicated "
+                         "samples\n", repeats.size(), n, ids[repeats[0]].c_str(), ids[first[repeats[0]]].c_str());
+        }
+    }
+    comm.broadcast(distinct_rows);
+    const int distinct = int(std::min<int64_t>(distinct_rows[0], std::numeric_limits<int>::max()));
     comm.all_or_none([&] {
         if (distinct < cc.k_min)
             throw Error(ErrorKind::DegenerateData,
@@ -282,11 +367,20 @@ Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const
                      st.k_skipped.front().second.c_str());
     tried.k_max = std::min(cc.k_max, distinct);
 
+    // the rows consensus runs on (the landmarks, or all), on every rank; the embedding's axes are theirs
+    const std::vector<size_t> landmarks = draw_landmarks(n, cc, in.study.seed);
+    const Matrix Y = gather_rows(comm, X, st.row0, n, landmarks);
+    {
+        const PcaAxes axes = pca_axes(Y, 2);
+        std::vector<double> scores = comm.allgather(pca_project(axes, X));  // (rows in rank order: in order)
+        if (comm.is_root()) st.embedding = std::move(scores);
+    }
+
     // a finished clustering of the same data with the same settings is taken from the stage cache
     int k = 0;
     st.fit = cache.run<ClusteringStage>("clustering", clustering_key(in.study, cohort.data_key), [&] {
         const auto t0 = std::chrono::steady_clock::now();
-        ClusteringResult cr = consensus_clustering(comm, X, tried, in.study.seed, kConsensusInStore);
+        ClusteringResult cr = consensus_clustering(comm, Y, landmarks, X, n, tried, in.study.seed, kConsensusInStore);
         k = cr.chosen_k;
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         return ClusteringStage{std::move(cr.ks), cr.chosen, std::move(cr.labels), std::move(cr.consensus),

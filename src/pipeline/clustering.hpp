@@ -23,8 +23,22 @@ struct ClusteringResult {
     double null_seconds = 0;    // the null test's share of the time
 };
 
-// X (n samples x features, the same on every rank) is prepared already: selected, centred, weighted.
-ClusteringResult consensus_clustering(Comm& comm, const Matrix& X, const ClusteringConfig& cc, uint64_t seed,
-                                      size_t store_limit);
+// The clustered matrix (samples x selected features, centred and weighted) is held by rows: this rank's share is
+// whole blocks of kShareBlock rows (core/exact_sum.hpp), in rank order, none on rank 0 when there are other
+// ranks (as the store's rows). [first, last) of the n rows.
+std::pair<size_t, size_t> clustered_rows(size_t n, int rank, int ranks);
+
+// The samples consensus runs on: above cc.landmarks samples that many drawn at random (sorted), else none (all).
+std::vector<size_t> draw_landmarks(size_t n, const ClusteringConfig& cc, uint64_t seed);
+// The rows `which` (sorted; every row when empty) of the matrix whose rows [row0, row0 + mine.rows) this rank
+// holds, on every rank, in order.
+Matrix gather_rows(Comm& comm, const Matrix& mine, size_t row0, size_t n, const std::vector<size_t>& which);
+
+// Y: the rows consensus runs on (gather_rows of `landmarks`, or of every row when there are none); mine: this
+// rank's rows of the n, from row0 (clustered_rows). The samples that are not landmarks join the class of the
+// nearest landmark-class centroid, each on the rank that holds it.
+ClusteringResult consensus_clustering(Comm& comm, const Matrix& Y, const std::vector<size_t>& landmarks,
+                                      const Matrix& mine, size_t row0, size_t n, const ClusteringConfig& cc,
+                                      uint64_t seed, size_t store_limit);
 
 }  // namespace precis

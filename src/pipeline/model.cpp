@@ -5,7 +5,6 @@
 #include <chrono>
 #include <cstdio>
 
-#include "core/exact_sum.hpp"
 #include "core/hash.hpp"
 #include "core/rng.hpp"
 #include "core/table.hpp"
@@ -62,11 +61,20 @@ std::optional<SubtypeModel> model_stage(Comm& comm, const Inputs& in, const Coho
         m.feature_min = mx.proteome_refs.feature_min;
         m.impute_sd = mx.proteome_refs.impute_sd;
     }
-    // the classifier on the clustered matrix and the chosen subtypes
+    // the classifier on the clustered matrix and the chosen subtypes, trained where the rows are: each rank sums its
+    // rows, the sums are exact over fixed blocks of rows, so every rank comes to the same fit at any rank count
     std::vector<int> labels(st.fit.labels.begin(), st.fit.labels.end());
-    // every rank has the same X and labels, so every rank comes to the same outcome here
+    // folds: no more than the smallest subtype has samples (each fold then holds out some of every subtype)
+    long smallest = long(cohort.size());
+    for (int c = 1; c <= m.k; ++c) smallest = std::min(smallest, long(std::count(labels.begin(), labels.end(), c)));
+    const int folds = int(std::max(2L, std::min<long>(cc.model_folds, smallest)));
+    const std::vector<int> fold_of = stratified_folds(labels, folds, derive_seed(in.study.seed, {STAGE_CLASSIFIER}));
+    const ShareReduce reduce{[&](std::vector<double>& v) { comm.allreduce_sum(v); },
+                             [&](std::vector<double>& v) { comm.allreduce_max(v); }};
+    NscTraining t;
     try {
-        m.fit = nsc_fit(st.X, labels, m.k);
+        // every rank comes to the same outcome here (the sums are every rank's), so an error is every rank's
+        t = nsc_train(st.X, st.row0, labels, m.k, fold_of, folds, cc.model_thresholds, reduce);
     } catch (const Error& e) {
         if (e.kind() != ErrorKind::DegenerateData) throw;
         if (comm.is_root())
@@ -74,32 +82,10 @@ std::optional<SubtypeModel> model_stage(Comm& comm, const Inputs& in, const Coho
                          e.what());
         return std::nullopt;
     }
-    m.thresholds = nsc_thresholds(m.fit, cc.model_thresholds);
-    // folds: no more than the smallest subtype has samples (each fold then holds out some of every subtype)
-    long smallest = long(cohort.size());
-    for (int c = 1; c <= m.k; ++c) smallest = std::min(smallest, long(std::count(labels.begin(), labels.end(), c)));
-    const int folds = int(std::max(2L, std::min<long>(cc.model_folds, smallest)));
-    const std::vector<int> fold_of = stratified_folds(labels, folds, derive_seed(in.study.seed, {STAGE_CLASSIFIER}));
-    // per fold and threshold: its errors and log loss; each entry is one rank's, so the allreduce is exact, and the
-    // folds are added in order whatever rank computed them
-    const size_t T = m.thresholds.size(), F = size_t(folds);
-    std::vector<double> per_fold(F * 2 * T, 0.0);
-    comm.all_or_none([&] {
-        for (int f = comm.rank(); f < folds; f += comm.size()) {
-            const FoldErrors e = nsc_fold_errors(st.X, labels, m.k, fold_of, f, m.thresholds);
-            std::copy(e.errors.begin(), e.errors.end(), per_fold.begin() + long(size_t(f) * 2 * T));
-            std::copy(e.log_loss.begin(), e.log_loss.end(), per_fold.begin() + long(size_t(f) * 2 * T + T));
-        }
-    });
-    comm.allreduce_sum(per_fold);
-    m.cv_error.assign(T, 0.0);
-    m.cv_log_loss.assign(T, 0.0);
-    for (size_t t = 0; t < T; ++t) {
-        ExactSum errors, loss;
-        for (size_t f = 0; f < F; ++f) errors.add(per_fold[f * 2 * T + t]), loss.add(per_fold[f * 2 * T + T + t]);
-        m.cv_error[t] = errors.value() / double(labels.size());
-        m.cv_log_loss[t] = loss.value() / double(labels.size());
-    }
+    m.fit = std::move(t.fit);
+    m.thresholds = std::move(t.thresholds);
+    m.cv_error = std::move(t.cv_error);
+    m.cv_log_loss = std::move(t.cv_log_loss);
     m.chosen = choose_threshold(m.cv_error, m.cv_log_loss);
     m.shrunken = nsc_shrunken(m.fit, m.thresholds[m.chosen]);
     return m;

@@ -490,7 +490,7 @@ StoreAnnotations store_annotations(const Inputs& in, const RootState& root, cons
         sub.categorical = true;
         for (size_t i = 0; i < n; ++i) sub.strings.push_back(std::to_string(fit.labels[i]));
         a.obs.columns.push_back(std::move(sub));
-        a.embedding = pca_embedding(subtypes.X, 2);
+        a.embedding = subtypes.embedding;
         a.embedding_dims = a.embedding.empty() ? 0 : 2;
         a.embedding_name = "X_pca";
     }

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "core/files.hpp"
+#include "core/memory.hpp"
 #include "core/signals.hpp"
 #include "core/table.hpp"
 #include "core/version.hpp"
@@ -134,6 +135,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
     if (structure.ancestry || structure.relatedness) clock.done("structure");
     const Cohort cohort = select_cohort(comm, in, root);  // 3
     Matrices mx = write_store(comm, in, cohort, std::move(features));  // 4, 5
+    give_back_free_memory();  // the samples' results, freed
     wait_qc_tables(comm, root);  // written meanwhile
     clock.done("store");
     FeatureStats fs = feature_stats(comm, in, cohort, mx);  // 6

@@ -221,7 +221,11 @@ private:
 // Step 7 (every rank): consensus clustering (pipeline/clustering.cpp).
 struct Subtypes {
     bool enabled = false;
-    Matrix X;            // the matrix clustered: samples x selected features, centred and weighted
+    // the matrix clustered (samples x selected features, centred and weighted): this rank's rows of it, from row0
+    // (clustered_rows: whole blocks of rows, in rank order)
+    Matrix X;
+    size_t row0 = 0;
+    std::vector<double> embedding;  // rank 0: every sample's scores on the clustered rows' 2 principal axes
     ClusteringStage fit;  // ks (one per k) and chosen on rank 0; labels on every rank
     int k = 0;            // the chosen k, on every rank
     // k of clustering.k that were not tried, with why (more classes than distinct sample profiles)

@@ -30,6 +30,17 @@ for np_ in (2, 4):
         else:
             assert np.array_equal(np.asarray(a), np.asarray(b)), k
 print("cohort.h5mu identical across 1, 2, 4 ranks:", len(ref), "datasets")
+# the subtype model: trained where the clustered rows are, the same fit at any rank count (its creation time and
+# its study's resolved text, which names the output folder, aside)
+def model(n):
+    return {k: v for k, v in walk(h5py.File(f"r{n}/model/subtype_model.h5", "r")).items() if k != "resolved_study"}
+ref = model(1)
+assert "classifier/sd" in ref and "classifier/cv_error" in ref, sorted(ref)
+for np_ in (2, 4):
+    other = model(np_)
+    assert ref.keys() == other.keys(), (set(ref) ^ set(other))
+    for k in ref:
+        assert np.array_equal(np.asarray(ref[k]), np.asarray(other[k])), k
 PY
 $PY - <<'PY' || fail "provenance"
 import hashlib

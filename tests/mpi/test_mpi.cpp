@@ -10,7 +10,9 @@
 #include <csignal>
 #include <limits>
 
+#include "classify/classify.hpp"
 #include "core/error.hpp"
+#include "core/rng.hpp"
 #include "core/signals.hpp"
 #include "parallel/comm.hpp"
 #include "parallel/mpi_comm.hpp"
@@ -290,6 +292,48 @@ TEST_CASE("store: thousands of row runs of uneven lengths per rank, merged into 
             wrong += a[j * R + i] != double(i * 10 + j) || b[i * C + j] != double(j * 100000 + i);
     CHECK(wrong == 0);
     c.barrier();
+}
+
+TEST_CASE("subtype model: trained on rows shared over the ranks, the same fit and cross-validation as on one") {
+    // 5,000 samples in 3 noisy classes (5 blocks of rows), each rank a contiguous share of whole blocks: every split
+    // must give the fit of one process on all the rows, to the bit
+    Comm& c = *g_comm;
+    const size_t n = 5000, p = 12;
+    const int k = 3, folds = 7;
+    Rng rng(2027);
+    Matrix X(n, p);
+    std::vector<int> labels(n);
+    for (size_t i = 0; i < n; ++i) {
+        labels[i] = 1 + int(rng.below(3));
+        for (size_t j = 0; j < p; ++j) X(i, j) = rng.normal(j % 3 == size_t(labels[i] - 1) ? 1.5 : 0.0, 1.0 + 0.1 * j);
+    }
+    X(17, 4) = 3e6;  // a wide range of magnitudes in one feature
+    const std::vector<int> fold_of = stratified_folds(labels, folds, 5);
+    const NscTraining one = nsc_train(X, 0, labels, k, fold_of, folds, 30, ShareReduce::local());
+    const size_t blocks = (n + kShareBlock - 1) / kShareBlock, P = size_t(c.size()), me = size_t(c.rank());
+    // uneven: rank r gets blocks in proportion to r + 1 (rank 0 the fewest, possibly none)
+    std::vector<size_t> edge{0};
+    for (size_t r = 0; r < P; ++r) edge.push_back(blocks * (r + 1) * (r + 2) / (P * (P + 1)));
+    const size_t r0 = std::min(n, edge[me] * kShareBlock), r1 = std::min(n, edge[me + 1] * kShareBlock);
+    Matrix mine(r1 - r0, p);
+    std::copy(X.data.begin() + long(r0 * p), X.data.begin() + long(r1 * p), mine.data.begin());
+    const ShareReduce reduce{[&](std::vector<double>& v) { c.allreduce_sum(v); },
+                             [&](std::vector<double>& v) { c.allreduce_max(v); }};
+    const NscTraining shared = nsc_train(mine, r0, labels, k, fold_of, folds, 30, reduce);
+    CHECK(shared.fit.centroid == one.fit.centroid);
+    CHECK(shared.fit.overall == one.fit.overall);
+    CHECK(shared.fit.sd == one.fit.sd);
+    CHECK(shared.fit.prior == one.fit.prior);
+    CHECK(shared.thresholds == one.thresholds);
+    CHECK(shared.cv_error == one.cv_error);
+    CHECK(shared.cv_log_loss == one.cv_log_loss);
+    // and the same as the plain two-pass arithmetic, to rounding
+    const NscFit plain = nsc_fit(X, labels, k);
+    for (size_t j = 0; j < p; ++j) CHECK(shared.fit.sd[j] == Approx(plain.sd[j]).epsilon(1e-12));
+    CHECK(*std::min_element(shared.cv_error.begin(), shared.cv_error.end()) < 0.35);
+    // a share that does not start at a block's first row is refused (every rank alike)
+    Matrix odd(3, p);
+    CHECK_THROWS_AS(nsc_train(odd, 7, labels, k, fold_of, folds, 30, ShareReduce::local()), Error);
 }
 
 int main(int argc, char** argv) {

@@ -14,6 +14,7 @@
 #include "core/hash.hpp"
 #include "core/table.hpp"
 #include "core/parse.hpp"
+#include "pipeline/clustering.hpp"
 #include "pipeline/stages.hpp"
 
 using namespace precis;
@@ -116,6 +117,23 @@ TEST_CASE("pipeline: clustering takes the top_variable kept features by spread, 
     CHECK(select_features(fs, Modality::Proteome, 6, 2) == std::vector<size_t>{1, 4});
     fs.spread[Modality::Proteome][0] = 2.0;  // a tie at the cut: the lower column first
     CHECK(select_features(fs, Modality::Proteome, 6, 2) == std::vector<size_t>{0, 1});
+}
+
+TEST_CASE("pipeline: the clustered rows are whole blocks per worker, in rank order, covering every row once") {
+    for (size_t n : {size_t(0), size_t(5), kShareBlock, 3 * kShareBlock + 7, size_t(100000)})
+        for (int ranks : {1, 2, 3, 8}) {
+            INFO("n " << n << " ranks " << ranks);
+            size_t next = 0;
+            for (int r = 0; r < ranks; ++r) {
+                const auto [a, b] = clustered_rows(n, r, ranks);
+                if (ranks > 1 && r == 0) CHECK(b == a);  // rank 0 holds none
+                if (b == a) continue;
+                CHECK(a == next);
+                CHECK(a % kShareBlock == 0);
+                next = b;
+            }
+            CHECK(next == n);
+        }
 }
 
 TEST_CASE("pipeline: a stage's key changes with what its result depends on, and only with that") {
