@@ -139,10 +139,14 @@ std::vector<float> block_rows(Comm& comm, Modality m, const Cohort& cohort, cons
     return block;
 }
 
+// Workers share the features; rank 0 holds none when there are workers (it keeps its memory for the cohort's
+// per-sample state: at national scale a block of every feature would be the most it holds).
 Block my_block(size_t n_features, int rank, int size) {
     Block b;
-    b.c0 = n_features * size_t(rank) / size_t(size);
-    b.c1 = n_features * size_t(rank + 1) / size_t(size);
+    if (size > 1 && rank == 0) return b;
+    const size_t part = size > 1 ? size_t(rank - 1) : 0, parts = size > 1 ? size_t(size - 1) : 1;
+    b.c0 = n_features * part / parts;
+    b.c1 = n_features * (part + 1) / parts;
     return b;
 }
 
