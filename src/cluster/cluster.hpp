@@ -66,6 +66,9 @@ std::vector<LinkageMerge> hclust(std::vector<double> dist, size_t n, Linkage lin
 // by height. Equal to hclust's whenever no two distances tie; used for the many trees of the resamples, while the
 // final tree, where consensus values do tie, follows hclust exactly.
 std::vector<LinkageMerge> hclust_chain(std::vector<double> dist, size_t n, Linkage linkage);
+// The same on `dist` in place: its values are used up, its memory handed back for the caller's next matrix (a
+// fresh n x n buffer per resample was mostly page faults).
+std::vector<LinkageMerge> hclust_chain_reusing(std::vector<double>& dist, size_t n, Linkage linkage);
 // The partition into k groups after the first n - k merges, as R's cutree: labels 1..k numbered by first
 // appearance in item order.
 std::vector<int> cut_tree(const std::vector<LinkageMerge>& merges, size_t n, int k);

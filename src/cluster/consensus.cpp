@@ -74,51 +74,61 @@ std::vector<uint8_t> resample_labels(const Matrix& X, const std::vector<double>&
     if (resamples_need_distances(n, X.cols, k_max, p) && D.size() != n * n)
         throw Error(ErrorKind::Internal, "resample_labels: no distance matrix");
     std::vector<uint8_t> out((r1 - r0) * size_t(nk) * n, 0);
-#pragma omp parallel for schedule(dynamic, 1)
-    for (long rl = long(r0); rl < long(r1); ++rl) {
-        if (stop_requested()) continue;  // stopping: the caller throws these labels away
-        const size_t r = size_t(rl);
-        Rng rng(derive_seed(seed, {STAGE_CLUSTER, 0, r}));
-        const std::vector<size_t> rows = draw_subset(n, p.item_fraction, rng);
-        std::vector<size_t> cols;
-        if (all_features) {
-            cols.resize(X.cols);
-            std::iota(cols.begin(), cols.end(), 0);
-        } else {
-            cols = draw_subset(X.cols, p.feature_fraction, rng);
-        }
-        const size_t m = rows.size();
-        auto by_distances = [&](int k) { return kmeans_by_distances(m, cols.size(), k); };
-        const bool need_dist = p.algorithm != "kmeans" || by_distances(k_max);
+#pragma omp parallel
+    {
+        // each thread's distance matrix, reused by its resamples (all of one size): a fresh m x m buffer per resample
+        // cost more in page faults than the clustering
         std::vector<double> dist;
-        if (need_dist && all_features) {
-            dist.resize(m * m);
-            for (size_t a = 0; a < m; ++a)
-                for (size_t b = 0; b < m; ++b) dist[a * m + b] = D[rows[a] * n + rows[b]];
-        } else if (need_dist) {
-            dist = row_distances(X, rows, cols, p.algorithm == "kmeans" ? "euclidean" : p.distance);
-        }
-        auto put = [&](int k, const std::vector<int>& lab, int base) {
-            uint8_t* o = &out[((r - r0) * size_t(nk) + size_t(k - k_min)) * n];
-            for (size_t a = 0; a < m; ++a) o[rows[a]] = uint8_t(lab[a] + base);
-        };
-        // at most as many classes as groups of items at distance 0 (equal profiles): more would split equal items
-        // arbitrarily (k-means sees to this itself)
-        const int groups = p.algorithm == "kmeans" ? k_max : int(std::min<size_t>(zero_distance_groups(dist, m), 255));
-        if (p.algorithm == "hc") {
-            const auto tree = hclust_chain(std::move(dist), m, p.linkage);
-            for (int k = k_min; k <= k_max; ++k) put(k, cut_tree(tree, m, std::min(k, groups)), 0);
-        } else if (p.algorithm == "pam") {
-            for (int k = k_min; k <= k_max; ++k) put(k, pam(dist, m, std::min(k, groups)), 1);
-        } else if (p.algorithm == "kmeans") {
-            for (double& d : dist) d *= d;
-            for (int k = k_min; k <= k_max; ++k) {
-                const uint64_t s = derive_seed(seed, {STAGE_CLUSTER, uint64_t(k), r});
-                put(k, by_distances(k) ? kmeans_sq(dist, m, k, s, p.max_iter) : kmeans(X, rows, cols, k, s, p.max_iter),
-                    1);
+#pragma omp for schedule(dynamic, 1)
+        for (long rl = long(r0); rl < long(r1); ++rl) {
+            if (stop_requested()) continue;  // stopping: the caller throws these labels away
+            const size_t r = size_t(rl);
+            Rng rng(derive_seed(seed, {STAGE_CLUSTER, 0, r}));
+            const std::vector<size_t> rows = draw_subset(n, p.item_fraction, rng);
+            std::vector<size_t> cols;
+            if (all_features) {
+                cols.resize(X.cols);
+                std::iota(cols.begin(), cols.end(), 0);
+            } else {
+                cols = draw_subset(X.cols, p.feature_fraction, rng);
             }
-        } else {
-            throw Error(ErrorKind::Internal, "unknown clustering algorithm " + p.algorithm);
+            const size_t m = rows.size();
+            auto by_distances = [&](int k) { return kmeans_by_distances(m, cols.size(), k); };
+            const bool need_dist = p.algorithm != "kmeans" || by_distances(k_max);
+            if (need_dist && all_features) {
+                dist.resize(m * m);
+                for (size_t a = 0; a < m; ++a)
+                    for (size_t b = 0; b < m; ++b) dist[a * m + b] = D[rows[a] * n + rows[b]];
+            } else if (need_dist) {
+                dist = row_distances(X, rows, cols, p.algorithm == "kmeans" ? "euclidean" : p.distance);
+            } else {
+                dist.clear();
+            }
+            auto put = [&](int k, const std::vector<int>& lab, int base) {
+                uint8_t* o = &out[((r - r0) * size_t(nk) + size_t(k - k_min)) * n];
+                for (size_t a = 0; a < m; ++a) o[rows[a]] = uint8_t(lab[a] + base);
+            };
+            // at most as many classes as groups of items at distance 0 (equal profiles): more would split equal items
+            // arbitrarily (k-means sees to this itself)
+            const int groups =
+                p.algorithm == "kmeans" ? k_max : int(std::min<size_t>(zero_distance_groups(dist, m), 255));
+            if (p.algorithm == "hc") {
+                const auto tree = hclust_chain_reusing(dist, m, p.linkage);
+                for (int k = k_min; k <= k_max; ++k) put(k, cut_tree(tree, m, std::min(k, groups)), 0);
+            } else if (p.algorithm == "pam") {
+                for (int k = k_min; k <= k_max; ++k) put(k, pam(dist, m, std::min(k, groups)), 1);
+            } else if (p.algorithm == "kmeans") {
+                for (double& d : dist) d *= d;
+                for (int k = k_min; k <= k_max; ++k) {
+                    const uint64_t s = derive_seed(seed, {STAGE_CLUSTER, uint64_t(k), r});
+                    put(k,
+                        by_distances(k) ? kmeans_sq(dist, m, k, s, p.max_iter)
+                                        : kmeans(X, rows, cols, k, s, p.max_iter),
+                        1);
+                }
+            } else {
+                throw Error(ErrorKind::Internal, "unknown clustering algorithm " + p.algorithm);
+            }
         }
     }
     return out;

@@ -63,6 +63,10 @@ struct Agglomeration {
 }  // namespace
 
 std::vector<LinkageMerge> hclust_chain(std::vector<double> dist, size_t n, Linkage linkage) {
+    return hclust_chain_reusing(dist, n, linkage);
+}
+
+std::vector<LinkageMerge> hclust_chain_reusing(std::vector<double>& dist, size_t n, Linkage linkage) {
     if (n < 2) return {};
     Agglomeration g(std::move(dist), n, linkage);
     std::vector<size_t> chain;
@@ -89,6 +93,7 @@ std::vector<LinkageMerge> hclust_chain(std::vector<double> dist, size_t n, Linka
         g.merge(std::min(a, b), std::max(a, b), bd);
         --n_active;
     }
+    dist = std::move(g.D);
     std::stable_sort(g.merges.begin(), g.merges.end(),
                      [](const LinkageMerge& x, const LinkageMerge& y) { return x.h < y.h; });
     return g.merges;
