@@ -47,9 +47,15 @@ void feature_ids(Comm& comm, const Inputs& in, const Cohort& cohort, const Local
 // A sample this rank holds a row of: its row in the matrix and its result (one of the two, by modality).
 struct HeldRow {
     size_t row;
-    const std::vector<float>* burden;
-    const ProteomeResult* proteome;
+    std::vector<float>* burden;
+    ProteomeResult* proteome;
     bool operator<(const HeldRow& o) const { return row < o.row; }
+    // once its row is packed the sample's values are not needed again: freed, so that the results and their rows
+    // are not held twice (a proteome result's doubles are 2x its float32 row)
+    void release() const {
+        if (burden) std::vector<float>().swap(*burden);
+        if (proteome) std::vector<double>().swap(proteome->values);
+    }
 };
 
 // One sample's row as float32 over all F features, into `dst` (NaN where it has no value).
@@ -73,8 +79,9 @@ void fill_row(const HeldRow& h, size_t F, FeaturePositions& positions, float* ds
 // the samples: each rank sends every other the rows of its block (their numbers, then their values, converted
 // straight from the per-sample results) and keeps its own. The rows a worker processed interleave with the others',
 // so written where they are, a rank's selection would be as many runs as rows, slow to build and to write.
+// Each sample's values are freed once its row is packed (and the freed memory given back before the exchange).
 std::vector<float> block_rows(Comm& comm, Modality m, const Cohort& cohort, const std::vector<std::string>& ids,
-                              const LocalFeatures& local, const std::vector<std::pair<size_t, size_t>>& blocks) {
+                              LocalFeatures& local, const std::vector<std::pair<size_t, size_t>>& blocks) {
     const size_t F = ids.size();
     const auto& row_of = cohort.row_of.at(m);
     std::vector<HeldRow> mine;
@@ -109,6 +116,7 @@ std::vector<float> block_rows(Comm& comm, Modality m, const Cohort& cohort, cons
             for (size_t k = i; k < j; ++k) {
                 fill_row(mine[k], F, positions, one.data());
                 fill(mine[k].row, one.data());
+                mine[k].release();
             }
         } else if (j > i) {
             std::string& msg = out[r];
@@ -119,10 +127,12 @@ std::vector<float> block_rows(Comm& comm, Modality m, const Cohort& cohort, cons
                 std::memcpy(&msg[(k - i) * sizeof row], &row, sizeof row);
                 fill_row(mine[k], F, positions, one.data());
                 if (F) std::memcpy(values + (k - i) * F * sizeof(float), one.data(), F * sizeof(float));
+                mine[k].release();
             }
         }
         i = j;
     }
+    give_back_free_memory();  // the released results, before the exchange doubles the rows in flight
     std::vector<std::string> got = comm.all_to_all(out);
     std::vector<std::string>().swap(out);
     for (std::string& msg : got) {
