@@ -273,8 +273,9 @@ Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const
     const bool weighted = cc.modalities.size() > 1;
     std::vector<double> facts;  // per column here: its column, centre and variance
     {
-        // in rounds of at most kRoundBytes sent by any rank, so that the messages stay a fixed size at any n
-        constexpr double kRoundBytes = 64 << 20;
+        // in rounds of at most kRoundBytes sent by any rank, so that the messages stay a fixed size at any n (16 MB:
+        // a round's messages, in and out, are the fixed part of a worker's peak beside its rows)
+        constexpr double kRoundBytes = 16 << 20;
         std::vector<double> most{double(here.size()) * double(n) * sizeof(double)};
         comm.allreduce_max(most);
         const size_t rounds = std::max<size_t>(1, size_t(std::ceil(most[0] / kRoundBytes)));
@@ -282,7 +283,11 @@ Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const
         std::vector<double> v(n);
         for (size_t round = 0; round < rounds; ++round) {
             std::vector<std::string> to(ranks);  // per rank, per column here: its column, the rank's rows' values
-            for (size_t c = here.size() * round / rounds; c < here.size() * (round + 1) / rounds; ++c) {
+            const size_t c0 = here.size() * round / rounds, c1 = here.size() * (round + 1) / rounds;
+            for (size_t r = 0; r < ranks; ++r)  // sized once: grown by appends, a message would pass twice its size
+                if (shares[r].second != shares[r].first)
+                    to[r].reserve((c1 - c0) * (shares[r].second - shares[r].first + 1) * sizeof(double));
+            for (size_t c = c0; c < c1; ++c) {
                 std::copy_n(here[c].v, n, v.begin());
                 facts.push_back(double(here[c].x));
                 facts.push_back(center_column(v.data(), n, 1, name(cc.center)));
