@@ -25,6 +25,18 @@ private:
     int origin_;
 };
 
+// Work shared among the workers: every rank but 0 when there are others, rank 0 when it is alone. A rank's part
+// `part` of `parts`; rank 0 beside workers holds none.
+struct WorkerPart {
+    bool holds = true;
+    size_t part = 0, parts = 1;
+};
+inline WorkerPart worker_part(int rank, int ranks) {
+    if (ranks <= 1) return {};
+    if (rank == 0) return {false, 0, size_t(ranks - 1)};
+    return {true, size_t(rank - 1), size_t(ranks - 1)};
+}
+
 class Comm {
 public:
     // Initialises MPI (thread level FUNNELED: only the main thread calls MPI or HDF5; OpenMP computes) when the

@@ -17,10 +17,10 @@
 namespace precis {
 
 std::pair<size_t, size_t> clustered_rows(size_t n, int rank, int ranks) {
-    const size_t parts = ranks > 1 ? size_t(ranks - 1) : 1;
-    if (ranks > 1 && rank == 0) return {0, 0};
-    const size_t part = ranks > 1 ? size_t(rank - 1) : 0, blocks = (n + kShareBlock - 1) / kShareBlock;
-    const size_t b0 = blocks * part / parts, b1 = blocks * (part + 1) / parts;
+    const WorkerPart w = worker_part(rank, ranks);
+    if (!w.holds) return {0, 0};
+    const size_t blocks = (n + kShareBlock - 1) / kShareBlock;
+    const size_t b0 = blocks * w.part / w.parts, b1 = blocks * (w.part + 1) / w.parts;
     return {std::min(n, b0 * kShareBlock), std::min(n, b1 * kShareBlock)};
 }
 

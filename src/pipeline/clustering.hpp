@@ -38,7 +38,7 @@ Matrix gather_rows(Comm& comm, const Matrix& mine, size_t row0, size_t n, const 
 // rank's rows of the n, from row0 (clustered_rows). The samples that are not landmarks join the class of the
 // nearest landmark-class centroid, each on the rank that holds it.
 ClusteringResult consensus_clustering(Comm& comm, const Matrix& Y, const std::vector<size_t>& landmarks,
-                                      const Matrix& mine, size_t row0, size_t n, const ClusteringConfig& cc,
+                                      const Matrix& mine, size_t n, const ClusteringConfig& cc,
                                       uint64_t seed, size_t store_limit);
 
 }  // namespace precis

@@ -153,10 +153,10 @@ std::vector<float> block_rows(Comm& comm, Modality m, const Cohort& cohort, cons
 // per-sample state: at national scale a block of every feature would be the most it holds).
 Block my_block(size_t n_features, int rank, int size) {
     Block b;
-    if (size > 1 && rank == 0) return b;
-    const size_t part = size > 1 ? size_t(rank - 1) : 0, parts = size > 1 ? size_t(size - 1) : 1;
-    b.c0 = n_features * part / parts;
-    b.c1 = n_features * (part + 1) / parts;
+    const WorkerPart w = worker_part(rank, size);
+    if (!w.holds) return b;
+    b.c0 = n_features * w.part / w.parts;
+    b.c1 = n_features * (w.part + 1) / w.parts;
     return b;
 }
 
@@ -200,11 +200,12 @@ Matrices write_store(Comm& comm, const Inputs& in, const Cohort& cohort, Feature
             } else {
                 // worker by worker in whole chunks: a worker's selection is one hyperslab, and no chunk is written
                 // by two; rank 0, which holds none of the matrices, writes nothing (unless it is the only rank)
-                const int workers = std::max(1, comm.size() - 1);
                 std::vector<std::pair<size_t, size_t>> blocks;
-                for (int r = 0; r < comm.size(); ++r)
-                    blocks.push_back(comm.size() > 1 && r == 0 ? std::pair<size_t, size_t>{0, 0}
-                                                               : row_block(specs[mi], comm.size() > 1 ? r - 1 : 0, workers));
+                for (int r = 0; r < comm.size(); ++r) {
+                    const WorkerPart w = worker_part(r, comm.size());
+                    blocks.push_back(w.holds ? row_block(specs[mi], int(w.part), int(w.parts))
+                                             : std::pair<size_t, size_t>{0, 0});
+                }
                 const std::vector<float> block = block_rows(comm, m, cohort, mx.feature_ids[m], local, blocks);
                 std::vector<size_t> rows;
                 for (size_t r = blocks[size_t(comm.rank())].first; r < blocks[size_t(comm.rank())].second; ++r)
