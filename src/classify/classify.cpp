@@ -283,9 +283,7 @@ NscTraining nsc_train(const Matrix& X, size_t row0, const std::vector<int>& labe
         }
     }
     r.sum(errors);
-    std::vector<double> parts(loss.size() * ExactSum::kParts);
-    for (size_t t = 0; t < loss.size(); ++t) loss[t].parts(&parts[t * ExactSum::kParts]);
-    r.sum(parts);
+    reduce_exact(loss, r);
     out.cv_error.assign(T, 0.0);
     out.cv_log_loss.assign(T, 0.0);
     const double n = double(labels.size());
@@ -294,7 +292,7 @@ NscTraining nsc_train(const Matrix& X, size_t row0, const std::vector<int>& labe
         ExactSum l;
         for (size_t f = 0; f < F; ++f) {
             e += errors[f * T + t];
-            l.add_parts(&parts[(f * T + t) * ExactSum::kParts]);
+            l.add(loss[f * T + t]);
         }
         out.cv_error[t] = e / n;
         out.cv_log_loss[t] = l.value() / n;

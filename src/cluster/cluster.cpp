@@ -165,12 +165,6 @@ double center_column(double* v, size_t n, size_t stride, const std::string& cent
     return c;
 }
 
-std::vector<double> center_and_impute(Matrix& X, const std::string& center) {
-    std::vector<double> centres(X.cols, 0.0);
-    for (size_t j = 0; j < X.cols; ++j) centres[j] = center_column(X.data.data() + j, X.rows, X.cols, center);
-    return centres;
-}
-
 double column_variance(const double* v, size_t n, size_t stride) {
     double m = 0, ss = 0;
     for (size_t i = 0; i < n; ++i) m += v[i * stride];
@@ -183,16 +177,6 @@ double block_factor(const double* variances, size_t count, double weight) {
     double total = 0;
     for (size_t j = 0; j < count; ++j) total += variances[j];
     return total <= 0 ? 1.0 : std::sqrt(weight / total);
-}
-
-double scale_block(Matrix& X, size_t c0, size_t c1, double weight) {
-    std::vector<double> var;
-    for (size_t j = c0; j < c1; ++j) var.push_back(column_variance(X.data.data() + j, X.rows, X.cols));
-    const double f = block_factor(var.data(), var.size(), weight);
-    if (f == 1.0) return f;
-    for (size_t i = 0; i < X.rows; ++i)
-        for (size_t j = c0; j < c1; ++j) X(i, j) *= f;
-    return f;
 }
 
 PcaAxes pca_axes(const Matrix& Y, int dims) {
@@ -231,8 +215,6 @@ std::vector<double> pca_project(const PcaAxes& a, const Matrix& X) {
     return out;
 }
 
-std::vector<double> pca_embedding(const Matrix& X, int dims) { return pca_project(pca_axes(X, dims), X); }
-
 std::string row_digest(const double* r, size_t cols) {
     std::vector<double> v(r, r + cols);
     for (double& x : v)
@@ -248,12 +230,6 @@ std::vector<size_t> first_equal(const std::vector<std::string>& digests) {
     seen.reserve(digests.size());
     for (size_t i = 0; i < digests.size(); ++i) first[i] = seen.emplace(digests[i], i).first->second;
     return first;
-}
-
-std::vector<size_t> first_equal_rows(const Matrix& X) {
-    std::vector<std::string> d;
-    for (size_t i = 0; i < X.rows; ++i) d.push_back(row_digest(X.data.data() + i * X.cols, X.cols));
-    return first_equal(d);
 }
 
 }  // namespace precis

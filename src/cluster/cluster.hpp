@@ -201,17 +201,13 @@ void fill_delta_area(std::vector<KSummary>& ks);  // relative change of area fro
 size_t choose_k(const std::vector<KSummary>& ks, const std::string& rule, double alpha = 0.05);
 
 // ---- features, landmarks ---------------------------------------------------------------------------------------
-// Feature preparation: center each column (none | median | mean over observed values) and set missing to the centre.
-// Returns each column's centre (the median or mean of its observed values; 0 when none): missing values become it,
-// and it is subtracted unless `center` is none.
-std::vector<double> center_and_impute(Matrix& X, const std::string& center);
-// The same for one column of n values `stride` apart; returns its centre.
+// Feature preparation, a column of n values `stride` apart at a time: center it (none | median | mean over observed
+// values) and set missing to the centre. Returns the centre (the median or mean of its observed values; 0 when none):
+// missing values become it, and it is subtracted unless `center` is none.
 double center_column(double* v, size_t n, size_t stride, const std::string& center);
-// Scale a block of columns [c0, c1) so that its total variance is `weight` (multi-modality clustering).
-// Returns the factor the block was multiplied by (1 when it has no variance).
-double scale_block(Matrix& X, size_t c0, size_t c1, double weight);
-// Its pieces, for a block whose columns lie on several ranks: each column's sample variance (0 below 2 values), and
-// the factor from the block's variances in column order.
+// Multi-modality clustering scales a block of columns so that its total variance is `weight`; its columns may lie on
+// several ranks. Its pieces: each column's sample variance (0 below 2 values), and the factor (1 when the block has
+// no variance) from the block's variances in column order.
 double column_variance(const double* v, size_t n, size_t stride);
 double block_factor(const double* variances, size_t count, double weight);
 // Median absolute deviation of the observed values (scaled by 1.4826 as R's mad), NaN if fewer than 2.
@@ -221,8 +217,6 @@ double mad(const double* v, size_t n, size_t stride);
 std::string row_digest(const double* r, size_t cols);
 // For each digest, the index of the first equal one (itself when it is the first).
 std::vector<size_t> first_equal(const std::vector<std::string>& digests);
-// For each row of X, the first row equal to it (itself when it is the first): equal rows are equal profiles.
-std::vector<size_t> first_equal_rows(const Matrix& X);
 
 // `m` of n items drawn without replacement, sorted (a uniform landmark subsample).
 std::vector<size_t> draw_items(size_t n, size_t m, uint64_t seed);
@@ -242,7 +236,5 @@ PcaAxes pca_axes(const Matrix& Y, int dims);
 // The rows of X (Y's columns) centred on Y's mean and projected on its axes: rows x dims scores, row-major. With
 // X = Y these are Y's principal component scores; above clustering.landmarks samples Y is the landmarks.
 std::vector<double> pca_project(const PcaAxes& a, const Matrix& X);
-// pca_project(pca_axes(X, dims), X): empty if X has fewer than dims columns or rows.
-std::vector<double> pca_embedding(const Matrix& X, int dims);
 
 }  // namespace precis

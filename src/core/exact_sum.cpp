@@ -49,15 +49,17 @@ void ShareSums::end_block() {
     }
 }
 
-void ShareSums::reduce(const ShareReduce& r) {
-    std::vector<double> parts(exact_.size() * ExactSum::kParts);
-    for (size_t t = 0; t < exact_.size(); ++t) exact_[t].parts(&parts[t * ExactSum::kParts]);
+void reduce_exact(std::vector<ExactSum>& sums, const ShareReduce& r) {
+    std::vector<double> parts(sums.size() * ExactSum::kParts);
+    for (size_t t = 0; t < sums.size(); ++t) sums[t].parts(&parts[t * ExactSum::kParts]);
     r.sum(parts);
-    for (size_t t = 0; t < exact_.size(); ++t) {
-        exact_[t] = ExactSum();
-        exact_[t].add_parts(&parts[t * ExactSum::kParts]);
+    for (size_t t = 0; t < sums.size(); ++t) {
+        sums[t] = ExactSum();
+        sums[t].add_parts(&parts[t * ExactSum::kParts]);
     }
 }
+
+void ShareSums::reduce(const ShareReduce& r) { reduce_exact(exact_, r); }
 
 double ShareSums::value(const ExactSum& e, size_t j) const { return std::ldexp(e.value(), -scale_[j]); }
 

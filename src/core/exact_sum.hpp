@@ -37,6 +37,9 @@ struct ShareReduce {
     static ShareReduce local() { return {[](std::vector<double>&) {}, [](std::vector<double>&) {}}; }
 };
 
+// Each of `sums` replaced by its sum over the shares (exact: their parts are integers that add exactly).
+void reduce_exact(std::vector<ExactSum>& sums, const ShareReduce& r);
+
 // Sums of many terms per (group, column): the rows are taken in the fixed blocks of kShareBlock, each block's terms
 // added in double in row order (group(g) gives the block's running sums), and the blocks' sums exactly (ExactSum),
 // each column scaled by a power of two (exact) that puts the bound on its terms (every share's) below 2^10: a

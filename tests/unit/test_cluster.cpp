@@ -293,12 +293,11 @@ TEST_CASE("feature preparation: centring, imputation, spread") {
     double v[] = {1, 10, 2, NAN, 3, 30, 100, 40};
     for (int i = 0; i < 8; ++i) X.data[i] = v[i];
     CHECK(mad(X.data.data(), 4, 2) == Approx(1.4826 * 1.0));
-    center_and_impute(X, "median");
+    for (size_t j = 0; j < 2; ++j) CHECK(center_column(X.data.data() + j, 4, 2, "median") == Approx(j ? 30.0 : 2.5));
     CHECK(X(0, 0) == Approx(-1.5));
     CHECK(X(1, 1) == Approx(0.0));  // missing -> centre
     CHECK(X(3, 1) == Approx(10.0));
-    auto emb = pca_embedding(X, 2);
-    CHECK(emb.size() == 8);
+    CHECK(pca_project(pca_axes(X, 2), X).size() == 8);
 }
 
 TEST_CASE("embedding: principal component scores, and other rows projected on a subsample's axes") {
@@ -314,7 +313,7 @@ TEST_CASE("embedding: principal component scores, and other rows projected on a 
     REQUIRE(a.dims == 2);
     CHECK(std::abs(a.axes[0]) == Approx(1 / std::sqrt(5.0)).epsilon(1e-5));  // (the z noise tilts it a little)
     CHECK(a.axes[1] == Approx(2 / std::sqrt(5.0)).epsilon(1e-5));  // the largest loading, positive
-    const std::vector<double> s = pca_embedding(X, 2);
+    const std::vector<double> s = pca_project(a, X);
     double mean = 0, ss0 = 0, ss1 = 0;
     for (size_t i = 0; i < 40; ++i) mean += s[i * 2], ss0 += s[i * 2] * s[i * 2], ss1 += s[i * 2 + 1] * s[i * 2 + 1];
     CHECK(mean == Approx(0).margin(1e-9));  // scores are centred
@@ -413,8 +412,16 @@ TEST_CASE("modality blocks: each scaled to its weight's share of the total varia
     Matrix X(50, 5);
     for (size_t i = 0; i < 50; ++i)
         for (size_t j = 0; j < 5; ++j) X(i, j) = r.normal(0, j < 2 ? 10.0 : 0.5);  // a loud block, a quiet one
-    scale_block(X, 0, 2, 1.0);
-    scale_block(X, 2, 5, 0.25);
+    // each column's variance where it is, then the block's factor from them in column order
+    auto scale = [&](size_t c0, size_t c1, double weight) {
+        std::vector<double> var;
+        for (size_t j = c0; j < c1; ++j) var.push_back(column_variance(X.data.data() + j, 50, 5));
+        const double f = block_factor(var.data(), var.size(), weight);
+        for (size_t i = 0; i < 50; ++i)
+            for (size_t j = c0; j < c1; ++j) X(i, j) *= f;
+    };
+    scale(0, 2, 1.0);
+    scale(2, 5, 0.25);
     auto total = [&](size_t c0, size_t c1) {
         double t = 0;
         for (size_t j = c0; j < c1; ++j) {
@@ -453,6 +460,11 @@ TEST_CASE("equal profiles are never split: k-means, hc and pam keep them togethe
             if (k >= 3) CHECK(same_partition(a, truth));
         }
     CHECK(zero_distance_groups(D, 15) == 3);
+    auto first_equal_rows = [](const Matrix& M) {
+        std::vector<std::string> d;
+        for (size_t i = 0; i < M.rows; ++i) d.push_back(row_digest(M.data.data() + i * M.cols, M.cols));
+        return first_equal(d);
+    };
     CHECK(first_equal_rows(X) == std::vector<size_t>{0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2});
     for (std::string alg : {"kmeans", "hc", "pam"}) {
         INFO(alg);
