@@ -10,6 +10,7 @@
 #include "adjust/adjust.hpp"
 #include "cluster/cluster.hpp"
 #include "core/error.hpp"
+#include "core/memory.hpp"
 #include "core/table.hpp"
 #include "core/parse.hpp"
 #include "parallel/mpi_comm.hpp"
@@ -143,12 +144,15 @@ Adjusted adjust_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const 
                 throw Error(ErrorKind::Config, problem + " [the " + name(m) + " values of the samples that passed "
                                                    "QC, adjusted before clustering]");
         });
-        Block b = fs.blocks.at(m);
-        const size_t w = b.width();
+        const Block& from = fs.blocks.at(m);
+        const size_t w = from.width();
         // this rank's features over the samples that have the modality: feature-major
-        std::vector<double> y(w * nm);
-        for (size_t j = 0; j < w; ++j)
-            for (size_t i = 0; i < nm; ++i) y[j * nm + i] = b.values[j * n + rows[i]];
+        std::vector<double> y(w * nm), scratch;
+        for (size_t j = 0; j < w; ++j) {
+            const double* v = from.column(j, scratch);
+            for (size_t i = 0; i < nm; ++i) y[j * nm + i] = v[rows[i]];
+        }
+        Block b{from.c0, from.c1, n, {}, {}};  // the adjusted values: double
         // how a new sample's columns are coded (the subtype model): as adjust_design coded the cohort
         AdjustRecipe& r = out.recipe[m];
         r.method = name(a.method);
@@ -189,7 +193,7 @@ Adjusted adjust_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const 
             flat = comm.allgather(flat);  // every feature's summaries, in feature order
             std::vector<Combat::Feature> all(flat.size() / cb.flat_size());
             for (size_t j = 0; j < all.size(); ++j) all[j] = cb.unflatten(&flat[j * cb.flat_size()]);
-            flat = {};
+            free_storage(flat);
             comm.all_or_none([&] { cb.posterior(all); });
             for (auto& f : all) left += f.adjusted ? 0 : 1;
             const size_t B = cb.batches(), mw = r.mod_width();
@@ -232,8 +236,9 @@ Adjusted adjust_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const 
         out.left_as_is[m] = left;
         // back into the block, the spread of the adjusted values (clustering.top_variable ranks by it)
         std::vector<double> spread(w);
+        resize_huge(b.computed, w * n, std::numeric_limits<double>::quiet_NaN());
         for (size_t j = 0; j < w; ++j) {
-            for (size_t i = 0; i < nm; ++i) b.values[j * n + rows[i]] = y[j * nm + i];
+            for (size_t i = 0; i < nm; ++i) b.computed[j * n + rows[i]] = y[j * nm + i];
             spread[j] = mad(&y[j * nm], nm, 1);
         }
         st.spread[m] = comm.allgather(spread);

@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "core/hash.hpp"
+#include "core/memory.hpp"
 #include "core/parse.hpp"
 #include "core/rng.hpp"
 #include "core/signals.hpp"
@@ -178,7 +179,7 @@ void genome_rows_to_owners(Comm& comm, const SubtypeModel& m, const Inputs& in, 
     std::vector<uint8_t> mine(N, 0);
     for (auto& [idx, r] : f.local.proteome) mine[idx] = 1;
     const std::vector<uint8_t> held = comm.allgather(mine);  // rank-major
-    mine = {};
+    free_storage(mine);
     std::vector<std::vector<uint64_t>> samples_of(R);  // each owner's genome samples, in sheet order
     for (size_t r : rows) {
         const uint64_t idx = uint64_t(cohort.kept[r]);

@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "core/exact_sum.hpp"
+#include "core/memory.hpp"
 #include "core/rng.hpp"
 #include "core/table.hpp"
 #include "core/signals.hpp"
@@ -225,7 +226,7 @@ std::vector<size_t> select_features(const FeatureStats& fs, Modality m, size_t n
     return cand;
 }
 
-Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const FeatureStats& fs, StageCache& cache) {
+Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, FeatureStats& fs, StageCache& cache) {
     const ClusteringConfig& cc = in.study.clustering;
     Subtypes st;
     if (!(st.enabled = cc.enabled)) return st;
@@ -238,8 +239,9 @@ Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const
     const size_t rows = shares[size_t(comm.rank())].second - st.row0;
     std::vector<size_t> block_edges{0};
     struct Column {
-        size_t x;         // its column of the clustered matrix
-        const double* v;  // its n values in this rank's block
+        size_t x;        // its column of the clustered matrix
+        const Block* b;  // this rank's block that holds it
+        size_t j;        // its column in the block
     };
     std::vector<Column> here;
     for (const Modality m : cc.modalities) {
@@ -248,7 +250,7 @@ Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const
         const std::vector<size_t>& sel = st.selected.back();
         for (size_t s = 0; s < sel.size(); ++s)
             if (sel[s] >= b.c0 && sel[s] < b.c1)
-                here.push_back({block_edges.back() + s, b.values.data() + (sel[s] - b.c0) * n});
+                here.push_back({block_edges.back() + s, &b, sel[s] - b.c0});
         block_edges.push_back(block_edges.back() + sel.size());
     }
     const size_t width = block_edges.back();
@@ -280,7 +282,7 @@ Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const
         comm.allreduce_max(most);
         const size_t rounds = std::max<size_t>(1, size_t(std::ceil(most[0] / kRoundBytes)));
         st.X = Matrix(rows, width);
-        std::vector<double> v(n);
+        std::vector<double> v(n), scratch;
         for (size_t round = 0; round < rounds; ++round) {
             std::vector<std::string> to(ranks);  // per rank, per column here: its column, the rank's rows' values
             const size_t c0 = here.size() * round / rounds, c1 = here.size() * (round + 1) / rounds;
@@ -288,7 +290,7 @@ Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const
                 if (shares[r].second != shares[r].first)
                     to[r].reserve((c1 - c0) * (shares[r].second - shares[r].first + 1) * sizeof(double));
             for (size_t c = c0; c < c1; ++c) {
-                std::copy_n(here[c].v, n, v.begin());
+                std::copy_n(here[c].b->column(here[c].j, scratch), n, v.begin());
                 facts.push_back(double(here[c].x));
                 facts.push_back(center_column(v.data(), n, 1, name(cc.center)));
                 facts.push_back(weighted ? column_variance(v.data(), n, 1) : 0.0);
@@ -301,17 +303,18 @@ Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const
                 }
             }
             std::vector<std::string> from = comm.all_to_all(to);
-            to = {};
+            free_storage(to);
             for (std::string& msg : from) {
                 const double* d = reinterpret_cast<const double*>(msg.data());
                 for (size_t o = 0; o < msg.size() / sizeof(double); o += rows + 1) {
                     const size_t x = size_t(d[o]);
                     for (size_t i = 0; i < rows; ++i) st.X(i, x) = d[o + 1 + i];
                 }
-                msg = {};
+                free_storage(msg);
             }
         }
     }
+    release_values(fs);  // the rows hold what clustering needs
     Matrix& X = st.X;
     facts = comm.allgather(facts);
     st.centres.assign(width, 0.0);
@@ -338,11 +341,11 @@ Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const
     std::vector<std::string> all_digests;
     for (std::string& d : comm.gather(digests))
         for (size_t o = 0; o < d.size(); o += 32) all_digests.push_back(d.substr(o, 32));
-    digests = {};
+    free_storage(digests);
     std::vector<int64_t> distinct_rows{int64_t(n)};
     if (comm.is_root()) {
         const std::vector<size_t> first = first_equal(all_digests);
-        all_digests = {};
+        free_storage(all_digests);
         std::vector<size_t> repeats;
         for (size_t i = 0; i < n; ++i)
             if (first[i] != i) repeats.push_back(i);

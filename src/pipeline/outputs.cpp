@@ -407,33 +407,43 @@ ModalityAnnotations modality_annotations(Modality m, const Inputs& in, const Roo
     for (size_t k = 0; k < mr.size(); ++k) pos[mr[k]] = int(k);
     for (size_t r : mr) ma.obs.index.push_back(sample_ids[r]);
     ma.var.index = mx.feature_ids.at(m);
-    auto outcome = [&](size_t i) -> const ModalityOutcome& {
+    // the per-sample columns are made as they are written (FrameColumn::make): each sample's value from its outcome,
+    // in the global obs for every sample (missing without the modality), in the modality's for those with it
+    auto outcome = [&root, &cohort, m](size_t i) -> const ModalityOutcome& {
         const SampleOutcome& o = root.outcomes[size_t(cohort.kept[i])];
         return m == Modality::Genome ? o.genome : o.proteome;
     };
+    auto per_sample = [n, outcome, rows = &mr](FrameColumn c, bool all, auto value) {
+        c.make = [n, outcome, rows, all, value, base = c] {
+            FrameColumn out = base;
+            std::vector<char> has(n, 0);
+            for (size_t r : *rows) has[r] = 1;
+            for (size_t i = 0; i < n; ++i)
+                if (all || has[i]) value(out, has[i] ? &outcome(i) : nullptr);
+            return out;
+        };
+        return c;
+    };
     const auto& cols = m == Modality::Genome ? genome_qc_columns() : proteome_qc_columns();
     for (size_t c = 0; c < cols.size(); ++c) {
-        FrameColumn fc, g;
-        fc.name = cols[c];
-        g.name = name(m) + ":" + cols[c];  // the global obs: NaN for samples without the modality
-        fc.integer = g.integer = cols[c].rfind("n_", 0) == 0 || cols[c] == "qc_warning";  // counts
-        for (size_t i = 0; i < n; ++i) {
-            const auto& mo = outcome(i);
-            const double v = pos[i] >= 0 && c < mo.qc.size() ? mo.qc[c] : kNaN;
-            g.numbers.push_back(v);
-            if (pos[i] >= 0) fc.numbers.push_back(v);
-        }
-        global.columns.push_back(std::move(g));
-        ma.obs.columns.push_back(std::move(fc));
+        FrameColumn col;
+        col.integer = cols[c].rfind("n_", 0) == 0 || cols[c] == "qc_warning";  // counts
+        auto qc = [c](FrameColumn& out, const ModalityOutcome* mo) {
+            out.numbers.push_back(mo && c < mo->qc.size() ? mo->qc[c] : kNaN);
+        };
+        col.name = name(m) + ":" + cols[c];  // the global obs: NaN for samples without the modality
+        global.columns.push_back(per_sample(col, true, qc));
+        col.name = cols[c];
+        ma.obs.columns.push_back(per_sample(col, false, qc));
     }
     if (m == Modality::Genome) {
-        FrameColumn sex{"inferred_sex", false, {}, {}, true}, g{"genome:inferred_sex", false, {}, {}, true};
-        for (size_t i = 0; i < n; ++i) {
-            g.strings.push_back(pos[i] >= 0 ? outcome(i).inferred_sex : "");
-            if (pos[i] >= 0) sex.strings.push_back(outcome(i).inferred_sex);
-        }
-        global.columns.push_back(std::move(g));
-        ma.obs.columns.push_back(std::move(sex));
+        FrameColumn col{"genome:inferred_sex", false, {}, {}, true};
+        auto sex = [](FrameColumn& out, const ModalityOutcome* mo) {
+            out.strings.push_back(mo ? mo->inferred_sex : "");
+        };
+        global.columns.push_back(per_sample(col, true, sex));
+        col.name = "inferred_sex";
+        ma.obs.columns.push_back(per_sample(col, false, sex));
     }
     FrameColumn miss{"missing_fraction", true, fs.missing_frac.at(m), {}, false};
     FrameColumn sp{"mad", true, fs.spread.at(m), {}, false};
@@ -469,8 +479,12 @@ StoreAnnotations store_annotations(const Inputs& in, const RootState& root, cons
     StoreAnnotations a;
     a.version = PRECIS_VERSION;
     a.obs.index = cohort.ids(in.sheet);
-    for (size_t p = 0; p < in.study.phenotypes.size(); ++p)  // by index: a sheet may have 100,000 phenotypes
-        a.obs.columns.push_back(phenotype_column(in.study.phenotypes[p], cohort.column(in, p)));
+    for (size_t p = 0; p < in.study.phenotypes.size(); ++p) {  // by index: a sheet may have 100,000 phenotypes
+        FrameColumn c;
+        c.name = in.study.phenotypes[p];
+        c.make = [&in, &cohort, p] { return phenotype_column(in.study.phenotypes[p], cohort.column(in, p)); };
+        a.obs.columns.push_back(std::move(c));
+    }
     for (auto& m : mx.modalities) a.mods.push_back(modality_annotations(m, in, root, cohort, mx, fs, a.obs));
     if (in.study.genome.enabled && in.study.genome.ancestry.enabled) {  // obsm/X_genetic_pca: the PC columns
         const int k = in.study.genome.ancestry.pcs;
@@ -486,9 +500,11 @@ StoreAnnotations store_annotations(const Inputs& in, const RootState& root, cons
     if (subtypes.enabled) {
         FrameColumn sub;
         sub.name = "subtype";
-        sub.numeric = false;
-        sub.categorical = true;
-        for (size_t i = 0; i < n; ++i) sub.strings.push_back(std::to_string(fit.labels[i]));
+        sub.make = [&fit, n] {
+            FrameColumn c{"subtype", false, {}, {}, true};
+            for (size_t i = 0; i < n; ++i) c.strings.push_back(std::to_string(fit.labels[i]));
+            return c;
+        };
         a.obs.columns.push_back(std::move(sub));
         a.embedding = subtypes.embedding;
         a.embedding_dims = a.embedding.empty() ? 0 : 2;

@@ -36,9 +36,9 @@ std::vector<std::vector<TestResult>> moderated_block(Comm& comm, const Inputs& i
     const size_t n = g.code.size();
     std::vector<std::vector<TestResult>> res(b.width());
     std::vector<LinearFit> fits(b.width());
-#pragma omp parallel for schedule(dynamic, 16)
-    for (long j = 0; j < long(b.width()); ++j)
-        if (fs.kept(m, b.c0 + size_t(j))) fits[size_t(j)] = fit_linear(b.values.data() + size_t(j) * n, 1, design);
+    each_column(b.width(), 16, [&](size_t j, std::vector<double>& scratch) {
+        if (fs.kept(m, b.c0 + j)) fits[j] = fit_linear(b.column(j, scratch), 1, design);
+    });
     std::vector<double> mine;
     for (size_t j = 0; j < b.width(); ++j)
         if (fs.kept(m, b.c0 + j)) mine.insert(mine.end(), {double(b.c0 + j), fits[j].s2, fits[j].df, fits[j].amean});
@@ -60,21 +60,21 @@ std::vector<std::vector<TestResult>> moderated_block(Comm& comm, const Inputs& i
     const std::vector<double>* trend = mod == Moderation::Trend || mod == Moderation::TrendRobust ? &amv : nullptr;
     const bool robust = mod == Moderation::Robust || mod == Moderation::TrendRobust;
     const VariancePrior prior = robust ? fit_f_dist_robust(s2v, dfv, trend) : fit_f_dist(s2v, dfv, trend);
-#pragma omp parallel for schedule(dynamic, 16)
-    for (long jj = 0; jj < long(b.width()); ++jj) {
-        const size_t j = size_t(jj);
-        if (!fs.kept(m, b.c0 + j)) continue;
+    each_column(b.width(), 16, [&](size_t j, std::vector<double>& scratch) {
+        if (!fs.kept(m, b.c0 + j)) return;
         const size_t at = pos.at(b.c0 + j);
         s2_prior[j] = prior.s2_prior.size() == 1 ? prior.s2_prior[0] : prior.s2_prior[at];
         df_prior[j] = prior.df_prior_each.empty() ? prior.df_prior : prior.df_prior_each[at];
         res[j] = moderated_tests(fits[j], s2_prior[j], df_prior[j], df_pooled, design);
         std::vector<double> a, bb;
+        const double* v = nullptr;  // widened once, if a contrast needs it
         for (size_t c = 0; c < contrasts.size(); ++c)
             if (contrasts[c].level >= 0) {
-                contrast_sides(b.values.data() + j * n, n, 1, g.code, contrasts[c], a, bb);
+                if (!v) v = b.column(j, scratch);
+                contrast_sides(v, n, 1, g.code, contrasts[c], a, bb);
                 res[j][c].auc = auc(a, bb);
             }
-    }
+    });
     return res;
 }
 
@@ -84,7 +84,7 @@ std::vector<BiomarkerRecord> cox_block(const StudyConfig& study, const Cohort& c
                                        const Endpoint& ep, const EndpointData& d) {
     std::unordered_map<int64_t, size_t> row_of;
     for (size_t r = 0; r < cohort.kept.size(); ++r) row_of.emplace(cohort.kept[r], r);
-    const size_t m = d.samples.size(), n = cohort.size();
+    const size_t m = d.samples.size();
     std::vector<size_t> rows(m);
     for (size_t i = 0; i < m; ++i) rows[i] = row_of.at(d.samples[i]);
     std::vector<std::vector<int>> terms;
@@ -97,14 +97,12 @@ std::vector<BiomarkerRecord> cox_block(const StudyConfig& study, const Cohort& c
         const Block& b = fs.blocks.at(mod);
         std::vector<BiomarkerRecord> res(b.width());
         std::vector<char> tested(b.width(), 0);
-#pragma omp parallel for schedule(dynamic, 4)
-        for (long jj = 0; jj < long(b.width()); ++jj) {
-            const size_t j = size_t(jj);
-            if (!fs.kept(mod, b.c0 + j)) continue;
+        each_column(b.width(), 4, [&](size_t j, std::vector<double>& scratch) {
+            if (!fs.kept(mod, b.c0 + j)) return;
             tested[j] = 1;
             BiomarkerRecord& r = res[j];
             r = {uint32_t(mi), uint64_t(b.c0 + j), 0, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, 0};
-            const double* v = b.values.data() + j * n;
+            const double* v = b.column(j, scratch);
             std::vector<size_t> use;  // the endpoint's samples with a value of this feature
             for (size_t i = 0; i < m; ++i)
                 if (!std::isnan(v[rows[i]])) use.push_back(i);
@@ -118,11 +116,11 @@ std::vector<BiomarkerRecord> cox_block(const StudyConfig& study, const Cohort& c
             r.n = double(use.size()), r.events = double(events);
             if (events < 2) {
                 r.note = 1;
-                continue;
+                return;
             }
             if (!(sd > 0)) {
                 r.note = 2;
-                continue;
+                return;
             }
             Eigen::MatrixXd X(long(use.size()), 1 + C.cols());
             for (size_t a = 0; a < use.size(); ++a) {
@@ -143,14 +141,14 @@ std::vector<BiomarkerRecord> cox_block(const StudyConfig& study, const Cohort& c
             }
             if (!f.problem.empty()) r.note = f.converged ? (f.problem.find("infinite") != std::string::npos ? 4 : 5) : 3;
             if (!f.converged && f.problem.find("did not converge") == std::string::npos) r.note = 5;
-            if (r.note == 3 || r.note == 5) continue;
+            if (r.note == 3 || r.note == 5) return;
             const double beta = f.beta(0), se = std::sqrt(f.var(0, 0));
             r.effect = beta;
             r.statistic = beta / se;
             r.p = chisq_upper(r.statistic * r.statistic, 1);
             r.ci_low = beta - 1.959963984540054 * se;
             r.ci_high = beta + 1.959963984540054 * se;
-        }
+        });
         for (size_t j = 0; j < b.width(); ++j)
             if (tested[j]) out.push_back(res[j]);
     }
@@ -234,9 +232,12 @@ std::string ranking_key(const StudyConfig& study, const std::string& data_key, c
                         join(g.levels, "\n"), encode(design_in)});
 }
 
-Ranking rank_stage(Comm& comm, const Inputs& in, const Cohort& cohort, FeatureStats& fs, const Subtypes& subtypes,
-                   StageCache& cache) {
+Ranking rank_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const Matrices& mx, FeatureStats& fs,
+                   const Subtypes& subtypes, StageCache& cache) {
     const RankingConfig& rc = in.study.ranking;
+    auto blocks = [&] {  // read again if clustering let them go
+        if (!fs.blocks.empty() && fs.blocks.begin()->second.released) read_blocks(comm, cohort, mx, fs);
+    };
     Ranking r;
     if (!(r.enabled = rc.enabled)) return r;
     if (rc.test == RankTest::Cox) {  // time to event: one contrast, the endpoint
@@ -259,6 +260,7 @@ Ranking rank_stage(Comm& comm, const Inputs& in, const Cohort& cohort, FeatureSt
                                              resolved_settings(in.study.resolved, {"ranking", "outcomes"}), follow_up});
         const std::vector<double> flat = cache.run<std::vector<double>>("ranking", key, [&] {
             std::vector<BiomarkerRecord> mine;
+            blocks();
             comm.all_or_none([&] { mine = cox_block(in.study, cohort, fs, ep, d); });
             fs.blocks.clear();
             return comm.allgather(flatten(mine));
@@ -299,6 +301,7 @@ Ranking rank_stage(Comm& comm, const Inputs& in, const Cohort& cohort, FeatureSt
     const std::string key = ranking_key(in.study, cohort.data_key, g, covs);
     const std::vector<double> flat = cache.run<std::vector<double>>("ranking", key, [&] {
         std::vector<BiomarkerRecord> mine;
+        blocks();
         for (size_t mi = 0; mi < fs.modalities.size(); ++mi) {
             const Modality m = fs.modalities[mi];
             const Block& b = fs.blocks.at(m);
@@ -308,11 +311,10 @@ Ranking rank_stage(Comm& comm, const Inputs& in, const Cohort& cohort, FeatureSt
                 res = moderated_block(comm, in, fs, m, g, design, r.contrasts, s2_prior, df_prior);
             } else {
                 res.resize(b.width());
-#pragma omp parallel for schedule(dynamic, 16)
-                for (long j = 0; j < long(b.width()); ++j)
-                    if (fs.kept(m, b.c0 + size_t(j)))
-                        res[size_t(j)] =
-                            test_feature(b.values.data() + size_t(j) * n, n, 1, g.code, r.contrasts, name(test));
+                each_column(b.width(), 16, [&](size_t j, std::vector<double>& scratch) {
+                    if (fs.kept(m, b.c0 + j))
+                        res[j] = test_feature(b.column(j, scratch), n, 1, g.code, r.contrasts, name(test));
+                });
             }
             for (size_t j = 0; j < b.width(); ++j)
                 for (size_t c = 0; c < res[j].size(); ++c) {

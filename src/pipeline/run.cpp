@@ -141,15 +141,19 @@ int run_study(Comm& comm, const RunOptions& opt) {
     FeatureStats fs = feature_stats(comm, in, cohort, mx);  // 6
     clock.done("filtering");
     StageCache cache(comm, in.study.output, root);
-    const Adjusted adjusted = adjust_stage(comm, in, cohort, fs, mx);  // 6b
-    if (adjusted.enabled) clock.done("adjustment");
+    Adjusted adjusted = adjust_stage(comm, in, cohort, fs, mx);  // 6b
+    if (adjusted.enabled) {
+        release_values(fs);  // clustering uses the adjusted values; ranking reads these again
+        clock.done("adjustment");
+    }
     Subtypes subtypes = cluster_stage(comm, in, cohort, adjusted.enabled ? adjusted.stats : fs, cache);  // 7
     subtypes.adjusted = adjusted.enabled;
     subtypes.left_as_is = adjusted.left_as_is;
     if (subtypes.enabled) clock.done("clustering");
     std::optional<SubtypeModel> model = model_stage(comm, in, cohort, mx, subtypes, adjusted);  // 7b
     if (model) clock.done("model");
-    const Ranking ranking = rank_stage(comm, in, cohort, fs, subtypes, cache);  // 8
+    subtypes.X = Matrix();  // the clustered rows: nothing after the model needs them
+    const Ranking ranking = rank_stage(comm, in, cohort, mx, fs, subtypes, cache);  // 8
     if (ranking.enabled) clock.done("ranking");
     SurvivalResults survival;  // 8b (rank 0)
     comm.all_or_none([&] {

@@ -162,11 +162,30 @@ struct Matrices {
 Matrices write_store(Comm& comm, const Inputs& in, const Cohort& cohort, Features&& features);
 
 // Step 6 (every rank): a block of each modality's features, and every feature's missingness and spread.
+// A block's values are (c1 - c0) x n kept samples, feature-major, NaN where the modality is absent: as the store
+// holds them (float32, half the memory of double), or computed from them (double: the adjusted values). They are
+// widened to double a feature at a time where they are used.
 struct Block {
-    size_t c0 = 0, c1 = 0;       // the features [c0, c1) of the modality
-    std::vector<double> values;  // (c1 - c0) x n kept samples, feature-major; NaN where the modality is absent
+    size_t c0 = 0, c1 = 0;        // the features [c0, c1) of the modality
+    size_t n = 0;                 // values per feature
+    std::vector<float> stored;    // as the store holds them, or
+    std::vector<double> computed;  // computed (then `stored` is empty)
     size_t width() const { return c1 - c0; }
+    bool released = false;        // its values were let go (release_values)
+    // feature j's (0-based in the block) n values: in place when computed, else widened into `scratch`
+    const double* column(size_t j, std::vector<double>& scratch) const;
 };
+// body(j, scratch) for j in [0, width), in parallel (OpenMP's dynamic schedule, `chunk` at a time), each thread with
+// a scratch vector of its own for Block::column
+template <class Body>
+void each_column(size_t width, int chunk, Body&& body) {
+#pragma omp parallel
+    {
+        std::vector<double> scratch;
+#pragma omp for schedule(dynamic, chunk)
+        for (long j = 0; j < long(width); ++j) body(size_t(j), scratch);
+    }
+}
 struct FeatureStats {
     std::vector<Modality> modalities;  // Matrices::modalities
     std::map<Modality, Block> blocks;
@@ -176,6 +195,11 @@ struct FeatureStats {
     bool kept(Modality m, size_t j) const;
 };
 FeatureStats feature_stats(Comm& comm, const Inputs& in, const Cohort& cohort, const Matrices& mx);
+// Each modality's block of this rank's features read from the store, widened to every kept sample (NaN where the
+// modality is absent): at the filtering stage, and again for ranking once clustering let them go.
+void read_blocks(Comm& comm, const Cohort& cohort, const Matrices& mx, FeatureStats& fs);
+// The blocks' values let go (their columns and the statistics stay): the clustered rows take their place in memory.
+void release_values(FeatureStats& fs);
 
 // Step 6b (every rank): clustering.adjust's confounders removed from the values clustering uses
 // (pipeline/adjust.cpp); the adjusted values also go into the store (mod/<m>/layers/adjusted, recorded in mx).
@@ -237,7 +261,8 @@ struct Subtypes {
     std::vector<std::vector<size_t>> selected;
     std::vector<double> centres, scales;
 };
-Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const FeatureStats& fs, StageCache& cache);
+// The blocks' values are let go once the rows are made (release_values).
+Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, FeatureStats& fs, StageCache& cache);
 // The stage cache's key of a clustering: the cohort's data and every setting it depends on.
 std::string clustering_key(const StudyConfig& study, const std::string& data_key);
 // The `top_variable` features of one modality by spread, among those kept with spread > 0, in column order.
@@ -274,8 +299,9 @@ Groups ranking_groups(const Inputs& in, const Cohort& cohort, const Subtypes& su
 // The stage cache's key of a ranking: the cohort's data, the ranking settings, the groups and the covariates.
 std::string ranking_key(const StudyConfig& study, const std::string& data_key, const Groups& g,
                         const std::vector<std::vector<double>>& covariates);
-Ranking rank_stage(Comm& comm, const Inputs& in, const Cohort& cohort, FeatureStats& fs, const Subtypes& subtypes,
-                   StageCache& cache);
+// Reads the blocks again if clustering let them go, and lets them go when done.
+Ranking rank_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const Matrices& mx, FeatureStats& fs,
+                   const Subtypes& subtypes, StageCache& cache);
 // Step 8b (rank 0): the subtypes against each endpoint of outcomes: (pipeline/survival.cpp, docs/survival.md).
 // An endpoint's follow-up of the given samples (sheet indices): the samples with a time, an event and every
 // covariate and stratum (the others counted in `missing`); a value that is none of these is a Config error naming
@@ -355,7 +381,9 @@ std::string provenance_json(const RunFacts& run, const Inputs& in, const RootSta
 void write_survival(const std::string& out, const SurvivalResults& s);
 // An ISO 8601 UTC time, as provenance writes them.
 std::string iso_time(std::chrono::system_clock::time_point t);
-// Moves the consensus matrices out of `subtypes` (the store is their last use).
+// Moves the consensus matrices out of `subtypes` (the store is their last use). The per-sample obs columns are made
+// as they are written (FrameColumn::make), from `in`, `root`, `cohort` and `subtypes`: write the result before any
+// of them changes or goes.
 StoreAnnotations store_annotations(const Inputs& in, const RootState& root, const Cohort& cohort, const Matrices& mx,
                                    const FeatureStats& fs, Subtypes& subtypes);
 

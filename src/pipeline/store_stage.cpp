@@ -15,8 +15,6 @@
 namespace precis {
 namespace {
 
-constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
-
 // Genes from the BED, then the polygenic scores; proteins: the union over the kept samples, sorted.
 void feature_ids(Comm& comm, const Inputs& in, const Cohort& cohort, const LocalFeatures& local, Matrices& mx) {
     if (in.study.genome.enabled) {
@@ -222,44 +220,71 @@ Matrices write_store(Comm& comm, const Inputs& in, const Cohort& cohort, Feature
     return mx;
 }
 
+const double* Block::column(size_t j, std::vector<double>& scratch) const {
+    if (released) throw Error(ErrorKind::Internal, "a feature block's values were used after they were let go");
+    if (stored.empty()) return computed.data() + j * n;
+    scratch.resize(n);
+    std::copy_n(stored.data() + j * n, n, scratch.data());
+    return scratch.data();
+}
+
 bool FeatureStats::kept(Modality m, size_t j) const {
     return missing_frac.at(m)[j] <= max_missing && !std::isnan(spread.at(m)[j]);
+}
+
+void read_blocks(Comm& comm, const Cohort& cohort, const Matrices& mx, FeatureStats& fs) {
+    comm.all_or_none([&] {
+        MatrixReader reader(mx.store_tmp);
+        const size_t n = cohort.size();
+        for (auto& m : mx.modalities) {
+            Block b = my_block(mx.feature_ids.at(m).size(), comm.rank(), comm.size());
+            b.stored = reader.read_features(name(m), b.c0, b.c1);
+            const auto& rows = cohort.rows_of.at(m);
+            const size_t nm = rows.size();  // the samples that have this modality: the store's rows
+            if (nm != n) {
+                std::vector<float> full;
+                resize_huge(full, n * b.width(), std::numeric_limits<float>::quiet_NaN());
+                for (size_t j = 0; j < b.width(); ++j)
+                    for (size_t i = 0; i < nm; ++i) full[j * n + rows[i]] = b.stored[j * nm + i];
+                b.stored = std::move(full);
+            }
+            b.n = n;
+            fs.blocks[m] = std::move(b);
+        }
+    });
+}
+
+void release_values(FeatureStats& fs) {
+    for (auto& [m, b] : fs.blocks) {
+        free_storage(b.stored);
+        free_storage(b.computed);
+        b.released = true;
+    }
 }
 
 FeatureStats feature_stats(Comm& comm, const Inputs& in, const Cohort& cohort, const Matrices& mx) {
     FeatureStats fs;
     fs.max_missing = in.study.max_missing;
     fs.modalities = mx.modalities;
-    comm.all_or_none([&] {
-        MatrixReader reader(mx.store_tmp);
-        for (auto& m : mx.modalities) {
-            Block b = my_block(mx.feature_ids.at(m).size(), comm.rank(), comm.size());
-            b.values = reader.read_features(name(m), b.c0, b.c1);
-            fs.blocks[m] = std::move(b);
-        }
-    });
-    const size_t n = cohort.size();
+    read_blocks(comm, cohort, mx, fs);
     for (auto& m : mx.modalities) {
-        Block& b = fs.blocks[m];
+        const Block& b = fs.blocks[m];
         const auto& rows = cohort.rows_of.at(m);
         const size_t nm = rows.size();  // the samples that have this modality
         // per column: missing fraction, mad (over the samples that have the modality)
         std::vector<double> stats(2 * b.width());
-#pragma omp parallel for schedule(dynamic, 8)
-        for (long jj = 0; jj < long(b.width()); ++jj) {
-            const size_t j = size_t(jj);
-            const double* v = b.values.data() + j * nm;
+        each_column(b.width(), 8, [&](size_t j, std::vector<double>& scratch) {
+            const double* v = b.column(j, scratch);
+            std::vector<double> own;  // the values of the samples that have the modality, when some have not
+            if (nm != b.n) {
+                own.resize(nm);
+                for (size_t i = 0; i < nm; ++i) own[i] = v[rows[i]];
+                v = own.data();
+            }
             const auto miss = size_t(std::count_if(v, v + nm, [](double x) { return std::isnan(x); }));
             stats[2 * j] = nm ? double(miss) / double(nm) : 1.0;
             stats[2 * j + 1] = mad(v, nm, 1);
-        }
-        if (nm != n) {  // from here on every block has all kept samples, NaN where the modality is absent
-            std::vector<double> full;
-            resize_huge(full, n * b.width(), NaN);
-            for (size_t j = 0; j < b.width(); ++j)
-                for (size_t i = 0; i < nm; ++i) full[j * n + rows[i]] = b.values[j * nm + i];
-            b.values = std::move(full);
-        }
+        });
         auto all = comm.allgather(stats);
         fs.missing_frac[m].clear();  // an entry even for a modality without features
         fs.spread[m].clear();

@@ -16,14 +16,15 @@
 #include <set>
 #include <tuple>
 
+#include "cluster/cluster.hpp"
 #include "core/error.hpp"
 #include "core/exact_sum.hpp"
 #include "core/files.hpp"
+#include "core/memory.hpp"
 #include "core/parse.hpp"
 #include "core/rng.hpp"
 #include "core/stats.hpp"
 #include "core/table.hpp"
-#include "cluster/cluster.hpp"
 #include "genome/genome.hpp"
 #include "genome/reader.hpp"
 #include "pipeline/stages.hpp"
@@ -339,10 +340,10 @@ Structure structure_stage(Comm& comm, Inputs& in, RootState* root) {
         std::memcpy(bytes.data(), mine.raw().data(), bytes.size());
         mine = KingPlanes();
         std::vector<uint8_t> all = comm.allgather(bytes);
-        bytes = {};
+        free_storage(bytes);
         std::vector<uint64_t> bits(all.size() / 8);
         std::memcpy(bits.data(), all.data(), all.size());
-        all = {};
+        free_storage(all);
         std::vector<size_t> per_rank;
         for (double w : words) per_rank.push_back(size_t(w));
         const KingPlanes planes = KingPlanes::from_parts(n, std::move(bits), per_rank);
@@ -426,7 +427,7 @@ Structure structure_stage(Comm& comm, Inputs& in, RootState* root) {
             }
             std::vector<double> zparts(zz.size() * ExactSum::kParts);
             for (size_t t = 0; t < zz.size(); ++t) zz[t].parts(&zparts[t * ExactSum::kParts]);
-            zz = {};
+            free_storage(zz);
             comm.allreduce_sum(zparts);
             comm.allreduce_sum(oo);  // whole numbers: exact in any order
             size_t at = 0;
@@ -437,7 +438,7 @@ Structure structure_stage(Comm& comm, Inputs& in, RootState* root) {
                     sums.zz(i, j) = e.value();
                     sums.oo(i, j) = oo[at];
                 }
-            zparts = {};
+            free_storage(zparts);
             comm.all_or_none([&] { st.pcs = pcs_from_grm(sums, k); });
         }
         // each variant's weights (all ranks: the weights of its own variants, gathered on rank 0 for the file)

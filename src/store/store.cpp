@@ -37,7 +37,7 @@ std::pair<size_t, size_t> MatrixReader::shape(const std::string& modality) const
     return {dims[0], dims[1]};
 }
 
-std::vector<double> MatrixReader::read_features(const std::string& modality, size_t c0, size_t c1) const {
+std::vector<float> MatrixReader::read_features(const std::string& modality, size_t c0, size_t c1) const {
     auto [rows, cols] = shape(modality);
     if (c0 > c1 || c1 > cols) throw Error(ErrorKind::Internal, "column block out of range");
     std::vector<float> buf;
@@ -53,13 +53,13 @@ std::vector<double> MatrixReader::read_features(const std::string& modality, siz
     }
     // transpose in tiles that stay in cache
     const size_t w = c1 - c0;
-    std::vector<double> out;
+    std::vector<float> out;
     resize_huge(out, buf.size());
     constexpr size_t T = 64;
     for (size_t i0 = 0; i0 < rows; i0 += T)
         for (size_t j0 = 0; j0 < w; j0 += T)
             for (size_t i = i0; i < std::min(rows, i0 + T); ++i)
-                for (size_t j = j0; j < std::min(w, j0 + T); ++j) out[j * rows + i] = double(buf[i * w + j]);
+                for (size_t j = j0; j < std::min(w, j0 + T); ++j) out[j * rows + i] = buf[i * w + j];
     return out;
 }
 
@@ -74,29 +74,34 @@ void write_frame(hid_t parent, const std::string& name, const Frame& f) {
     for (auto& c : f.columns) order.push_back(c.name);
     h5::attr_strings(g, "column-order", order);
     h5::write_strings(g, "_index", f.index);
-    for (auto& c : f.columns) {
+    for (const FrameColumn& listed : f.columns) {
+        FrameColumn made;
+        if (listed.make) made = listed.make();
+        const FrameColumn& c = listed.make ? made : listed;
         if (c.numeric && c.integer) {
-            h5::write_nullable_ints(g, c.name, c.numbers);
+            h5::write_nullable_ints(g, listed.name, c.numbers);
         } else if (c.numeric) {
-            h5::write_doubles(g, c.name, c.numbers);
+            h5::write_doubles(g, listed.name, c.numbers);
         } else if (c.categorical) {
-            std::vector<std::string> cats;
+            std::vector<std::string> cats;  // sorted, distinct (in n log n: a text column may have n categories)
             for (auto& s : c.strings)
-                if (!s.empty() && s != "NA" && std::find(cats.begin(), cats.end(), s) == cats.end()) cats.push_back(s);
+                if (!s.empty() && s != "NA") cats.push_back(s);
             std::sort(cats.begin(), cats.end());
+            cats.erase(std::unique(cats.begin(), cats.end()), cats.end());
             std::vector<int> codes;
+            codes.reserve(c.strings.size());
             for (auto& s : c.strings) {
-                auto it = std::find(cats.begin(), cats.end(), s);
-                codes.push_back(it == cats.end() ? -1 : int(it - cats.begin()));
+                auto it = std::lower_bound(cats.begin(), cats.end(), s);
+                codes.push_back(it == cats.end() || *it != s ? -1 : int(it - cats.begin()));
             }
-            Id cg = h5::create_group(g, c.name);
+            Id cg = h5::create_group(g, listed.name);
             h5::attr_string(cg, "encoding-type", "categorical");
             h5::attr_string(cg, "encoding-version", "0.2.0");
             h5::attr_bool(cg, "ordered", false);
             h5::write_ints(cg, "codes", codes);
             h5::write_strings(cg, "categories", cats);
         } else {
-            h5::write_strings(g, c.name, c.strings);
+            h5::write_strings(g, listed.name, c.strings);
         }
     }
 }

@@ -5,6 +5,7 @@
 // The cohort stages read feature blocks back from the file.
 // This header is serial: the collective writer is in matrix_writer.hpp, the only part of the store that sees MPI.
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,9 +21,9 @@ public:
     MatrixReader& operator=(const MatrixReader&) = delete;
     // shape of mod/<modality>/X
     std::pair<size_t, size_t> shape(const std::string& modality) const;
-    // columns [c0, c1) of every row, as double (NaN = missing), feature-major: (c1 - c0) x rows, so that each
-    // feature's values are contiguous for the per-feature statistics
-    std::vector<double> read_features(const std::string& modality, size_t c0, size_t c1) const;
+    // columns [c0, c1) of every row as stored (float32, NaN = missing), feature-major: (c1 - c0) x rows, so that
+    // each feature's values are contiguous for the per-feature statistics
+    std::vector<float> read_features(const std::string& modality, size_t c0, size_t c1) const;
 
 private:
     struct Impl;
@@ -37,6 +38,9 @@ struct FrameColumn {
     std::vector<std::string> strings;
     bool categorical = false;
     bool integer = false;  // numeric whole numbers: written as anndata's nullable-integer (missing stays missing)
+    // when set, the column (all of the above but its name) is made as it is written, and freed once written: a
+    // frame of many per-sample columns is never held whole
+    std::function<FrameColumn()> make = nullptr;
 };
 
 struct Frame {
