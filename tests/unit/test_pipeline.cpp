@@ -12,6 +12,7 @@
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/hash.hpp"
+#include "core/memory.hpp"
 #include "core/table.hpp"
 #include "core/parse.hpp"
 #include "pipeline/clustering.hpp"
@@ -134,6 +135,36 @@ TEST_CASE("pipeline: the clustered rows are whole blocks per worker, in rank ord
             }
             CHECK(next == n);
         }
+}
+
+TEST_CASE("pipeline: a block's feature as double, from float32 as stored or doubles as computed, never once let go") {
+    Block stored{4, 6, 3, {1.5f, NAN, -2.25f, 7.0f, 8.0f, 9.0f}, {}};
+    std::vector<double> scratch;
+    const double* v = stored.column(1, scratch);
+    CHECK(v == scratch.data());  // widened
+    CHECK((v[0] == 7.0 && v[1] == 8.0 && v[2] == 9.0));
+    v = stored.column(0, scratch);
+    CHECK((v[0] == 1.5 && std::isnan(v[1]) && v[2] == -2.25));
+    Block computed{0, 2, 2, {}, {0.1, 0.2, 0.3, 0.4}};
+    CHECK(computed.column(1, scratch) == computed.computed.data() + 2);  // in place, no copy
+    FeatureStats fs;
+    fs.blocks[Modality::Proteome] = stored;
+    std::vector<double> seen(2, 0.0);
+    each_column(2, 1, [&](size_t j, std::vector<double>& s) { seen[j] = fs.blocks[Modality::Proteome].column(j, s)[2]; });
+    CHECK(seen == std::vector<double>{-2.25, 9.0});
+    release_values(fs);
+    const Block& gone = fs.blocks[Modality::Proteome];
+    CHECK((gone.stored.capacity() == 0 && gone.c0 == 4 && gone.c1 == 6));  // the memory, not only the values
+    CHECK_THROWS_AS(gone.column(0, scratch), Error);
+}
+
+TEST_CASE("core: free_storage gives a container's memory back ('= {}' would keep its capacity)") {
+    std::vector<double> v(1000, 1.0);
+    std::string s(1000, 'x');
+    free_storage(v);
+    free_storage(s);
+    CHECK(v.capacity() == 0);
+    CHECK(s.capacity() < 1000);  // (a string keeps its small inline buffer)
 }
 
 TEST_CASE("pipeline: a stage's key changes with what its result depends on, and only with that") {
