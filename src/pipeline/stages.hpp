@@ -166,12 +166,12 @@ Matrices write_store(Comm& comm, const Inputs& in, const Cohort& cohort, Feature
 // holds them (float32, half the memory of double), or computed from them (double: the adjusted values). They are
 // widened to double a feature at a time where they are used.
 struct Block {
-    size_t c0 = 0, c1 = 0;        // the features [c0, c1) of the modality
-    size_t n = 0;                 // values per feature
-    std::vector<float> stored;    // as the store holds them, or
+    size_t c0 = 0, c1 = 0;         // the features [c0, c1) of the modality
+    size_t n = 0;                  // values per feature
+    std::vector<float> stored;     // as the store holds them, or
     std::vector<double> computed;  // computed (then `stored` is empty)
+    bool released = false;         // its values were let go (release_values)
     size_t width() const { return c1 - c0; }
-    bool released = false;        // its values were let go (release_values)
     // feature j's (0-based in the block) n values: in place when computed, else widened into `scratch`
     const double* column(size_t j, std::vector<double>& scratch) const;
 };
