@@ -84,8 +84,7 @@ ClusteringResult consensus_clustering(Comm& comm, const Matrix& Yrows, const std
     const size_t R = size_t(cc.resamples);
     std::vector<uint8_t> labels =
         comm.allgather(resample_labels(*Y, D, cc.k_min, cc.k_max, R * me / ranks, R * (me + 1) / ranks, rp, seed));
-    D.clear();
-    D.shrink_to_fit();
+    free_storage(D);
     comm.stop_point("clustering was not finished and starts again on resume; the journal keeps the samples");
 
     // pair counts: each rank a share of the rows of the triangle, gathered on rank 0
@@ -106,8 +105,7 @@ ClusteringResult consensus_clustering(Comm& comm, const Matrix& Yrows, const std
     // the null test's PAC of the real data, from as many resamples as each reference has (the same noise)
     const std::vector<double> test_pac = null_test ? pacs(labels, R_test) : std::vector<double>{};
     PairCounts counts = count_pairs(labels, m, cc.k_min, cc.k_max, p0, p1);
-    labels.clear();
-    labels.shrink_to_fit();
+    free_storage(labels);
     counts.sampled = comm.gather(counts.sampled);
     for (auto& t : counts.together) t = comm.gather(t);
 

@@ -16,6 +16,7 @@
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/hash.hpp"
+#include "core/memory.hpp"
 #include "core/signals.hpp"
 #include "core/table.hpp"
 #include "genome/hts.hpp"
@@ -461,7 +462,7 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const SampleSheet& sheet,
             } catch (const Error& e) {
                 sample_error(i, e.one_line());
             }
-            std::vector<NpxCell>().swap(c);
+            free_storage(c);
         }
     } else {  // maxquant
         std::vector<std::string> columns;  // this rank's samples' intensities: the only cells it parses

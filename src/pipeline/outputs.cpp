@@ -416,10 +416,15 @@ ModalityAnnotations modality_annotations(Modality m, const Inputs& in, const Roo
     auto per_sample = [n, outcome, rows = &mr](FrameColumn c, bool all, auto value) {
         c.make = [n, outcome, rows, all, value, base = c] {
             FrameColumn out = base;
-            std::vector<char> has(n, 0);
-            for (size_t r : *rows) has[r] = 1;
-            for (size_t i = 0; i < n; ++i)
-                if (all || has[i]) value(out, has[i] ? &outcome(i) : nullptr);
+            if (!all) {
+                for (size_t r : *rows) value(out, &outcome(r));
+                return out;
+            }
+            for (size_t i = 0, k = 0; i < n; ++i) {  // (rows ascending)
+                const bool has = k < rows->size() && (*rows)[k] == i;
+                value(out, has ? &outcome(i) : nullptr);
+                k += has;
+            }
             return out;
         };
         return c;

@@ -51,8 +51,8 @@ struct HeldRow {
     // once its row is packed the sample's values are not needed again: freed, so that the results and their rows
     // are not held twice (a proteome result's doubles are 2x its float32 row)
     void release() const {
-        if (burden) std::vector<float>().swap(*burden);
-        if (proteome) std::vector<double>().swap(proteome->values);
+        if (burden) free_storage(*burden);
+        if (proteome) free_storage(proteome->values);
     }
 };
 
@@ -132,7 +132,7 @@ std::vector<float> block_rows(Comm& comm, Modality m, const Cohort& cohort, cons
     }
     give_back_free_memory();  // the released results, before the exchange doubles the rows in flight
     std::vector<std::string> got = comm.all_to_all(out);
-    std::vector<std::string>().swap(out);
+    free_storage(out);
     for (std::string& msg : got) {
         const size_t n = msg.size() / row_bytes;
         const char* values = msg.data() + n * sizeof(uint64_t);

@@ -11,6 +11,7 @@
 
 #include "core/parse.hpp"
 #include "core/error.hpp"
+#include "core/memory.hpp"
 #include "core/table.hpp"
 
 namespace precis {
@@ -390,7 +391,7 @@ MaxQuantTable read_maxquant(const std::string& path, const std::vector<std::stri
             } catch (...) {
                 l.error = std::current_exception();
             }
-            l.text = std::string();
+            free_storage(l.text);
         }
         for (MaxQuantLine& l : batch) {
             if (l.error) std::rethrow_exception(l.error);
