@@ -2,12 +2,14 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 
 #include "core/error.hpp"
 #include "core/files.hpp"
@@ -36,79 +38,100 @@ int Table::require_column(const std::string& name, const std::string& what_for) 
     return c;
 }
 
-std::vector<std::string> split_fields(const std::string& line, char delim) {
-    std::vector<std::string> out;
-    std::string cur;
-    bool quoted = false, was_quoted = false;
-    for (size_t i = 0; i < line.size(); ++i) {
-        char c = line[i];
-        if (quoted) {
-            if (c == '"') {
-                if (i + 1 < line.size() && line[i + 1] == '"') {
+void split_fields_into(std::string_view line, char delim, std::vector<std::string>& out) {
+    size_t k = 0, i = 0;
+    const size_t n = line.size();
+    for (;;) {  // one field a pass, from i
+        if (k == out.size()) out.emplace_back();
+        std::string& cur = out[k++];
+        cur.clear();
+        if (i < n && line[i] == '"') {  // quoted up to the closing quote ("" is a quote); then text as it stands
+            bool closed = false;
+            for (++i; i < n; ++i) {
+                if (line[i] != '"') {
+                    cur += line[i];
+                } else if (i + 1 < n && line[i + 1] == '"') {
                     cur += '"';
                     ++i;
                 } else {
-                    quoted = false;
+                    closed = true;
+                    ++i;
+                    break;
                 }
-            } else {
-                cur += c;
             }
-        } else if (c == '"' && cur.empty() && !was_quoted) {
-            quoted = was_quoted = true;
-        } else if (c == delim) {
-            out.push_back(cur);
-            cur.clear();
-            was_quoted = false;
-        } else {
-            cur += c;
+            if (!closed) throw std::invalid_argument("unterminated quote");
         }
+        const size_t stop = std::min(line.find(delim, i), n);
+        cur.append(line.data() + i, stop - i);
+        if (stop == n) break;
+        i = stop + 1;
     }
-    if (quoted) throw std::invalid_argument("unterminated quote");
-    out.push_back(cur);
+    out.resize(k);
+}
+
+std::vector<std::string> split_fields(const std::string& line, char delim) {
+    std::vector<std::string> out;
+    split_fields_into(line, delim, out);
     return out;
 }
 
-Table read_table(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw_io("cannot open " + path + ": " + std::strerror(errno), "check the path and its permissions");
-    Table t;
-    t.path = path;
-    std::string line;
-    long lineno = 0;
-    char delim = '\t';
-    while (std::getline(in, line)) {
-        ++lineno;
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (lineno == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
-        if (line.find('\r') != std::string::npos)  // read as one line, the file would look like a lone header
-            throw_malformed(where(path, lineno) + "a carriage return ends a line without a line feed (old Mac line "
-                                                  "endings)",
-                            "convert the file to LF line endings, e.g. tr '\\r' '\\n' < old > new");
-        if (t.header.empty()) {
-            if (line.empty()) continue;
-            if (line.find('\t') == std::string::npos && line.find(',') != std::string::npos) delim = ',';
-            t.header = split_fields_at(line, delim, path, lineno);
-            for (size_t c = 0; c < t.header.size(); ++c)  // a repeated name would leave readers to guess
-                if (auto [first, fresh] = t.index.emplace(t.header[c], int(c)); !fresh && !t.header[c].empty())
-                    throw_malformed(where(path, lineno) + "column '" + t.header[c] + "' appears twice in the header " +
-                                        "(columns " + std::to_string(first->second + 1) + " and " +
-                                        std::to_string(c + 1) + ")",
-                                    "give every column its own name");
-            continue;
-        }
-        if (line.empty()) continue;
-        TableRow r;
-        r.line = lineno;
-        r.fields = split_fields_at(line, delim, path, lineno);
-        if (r.fields.size() != t.header.size())
-            throw_malformed(where(path, lineno) + "row has " + std::to_string(r.fields.size()) + " fields, header has " +
-                                std::to_string(t.header.size()),
-                            std::string("make every row have one field per header column, separated by ") +
-                                (delim == '\t' ? "tabs" : "commas"));
-        t.rows.push_back(std::move(r));
+namespace {
+
+void split_at(std::string_view line, char delim, const std::string& path, long lineno, std::vector<std::string>& out) {
+    try {
+        split_fields_into(line, delim, out);
+    } catch (const std::invalid_argument& e) {
+        throw_malformed(where(path, lineno) + e.what(), "close the quoted field, or remove the stray '\"'");
     }
-    if (in.bad()) throw_io("read error on " + path, "check the disk and the file (a read error comes from the file system)");
-    if (t.header.empty()) throw_malformed(where(path) + "the file is empty", "give it a header row and data rows");
+}
+
+}  // namespace
+
+TableReader::TableReader(const std::string& path) : in_(path) {
+    head_.path = path;
+    std::string_view line;
+    while (next_line(line)) {
+        if (line.empty()) continue;
+        if (line.find('\t') == std::string_view::npos && line.find(',') != std::string_view::npos) delim_ = ',';
+        split_at(line, delim_, path, in_.line_number(), head_.header);
+        for (size_t c = 0; c < head_.header.size(); ++c)  // a repeated name would leave readers to guess
+            if (auto [first, fresh] = head_.index.emplace(head_.header[c], int(c)); !fresh && !head_.header[c].empty())
+                throw_malformed(where(path, in_.line_number()) + "column '" + head_.header[c] +
+                                    "' appears twice in the header (columns " + std::to_string(first->second + 1) +
+                                    " and " + std::to_string(c + 1) + ")",
+                                "give every column its own name");
+        return;
+    }
+    throw_malformed(where(path) + "the file is empty", "give it a header row and data rows");
+}
+
+bool TableReader::next_line(std::string_view& line) {
+    if (!in_.next(line)) return false;
+    if (line.find('\r') != std::string_view::npos)  // read as one line, the file would look like a lone header
+        throw_malformed(where(head_.path, in_.line_number()) + "a carriage return ends a line without a line feed (old "
+                                                               "Mac line endings)",
+                        "convert the file to LF line endings, e.g. tr '\\r' '\\n' < old > new");
+    return true;
+}
+
+bool TableReader::next() {
+    std::string_view line;
+    do {
+        if (!next_line(line)) return false;
+    } while (line.empty());
+    split_at(line, delim_, head_.path, in_.line_number(), fields_);
+    if (fields_.size() != head_.header.size())
+        throw_malformed(where(head_.path, in_.line_number()) + "row has " + std::to_string(fields_.size()) +
+                            " fields, header has " + std::to_string(head_.header.size()),
+                        std::string("make every row have one field per header column, separated by ") +
+                            (delim_ == '\t' ? "tabs" : "commas"));
+    return true;
+}
+
+Table read_table(const std::string& path) {
+    TableReader in(path);
+    Table t = in.head();
+    while (in.next()) t.rows.push_back({in.line(), in.fields()});
     return t;
 }
 
@@ -246,11 +269,9 @@ std::string text_problem(std::string_view s, size_t max_bytes) {
 }
 
 std::vector<std::string> split_fields_at(const std::string& line, char delim, const std::string& path, long lineno) {
-    try {
-        return split_fields(line, delim);
-    } catch (const std::invalid_argument& e) {
-        throw_malformed(where(path, lineno) + e.what(), "close the quoted field, or remove the stray '\"'");
-    }
+    std::vector<std::string> out;
+    split_at(line, delim, path, lineno, out);
+    return out;
 }
 
 }  // namespace precis

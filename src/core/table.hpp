@@ -30,11 +30,16 @@ struct Table {
 // Split one line into fields with the given delimiter, honouring double quotes ("" inside quotes is a quote).
 // Throws std::invalid_argument on an unterminated quote.
 std::vector<std::string> split_fields(const std::string& line, char delim);
+// The same into `out` (resized to the number of fields), reusing its strings' storage: a reader of many rows
+// allocates nothing per row once the first rows have sized them.
+void split_fields_into(std::string_view line, char delim, std::vector<std::string>& out);
 // The same for line `lineno` of file `path`: an unterminated quote is a MalformedInput error naming them.
 std::vector<std::string> split_fields_at(const std::string& line, char delim, const std::string& path, long lineno);
 
 // Read a whole table. Throws MalformedInput (file, line) on ragged rows or unterminated quotes, IO if unreadable.
 Table read_table(const std::string& path);
+
+class TableReader;
 
 // Reads a text file one line at a time through a large buffer, for files too big to hold as strings (a MaxQuant
 // table of 50,000 samples is 1.5 GB). Each line comes without its '\n' and '\r'; a UTF-8 BOM on line 1 is dropped.
@@ -55,6 +60,25 @@ private:
     size_t beg_ = 0, end_ = 0, scanned_ = 0;
     long line_ = 0;
     bool eof_ = false;
+};
+
+// A table read one row at a time, by the rules and with the errors of read_table (which reads through it). The
+// row's fields are reused from row to row, so reading allocates nothing per row: a worker reads a table per sample,
+// and a string per field would leave its heap in fragments that slow every later allocation.
+class TableReader {
+public:
+    explicit TableReader(const std::string& path);  // reads up to and with the header
+    const Table& head() const { return head_; }      // path, header and index (no rows): column, require_column
+    bool next();                                      // the next non-empty row; false at the end
+    const std::vector<std::string>& fields() const { return fields_; }
+    long line() const { return in_.line_number(); }  // of the current row
+
+private:
+    bool next_line(std::string_view& line);  // a line, checked for a lone carriage return
+    Table head_;
+    LineReader in_;
+    char delim_ = '\t';
+    std::vector<std::string> fields_;
 };
 
 // Writes to PATH.tmp-<pid> and renames onto PATH in commit(); if never committed, the temporary is removed.

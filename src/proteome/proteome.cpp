@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <unordered_map>
 
 #include "core/parse.hpp"
 #include "core/error.hpp"
@@ -23,45 +22,90 @@ std::vector<double> proteome_qc_values(const ProteomeQC& q) {
             q.qc_warning ? 1.0 : 0.0};
 }
 
+namespace {
+
+// The first row (by position) whose id an earlier row has, and that earlier row; {n, n} if none. Ids are sorted by
+// their hash (no allocation per id, as a map would make): equal ids are among equal hashes.
+std::pair<size_t, size_t> first_repeat(const std::vector<std::string>& ids, size_t n) {  // of ids[0, n)
+    thread_local std::vector<std::pair<size_t, size_t>> by_hash;
+    by_hash.resize(n);
+    for (size_t i = 0; i < n; ++i) by_hash[i] = {std::hash<std::string>{}(ids[i]), i};
+    std::sort(by_hash.begin(), by_hash.end());
+    std::pair<size_t, size_t> first{n, n};
+    for (size_t a = 0; a < n;) {
+        size_t b = a + 1;
+        while (b < n && by_hash[b].first == by_hash[a].first) ++b;
+        for (size_t j = a + 1; j < b; ++j)  // rows in order: the first earlier row with the same id
+            for (size_t k = a; k < j; ++k)
+                if (ids[by_hash[k].second] == ids[by_hash[j].second]) {
+                    if (by_hash[j].second < first.first) first = {by_hash[j].second, by_hash[k].second};
+                    break;
+                }
+        a = b;
+    }
+    return first;
+}
+
+}  // namespace
+
+// Rows are checked in order, each for an empty id, then a repeated id, then its value; the first problem is the one
+// reported. Repeats are found once all ids are read, so a row's own problem is kept until then.
 ProteomeResult process_proteome(const std::string& path, const ProteomeSettings& st) {
-    Table t = read_table(path);
-    int idc = t.require_column(st.id_column, "proteome.id_column");
-    int vc = t.require_column(st.value_column, "proteome.value_column");
-    ProteomeResult r;
-    std::vector<std::string> ids;
-    ids.reserve(t.rows.size());
-    r.values.reserve(t.rows.size());
-    std::unordered_map<std::string, long> seen;
+    TableReader t(path);
+    const int idc = t.head().require_column(st.id_column, "proteome.id_column");
+    const int vc = t.head().require_column(st.value_column, "proteome.value_column");
+    // per thread, reused from table to table: a worker allocates only the result (its values, and its ids until a
+    // list it already has replaces them)
+    thread_local std::vector<std::string> ids;
+    thread_local std::vector<long> lines;
+    thread_local std::vector<double> values, obs;
+    size_t n = 0;
     const double nan = std::numeric_limits<double>::quiet_NaN();
-    for (auto& row : t.rows) {
-        const std::string& id = row.fields[idc];
-        if (id.empty()) throw_malformed(where(path, row.line) + "empty protein id", "give every row a protein id");
-        if (auto [it, fresh] = seen.emplace(id, row.line); !fresh)
-            throw_malformed(where(path, row.line) + "protein '" + id + "' appears again (first on line " +
-                                std::to_string(it->second) + ")",
-                            "keep one row per protein");
-        const std::string& s = row.fields[vc];
+    size_t bad = size_t(-1);  // the first row with a problem of its own (not a repeat), and that problem
+    std::string bad_what, bad_fix;
+    const auto problem = [&](const std::string& what, const char* fix) {
+        bad = n;
+        bad_what = where(path, t.line()) + what;
+        bad_fix = fix;
+    };
+    while (t.next()) {  // every row is read (a ragged row anywhere is reported first, as read_table does)
+        if (bad != size_t(-1)) continue;
+        const std::string& id = t.fields()[size_t(idc)];
+        const std::string& s = t.fields()[size_t(vc)];
         double v = nan;
-        if (!is_missing(s)) {
-            if (!parse_double(s, v) || !std::isfinite(v))  // the cell is not echoed: values stay out of logs
-                throw_malformed(where(path, row.line) + "the value in column " + st.value_column +
-                                    " (protein '" + id + "') is not a finite number",
-                                "write a number, or NA for a missing value");
-            if (st.log2) {
+        if (id.empty()) {
+            problem("empty protein id", "give every row a protein id");
+        } else if (!is_missing(s)) {
+            if (!parse_double(s, v) || !std::isfinite(v)) {  // the cell is not echoed: values stay out of logs
+                problem("the value in column " + st.value_column + " (protein '" + id + "') is not a finite number",
+                        "write a number, or NA for a missing value");
+            } else if (st.log2) {
                 if (v < 0)
-                    throw_malformed(where(path, row.line) + "a negative abundance (protein '" + id +
-                                        "') cannot be log2-transformed",
-                                    "give raw (linear) abundances, or set proteome.transform: none");
+                    problem("a negative abundance (protein '" + id + "') cannot be log2-transformed",
+                            "give raw (linear) abundances, or set proteome.transform: none");
                 v = v == 0 ? nan : std::log2(v);
             }
         }
-        ids.push_back(id);
-        r.values.push_back(v);
+        if (n == ids.size()) {
+            ids.emplace_back();
+            lines.push_back(0);
+            values.push_back(0);
+        }
+        ids[n] = id;  // a row with a problem too: a repeat on it comes first
+        lines[n] = t.line();
+        values[n++] = v;
     }
-    if (ids.empty())
+    if (const auto [again, first] = first_repeat(ids, n); again < n && (bad == size_t(-1) || again <= bad))
+        throw_malformed(where(path, lines[again]) + "protein '" + ids[again] + "' appears again (first on line " +
+                            std::to_string(lines[first]) + ")",
+                        "keep one row per protein");
+    if (bad != size_t(-1)) throw_malformed(bad_what, bad_fix);
+    if (n == 0)
         throw_malformed(path + ": no protein rows after the header", "give one row per protein: id and abundance");
-    r.ids = std::make_shared<const std::vector<std::string>>(std::move(ids));
-    std::vector<double> obs;
+    ProteomeResult r;
+    r.ids = std::make_shared<const std::vector<std::string>>(ids.begin(), ids.begin() + long(n));
+    r.values.assign(values.begin(), values.begin() + long(n));
+    obs.clear();
     for (double v : r.values)
         if (!std::isnan(v)) obs.push_back(v);
     r.qc.n_features = static_cast<long>(r.values.size());

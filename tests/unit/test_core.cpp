@@ -64,6 +64,47 @@ TEST_CASE("tables: ragged rows are reported with file and line") {
     CHECK_THROWS_AS(read_table(tmpfile("t3.tsv", "")), Error);
 }
 
+TEST_CASE("fields split into reused strings, as split_fields splits them") {
+    const std::vector<std::string> lines = {"a\tb\tc", "", "\t", "\"x\ty\"\tz", "\"say \"\"hi\"\"\"\t\"\"",
+                                            "ab\"c\td", "\"q\"tail\tr", "a long field of more than fifteen bytes\tb"};
+    std::vector<std::string> reused;
+    for (const std::string& l : lines) {
+        split_fields_into(l, '\t', reused);
+        CHECK(reused == split_fields(l, '\t'));
+    }
+    CHECK(split_fields("\"x\ty\"\tz", '\t') == std::vector<std::string>{"x\ty", "z"});
+    CHECK(split_fields("ab\"c\td", '\t') == std::vector<std::string>{"ab\"c", "d"});
+    CHECK(split_fields("\"q\"tail", '\t') == std::vector<std::string>{"qtail"});
+    CHECK_THROWS_AS(split_fields_into("\"open\tb", '\t', reused), std::invalid_argument);
+    split_fields_into("a long field of more than fifteen bytes\tb", '\t', reused);
+    const char* storage = reused[0].data();
+    split_fields_into("another field, also longer than fifteen\tc", '\t', reused);
+    CHECK(reused[0].data() == storage);  // no new allocation
+}
+
+TEST_CASE("a table read row by row gives read_table's rows and errors") {
+    auto p = tmpfile("t4.tsv", "\n\xEF\xBB\xBFid\tv\n1\t2\n\n3\t\"4\"\n");
+    TableReader in(p);
+    CHECK(in.head().header == std::vector<std::string>{"\xEF\xBB\xBFid", "v"});  // a BOM counts on line 1 only
+    CHECK(in.head().column("v") == 1);
+    REQUIRE(in.next());
+    CHECK(in.line() == 3);
+    CHECK(in.fields() == std::vector<std::string>{"1", "2"});
+    REQUIRE(in.next());
+    CHECK(in.line() == 5);
+    CHECK(in.fields() == std::vector<std::string>{"3", "4"});
+    CHECK_FALSE(in.next());
+    const Table t = read_table(p);
+    REQUIRE(t.rows.size() == 2);
+    CHECK(t.rows[1].line == 5);
+    CHECK_THROWS_WITH(TableReader(tmpfile("t5.tsv", "a\ta\n")), Catch::Contains(":1: column 'a' appears twice"));
+    CHECK_THROWS_WITH(TableReader(tmpfile("t6.tsv", "\n\n")), Catch::Contains("the file is empty"));
+    TableReader cr(tmpfile("t7.tsv", "a\tb\n1\t2\r3\t4\n"));
+    CHECK_THROWS_WITH(cr.next(), Catch::Contains(":2: a carriage return ends a line"));
+    TableReader quote(tmpfile("t8.tsv", "a\tb\n\"1\t2\n"));
+    CHECK_THROWS_WITH(quote.next(), Catch::Contains(":2: unterminated quote"));
+}
+
 TEST_CASE("atomic files appear only when committed") {
     auto p = (fs::temp_directory_path() / "precis_atomic.txt").string();
     fs::remove(p);

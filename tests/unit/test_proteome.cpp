@@ -50,6 +50,31 @@ TEST_CASE("configurable columns and clear errors") {
                       Catch::Contains("not a finite number"));
 }
 
+TEST_CASE("a table's first problem, row by row, is the one reported") {
+    const auto err = [](const std::string& name, const std::string& rows) {
+        try {
+            process_proteome(table(name, "protein_id\tabundance\n" + rows), {});
+        } catch (const Error& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    // each row: an empty id, then a repeated id, then its value
+    CHECK_THAT(err("o1.tsv", "A\t1\nB\tx\nA\t2\n"), Catch::Contains(":3: the value in column abundance"));
+    CHECK_THAT(err("o2.tsv", "A\t1\nA\tx\nB\tx\n"),
+               Catch::Contains(":3: protein 'A' appears again (first on line 2)"));
+    CHECK_THAT(err("o3.tsv", "A\t1\nB\t2\nB\t3\nA\t4\n"), Catch::Contains(":4: protein 'B' appears again "
+                                                                                 "(first on line 3)"));
+    CHECK_THAT(err("o4.tsv", "A\t1\n\t2\n\t3\n"), Catch::Contains(":3: empty protein id"));
+    CHECK_THAT(err("o5.tsv", "A\t1\nA\t2\nB\n"), Catch::Contains(":4: row has 1 fields"));  // the table first
+    // many ids, a repeat far apart: found (ids are compared within equal hashes)
+    std::string rows;
+    for (int i = 0; i < 2000; ++i) rows += "P" + std::to_string(i) + "\t1\n";
+    CHECK(process_proteome(table("o6.tsv", "protein_id\tabundance\n" + rows), {}).ids->size() == 2000);
+    CHECK_THAT(err("o7.tsv", rows + "P17\t2\n"),
+               Catch::Contains(":2002: protein 'P17' appears again (first on line 19)"));
+}
+
 TEST_CASE("quantile normalisation gives full samples one distribution and keeps missing values in place") {
     std::vector<std::vector<double>> rows = {{5, 1, 3, 2}, {10, 30, 20, 40}, {2, NAN, 1, 2}};
     std::vector<ExactSum> sums(4);
