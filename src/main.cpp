@@ -38,7 +38,7 @@ int cmd_validate(const std::string& path, const std::vector<std::string>& overri
     precis::Validation v = precis::validate_study(path, overrides, output);
     for (auto& w : v.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
     if (!v.ok()) return print_problems(path, v, "nothing was run");
-    std::printf("%s: valid (%zu samples%s%s)\n", path.c_str(), v.sheet.samples.size(),
+    std::printf("%s: valid (%zu samples%s%s)\n", path.c_str(), v.sheet.size(),
                 v.study.workflow.empty() ? "" : ", workflow ", v.study.workflow.c_str());
     return 0;
 }

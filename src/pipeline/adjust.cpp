@@ -130,14 +130,14 @@ Adjusted adjust_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const 
         const size_t nm = rows.size();
         AdjustDesign d;
         comm.all_or_none([&] {  // the same sheet on every rank: every rank finds the same problem
-            const ColumnValue value = [&](const std::string& col, size_t i) -> const std::string& {
+            const ColumnValue value = [&](const std::string& col, size_t i) {
                 const auto& ph = in.study.phenotypes;
                 const size_t c = size_t(std::find(ph.begin(), ph.end(), col) - ph.begin());
-                return in.sheet.samples[size_t(cohort.kept[rows[i]])].phenotypes.at(c);
+                return in.sheet.phenotype(size_t(cohort.kept[rows[i]]), size_t(c));
             };
             const SampleWho who = [&](size_t i) {
-                const SampleEntry& e = in.sheet.samples[size_t(cohort.kept[rows[i]])];
-                return where(in.sheet.path, long(e.line)) + "sample '" + e.id + "'";
+                const size_t k = size_t(cohort.kept[rows[i]]);
+                return where(in.sheet.path, in.sheet.line(k)) + "sample '" + in.sheet.id(k) + "'";
             };
             const std::string problem = adjust_design(in.study, nm, value, who, d);
             if (!problem.empty())
@@ -164,7 +164,7 @@ Adjusted adjust_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const 
             const auto& ph = in.study.phenotypes;
             const size_t col = size_t(std::find(ph.begin(), ph.end(), c) - ph.begin());
             for (size_t i = 0; i < nm; ++i)
-                vals.push_back(in.sheet.samples[size_t(cohort.kept[rows[i]])].phenotypes.at(col));
+                vals.push_back(in.sheet.phenotype(size_t(cohort.kept[rows[i]]), size_t(col)));
             return covariate_levels(vals);
         };
         r.covariates = a.covariates;

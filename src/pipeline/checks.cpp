@@ -133,7 +133,7 @@ Inputs gather_inputs(Comm& comm, const RunOptions& opt, RootState* root) {
     });
     in.threads = configure_threads(opt.threads, comm.size());  // the thread policy: core/threads.hpp
     if (root) {
-        const size_t n = in.sheet.samples.size();
+        const size_t n = in.sheet.size();
         root->outcomes.resize(n);
         for (size_t i = 0; i < n; ++i) root->outcomes[i].index = i;
         std::fprintf(stderr, "precis %s: study '%s', %zu samples, %d rank(s) x %d thread(s)\n", PRECIS_VERSION,

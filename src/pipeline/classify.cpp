@@ -174,7 +174,7 @@ std::vector<long> positions(const std::vector<std::string>& wanted, const std::v
 // keeps each sample's row of the model's genome features in local.burden, and lookup.genome_at then points there.
 void genome_rows_to_owners(Comm& comm, const SubtypeModel& m, const Inputs& in, const Cohort& cohort, Features& f,
                            ModelLookup& lookup) {
-    const size_t N = in.sheet.samples.size(), R = size_t(comm.size());
+    const size_t N = in.sheet.size(), R = size_t(comm.size());
     const auto& rows = cohort.rows_of.at(Modality::Genome);
     std::vector<uint8_t> mine(N, 0);
     for (auto& [idx, r] : f.local.proteome) mine[idx] = 1;
@@ -287,7 +287,7 @@ ModelLookup model_lookup(const SubtypeModel& m, const Inputs& in) {
 
 // A sample's columns coded as the cohort's were (AdjustRecipe); "" or why they cannot be.
 std::string code_terms(const AdjustRecipe& r, const Inputs& in, uint64_t idx, AdjustTerms& t) {
-    const SampleEntry& e = in.sheet.samples[idx];
+    const SampleEntry e = in.sheet.entry(idx);
     auto value = [&](const std::string& col) -> const std::string& {
         const auto& ph = in.study.phenotypes;
         return e.phenotypes.at(size_t(std::find(ph.begin(), ph.end(), col) - ph.begin()));
@@ -370,7 +370,7 @@ ModelValues model_values(const SubtypeModel& m, const Inputs& in, const LocalFea
             imp.seed = s.seed;
             imp.feature_min = m.feature_min;
             imp.sd = m.impute_sd;
-            impute_row(row, imp, id_stream(in.sheet.samples[idx].id));  // the draws run made for the same id
+            impute_row(row, imp, id_stream(in.sheet.id(idx)));  // the draws run made for the same id
         }
         for (size_t j = 0; j < ids.size(); ++j)
             if (lookup.proteome_pick[j] >= 0) v.values[mi][j] = row[size_t(lookup.proteome_pick[j])];
@@ -446,7 +446,7 @@ int classify_study(Comm& comm, const ClassifyOptions& copt) {
     if (in.cohort_genome()) genome_rows_to_owners(comm, model, in, cohort, features, lookup);
     // the samples whose prepared values go to rank 0 for validation.tsv's IGP: every sample that passed QC, or above
     // classify.validation_samples a random subset of them (the same on every rank), so that rank 0 never holds more
-    std::vector<char> for_igp(in.sheet.samples.size(), 0);
+    std::vector<char> for_igp(in.sheet.size(), 0);
     if (cohort.kept.size() <= size_t(cc.validation_samples))
         for (int64_t idx : cohort.kept) for_igp[size_t(idx)] = 1;
     else
@@ -501,8 +501,8 @@ int classify_study(Comm& comm, const ClassifyOptions& copt) {
         std::vector<int> labels;
         Matrix V;
         std::vector<double> vals;
-        for (size_t i = 0; i < in.sheet.samples.size(); ++i) {
-            std::string line = in.sheet.samples[i].id;
+        for (size_t i = 0; i < in.sheet.size(); ++i) {
+            std::string line = in.sheet.id(i);
             auto it = calls.find(i);
             std::string status, reason;
             if (it == calls.end()) {  // failed QC or could not be read
@@ -531,7 +531,7 @@ int classify_study(Comm& comm, const ClassifyOptions& copt) {
             {
                 const Call* c = it == calls.end() ? nullptr : &it->second;
                 const bool has = c && c->label;
-                mqc.push_back({in.sheet.samples[i].id, has ? std::to_string(c->label) : "NA",
+                mqc.push_back({in.sheet.id(i), has ? std::to_string(c->label) : "NA",
                                has ? fmt(c->probability[size_t(c->label - 1)]) : "NA", status});
             }
             for (char& ch : reason)
@@ -572,7 +572,7 @@ int classify_study(Comm& comm, const ClassifyOptions& copt) {
         pj["ranks"] = comm.size();
         pj["threads_per_rank"] = in.threads.threads;
         pj["seed"] = in.study.seed;
-        pj["samples"] = {{"in_sheet", in.sheet.samples.size()}, {"pass", count["pass"]},
+        pj["samples"] = {{"in_sheet", in.sheet.size()}, {"pass", count["pass"]},
                          {"low_confidence", count["low_confidence"]}, {"fail", count["fail"]}};
         pj["classify"] = {{"min_probability", cc.min_probability},
                           {"max_missing_features", cc.max_missing_features},
@@ -585,7 +585,7 @@ int classify_study(Comm& comm, const ClassifyOptions& copt) {
         write_classify_report(out, pj.dump(2));
         write_file_atomic(out + "/provenance.json", pj.dump(2) + "\n");
         std::fprintf(stderr, "precis: classified %zu of %zu samples (%zu low confidence, %zu failed); results in %s\n",
-                     count["pass"] + count["low_confidence"], in.sheet.samples.size(), count["low_confidence"],
+                     count["pass"] + count["low_confidence"], in.sheet.size(), count["low_confidence"],
                      count["fail"], out.c_str());
     });
     return 0;

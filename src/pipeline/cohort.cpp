@@ -12,7 +12,7 @@ namespace precis {
 std::vector<std::string> Cohort::ids(const SampleSheet& sheet) const {
     std::vector<std::string> out;
     out.reserve(kept.size());
-    for (int64_t i : kept) out.push_back(sheet.samples[size_t(i)].id);
+    for (int64_t i : kept) out.push_back(sheet.id(size_t(i)));
     return out;
 }
 
@@ -24,7 +24,7 @@ std::vector<std::string> Cohort::column(const Inputs& in, const std::string& phe
 std::vector<std::string> Cohort::column(const Inputs& in, size_t col) const {
     std::vector<std::string> vals;
     vals.reserve(kept.size());
-    for (int64_t i : kept) vals.push_back(in.sheet.samples[size_t(i)].phenotypes.at(col));
+    for (int64_t i : kept) vals.push_back(in.sheet.phenotype(size_t(i), size_t(col)));
     return vals;
 }
 
@@ -89,7 +89,7 @@ std::vector<int64_t> apply_policy(const Inputs& in, RootState& root) {
         for (const ModalityOutcome* m : {&o.genome, &o.proteome})
             if (m->present && m->status == SampleStatus::Error) errors.push_back(m->reason);
     const std::vector<int64_t> kept = passing_samples(outcomes);
-    const size_t n_sheet = sheet.samples.size();
+    const size_t n_sheet = sheet.size();
     if (!errors.empty()) {
         std::fprintf(stderr, "precis: %zu sample input(s) could not be processed:\n", errors.size());
         for (size_t i = 0; i < errors.size() && i < 20; ++i) std::fprintf(stderr, "  %s\n", errors[i].c_str());
@@ -132,7 +132,7 @@ std::string cohort_data_key(const Inputs& in, RootState& root, const std::vector
     parts.insert(parts.end(), root.score_shas.begin(), root.score_shas.end());
     parts.push_back(root.annotation_sha);
     for (auto& [path, sha] : root.genome_companion_shas) parts.push_back(sha);
-    for (int64_t i : kept) parts.push_back(in.sheet.samples[size_t(i)].id + "\t" + root.outcomes[size_t(i)].key);
+    for (int64_t i : kept) parts.push_back(in.sheet.id(size_t(i)) + "\t" + root.outcomes[size_t(i)].key);
     return content_key(parts);
 }
 

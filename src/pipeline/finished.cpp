@@ -76,9 +76,9 @@ std::string finished_inputs(const StudyConfig& s, const SampleSheet& sheet) {
         if (is_bgen_path(c)) add(bgen_sample_path(c));
     }
     if (s.proteome.enabled) add(s.proteome.cohort_file);
-    for (const SampleEntry& e : sheet.samples) {
-        add(e.vcf);
-        add(e.proteome);
+    for (size_t i = 0; i < sheet.size(); ++i) {
+        add(sheet.vcf(i));
+        add(sheet.proteome(i));
     }
     return std::string(kStampHead) + "\nkey " + content_key({PRECIS_VERSION, PRECIS_GIT_COMMIT, s.resolved}) +
            "\ninputs " + std::to_string(files) + " " + digest.hex() + "\n";

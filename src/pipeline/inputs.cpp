@@ -133,10 +133,10 @@ void check_sex(const StudyConfig& s, const SampleSheet& sheet, std::vector<Sampl
         if ((pcol < 0 && !s.genome.sex_from_fam) || g.status != SampleStatus::Pass || g.inferred_sex.empty()) continue;
         std::string given;
         if (s.genome.sex_from_fam) {
-            auto it = fam_sex.find(sheet.samples[i].id);
+            auto it = fam_sex.find(sheet.id(i));
             if (it != fam_sex.end()) given = it->second;
         } else {
-            given = sheet.samples[i].phenotypes[size_t(pcol)];
+            given = sheet.phenotype(i, size_t(pcol));
         }
         std::string lower;
         for (char c : given) lower += char(std::tolower(static_cast<unsigned char>(c)));
@@ -358,11 +358,11 @@ int owner_of(size_t i, int size) { return size == 1 ? 0 : 1 + int(i % size_t(siz
 void cohort_proteome(Comm& comm, const StudyConfig& s, const SampleSheet& sheet, LocalFeatures& local,
                      std::vector<SampleOutcome>& outcomes, std::map<std::string, FeatureInfo>& info,
                      std::vector<std::string>& warnings) {
-    const std::vector<SampleEntry>& samples = sheet.samples;
+    const SampleSheet& samples = sheet;
     const std::string& file = s.proteome.cohort_file;
     const int P = comm.size(), me = comm.rank();
     std::unordered_map<std::string, size_t> index;
-    for (size_t i = 0; i < samples.size(); ++i) index.emplace(samples[i].id, i);
+    for (size_t i = 0; i < samples.size(); ++i) index.emplace(samples.id(i), i);
     std::vector<SampleOutcome> mine;
     auto outcome = [&](size_t i) -> ModalityOutcome& {
         mine.emplace_back();
@@ -376,7 +376,7 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const SampleSheet& sheet,
     auto sample_error = [&](size_t i, const std::string& msg) {
         ModalityOutcome& p = outcome(i);
         p.status = SampleStatus::Error;
-        p.reason = "sample '" + samples[i].id + "' (sheet line " + std::to_string(samples[i].line) + "): " + msg;
+        p.reason = "sample '" + samples.id(i) + "' (sheet line " + std::to_string(samples.line(i)) + "): " + msg;
     };
     std::string my_info;  // feature annotations this rank saw: id \t uniprot \t gene \t panel \t assay warnings
     std::vector<double> counts(2, 0.0);  // rows of control samples, rows of samples not in the sheet
@@ -456,7 +456,7 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const SampleSheet& sheet,
                 continue;
             }
             try {
-                ProteomeResult r = npx_sample(samples[i].id, c, assays, plates, st, file, lists);
+                ProteomeResult r = npx_sample(samples.id(i), c, assays, plates, st, file, lists);
                 proteome_status(outcome(i), r.qc, s);
                 local.proteome[i] = std::move(r);
             } catch (const Error& e) {
@@ -467,7 +467,7 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const SampleSheet& sheet,
     } else {  // maxquant
         std::vector<std::string> columns;  // this rank's samples' intensities: the only cells it parses
         for (size_t i = 0; i < samples.size(); ++i)
-            if (owner_of(i, P) == me) columns.push_back(name(s.proteome.measure) + " " + samples[i].id);
+            if (owner_of(i, P) == me) columns.push_back(name(s.proteome.measure) + " " + samples.id(i));
         MaxQuantTable t;
         comm.all_or_none([&] {
             if (!columns.empty() || me == 0) t = read_maxquant(file, columns);
@@ -487,7 +487,7 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const SampleSheet& sheet,
 #pragma omp parallel for schedule(dynamic, 64)
         for (long k = 0; k < long(own.size()); ++k) {
             try {
-                res[size_t(k)] = maxquant_sample(t, samples[own[size_t(k)]].id, name(s.proteome.measure), ps);
+                res[size_t(k)] = maxquant_sample(t, samples.id(own[size_t(k)]), name(s.proteome.measure), ps);
             } catch (const Error& e) {
                 errors[size_t(k)] = e.one_line();
             } catch (...) {
@@ -559,7 +559,7 @@ std::vector<std::string> cohort_genome_stage(Comm& comm, const StudyConfig& stud
     comm.all_or_none([&] {
         if (comm.is_root()) {
             std::vector<std::string> ids;
-            for (auto& e : sheet.samples) ids.push_back(e.id);
+            for (size_t i = 0; i < sheet.size(); ++i) ids.push_back(sheet.id(i));
             const std::unique_ptr<GenotypeReader> opened = open_genotypes(file, genotype_options(study.genome));
             const int n_file = opened->n_samples();
             for (int c : sample_columns(*opened, ids)) cols64.push_back(c);
@@ -690,7 +690,7 @@ std::vector<std::string> cohort_genome_stage(Comm& comm, const StudyConfig& stud
                         int64_t(score_match[i * 4 + 2]), int64_t(score_match[i * 4 + 3])};
         const uint32_t n_genes = genes ? uint32_t(genes->size()) : 0;
         for (size_t i = 0; i < n_scores; ++i)
-            burden_cols[n_genes + uint32_t(i)].assign(sheet.samples.size(), std::nanf(""));
+            burden_cols[n_genes + uint32_t(i)].assign(sheet.size(), std::nanf(""));
         if (!region_errors.empty() && study.on_sample_error == OnSampleError::Fail)
             throw Error(ErrorKind::MalformedInput,
                         file + ": " + std::to_string(region_errors.size()) + " region(s) could not be read; first: " +
@@ -701,7 +701,7 @@ std::vector<std::string> cohort_genome_stage(Comm& comm, const StudyConfig& stud
         std::vector<char> score_lost(n_scores, 0);
         for (size_t r : failed) {
             const Region& rg = regions[r];
-            for (uint32_t g : rg.genes) burden_cols[g].assign(sheet.samples.size(), std::nanf(""));
+            for (uint32_t g : rg.genes) burden_cols[g].assign(sheet.size(), std::nanf(""));
             const std::string chrom = normalize_chrom(rg.contig);
             for (uint32_t v = 0; scores && v < scores->n_total(); ++v) {
                 const ScoreSet::Variant& sv = scores->variant(v);
@@ -723,14 +723,14 @@ std::vector<std::string> cohort_genome_stage(Comm& comm, const StudyConfig& stud
                          failed.size(), regions.size(), file.c_str(), genes_lost,
                          lost.empty() ? "" : ("; so are the scores " + lost).c_str());
         }
-        for (size_t i = 0; i < sheet.samples.size(); ++i) {
+        for (size_t i = 0; i < sheet.size(); ++i) {
             ModalityOutcome& g = outcomes[i].genome;
             g.present = true;
             g.path = file;
             if (cols[i] < 0) {
                 g.status = SampleStatus::Error;
-                g.reason = "sample '" + sheet.samples[i].id + "' (sheet line " +
-                           std::to_string(sheet.samples[i].line) + "): not among the samples of " + file;
+                g.reason = "sample '" + sheet.id(i) + "' (sheet line " +
+                           std::to_string(sheet.line(i)) + "): not among the samples of " + file;
                 continue;
             }
             GenomeQC q;

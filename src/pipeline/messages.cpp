@@ -25,12 +25,16 @@ void serialize(A& a, precis::RegionOutcome& o, unsigned) {
     a& o.from_journal& o.error& o.region;
 }
 template <class A>
-void serialize(A& a, precis::SampleEntry& e, unsigned) {
-    a& e.index& e.line& e.id& e.vcf& e.proteome& e.phenotypes;
+void serialize(A& a, precis::TextColumn& c, unsigned) {
+    a& c.text& c.end;
+}
+template <class A>
+void serialize(A& a, precis::PathColumn& c, unsigned) {
+    a& c.prefix& c.tail& c.prefixed;
 }
 template <class A>
 void serialize(A& a, precis::SampleSheet& s, unsigned) {
-    a& s.path& s.samples;
+    a& s.path& s.lines& s.ids& s.vcfs& s.proteomes& s.phenotypes;
 }
 template <class A>
 void serialize(A& a, precis::ModalityOutcome& m, unsigned) {

@@ -31,7 +31,7 @@ void append_value(std::string& out, double x) {
 }
 
 namespace {
-void append_clean(std::string& out, const std::string& s) {  // a value must not break the TSV
+void append_clean(std::string& out, std::string_view s) {  // a value must not break the TSV
     for (char c : s) out += c == '\t' || c == '\n' || c == '\r' ? ' ' : c;
 }
 
@@ -50,10 +50,10 @@ void write_qc_table(const std::string& path, const std::vector<std::string>& col
     if (genome) line += "\tinferred_sex";
     if (ancestry) line += "\tancestry_outlier";
     f.write(line + "\n");
-    for (size_t i = 0; i < sheet.samples.size(); ++i) {
+    for (size_t i = 0; i < sheet.size(); ++i) {
         const ModalityOutcome& m = genome ? outcomes[i].genome : outcomes[i].proteome;
         line.clear();
-        append_clean(line, sheet.samples[i].id);
+        append_clean(line, sheet.ids[i]);
         line += '\t';
         line += m.present ? name(m.status) : "absent";
         line += '\t';
@@ -170,12 +170,12 @@ void write_multiqc_qc(const std::string& qc_dir, const std::vector<std::string>&
     write_multiqc_header(tf, t, tcols);
     write_multiqc_header(bf, b, bcols);
     std::string tl, bl;
-    for (size_t i = 0; i < sheet.samples.size(); ++i) {
+    for (size_t i = 0; i < sheet.size(); ++i) {
         const ModalityOutcome& m = genome ? outcomes[i].genome : outcomes[i].proteome;
         if (!m.present) continue;
         const auto val = [&](size_t c) { return c < m.qc.size() ? m.qc[c] : std::nan(""); };
         tl.clear();
-        append_clean(tl, sheet.samples[i].id);
+        append_clean(tl, sheet.ids[i]);
         tl += '\t';
         tl += name(m.status);
         for (size_t c = 0; c < columns.size(); ++c) {
@@ -186,7 +186,7 @@ void write_multiqc_qc(const std::string& qc_dir, const std::vector<std::string>&
         tf.write(tl);
         if (m.status == SampleStatus::Error) continue;  // no counts to draw
         bl.clear();
-        append_clean(bl, sheet.samples[i].id);
+        append_clean(bl, sheet.ids[i]);
         if (genome) {
             for (size_t c : bars) {
                 bl += '\t';
@@ -261,7 +261,7 @@ void write_scores(const std::string& out, const ScoreSet& scores, double min_ove
             const bool scored = !std::isnan(g.scores[k]);
             (scored ? n_scored : n_refused)[k]++;
             if (worst[k] < 0 || info[0] < outcomes[size_t(worst[k])].genome.score_info[k * K]) worst[k] = long(i);
-            f.write(clean(sheet.samples[i].id) + "\t" + clean(scores.id(k)) + "\t" + fmt(g.scores[k], 10) + "\t" +
+            f.write(clean(sheet.id(i)) + "\t" + clean(scores.id(k)) + "\t" + fmt(g.scores[k], 10) + "\t" +
                     fmt_value(info[0]) + "\t" + std::to_string(scores.n_variants(k)) + "\t" +
                     fmt(info[0] / double(scores.n_variants(k))) + "\t" + fmt_value(info[4]) + "\t" +
                     (scored ? "scored" : "refused") + "\n");
@@ -291,9 +291,9 @@ void write_scores(const std::string& out, const ScoreSet& scores, double min_ove
                 reason = "refused for " + std::to_string(n_refused[k]) + " of " +
                          std::to_string(n_refused[k] + n_scored[k]) + " samples (match rate below score_min_overlap " +
                          fmt(min_overlap) + "); counts are those of sample '" +
-                         clean(sheet.samples[size_t(worst[k])].id) + "'";
+                         clean(sheet.id(size_t(worst[k]))) + "'";
             else if (!cohort_file)
-                reason = "counts are those of sample '" + clean(sheet.samples[size_t(worst[k])].id) +
+                reason = "counts are those of sample '" + clean(sheet.id(size_t(worst[k]))) +
                          "', the one that matched fewest";
         }
         q.write(line + "\t" + status + "\t" + clean(reason) + "\n");

@@ -207,7 +207,7 @@ std::vector<double> finish_proteome_matrix(Comm& comm, const StudyConfig& study,
     if (refs) refs->feature_min = imp.feature_min, refs->impute_sd = imp.sd;
     if (method == Impute::Knn) knn(comm, F, n, row_of, rows, names);
     for (auto& [idx, row] : rows) {
-        if (method != Impute::Knn) impute_row(row, imp, id_stream(sheet.samples.at(idx).id));
+        if (method != Impute::Knn) impute_row(row, imp, id_stream(sheet.id(idx)));
         ProteomeResult& r = local.proteome[idx];  // the whole row now (no ids: in `ids` order), as imputation
         r.ids.reset();                            // fills features the sample's file did not list
         r.values = std::move(row);

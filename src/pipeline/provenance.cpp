@@ -64,7 +64,7 @@ json sample_input_files(const Inputs& in, const RootState& root) {
                  {std::tuple{"genome", &o.genome, in.cohort_genome(), &genome},
                   std::tuple{"proteome", &o.proteome, in.cohort_proteome(), &proteome}})
                 if (m->present && !cohort_file) {
-                    buf += in.sheet.samples[i].id + '\t' + role + '\t' + m->path + '\t' +
+                    buf += in.sheet.id(i) + '\t' + role + '\t' + m->path + '\t' +
                            (m->sha256.empty() ? "NA" : m->sha256) + '\n';
                     ++*count;
                 }
@@ -125,7 +125,7 @@ std::string provenance_json(const RunFacts& run, const Inputs& in, const RootSta
     pj["start_time"] = iso_time(run.start);
     pj["inputs"] = input_files(in, root);
     if (in.per_sample()) pj["sample_inputs"] = sample_input_files(in, root);
-    pj["samples"] = {{"in_sheet", in.sheet.samples.size()}, {"analysed", cohort.size()}};
+    pj["samples"] = {{"in_sheet", in.sheet.size()}, {"analysed", cohort.size()}};
     if (root.structure.done) {
         const auto& s = root.structure;
         pj["population_structure"] = {{"samples", s.samples},           {"variants_selected", s.variants},

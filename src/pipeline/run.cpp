@@ -104,7 +104,7 @@ void write_results(const RunFacts& run, const Inputs& in, const RootState& root,
                   fmt(study.clustering.null_test.alpha) + "), every sample in one class"
             : ", k = " + std::to_string(subtypes.k);
     std::fprintf(stderr, "precis: done: %zu of %zu samples analysed%s; results in %s\n", cohort.size(),
-                 in.sheet.samples.size(), k_text.c_str(), out.c_str());
+                 in.sheet.size(), k_text.c_str(), out.c_str());
 }
 
 }  // namespace

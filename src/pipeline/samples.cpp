@@ -138,7 +138,7 @@ void cohort_proteome_file(Comm& comm, const Inputs& in, RootState* root, Feature
 // mostly waits for them).
 void per_sample_files(Comm& comm, const Inputs& in, RankJournal& journal, RootState* root, Features& f) {
     const StudyConfig& study = in.study;
-    const size_t n_sheet = in.sheet.samples.size();
+    const size_t n_sheet = in.sheet.size();
     std::unique_ptr<hts::ThreadPool> pool;
     const bool reads_vcfs = study.genome.enabled && !in.cohort_genome() && (comm.size() == 1 || !comm.is_root());
     if (reads_vcfs && in.threads.hts_pool() > 0)
@@ -154,9 +154,8 @@ void per_sample_files(Comm& comm, const Inputs& in, RankJournal& journal, RootSt
     task_farm<SampleTask, SampleOutcome>(
         comm, in.per_sample() ? n_sheet : 0,
         [&](size_t i) {  // rank 0
-            const SampleEntry& e = in.sheet.samples[i];
-            SampleTask t{e.index, e.line, e.id, e.vcf, e.proteome, {}};
-            if (auto it = root->journal.latest.find(e.id); it != root->journal.latest.end())
+            SampleTask t{i, in.sheet.line(i), in.sheet.id(i), in.sheet.vcf(i), in.sheet.proteome(i), {}};
+            if (auto it = root->journal.latest.find(t.id); it != root->journal.latest.end())
                 t.journal = JournalRef::of(it->second);
             return t;
         },
@@ -222,7 +221,7 @@ Features process_samples(Comm& comm, const Inputs& in, RankJournal& journal, Roo
     comm.stop_point("the samples finished so far are kept in " + state_dir(out) + "/journal");
     if (root && in.per_sample())
         std::fprintf(stderr, "precis: %zu of %zu samples taken from the journal of an earlier run\n",
-                     root->samples_from_journal, in.sheet.samples.size());
+                     root->samples_from_journal, in.sheet.size());
     return f;
 }
 

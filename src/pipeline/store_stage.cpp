@@ -171,7 +171,7 @@ Matrices write_store(Comm& comm, const Inputs& in, const Cohort& cohort, Feature
         std::vector<std::string> names;  // rank 0: the samples of the proteome's rows, for errors
         if (comm.is_root())
             for (size_t r : cohort.rows_of.at(Modality::Proteome))
-                names.push_back(in.sheet.samples[size_t(cohort.kept[r])].id);
+                names.push_back(in.sheet.id(size_t(cohort.kept[r])));
         mx.proteome_missing = finish_proteome_matrix(comm, in.study, mx.feature_ids[Modality::Proteome], local,
                                                      cohort.row_of.at(Modality::Proteome),
                                                      cohort.rows_of.at(Modality::Proteome).size(), names, in.sheet,

@@ -147,7 +147,7 @@ std::vector<std::vector<VariantCalls>> gather_per_sample(Comm& comm, const Input
     std::string names;
     comm.all_or_none([&] {
         if (!comm.is_root()) return;
-        hts::VcfReader first(in.sheet.samples[size_t(samples.at(0))].vcf);
+        hts::VcfReader first(in.sheet.vcf(size_t(samples.at(0))));
         for (auto& [name, len] : first.contigs()) names += name + "\t" + std::to_string(len) + "\n";
     });
     comm.broadcast(names);
@@ -174,7 +174,7 @@ std::vector<std::vector<VariantCalls>> gather_per_sample(Comm& comm, const Input
     std::vector<std::string> to(size_t(comm.size()));
     comm.all_or_none([&] {
         for (size_t k = size_t(comm.rank()); k < n; k += size_t(comm.size())) {
-            const SampleEntry& e = in.sheet.samples[size_t(samples[k])];
+            const SampleEntry e = in.sheet.entry(size_t(samples[k]));
             hts::VcfReader r(e.vcf);
             const std::vector<int> col{r.n_samples() == 1 ? 0 : std::max(0, [&] {
                 for (int c = 0; c < r.n_samples(); ++c)
@@ -247,7 +247,7 @@ Structure structure_stage(Comm& comm, Inputs& in, RootState* root) {
         for (size_t i = 0; i < root->outcomes.size(); ++i)
             if (root->outcomes[i].genome.present && root->outcomes[i].genome.status == SampleStatus::Pass) {
                 st.samples.push_back(int64_t(i));
-                ids.push_back(in.sheet.samples[i].id);
+                ids.push_back(in.sheet.id(i));
             }
         if (!file.empty())
             for (int c : sample_columns(file, ids, genotype_options(g))) cols64.push_back(c);
@@ -490,7 +490,7 @@ Structure structure_stage(Comm& comm, Inputs& in, RootState* root) {
     comm.all_or_none([&] {
         if (!root) return;
         const std::string& out = in.study.output;
-        auto id = [&](size_t i) { return in.sheet.samples[size_t(st.samples[i])].id; };
+        auto id = [&](size_t i) { return in.sheet.id(size_t(st.samples[i])); };
         if (st.relatedness) {
             std::vector<KingPair> pairs = st.pairs;
             std::stable_sort(pairs.begin(), pairs.end(), [](auto& x, auto& y) { return x.kinship > y.kinship; });
@@ -576,9 +576,9 @@ Structure structure_stage(Comm& comm, Inputs& in, RootState* root) {
             const auto& ph = in.study.phenotypes;
             const size_t col = size_t(std::find(ph.begin(), ph.end(), name) - ph.begin());
             if (col == ph.size()) throw Error(ErrorKind::Internal, "the PC columns were not made phenotypes");
-            for (auto& e : in.sheet.samples) e.phenotypes.at(col) = "NA";
-            for (size_t i = 0; i < n; ++i)
-                in.sheet.samples[size_t(st.samples[i])].phenotypes[col] = fmt(st.values[i][size_t(c)], 9);
+            std::vector<std::string> values(in.sheet.size(), "NA");
+            for (size_t i = 0; i < n; ++i) values[size_t(st.samples[i])] = fmt(st.values[i][size_t(c)], 9);
+            in.sheet.set_phenotype(col, values);
         }
     return st;
 }

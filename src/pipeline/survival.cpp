@@ -53,13 +53,11 @@ size_t column_of(const StudyConfig& s, const std::string& col) {
 EndpointData endpoint_data(const StudyConfig& s, const SampleSheet& sheet, const Endpoint& ep,
                            const std::vector<int64_t>& samples) {
     EndpointData d;
-    auto value = [&](const SampleEntry& e, const std::string& col) -> const std::string& {
-        return e.phenotypes.at(column_of(s, col));
-    };
+    auto value = [&](size_t i, const std::string& col) { return sheet.phenotype(i, size_t(column_of(s, col))); };
     const std::string key = "outcomes." + ep.name + ".";
     for (int64_t idx : samples) {
-        const SampleEntry& e = sheet.samples.at(size_t(idx));
-        const std::string who = where(sheet.path, long(e.line)) + "sample '" + e.id + "'";
+        const size_t i = size_t(idx);
+        const std::string who = where(sheet.path, sheet.line(i)) + "sample '" + sheet.id(i) + "'";
         auto bad = [&](const std::string& col, const std::string& v, const std::string& what, const std::string& k,
                        const std::string& fix) {
             throw Error(ErrorKind::Config,
@@ -71,14 +69,14 @@ EndpointData endpoint_data(const StudyConfig& s, const SampleSheet& sheet, const
         double t = NaN;
         bool missing = false;
         if (!ep.time.empty()) {
-            const std::string& v = value(e, ep.time);
+            const std::string v = value(i, ep.time);
             if (is_missing(v)) {
                 missing = true;
             } else if (!parse_double(v, t) || !std::isfinite(t) || t < 0) {
                 bad(ep.time, v, "not a time >= 0", "time", "give each sample's follow-up time as a number, or NA");
             }
         } else {
-            const std::string &a = value(e, ep.start), &b = value(e, ep.end);
+            const std::string a = value(i, ep.start), b = value(i, ep.end);
             long da = 0, db = 0;
             if (is_missing(a) || is_missing(b)) {
                 missing = true;
@@ -93,7 +91,7 @@ EndpointData endpoint_data(const StudyConfig& s, const SampleSheet& sheet, const
             }
         }
         // event
-        const std::string& ev = value(e, ep.event);
+        const std::string ev = value(i, ep.event);
         int event = -1;
         if (is_missing(ev)) {
             missing = true;
@@ -108,11 +106,11 @@ EndpointData endpoint_data(const StudyConfig& s, const SampleSheet& sheet, const
         }
         std::vector<std::string> cov, strata;
         for (const std::string& c : ep.covariates) {
-            cov.push_back(value(e, c));
+            cov.push_back(value(i, c));
             missing = missing || is_missing(cov.back());
         }
         for (const std::string& c : ep.strata) {
-            strata.push_back(value(e, c));
+            strata.push_back(value(i, c));
             missing = missing || is_missing(strata.back());
         }
         if (missing) {

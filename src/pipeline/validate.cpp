@@ -75,11 +75,11 @@ Validation validate_study(const std::string& path, const std::vector<std::string
     if (s.sheet.empty()) return v;
 
     v.sheet = load_sheet(s, v.problems);
-    const auto& samples = v.sheet.samples;
+    const SampleSheet& sheet = v.sheet;
 
     // outcomes: each sample's follow-up time and event readable before any work (NA leaves a sample out)
     if (v.problems.empty() && !s.outcomes.empty()) {
-        std::vector<int64_t> all(samples.size());
+        std::vector<int64_t> all(sheet.size());
         for (size_t i = 0; i < all.size(); ++i) all[i] = int64_t(i);
         for (const Endpoint& ep : s.outcomes) {
             try {
@@ -99,7 +99,7 @@ Validation validate_study(const std::string& path, const std::vector<std::string
     };
 
     // every input file is there and readable
-    auto check_file = [&](const SampleEntry& e, const std::string& file, const std::string& column) {
+    auto check_file = [&](size_t i, const std::string& file, const std::string& column) {
         std::error_code ec;
         std::string why;
         if (!fs::exists(file, ec))
@@ -109,12 +109,13 @@ Validation validate_study(const std::string& path, const std::vector<std::string
         else if (::access(file.c_str(), R_OK) != 0)
             why = "is not readable";
         if (why.empty()) return;
-        missing_input(where(v.sheet.path, e.line) + "sample '" + e.id + "': " + file + " " + why,
+        missing_input(where(sheet.path, sheet.line(i)) + "sample '" + sheet.id(i) + "': " + file + " " + why,
                       "correct column '" + column + "' or restore the file");
     };
-    for (auto& e : samples) {
-        if (s.genome.enabled && !e.vcf.empty()) check_file(e, e.vcf, s.genome.path_column);
-        if (s.proteome.enabled && !e.proteome.empty()) check_file(e, e.proteome, s.proteome.path_column);
+    for (size_t i = 0; i < sheet.size(); ++i) {
+        if (const std::string f = sheet.vcf(i); s.genome.enabled && !f.empty()) check_file(i, f, s.genome.path_column);
+        if (const std::string f = sheet.proteome(i); s.proteome.enabled && !f.empty())
+            check_file(i, f, s.proteome.path_column);
     }
 
     std::error_code ec;
@@ -157,11 +158,11 @@ Validation validate_study(const std::string& path, const std::vector<std::string
                     !is_bgen_path(cf))
                     ConsequenceFilter(vcf, s.genome.consequences, name(s.genome.annotation));
                 std::vector<std::string> ids;
-                for (auto& e : samples) ids.push_back(e.id);
+                for (size_t i = 0; i < sheet.size(); ++i) ids.push_back(sheet.id(i));
                 std::vector<int> cols = sample_columns(vcf, ids);
-                for (size_t i = 0; i < samples.size(); ++i) {
+                for (size_t i = 0; i < sheet.size(); ++i) {
                     if (cols[i] >= 0) continue;
-                    missing_input(where(v.sheet.path, samples[i].line) + "sample '" + samples[i].id +
+                    missing_input(where(sheet.path, sheet.line(i)) + "sample '" + sheet.id(i) +
                                       "' is not among the " + std::to_string(vcf.n_samples()) + " samples of " + cf,
                                   "correct the id");
                 }
@@ -192,10 +193,11 @@ Validation validate_study(const std::string& path, const std::vector<std::string
                 } else {
                     MaxQuantTable t = check == CohortFileCheck::Full ? read_maxquant(pf) : maxquant_header(pf);
                     const std::string measure = name(s.proteome.measure);
-                    for (auto& e : samples) {
-                        if (t.column(measure + " " + e.id) >= 0) continue;
-                        missing_input(where(v.sheet.path, e.line) + "sample '" + e.id + "' has no column '" +
-                                          measure + " " + e.id + "' in " + pf,
+                    for (size_t i = 0; i < sheet.size(); ++i) {
+                        const std::string id = sheet.id(i);
+                        if (t.column(measure + " " + id) >= 0) continue;
+                        missing_input(where(sheet.path, sheet.line(i)) + "sample '" + id + "' has no column '" +
+                                          measure + " " + id + "' in " + pf,
                                       "correct the id or proteome.measure");
                     }
                 }
@@ -259,12 +261,13 @@ Validation validate_study(const std::string& path, const std::vector<std::string
 
     // the grouping column and its levels
     const auto& rk = s.ranking;
-    if (rk.enabled && rk.groups != "subtype" && !samples.empty()) {
+    if (rk.enabled && rk.groups != "subtype" && !sheet.empty()) {
         int col = v.sheet.column_of(rk.groups, s);
-        if (col >= 0 && !samples.front().phenotypes.empty()) {
+        if (col >= 0 && !sheet.phenotypes.empty()) {
             std::set<std::string> values;
-            for (auto& e : samples)
-                if (!e.phenotypes[col].empty() && e.phenotypes[col] != "NA") values.insert(e.phenotypes[col]);
+            for (size_t i = 0; i < sheet.size(); ++i)
+                if (const std::string_view x = sheet.phenotypes[size_t(col)][i]; !x.empty() && x != "NA")
+                    values.emplace(x);
             for (auto& l : rk.levels)
                 if (!values.count(l)) {
                     std::string have;
@@ -281,35 +284,33 @@ Validation validate_study(const std::string& path, const std::vector<std::string
     }
 
     // clustering.adjust over the sheet's samples (run checks the QC-passing ones again)
-    if (s.clustering.enabled && s.clustering.adjust.enabled() && !samples.empty()) {
+    if (s.clustering.enabled && s.clustering.adjust.enabled() && !sheet.empty()) {
         std::vector<std::string> cols;
         for (auto& [col, key] : s.clustering.adjust.named_columns()) cols.push_back(col);
         bool have = std::set<std::string>(cols.begin(), cols.end()).size() == cols.size();  // else reported
         for (auto& c : cols) have = have && !s.genome.is_pc_column(c);  // PCs exist only once the run makes them
-        for (auto& c : cols) have = have && v.sheet.column_of(c, s) >= 0 && !samples.front().phenotypes.empty();
+        for (auto& c : cols) have = have && v.sheet.column_of(c, s) >= 0 && !sheet.phenotypes.empty();
         if (have) {
             AdjustDesign d;
             const std::string problem = adjust_design(
-                s, samples.size(),
-                [&](const std::string& c, size_t i) -> const std::string& {
-                    return samples[i].phenotypes.at(size_t(v.sheet.column_of(c, s)));
-                },
-                [&](size_t i) { return where(v.sheet.path, long(samples[i].line)) + "sample '" + samples[i].id + "'"; },
+                s, sheet.size(),
+                [&](const std::string& c, size_t i) { return sheet.phenotype(i, size_t(sheet.column_of(c, s))); },
+                [&](size_t i) { return where(sheet.path, sheet.line(i)) + "sample '" + sheet.id(i) + "'"; },
                 d);
             if (!problem.empty()) v.problems.push_back(problem);
         }
     }
 
-    if (s.clustering.enabled && !samples.empty() && size_t(s.clustering.k_max) >= samples.size())
+    if (s.clustering.enabled && !sheet.empty() && size_t(s.clustering.k_max) >= sheet.size())
         v.problems.push_back(s.origin_of("clustering.k.max") + ": 'clustering.k.max' is " +
                              std::to_string(s.clustering.k_max) +
                              (s.is_set("clustering.k.max") ? "" : " (the default)") + " but the sheet has only " +
-                             std::to_string(samples.size()) + " samples (fix: set clustering.k.max below " +
-                             std::to_string(samples.size()) + ")");
+                             std::to_string(sheet.size()) + " samples (fix: set clustering.k.max below " +
+                             std::to_string(sheet.size()) + ")");
 
-    if (s.clustering.enabled && !samples.empty() && size_t(s.clustering.k_max) < samples.size() &&
+    if (s.clustering.enabled && !sheet.empty() && size_t(s.clustering.k_max) < sheet.size() &&
         (s.clustering.landmarks == 0 || s.clustering.landmarks > s.clustering.k_max)) {  // else reported already
-        std::string why_not = item_fraction_problem(s.clustering, samples.size(), "the sheet's");
+        std::string why_not = item_fraction_problem(s.clustering, sheet.size(), "the sheet's");
         if (!why_not.empty()) v.problems.push_back(s.origin_of("clustering.item_fraction") + ": " + why_not);
     }
 

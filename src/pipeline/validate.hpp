@@ -42,7 +42,7 @@ struct AdjustDesign {
     Eigen::MatrixXd remove;      // linear: the batch as sum contrasts, then the covariates
     Eigen::MatrixXd mod;         // combat: the preserved columns and the covariates (no intercept)
 };
-using ColumnValue = std::function<const std::string&(const std::string& column, size_t sample)>;
+using ColumnValue = std::function<std::string(const std::string& column, size_t sample)>;
 using SampleWho = std::function<std::string(size_t sample)>;  // "sheet:line: sample 'id'"
 // "" and the design, or the problem: a missing value, one batch, a batch of one sample, an unknown ref_batch, a
 // design that is not of full rank (which part). `value` gives sample i's value in a sheet column.

@@ -153,10 +153,12 @@ TEST_CASE("sample sheets: duplicates, empty ids and missing columns are listed w
     }
     std::ofstream(dir / "samples.tsv") << "sample_id,proteome,sex\n0012,d.tsv,M\n";
     SampleSheet sh = load_sheet(s);
-    REQUIRE(sh.samples.size() == 1);
-    CHECK(sh.samples[0].id == "0012");
-    CHECK(sh.samples[0].proteome == (dir / "d.tsv").string());
-    CHECK(sh.samples[0].phenotypes == std::vector<std::string>{"M"});
+    REQUIRE(sh.size() == 1);
+    CHECK(sh.id(0) == "0012");
+    CHECK(sh.proteome(0) == (dir / "d.tsv").string());
+    CHECK(sh.entry(0).phenotypes == std::vector<std::string>{"M"});
+    CHECK(sh.proteomes.tail[0] == "d.tsv");  // kept without the sheet's folder
+    CHECK(sh.line(0) == 2);
     std::ofstream(dir / "samples.tsv") << "id\tproteome\nA\ta.tsv\n";
     CHECK_THROWS_WITH(load_sheet(s), Catch::Contains("no column 'sample_id'"));
 }

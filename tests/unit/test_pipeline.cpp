@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <cmath>
@@ -44,7 +45,7 @@ Inputs sheet_inputs() {
         e.line = long(i + 2);
         e.id = rows[i][0];
         e.phenotypes = {rows[i][1], rows[i][2]};
-        in.sheet.samples.push_back(e);
+        in.sheet.add(e);
     }
     return in;
 }
@@ -68,6 +69,45 @@ TEST_CASE("pipeline: each modality's rows are the kept samples that have it, in 
     CHECK(c.row_of.at(Modality::Proteome).empty());
 }
 
+TEST_CASE("pipeline: the sheet by column: paths without their common folder, phenotypes replaced whole") {
+    SampleSheet sh;
+    sh.vcfs.prefix = sh.proteomes.prefix = "/data/study/";
+    const std::vector<std::array<std::string, 4>> rows = {{"a", "/data/study/vcf/a.vcf.gz", "", "x"},
+                                                          {"b", "/elsewhere/b.vcf.gz", "/data/study/p/b.tsv", ""},
+                                                          {"c", "/data/studyX/c.vcf.gz", "rel.tsv", "z"}};
+    for (size_t i = 0; i < rows.size(); ++i) {
+        SampleEntry e;
+        e.line = long(i + 2);
+        e.id = rows[i][0];
+        e.vcf = rows[i][1];
+        e.proteome = rows[i][2];
+        e.phenotypes = {rows[i][3]};
+        sh.add(e);
+    }
+    REQUIRE(sh.size() == 3);
+    for (size_t i = 0; i < rows.size(); ++i) {
+        const SampleEntry e = sh.entry(i);
+        CHECK(e.index == i);
+        CHECK(e.line == long(i + 2));
+        CHECK(e.id == rows[i][0]);
+        CHECK(e.vcf == rows[i][1]);
+        CHECK(e.proteome == rows[i][2]);
+        CHECK(sh.phenotype(i, 0) == rows[i][3]);
+    }
+    CHECK(sh.vcfs.tail[0] == "vcf/a.vcf.gz");  // under the folder: kept without it
+    CHECK(sh.vcfs.tail[2] == "/data/studyX/c.vcf.gz");
+    CHECK(sh.vcfs.text_bytes() < 60);
+    sh.set_phenotype(0, {"1", "2", "3"});
+    CHECK(sh.phenotype(1, 0) == "2");
+    CHECK_THROWS_AS(sh.set_phenotype(0, {"1"}), Error);
+    SampleEntry wrong;
+    wrong.phenotypes = {"p", "q"};
+    CHECK_THROWS_AS(sh.add(wrong), Error);  // every row has the sheet's phenotype columns
+    SampleSheet back;
+    decode(encode(sh), back);
+    for (size_t i = 0; i < rows.size(); ++i) CHECK(back.vcf(i) == rows[i][1]);
+}
+
 TEST_CASE("pipeline: every rank derives ids and phenotype columns from the sheet") {
     const Inputs in = sheet_inputs();
     Cohort c;
@@ -78,10 +118,11 @@ TEST_CASE("pipeline: every rank derives ids and phenotype columns from the sheet
     // the sheet survives its broadcast encoding
     SampleSheet back;
     decode(encode(in.sheet), back);
-    REQUIRE(back.samples.size() == in.sheet.samples.size());
+    REQUIRE(back.size() == in.sheet.size());
     CHECK(back.path == "samples.tsv");
-    CHECK(back.samples[2].phenotypes == in.sheet.samples[2].phenotypes);
-    CHECK(back.samples[4].line == 6);
+    CHECK(back.entry(2).phenotypes == in.sheet.entry(2).phenotypes);
+    CHECK(back.line(4) == 6);
+    CHECK(back.id(4) == "s4");
 }
 
 TEST_CASE("pipeline: ranking groups from a phenotype, from subtypes, and their errors") {
