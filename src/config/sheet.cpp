@@ -33,6 +33,19 @@ void PathColumn::shrink_to_fit() {
     prefixed.shrink_to_fit();
 }
 
+void SheetRows::set(uint64_t index, size_t row) {
+    if (row >= kAbsent) throw Error(ErrorKind::Internal, "more than 4 billion rows");
+    if (index >= row_.size()) row_.resize(index + 1, kAbsent);
+    rows_ += row_[index] == kAbsent;
+    row_[index] = uint32_t(row);
+}
+
+size_t SheetRows::at(uint64_t index) const {
+    const size_t r = row(index);
+    if (r == none) throw Error(ErrorKind::Internal, "sheet sample " + std::to_string(index) + " has no row here");
+    return r;
+}
+
 SampleEntry SampleSheet::entry(size_t i) const {
     SampleEntry e;
     e.index = i;

@@ -45,7 +45,7 @@ void modality_rows(Cohort& c, const std::vector<int64_t>& has_genome, const std:
         c.row_of[m];
         for (size_t r = 0; r < c.kept.size(); ++r)
             if ((*has)[r]) {
-                c.row_of[m][uint64_t(c.kept[r])] = c.rows_of[m].size();
+                c.row_of[m].set(uint64_t(c.kept[r]), c.rows_of[m].size());
                 c.rows_of[m].push_back(r);
             }
     }

@@ -128,7 +128,7 @@ struct ProteomeReferences {
     double impute_sd = 0;
 };
 std::vector<double> finish_proteome_matrix(Comm& comm, const StudyConfig& study, const std::vector<std::string>& ids,
-                                           LocalFeatures& local, const std::unordered_map<uint64_t, size_t>& row_of,
+                                           LocalFeatures& local, const SheetRows& row_of,
                                            size_t n, const std::vector<std::string>& names, const SampleSheet& sheet,
                                            ProteomeReferences* refs = nullptr);
 

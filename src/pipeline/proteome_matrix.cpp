@@ -93,7 +93,7 @@ void plate_median(Comm& comm, size_t F, LocalFeatures& local, std::map<uint64_t,
 
 // kNN imputation needs every feature of every sample to find neighbours: each rank gets the whole matrix
 // (feature-major), imputes its block of features, and every rank takes the fills of its own rows.
-void knn(Comm& comm, size_t F, size_t n, const std::unordered_map<uint64_t, size_t>& row_of,
+void knn(Comm& comm, size_t F, size_t n, const SheetRows& row_of,
          std::map<uint64_t, std::vector<double>>& rows, const std::vector<std::string>& names) {
     std::vector<double> mine;  // store row, then its F values
     for (auto& [idx, row] : rows) {
@@ -132,7 +132,7 @@ void knn(Comm& comm, size_t F, size_t n, const std::unordered_map<uint64_t, size
 }  // namespace
 
 std::vector<double> finish_proteome_matrix(Comm& comm, const StudyConfig& study, const std::vector<std::string>& ids,
-                                           LocalFeatures& local, const std::unordered_map<uint64_t, size_t>& row_of,
+                                           LocalFeatures& local, const SheetRows& row_of,
                                            size_t n, const std::vector<std::string>& names, const SampleSheet& sheet,
                                            ProteomeReferences* refs) {
     const Normalize norm = study.proteome.normalize;

@@ -121,7 +121,7 @@ struct Cohort {
     std::vector<int64_t> kept;  // sheet indices, in sheet order: the store's rows
     // each modality's rows: the kept samples that have it (a sample may lack one modality)
     std::map<Modality, std::vector<size_t>> rows_of;                   // rows of `kept` that have it, ascending
-    std::map<Modality, std::unordered_map<uint64_t, size_t>> row_of;  // sheet index -> its row in the modality
+    std::map<Modality, SheetRows> row_of;         // sheet index -> its row in the modality
     // the content key of what the cohort stages start from: the kept samples' results and every setting of the
     // samples' processing and the cohort matrix
     std::string data_key;

@@ -85,10 +85,10 @@ std::vector<float> block_rows(Comm& comm, Modality m, const Cohort& cohort, cons
     std::vector<HeldRow> mine;
     if (m == Modality::Genome) {
         for (auto& [idx, v] : local.burden)
-            if (auto it = row_of.find(idx); it != row_of.end()) mine.push_back({it->second, &v, nullptr});
+            if (const size_t row = row_of.row(idx); row != SheetRows::none) mine.push_back({row, &v, nullptr});
     } else {
         for (auto& [idx, r] : local.proteome)
-            if (auto it = row_of.find(idx); it != row_of.end()) mine.push_back({it->second, nullptr, &r});
+            if (const size_t row = row_of.row(idx); row != SheetRows::none) mine.push_back({row, nullptr, &r});
     }
     std::sort(mine.begin(), mine.end());
     FeaturePositions positions(m == Modality::Proteome ? ids : std::vector<std::string>{});
