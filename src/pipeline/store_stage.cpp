@@ -77,7 +77,8 @@ void fill_row(const HeldRow& h, size_t F, FeaturePositions& positions, float* ds
 // the samples: each rank sends every other the rows of its block (their numbers, then their values, converted
 // straight from the per-sample results) and keeps its own. The rows a worker processed interleave with the others',
 // so written where they are, a rank's selection would be as many runs as rows, slow to build and to write.
-// Each sample's values are freed once its row is packed (and the freed memory given back before the exchange).
+// Each sample's values are freed once its row is packed (and the freed memory given back before each round of the
+// exchange).
 std::vector<float> block_rows(Comm& comm, Modality m, const Cohort& cohort, const std::vector<std::string>& ids,
                               LocalFeatures& local, const std::vector<std::pair<size_t, size_t>>& blocks) {
     const size_t F = ids.size();
@@ -105,18 +106,32 @@ std::vector<float> block_rows(Comm& comm, Modality m, const Cohort& cohort, cons
         if (F) std::memcpy(&block[(row - b0) * F], values, F * sizeof(float));
     };
     const size_t row_bytes = sizeof(uint64_t) + F * sizeof(float);
-    std::vector<std::string> out(blocks.size());
     std::vector<float> one(F);
-    for (size_t r = 0, i = 0; r < blocks.size(); ++r) {  // rows i..j-1 are rank r's
-        size_t j = i;
+    // the rows for each rank: mine[first[r], first[r + 1])
+    std::vector<size_t> first{0};
+    for (size_t r = 0, j = 0; r < blocks.size(); ++r) {
         while (j < mine.size() && mine[j].row < blocks[r].second) ++j;
-        if (int(r) == comm.rank()) {
-            for (size_t k = i; k < j; ++k) {
-                fill_row(mine[k], F, positions, one.data());
-                fill(mine[k].row, one.data());
-                mine[k].release();
-            }
-        } else if (j > i) {
+        first.push_back(j);
+    }
+    // this rank's own rows straight into the block
+    for (size_t k = first[size_t(comm.rank())]; k < first[size_t(comm.rank()) + 1]; ++k) {
+        fill_row(mine[k], F, positions, one.data());
+        fill(mine[k].row, one.data());
+        mine[k].release();
+    }
+    // the others' in rounds of at most kRoundBytes sent by any rank, so that the messages in flight are a fixed
+    // amount beside the block and the results not yet sent (which shrink as the block fills)
+    constexpr double kRoundBytes = 16 << 20;
+    std::vector<double> most{double(mine.size()) * double(row_bytes)};
+    comm.allreduce_max(most);
+    const size_t rounds = std::max<size_t>(1, size_t(std::ceil(most[0] / kRoundBytes)));
+    for (size_t round = 0; round < rounds; ++round) {
+        std::vector<std::string> out(blocks.size());
+        for (size_t r = 0; r < blocks.size(); ++r) {
+            if (int(r) == comm.rank()) continue;
+            const size_t all = first[r + 1] - first[r];
+            const size_t i = first[r] + all * round / rounds, j = first[r] + all * (round + 1) / rounds;
+            if (j == i) continue;
             std::string& msg = out[r];
             resize_huge(msg, (j - i) * row_bytes);
             char* values = &msg[(j - i) * sizeof(uint64_t)];
@@ -128,20 +143,19 @@ std::vector<float> block_rows(Comm& comm, Modality m, const Cohort& cohort, cons
                 mine[k].release();
             }
         }
-        i = j;
-    }
-    give_back_free_memory();  // the released results, before the exchange doubles the rows in flight
-    std::vector<std::string> got = comm.all_to_all(out);
-    free_storage(out);
-    for (std::string& msg : got) {
-        const size_t n = msg.size() / row_bytes;
-        const char* values = msg.data() + n * sizeof(uint64_t);
-        for (size_t k = 0; k < n; ++k) {
-            uint64_t row;
-            std::memcpy(&row, &msg[k * sizeof row], sizeof row);
-            fill(row, values + k * F * sizeof(float));
+        give_back_free_memory();  // the released results, before the exchange
+        std::vector<std::string> got = comm.all_to_all(out);
+        free_storage(out);
+        for (std::string& msg : got) {
+            const size_t n = msg.size() / row_bytes;
+            const char* values = msg.data() + n * sizeof(uint64_t);
+            for (size_t k = 0; k < n; ++k) {
+                uint64_t row;
+                std::memcpy(&row, &msg[k * sizeof row], sizeof row);
+                fill(row, values + k * F * sizeof(float));
+            }
+            free_storage(msg);
         }
-        std::string().swap(msg);
     }
     if (count != b1 - b0) throw Error(ErrorKind::Internal, "store: a row of the block was not sent by any rank");
     return block;
