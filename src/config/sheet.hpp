@@ -73,7 +73,7 @@ struct SampleSheet {
 
 // Sheet index -> a row of a matrix, for the samples that have one: 4 bytes a sheet sample, in one block. (A hash
 // map's node per sample, allocated after the samples stage has left the heap in pieces, pinned its pages for the
-// rest of the run: ~2 KB a sample of a worker's memory at 200,000.)
+// rest of the run: ~190 MB of a worker's memory at 200,000 samples.)
 class SheetRows {
 public:
     static constexpr size_t none = size_t(-1);
