@@ -46,6 +46,8 @@ size_t SheetRows::at(uint64_t index) const {
     return r;
 }
 
+std::string SampleSheet::sample_at(size_t i) const { return where(path, line(i)) + "sample '" + id(i) + "'"; }
+
 SampleEntry SampleSheet::entry(size_t i) const {
     SampleEntry e;
     e.index = i;

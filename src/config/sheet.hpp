@@ -63,6 +63,7 @@ struct SampleSheet {
     std::string vcf(size_t i) const { return vcfs[i]; }
     std::string proteome(size_t i) const { return proteomes[i]; }
     std::string phenotype(size_t i, size_t column) const { return std::string(phenotypes.at(column)[i]); }
+    std::string sample_at(size_t i) const;  // "SHEET:LINE: sample 'ID'", for messages
     SampleEntry entry(size_t i) const;
     // Appends a sample (its index is its position); the first sets the number of phenotype columns.
     void add(const SampleEntry& e);

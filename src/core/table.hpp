@@ -39,8 +39,6 @@ std::vector<std::string> split_fields_at(const std::string& line, char delim, co
 // Read a whole table. Throws MalformedInput (file, line) on ragged rows or unterminated quotes, IO if unreadable.
 Table read_table(const std::string& path);
 
-class TableReader;
-
 // Reads a text file one line at a time through a large buffer, for files too big to hold as strings (a MaxQuant
 // table of 50,000 samples is 1.5 GB). Each line comes without its '\n' and '\r'; a UTF-8 BOM on line 1 is dropped.
 // A line is valid until the next call.

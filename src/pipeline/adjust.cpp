@@ -135,10 +135,7 @@ Adjusted adjust_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const 
                 const size_t c = size_t(std::find(ph.begin(), ph.end(), col) - ph.begin());
                 return in.sheet.phenotype(size_t(cohort.kept[rows[i]]), size_t(c));
             };
-            const SampleWho who = [&](size_t i) {
-                const size_t k = size_t(cohort.kept[rows[i]]);
-                return where(in.sheet.path, in.sheet.line(k)) + "sample '" + in.sheet.id(k) + "'";
-            };
+            const SampleWho who = [&](size_t i) { return in.sheet.sample_at(size_t(cohort.kept[rows[i]])); };
             const std::string problem = adjust_design(in.study, nm, value, who, d);
             if (!problem.empty())
                 throw Error(ErrorKind::Config, problem + " [the " + name(m) + " values of the samples that passed "

@@ -358,11 +358,10 @@ int owner_of(size_t i, int size) { return size == 1 ? 0 : 1 + int(i % size_t(siz
 void cohort_proteome(Comm& comm, const StudyConfig& s, const SampleSheet& sheet, LocalFeatures& local,
                      std::vector<SampleOutcome>& outcomes, std::map<std::string, FeatureInfo>& info,
                      std::vector<std::string>& warnings) {
-    const SampleSheet& samples = sheet;
     const std::string& file = s.proteome.cohort_file;
     const int P = comm.size(), me = comm.rank();
     std::unordered_map<std::string, size_t> index;
-    for (size_t i = 0; i < samples.size(); ++i) index.emplace(samples.id(i), i);
+    for (size_t i = 0; i < sheet.size(); ++i) index.emplace(sheet.id(i), i);
     std::vector<SampleOutcome> mine;
     auto outcome = [&](size_t i) -> ModalityOutcome& {
         mine.emplace_back();
@@ -376,7 +375,7 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const SampleSheet& sheet,
     auto sample_error = [&](size_t i, const std::string& msg) {
         ModalityOutcome& p = outcome(i);
         p.status = SampleStatus::Error;
-        p.reason = "sample '" + samples.id(i) + "' (sheet line " + std::to_string(samples.line(i)) + "): " + msg;
+        p.reason = "sample '" + sheet.id(i) + "' (sheet line " + std::to_string(sheet.line(i)) + "): " + msg;
     };
     std::string my_info;  // feature annotations this rank saw: id \t uniprot \t gene \t panel \t assay warnings
     std::vector<double> counts(2, 0.0);  // rows of control samples, rows of samples not in the sheet
@@ -407,7 +406,7 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const SampleSheet& sheet,
         std::vector<double> rounds{-double((b1 > b0 ? b1 - b0 : 0) / kNpxRoundBytes + 1)};
         comm.allreduce_min(rounds);
         auto slot = [&](size_t i) { return P == 1 ? i : i / size_t(P - 1); };  // among this rank's samples
-        std::vector<std::vector<NpxCell>> cells(samples.empty() ? 0 : slot(samples.size() - 1) + 1);
+        std::vector<std::vector<NpxCell>> cells(sheet.empty() ? 0 : slot(sheet.size() - 1) + 1);
         StringTable assays, plates;
         std::map<std::string, FeatureInfo> seen;
         std::unique_ptr<RangeLines> reader;
@@ -448,7 +447,7 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const SampleSheet& sheet,
         st.below_lod_missing = s.proteome.below_lod == BelowLod::Missing;
         st.median_normalize = s.proteome.normalize == Normalize::Median;
         NpxIdLists lists;
-        for (size_t i = 0; i < samples.size(); ++i) {
+        for (size_t i = 0; i < sheet.size(); ++i) {
             if (owner_of(i, P) != me) continue;
             std::vector<NpxCell>& c = cells[slot(i)];
             if (c.empty()) {
@@ -456,7 +455,7 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const SampleSheet& sheet,
                 continue;
             }
             try {
-                ProteomeResult r = npx_sample(samples.id(i), c, assays, plates, st, file, lists);
+                ProteomeResult r = npx_sample(sheet.id(i), c, assays, plates, st, file, lists);
                 proteome_status(outcome(i), r.qc, s);
                 local.proteome[i] = std::move(r);
             } catch (const Error& e) {
@@ -466,8 +465,8 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const SampleSheet& sheet,
         }
     } else {  // maxquant
         std::vector<std::string> columns;  // this rank's samples' intensities: the only cells it parses
-        for (size_t i = 0; i < samples.size(); ++i)
-            if (owner_of(i, P) == me) columns.push_back(name(s.proteome.measure) + " " + samples.id(i));
+        for (size_t i = 0; i < sheet.size(); ++i)
+            if (owner_of(i, P) == me) columns.push_back(name(s.proteome.measure) + " " + sheet.id(i));
         MaxQuantTable t;
         comm.all_or_none([&] {
             if (!columns.empty() || me == 0) t = read_maxquant(file, columns);
@@ -477,7 +476,7 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const SampleSheet& sheet,
                 my_info += (*t.ids)[j] + "\t" + t.info[j].uniprot + "\t" + t.info[j].gene + "\t\t0\n";
         const ProteomeSettings ps = proteome_settings(s);
         std::vector<size_t> own;
-        for (size_t i = 0; i < samples.size(); ++i)
+        for (size_t i = 0; i < sheet.size(); ++i)
             if (owner_of(i, P) == me) own.push_back(i);
         // each sample's column over the rank's threads (a biobank's table has tens of thousands), then its
         // outcome in sample order
@@ -487,7 +486,7 @@ void cohort_proteome(Comm& comm, const StudyConfig& s, const SampleSheet& sheet,
 #pragma omp parallel for schedule(dynamic, 64)
         for (long k = 0; k < long(own.size()); ++k) {
             try {
-                res[size_t(k)] = maxquant_sample(t, samples.id(own[size_t(k)]), name(s.proteome.measure), ps);
+                res[size_t(k)] = maxquant_sample(t, sheet.id(own[size_t(k)]), name(s.proteome.measure), ps);
             } catch (const Error& e) {
                 errors[size_t(k)] = e.one_line();
             } catch (...) {

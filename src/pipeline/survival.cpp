@@ -57,7 +57,7 @@ EndpointData endpoint_data(const StudyConfig& s, const SampleSheet& sheet, const
     const std::string key = "outcomes." + ep.name + ".";
     for (int64_t idx : samples) {
         const size_t i = size_t(idx);
-        const std::string who = where(sheet.path, sheet.line(i)) + "sample '" + sheet.id(i) + "'";
+        const std::string who = sheet.sample_at(i);
         auto bad = [&](const std::string& col, const std::string& v, const std::string& what, const std::string& k,
                        const std::string& fix) {
             throw Error(ErrorKind::Config,

@@ -109,7 +109,7 @@ Validation validate_study(const std::string& path, const std::vector<std::string
         else if (::access(file.c_str(), R_OK) != 0)
             why = "is not readable";
         if (why.empty()) return;
-        missing_input(where(sheet.path, sheet.line(i)) + "sample '" + sheet.id(i) + "': " + file + " " + why,
+        missing_input(sheet.sample_at(i) + ": " + file + " " + why,
                       "correct column '" + column + "' or restore the file");
     };
     for (size_t i = 0; i < sheet.size(); ++i) {
@@ -162,8 +162,8 @@ Validation validate_study(const std::string& path, const std::vector<std::string
                 std::vector<int> cols = sample_columns(vcf, ids);
                 for (size_t i = 0; i < sheet.size(); ++i) {
                     if (cols[i] >= 0) continue;
-                    missing_input(where(sheet.path, sheet.line(i)) + "sample '" + sheet.id(i) +
-                                      "' is not among the " + std::to_string(vcf.n_samples()) + " samples of " + cf,
+                    missing_input(sheet.sample_at(i) + " is not among the " + std::to_string(vcf.n_samples()) +
+                                      " samples of " + cf,
                                   "correct the id");
                 }
             } catch (const Error& e) {
@@ -196,8 +196,7 @@ Validation validate_study(const std::string& path, const std::vector<std::string
                     for (size_t i = 0; i < sheet.size(); ++i) {
                         const std::string id = sheet.id(i);
                         if (t.column(measure + " " + id) >= 0) continue;
-                        missing_input(where(sheet.path, sheet.line(i)) + "sample '" + id + "' has no column '" +
-                                          measure + " " + id + "' in " + pf,
+                        missing_input(sheet.sample_at(i) + " has no column '" + measure + " " + id + "' in " + pf,
                                       "correct the id or proteome.measure");
                     }
                 }
@@ -295,7 +294,7 @@ Validation validate_study(const std::string& path, const std::vector<std::string
             const std::string problem = adjust_design(
                 s, sheet.size(),
                 [&](const std::string& c, size_t i) { return sheet.phenotype(i, size_t(sheet.column_of(c, s))); },
-                [&](size_t i) { return where(sheet.path, sheet.line(i)) + "sample '" + sheet.id(i) + "'"; },
+                [&](size_t i) { return sheet.sample_at(i); },
                 d);
             if (!problem.empty()) v.problems.push_back(problem);
         }
