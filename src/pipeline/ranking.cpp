@@ -66,13 +66,14 @@ std::vector<std::vector<TestResult>> moderated_block(Comm& comm, const Inputs& i
         s2_prior[j] = prior.s2_prior.size() == 1 ? prior.s2_prior[0] : prior.s2_prior[at];
         df_prior[j] = prior.df_prior_each.empty() ? prior.df_prior : prior.df_prior_each[at];
         res[j] = moderated_tests(fits[j], s2_prior[j], df_prior[j], df_pooled, design);
-        std::vector<double> a, bb;
-        const double* v = nullptr;  // widened once, if a contrast needs it
+        SortedGroups sorted;  // sorted once, if a contrast needs it
+        bool have_sorted = false;
         for (size_t c = 0; c < contrasts.size(); ++c)
             if (contrasts[c].level >= 0) {
-                if (!v) v = b.column(j, scratch);
-                contrast_sides(v, n, 1, g.code, contrasts[c], a, bb);
-                res[j][c].auc = auc(a, bb);
+                if (!have_sorted) sorted.assign(b.column(j, scratch), n, 1, g.code), have_sorted = true;
+                SortedGroups::W w;
+                sorted.mann_whitney(contrasts[c], w);
+                res[j][c].auc = auc_from(w);
             }
     });
     return res;

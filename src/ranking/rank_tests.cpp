@@ -26,25 +26,44 @@ std::vector<double> observed(const std::vector<double>& v) {
     return o;
 }
 
-// Mann-Whitney W of b against a (both without NaN, not empty): b's rank sum in the pooled sample less its minimum,
-// counted as the pairs in which b's value is above a's, ties counting half (the same number: every term is a
+// Mann-Whitney W of b against a (both sorted, without NaN, not empty): b's rank sum in the pooled sample less its
+// minimum, counted as the pairs in which b's value is above a's, ties counting half (the same number: every term is a
 // multiple of 1/2, exact in a double). `ties` is the sum of t^3 - t over the pooled sample's runs of equal values.
 // Sorting the two samples' plain values is several times faster than ranking the pooled sample through an index.
-double mann_whitney_w(std::vector<double> a, std::vector<double> b, double& ties) {
-    std::sort(a.begin(), a.end());
-    std::sort(b.begin(), b.end());
+double mann_whitney_sorted(const double* a, size_t na, const double* b, size_t nb, double& ties) {
     double w = 0;
     ties = 0;
-    for (size_t i = 0, k = 0; i < a.size() || k < b.size();) {
-        const double v = k == b.size() ? a[i] : i == a.size() ? b[k] : std::min(a[i], b[k]);
+    for (size_t i = 0, k = 0; i < na || k < nb;) {
+        const double v = k == nb ? a[i] : i == na ? b[k] : std::min(a[i], b[k]);
         size_t ca = 0, cb = 0;
-        for (; i < a.size() && a[i] == v; ++i) ++ca;
-        for (; k < b.size() && b[k] == v; ++k) ++cb;
+        for (; i < na && a[i] == v; ++i) ++ca;
+        for (; k < nb && b[k] == v; ++k) ++cb;
         w += double(cb) * (double(i - ca) + 0.5 * double(ca));  // above i - ca of a's values, tied with ca
         const double t = double(ca + cb);
         ties += t * t * t - t;
     }
     return w;
+}
+
+double mann_whitney_w(std::vector<double> a, std::vector<double> b, double& ties) {
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
+    return mann_whitney_sorted(a.data(), a.size(), b.data(), b.size(), ties);
+}
+
+// The normal approximation of wilcox.test from W: b (nx values) against a (ny).
+void wilcoxon_p(double w, double ties, double nx, double ny, TestResult& r) {
+    r.statistic = w;
+    const double z0 = w - nx * ny / 2;
+    const double sigma = std::sqrt(nx * ny / 12 * ((nx + ny + 1) - ties / ((nx + ny) * (nx + ny - 1))));
+    if (!(sigma > 0)) {
+        r.p = kNaN;
+        return;
+    }
+    const double correction = z0 > 0 ? 0.5 : (z0 < 0 ? -0.5 : 0.0);
+    const double z = (z0 - correction) / sigma;
+    boost::math::normal nd;
+    r.p = 2 * std::min(boost::math::cdf(nd, z), boost::math::cdf(boost::math::complement(nd, z)));
 }
 }  // namespace
 
@@ -59,18 +78,7 @@ TestResult wilcoxon_test(const std::vector<double>& a_in, const std::vector<doub
     }
     double ties;
     const double w = mann_whitney_w(a, b, ties);
-    const double nx = double(b.size()), ny = double(a.size());
-    r.statistic = w;
-    const double z0 = w - nx * ny / 2;
-    const double sigma = std::sqrt(nx * ny / 12 * ((nx + ny + 1) - ties / ((nx + ny) * (nx + ny - 1))));
-    if (!(sigma > 0)) {
-        r.p = kNaN;
-        return r;
-    }
-    const double correction = z0 > 0 ? 0.5 : (z0 < 0 ? -0.5 : 0.0);
-    const double z = (z0 - correction) / sigma;
-    boost::math::normal nd;
-    r.p = 2 * std::min(boost::math::cdf(nd, z), boost::math::cdf(boost::math::complement(nd, z)));
+    wilcoxon_p(w, ties, double(b.size()), double(a.size()), r);
     return r;
 }
 
@@ -81,6 +89,58 @@ double auc(const std::vector<double>& a_in, const std::vector<double>& b_in) {
     double ties;
     return mann_whitney_w(std::move(a), std::move(b), ties) / pairs;
 }
+
+void SortedGroups::assign(const double* values, size_t n, size_t stride, const std::vector<int>& group) {
+    for (auto& g : groups_) g.clear();
+    for (size_t i = 0; i < n; ++i) {
+        const int g = group[i];
+        const double v = values[i * stride];
+        if (g < 0 || std::isnan(v)) continue;
+        if (size_t(g) >= groups_.size()) groups_.resize(size_t(g) + 1);
+        groups_[size_t(g)].push_back(v);
+    }
+    pooled_.clear();
+    for (auto& g : groups_) {
+        std::sort(g.begin(), g.end());
+        scratch_.resize(pooled_.size() + g.size());
+        std::merge(pooled_.begin(), pooled_.end(), g.begin(), g.end(), scratch_.begin());
+        pooled_.swap(scratch_);
+    }
+}
+
+bool SortedGroups::mann_whitney(const Contrast& c, W& out) {
+    static const std::vector<double> none;
+    const std::vector<double>& b = c.level >= 0 && size_t(c.level) < groups_.size() ? groups_[size_t(c.level)] : none;
+    const std::vector<double>* a = &rest_;
+    if (c.other >= 0) {
+        a = size_t(c.other) < groups_.size() ? &groups_[size_t(c.other)] : &none;
+    } else {  // every other group: the pooled values less b's (as multisets: equal values are alike to W)
+        rest_.resize(pooled_.size());
+        rest_.erase(std::set_difference(pooled_.begin(), pooled_.end(), b.begin(), b.end(), rest_.begin()),
+                    rest_.end());
+    }
+    out.na = double(a->size());
+    out.nb = double(b.size());
+    if (a->empty() || b.empty()) {
+        out.w = out.ties = kNaN;
+        return false;
+    }
+    out.w = mann_whitney_sorted(a->data(), a->size(), b.data(), b.size(), out.ties);
+    return true;
+}
+
+TestResult wilcoxon_from(const SortedGroups::W& w) {
+    TestResult r;
+    r.effect = r.df = kNaN;
+    if (!(w.na > 0 && w.nb > 0)) {
+        r.statistic = r.p = kNaN;
+        return r;
+    }
+    wilcoxon_p(w.w, w.ties, w.nb, w.na, r);
+    return r;
+}
+
+double auc_from(const SortedGroups::W& w) { return w.na > 0 && w.nb > 0 ? w.w / (w.na * w.nb) : kNaN; }
 
 TestResult kruskal_test(const std::vector<std::vector<double>>& groups) {
     TestResult r;

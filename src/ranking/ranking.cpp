@@ -128,6 +128,8 @@ std::vector<TestResult> test_feature(const double* values, size_t n, size_t stri
                                      const std::vector<Contrast>& contrasts, const std::string& test) {
     std::vector<TestResult> out;
     std::vector<double> a, b;
+    SortedGroups sorted;  // once, for every contrast's W
+    bool have_sorted = false;
     for (const auto& c : contrasts) {
         if (c.level < 0) {  // every group at once
             int k = 0;
@@ -140,11 +142,14 @@ std::vector<TestResult> test_feature(const double* values, size_t n, size_t stri
         }
         contrast_sides(values, n, stride, group, c, a, b);
         TestResult r = welch_test(a, b);  // the effect's confidence interval is Welch's for every test
+        if (!have_sorted) sorted.assign(values, n, stride, group), have_sorted = true;
+        SortedGroups::W w;
+        sorted.mann_whitney(c, w);
         if (test == "wilcoxon") {
-            const TestResult w = wilcoxon_test(a, b);
-            r.statistic = w.statistic, r.p = w.p, r.df = w.df;
+            const TestResult t = wilcoxon_from(w);
+            r.statistic = t.statistic, r.p = t.p, r.df = t.df;
         }
-        r.auc = auc(a, b);
+        r.auc = auc_from(w);
         out.push_back(r);
     }
     return out;

@@ -116,6 +116,28 @@ TestResult chisq_test(const std::vector<std::vector<double>>& table, double* min
 
 // The AUC of b against a: the Mann-Whitney W / (na nb), ties counting one half; NaN values ignored.
 double auc(const std::vector<double>& a, const std::vector<double>& b);
+
+// One feature's observed values sorted once, for the rank statistics of all its contrasts: each group's values
+// sorted, and all of them (sorting each contrast's two sides anew sorted the whole feature twice a contrast).
+// W and the ties term come out the same as from the sides themselves (they depend on the values' order only).
+class SortedGroups {
+public:
+    // values[i * stride] of group[i] (-1: left out), NaN values ignored
+    void assign(const double* values, size_t n, size_t stride, const std::vector<int>& group);
+    // The Mann-Whitney W of the contrast's level against its other side (its other level or every other group) and
+    // the sides' observed sizes; false (W NaN) when a side has no observed value.
+    struct W {
+        double w, ties, na, nb;
+    };
+    bool mann_whitney(const Contrast& c, W& out);
+
+private:
+    std::vector<std::vector<double>> groups_;
+    std::vector<double> pooled_, rest_, scratch_;
+};
+// The Wilcoxon test (as wilcoxon_test, without its effect) and the AUC from a contrast's W.
+TestResult wilcoxon_from(const SortedGroups::W& w);
+double auc_from(const SortedGroups::W& w);
 // The two sides of a contrast among the samples of a feature (values[i * stride]): b = the contrast's level, a =
 // its other level or every other grouped sample.
 void contrast_sides(const double* values, size_t n, size_t stride, const std::vector<int>& group, const Contrast& c,
