@@ -57,11 +57,10 @@ EndpointData endpoint_data(const StudyConfig& s, const SampleSheet& sheet, const
     const std::string key = "outcomes." + ep.name + ".";
     for (int64_t idx : samples) {
         const size_t i = size_t(idx);
-        const std::string who = sheet.sample_at(i);
         auto bad = [&](const std::string& col, const std::string& v, const std::string& what, const std::string& k,
                        const std::string& fix) {
             throw Error(ErrorKind::Config,
-                        who + ": column '" + col + "' is '" + v + "', " + what + " (endpoint '" + ep.name + "', " +
+                        sheet.sample_at(i) + ": column '" + col + "' is '" + v + "', " + what + " (endpoint '" + ep.name + "', " +
                             key + k + " at " + s.origin_of(key + k) + ")",
                         fix);
         };
@@ -208,8 +207,8 @@ SurvivalResults survival_stage(const Inputs& in, const Cohort& cohort, const Sub
         return out;
     }
     const int k = st.k;
-    std::map<int64_t, int> subtype_of;
-    for (size_t r = 0; r < cohort.kept.size(); ++r) subtype_of[cohort.kept[r]] = int(st.fit.labels.at(r));
+    std::vector<int> subtype_of(in.sheet.size(), 0);  // sheet index -> subtype (0: not kept)
+    for (size_t r = 0; r < cohort.kept.size(); ++r) subtype_of.at(size_t(cohort.kept[r])) = int(st.fit.labels.at(r));
     for (const Endpoint& ep : s.outcomes) {
         const EndpointData d = endpoint_data(s, in.sheet, ep, cohort.kept);
         SurvivalEndpoint e;
@@ -218,7 +217,7 @@ SurvivalResults survival_stage(const Inputs& in, const Cohort& cohort, const Sub
         e.missing = d.missing;
         const size_t n = d.samples.size();
         std::vector<int> subtype(n);
-        for (size_t i = 0; i < n; ++i) subtype[i] = subtype_of.at(d.samples[i]);
+        for (size_t i = 0; i < n; ++i) subtype[i] = subtype_of.at(size_t(d.samples[i]));
         // per subtype: the curve, its median
         std::vector<long> size(size_t(k) + 1, 0);
         for (int c : subtype) ++size[size_t(c)];
