@@ -8,11 +8,15 @@
 # sizes, and the unchanged rerun's time. The inputs are read once before each run (warm page cache; the time that
 # took is printed). Peer: a plain sequential write(2) of the store's bytes (precis_bench_store
 # plain, N x 360 float32), against which the store stage's time is a ratio (goal: within 2x at 100,000).
+# Each size is run fresh REPEAT times (default 2), each run after its own read of the inputs, and the store's peer
+# after each: the figures are each stage's best time (the fastest run of that stage) and the highest peak memory of
+# the runs. On a shared 2-core VM one run's stage times vary by up to 2x (another process, the page cache, memory
+# compaction), which a single run would put into the exponents.
 # Usage: bench/scale.sh [SIZES="10000 100000 200000"] [RANKS=3] [DIR=bench-scale] [MODES="per_sample cohort_file"]
-#        (MODES may also name cohort_npx)
+#        [REPEAT=2]   (MODES may also name cohort_npx)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SIZES=${1:-10000 100000 200000} RANKS=${2:-3} DIR=${3:-bench-scale} MODES=${4:-per_sample cohort_file}
+SIZES=${1:-10000 100000 200000} RANKS=${2:-3} DIR=${3:-bench-scale} MODES=${4:-per_sample cohort_file} REPEAT=${5:-2}
 ROOT=$PWD PY=/usr/bin/python3
 PRECIS=${PRECIS:-$PWD/build/src/precis} STORE_BENCH=${STORE_BENCH:-$PWD/build/precis_bench_store}  # (copies, to build meanwhile)
 source scripts/mpi-env.sh
@@ -42,43 +46,57 @@ Y
       fi
     fi
     sync
-    # the inputs read once beforehand, so that the run finds them in the page cache: the stages' growth is then
-    # precis's own. Cold, this VM's disk reads a small file in about 1 ms (200,000 samples' 600,000 files: ~190 s),
-    # which a run's samples stage would otherwise measure, by how much of the input the cache happened to hold.
-    r0=$(date +%s.%N)
-    find "$in" -type f -print0 | xargs -0 cat > /dev/null
-    r1=$(date +%s.%N)
-    t0=$(date +%s.%N)
-    mpirun -n "$RANKS" --bind-to none "$PRECIS" run "$in/study.yaml" --fresh --output "$out" 2> "$out.log" ||
-      { tail -5 "$out.log"; exit 1; }
-    t1=$(date +%s.%N)
-    mpirun -n "$RANKS" --bind-to none "$PRECIS" run "$in/study.yaml" --output "$out" 2> "$out.again.log"
-    t2=$(date +%s.%N)
-    plain=$("$STORE_BENCH" "$n" 360 "plain_$n.bin" plain | awk '{ print $1 }')
-    rm -f "plain_$n.bin"
-    $PY - "$mode" "$n" "$out" "$t0" "$t1" "$t2" "$plain" "$r0" "$r1" >> results.tsv <<'PY'
+    for ((rep = 1; rep <= REPEAT; ++rep)); do
+      # the inputs read once beforehand, so that the run finds them in the page cache: the stages' growth is then
+      # precis's own. Cold, this VM's disk reads a small file in about 1 ms (200,000 samples' 600,000 files: ~190 s),
+      # which a run's samples stage would otherwise measure, by how much of the input the cache happened to hold.
+      r0=$(date +%s.%N)
+      find "$in" -type f -print0 | xargs -0 cat > /dev/null
+      r1=$(date +%s.%N)
+      t0=$(date +%s.%N)
+      mpirun -n "$RANKS" --bind-to none "$PRECIS" run "$in/study.yaml" --fresh --output "$out" 2> "$out.log" ||
+        { tail -5 "$out.log"; exit 1; }
+      t1=$(date +%s.%N)
+      mpirun -n "$RANKS" --bind-to none "$PRECIS" run "$in/study.yaml" --output "$out" 2> "$out.again.log"
+      t2=$(date +%s.%N)
+      plain=$("$STORE_BENCH" "$n" 360 "plain_$n.bin" plain | awk '{ print $1 }')
+      rm -f "plain_$n.bin"
+      $PY - "$mode" "$n" "$out" "$t0" "$t1" "$t2" "$plain" "$r0" "$r1" "$rep" >> results.tsv <<'PY'
 import json, os, sys
-mode, n, out, t0, t1, t2, plain, r0, r1 = sys.argv[1:]
+mode, n, out, t0, t1, t2, plain, r0, r1, rep = sys.argv[1:]
 p = json.load(open(f"{out}/provenance.json"))
 du = lambda d: sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(d) for f in fs)
-row = {"mode": mode, "n": int(n), "wall": float(t1) - float(t0), "rerun": float(t2) - float(t1),
+row = {"mode": mode, "n": int(n), "repeat": int(rep), "wall": float(t1) - float(t0), "rerun": float(t2) - float(t1),
        "stages": p["stage_seconds"], "peak_mib": p["peak_memory_mib_per_rank"],
        "journal_mb": du(f"{out}/.precis/journal") / 1e6, "provenance_mb": os.path.getsize(f"{out}/provenance.json") / 1e6,
        "store_mb": os.path.getsize(f"{out}/cohort.h5mu") / 1e6, "plain_write_s": float(plain),
        "inputs_read_s": float(r1) - float(r0)}
 print(json.dumps(row))
 PY
+    done
     echo "$mode $n: $(tail -1 results.tsv)" >&2
   done
 done
 $PY - <<'PY'
 import json
 import numpy as np
-rows = [json.loads(l) for l in open("results.tsv")]
+runs = [json.loads(l) for l in open("results.tsv")]
+# one row per (mode, N): each stage's best time over the repeats, the highest peak memory
+rows = []
+for key in dict.fromkeys((r["mode"], r["n"]) for r in runs):
+    rs = [r for r in runs if (r["mode"], r["n"]) == key]
+    best = dict(rs[0])
+    best["stages"] = {s: min(r["stages"][s] for r in rs if s in r["stages"]) for s in rs[0]["stages"]}
+    best["peak_mib"] = [max(r["peak_mib"][i] for r in rs) for i in range(len(rs[0]["peak_mib"]))]
+    for k in ("wall", "rerun", "plain_write_s", "inputs_read_s"):
+        best[k] = min(r[k] for r in rs)
+    best["repeats"] = len(rs)
+    rows.append(best)
 for mode in dict.fromkeys(r["mode"] for r in rows):
     rs = sorted((r for r in rows if r["mode"] == mode), key=lambda r: r["n"])
     ns = [r["n"] for r in rs]
-    print(f"\n{mode}: N = " + ", ".join(f"{n:,}" for n in ns))
+    print(f"\n{mode}: N = " + ", ".join(f"{n:,}" for n in ns) +
+          f"; best of {min(r['repeats'] for r in rs)} runs a size (seconds: each stage's fastest; memory: the highest)")
     stages = list(dict.fromkeys(s for r in rs for s in r["stages"]))
     print(f"{'stage':<12}" + "".join(f"{n:>12,}" for n in ns) + f"{'exponent':>10}")
     def line(name, vals):
