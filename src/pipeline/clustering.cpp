@@ -14,6 +14,7 @@
 #include "core/table.hpp"
 #include "core/signals.hpp"
 #include "pipeline/stages.hpp"
+#include "store/store.hpp"
 
 namespace precis {
 
@@ -224,12 +225,62 @@ std::vector<size_t> select_features(const FeatureStats& fs, Modality m, size_t n
     return cand;
 }
 
-Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, FeatureStats& fs, StageCache& cache) {
+namespace {
+// This rank's rows [row0, row0 + rows) of the clustered matrix, read from the store a few rows at a time: per
+// modality its selected columns, each centred as center_column does with its centre (a missing value, or a sample
+// without the modality, becomes the centre less the shift). The matrix's room is reserved first and each rows' part
+// touched as it is filled.
+Matrix clustered_rows_from_store(const std::string& store, const Cohort& cohort, const std::vector<Modality>& mods,
+                                 const std::vector<std::vector<size_t>>& selected, const std::vector<size_t>& edges,
+                                 const std::vector<double>& centre, bool no_shift, size_t row0, size_t rows) {
+    Matrix X;
+    X.rows = rows;
+    X.cols = edges.back();
+    const size_t width = X.cols;
+    if (rows == 0 || width == 0) {
+        X.data.assign(rows * width, 0.0);
+        return X;
+    }
+    X.data.reserve(rows * width);
+    prefer_huge_pages(static_cast<void*>(X.data.data()), X.data.capacity() * sizeof(double));
+    MatrixReader reader(store);
+    std::vector<size_t> F;
+    size_t all = 0;
+    for (const Modality m : mods) all += F.emplace_back(reader.shape(name(m)).second);
+    const size_t step = std::max<size_t>(1, (size_t(16) << 20) / (std::max<size_t>(all, 1) * sizeof(float)));
+    std::vector<float> buf;
+    for (size_t a = row0; a < row0 + rows; a += step) {
+        const size_t b = std::min(row0 + rows, a + step);
+        X.data.resize((b - row0) * width);
+        for (size_t mi = 0; mi < mods.size(); ++mi) {
+            const std::vector<size_t>& with = cohort.rows_of.at(mods[mi]);  // its store rows' cohort rows, ascending
+            const size_t k0 = size_t(std::lower_bound(with.begin(), with.end(), a) - with.begin());
+            const size_t k1 = size_t(std::lower_bound(with.begin(), with.end(), b) - with.begin());
+            reader.read_rows(name(mods[mi]), k0, k1, buf);
+            const std::vector<size_t>& sel = selected[mi];
+            for (size_t i = a, k = k0; i < b; ++i) {
+                double* dst = &X.data[(i - row0) * width + edges[mi]];
+                const float* src = k < k1 && with[k] == i ? &buf[(k++ - k0) * F[mi]] : nullptr;
+                for (size_t s = 0; s < sel.size(); ++s) {
+                    const double c = centre[edges[mi] + s], shift = no_shift ? 0.0 : c;
+                    const double x = src ? double(src[sel[s]]) : std::numeric_limits<double>::quiet_NaN();
+                    dst[s] = std::isnan(x) ? c - shift : x - shift;
+                }
+            }
+        }
+    }
+    return X;
+}
+}  // namespace
+
+Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, FeatureStats& fs, const std::string& store,
+                       StageCache& cache) {
     const ClusteringConfig& cc = in.study.clustering;
     Subtypes st;
     if (!(st.enabled = cc.enabled)) return st;
-    // the selected features of each modality side by side, each column centred and imputed on the rank whose
-    // block holds it, then sent by rows to the ranks that hold them (clustered_rows)
+    // the selected features of each modality side by side, each column's centre found on the rank whose block holds
+    // it; the rows (clustered_rows) then read from the store and centred by the rank that holds them, or, for
+    // computed values, each column centred and imputed where it is and sent by rows
     const size_t n = cohort.size(), ranks = size_t(comm.size());
     std::vector<std::pair<size_t, size_t>> shares;
     for (size_t r = 0; r < ranks; ++r) shares.push_back(clustered_rows(n, int(r), int(ranks)));
@@ -272,7 +323,25 @@ Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, Featu
     });
     const bool weighted = cc.modalities.size() > 1;
     std::vector<double> facts;  // per column here: its column, centre and variance
-    {
+    const bool none = cc.center == Center::None;
+    if (!store.empty()) {
+        // the values are the store's: each column here gives its centre and variance, the blocks are let go, and
+        // the rows are made from the store, a few at a time, into room that is only touched as it fills (the rows,
+        // 2x their float32, never beside the blocks)
+        std::vector<double> v(n), scratch;
+        for (const Column& c : here) {
+            std::copy_n(c.b->column(c.j, scratch), n, v.begin());
+            facts.push_back(double(c.x));
+            facts.push_back(center_column(v.data(), n, 1, name(cc.center)));
+            facts.push_back(weighted ? column_variance(v.data(), n, 1) : 0.0);
+        }
+        release_values(fs);
+        facts = comm.allgather(facts);
+        std::vector<double> centre(width, 0.0);
+        for (size_t o = 0; o < facts.size(); o += 3) centre[size_t(facts[o])] = facts[o + 1];
+        st.X = clustered_rows_from_store(store, cohort, cc.modalities, st.selected, block_edges, centre, none,
+                                         st.row0, rows);
+    } else {
         // in rounds of at most kRoundBytes sent by any rank, so that the messages stay a fixed size at any n (16 MB:
         // a round's messages, in and out, are the fixed part of a worker's peak beside its rows)
         constexpr double kRoundBytes = 16 << 20;
@@ -311,10 +380,10 @@ Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, Featu
                 free_storage(msg);
             }
         }
+        release_values(fs);  // the rows hold what clustering needs
+        facts = comm.allgather(facts);
     }
-    release_values(fs);  // the rows hold what clustering needs
     Matrix& X = st.X;
-    facts = comm.allgather(facts);
     st.centres.assign(width, 0.0);
     std::vector<double> variance(width, 0.0);
     for (size_t o = 0; o < facts.size(); o += 3) {

@@ -146,7 +146,8 @@ int run_study(Comm& comm, const RunOptions& opt) {
         release_values(fs);  // clustering uses the adjusted values; ranking reads these again
         clock.done("adjustment");
     }
-    Subtypes subtypes = cluster_stage(comm, in, cohort, adjusted.enabled ? adjusted.stats : fs, cache);  // 7
+    Subtypes subtypes = adjusted.enabled ? cluster_stage(comm, in, cohort, adjusted.stats, "", cache)  // 7
+                                         : cluster_stage(comm, in, cohort, fs, mx.store_tmp, cache);
     subtypes.adjusted = adjusted.enabled;
     subtypes.left_as_is = adjusted.left_as_is;
     if (subtypes.enabled) clock.done("clustering");

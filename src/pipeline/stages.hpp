@@ -261,8 +261,11 @@ struct Subtypes {
     std::vector<std::vector<size_t>> selected;
     std::vector<double> centres, scales;
 };
-// The blocks' values are let go once the rows are made (release_values).
-Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, FeatureStats& fs, StageCache& cache);
+// The blocks' values are let go once the rows are made (release_values). `store`: the cohort store the blocks' values
+// came from, unchanged (the rows are then read from it once the blocks are let go, so that the two are never held
+// together); empty when they were computed (clustering.adjust): the rows are then sent from the blocks.
+Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, FeatureStats& fs, const std::string& store,
+                       StageCache& cache);
 // The stage cache's key of a clustering: the cohort's data and every setting it depends on.
 std::string clustering_key(const StudyConfig& study, const std::string& data_key);
 // The `top_variable` features of one modality by spread, among those kept with spread > 0, in column order.

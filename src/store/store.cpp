@@ -40,27 +40,44 @@ std::pair<size_t, size_t> MatrixReader::shape(const std::string& modality) const
 std::vector<float> MatrixReader::read_features(const std::string& modality, size_t c0, size_t c1) const {
     auto [rows, cols] = shape(modality);
     if (c0 > c1 || c1 > cols) throw Error(ErrorKind::Internal, "column block out of range");
+    const size_t w = c1 - c0;
+    std::vector<float> out;
+    resize_huge(out, rows * w);
+    if (out.empty()) return out;
+    // a few rows at a time (at most ~16 MB), each transposed into place in tiles that stay in cache: the block is
+    // held once, not twice, while it is read
+    Id d(H5Dopen2(impl_->file, ("mod/" + modality + "/X").c_str(), H5P_DEFAULT), "open X");
+    Id fs(H5Dget_space(d), "get dataspace");
+    const size_t step = std::max<size_t>(1, (size_t(16) << 20) / (w * sizeof(float)));
     std::vector<float> buf;
-    resize_huge(buf, rows * (c1 - c0));
-    if (!buf.empty()) {
-        Id d(H5Dopen2(impl_->file, ("mod/" + modality + "/X").c_str(), H5P_DEFAULT), "open X");
-        Id fs(H5Dget_space(d), "get dataspace");
-        hsize_t start[2] = {0, c0}, count[2] = {rows, c1 - c0};
+    constexpr size_t T = 64;
+    for (size_t r0 = 0; r0 < rows; r0 += step) {
+        const size_t r1 = std::min(rows, r0 + step);
+        buf.resize((r1 - r0) * w);
+        hsize_t start[2] = {r0, c0}, count[2] = {r1 - r0, w};
         check(H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, nullptr, count, nullptr), "select columns");
         Id ms(H5Screate_simple(2, count, nullptr), "create memory space");
         check(H5Dread(d, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, buf.data()),
               "read mod/" + modality + "/X from " + impl_->path);
+        for (size_t i0 = r0; i0 < r1; i0 += T)
+            for (size_t j0 = 0; j0 < w; j0 += T)
+                for (size_t i = i0; i < std::min(r1, i0 + T); ++i)
+                    for (size_t j = j0; j < std::min(w, j0 + T); ++j) out[j * rows + i] = buf[(i - r0) * w + j];
     }
-    // transpose in tiles that stay in cache
-    const size_t w = c1 - c0;
-    std::vector<float> out;
-    resize_huge(out, buf.size());
-    constexpr size_t T = 64;
-    for (size_t i0 = 0; i0 < rows; i0 += T)
-        for (size_t j0 = 0; j0 < w; j0 += T)
-            for (size_t i = i0; i < std::min(rows, i0 + T); ++i)
-                for (size_t j = j0; j < std::min(w, j0 + T); ++j) out[j * rows + i] = buf[i * w + j];
     return out;
+}
+
+void MatrixReader::read_rows(const std::string& modality, size_t r0, size_t r1, std::vector<float>& out) const {
+    auto [rows, cols] = shape(modality);
+    if (r0 > r1 || r1 > rows) throw Error(ErrorKind::Internal, "row block out of range");
+    out.resize((r1 - r0) * cols);
+    if (out.empty()) return;
+    Id d(H5Dopen2(impl_->file, ("mod/" + modality + "/X").c_str(), H5P_DEFAULT), "open X");
+    Id fs(H5Dget_space(d), "get dataspace");
+    hsize_t start[2] = {r0, 0}, count[2] = {r1 - r0, cols};
+    check(H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, nullptr, count, nullptr), "select rows");
+    Id ms(H5Screate_simple(2, count, nullptr), "create memory space");
+    check(H5Dread(d, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, out.data()), "read mod/" + modality + "/X from " + impl_->path);
 }
 
 namespace {

@@ -24,6 +24,8 @@ public:
     // columns [c0, c1) of every row as stored (float32, NaN = missing), feature-major: (c1 - c0) x rows, so that
     // each feature's values are contiguous for the per-feature statistics
     std::vector<float> read_features(const std::string& modality, size_t c0, size_t c1) const;
+    // rows [r0, r1) with every column, as stored, row-major, into `out` (its storage reused)
+    void read_rows(const std::string& modality, size_t r0, size_t r1, std::vector<float>& out) const;
 
 private:
     struct Impl;
