@@ -60,8 +60,8 @@ EndpointData endpoint_data(const StudyConfig& s, const SampleSheet& sheet, const
         auto bad = [&](const std::string& col, const std::string& v, const std::string& what, const std::string& k,
                        const std::string& fix) {
             throw Error(ErrorKind::Config,
-                        sheet.sample_at(i) + ": column '" + col + "' is '" + v + "', " + what + " (endpoint '" + ep.name + "', " +
-                            key + k + " at " + s.origin_of(key + k) + ")",
+                        sheet.sample_at(i) + ": column '" + col + "' is '" + v + "', " + what + " (endpoint '" +
+                            ep.name + "', " + key + k + " at " + s.origin_of(key + k) + ")",
                         fix);
         };
         // follow-up time

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <unordered_map>
@@ -13,6 +14,10 @@
 #include "core/error.hpp"
 #include "core/memory.hpp"
 #include "core/table.hpp"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 namespace precis {
 
@@ -376,12 +381,32 @@ MaxQuantTable read_maxquant(const std::string& path, const std::vector<std::stri
     m.bad.resize(lay.parsed.size());
     m.columns.resize(lay.parsed.size());
 
-    // Lines are read in batches (a biobank's table has rows of a megabyte), parsed over the rank's threads, then
-    // kept in file order: the first problem in the file is the one reported, as if read line by line.
+    // Lines are read in batches (a biobank's table has rows of a megabyte): ~16 MB, and two lines a thread at least,
+    // parsed over the rank's threads, then kept in file order: the first problem in the file is the one reported, as
+    // if read line by line.
     std::vector<std::string> ids;
     std::unordered_map<std::string, long> seen;
     std::vector<MaxQuantLine> batch;
-    size_t bytes = 0;
+    size_t bytes = 0, lines = 0, line_bytes = 0;
+#ifdef _OPENMP
+    const size_t min_lines = 2 * size_t(std::max(1, omp_get_max_threads()));
+#else
+    const size_t min_lines = 2;
+#endif
+    // The columns are sized from the first batch, by the file's size (grown by doubling, a column would hold up to
+    // twice its values; this rank's columns are most of its memory)
+    std::error_code size_error;
+    const auto file_bytes = std::filesystem::file_size(path, size_error);
+    bool sized = false;
+    auto size_columns = [&] {
+        sized = true;
+        if (size_error || lines == 0 || line_bytes == 0 || ids.empty()) return;
+        const double kept = double(ids.size()) / double(lines), per_line = double(line_bytes) / double(lines);
+        const double expect = kept * double(file_bytes) / per_line;
+        const size_t room = size_t(expect * 1.01) + 8;
+        if (room > ids.size() && room < (size_t(1) << 40))
+            for (auto& c : m.columns) c.reserve(room);
+    };
     auto flush = [&] {
 #pragma omp parallel for schedule(dynamic, 1)
         for (long b = 0; b < long(batch.size()); ++b) {
@@ -419,6 +444,7 @@ MaxQuantTable read_maxquant(const std::string& path, const std::vector<std::stri
                 if (!l.dropped)
                     for (size_t k = k0; k < k1; ++k) m.columns[k].push_back(l.cells[k]);
         }
+        if (!sized) size_columns();
         batch.clear();
         bytes = 0;
     };
@@ -429,10 +455,12 @@ MaxQuantTable read_maxquant(const std::string& path, const std::vector<std::stri
         l.lineno = in.line_number();
         l.text = std::string(line);
         bytes += line.size();
-        if (batch.size() >= 4096 || bytes >= (size_t(64) << 20)) flush();
+        lines += 1, line_bytes += line.size() + 1;
+        if (batch.size() >= 4096 || (bytes >= (size_t(16) << 20) && batch.size() >= min_lines)) flush();
     }
     flush();
-    for (auto& c : m.columns) c.shrink_to_fit();
+    for (auto& c : m.columns)  // what the estimate left over, when it is more than a little
+        if (c.capacity() > c.size() + c.size() / 32 + 8) c.shrink_to_fit();
     m.ids = std::make_shared<const std::vector<std::string>>(std::move(ids));
     return m;
 }

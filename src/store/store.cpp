@@ -77,7 +77,8 @@ void MatrixReader::read_rows(const std::string& modality, size_t r0, size_t r1, 
     hsize_t start[2] = {r0, 0}, count[2] = {r1 - r0, cols};
     check(H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, nullptr, count, nullptr), "select rows");
     Id ms(H5Screate_simple(2, count, nullptr), "create memory space");
-    check(H5Dread(d, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, out.data()), "read mod/" + modality + "/X from " + impl_->path);
+    check(H5Dread(d, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, out.data()),
+          "read mod/" + modality + "/X from " + impl_->path);
 }
 
 namespace {
