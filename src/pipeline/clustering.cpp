@@ -86,6 +86,11 @@ ClusteringResult consensus_clustering(Comm& comm, const Matrix& Yrows, const std
     std::vector<uint8_t> labels =
         comm.allgather(resample_labels(*Y, D, cc.k_min, cc.k_max, R * me / ranks, R * (me + 1) / ranks, rp, seed));
     free_storage(D);
+    // glibc serves a large request from the heap's free chunks before it maps new memory, and keeps a freed chunk's
+    // pages (tune_allocator): after the samples' results were freed, clustering's buffers would each touch another
+    // part of that free heap and keep it (+55-115 MB a worker at 100,000 MaxQuant samples). So they are given back
+    // after each large one is freed.
+    give_back_free_memory();
     comm.stop_point("clustering was not finished and starts again on resume; the journal keeps the samples");
 
     // pair counts: each rank a share of the rows of the triangle, gathered on rank 0
@@ -107,6 +112,7 @@ ClusteringResult consensus_clustering(Comm& comm, const Matrix& Yrows, const std
     const std::vector<double> test_pac = null_test ? pacs(labels, R_test) : std::vector<double>{};
     PairCounts counts = count_pairs(labels, m, cc.k_min, cc.k_max, p0, p1);
     free_storage(labels);
+    give_back_free_memory();
     counts.sampled = comm.gather(counts.sampled);
     for (auto& t : counts.together) t = comm.gather(t);
 
@@ -118,10 +124,12 @@ ClusteringResult consensus_clustering(Comm& comm, const Matrix& Yrows, const std
             KSummary& s = res.ks.back();
             s.heatmap = consensus_heatmap(C, m, s.labels, s.item_consensus, kHeatmapBins);
             if (res.landmarks.empty() && n <= store_limit) res.consensus.push_back(std::move(C));
+            give_back_free_memory();
         }
         fill_delta_area(res.ks);
     }
     counts = PairCounts{};
+    give_back_free_memory();
 
     // the null test: references without clusters, each clustered as the real data; each rank makes every reference
     // (they are small beside their clusterings), clusters a share of its resamples and counts a share of its pairs
@@ -140,6 +148,7 @@ ClusteringResult consensus_clustering(Comm& comm, const Matrix& Yrows, const std
                 derive_seed(seed, {STAGE_NULL, b, 1})));
             const std::vector<double> pac = pacs(lab, R_test);
             for (int ki = 0; ki < nk; ++ki) ref_pacs[size_t(ki)].push_back(pac[size_t(ki)]);
+            give_back_free_memory();
             comm.stop_point("clustering was not finished and starts again on resume; the journal keeps the samples");
         }
         if (comm.is_root())
@@ -336,6 +345,7 @@ Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, Featu
             facts.push_back(weighted ? column_variance(v.data(), n, 1) : 0.0);
         }
         release_values(fs);
+        give_back_free_memory();  // blocks served from the heap's free chunks would otherwise stay resident
         facts = comm.allgather(facts);
         std::vector<double> centre(width, 0.0);
         for (size_t o = 0; o < facts.size(); o += 3) centre[size_t(facts[o])] = facts[o + 1];
@@ -381,6 +391,7 @@ Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, Featu
             }
         }
         release_values(fs);  // the rows hold what clustering needs
+        give_back_free_memory();
         facts = comm.allgather(facts);
     }
     Matrix& X = st.X;
