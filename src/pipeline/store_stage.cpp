@@ -78,7 +78,7 @@ void fill_row(const HeldRow& h, size_t F, FeaturePositions& positions, float* ds
 // straight from the per-sample results) and keeps its own. The rows a worker processed interleave with the others',
 // so written where they are, a rank's selection would be as many runs as rows, slow to build and to write.
 // Each sample's values are freed once its row is packed (and the freed memory given back before each round of the
-// exchange).
+// exchange); the block is made after the exchange, so that it never stands beside all the results.
 std::vector<float> block_rows(Comm& comm, Modality m, const Cohort& cohort, const std::vector<std::string>& ids,
                               LocalFeatures& local, const std::vector<std::pair<size_t, size_t>>& blocks) {
     const size_t F = ids.size();
@@ -94,17 +94,6 @@ std::vector<float> block_rows(Comm& comm, Modality m, const Cohort& cohort, cons
     std::sort(mine.begin(), mine.end());
     FeaturePositions positions(m == Modality::Proteome ? ids : std::vector<std::string>{});
     const size_t b0 = blocks[size_t(comm.rank())].first, b1 = blocks[size_t(comm.rank())].second;
-    std::vector<float> block;
-    resize_huge(block, (b1 - b0) * F);
-    std::vector<bool> filled(b1 - b0);
-    size_t count = 0;
-    const auto fill = [&](uint64_t row, const void* values) {
-        if (row < b0 || row >= b1 || filled[row - b0])
-            throw Error(ErrorKind::Internal, "store: row " + std::to_string(row) + " sent to the wrong rank or twice");
-        filled[row - b0] = true;
-        ++count;
-        if (F) std::memcpy(&block[(row - b0) * F], values, F * sizeof(float));
-    };
     const size_t row_bytes = sizeof(uint64_t) + F * sizeof(float);
     std::vector<float> one(F);
     // the rows for each rank: mine[first[r], first[r + 1])
@@ -113,18 +102,13 @@ std::vector<float> block_rows(Comm& comm, Modality m, const Cohort& cohort, cons
         while (j < mine.size() && mine[j].row < blocks[r].second) ++j;
         first.push_back(j);
     }
-    // this rank's own rows straight into the block
-    for (size_t k = first[size_t(comm.rank())]; k < first[size_t(comm.rank()) + 1]; ++k) {
-        fill_row(mine[k], F, positions, one.data());
-        fill(mine[k].row, one.data());
-        mine[k].release();
-    }
-    // the others' in rounds of at most kRoundBytes sent by any rank, so that the messages in flight are a fixed
-    // amount beside the block and the results not yet sent (which shrink as the block fills)
+    // the others' rows first, in rounds of at most kRoundBytes sent by any rank, so that the messages in flight are
+    // a fixed amount beside the results not yet sent (which shrink as they go); what comes in is kept as it came
     constexpr double kRoundBytes = 16 << 20;
     std::vector<double> most{double(mine.size()) * double(row_bytes)};
     comm.allreduce_max(most);
     const size_t rounds = std::max<size_t>(1, size_t(std::ceil(most[0] / kRoundBytes)));
+    std::vector<std::string> received;
     for (size_t round = 0; round < rounds; ++round) {
         std::vector<std::string> out(blocks.size());
         for (size_t r = 0; r < blocks.size(); ++r) {
@@ -146,16 +130,37 @@ std::vector<float> block_rows(Comm& comm, Modality m, const Cohort& cohort, cons
         give_back_free_memory();  // the released results, before the exchange
         std::vector<std::string> got = comm.all_to_all(out);
         free_storage(out);
-        for (std::string& msg : got) {
-            const size_t n = msg.size() / row_bytes;
-            const char* values = msg.data() + n * sizeof(uint64_t);
-            for (size_t k = 0; k < n; ++k) {
-                uint64_t row;
-                std::memcpy(&row, &msg[k * sizeof row], sizeof row);
-                fill(row, values + k * F * sizeof(float));
-            }
-            free_storage(msg);
+        for (std::string& msg : got)
+            if (!msg.empty()) received.push_back(std::move(msg));
+    }
+    // then the block: made only now, once the results sent away are freed (made first, it stood beside all of them:
+    // the results are doubles, 2x the block's float32 rows), from this rank's own rows and the rows that came in
+    give_back_free_memory();
+    std::vector<float> block;
+    resize_huge(block, (b1 - b0) * F);
+    std::vector<bool> filled(b1 - b0);
+    size_t count = 0;
+    const auto fill = [&](uint64_t row, const void* values) {
+        if (row < b0 || row >= b1 || filled[row - b0])
+            throw Error(ErrorKind::Internal, "store: row " + std::to_string(row) + " sent to the wrong rank or twice");
+        filled[row - b0] = true;
+        ++count;
+        if (F) std::memcpy(&block[(row - b0) * F], values, F * sizeof(float));
+    };
+    for (size_t k = first[size_t(comm.rank())]; k < first[size_t(comm.rank()) + 1]; ++k) {
+        fill_row(mine[k], F, positions, one.data());
+        fill(mine[k].row, one.data());
+        mine[k].release();
+    }
+    for (std::string& msg : received) {
+        const size_t n = msg.size() / row_bytes;
+        const char* values = msg.data() + n * sizeof(uint64_t);
+        for (size_t k = 0; k < n; ++k) {
+            uint64_t row;
+            std::memcpy(&row, &msg[k * sizeof row], sizeof row);
+            fill(row, values + k * F * sizeof(float));
         }
+        free_storage(msg);
     }
     if (count != b1 - b0) throw Error(ErrorKind::Internal, "store: a row of the block was not sent by any rank");
     return block;
