@@ -402,7 +402,9 @@ MaxQuantTable read_maxquant(const std::string& path, const std::vector<std::stri
         sized = true;
         if (size_error || lines == 0 || line_bytes == 0 || ids.empty()) return;
         const double kept = double(ids.size()) / double(lines), per_line = double(line_bytes) / double(lines);
-        const double expect = kept * double(file_bytes) / per_line;
+        // at most one line per `width` bytes (a line has a delimiter a column): a file of short lines first and long
+        // ones after cannot make it reserve more than that
+        const double expect = std::min(kept * double(file_bytes) / per_line, double(file_bytes) / double(lay.width));
         const size_t room = size_t(expect * 1.01) + 8;
         if (room > ids.size() && room < (size_t(1) << 40))
             for (auto& c : m.columns) c.reserve(room);
