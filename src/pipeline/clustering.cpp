@@ -332,18 +332,20 @@ Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, Featu
     });
     const bool weighted = cc.modalities.size() > 1;
     std::vector<double> facts;  // per column here: its column, centre and variance
+    // a column here into v (n values), centred and imputed, and its facts
+    const auto centre_column = [&](const Column& c, std::vector<double>& v, std::vector<double>& scratch) {
+        std::copy_n(c.b->column(c.j, scratch), n, v.begin());
+        facts.push_back(double(c.x));
+        facts.push_back(center_column(v.data(), n, 1, name(cc.center)));
+        facts.push_back(weighted ? column_variance(v.data(), n, 1) : 0.0);
+    };
     const bool none = cc.center == Center::None;
     if (!store.empty()) {
         // the values are the store's: each column here gives its centre and variance, the blocks are let go, and
         // the rows are made from the store, a few at a time, into room that is only touched as it fills (the rows,
         // 2x their float32, never beside the blocks)
         std::vector<double> v(n), scratch;
-        for (const Column& c : here) {
-            std::copy_n(c.b->column(c.j, scratch), n, v.begin());
-            facts.push_back(double(c.x));
-            facts.push_back(center_column(v.data(), n, 1, name(cc.center)));
-            facts.push_back(weighted ? column_variance(v.data(), n, 1) : 0.0);
-        }
+        for (const Column& c : here) centre_column(c, v, scratch);
         release_values(fs);
         give_back_free_memory();  // blocks served from the heap's free chunks would otherwise stay resident
         facts = comm.allgather(facts);
@@ -367,10 +369,7 @@ Subtypes cluster_stage(Comm& comm, const Inputs& in, const Cohort& cohort, Featu
                 if (shares[r].second != shares[r].first)
                     to[r].reserve((c1 - c0) * (shares[r].second - shares[r].first + 1) * sizeof(double));
             for (size_t c = c0; c < c1; ++c) {
-                std::copy_n(here[c].b->column(here[c].j, scratch), n, v.begin());
-                facts.push_back(double(here[c].x));
-                facts.push_back(center_column(v.data(), n, 1, name(cc.center)));
-                facts.push_back(weighted ? column_variance(v.data(), n, 1) : 0.0);
+                centre_column(here[c], v, scratch);
                 for (size_t r = 0; r < ranks; ++r) {
                     if (shares[r].second == shares[r].first) continue;
                     const double x = double(here[c].x);

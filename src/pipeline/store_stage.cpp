@@ -135,7 +135,6 @@ std::vector<float> block_rows(Comm& comm, Modality m, const Cohort& cohort, cons
     }
     // then the block: made only now, once the results sent away are freed (made first, it stood beside all of them:
     // the results are doubles, 2x the block's float32 rows), from this rank's own rows and the rows that came in
-    give_back_free_memory();
     std::vector<float> block;
     resize_huge(block, (b1 - b0) * F);
     std::vector<bool> filled(b1 - b0);

@@ -108,7 +108,7 @@ void SortedGroups::assign(const double* values, size_t n, size_t stride, const s
     }
 }
 
-bool SortedGroups::mann_whitney(const Contrast& c, W& out) {
+void SortedGroups::mann_whitney(const Contrast& c, W& out) {
     static const std::vector<double> none;
     const std::vector<double>& b = c.level >= 0 && size_t(c.level) < groups_.size() ? groups_[size_t(c.level)] : none;
     const std::vector<double>* a = &rest_;
@@ -121,12 +121,10 @@ bool SortedGroups::mann_whitney(const Contrast& c, W& out) {
     }
     out.na = double(a->size());
     out.nb = double(b.size());
-    if (a->empty() || b.empty()) {
+    if (a->empty() || b.empty())
         out.w = out.ties = kNaN;
-        return false;
-    }
-    out.w = mann_whitney_sorted(a->data(), a->size(), b.data(), b.size(), out.ties);
-    return true;
+    else
+        out.w = mann_whitney_sorted(a->data(), a->size(), b.data(), b.size(), out.ties);
 }
 
 TestResult wilcoxon_from(const SortedGroups::W& w) {

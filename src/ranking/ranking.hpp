@@ -125,11 +125,11 @@ public:
     // values[i * stride] of group[i] (-1: left out), NaN values ignored
     void assign(const double* values, size_t n, size_t stride, const std::vector<int>& group);
     // The Mann-Whitney W of the contrast's level against its other side (its other level or every other group) and
-    // the sides' observed sizes; false (W NaN) when a side has no observed value.
+    // the sides' observed sizes; W NaN when a side has no observed value.
     struct W {
         double w, ties, na, nb;
     };
-    bool mann_whitney(const Contrast& c, W& out);
+    void mann_whitney(const Contrast& c, W& out);
 
 private:
     std::vector<std::vector<double>> groups_;

@@ -37,6 +37,19 @@ std::pair<size_t, size_t> MatrixReader::shape(const std::string& modality) const
     return {dims[0], dims[1]};
 }
 
+namespace {
+// rows [r0, r1) x columns [c0, c1) of mod/<modality>/X, row-major, into `out` (room for them)
+void read_rectangle(hid_t file, const std::string& path, const std::string& modality, size_t r0, size_t r1, size_t c0,
+                    size_t c1, float* out) {
+    Id d(H5Dopen2(file, ("mod/" + modality + "/X").c_str(), H5P_DEFAULT), "open X");
+    Id fs(H5Dget_space(d), "get dataspace");
+    hsize_t start[2] = {r0, c0}, count[2] = {r1 - r0, c1 - c0};
+    check(H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, nullptr, count, nullptr), "select a block of the matrix");
+    Id ms(H5Screate_simple(2, count, nullptr), "create memory space");
+    check(H5Dread(d, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, out), "read mod/" + modality + "/X from " + path);
+}
+}  // namespace
+
 std::vector<float> MatrixReader::read_features(const std::string& modality, size_t c0, size_t c1) const {
     auto [rows, cols] = shape(modality);
     if (c0 > c1 || c1 > cols) throw Error(ErrorKind::Internal, "column block out of range");
@@ -46,19 +59,13 @@ std::vector<float> MatrixReader::read_features(const std::string& modality, size
     if (out.empty()) return out;
     // a few rows at a time (at most ~16 MB), each transposed into place in tiles that stay in cache: the block is
     // held once, not twice, while it is read
-    Id d(H5Dopen2(impl_->file, ("mod/" + modality + "/X").c_str(), H5P_DEFAULT), "open X");
-    Id fs(H5Dget_space(d), "get dataspace");
     const size_t step = std::max<size_t>(1, (size_t(16) << 20) / (w * sizeof(float)));
     std::vector<float> buf;
     constexpr size_t T = 64;
     for (size_t r0 = 0; r0 < rows; r0 += step) {
         const size_t r1 = std::min(rows, r0 + step);
         buf.resize((r1 - r0) * w);
-        hsize_t start[2] = {r0, c0}, count[2] = {r1 - r0, w};
-        check(H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, nullptr, count, nullptr), "select columns");
-        Id ms(H5Screate_simple(2, count, nullptr), "create memory space");
-        check(H5Dread(d, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, buf.data()),
-              "read mod/" + modality + "/X from " + impl_->path);
+        read_rectangle(impl_->file, impl_->path, modality, r0, r1, c0, c1, buf.data());
         for (size_t i0 = r0; i0 < r1; i0 += T)
             for (size_t j0 = 0; j0 < w; j0 += T)
                 for (size_t i = i0; i < std::min(r1, i0 + T); ++i)
@@ -71,14 +78,7 @@ void MatrixReader::read_rows(const std::string& modality, size_t r0, size_t r1, 
     auto [rows, cols] = shape(modality);
     if (r0 > r1 || r1 > rows) throw Error(ErrorKind::Internal, "row block out of range");
     out.resize((r1 - r0) * cols);
-    if (out.empty()) return;
-    Id d(H5Dopen2(impl_->file, ("mod/" + modality + "/X").c_str(), H5P_DEFAULT), "open X");
-    Id fs(H5Dget_space(d), "get dataspace");
-    hsize_t start[2] = {r0, 0}, count[2] = {r1 - r0, cols};
-    check(H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, nullptr, count, nullptr), "select rows");
-    Id ms(H5Screate_simple(2, count, nullptr), "create memory space");
-    check(H5Dread(d, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, out.data()),
-          "read mod/" + modality + "/X from " + impl_->path);
+    if (!out.empty()) read_rectangle(impl_->file, impl_->path, modality, r0, r1, 0, cols, out.data());
 }
 
 namespace {
