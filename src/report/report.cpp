@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -56,39 +57,37 @@ std::string pct(double a, double b) {
     return buf;
 }
 
-// The columns of a results table that the report uses, read in one streaming pass (a QC table of 500,000 samples
-// is not held as strings): text columns as strings, number columns parsed (NA and blanks as NaN); nums {"*"}: every
-// column not named in `text`. Columns the file lacks are left out; `header` keeps the file's order.
-struct Columns {
-    std::string path;
-    std::vector<std::string> header;
-    size_t n = 0;  // rows
-    std::map<std::string, std::vector<std::string>> text;
-    std::map<std::string, std::vector<double>> nums;
+// One text column's rows in one buffer: a std::vector<std::string> costs 32 bytes a row before its text.
+class TextColumn {
+public:
+    void reserve(size_t rows) { end_.reserve(rows); }
+    void push_back(std::string_view s) {
+        chars_.append(s);
+        end_.push_back(chars_.size());
+    }
+    std::string_view operator[](size_t r) const {
+        const size_t b = r ? end_[r - 1] : 0;
+        return std::string_view(chars_).substr(b, end_[r] - b);
+    }
+
+private:
+    std::string chars_;
+    std::vector<size_t> end_;
 };
 
-Columns read_columns(const std::string& path, const std::vector<std::string>& text,
-                     const std::vector<std::string>& nums) {
-    Columns t;
-    t.path = path;
+// Each row of a results table, split at tabs: `header` gets the first line's fields, `row` every later non-empty
+// line's (checked to have as many). Streams: nothing of the table is held.
+template <typename Header, typename Row>
+void each_row(const std::string& path, Header&& header, Row&& row) {
     LineReader in(path);
     std::string_view line;
-    std::vector<std::pair<size_t, std::vector<std::string>*>> want_text;
-    std::vector<std::pair<size_t, std::vector<double>*>> want_num;
     size_t width = 0;
     while (in.next(line)) {
         if (line.empty()) continue;
         const std::vector<std::string> f = split_fields_at(std::string(line), '\t', path, in.line_number());
         if (width == 0) {
             width = f.size();
-            t.header = f;
-            const bool all = nums.size() == 1 && nums[0] == "*";
-            for (size_t c = 0; c < f.size(); ++c) {
-                const bool is_text = std::find(text.begin(), text.end(), f[c]) != text.end();
-                if (is_text) want_text.push_back({c, &t.text[f[c]]});
-                if ((all && !is_text) || std::find(nums.begin(), nums.end(), f[c]) != nums.end())
-                    want_num.push_back({c, &t.nums[f[c]]});
-            }
+            header(f);
             continue;
         }
         if (f.size() != width)
@@ -96,31 +95,161 @@ Columns read_columns(const std::string& path, const std::vector<std::string>& te
                         path + ":" + std::to_string(in.line_number()) + ": " + std::to_string(f.size()) +
                             " fields where the header has " + std::to_string(width),
                         "this file is written by precis run: run the study again to rewrite it");
-        for (auto& [c, v] : want_text) v->push_back(f[c]);
-        for (auto& [c, v] : want_num) v->push_back(number(f[c]));
-        ++t.n;
+        row(f);
     }
+}
+
+// The rows after the header (the lines that are not empty): a first pass, so that the columns are made at their
+// size rather than grown (a vector grown by doubling holds up to twice its values, and once more while it moves).
+size_t count_rows(const std::string& path) {
+    LineReader in(path);
+    std::string_view line;
+    size_t n = 0;
+    while (in.next(line)) n += !line.empty();
+    return n ? n - 1 : 0;
+}
+
+// The columns of a results table that the report uses, read in one streaming pass (a QC table of 500,000 samples
+// is not held as strings): text columns as text, number columns parsed (NA and blanks as NaN); nums {"*"}: every
+// column not named in `text`. Columns the file lacks are left out; `header` keeps the file's order.
+struct Columns {
+    std::string path;
+    std::vector<std::string> header;
+    size_t n = 0;  // rows
+    std::map<std::string, TextColumn> text;
+    std::map<std::string, std::vector<double>> nums;
+};
+
+Columns read_columns(const std::string& path, const std::vector<std::string>& text,
+                     const std::vector<std::string>& nums) {
+    Columns t;
+    t.path = path;
+    const size_t rows = count_rows(path);
+    std::vector<std::pair<size_t, TextColumn*>> want_text;
+    std::vector<std::pair<size_t, std::vector<double>*>> want_num;
+    each_row(
+        path,
+        [&](const std::vector<std::string>& f) {
+            t.header = f;
+            const bool all = nums.size() == 1 && nums[0] == "*";
+            for (size_t c = 0; c < f.size(); ++c) {
+                const bool is_text = std::find(text.begin(), text.end(), f[c]) != text.end();
+                if (is_text) want_text.push_back({c, &t.text[f[c]]}), want_text.back().second->reserve(rows);
+                if ((all && !is_text) || std::find(nums.begin(), nums.end(), f[c]) != nums.end())
+                    want_num.push_back({c, &t.nums[f[c]]}), want_num.back().second->reserve(rows);
+            }
+        },
+        [&](const std::vector<std::string>& f) {
+            for (auto& [c, v] : want_text) v->push_back(f[c]);
+            for (auto& [c, v] : want_num) v->push_back(number(f[c]));
+            ++t.n;
+        });
     return t;
 }
 
 // One column of those: s(r) its text, d(r) its number.
 struct Col {
-    const std::vector<std::string>* text = nullptr;
+    const TextColumn* text = nullptr;
     const std::vector<double>* nums = nullptr;
     Col(const Columns& t, const std::string& name) {
         if (auto it = t.text.find(name); it != t.text.end()) text = &it->second;
         if (auto it = t.nums.find(name); it != t.nums.end()) nums = &it->second;
     }
     bool ok() const { return text || nums; }
-    std::string s(size_t r) const { return text ? (*text)[r] : nums ? fmt((*nums)[r]) : std::string(); }
-    double d(size_t r) const { return nums ? (*nums)[r] : text ? number((*text)[r]) : NaN; }
+    std::string s(size_t r) const { return text ? std::string((*text)[r]) : nums ? fmt((*nums)[r]) : std::string(); }
+    double d(size_t r) const { return nums ? (*nums)[r] : text ? number(std::string((*text)[r])) : NaN; }
 };
+
+// A QC table (qc/<modality>.tsv) summarised in two streaming passes, so that the table of 500,000 samples is never
+// held: the samples by status, the first failures, and each metric's histogram over the samples that were read
+// (neither absent nor errors).
+struct QcMetric {
+    std::string name;
+    double lo = INFINITY, hi = -INFINITY;  // over the finite values
+    std::optional<svg::Histogram> histogram;  // when lo < hi
+};
+struct QcTable {
+    std::string modality;
+    std::vector<std::string> header;
+    size_t n = 0;
+    std::map<std::string, size_t> status;               // samples by status
+    std::vector<std::vector<std::string>> first_bad;    // the first 100 failures and errors: id, status, reason
+    std::map<std::string, size_t> why;                  // by the metric named first in the reason; errors together
+    size_t n_bad = 0;
+    std::vector<QcMetric> metrics;                      // the number columns, in the table's order
+    std::map<std::string, std::vector<double>> thresholds;  // metric: the thresholds that decide pass or fail
+};
+
+constexpr size_t kQcBins = 30, kQcListed = 100;
+
+std::map<std::string, std::vector<double>> qc_thresholds(const StudyConfig& study, const std::string& modality) {
+    std::map<std::string, std::vector<double>> t;
+    if (modality == "genome") {
+        const GenomeConfig& g = study.genome;
+        t["call_rate"] = {g.min_call_rate};
+        if (g.max_abs_het_f > 0) t["het_f"] = {-g.max_abs_het_f, g.max_abs_het_f};
+        t["sex_f"] = {g.female_max_f, g.male_min_f};
+    } else {
+        t["detected_fraction"] = {study.proteome.min_detected_fraction};
+    }
+    return t;
+}
+
+std::optional<QcTable> read_qc(const std::string& path, const std::string& modality, const StudyConfig& study) {
+    if (!fs::exists(path)) return std::nullopt;
+    QcTable q;
+    q.modality = modality;
+    q.thresholds = qc_thresholds(study, modality);
+    const std::vector<std::string> text{"sample_id", "status", "reason", "inferred_sex"};
+    std::vector<size_t> metric_col;  // per metric, its column
+    size_t id_col = size_t(-1), status_col = size_t(-1), reason_col = size_t(-1);
+    const auto header = [&](const std::vector<std::string>& f) {
+        q.header = f;
+        for (size_t c = 0; c < f.size(); ++c) {
+            if (f[c] == "sample_id") id_col = c;
+            if (f[c] == "status") status_col = c;
+            if (f[c] == "reason") reason_col = c;
+            if (std::find(text.begin(), text.end(), f[c]) == text.end()) {
+                metric_col.push_back(c);
+                q.metrics.emplace_back().name = f[c];
+            }
+        }
+    };
+    const auto field = [](const std::vector<std::string>& f, size_t c) { return c < f.size() ? f[c] : std::string(); };
+    // a sample's metrics count when it was read: neither absent nor an error
+    const auto read = [&](const std::string& st) { return st != "absent" && st != "error"; };
+    each_row(path, header, [&](const std::vector<std::string>& f) {
+        ++q.n;
+        const std::string st = field(f, status_col);
+        ++q.status[st];
+        if (st == "fail" || st == "error") {
+            const std::string reason = field(f, reason_col);
+            ++q.why[st == "error" ? "could not be read (error)" : reason.substr(0, reason.find(' '))];
+            if (++q.n_bad <= kQcListed) q.first_bad.push_back({field(f, id_col), st, reason});
+        }
+        if (!read(st)) return;
+        for (size_t m = 0; m < q.metrics.size(); ++m)
+            if (const double x = number(f[metric_col[m]]); std::isfinite(x))
+                q.metrics[m].lo = std::min(q.metrics[m].lo, x), q.metrics[m].hi = std::max(q.metrics[m].hi, x);
+    });
+    bool any = false;
+    for (QcMetric& m : q.metrics)
+        if (m.lo < m.hi) m.histogram.emplace(m.lo, m.hi, q.thresholds[m.name], kQcBins), any = true;
+    if (any)  // the second pass: the histograms' counts
+        each_row(path, [](const std::vector<std::string>&) {}, [&](const std::vector<std::string>& f) {
+            if (!read(field(f, status_col))) return;
+            for (size_t m = 0; m < q.metrics.size(); ++m)
+                if (q.metrics[m].histogram) q.metrics[m].histogram->add(number(f[metric_col[m]]));
+        });
+    return q;
+}
 
 struct Results {
     std::string dir;
     json prov;
     StudyConfig study;  // the resolved study, read by the config module (its defaults where a key is absent)
-    std::optional<Columns> qc_genome, qc_proteome, clustering, subtypes, biomarkers;
+    std::optional<QcTable> qc_genome, qc_proteome;
+    std::optional<Columns> clustering, subtypes, biomarkers;
     std::optional<Columns> pcs, eigenvalues, pairs;  // ancestry/ and relatedness/
     std::optional<Columns> null_refs;                // clustering_null.tsv
     std::optional<Columns> survival, survival_tests, survival_curves;
@@ -145,7 +274,7 @@ void check_complete(const Results& r) {
         throw Error(ErrorKind::MalformedInput, r.dir + ": " + what,
                     "rerun the study with precis run to write its results again (it resumes from its journal)");
     };
-    auto need = [&](const std::optional<Columns>& t, const std::string& file, bool rows) {
+    auto need = [&](const auto& t, const std::string& file, bool rows) {
         if (!t) broken(file + " is missing, although provenance.json says the run wrote it");
         if (t->header.empty()) broken(file + " is empty");
         if (rows && t->n == 0) broken(file + " has a header but no rows");
@@ -224,8 +353,8 @@ Results load(const std::string& dir, const std::string& provenance_json) {
                     "rerun the study with precis run to write its results again");
     }
     r.phenotypes = r.study.listed_phenotypes;
-    r.qc_genome = columns_if(dir + "/qc/genome.tsv", {"sample_id", "status", "reason", "inferred_sex"}, {"*"});
-    r.qc_proteome = columns_if(dir + "/qc/proteome.tsv", {"sample_id", "status", "reason"}, {"*"});
+    r.qc_genome = read_qc(dir + "/qc/genome.tsv", "genome", r.study);
+    r.qc_proteome = read_qc(dir + "/qc/proteome.tsv", "proteome", r.study);
     r.clustering = columns_if(dir + "/clustering.tsv", {"k", "cluster_sizes", "cluster_consensus", "chosen"},
                               {"k", "pac", "delta_area", "mean_silhouette", "p_value", "p_adjusted", "rcsi", "rcsi_se",
                                "p_monte_carlo", "test_pac", "reference_pac"});
@@ -295,12 +424,43 @@ std::string figure(const std::string& svg_text, const std::string& caption = "")
 }
 
 // The subtype (text) of each sample id, from subtypes.tsv.
-std::map<std::string, std::string> subtype_of(const Results& r) {
-    std::map<std::string, std::string> m;
-    if (!r.subtypes) return m;
-    Col id(*r.subtypes, "sample_id"), st(*r.subtypes, "subtype");
-    for (size_t i = 0; i < r.subtypes->n; ++i) m[id.s(i)] = st.s(i);
-    return m;
+// A sample's row among n ids: at the row guessed first (the results tables list the cohort in the store's order),
+// else by a binary search of the ids' sorted order, made once (4 bytes a row, where a map of strings costs ~100).
+class RowFinder {
+public:
+    static constexpr size_t npos = size_t(-1);
+    RowFinder(size_t n, std::function<std::string_view(size_t)> id_at) : n_(n), id_at_(std::move(id_at)) {}
+    size_t find(std::string_view id, size_t guess) const {
+        if (guess < n_ && id_at_(guess) == id) return guess;
+        if (order_.empty() && n_) {
+            order_.resize(n_);
+            std::iota(order_.begin(), order_.end(), uint32_t(0));
+            std::stable_sort(order_.begin(), order_.end(),
+                             [&](uint32_t a, uint32_t b) { return id_at_(a) < id_at_(b); });
+        }
+        // the last of equal ids, as a map filled in row order would keep
+        const auto it = std::upper_bound(order_.begin(), order_.end(), id,
+                                         [&](std::string_view v, uint32_t b) { return v < id_at_(b); });
+        return it == order_.begin() || id_at_(*(it - 1)) != id ? npos : *(it - 1);
+    }
+
+private:
+    size_t n_;
+    std::function<std::string_view(size_t)> id_at_;
+    mutable std::vector<uint32_t> order_;
+};
+
+// Each store row's subtype from subtypes.tsv (NaN where the sample has none).
+std::vector<double> store_subtypes(const Results& r) {
+    const std::vector<std::string>& index = r.store->obs.index;
+    std::vector<double> sub(index.size(), NaN);
+    if (!r.subtypes) return sub;
+    const Col id(*r.subtypes, "sample_id"), st(*r.subtypes, "subtype");
+    if (!id.text) return sub;
+    const RowFinder rows(r.subtypes->n, [&](size_t i) { return (*id.text)[i]; });
+    for (size_t i = 0; i < index.size(); ++i)
+        if (const size_t at = rows.find(index[i], i); at != RowFinder::npos) sub[i] = st.d(at);
+    return sub;
 }
 
 int chosen_k(const Results& r) {
@@ -319,9 +479,7 @@ std::string overview(const Results& r) {
                     (analysed < in_sheet ? "; the others failed QC or could not be read (see Sample QC)." : "."));
     for (auto [name, t] : {std::pair{"genome", &r.qc_genome}, std::pair{"proteome", &r.qc_proteome}}) {
         if (!*t) continue;
-        Col st(**t, "status");
-        std::map<std::string, size_t> n;
-        for (size_t i = 0; i < (*t)->n; ++i) ++n[st.s(i)];
+        std::map<std::string, size_t> n = (*t)->status;
         const size_t present = (*t)->n - n["absent"];
         items.push_back(std::string(name) + " QC: " + std::to_string(n["pass"]) + " of " + std::to_string(present) +
                         " samples pass, " + std::to_string(n["fail"]) + " fail, " + std::to_string(n["error"]) +
@@ -436,75 +594,51 @@ std::string run_summary(const Results& r) {
 std::string qc_section(const Results& r) {
     std::string o = "<section id=\"qc\"><h2>Sample QC</h2>";
     bool any = false;
-    for (auto [mod, t] : {std::pair{std::string("genome"), &r.qc_genome}, std::pair{std::string("proteome"), &r.qc_proteome}}) {
+    for (const auto* t : {&r.qc_genome, &r.qc_proteome}) {
         if (!*t) continue;
         any = true;
-        const Columns& T = **t;
-        Col st(T, "status"), id(T, "sample_id"), reason(T, "reason");
-        std::map<std::string, size_t> n;
-        for (size_t i = 0; i < T.n; ++i) ++n[st.s(i)];
+        const QcTable& T = **t;
+        const std::string& mod = T.modality;
+        std::map<std::string, size_t> n = T.status;
         o += "<h3>" + esc(mod) + "</h3>";
         o += table_html({"pass", "fail", "error", "absent"},
                         {{std::to_string(n["pass"]), std::to_string(n["fail"]), std::to_string(n["error"]),
                           std::to_string(n["absent"])}});
         // every metric in the table's order, with the thresholds that decide pass or fail
-        std::map<std::string, std::vector<double>> thresholds;
         if (mod == "genome") {
             const GenomeConfig& g = r.study.genome;
             const double cr = g.min_call_rate, het = g.max_abs_het_f;
-            thresholds["call_rate"] = {cr};
-            if (het > 0) thresholds["het_f"] = {-het, het};
-            thresholds["sex_f"] = {g.female_max_f, g.male_min_f};
             o += "<p>A sample fails with call_rate below " + esc(fmt_n(cr)) +
                  (het > 0 ? " or |het_f| above " + esc(fmt_n(het)) : std::string()) +
                  " (dashed red lines; on sex_f: the female and male cut-offs of the inferred sex). Metrics follow "
                  "Hail's sample_qc; het_f and sex_f are plink's F.</p>";
         } else {
-            thresholds["detected_fraction"] = {r.study.proteome.min_detected_fraction};
-            o += "<p>A sample fails with detected_fraction below " + esc(fmt_n(thresholds["detected_fraction"][0])) +
-                 " (dashed red line).</p>";
+            o += "<p>A sample fails with detected_fraction below " +
+                 esc(fmt_n(r.study.proteome.min_detected_fraction)) + " (dashed red line).</p>";
         }
-        std::vector<std::pair<std::string, std::vector<double>>> metrics;
         std::string constants;  // metrics with one value in every sample: a sentence, not a picture
-        for (const auto& name : T.header)
-            if (T.nums.count(name)) metrics.push_back({name, thresholds[name]});
         o += "<div class=\"grid\">";
-        for (auto& [name, thr] : metrics) {
-            Col c(T, name);
-            if (!c.ok()) continue;
-            std::vector<double> v;
-            for (size_t i = 0; i < T.n; ++i)
-                if (st.s(i) != "absent" && st.s(i) != "error") v.push_back(c.d(i));
-            double lo = INFINITY, hi = -INFINITY;
-            for (double x : v)
-                if (std::isfinite(x)) lo = std::min(lo, x), hi = std::max(hi, x);
-            if (!(lo <= hi)) continue;  // no values
-            if (lo == hi) {
-                constants += (constants.empty() ? "" : ", ") + name + " = " + fmt_n(lo);
+        for (const QcMetric& m : T.metrics) {
+            if (!(m.lo <= m.hi)) continue;  // no values
+            if (m.lo == m.hi) {
+                constants += (constants.empty() ? "" : ", ") + m.name + " = " + fmt_n(m.lo);
                 continue;
             }
-            o += figure(svg::histogram(v, 30, mod + ": " + name, name, thr, 340, 220));
+            const auto thr = T.thresholds.find(m.name);
+            o += figure(svg::histogram(*m.histogram, mod + ": " + m.name, m.name,
+                                       thr == T.thresholds.end() ? std::vector<double>{} : thr->second, 340, 220));
         }
         o += "</div>";
         if (!constants.empty()) o += "<p>The same in every sample: " + esc(constants) + ".</p>";
-        std::vector<std::vector<std::string>> bad;
-        std::map<std::string, size_t> why;  // failures by the metric named first in the reason; errors together
-        size_t n_bad = 0;
-        for (size_t i = 0; i < T.n; ++i)
-            if (st.s(i) == "fail" || st.s(i) == "error") {
-                const std::string r = reason.s(i);
-                ++why[st.s(i) == "error" ? "could not be read (error)" : r.substr(0, r.find(' '))];
-                if (++n_bad <= 100) bad.push_back({id.s(i), st.s(i), r});
-            }
-        if (n_bad) {
+        if (T.n_bad) {
             std::vector<std::vector<std::string>> causes;
-            for (auto& [k, c] : why) causes.push_back({k, std::to_string(c)});
-            o += "<h4>Samples that failed (" + std::to_string(n_bad) + ")</h4>" +
+            for (auto& [k, c] : T.why) causes.push_back({k, std::to_string(c)});
+            o += "<h4>Samples that failed (" + std::to_string(T.n_bad) + ")</h4>" +
                  table_html({"reason", "samples"}, causes) + "<div class=\"scroll\">" +
-                 table_html({"sample_id", "status", "reason"}, bad) + "</div>";
-            if (n_bad > 100)
+                 table_html({"sample_id", "status", "reason"}, T.first_bad) + "</div>";
+            if (T.n_bad > kQcListed)
                 o += "<p class=\"note\">The first 100 are shown; qc/" + esc(mod) + ".tsv lists all " +
-                     std::to_string(n_bad) + ".</p>";
+                     std::to_string(T.n_bad) + ".</p>";
         } else {
             o += "<p>No sample failed.</p>";
         }
@@ -739,20 +873,26 @@ std::string structure_section(const Results& r) {
     if (r.pcs && r.pcs->n > 0) {
         const Col id(*r.pcs, "sample_id"), in_pca(*r.pcs, "in_pca");
         // colour: the study's color_by column (from the store's obs), else in the PCA or projected
-        std::map<std::string, std::string> group;
         const std::string& by = r.study.genome.ancestry.color_by;
+        const ObsColumn* by_column = nullptr;
         if (!by.empty() && r.store)
-            for (const FrameColumn& c : r.store->obs.columns)
-                if (c.name == by)
-                    for (size_t i = 0; i < r.store->obs.index.size(); ++i)
-                        group[r.store->obs.index[i]] = c.numeric ? fmt(i < c.numbers.size() ? c.numbers[i] : NaN)
-                                                                 : (i < c.strings.size() ? c.strings[i] : "");
+            for (const ObsColumn& c : r.store->obs.columns)
+                if (c.name == by) by_column = &c;  // the last of that name
+        const std::vector<std::string> no_index;
+        const std::vector<std::string>& index = by_column ? r.store->obs.index : no_index;
+        const RowFinder store_row(index.size(), [&](size_t i) { return std::string_view(index[i]); });
+        const auto group_of = [&](size_t row) -> std::optional<std::string> {  // none: not in the cohort
+            const size_t i = store_row.find(id.s(row), row);
+            if (i == RowFinder::npos) return std::nullopt;
+            const ObsColumn& c = *by_column;
+            return c.numeric ? fmt(i < c.numbers.size() ? c.numbers[i] : NaN) : c.text(i);
+        };
         std::vector<std::string> names;
         std::map<std::string, size_t> colour_of;
         std::vector<size_t> colour(r.pcs->n);
         for (size_t i = 0; i < r.pcs->n; ++i) {
             std::string g = by.empty() ? (in_pca.s(i) == "true" ? "in the PCA" : "relative (projected)")
-                                       : (group.count(id.s(i)) ? group[id.s(i)] : "not in the cohort");
+                                       : group_of(i).value_or("not in the cohort");
             if (g.empty() || g == "NA") g = "NA";
             auto it = colour_of.find(g);
             if (it == colour_of.end()) it = colour_of.emplace(g, names.size()).first, names.push_back(g);
@@ -806,15 +946,14 @@ std::string embedding_section(const Results& r) {
     std::string o = "<section id=\"embedding\"><h2>Embedding</h2>";
     if (!r.store || r.store->embedding_dims < 2 || r.store->obs.index.empty())
         return o + "<p>No embedding in the store (clustering was not run).</p></section>";
-    const auto sub = subtype_of(r);
+    const std::vector<double> sub = store_subtypes(r);
     std::vector<std::string> names;
     const int k = chosen_k(r);
     for (int i = 1; i <= k; ++i) names.push_back("subtype " + std::to_string(i));
     std::vector<svg::Point> pts;
     const size_t d = r.store->embedding_dims;
     for (size_t i = 0; i < r.store->obs.index.size() && (i + 1) * d <= r.store->embedding.size(); ++i) {
-        auto it = sub.find(r.store->obs.index[i]);
-        const double s = it == sub.end() ? NaN : number(it->second);
+        const double s = sub[i];
         pts.push_back({r.store->embedding[i * d], r.store->embedding[i * d + 1],
                        std::isfinite(s) && s >= 1 ? size_t(s) - 1 : size_t(k)});
     }
@@ -833,17 +972,15 @@ std::string phenotype_section(const Results& r) {
     std::string o = "<section id=\"phenotypes\"><h2>Subtypes and phenotypes</h2>";
     if (!r.store || chosen_k(r) == 0) return o + "<p>Clustering was not run.</p></section>";
     if (r.store->obs.columns.empty()) return o + "<p>The study names no phenotype columns.</p></section>";
-    const auto sub = subtype_of(r);
+    const std::vector<double> sub = store_subtypes(r);
     const int k = chosen_k(r);
     std::vector<int> s(r.store->obs.index.size(), 0);
-    for (size_t i = 0; i < s.size(); ++i) {
-        auto it = sub.find(r.store->obs.index[i]);
-        if (it != sub.end()) s[i] = int(number(it->second));
-    }
+    for (size_t i = 0; i < s.size(); ++i)
+        if (std::isfinite(sub[i])) s[i] = int(sub[i]);
     o += "<p>Categorical phenotypes: counts per subtype and Pearson's chi-squared test of independence (R's "
          "chisq.test). Numeric phenotypes: summaries per subtype and the Kruskal-Wallis test. Missing values are "
          "left out.</p>";
-    for (const FrameColumn& c : r.store->obs.columns) {
+    for (const ObsColumn& c : r.store->obs.columns) {
         o += "<h3>" + esc(c.name) + "</h3>";
         if (c.numeric) {
             std::vector<std::vector<double>> g(static_cast<size_t>(k), std::vector<double>{});
@@ -865,21 +1002,14 @@ std::string phenotype_section(const Results& r) {
                  "<p class=\"test\">Kruskal-Wallis H = " + esc(fmt_n(t.statistic)) + ", df = " + esc(fmt_n(t.df)) +
                  ", p = " + esc(fmt_p(t.p)) + "</p>";
         } else {
-            std::vector<std::string> levels;
-            for (auto& v : c.strings)
-                if (!v.empty() && v != "NA") levels.push_back(v);
-            std::sort(levels.begin(), levels.end());
-            levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
+            const std::vector<std::string>& levels = c.categories;  // sorted, distinct, neither empty nor NA
             if (levels.size() > 30) {
                 o += "<p>" + std::to_string(levels.size()) + " distinct values: too many for a cross-table.</p>";
                 continue;
             }
             std::vector<std::vector<double>> tab(size_t(k), std::vector<double>(levels.size(), 0.0));
-            for (size_t i = 0; i < s.size() && i < c.strings.size(); ++i) {
-                auto it = std::lower_bound(levels.begin(), levels.end(), c.strings[i]);
-                if (s[i] >= 1 && s[i] <= k && it != levels.end() && *it == c.strings[i])
-                    tab[size_t(s[i] - 1)][size_t(it - levels.begin())] += 1;
-            }
+            for (size_t i = 0; i < s.size() && i < c.codes.size(); ++i)
+                if (s[i] >= 1 && s[i] <= k && c.codes[i] >= 0) tab[size_t(s[i] - 1)][size_t(c.codes[i])] += 1;
             std::vector<std::string> head{"subtype"};
             head.insert(head.end(), levels.begin(), levels.end());
             std::vector<std::vector<std::string>> rows;

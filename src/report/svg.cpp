@@ -211,31 +211,38 @@ std::string line_chart(const std::vector<Series>& series, const std::string& tit
     return c.str();
 }
 
-std::string histogram(const std::vector<double>& values, size_t bins, const std::string& title,
-                      const std::string& xlabel, const std::vector<double>& thresholds, double width, double height) {
-    Canvas c(width, height, title);
-    std::vector<double> v;
-    for (double x : values)
-        if (std::isfinite(x)) v.push_back(x);
-    Axes a;
-    std::tie(a.x0, a.x1) = range_of(v);
+Histogram::Histogram(double lo, double hi, const std::vector<double>& thresholds, size_t bins) {
+    if (!(lo <= hi)) lo = 0, hi = 1;  // as range_of: no values
+    else if (hi == lo) lo -= 0.5, hi += 0.5;
+    x0 = lo, x1 = hi;
     for (double t : thresholds)  // show a threshold just outside the data too
-        if (std::isfinite(t) && t >= a.x0 - (a.x1 - a.x0) * 0.25 && t <= a.x1 + (a.x1 - a.x0) * 0.25)
-            a.x0 = std::min(a.x0, t), a.x1 = std::max(a.x1, t);
-    bins = std::max<size_t>(1, bins);
-    std::vector<size_t> count(bins, 0);
-    const double w = (a.x1 - a.x0) / double(bins);
-    for (double x : v) ++count[std::min(bins - 1, size_t(std::max(0.0, (x - a.x0) / w)))];
+        if (std::isfinite(t) && t >= x0 - (x1 - x0) * 0.25 && t <= x1 + (x1 - x0) * 0.25)
+            x0 = std::min(x0, t), x1 = std::max(x1, t);
+    count.assign(std::max<size_t>(1, bins), 0);
+    width = (x1 - x0) / double(count.size());
+}
+
+void Histogram::add(double x) {
+    if (std::isfinite(x)) ++count[std::min(count.size() - 1, size_t(std::max(0.0, (x - x0) / width)))];
+}
+
+std::string histogram(const Histogram& h, const std::string& title, const std::string& xlabel,
+                      const std::vector<double>& thresholds, double width, double height) {
+    Canvas c(width, height, title);
+    Axes a;
+    a.x0 = h.x0, a.x1 = h.x1;
+    const size_t bins = h.count.size();
+    const double w = h.width;
     a.y0 = 0;
-    a.y1 = double(std::max<size_t>(1, *std::max_element(count.begin(), count.end()))) * 1.08;
+    a.y1 = double(std::max<size_t>(1, *std::max_element(h.count.begin(), h.count.end()))) * 1.08;
     draw_axes(c, a, xlabel, "samples", title);
     for (size_t b = 0; b < bins; ++b) {
-        if (!count[b]) continue;
+        if (!h.count[b]) continue;
         const double x0 = a.px(c, a.x0 + w * double(b)), x1 = a.px(c, a.x0 + w * double(b + 1));
-        const double y = a.py(c, double(count[b]));
+        const double y = a.py(c, double(h.count[b]));
         c.rect(x0 + 0.5, y, std::max(0.5, x1 - x0 - 1), a.py(c, 0) - y, "#4e79a7",
                tick_label(a.x0 + w * double(b)) + " to " + tick_label(a.x0 + w * double(b + 1)) + ": " +
-                   std::to_string(count[b]) + " samples");
+                   std::to_string(h.count[b]) + " samples");
     }
     for (double t : thresholds)
         if (std::isfinite(t) && t >= a.x0 && t <= a.x1) {
@@ -244,6 +251,16 @@ std::string histogram(const std::vector<double>& values, size_t bins, const std:
             c.text(x + 3, a.top + 10, "threshold " + tick_label(t), "start", 9, "fill=\"#d62728\"");
         }
     return c.str();
+}
+
+std::string histogram(const std::vector<double>& values, size_t bins, const std::string& title,
+                      const std::string& xlabel, const std::vector<double>& thresholds, double width, double height) {
+    double lo = INFINITY, hi = -INFINITY;
+    for (double x : values)
+        if (std::isfinite(x)) lo = std::min(lo, x), hi = std::max(hi, x);
+    Histogram h(lo, hi, thresholds, bins);
+    for (double x : values) h.add(x);
+    return histogram(h, title, xlabel, thresholds, width, height);
 }
 
 std::string scatter(const std::vector<Point>& points, const std::vector<std::string>& names,

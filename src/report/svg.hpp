@@ -60,7 +60,18 @@ std::string line_chart(const std::vector<Series>& series, const std::string& tit
                        const std::string& ylabel, double width, double height, const std::vector<double>& x_marks = {},
                        bool y_from_zero = false);
 
-// A histogram of the finite values in `bins` equal bins, dashed red lines at the thresholds inside the range.
+// A histogram's counts in `bins` equal bins over [x0, x1): the finite values' range [lo, hi] (lo > hi: none),
+// widened to show a threshold just outside it. Filled a value at a time, so that a table need not be held.
+struct Histogram {
+    double x0 = 0, x1 = 1, width = 1;
+    std::vector<size_t> count;
+    Histogram(double lo, double hi, const std::vector<double>& thresholds, size_t bins);
+    void add(double x);  // non-finite values are left out
+};
+// The histogram drawn, dashed red lines at the thresholds inside the range.
+std::string histogram(const Histogram& h, const std::string& title, const std::string& xlabel,
+                      const std::vector<double>& thresholds, double width, double height);
+// A histogram of the finite values in `bins` equal bins.
 std::string histogram(const std::vector<double>& values, size_t bins, const std::string& title,
                       const std::string& xlabel, const std::vector<double>& thresholds, double width, double height);
 

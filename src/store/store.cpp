@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <numeric>
 
 #include "core/error.hpp"
 #include "core/files.hpp"
@@ -249,8 +250,29 @@ void write_annotations(const std::string& path, const StoreAnnotations& a) {
 }
 
 namespace {
-FrameColumn read_frame_column(hid_t frame, const std::string& name) {
-    FrameColumn c;
+// A text column's categories made sorted and distinct, without the missing ("" and NA) and the unused ones, and its
+// codes to match (whatever wrote the store: anndata allows unsorted and unused categories).
+void tidy_categories(ObsColumn& c) {
+    std::vector<char> used(c.categories.size(), 0);
+    for (int code : c.codes)
+        if (code >= 0) used[size_t(code)] = 1;
+    std::vector<std::string> kept;
+    for (size_t j = 0; j < c.categories.size(); ++j)
+        if (used[j] && !c.categories[j].empty() && c.categories[j] != "NA") kept.push_back(c.categories[j]);
+    std::sort(kept.begin(), kept.end());
+    kept.erase(std::unique(kept.begin(), kept.end()), kept.end());
+    std::vector<int> to(c.categories.size(), -1);
+    for (size_t j = 0; j < c.categories.size(); ++j) {
+        const auto it = std::lower_bound(kept.begin(), kept.end(), c.categories[j]);
+        if (it != kept.end() && *it == c.categories[j]) to[j] = int(it - kept.begin());
+    }
+    for (int& code : c.codes)
+        if (code >= 0) code = to[size_t(code)];
+    c.categories = std::move(kept);
+}
+
+ObsColumn read_obs_column(hid_t frame, const std::string& name) {
+    ObsColumn c;
     c.name = name;
     H5O_info_t info;
 #if H5_VERSION_GE(1, 12, 0)
@@ -263,12 +285,13 @@ FrameColumn read_frame_column(hid_t frame, const std::string& name) {
         const std::string enc = h5::read_attr_string(g, "encoding-type");
         if (enc == "categorical") {
             c.numeric = false;
-            c.categorical = true;
-            const auto cats = h5::read_strings(g, "categories");
-            for (double code : h5::read_doubles(g, "codes"))
-                c.strings.push_back(code >= 0 && size_t(code) < cats.size() ? cats[size_t(code)] : "");
+            c.categories = h5::read_strings(g, "categories");
+            const std::vector<double> codes = h5::read_doubles(g, "codes");
+            c.codes.reserve(codes.size());
+            for (double code : codes)
+                c.codes.push_back(code >= 0 && size_t(code) < c.categories.size() ? int(code) : -1);
+            tidy_categories(c);
         } else if (enc == "nullable-integer") {
-            c.integer = true;
             c.numbers = h5::read_doubles(g, "values");
             const auto mask = h5::read_doubles(g, "mask");
             for (size_t i = 0; i < c.numbers.size() && i < mask.size(); ++i)
@@ -280,15 +303,23 @@ FrameColumn read_frame_column(hid_t frame, const std::string& name) {
         return c;
     }
     Id d(H5Dopen2(frame, name.c_str(), H5P_DEFAULT), "open " + name);
-    if (h5::read_attr_string(d, "encoding-type") == "string-array") {
+    if (h5::read_attr_string(d, "encoding-type") == "string-array") {  // coded as a categorical column is
         c.numeric = false;
-        c.strings = h5::read_strings(frame, name);
+        c.categories = h5::read_strings(frame, name);
+        c.codes.resize(c.categories.size());
+        std::iota(c.codes.begin(), c.codes.end(), 0);
+        tidy_categories(c);
     } else {
         c.numbers = h5::read_doubles(frame, name);
     }
     return c;
 }
 }  // namespace
+
+const std::string& ObsColumn::text(size_t i) const {
+    static const std::string none;
+    return i < codes.size() && codes[i] >= 0 ? categories[size_t(codes[i])] : none;
+}
 
 StoreSummary read_store_summary(const std::string& path, const std::vector<std::string>& obs_columns) {
     h5::silence_errors();
@@ -298,7 +329,7 @@ StoreSummary read_store_summary(const std::string& path, const std::vector<std::
         Id obs = h5::open_group(file, "obs");
         s.obs.index = h5::read_strings(obs, "_index");
         for (const auto& name : obs_columns)
-            if (h5::exists(obs, name)) s.obs.columns.push_back(read_frame_column(obs, name));
+            if (h5::exists(obs, name)) s.obs.columns.push_back(read_obs_column(obs, name));
     }
     if (h5::exists(file, "obsm/X_pca")) {
         Id om = h5::open_group(file, "obsm");

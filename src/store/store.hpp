@@ -93,8 +93,23 @@ void write_annotations(const std::string& path, const StoreAnnotations& a);
 
 // What reports read back from a finished store (serial, read-only): global obs columns by name (absent names are
 // left out), the embedding, and uns/clustering's per-k summaries.
+// A global obs column as a report reads it: numbers (NaN = missing), or text as codes into its sorted distinct
+// values (-1: missing, empty or NA), 4 bytes a sample rather than a string each.
+struct ObsColumn {
+    std::string name;
+    bool numeric = true;
+    std::vector<double> numbers;
+    std::vector<int> codes;
+    std::vector<std::string> categories;
+    const std::string& text(size_t i) const;  // "" when missing
+};
+struct ObsFrame {
+    std::vector<std::string> index;
+    std::vector<ObsColumn> columns;
+};
+
 struct StoreSummary {
-    Frame obs;
+    ObsFrame obs;
     std::vector<double> embedding;
     size_t embedding_dims = 0;
     std::string embedding_name;

@@ -1,5 +1,6 @@
 // The report's SVG pieces: escaping, ticks, thinning of overlapping points, merged heatmap cells.
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <string>
 
 #include "report/svg.hpp"
@@ -50,4 +51,27 @@ TEST_CASE("heatmap cells of one colour next to each other on a row are one recta
     CHECK(count(s, "<rect") == 4 + 8 + 1);
     const std::string zero = svg::heatmap(std::vector<double>(16, 0.0), 4, {1, 1, 2, 2}, "h", 100);
     CHECK(count(zero, "<rect") == 8 + 1);  // white cells are not drawn
+}
+
+TEST_CASE("a histogram filled a value at a time has the range and counts of its values") {
+    // the range is the finite values' [lo, hi], widened to a threshold within a quarter of its width
+    svg::Histogram h(0.0, 10.0, {12.0, 20.0, std::nan("")}, 5);
+    CHECK(h.x0 == 0.0);
+    CHECK(h.x1 == 12.0);
+    CHECK(h.count.size() == 5);
+    for (double x : {0.0, 0.5, 2.4, 2.5, 10.0, 12.0, std::nan(""), HUGE_VAL}) h.add(x);
+    CHECK(h.count == std::vector<size_t>{2, 2, 0, 0, 2});  // width 2.4: 2.4 is the first of bin 1; 12 in the last
+    // one value: a unit-wide range about it; none: [0, 1]
+    svg::Histogram one(3.0, 3.0, {}, 4);
+    CHECK(one.x0 == 2.5);
+    CHECK(one.x1 == 3.5);
+    svg::Histogram none(HUGE_VAL, -HUGE_VAL, {}, 0);
+    CHECK(none.x0 == 0.0);
+    CHECK(none.x1 == 1.0);
+    CHECK(none.count.size() == 1);
+    // the same picture as from the values held
+    const std::vector<double> v{1, 2, 2, 3, 7.5, std::nan("")};
+    svg::Histogram g(1, 7.5, {0.5}, 6);
+    for (double x : v) g.add(x);
+    CHECK(svg::histogram(g, "t", "x", {0.5}, 300, 200) == svg::histogram(v, 6, "t", "x", {0.5}, 300, 200));
 }
