@@ -127,6 +127,9 @@ struct ProteomeReferences {
     std::vector<double> quantile_reference, feature_min;
     double impute_sd = 0;
 };
+// Whether the study's proteome has cohort steps (quantile or plate-median normalisation, imputation), which work on
+// the kept samples' values as doubles; without them each value goes to the store as float32 and nothing else.
+bool proteome_cohort_steps(const StudyConfig& study);
 std::vector<double> finish_proteome_matrix(Comm& comm, const StudyConfig& study, const std::vector<std::string>& ids,
                                            LocalFeatures& local, const SheetRows& row_of,
                                            size_t n, const std::vector<std::string>& names, const SampleSheet& sheet,

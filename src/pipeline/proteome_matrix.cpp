@@ -131,12 +131,17 @@ void knn(Comm& comm, size_t F, size_t n, const SheetRows& row_of,
 
 }  // namespace
 
+bool proteome_cohort_steps(const StudyConfig& study) {
+    const Normalize norm = study.proteome.normalize;
+    return norm == Normalize::Quantile || norm == Normalize::PlateMedian || study.proteome.impute != Impute::None;
+}
+
 std::vector<double> finish_proteome_matrix(Comm& comm, const StudyConfig& study, const std::vector<std::string>& ids,
                                            LocalFeatures& local, const SheetRows& row_of,
                                            size_t n, const std::vector<std::string>& names, const SampleSheet& sheet,
                                            ProteomeReferences* refs) {
     const Normalize norm = study.proteome.normalize;
-    if (norm != Normalize::Quantile && norm != Normalize::PlateMedian && study.proteome.impute == Impute::None) return {};
+    if (!proteome_cohort_steps(study)) return {};
     const size_t F = ids.size();
     FeaturePositions positions(ids);
     // this rank's kept rows, full width

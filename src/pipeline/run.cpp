@@ -129,7 +129,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
     }
     RankJournal journal(in.study.output, in.attempt, comm.rank());  // finished samples and regions of this attempt
     clock.done("checks");
-    Features features = process_samples(comm, in, journal, root);  // 2
+    Features features = process_samples(comm, in, journal, root, !proteome_cohort_steps(in.study));  // 2
     clock.done("samples");
     const Structure structure = structure_stage(comm, in, root);  // 2b
     if (structure.ancestry || structure.relatedness) clock.done("structure");

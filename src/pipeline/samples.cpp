@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "core/hash.hpp"
+#include "core/memory.hpp"
 #include "core/signals.hpp"
 #include "genome/bgen.hpp"
 #include "genome/hts.hpp"
@@ -136,7 +137,16 @@ void cohort_proteome_file(Comm& comm, const Inputs& in, RootState* root, Feature
 // Per-sample files: rank 0 hands samples to workers as they become free. A worker's other threads have nothing to
 // do meanwhile: they decompress its VCFs ahead (htslib's thread pool, ThreadPolicy::hts_pool: the main thread
 // mostly waits for them).
-void per_sample_files(Comm& comm, const Inputs& in, RankJournal& journal, RootState* root, Features& f) {
+// A sample's proteome values as the store will hold them (float32: the conversion the store would make), the doubles
+// freed. Once only: a cohort file's result is also found by its sample's per-sample task (a genome file).
+void narrow(ProteomeResult& r) {
+    if (r.values.empty()) return;
+    r.values32.assign(r.values.begin(), r.values.end());
+    free_storage(r.values);
+}
+
+void per_sample_files(Comm& comm, const Inputs& in, RankJournal& journal, RootState* root, Features& f,
+                      bool float32) {
     const StudyConfig& study = in.study;
     const size_t n_sheet = in.sheet.size();
     std::unique_ptr<hts::ThreadPool> pool;
@@ -171,7 +181,10 @@ void per_sample_files(Comm& comm, const Inputs& in, RankJournal& journal, RootSt
                 rec.outcome.rank = comm.rank();
                 rec.outcome.from_journal = true;
                 if (rec.has_burden) local.burden[t.index] = std::move(rec.burden);
-                if (rec.has_proteome) local.proteome[t.index] = std::move(rec.proteome);
+                if (rec.has_proteome) {
+                    ProteomeResult& r = local.proteome[t.index] = std::move(rec.proteome);
+                    if (float32) narrow(r);
+                }
                 return rec.outcome;
             }
             rec = SampleRecord{};
@@ -193,6 +206,7 @@ void per_sample_files(Comm& comm, const Inputs& in, RankJournal& journal, RootSt
                 journal.append(kSampleRecord, key, t.id, encode(rec));
                 test_kill_point("sample", comm.rank());
             }
+            if (float32 && p != local.proteome.end()) narrow(p->second);
             return rec.outcome;
         },
         [&](SampleOutcome&& o) {  // rank 0
@@ -211,11 +225,13 @@ void per_sample_files(Comm& comm, const Inputs& in, RankJournal& journal, RootSt
 
 }  // namespace
 
-Features process_samples(Comm& comm, const Inputs& in, RankJournal& journal, RootState* root) {
+Features process_samples(Comm& comm, const Inputs& in, RankJournal& journal, RootState* root, bool float32) {
     Features f;
     if (in.cohort_genome()) cohort_genome(comm, in, journal, root, f);
     if (in.cohort_proteome()) cohort_proteome_file(comm, in, root, f);
-    per_sample_files(comm, in, journal, root, f);
+    per_sample_files(comm, in, journal, root, f, float32);  // its records keep what they find as doubles
+    if (float32 && in.cohort_proteome())
+        for (auto& [idx, r] : f.local.proteome) narrow(r);
     comm.all_or_none([&] { journal.finish(); });
     const std::string out = in.study.output;
     comm.stop_point("the samples finished so far are kept in " + state_dir(out) + "/journal");

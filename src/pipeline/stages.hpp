@@ -94,7 +94,9 @@ struct Features {
     LocalFeatures local;                                  // per-sample results, by sheet index
     std::map<uint32_t, std::vector<float>> burden_cols;  // a cohort VCF's gene columns this rank owns
 };
-Features process_samples(Comm& comm, const Inputs& in, RankJournal& journal, RootState* root);
+// float32: the proteome values a rank keeps are narrowed to the store's float32 as each sample is done (after its
+// journal record, which keeps the doubles), for a run whose proteome has no cohort steps (proteome_cohort_steps).
+Features process_samples(Comm& comm, const Inputs& in, RankJournal& journal, RootState* root, bool float32 = false);
 
 // Step 2b (every rank): population structure from the cohort VCF (pipeline/structure.cpp): genetic ancestry PCs and
 // KING-robust relatedness over the samples whose genome passed QC. Rank 0 writes ancestry/ and relatedness/ and

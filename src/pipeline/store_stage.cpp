@@ -52,7 +52,7 @@ struct HeldRow {
     // are not held twice (a proteome result's doubles are 2x its float32 row)
     void release() const {
         if (burden) free_storage(*burden);
-        if (proteome) free_storage(proteome->values);
+        if (proteome) free_storage(proteome->values), free_storage(proteome->values32);
     }
 };
 
@@ -69,8 +69,11 @@ void fill_row(const HeldRow& h, size_t F, FeaturePositions& positions, float* ds
         return;
     }
     std::fill(dst, dst + F, std::numeric_limits<float>::quiet_NaN());
-    size_t j = 0;
-    for (const size_t at : positions.of(r.ids)) dst[at] = float(r.values[j++]);
+    const std::vector<size_t>& at = positions.of(r.ids);
+    const bool narrowed = r.values.empty();  // to float32 as the sample was done (process_samples)
+    if ((narrowed ? r.values32.size() : r.values.size()) != at.size())
+        throw Error(ErrorKind::Internal, "store: a proteome row does not match its ids");
+    for (size_t j = 0; j < at.size(); ++j) dst[at[j]] = narrowed ? r.values32[j] : float(r.values[j]);
 }
 
 // The rows of this rank's block of a modality's matrix (row-major, F features), gathered from the ranks that hold

@@ -36,6 +36,9 @@ struct ProteomeResult {
     ProteomeQC qc;
     FeatureIds ids;  // one per value; null once the row spans the cohort's features in their order
     std::vector<double> values;    // transformed + normalised; NaN = missing
+    // the values as the store holds them (float32), once no cohort step needs the doubles: `values` is then empty
+    // (precis run, pipeline/samples.cpp: half the memory of a worker's results)
+    std::vector<float> values32;
     std::string plate;             // Olink: the sample's PlateID ("" when unknown)
 };
 
