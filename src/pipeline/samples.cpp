@@ -134,9 +134,6 @@ void cohort_proteome_file(Comm& comm, const Inputs& in, RootState* root, Feature
     for (auto& w : warnings) std::fprintf(stderr, "precis: warning: %s\n", w.c_str());
 }
 
-// Per-sample files: rank 0 hands samples to workers as they become free. A worker's other threads have nothing to
-// do meanwhile: they decompress its VCFs ahead (htslib's thread pool, ThreadPolicy::hts_pool: the main thread
-// mostly waits for them).
 // A sample's proteome values as the store will hold them (float32: the conversion the store would make), the doubles
 // freed. Once only: a cohort file's result is also found by its sample's per-sample task (a genome file).
 void narrow(ProteomeResult& r) {
@@ -145,6 +142,9 @@ void narrow(ProteomeResult& r) {
     free_storage(r.values);
 }
 
+// Per-sample files: rank 0 hands samples to workers as they become free. A worker's other threads have nothing to
+// do meanwhile: they decompress its VCFs ahead (htslib's thread pool, ThreadPolicy::hts_pool: the main thread
+// mostly waits for them).
 void per_sample_files(Comm& comm, const Inputs& in, RankJournal& journal, RootState* root, Features& f,
                       bool float32) {
     const StudyConfig& study = in.study;

@@ -91,8 +91,6 @@ struct StoreAnnotations {
 // Serial (rank 0): adds names, annotations and uns to a file whose matrices are written, and the MuData userblock.
 void write_annotations(const std::string& path, const StoreAnnotations& a);
 
-// What reports read back from a finished store (serial, read-only): global obs columns by name (absent names are
-// left out), the embedding, and uns/clustering's per-k summaries.
 // A global obs column as a report reads it: numbers (NaN = missing), or text as codes into its sorted distinct
 // values (-1: missing, empty or NA), 4 bytes a sample rather than a string each.
 struct ObsColumn {
@@ -108,6 +106,8 @@ struct ObsFrame {
     std::vector<ObsColumn> columns;
 };
 
+// What reports read back from a finished store (serial, read-only): global obs columns by name (absent names are
+// left out), the embedding, and uns/clustering's per-k summaries.
 struct StoreSummary {
     ObsFrame obs;
     std::vector<double> embedding;
