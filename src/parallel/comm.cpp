@@ -14,7 +14,6 @@
 #include <cstdlib>
 #include <thread>
 
-#include "core/memory.hpp"
 #include "core/signals.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -179,7 +178,7 @@ std::vector<std::string> Comm::all_to_all(const std::vector<std::string>& to_eac
             got[r] = to_each[r];
             continue;
         }
-        resize_huge(got[r], in_sizes[r]);
+        got[r].resize(in_sizes[r]);  // 4 KiB pages (pipeline/store_stage.cpp's block_rows says why)
         for (size_t at = 0, tag = 0; at < in_sizes[r]; at += piece, ++tag) {
             requests.emplace_back();
             MPI_Irecv(got[r].data() + at, int(std::min<size_t>(piece, in_sizes[r] - at)), MPI_CHAR, int(r), int(tag),

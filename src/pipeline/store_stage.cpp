@@ -120,7 +120,7 @@ std::vector<float> block_rows(Comm& comm, Modality m, const Cohort& cohort, cons
             const size_t i = first[r] + all * round / rounds, j = first[r] + all * (round + 1) / rounds;
             if (j == i) continue;
             std::string& msg = out[r];
-            resize_huge(msg, (j - i) * row_bytes);
+            msg.resize((j - i) * row_bytes);  // 4 KiB pages: see the block below
             char* values = &msg[(j - i) * sizeof(uint64_t)];
             for (size_t k = i; k < j; ++k) {
                 const uint64_t row = mine[k].row;
@@ -138,8 +138,10 @@ std::vector<float> block_rows(Comm& comm, Modality m, const Cohort& cohort, cons
     }
     // then the block: made only now, once the results sent away are freed (made first, it stood beside all of them:
     // the results are doubles, 2x the block's float32 rows), from this rank's own rows and the rows that came in
-    std::vector<float> block;
-    resize_huge(block, (b1 - b0) * F);
+    // fresh memory on 4 KiB pages, not huge pages: this buffer, the messages and the all-to-all's are made and let go
+    // in turn, and fresh huge pages made the kernel compact memory first (at 200,000 MaxQuant samples the block took
+    // 0.27-0.36 s to make on huge pages, 0.06 s on 4 KiB pages; bench/README.md, stop 41)
+    std::vector<float> block((b1 - b0) * F);
     std::vector<bool> filled(b1 - b0);
     size_t count = 0;
     const auto fill = [&](uint64_t row, const void* values) {
