@@ -136,11 +136,11 @@ std::vector<float> block_rows(Comm& comm, Modality m, const Cohort& cohort, cons
         for (std::string& msg : got)
             if (!msg.empty()) received.push_back(std::move(msg));
     }
-    // then the block: made only now, once the results sent away are freed (made first, it stood beside all of them:
-    // the results are doubles, 2x the block's float32 rows), from this rank's own rows and the rows that came in
-    // fresh memory on 4 KiB pages, not huge pages: this buffer, the messages and the all-to-all's are made and let go
-    // in turn, and fresh huge pages made the kernel compact memory first (at 200,000 MaxQuant samples the block took
-    // 0.27-0.36 s to make on huge pages, 0.06 s on 4 KiB pages; bench/README.md, stop 41)
+    // then the block, from this rank's own rows and the rows that came in: made only now, once the results sent away
+    // are freed (made first, it stood beside all of them). Fresh memory on 4 KiB pages, not huge pages: this buffer,
+    // the messages and the all-to-all's are made and let go in turn, and fresh huge pages made the kernel compact
+    // memory first (at 200,000 MaxQuant samples the block took 0.27-0.36 s to make on huge pages, 0.06 s on 4 KiB
+    // pages; bench/README.md, stop 41)
     std::vector<float> block((b1 - b0) * F);
     std::vector<bool> filled(b1 - b0);
     size_t count = 0;

@@ -83,6 +83,20 @@ void MatrixReader::read_rows(const std::string& modality, size_t r0, size_t r1, 
 }
 
 namespace {
+// A text column's categories: its values' sorted distinct ones, neither empty nor NA (in n log n: a text column may
+// have n categories); and a value's code among them (-1: none, a missing value).
+std::vector<std::string> text_categories(std::vector<std::string> values) {
+    const auto missing = [](const std::string& s) { return s.empty() || s == "NA"; };
+    values.erase(std::remove_if(values.begin(), values.end(), missing), values.end());
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+    return values;
+}
+int code_among(const std::vector<std::string>& categories, const std::string& s) {
+    const auto it = std::lower_bound(categories.begin(), categories.end(), s);
+    return it == categories.end() || *it != s ? -1 : int(it - categories.begin());
+}
+
 void write_frame(hid_t parent, const std::string& name, const Frame& f) {
     h5::remove_if_exists(parent, name);
     Id g = h5::create_group(parent, name);
@@ -102,17 +116,10 @@ void write_frame(hid_t parent, const std::string& name, const Frame& f) {
         } else if (c.numeric) {
             h5::write_doubles(g, listed.name, c.numbers);
         } else if (c.categorical) {
-            std::vector<std::string> cats;  // sorted, distinct (in n log n: a text column may have n categories)
-            for (auto& s : c.strings)
-                if (!s.empty() && s != "NA") cats.push_back(s);
-            std::sort(cats.begin(), cats.end());
-            cats.erase(std::unique(cats.begin(), cats.end()), cats.end());
+            const std::vector<std::string> cats = text_categories(c.strings);
             std::vector<int> codes;
             codes.reserve(c.strings.size());
-            for (auto& s : c.strings) {
-                auto it = std::lower_bound(cats.begin(), cats.end(), s);
-                codes.push_back(it == cats.end() || *it != s ? -1 : int(it - cats.begin()));
-            }
+            for (auto& s : c.strings) codes.push_back(code_among(cats, s));
             Id cg = h5::create_group(g, listed.name);
             h5::attr_string(cg, "encoding-type", "categorical");
             h5::attr_string(cg, "encoding-version", "0.2.0");
@@ -250,25 +257,21 @@ void write_annotations(const std::string& path, const StoreAnnotations& a) {
 }
 
 namespace {
-// A text column's categories made sorted and distinct, without the missing ("" and NA) and the unused ones, and its
-// codes to match (whatever wrote the store: anndata allows unsorted and unused categories).
+// A text column's categories made as the writer makes them (text_categories), from the used ones only, and its codes
+// to match (whatever wrote the store: anndata allows unsorted and unused categories).
 void tidy_categories(ObsColumn& c) {
     std::vector<char> used(c.categories.size(), 0);
     for (int code : c.codes)
         if (code >= 0) used[size_t(code)] = 1;
-    std::vector<std::string> kept;
+    std::vector<std::string> in_use;
     for (size_t j = 0; j < c.categories.size(); ++j)
-        if (used[j] && !c.categories[j].empty() && c.categories[j] != "NA") kept.push_back(c.categories[j]);
-    std::sort(kept.begin(), kept.end());
-    kept.erase(std::unique(kept.begin(), kept.end()), kept.end());
-    std::vector<int> to(c.categories.size(), -1);
-    for (size_t j = 0; j < c.categories.size(); ++j) {
-        const auto it = std::lower_bound(kept.begin(), kept.end(), c.categories[j]);
-        if (it != kept.end() && *it == c.categories[j]) to[j] = int(it - kept.begin());
-    }
+        if (used[j]) in_use.push_back(c.categories[j]);
+    const std::vector<std::string> kept = text_categories(std::move(in_use));
+    std::vector<int> to(c.categories.size());
+    for (size_t j = 0; j < c.categories.size(); ++j) to[j] = code_among(kept, c.categories[j]);
     for (int& code : c.codes)
         if (code >= 0) code = to[size_t(code)];
-    c.categories = std::move(kept);
+    c.categories = kept;
 }
 
 ObsColumn read_obs_column(hid_t frame, const std::string& name) {
