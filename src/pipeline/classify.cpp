@@ -429,13 +429,13 @@ int classify_study(Comm& comm, const ClassifyOptions& copt) {
     opt.keep_folder = std::filesystem::absolute(copt.model).parent_path().parent_path().string();
     opt.keep_folder_holds = "the model's own run (" + copt.model + ")";
     Inputs in = gather_inputs(comm, opt, root);
-    QcTablesGuard qc_guard{root};
+    CohortThreadsGuard cohort_threads{root};
     in.classifying = true;
     comm.all_or_none([&] { check_settings(model, in.study, copt.model); });
     RankJournal journal(in.study.output, in.attempt, comm.rank());
     Features features = process_samples(comm, in, journal, root);
-    const Cohort cohort = select_cohort(comm, in, root);
-    wait_qc_tables(comm, root);
+    Cohort cohort = select_cohort(comm, in, root);
+    finish_cohort(comm, cohort, root);
     const ClassifyConfig& cc = in.study.classify;
 
     // each rank its own kept samples

@@ -1,6 +1,7 @@
 // Step 3 of `precis run`: the QC tables, the error policy, and the samples that go on to the cohort stages.
 #include <algorithm>
 #include <cstdio>
+#include <future>
 
 #include "core/error.hpp"
 #include "core/version.hpp"
@@ -138,10 +139,12 @@ std::string cohort_data_key(const Inputs& in, RootState& root, const std::vector
 
 }  // namespace
 
-void wait_qc_tables(Comm& comm, RootState* root) {
+void finish_cohort(Comm& comm, Cohort& cohort, RootState* root) {
     comm.all_or_none([&] {
         if (root && root->qc_tables.valid()) root->qc_tables.get();
+        if (root && root->data_key_making.valid()) cohort.data_key = root->data_key_making.get();
     });
+    comm.broadcast(cohort.data_key);
 }
 
 Cohort select_cohort(Comm& comm, const Inputs& in, RootState* root) {
@@ -153,13 +156,15 @@ Cohort select_cohort(Comm& comm, const Inputs& in, RootState* root) {
     const size_t n = c.kept.size();
     std::vector<int64_t> has(2 * n, 0);  // genome, proteome
     if (root) {
-        c.data_key = cohort_data_key(in, *root, c.kept);
+        // ~0.1 s at 100,000 samples (their result keys hashed, and a cohort file's checksum awaited), off the path
+        root->data_key_making = std::async(std::launch::async, [&in, root, kept = c.kept] {
+            return cohort_data_key(in, *root, kept);
+        });
         for (size_t r = 0; r < n; ++r) {
             has[r] = root->outcomes[size_t(c.kept[r])].genome.present;
             has[n + r] = root->outcomes[size_t(c.kept[r])].proteome.present;
         }
     }
-    comm.broadcast(c.data_key);
     comm.broadcast(has);
     modality_rows(c, std::vector<int64_t>(has.begin(), has.begin() + long(n)),
                   std::vector<int64_t>(has.begin() + long(n), has.end()));

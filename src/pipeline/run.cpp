@@ -118,7 +118,7 @@ int run_study(Comm& comm, const RunOptions& opt) {
     RootState* const root = root_state ? &*root_state : nullptr;
 
     Inputs in = gather_inputs(comm, opt, root);  // 1
-    QcTablesGuard qc_guard{root};
+    CohortThreadsGuard cohort_threads{root};
     if (in.unchanged) {
         if (root)
             std::fprintf(stderr,
@@ -133,10 +133,10 @@ int run_study(Comm& comm, const RunOptions& opt) {
     clock.done("samples");
     const Structure structure = structure_stage(comm, in, root);  // 2b
     if (structure.ancestry || structure.relatedness) clock.done("structure");
-    const Cohort cohort = select_cohort(comm, in, root);  // 3
+    Cohort cohort = select_cohort(comm, in, root);  // 3
     Matrices mx = write_store(comm, in, cohort, std::move(features));  // 4, 5
     give_back_free_memory();  // the samples' results, freed
-    wait_qc_tables(comm, root);  // written meanwhile
+    finish_cohort(comm, cohort, root);  // the QC tables and the key, made meanwhile
     clock.done("store");
     FeatureStats fs = feature_stats(comm, in, cohort, mx);  // 6
     clock.done("filtering");

@@ -51,7 +51,8 @@ struct RootState {
     }
     std::string genome_file_sha, proteome_file_sha;  // cohort files: checksummed on a thread of their own while
     std::future<std::string> genome_file_hashing, proteome_file_hashing;  // their samples are processed
-    std::future<void> qc_tables;  // qc/*.tsv, written by select_cohort on a thread of their own (wait_qc_tables)
+    std::future<void> qc_tables;  // qc/*.tsv, written by select_cohort on a thread of their own (finish_cohort)
+    std::future<std::string> data_key_making;  // the cohort's content key, also on a thread (finish_cohort)
     std::vector<std::pair<std::string, std::string>> genome_companion_shas;  // a PLINK fileset's .bim and .fam
     std::map<std::string, FeatureInfo> feature_info;  // proteome cohort files' feature annotations
     size_t samples_from_journal = 0;
@@ -134,16 +135,18 @@ struct Cohort {
     std::vector<std::string> column(const Inputs& in, size_t phenotype_index) const;  // of study.phenotypes
 };
 // Rank 0 writes the QC tables and applies the error policy; every rank gets the kept samples. The tables are still
-// being written when it returns (on a thread of rank 0's own): wait_qc_tables before anything changes root->outcomes.
+// being written when it returns, and the cohort's data_key made (each on a thread of rank 0's own, while the store is
+// written): finish_cohort before anything changes root->outcomes or uses data_key.
 Cohort select_cohort(Comm& comm, const Inputs& in, RootState* root);
-// Collective: rank 0 waits for the QC tables; an error writing them is every rank's.
-void wait_qc_tables(Comm& comm, RootState* root);
-// Waits for the QC tables' thread when it goes out of scope (an error unwinding past select_cohort must not destroy
-// what the thread reads): declare it after the Inputs and the RootState.
-struct QcTablesGuard {
+// Collective: rank 0 waits for the QC tables and the key; an error in either is every rank's; every rank gets the key.
+void finish_cohort(Comm& comm, Cohort& cohort, RootState* root);
+// Waits for select_cohort's threads when it goes out of scope (an error unwinding past select_cohort must not destroy
+// what they read): declare it after the Inputs and the RootState.
+struct CohortThreadsGuard {
     RootState* root;
-    ~QcTablesGuard() {
+    ~CohortThreadsGuard() {
         if (root && root->qc_tables.valid()) root->qc_tables.wait();
+        if (root && root->data_key_making.valid()) root->data_key_making.wait();
     }
 };
 // The kept samples: those that passed in every modality they have (and have one).
