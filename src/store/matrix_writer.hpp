@@ -42,15 +42,19 @@ public:
     // Collective. This rank's columns (sorted, may be empty) of every row; data is rows x cols.size(), row-major.
     void write_columns(size_t mat, const std::vector<size_t>& cols, const std::vector<float>& data);
     void close();
-    // Whether the last write was carried out as collective MPI-IO (H5Pget_mpio_actual_io_mode); false without MPI.
+    // Whether the last write was collective in HDF5 (H5Pget_mpio_actual_io_mode): every rank in one H5Dwrite. Where
+    // every rank's rows are whole chunks, each rank's raw data then goes to the file itself (write_selection says
+    // why); otherwise through collective MPI-IO. False without MPI.
     bool last_write_collective() const { return last_collective_; }
+    // Whether in the last write every rank wrote its own whole chunks' raw data itself (false without MPI).
+    bool last_write_own_chunks() const { return last_own_chunks_; }
 
 private:
     // Collective write of `data` into the selection (runs of `idx` along dimension `dim`, everything along the other).
     void write_selection(size_t mat, int dim, const std::vector<size_t>& idx, const std::vector<float>& data);
     struct Impl;
     std::unique_ptr<Impl> impl_;  // owned: freed also when the constructor throws
-    bool last_collective_ = false;
+    bool last_collective_ = false, last_own_chunks_ = false;
 };
 
 }  // namespace precis

@@ -213,6 +213,8 @@ TEST_CASE("store: every rank writes its own (interleaved) rows collectively; any
             for (size_t j = 0; j < C; ++j) data.push_back(float(i * 100 + j));
         w.write_rows(0, rows, data);
         CHECK(w.last_write_collective());
+        // one chunk: collective MPI-IO when it is shared by two workers or more (rank 0 holds no rows)
+        CHECK(w.last_write_own_chunks() == (c.size() <= 2 && mpi_comm(c) != MPI_COMM_NULL));
         std::vector<float> g;
         for (size_t i : rows)
             for (size_t j = 0; j < 3; ++j) g.push_back(float(i) + 0.5f);
@@ -242,6 +244,41 @@ TEST_CASE("store: every rank writes its own (interleaved) rows collectively; any
             for (size_t j = 0; j < C; ++j) CHECK(all[j * R + i] == double(j * 1000 + i));
     }
     c.barrier();
+}
+
+TEST_CASE("store: each rank's block of whole chunks (row_block) goes to the file from that rank, in place") {
+    Comm& c = *g_comm;
+    std::string dir = "mpi_store_blocks";
+    if (c.is_root()) fs::create_directories(dir);
+    c.barrier();
+    const std::string path = dir + "/t.h5mu";
+    const size_t R = 2500, C = 5;  // chunks of 1,024 rows: 1,024 + 1,024 + 452
+    const MatrixSpec spec{"proteome", R, C};
+    for (const int parts : {c.size(), std::max(1, c.size() - 1)}) {  // every rank, or every rank but the last
+        {
+            ParallelMatrixWriter w(path, mpi_comm(c), {spec});
+            const auto [r0, r1] = c.rank() < parts ? row_block(spec, c.rank(), parts) : std::pair<size_t, size_t>{0, 0};
+            std::vector<size_t> rows;
+            std::vector<float> data;
+            for (size_t i = r0; i < r1; ++i) {
+                rows.push_back(i);
+                for (size_t j = 0; j < C; ++j) data.push_back(float(i * 10 + j + size_t(parts)));
+            }
+            w.write_rows(0, rows, data);
+            CHECK(w.last_write_collective());
+            CHECK(w.last_write_own_chunks() == (mpi_comm(c) != MPI_COMM_NULL));
+            w.close();
+        }
+        c.barrier();
+        MatrixReader r(path);
+        const auto all = r.read_features("proteome", 0, C);
+        REQUIRE(all.size() == R * C);
+        size_t wrong = 0;
+        for (size_t i = 0; i < R; ++i)
+            for (size_t j = 0; j < C; ++j) wrong += all[j * R + i] != double(i * 10 + j + size_t(parts));
+        CHECK(wrong == 0);
+        c.barrier();
+    }
 }
 
 TEST_CASE("store: thousands of row runs of uneven lengths per rank, merged into one selection, land in place") {
