@@ -126,15 +126,17 @@ std::vector<int64_t> apply_policy(const Inputs& in, RootState& root) {
 std::string cohort_data_key(const Inputs& in, RootState& root, const std::vector<int64_t>& kept) {
     if (root.proteome_file_hashing.valid()) root.proteome_file_sha = root.proteome_file_hashing.get();
     if (root.genome_file_hashing.valid()) root.genome_file_sha = root.genome_file_hashing.get();
-    std::vector<std::string> parts{"precis cohort data 1", PRECIS_VERSION,
-                                   resolved_settings(in.study.resolved, {"study.on_sample_error", "samples.id_column",
-                                                                         "genome", "proteome", "cohort"}),
-                                   root.genes_sha, root.proteome_file_sha, root.genome_file_sha};
-    parts.insert(parts.end(), root.score_shas.begin(), root.score_shas.end());
-    parts.push_back(root.annotation_sha);
-    for (auto& [path, sha] : root.genome_companion_shas) parts.push_back(sha);
-    for (int64_t i : kept) parts.push_back(in.sheet.id(size_t(i)) + "\t" + root.outcomes[size_t(i)].key);
-    return content_key(parts);
+    ContentKey k;
+    for (const std::string& p : {std::string("precis cohort data 1"), std::string(PRECIS_VERSION),
+                                 resolved_settings(in.study.resolved, {"study.on_sample_error", "samples.id_column",
+                                                                       "genome", "proteome", "cohort"}),
+                                 root.genes_sha, root.proteome_file_sha, root.genome_file_sha})
+        k.part(p);
+    for (const std::string& sha : root.score_shas) k.part(sha);
+    k.part(root.annotation_sha);
+    for (auto& [path, sha] : root.genome_companion_shas) k.part(sha);
+    for (int64_t i : kept) k.piece(in.sheet.id(size_t(i))).piece("\t").part(root.outcomes[size_t(i)].key);
+    return k.hex();
 }
 
 }  // namespace

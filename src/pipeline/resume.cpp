@@ -113,9 +113,9 @@ JournalIndex open_journal(const std::string& output, bool fresh, FolderLock lock
 }
 
 std::string content_key(const std::vector<std::string>& parts) {
-    std::string all;
-    for (auto& p : parts) all += p + '\x1f';
-    return sha256_string(all);
+    ContentKey k;
+    for (auto& p : parts) k.part(p);
+    return k.hex();
 }
 
 std::string sample_settings(const StudyConfig& s) {

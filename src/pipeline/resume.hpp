@@ -11,11 +11,13 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "config/sheet.hpp"
 #include "config/study.hpp"
+#include "core/hash.hpp"
 #include "journal/journal.hpp"
 #include "pipeline/messages.hpp"
 
@@ -65,6 +67,21 @@ void remove_finished_stamp(const std::string& output);
 
 // The hex content key of anything: SHA-256 over the parts, each ended by a separator.
 std::string content_key(const std::vector<std::string>& parts);
+// The same key made a part at a time, a part in pieces, without holding the parts (a cohort's key has one part a
+// sample: as a list, 38 MB at 200,000 samples).
+class ContentKey {
+public:
+    ContentKey& piece(std::string_view s) {
+        sha_.update(s.data(), s.size());
+        return *this;
+    }
+    ContentKey& end_part() { return piece("\x1f"); }
+    ContentKey& part(std::string_view s) { return piece(s).end_part(); }
+    std::string hex() { return sha_.hex(); }
+
+private:
+    Sha256 sha_;
+};
 
 // The settings a sample's own results depend on (genome and proteome processing and QC).
 std::string sample_settings(const StudyConfig& s);
