@@ -8,6 +8,7 @@
 #                             scripts (tests/fixtures/*/make_*.R) use
 #   scripts/setup.sh --fuzz   also clang and its libFuzzer and OpenMP runtimes (scripts/fuzz.sh)
 #   scripts/setup.sh --container  also podman and debootstrap (tests/container/image.sh builds and runs the image)
+# The options combine: scripts/setup.sh --test --container
 set -euo pipefail
 
 build_pkgs=(
@@ -38,10 +39,16 @@ fuzz_pkgs=(clang libclang-rt-dev libomp-dev bc)
 container_pkgs=(podman debootstrap)   # tests/container/image.sh: the OCI image built and run
 
 want=("${build_pkgs[@]}")
-if [[ "${1:-}" == "--test" ]]; then want+=("${test_pkgs[@]}"); fi
-if [[ "${1:-}" == "--bench" ]]; then want+=("${bench_pkgs[@]}"); fi
-if [[ "${1:-}" == "--fuzz" ]]; then want+=("${fuzz_pkgs[@]}"); fi
-if [[ "${1:-}" == "--container" ]]; then want+=("${container_pkgs[@]}"); fi
+testdata=0
+for opt in "$@"; do   # any of the options, together: scripts/setup.sh --test --container
+  case "$opt" in
+    --test) want+=("${test_pkgs[@]}"); testdata=1 ;;
+    --bench) want+=("${bench_pkgs[@]}") ;;
+    --fuzz) want+=("${fuzz_pkgs[@]}") ;;
+    --container) want+=("${container_pkgs[@]}") ;;
+    *) echo "setup: unknown option '$opt' (use --test, --bench, --fuzz or --container)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${want[@]}"; do
@@ -65,7 +72,7 @@ fi
 
 # Real public VCFs for the differential tests: the example data of Bioconductor's VariantAnnotation, taken from
 # its Debian package (unpacked only: its R dependencies are not needed to read the files).
-if [[ "${1:-}" == "--test" ]]; then
+if (( testdata )); then
   data=${PRECIS_TESTDATA:-/opt/precis-testdata}
   if [[ ! -f "$data/VariantAnnotation/extdata/chr22.vcf.gz" ]]; then
     echo "setup: unpacking r-bioc-variantannotation's example VCFs into $data"
