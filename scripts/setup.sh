@@ -19,7 +19,7 @@ build_pkgs=(
   libyaml-cpp-dev
   libhts-dev tabix zlib1g-dev libzstd-dev libdeflate-dev libsqlite3-dev
   libcli11-dev libeigen3-dev libspectra-dev nlohmann-json3-dev
-  libssl-dev
+  libssl-dev libjemalloc-dev
   catch2
 )
 test_pkgs=(

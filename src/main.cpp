@@ -117,7 +117,8 @@ std::string command_line(int argc, char** argv) {
 int main(int argc, char** argv) {
     precis::tune_allocator();
     CLI::App app{"precis: population biomarker discovery - molecular subtypes and the markers that tell them apart"};
-    app.set_version_flag("--version", std::string("precis ") + PRECIS_VERSION + " (" + PRECIS_GIT_COMMIT + ")");
+    app.set_version_flag("--version", std::string("precis ") + PRECIS_VERSION + " (" + PRECIS_GIT_COMMIT + "; malloc: " +
+                                           precis::allocator_name() + ")");
     app.require_subcommand(1);
 
     precis::RunOptions run;

@@ -5,6 +5,7 @@
 // the store's exchange makes them, were slower on huge pages (pipeline/store_stage.cpp), so they do not ask.
 #pragma once
 #include <cstddef>
+#include <string>
 
 namespace precis {
 
@@ -29,14 +30,20 @@ void free_storage(Container& c) {
     Container().swap(c);
 }
 
-// glibc malloc settings for a long run that keeps many per-sample results while it makes more: the heap's free top is
-// kept (up to 1 GiB) rather than given back after every sample and faulted in again, and grows 64 MiB at a time.
-// Measured on 200,000 per-sample samples (3 ranks, warm inputs): the samples stage 188 -> 90 s, the run's kernel time
-// 173 -> 55 s (glibc trimmed and regrew the heap, and faulted its pages in again, around every sample).
-// Call first thing in main; the peak memory is the same, memory freed late in a run stays with the process.
+// The allocator's settings for a long run that keeps many per-sample results while it makes more. precis links
+// jemalloc (CMakeLists.txt, PRECIS_JEMALLOC; not in the sanitizer builds): with glibc's malloc a worker's heap filled
+// with holes, what each sample freed around what it kept, and each allocation searched more of them as the run went
+// on (at 100,000 per-sample samples ~42,000 free chunks a worker, glibc's _int_malloc 20 -> 46 us a sample from
+// 30,000 to 200,000 samples: the samples stage's growth exponent 1.12). jemalloc's size classes keep an allocation's
+// cost flat (bench/README.md, stop 43). Where glibc's malloc is used, its heap's free top is kept (up to 1 GiB)
+// rather than given back after every sample and faulted in again, and grows 64 MiB at a time (at 200,000 samples:
+// the samples stage 188 -> 90 s, the run's kernel time 173 -> 55 s). Call first thing in main.
 void tune_allocator();
-// Gives the heap's free memory back to the system (malloc_trim): after a stage that freed many small allocations
-// (the samples' results, once they are in the store), which tune_allocator's settings would otherwise keep.
+// Gives the allocator's free memory back to the system (jemalloc: its arenas purged; glibc: malloc_trim): after a
+// stage that freed many allocations (the samples' results, once they are in the store), which the allocator would
+// otherwise keep for a while.
 void give_back_free_memory();
+// "jemalloc 5.3.0-0-g..." or "glibc 2.36": the malloc this build uses (precis --version)
+std::string allocator_name();
 
 }  // namespace precis

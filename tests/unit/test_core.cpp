@@ -1,10 +1,12 @@
 #include <catch2/catch.hpp>
+#include <dlfcn.h>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 
 #include "core/error.hpp"
 #include "core/hash.hpp"
+#include "core/memory.hpp"
 #include "core/rng.hpp"
 #include "core/table.hpp"
 
@@ -129,4 +131,29 @@ TEST_CASE("number formatting and hashing") {
     CHECK(exit_code(ErrorKind::Config) == 2);
     CHECK(exit_code(ErrorKind::MalformedInput) == 2);
     CHECK(exit_code(ErrorKind::IO) == 1);
+}
+
+TEST_CASE("the malloc precis --version names is the one that serves the process's allocations") {
+    const std::string name = precis::allocator_name();
+    INFO(name);
+    if (name.rfind("jemalloc", 0) != 0) {  // the sanitizer builds: their own allocator over the system's
+        CHECK(name.rfind("glibc ", 0) == 0);
+        return;
+    }
+    // jemalloc counts what it hands this thread: a malloc that went to glibc's instead would not show
+    using Mallctl = int (*)(const char*, void*, size_t*, void*, size_t);
+    auto mallctl = reinterpret_cast<Mallctl>(dlsym(RTLD_DEFAULT, "mallctl"));
+    REQUIRE(mallctl != nullptr);
+    auto allocated = [&] {
+        uint64_t bytes = 0;
+        size_t size = sizeof bytes;
+        REQUIRE(mallctl("thread.allocated", &bytes, &size, nullptr, 0) == 0);
+        return bytes;
+    };
+    const uint64_t before = allocated();
+    void* volatile p = std::malloc(3 << 20);
+    const uint64_t after = allocated();
+    std::free(p);
+    CHECK(after - before >= (3u << 20));
+    precis::give_back_free_memory();  // purges every arena: must not fail or crash
 }
