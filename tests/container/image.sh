@@ -74,6 +74,7 @@ rm -rf "$work/demo" "$work/native_sim"
 note "base image $base: Debian $(in_image --entrypoint cat "$base" /etc/debian_version)"
 in_image "$image" --version > "$work/version.txt" || fail "precis --version in the image"
 grep -q "$commit" "$work/version.txt" || fail "the image's precis does not name commit $commit: $(cat "$work/version.txt")"
+grep -q "malloc: jemalloc" "$work/version.txt" || fail "the image's precis is not linked with jemalloc: $(cat "$work/version.txt")"
 in_image "$image" simulate --out demo --samples 200 --subtypes 3 --seed 1 > "$work/simulate.log" 2>&1 \
   || fail "simulate in the image: $(tail -5 "$work/simulate.log")"
 in_image --entrypoint mpirun "$image" -n 4 --bind-to none precis run demo/study.yaml --output demo/image_results \
