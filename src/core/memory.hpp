@@ -2,7 +2,8 @@
 // default), a buffer's first touch costs one page fault per 2 MiB instead of one per 4 KiB. On virtual machines a
 // fault costs microseconds, so filling a fresh 100 MB buffer took 0.3 s there and 0.02 s on huge pages. But when
 // the kernel has no free huge page it compacts memory first (defrag "madvise"): buffers made and let go in turn, as
-// the store's exchange makes them, were slower on huge pages (pipeline/store_stage.cpp), so they do not ask.
+// the store's exchange made them before it kept its buffers from round to round (stop 41), were slower on huge
+// pages, so the exchange does not ask.
 #pragma once
 #include <cstddef>
 #include <string>

@@ -178,6 +178,16 @@ void reduce_slices(std::vector<T>& v, MPI_Datatype type, int rank, MPI_Comm comm
 
 std::vector<std::string> Comm::all_to_all(const std::vector<std::string>& to_each) {
     if (size_ == 1) return to_each;
+    std::vector<std::string> got;
+    all_to_all(to_each, got);
+    return got;
+}
+
+void Comm::all_to_all(const std::vector<std::string>& to_each, std::vector<std::string>& got) {
+    if (size_ == 1) {
+        got = to_each;
+        return;
+    }
     if (to_each.size() != size_t(size_)) throw Error(ErrorKind::Internal, "all_to_all: one message per rank needed");
     // The sizes first, then every pair's bytes straight from and into the strings (no packed copy), in pieces
     // whose counts fit an int however large the messages (the store's rows moved between ranks reach gigabytes).
@@ -186,7 +196,7 @@ std::vector<std::string> Comm::all_to_all(const std::vector<std::string>& to_eac
     std::vector<unsigned long long> out_sizes(P), in_sizes(P);
     for (size_t r = 0; r < P; ++r) out_sizes[r] = to_each[r].size();
     MPI_Alltoall(out_sizes.data(), 1, MPI_UNSIGNED_LONG_LONG, in_sizes.data(), 1, MPI_UNSIGNED_LONG_LONG, c);
-    std::vector<std::string> got(P);
+    got.resize(P);
     const size_t piece = size_t(1) << 30;
     std::vector<MPI_Request> requests;
     for (size_t r = 0; r < P; ++r) {
@@ -194,7 +204,7 @@ std::vector<std::string> Comm::all_to_all(const std::vector<std::string>& to_eac
             got[r] = to_each[r];
             continue;
         }
-        got[r].resize(in_sizes[r]);  // 4 KiB pages (pipeline/store_stage.cpp's block_rows says why)
+        got[r].resize(in_sizes[r]);  // within its capacity where `got` is used again
         for (size_t at = 0, tag = 0; at < in_sizes[r]; at += piece, ++tag) {
             requests.emplace_back();
             MPI_Irecv(got[r].data() + at, int(std::min<size_t>(piece, in_sizes[r] - at)), MPI_CHAR, int(r), int(tag),
@@ -210,7 +220,6 @@ std::vector<std::string> Comm::all_to_all(const std::vector<std::string>& to_eac
         }
     }
     MPI_Waitall(int(requests.size()), requests.data(), MPI_STATUSES_IGNORE);
-    return got;
 }
 
 int64_t Comm::exscan_sum(int64_t v) {

@@ -66,6 +66,8 @@ public:
     std::vector<uint32_t> gather(const std::vector<uint32_t>& mine);
     // to_each[r] goes to rank r; returns what each rank sent to this one, by rank
     std::vector<std::string> all_to_all(const std::vector<std::string>& to_each);
+    // the same into `got`, whose strings keep their memory from one call to the next (no fresh pages each round)
+    void all_to_all(const std::vector<std::string>& to_each, std::vector<std::string>& got);
     // sum of `v` over the ranks below this one (0 on rank 0)
     int64_t exscan_sum(int64_t v);
     // element-wise sum onto rank 0 (other ranks' vectors are left unspecified)

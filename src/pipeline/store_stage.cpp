@@ -2,8 +2,11 @@
 // (each its own rows, collectively), and the per-feature statistics read back from it in blocks.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <limits>
+#include <numeric>
 #include <set>
 
 #include "core/memory.hpp"
@@ -76,14 +79,25 @@ void fill_row(const HeldRow& h, size_t F, FeaturePositions& positions, float* ds
     for (size_t j = 0; j < at.size(); ++j) dst[at[j]] = narrowed ? r.values32[j] : float(r.values[j]);
 }
 
-// The rows of this rank's block of a modality's matrix (row-major, F features), gathered from the ranks that hold
-// the samples: each rank sends every other the rows of its block (their numbers, then their values, converted
-// straight from the per-sample results) and keeps its own. The rows a worker processed interleave with the others',
-// so written where they are, a rank's selection would be as many runs as rows, slow to build and to write.
-// Each sample's values are freed once its row is packed (and the freed memory given back before each round of the
-// exchange); the block is made after the exchange, so that it never stands beside all the results.
-std::vector<float> block_rows(Comm& comm, Modality m, const Cohort& cohort, const std::vector<std::string>& ids,
-                              LocalFeatures& local, const std::vector<std::pair<size_t, size_t>>& blocks) {
+// A modality's matrix (row-major, F features) written by the ranks together, each its block of rows (`blocks`: whole
+// chunks), gathered from the ranks that hold the samples. The rows a worker processed interleave with the others', so
+// written where they are, a rank's selection would be as many runs as rows, slow to build and to write. The blocks go
+// in slices of whole chunks, about kSliceBytes each, one slice of every rank's block a round: each rank sends every
+// other the rows it holds of that rank's slice (their numbers, then their values, converted straight from the
+// per-sample results), and every rank writes its slice (one collective write a round). The slice and the messages
+// are buffers made once and filled again each round, so that the exchange touches fresh memory only in its first
+// round: on virtual machines a fresh page's first touch costs more than the copy into it (at 100,000 samples a
+// worker's 60 MB block, made whole, took 0.22 s to make and the freed results' purges 0.29 s; bench/README.md,
+// stop 44). Each sample's values are freed once its row is packed; the memory they leave is what later rounds' and
+// stages' allocations take: it is given back (purged) once, after the store is written (run.cpp).
+struct SliceBuffers {  // made once for all of the store's matrices
+    std::vector<std::string> out, got;  // the messages to and from each rank
+    std::vector<float> values;          // the rows of this rank's slice
+};
+void write_row_blocks(Comm& comm, Modality m, const Cohort& cohort, const std::vector<std::string>& ids,
+                      LocalFeatures& local, const std::vector<std::pair<size_t, size_t>>& blocks, size_t chunk_rows,
+                      SliceBuffers& buffers,
+                      const std::function<void(size_t r0, size_t r1, const std::vector<float>& rows)>& write) {
     const size_t F = ids.size();
     const auto& row_of = cohort.row_of.at(m);
     std::vector<HeldRow> mine;
@@ -96,78 +110,91 @@ std::vector<float> block_rows(Comm& comm, Modality m, const Cohort& cohort, cons
     }
     std::sort(mine.begin(), mine.end());
     FeaturePositions positions(m == Modality::Proteome ? ids : std::vector<std::string>{});
-    const size_t b0 = blocks[size_t(comm.rank())].first, b1 = blocks[size_t(comm.rank())].second;
+    const size_t P = blocks.size(), me = size_t(comm.rank());
     const size_t row_bytes = sizeof(uint64_t) + F * sizeof(float);
-    std::vector<float> one(F);
-    // the rows for each rank: mine[first[r], first[r + 1])
-    std::vector<size_t> first{0};
-    for (size_t r = 0, j = 0; r < blocks.size(); ++r) {
-        while (j < mine.size() && mine[j].row < blocks[r].second) ++j;
-        first.push_back(j);
-    }
-    // the others' rows first, in rounds of at most kRoundBytes sent by any rank, so that the messages in flight are
-    // a fixed amount beside the results not yet sent (which shrink as they go); what comes in is kept as it came
-    constexpr double kRoundBytes = 16 << 20;
-    std::vector<double> most{double(mine.size()) * double(row_bytes)};
-    comm.allreduce_max(most);
-    const size_t rounds = std::max<size_t>(1, size_t(std::ceil(most[0] / kRoundBytes)));
-    std::vector<std::string> received;
-    for (size_t round = 0; round < rounds; ++round) {
-        std::vector<std::string> out(blocks.size());
-        for (size_t r = 0; r < blocks.size(); ++r) {
-            if (int(r) == comm.rank()) continue;
-            const size_t all = first[r + 1] - first[r];
-            const size_t i = first[r] + all * round / rounds, j = first[r] + all * (round + 1) / rounds;
-            if (j == i) continue;
-            std::string& msg = out[r];
-            msg.resize((j - i) * row_bytes);  // 4 KiB pages: see the block below
-            char* values = &msg[(j - i) * sizeof(uint64_t)];
-            for (size_t k = i; k < j; ++k) {
-                const uint64_t row = mine[k].row;
-                std::memcpy(&msg[(k - i) * sizeof row], &row, sizeof row);
-                fill_row(mine[k], F, positions, one.data());
-                if (F) std::memcpy(values + (k - i) * F * sizeof(float), one.data(), F * sizeof(float));
-                mine[k].release();
-            }
-        }
-        give_back_free_memory();  // the released results, before the exchange
-        std::vector<std::string> got = comm.all_to_all(out);
-        free_storage(out);
-        for (std::string& msg : got)
-            if (!msg.empty()) received.push_back(std::move(msg));
-    }
-    // then the block, from this rank's own rows and the rows that came in: made only now, once the results sent away
-    // are freed (made first, it stood beside all of them). Fresh memory on 4 KiB pages, not huge pages: this buffer,
-    // the messages and the all-to-all's are made and let go in turn, and fresh huge pages made the kernel compact
-    // memory first (at 200,000 MaxQuant samples the block took 0.27-0.36 s to make on huge pages, 0.06 s on 4 KiB
-    // pages; bench/README.md, stop 41)
-    std::vector<float> block((b1 - b0) * F);
-    std::vector<bool> filled(b1 - b0);
-    size_t count = 0;
-    const auto fill = [&](uint64_t row, const void* values) {
-        if (row < b0 || row >= b1 || filled[row - b0])
-            throw Error(ErrorKind::Internal, "store: row " + std::to_string(row) + " sent to the wrong rank or twice");
-        filled[row - b0] = true;
-        ++count;
-        if (F) std::memcpy(&block[(row - b0) * F], values, F * sizeof(float));
+    // rows a slice: whole chunks (every block starts at a chunk's first row), as many as make about kSliceBytes;
+    // PRECIS_TEST_SLICE_BYTES sets it for tests (1: a chunk a slice, several rounds at a few thousand rows)
+    static const size_t kSliceBytes = [] {
+        const char* v = std::getenv("PRECIS_TEST_SLICE_BYTES");
+        return v ? std::max<size_t>(1, std::strtoull(v, nullptr, 10)) : size_t(16) << 20;
+    }();
+    size_t longest = 1;
+    for (auto& [b0, b1] : blocks) longest = std::max(longest, b1 - b0);
+    const size_t slice = F ? std::max<size_t>(1, kSliceBytes / (F * sizeof(float)) / chunk_rows) * chunk_rows : longest;
+    const size_t rounds = (longest + slice - 1) / slice;  // at least one write, if only of nothing
+    const auto slice_of = [&](size_t r, size_t round) {
+        const size_t b0 = blocks[r].first, len = blocks[r].second - b0, off = std::min(len, round * slice);
+        return std::pair<size_t, size_t>{b0 + off, b0 + std::min(len, off + slice)};
     };
-    for (size_t k = first[size_t(comm.rank())]; k < first[size_t(comm.rank()) + 1]; ++k) {
-        fill_row(mine[k], F, positions, one.data());
-        fill(mine[k].row, one.data());
-        mine[k].release();
+    std::vector<size_t> next(P, 0);  // per rank: the first of `mine` not yet sent to it
+    for (size_t r = 0; r < P; ++r)
+        next[r] = size_t(std::lower_bound(mine.begin(), mine.end(), HeldRow{blocks[r].first, nullptr, nullptr}) -
+                         mine.begin());
+    std::vector<std::string>& out = buffers.out;
+    out.resize(P);
+    std::vector<float>& values = buffers.values;
+    std::vector<float> one(F);
+    std::vector<bool> filled;
+    // A round's packing and unpacking are this rank's own work, between collectives (the exchange, the write): each
+    // is agreed on (all_or_none), so that an error on one rank stops every rank there rather than leaving the
+    // others waiting in the next collective.
+    for (size_t round = 0; round < rounds; ++round) {
+        comm.all_or_none([&] {
+            for (size_t r = 0; r < P; ++r) {  // the rows of rank r's slice this rank holds
+                std::string& msg = out[r];
+                msg.clear();
+                if (r == me) continue;
+                const size_t hi = slice_of(r, round).second;
+                const size_t i = next[r];
+                size_t j = i;
+                while (j < mine.size() && mine[j].row < hi) ++j;
+                next[r] = j;
+                msg.resize((j - i) * row_bytes);
+                char* packed = msg.data() + (j - i) * sizeof(uint64_t);  // the values after the row numbers
+                for (size_t k = i; k < j; ++k) {
+                    const uint64_t row = mine[k].row;
+                    std::memcpy(msg.data() + (k - i) * sizeof row, &row, sizeof row);
+                    fill_row(mine[k], F, positions, one.data());
+                    if (F) std::memcpy(packed + (k - i) * F * sizeof(float), one.data(), F * sizeof(float));
+                    mine[k].release();
+                }
+            }
+        });
+        comm.all_to_all(out, buffers.got);
+        // this rank's slice: its own rows and the rows that came in
+        const auto [lo, hi] = slice_of(me, round);
+        comm.all_or_none([&, lo = lo, hi = hi] {
+            values.resize((hi - lo) * F);
+            filled.assign(hi - lo, false);
+            size_t count = 0;
+            const auto fill = [&](uint64_t row, const void* from) {
+                if (row < lo || row >= hi || filled[row - lo])
+                    throw Error(ErrorKind::Internal,
+                                "store: row " + std::to_string(row) + " sent to the wrong rank or twice");
+                filled[row - lo] = true;
+                ++count;
+                if (F) std::memcpy(&values[(row - lo) * F], from, F * sizeof(float));
+            };
+            for (size_t k = next[me]; k < mine.size() && mine[k].row < hi; ++k) {
+                fill_row(mine[k], F, positions, one.data());
+                fill(mine[k].row, one.data());
+                mine[k].release();
+                next[me] = k + 1;
+            }
+            for (const std::string& msg : buffers.got) {
+                const size_t n = msg.size() / row_bytes;
+                const char* packed = msg.data() + n * sizeof(uint64_t);
+                for (size_t k = 0; k < n; ++k) {
+                    uint64_t row;
+                    std::memcpy(&row, msg.data() + k * sizeof row, sizeof row);
+                    fill(row, packed + k * F * sizeof(float));
+                }
+            }
+            if (count != hi - lo)
+                throw Error(ErrorKind::Internal, "store: a row of the block was not sent by any rank");
+        });
+        write(lo, hi, values);
     }
-    for (std::string& msg : received) {
-        const size_t n = msg.size() / row_bytes;
-        const char* values = msg.data() + n * sizeof(uint64_t);
-        for (size_t k = 0; k < n; ++k) {
-            uint64_t row;
-            std::memcpy(&row, &msg[k * sizeof row], sizeof row);
-            fill(row, values + k * F * sizeof(float));
-        }
-        free_storage(msg);
-    }
-    if (count != b1 - b0) throw Error(ErrorKind::Internal, "store: a row of the block was not sent by any rank");
-    return block;
 }
 
 // Workers share the features; rank 0 holds none when there are workers (it keeps its memory for the cohort's
@@ -208,6 +235,7 @@ Matrices write_store(Comm& comm, const Inputs& in, const Cohort& cohort, Feature
         std::vector<MatrixSpec> specs;
         for (auto& m : mx.modalities) specs.push_back({name(m), cohort.rows_of.at(m).size(), mx.feature_ids[m].size()});
         ParallelMatrixWriter w(mx.store_tmp, mpi_comm(comm), specs);
+        SliceBuffers buffers;
         for (size_t mi = 0; mi < mx.modalities.size(); ++mi) {
             const Modality m = mx.modalities[mi];
             if (m == Modality::Genome && in.cohort_genome()) {  // this rank's gene columns, every row
@@ -227,13 +255,17 @@ Matrices write_store(Comm& comm, const Inputs& in, const Cohort& cohort, Feature
                     blocks.push_back(w.holds ? row_block(specs[mi], int(w.part), int(w.parts))
                                              : std::pair<size_t, size_t>{0, 0});
                 }
-                const std::vector<float> block = block_rows(comm, m, cohort, mx.feature_ids[m], local, blocks);
                 std::vector<size_t> rows;
-                for (size_t r = blocks[size_t(comm.rank())].first; r < blocks[size_t(comm.rank())].second; ++r)
-                    rows.push_back(r);
-                w.write_rows(mi, rows, block);
+                write_row_blocks(comm, m, cohort, mx.feature_ids[m], local, blocks, chunk_rows(specs[mi]), buffers,
+                                 [&](size_t r0, size_t r1, const std::vector<float>& values) {
+                                     rows.resize(r1 - r0);
+                                     std::iota(rows.begin(), rows.end(), r0);
+                                     w.write_rows(mi, rows, values);
+                                     mx.collective_io = mx.collective_io && w.last_write_collective();
+                                 });
             }
-            mx.collective_io = mx.collective_io && w.last_write_collective();
+            if (m == Modality::Genome && in.cohort_genome())
+                mx.collective_io = mx.collective_io && w.last_write_collective();
         }
         w.close();
         test_kill_point("store", comm.rank());

@@ -27,6 +27,10 @@ std::pair<hsize_t, hsize_t> chunk_shape(const MatrixSpec& m) {
 }
 }  // namespace
 
+size_t chunk_rows(const MatrixSpec& m) {
+    return chunk_shape(m).first;
+}
+
 std::pair<size_t, size_t> row_block(const MatrixSpec& m, int part, int parts) {
     const size_t cr = chunk_shape(m).first, chunks = (m.rows + cr - 1) / cr;
     const auto at = [&](int r) { return std::min<size_t>(m.rows, chunks * size_t(r) / size_t(parts) * cr); };

@@ -25,6 +25,8 @@ uintmax_t store_bytes_needed(const std::vector<MatrixSpec>& mats);
 // The rows [first, second) of matrix `m` that writer `part` of `parts` best writes: whole chunks, the blocks in
 // order. Written so, every writer's selection is one hyperslab and no chunk is written by two.
 std::pair<size_t, size_t> row_block(const MatrixSpec& m, int part, int parts);
+// the rows of a chunk of m: row blocks start at multiples of it
+size_t chunk_rows(const MatrixSpec& m);
 
 // Collective: every rank of `comm` constructs, writes and closes together. With MPI_COMM_NULL (a process without
 // MPI) it writes the same file through HDF5's POSIX driver.
