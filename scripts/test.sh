@@ -3,7 +3,7 @@
 # one included), the bad-input and invalid-study corpora, the fuzz targets' seeds and regressions.
 #   scripts/test.sh              under AddressSanitizer and UndefinedBehaviorSanitizer (clang, build-sanitize/,
 #                                tests/sanitizers/env.sh: any report fails its test), then each libFuzzer target
-#                                for 10 s (scripts/fuzz.sh); what .ci/run runs, about 22 minutes on two cores
+#                                for 5 s (scripts/fuzz.sh); what .ci/run runs, 25-31 minutes on two cores
 #   scripts/test.sh --optimised  the same tests on the optimised build users run (build/), about 11 minutes
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,5 +15,5 @@ if [[ "${1:-}" == "--optimised" ]]; then
 else
   bash scripts/build.sh --sanitize
   (source tests/sanitizers/env.sh && cd build-sanitize && ctest --output-on-failure -j 2 --timeout 1800)
-  bash scripts/fuzz.sh 10
+  bash scripts/fuzz.sh 5
 fi
