@@ -48,13 +48,19 @@ bool parse_int(std::string_view s, int64_t& v) {
     return ec == std::errc() && end == s.data() + s.size();
 }
 
-bool is_numeric_column(const std::vector<std::string>& values) {
-    for (const std::string& v : values) {
+namespace {
+template <class Text>
+bool numeric_column(const std::vector<Text>& values) {
+    for (const Text& v : values) {
         if (is_missing(v)) continue;
         double x = 0;
         if (!parse_double(v, x) || !std::isfinite(x)) return false;
     }
     return true;
 }
+}  // namespace
+
+bool is_numeric_column(const std::vector<std::string>& values) { return numeric_column(values); }
+bool is_numeric_column(const std::vector<std::string_view>& values) { return numeric_column(values); }
 
 }  // namespace precis

@@ -23,5 +23,6 @@ bool parse_int(std::string_view s, int64_t& v);
 
 // A column is numeric when every value that is not missing is a finite number (and numeric when all are missing).
 bool is_numeric_column(const std::vector<std::string>& values);
+bool is_numeric_column(const std::vector<std::string_view>& values);
 
 }  // namespace precis

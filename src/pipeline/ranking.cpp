@@ -254,8 +254,11 @@ Ranking rank_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const Mat
             v.insert(v.end(), d.times.time.begin(), d.times.time.end());
             v.insert(v.end(), d.times.event.begin(), d.times.event.end());
             follow_up = encode(v);
-            for (size_t i = 0; i < d.samples.size(); ++i)
-                follow_up += join(d.covariates[i], "\t") + "\n" + join(d.strata[i], "\t") + "\n";
+            for (size_t i = 0; i < d.samples.size(); ++i)  // (each sample's covariates, then its strata: a line each)
+                for (const auto* cols : {&d.covariates, &d.strata}) {
+                    for (size_t c = 0; c < cols->size(); ++c) (follow_up += c ? "\t" : "") += (*cols)[c][i];
+                    follow_up += "\n";
+                }
         });
         const std::string key = content_key({"precis ranking cox 1", cohort.data_key,
                                              resolved_settings(in.study.resolved, {"ranking", "outcomes"}), follow_up});

@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -314,10 +315,14 @@ Ranking rank_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const Mat
 // An endpoint's follow-up of the given samples (sheet indices): the samples with a time, an event and every
 // covariate and stratum (the others counted in `missing`); a value that is none of these is a Config error naming
 // the sheet line, the sample and the key.
+// The samples of an endpoint with its follow-up and its covariates, in order of time (equal times in the sheet's
+// order).
 struct EndpointData {
-    std::vector<int64_t> samples;
+    std::vector<int64_t> samples;  // the sheet's indices of the samples analysed
     SurvTimes times;
-    std::vector<std::vector<std::string>> covariates, strata;  // per sample, per column
+    // per column of the endpoint's covariates and strata, each sample's value: views of the sample sheet's text
+    // (which outlives this), not copies: at 200,000 samples the copies' fresh memory cost more than the analysis
+    std::vector<std::vector<std::string_view>> covariates, strata;
     long missing = 0;
 };
 EndpointData endpoint_data(const StudyConfig& s, const SampleSheet& sheet, const Endpoint& ep,

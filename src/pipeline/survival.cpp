@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <type_traits>
 
 #include "core/error.hpp"
 #include "core/files.hpp"
@@ -53,29 +54,44 @@ size_t column_of(const StudyConfig& s, const std::string& col) {
 EndpointData endpoint_data(const StudyConfig& s, const SampleSheet& sheet, const Endpoint& ep,
                            const std::vector<int64_t>& samples) {
     EndpointData d;
-    auto value = [&](size_t i, const std::string& col) { return sheet.phenotype(i, size_t(column_of(s, col))); };
+    auto column = [&](const std::string& col) -> const TextColumn& { return sheet.phenotypes.at(column_of(s, col)); };
+    const TextColumn* time = ep.time.empty() ? nullptr : &column(ep.time);
+    const TextColumn* start = ep.time.empty() ? &column(ep.start) : nullptr;
+    const TextColumn* end = ep.time.empty() ? &column(ep.end) : nullptr;
+    const TextColumn& event_of = column(ep.event);
+    std::vector<const TextColumn*> cov_cols, strata_cols;
+    for (const std::string& c : ep.covariates) cov_cols.push_back(&column(c));
+    for (const std::string& c : ep.strata) strata_cols.push_back(&column(c));
+    d.covariates.resize(cov_cols.size());
+    d.strata.resize(strata_cols.size());
+    for (auto* v : {&d.covariates, &d.strata})
+        for (auto& col : *v) col.reserve(samples.size());
+    d.samples.reserve(samples.size());
+    d.times.time.reserve(samples.size());
+    d.times.event.reserve(samples.size());
     const std::string key = "outcomes." + ep.name + ".";
     for (int64_t idx : samples) {
         const size_t i = size_t(idx);
-        auto bad = [&](const std::string& col, const std::string& v, const std::string& what, const std::string& k,
+        auto bad = [&](const std::string& col, std::string_view v, const std::string& what, const std::string& k,
                        const std::string& fix) {
             throw Error(ErrorKind::Config,
-                        sheet.sample_at(i) + ": column '" + col + "' is '" + v + "', " + what + " (endpoint '" +
+                        sheet.sample_at(i) + ": column '" + col + "' is '" + std::string(v) + "', " + what +
+                            " (endpoint '" +
                             ep.name + "', " + key + k + " at " + s.origin_of(key + k) + ")",
                         fix);
         };
         // follow-up time
         double t = NaN;
         bool missing = false;
-        if (!ep.time.empty()) {
-            const std::string v = value(i, ep.time);
+        if (time) {
+            const std::string_view v = (*time)[i];
             if (is_missing(v)) {
                 missing = true;
             } else if (!parse_double(v, t) || !std::isfinite(t) || t < 0) {
                 bad(ep.time, v, "not a time >= 0", "time", "give each sample's follow-up time as a number, or NA");
             }
         } else {
-            const std::string a = value(i, ep.start), b = value(i, ep.end);
+            const std::string a((*start)[i]), b((*end)[i]);
             long da = 0, db = 0;
             if (is_missing(a) || is_missing(b)) {
                 missing = true;
@@ -90,7 +106,7 @@ EndpointData endpoint_data(const StudyConfig& s, const SampleSheet& sheet, const
             }
         }
         // event
-        const std::string ev = value(i, ep.event);
+        const std::string_view ev = event_of[i];
         int event = -1;
         if (is_missing(ev)) {
             missing = true;
@@ -99,19 +115,13 @@ EndpointData endpoint_data(const StudyConfig& s, const SampleSheet& sheet, const
         } else if (std::find(ep.censor_values.begin(), ep.censor_values.end(), ev) != ep.censor_values.end()) {
             event = 0;
         } else {
-            bad(ep.event, ev, "neither an event value (" + join(ep.event_values) + ") nor a censoring value (" +
-                                  join(ep.censor_values) + ")",
+            bad(ep.event, ev,
+                "neither an event value (" + join(ep.event_values) + ") nor a censoring value (" +
+                    join(ep.censor_values) + ")",
                 "event_values", "set " + key + "event_values and " + key + "censor_values to the column's coding");
         }
-        std::vector<std::string> cov, strata;
-        for (const std::string& c : ep.covariates) {
-            cov.push_back(value(i, c));
-            missing = missing || is_missing(cov.back());
-        }
-        for (const std::string& c : ep.strata) {
-            strata.push_back(value(i, c));
-            missing = missing || is_missing(strata.back());
-        }
+        for (auto* cols : {&cov_cols, &strata_cols})
+            for (const TextColumn* c : *cols) missing = missing || is_missing((*c)[i]);
         if (missing) {
             ++d.missing;
             continue;
@@ -119,9 +129,23 @@ EndpointData endpoint_data(const StudyConfig& s, const SampleSheet& sheet, const
         d.samples.push_back(idx);
         d.times.time.push_back(t);
         d.times.event.push_back(event);
-        d.covariates.push_back(std::move(cov));
-        d.strata.push_back(std::move(strata));
+        for (size_t c = 0; c < cov_cols.size(); ++c) d.covariates[c].push_back((*cov_cols[c])[i]);
+        for (size_t c = 0; c < strata_cols.size(); ++c) d.strata[c].push_back((*strata_cols[c])[i]);
     }
+    // in time order, equal times in the sheet's: the curves, tests and models of the endpoint each sort by time
+    // (stably), and now find their subjects sorted, in the order they would have put them in
+    const std::vector<size_t> o = by_time(d.times);
+    auto reorder = [&](auto& v) {
+        std::decay_t<decltype(v)> w;
+        w.reserve(o.size());
+        for (size_t i : o) w.push_back(v[i]);
+        v = std::move(w);
+    };
+    reorder(d.samples);
+    reorder(d.times.time);
+    reorder(d.times.event);
+    for (auto* cols : {&d.covariates, &d.strata})
+        for (auto& col : *cols) reorder(col);
     return d;
 }
 
@@ -139,18 +163,18 @@ CoxDesign design(const StudyConfig& s, const EndpointData& d, const std::vector<
     CoxDesign g;
     const size_t n = d.samples.size();
     std::vector<int> sub_term;
-    Eigen::MatrixXd S(long(n), k - 1);
-    for (int c = 1, j = 0; c <= k; ++c) {
-        if (c == reference) continue;
-        for (size_t i = 0; i < n; ++i) S(long(i), j) = subtype[i] == c;
-        sub_term.push_back(j++);
-    }
+    for (int j = 0; j < k - 1; ++j) sub_term.push_back(j);
     g.terms.push_back(sub_term);
     g.term_names.push_back("subtype");
     const Eigen::MatrixXd C = endpoint_covariates(s, d, ep, g.terms, k - 1);
     for (const std::string& c : ep.covariates) g.term_names.push_back(c);
-    g.X.resize(long(n), S.cols() + C.cols());
-    g.X << S, C;
+    g.X.resize(long(n), k - 1 + C.cols());
+    for (int c = 1, j = 0; c <= k; ++c) {  // the subtype's indicators, then the covariates
+        if (c == reference) continue;
+        for (size_t i = 0; i < n; ++i) g.X(long(i), j) = subtype[i] == c;
+        ++j;
+    }
+    g.X.rightCols(C.cols()) = C;
     g.strata = endpoint_strata(d);
     return g;
 }
@@ -162,12 +186,12 @@ Eigen::MatrixXd endpoint_covariates(const StudyConfig& s, const EndpointData& d,
     const size_t n = d.samples.size();
     std::vector<std::vector<double>> cols;
     for (size_t c = 0; c < ep.covariates.size(); ++c) {
-        std::vector<std::string> values(n);
-        for (size_t i = 0; i < n; ++i) values[i] = d.covariates[i][c];
-        if (n > 0 && std::all_of(values.begin(), values.end(), [&](const std::string& v) { return v == values[0]; }))
+        const std::vector<std::string_view>& values = d.covariates.at(c);
+        if (n > 0 && std::all_of(values.begin(), values.end(), [&](std::string_view v) { return v == values[0]; }))
             throw Error(ErrorKind::Config,
                         s.origin_of("outcomes." + ep.name + ".covariates") + ": covariate '" + ep.covariates[c] +
-                            "' of endpoint '" + ep.name + "' has the one value '" + values[0] + "' over the " +
+                            "' of endpoint '" + ep.name + "' has the one value '" + std::string(values[0]) +
+                            "' over the " +
                             std::to_string(n) + " samples analysed (those that passed QC and have follow-up), so " +
                             "nothing can be adjusted for it",
                         "remove '" + ep.covariates[c] + "' from outcomes." + ep.name + ".covariates");
@@ -185,11 +209,20 @@ Eigen::MatrixXd endpoint_covariates(const StudyConfig& s, const EndpointData& d,
 std::vector<int> endpoint_strata(const EndpointData& d) {
     std::vector<int> out;
     if (d.strata.empty() || d.strata[0].empty()) return out;
-    std::map<std::vector<std::string>, int> level;
-    for (auto& s : d.strata) level.emplace(s, 0);
+    // each sample's values of the strata columns together; numbered in their sorted order
+    const size_t n = d.strata[0].size();
+    std::vector<std::string_view> key(d.strata.size());
+    auto key_of = [&](size_t i) -> const std::vector<std::string_view>& {
+        for (size_t c = 0; c < key.size(); ++c) key[c] = d.strata[c][i];
+        return key;
+    };
+    std::map<std::vector<std::string_view>, int> level;
+    for (size_t i = 0; i < n; ++i)
+        if (level.find(key_of(i)) == level.end()) level.emplace(key, 0);
     int next = 0;
     for (auto& [s, v] : level) v = next++;
-    for (auto& s : d.strata) out.push_back(level.at(s));
+    out.reserve(n);
+    for (size_t i = 0; i < n; ++i) out.push_back(level.at(key_of(i)));
     return out;
 }
 

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <limits>
 #include <numeric>
+#include <set>
+#include <string_view>
 
 #include "core/parse.hpp"
 
@@ -155,24 +157,25 @@ std::vector<TestResult> test_feature(const double* values, size_t n, size_t stri
     return out;
 }
 
-std::vector<std::string> covariate_levels(const std::vector<std::string>& values) {
+namespace {
+template <class Text>
+std::vector<std::string> levels_of(const std::vector<Text>& values) {
     if (is_numeric_column(values)) return {};
-    std::vector<std::string> levels;
-    for (auto& v : values)
-        if (!is_missing(v)) levels.push_back(v);
-    std::sort(levels.begin(), levels.end());
-    levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
-    return levels;
+    std::set<std::string_view> distinct;  // (a factor has few levels: not a sort of every value)
+    for (const Text& v : values)
+        if (!is_missing(v)) distinct.emplace(v);
+    return std::vector<std::string>(distinct.begin(), distinct.end());
 }
 
-std::vector<std::vector<double>> covariate_columns(const std::vector<std::string>& values) {
+template <class Text>
+std::vector<std::vector<double>> columns_of(const std::vector<Text>& values) {
     if (is_numeric_column(values)) {
         std::vector<double> num(values.size(), NaN);
         for (size_t i = 0; i < values.size(); ++i)
             if (!is_missing(values[i])) parse_double(values[i], num[i]);
         return {num};
     }
-    const std::vector<std::string> levels = covariate_levels(values);
+    const std::vector<std::string> levels = levels_of(values);
     std::vector<std::vector<double>> cols;
     for (size_t l = 1; l < levels.size(); ++l) {
         std::vector<double> c(values.size(), NaN);
@@ -181,6 +184,14 @@ std::vector<std::vector<double>> covariate_columns(const std::vector<std::string
         cols.push_back(std::move(c));
     }
     return cols;
+}
+}  // namespace
+
+std::vector<std::string> covariate_levels(const std::vector<std::string>& values) { return levels_of(values); }
+std::vector<std::string> covariate_levels(const std::vector<std::string_view>& values) { return levels_of(values); }
+std::vector<std::vector<double>> covariate_columns(const std::vector<std::string>& values) { return columns_of(values); }
+std::vector<std::vector<double>> covariate_columns(const std::vector<std::string_view>& values) {
+    return columns_of(values);
 }
 
 }  // namespace precis

@@ -2,6 +2,7 @@
 #pragma once
 #include <cmath>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace precis {
@@ -38,8 +39,10 @@ std::vector<TestResult> test_feature(const double* values, size_t n, size_t stri
 // Covariate columns from a sheet column's values: one numeric column when every value present is a number; else
 // a factor, one indicator column per level after the first in sorted order. Missing values ("", "NA") are NaN.
 std::vector<std::vector<double>> covariate_columns(const std::vector<std::string>& values);
+std::vector<std::vector<double>> covariate_columns(const std::vector<std::string_view>& values);
 // The levels covariate_columns codes (sorted; empty for a numeric column).
 std::vector<std::string> covariate_levels(const std::vector<std::string>& values);
+std::vector<std::string> covariate_levels(const std::vector<std::string_view>& values);
 
 }  // namespace precis
 

@@ -15,12 +15,34 @@ namespace precis {
 namespace {
 constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
 
-// indices sorted by time ascending (stable: equal times keep their input order)
+}  // namespace
+
 std::vector<size_t> by_time(const SurvTimes& s) {
     std::vector<size_t> o(s.size());
     std::iota(o.begin(), o.end(), size_t(0));
+    if (std::is_sorted(s.time.begin(), s.time.end())) return o;  // (the stable sort's answer, in one pass)
     std::stable_sort(o.begin(), o.end(), [&](size_t a, size_t b) { return s.time[a] < s.time[b]; });
     return o;
+}
+
+namespace {
+
+// `order` split by stratum (0, 1, ...; all in 0 when there are none), each stratum's subjects in their order there;
+// first[st] is where stratum st begins (and first.back() the end)
+std::vector<size_t> split_by_stratum(const std::vector<size_t>& order, const std::vector<int>& strata,
+                                     std::vector<size_t>& first) {
+    size_t n_strata = 1;
+    for (int st : strata) n_strata = std::max(n_strata, size_t(st) + 1);
+    first.assign(n_strata + 1, 0);
+    if (strata.empty()) {
+        first[1] = order.size();
+        return order;
+    }
+    for (size_t i : order) ++first[size_t(strata[i]) + 1];
+    for (size_t st = 0; st < n_strata; ++st) first[st + 1] += first[st];
+    std::vector<size_t> out(order.size()), next(first.begin(), first.end() - 1);
+    for (size_t i : order) out[next[size_t(strata[i])]++] = i;
+    return out;
 }
 
 void check_times(const SurvTimes& s) {
@@ -125,10 +147,12 @@ LogRank logrank(const SurvTimes& s, const std::vector<int>& group, int groups, c
     r.var = Eigen::MatrixXd::Zero(long(G), long(G));
     int n_strata = 1;
     for (int st : strata) n_strata = std::max(n_strata, st + 1);
+    // the subjects by time once, then split by stratum (each stratum's keeps the time order)
+    std::vector<size_t> first;
+    const std::vector<size_t> by_stratum = split_by_stratum(by_time(s), strata, first);
     for (int st = 0; st < n_strata; ++st) {
-        std::vector<size_t> o;
-        for (size_t i : by_time(s))
-            if (strata.empty() || strata[i] == st) o.push_back(i);
+        const std::vector<size_t> o(by_stratum.begin() + long(first[size_t(st)]),
+                                    by_stratum.begin() + long(first[size_t(st) + 1]));
         std::vector<double> risk(G, 0.0);
         // from the latest time back: each run of equal times joins the risk set, then its deaths are scored
         for (size_t end = o.size(); end > 0;) {
@@ -178,13 +202,33 @@ CoxRiskSets cox_risk_sets(const SurvTimes& s, const std::vector<int>& strata) {
     check_times(s);
     CoxRiskSets r;
     r.n = long(s.size());
+    auto stratum = [&](size_t i) { return strata.empty() ? 0 : strata[i]; };
+    // by stratum, then time descending (stable: equal times keep their input order)
     r.order.resize(s.size());
     std::iota(r.order.begin(), r.order.end(), size_t(0));
-    auto stratum = [&](size_t i) { return strata.empty() ? 0 : strata[i]; };
-    std::stable_sort(r.order.begin(), r.order.end(), [&](size_t a, size_t b) {
-        if (stratum(a) != stratum(b)) return stratum(a) < stratum(b);
-        return s.time[a] > s.time[b];
-    });
+    if (std::is_sorted(s.time.begin(), s.time.end())) {
+        // times ascending already (as the pipeline passes them): the subjects split by stratum keep that order,
+        // then each stratum's runs of equal times are taken from the last run back; the stable sort's order
+        std::vector<size_t> first;
+        r.order = split_by_stratum(r.order, strata, first);
+        std::vector<size_t> sorted;
+        sorted.reserve(r.order.size());
+        for (size_t st = 0; st + 1 < first.size(); ++st) {
+            const size_t b = first[st], e = first[st + 1];
+            for (size_t run_end = e; run_end > b;) {
+                size_t run_begin = run_end;
+                while (run_begin > b && s.time[r.order[run_begin - 1]] == s.time[r.order[run_end - 1]]) --run_begin;
+                sorted.insert(sorted.end(), r.order.begin() + long(run_begin), r.order.begin() + long(run_end));
+                run_end = run_begin;
+            }
+        }
+        r.order = std::move(sorted);
+    } else {
+        std::stable_sort(r.order.begin(), r.order.end(), [&](size_t a, size_t b) {
+            if (stratum(a) != stratum(b)) return stratum(a) < stratum(b);
+            return s.time[a] > s.time[b];
+        });
+    }
     for (size_t k = 0; k < r.order.size();) {
         const size_t i = r.order[k];
         size_t j = k;
@@ -437,7 +481,7 @@ PhTest cox_zph(const SurvTimes& s, const CoxRiskSets& r, const Eigen::MatrixXd& 
         double deaths = 0, d0 = 0, gt = 0;
         d1.setZero(), d2.setZero();
         for (size_t k = begin; k < end; ++k) {
-            const Eigen::VectorXd xi = X.row(long(k)).transpose();
+            const Eigen::Map<const Eigen::VectorXd> xi(X.data() + k * size_t(p), p);  // (row-major: the row)
             const double risk = std::exp(eta(long(k)));
             if (!r.event[k]) {
                 s0 += risk, s1.noalias() += risk * xi, s2.noalias() += risk * xi * xi.transpose();

@@ -18,6 +18,10 @@ struct SurvTimes {
     size_t size() const { return time.size(); }
 };
 
+// The subjects' indices by time ascending, equal times in their input order (a stable sort; one pass when the times
+// are in order already: callers that analyse one cohort many ways put it in time order once).
+std::vector<size_t> by_time(const SurvTimes& s);
+
 // survfit(Surv(time, event) ~ 1, conf.type = "log"): one row per distinct time (events and censorings), ascending.
 struct KmCurve {
     std::vector<double> time;

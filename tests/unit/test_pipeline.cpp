@@ -312,8 +312,10 @@ TEST_CASE("core: one set of missing tokens and one rule for numbers and numeric 
     CHECK((parse_int("42", i) && i == 42));
     CHECK((parse_int(" -3", i) && i == -3));
     for (const char* bad : {"4.0", "1e3", "", "99999999999999999999"}) CHECK_FALSE(parse_int(bad, i));
-    CHECK(is_numeric_column({"1", "NA", "", "2.5", "."}));
-    CHECK(is_numeric_column({"NA", ""}));
-    CHECK_FALSE(is_numeric_column({"1", "two"}));
-    CHECK_FALSE(is_numeric_column({"1", "inf"}));
+    CHECK(is_numeric_column(std::vector<std::string>{"1", "NA", "", "2.5", "."}));
+    CHECK(is_numeric_column(std::vector<std::string>{"NA", ""}));
+    CHECK_FALSE(is_numeric_column(std::vector<std::string>{"1", "two"}));
+    CHECK_FALSE(is_numeric_column(std::vector<std::string>{"1", "inf"}));
+    CHECK_FALSE(is_numeric_column(std::vector<std::string_view>{"1", "two"}));
+    CHECK(is_numeric_column(std::vector<std::string_view>{"1", "NA"}));
 }

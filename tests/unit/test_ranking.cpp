@@ -115,16 +115,27 @@ TEST_CASE("rank statistics from one sort per feature equal those of each contras
 }
 
 TEST_CASE("covariates: numbers as they are, other columns as indicators after the first level") {
-    auto num = covariate_columns({"53", "19.5", "NA", ""});
+    auto num = covariate_columns(std::vector<std::string>{"53", "19.5", "NA", ""});
     REQUIRE(num.size() == 1);
     CHECK(num[0][1] == 19.5);
     CHECK(std::isnan(num[0][2]));
-    auto f = covariate_columns({"M", "F", "NA", "X", "F"});
+    const std::vector<std::string> sex{"M", "F", "NA", "X", "F"};
+    auto f = covariate_columns(sex);
     REQUIRE(f.size() == 2);  // F is the reference; M and X get columns
     CHECK(f[0][0] == 1);
     CHECK(f[0][1] == 0);
     CHECK(std::isnan(f[0][2]));
     CHECK(f[1][3] == 1);
+    CHECK(covariate_levels(sex) == std::vector<std::string>{"F", "M", "X"});
+    // the same from views of the texts (as the survival stage reads the sheet)
+    const std::vector<std::string_view> views(sex.begin(), sex.end());
+    CHECK(covariate_levels(views) == covariate_levels(sex));
+    auto fv = covariate_columns(views);
+    REQUIRE(fv.size() == 2);
+    for (size_t c = 0; c < 2; ++c)
+        for (size_t i = 0; i < sex.size(); ++i)
+            CHECK((std::isnan(f[c][i]) ? std::isnan(fv[c][i]) : f[c][i] == fv[c][i]));
+    CHECK(covariate_columns(std::vector<std::string_view>{"53", "19.5", "NA", ""}).size() == 1);
 }
 
 TEST_CASE("a design a group or covariate determines is refused") {

@@ -2,6 +2,7 @@
 // Kaplan-Meier curve, median and numbers at risk, survdiff's log-rank tests, coxph with Efron's ties and strata.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -234,4 +235,54 @@ TEST_CASE("Cox fits that cannot be used say why", "[survival]") {
     z << 1, 1, 1, 0, 0, 0;
     const CoxFit f = cox_fit(sep, z);
     CHECK(!f.problem.empty());
+}
+
+TEST_CASE("subjects given in time order get the same curves, tests and models as in any order", "[survival]") {
+    // many ties and three strata; the same subjects again in time order (a stable sort: ties in their order), as
+    // the pipeline passes an endpoint: every function then takes its one-pass path and must give the same numbers
+    const size_t n = 240;
+    SurvTimes s;
+    std::vector<int> group(n), strata(n);
+    Eigen::MatrixXd X(long(n), 2);
+    uint64_t x = 7;
+    auto next = [&] { return (x = x * 6364136223846793005ULL + 1442695040888963407ULL) >> 33; };
+    for (size_t i = 0; i < n; ++i) {
+        s.time.push_back(double(1 + next() % 40));
+        s.event.push_back(next() % 3 != 0);
+        group[i] = int(next() % 3);
+        strata[i] = int(next() % 3);
+        X(long(i), 0) = group[i] == 1;
+        X(long(i), 1) = double(next() % 50) / 10;
+    }
+    const std::vector<size_t> o = by_time(s);
+    SurvTimes t;
+    std::vector<int> group_t, strata_t;
+    Eigen::MatrixXd X_t(long(n), 2);
+    for (size_t r = 0; r < n; ++r) {
+        t.time.push_back(s.time[o[r]]), t.event.push_back(s.event[o[r]]);
+        group_t.push_back(group[o[r]]), strata_t.push_back(strata[o[r]]);
+        X_t.row(long(r)) = X.row(long(o[r]));
+    }
+    REQUIRE(std::is_sorted(t.time.begin(), t.time.end()));
+    for (size_t r = 0; r < n; ++r) CHECK(by_time(t)[r] == r);
+    const KmCurve a = kaplan_meier(s), b = kaplan_meier(t);
+    CHECK(a.surv == b.surv);
+    CHECK(a.n_risk == b.n_risk);
+    const std::vector<int> none;
+    for (bool stratified : {true, false}) {
+        const std::vector<int>&sa = stratified ? strata : none, &sb = stratified ? strata_t : none;
+        CHECK(logrank(s, group, 3, sa).statistic == logrank(t, group_t, 3, sb).statistic);
+        const CoxRiskSets ra = cox_risk_sets(s, sa), rb = cox_risk_sets(t, sb);
+        REQUIRE(ra.order.size() == n);
+        for (size_t r = 0; r < n; ++r) CHECK(ra.order[r] == o[rb.order[r]]);  // the same subjects, in the same order
+        CHECK(ra.run_end == rb.run_end);
+        CHECK(ra.stratum_start == rb.stratum_start);
+        const CoxFit fa = cox_fit(ra, X), fb = cox_fit(rb, X_t);
+        CHECK(fa.loglik == fb.loglik);
+        CHECK(fa.beta == fb.beta);
+        const PhTest pa = cox_zph(s, ra, X, fa.beta, {{0}, {1}}), pb = cox_zph(t, rb, X_t, fb.beta, {{0}, {1}});
+        REQUIRE(pa.statistic.size() == pb.statistic.size());
+        for (size_t i = 0; i < pa.statistic.size(); ++i)  // (g(t) is centred by a sum in the subjects' order)
+            CHECK(pa.statistic[i] == Approx(pb.statistic[i]).epsilon(1e-12));
+    }
 }
