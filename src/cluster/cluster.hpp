@@ -82,9 +82,13 @@ std::vector<int> kmeans(const Matrix& X, const std::vector<size_t>& rows, const 
 // The same from squared euclidean distances between the m points (m x m): centroid distances follow from them,
 // which is cheaper than coordinates when there are more features than points.
 std::vector<int> kmeans_sq(const std::vector<double>& sq, size_t m, int k, uint64_t seed, int max_iter = 10);
-// Partitioning around medoids on an m x m distance matrix (Kaufman and Rousseeuw's BUILD then SWAP, as R's
-// cluster::pam): labels 0..k-1 by nearest medoid.
+// Partitioning around medoids on an m x m symmetric distance matrix (Kaufman and Rousseeuw's BUILD then SWAP, as
+// R's cluster::pam): labels 0..k-1 by nearest medoid.
 std::vector<int> pam(const std::vector<double>& dist, size_t m, int k);
+// Its two halves. BUILD's medoids in the order it picks them (greedy: BUILD for k picks the first k of BUILD for any
+// larger k, so one BUILD serves every k); SWAP from the given medoids, the labels.
+std::vector<size_t> pam_build(const std::vector<double>& dist, size_t m, int k);
+std::vector<int> pam_swap(const std::vector<double>& dist, size_t m, std::vector<size_t> medoids);
 
 // ---- resampling and counting -----------------------------------------------------------------------------------
 // Groups of the m items at distance 0 from each other (equal profiles; for correlation, profiles equal up to

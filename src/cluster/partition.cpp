@@ -241,46 +241,55 @@ std::vector<int> kmeans_sq(const std::vector<double>& sq, size_t m, int k, uint6
     return kmeans_with(e, m, k, seed, max_iter);
 }
 
-std::vector<int> pam(const std::vector<double>& dist, size_t m, int k) {
-    std::vector<int> label(m, 0);
-    if (k <= 1 || m == 0) return label;
-    k = std::min<int>(k, int(m));
-    auto D = [&](size_t i, size_t j) { return dist[i * m + j]; };
+std::vector<size_t> pam_build(const std::vector<double>& dist, size_t m, int k) {
     std::vector<size_t> med;
+    k = std::min<int>(k, int(m));
+    if (k < 1) return med;
+    const double* D = dist.data();
     std::vector<char> is_med(m, 0);
-    std::vector<double> near(m, kInf), second(m, kInf);
-    std::vector<int> nearest(m, 0);
-    // BUILD: the most central point, then repeatedly the point that lowers the total distance most
-    {
-        size_t best = 0;
-        double bs = kInf;
-        for (size_t i = 0; i < m; ++i) {
-            double s = 0;
-            for (size_t j = 0; j < m; ++j) s += D(i, j);
-            if (s < bs) bs = s, best = i;
-        }
-        med.push_back(best);
-        is_med[best] = 1;
-        for (size_t j = 0; j < m; ++j) near[j] = D(best, j);
+    std::vector<double> near(m, kInf);
+    // the most central point, then repeatedly the point that lowers the total distance most
+    size_t first = 0;
+    double bs = kInf;
+    for (size_t i = 0; i < m; ++i) {
+        double s = 0;
+        for (size_t j = 0; j < m; ++j) s += D[i * m + j];
+        if (s < bs) bs = s, first = i;
     }
+    med.push_back(first);
+    is_med[first] = 1;
+    for (size_t j = 0; j < m; ++j) near[j] = D[first * m + j];
     while (int(med.size()) < k) {
         size_t best = m;
         double bg = -1;
         for (size_t i = 0; i < m; ++i) {
             if (is_med[i]) continue;
+            const double* di = D + i * m;
             double g = 0;
-            for (size_t j = 0; j < m; ++j) g += std::max(near[j] - D(i, j), 0.0);
+            for (size_t j = 0; j < m; ++j) g += std::max(near[j] - di[j], 0.0);
             if (g > bg) bg = g, best = i;
         }
         med.push_back(best);
         is_med[best] = 1;
-        for (size_t j = 0; j < m; ++j) near[j] = std::min(near[j], D(best, j));
+        for (size_t j = 0; j < m; ++j) near[j] = std::min(near[j], D[best * m + j]);
     }
+    return med;
+}
+
+std::vector<int> pam_swap(const std::vector<double>& dist, size_t m, std::vector<size_t> med) {
+    std::vector<int> label(m, 0);
+    const int k = int(med.size());
+    if (k <= 1 || m == 0) return label;
+    const double* D = dist.data();
+    std::vector<char> is_med(m, 0);
+    for (size_t c : med) is_med[c] = 1;
+    std::vector<double> near(m, kInf), second(m, kInf);
+    std::vector<int> nearest(m, 0);
     auto assign = [&] {
         for (size_t j = 0; j < m; ++j) {
             near[j] = second[j] = kInf;
             for (int c = 0; c < k; ++c) {
-                double d = D(med[size_t(c)], j);
+                double d = D[med[size_t(c)] * m + j];
                 if (d < near[j]) {
                     second[j] = near[j];
                     near[j] = d;
@@ -291,8 +300,8 @@ std::vector<int> pam(const std::vector<double>& dist, size_t m, int k) {
             }
         }
     };
-    // SWAP: the medoid / non-medoid exchange that lowers the total most, while one does. For each candidate h the
-    // change of every medoid's swap comes from one pass over the points.
+    // the medoid / non-medoid exchange that lowers the total most, while one does. For each candidate h the change
+    // of every medoid's swap comes from one pass over the points (h's row: the matrix is symmetric).
     std::vector<double> change(static_cast<size_t>(k), 0.0);
     for (int iter = 0; iter < 1000; ++iter) {
         assign();
@@ -303,10 +312,11 @@ std::vector<int> pam(const std::vector<double>& dist, size_t m, int k) {
         size_t bh = m;
         for (size_t h = 0; h < m; ++h) {
             if (is_med[h]) continue;
+            const double* dh = D + h * m;
             double shared = 0;
             std::fill(change.begin(), change.end(), 0.0);
             for (size_t j = 0; j < m; ++j) {
-                const double djh = D(j, h), gain = std::min(djh - near[j], 0.0);
+                const double djh = dh[j], gain = std::min(djh - near[j], 0.0);
                 shared += gain;
                 change[size_t(nearest[j])] += std::min(djh, second[j]) - near[j] - gain;
             }
@@ -322,6 +332,11 @@ std::vector<int> pam(const std::vector<double>& dist, size_t m, int k) {
     for (size_t j = 0; j < m; ++j) label[j] = nearest[j];
     for (int c = 0; c < k; ++c) label[med[size_t(c)]] = c;
     return label;
+}
+
+std::vector<int> pam(const std::vector<double>& dist, size_t m, int k) {
+    if (k <= 1 || m == 0) return std::vector<int>(m, 0);
+    return pam_swap(dist, m, pam_build(dist, m, k));
 }
 
 }  // namespace precis

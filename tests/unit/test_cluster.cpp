@@ -124,6 +124,14 @@ TEST_CASE("pam: BUILD and SWAP give R cluster::pam's partition") {
     auto d = row_distances(X, rows, cols, "euclidean");
     CHECK(same_partition(pam(d, 15, 3), {1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3}));
     CHECK(same_partition(pam(d, 15, 4), {1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 4, 4, 3, 3}));
+    // BUILD is greedy: its medoids for k are the first k of those for a larger k, so one BUILD serves every k
+    const std::vector<size_t> built = pam_build(d, 15, 6);
+    REQUIRE(built.size() == 6);
+    for (int k = 2; k <= 6; ++k) {
+        const std::vector<size_t> mine = pam_build(d, 15, k);
+        CHECK(mine == std::vector<size_t>(built.begin(), built.begin() + k));
+        CHECK(pam_swap(d, 15, mine) == pam(d, 15, k));
+    }
 }
 
 TEST_CASE("consensus clustering recovers the groups, with PAC choosing k = 3, for every algorithm") {
