@@ -82,9 +82,10 @@ note "a malformed study (and a study name with \$(), quotes and spaces): exit 2,
 
 # the time limit falls mid-run: USR1 before it, precis saves, the job requeues itself and resumes. The limit is 2
 # minutes and the signal is due 60 s before it (Slurm may send it up to a minute early), so the job's work must
-# outlast 60 s in any build: VCFs of 20,000 records each (200 files), the sheet repeating them as often as ~110 s of
-# one worker needs, measured on the 200 first (30 times, 6,000 samples, in the optimised build; fewer under ASan).
-n=$(slow_study 110 30 <<'EOF'
+# outlast 60 s in any build: VCFs of 20,000 records each (200 files), the sheet repeating them as often as ~85 s of
+# one worker needs, measured on the 200 first (at most 30 times, 6,000 samples; fewer under ASan): 25 s beyond the
+# latest the signal can come (it was ~110 s until stop 45).
+n=$(slow_study 85 30 <<'EOF'
 resources:
   ntasks: 2
   cpus_per_task: 1
