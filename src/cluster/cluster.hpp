@@ -86,7 +86,7 @@ std::vector<int> kmeans_sq(const std::vector<double>& sq, size_t m, int k, uint6
 // R's cluster::pam): labels 0..k-1 by nearest medoid.
 std::vector<int> pam(const std::vector<double>& dist, size_t m, int k);
 // Its two halves. BUILD's medoids in the order it picks them (greedy: BUILD for k picks the first k of BUILD for any
-// larger k, so one BUILD serves every k); SWAP from the given medoids, the labels.
+// larger k, so one BUILD serves every k); SWAP from the given medoids, the labels (all 0 for one medoid or none).
 std::vector<size_t> pam_build(const std::vector<double>& dist, size_t m, int k);
 std::vector<int> pam_swap(const std::vector<double>& dist, size_t m, std::vector<size_t> medoids);
 

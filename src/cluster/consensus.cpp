@@ -119,10 +119,7 @@ std::vector<uint8_t> resample_labels(const Matrix& X, const std::vector<double>&
                 const std::vector<size_t> built = pam_build(dist, m, std::min(k_max, groups));  // (shared by every k)
                 for (int k = k_min; k <= k_max; ++k) {
                     const size_t kk = std::min(size_t(std::min(k, groups)), built.size());
-                    put(k,
-                        kk <= 1 ? std::vector<int>(m, 0)
-                                : pam_swap(dist, m, std::vector<size_t>(built.begin(), built.begin() + long(kk))),
-                        1);
+                    put(k, pam_swap(dist, m, std::vector<size_t>(built.begin(), built.begin() + long(kk))), 1);
                 }
             } else if (p.algorithm == "kmeans") {
                 for (double& d : dist) d *= d;

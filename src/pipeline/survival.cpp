@@ -62,10 +62,6 @@ EndpointData endpoint_data(const StudyConfig& s, const SampleSheet& sheet, const
     std::vector<const TextColumn*> cov_cols, strata_cols;
     for (const std::string& c : ep.covariates) cov_cols.push_back(&column(c));
     for (const std::string& c : ep.strata) strata_cols.push_back(&column(c));
-    d.covariates.resize(cov_cols.size());
-    d.strata.resize(strata_cols.size());
-    for (auto* v : {&d.covariates, &d.strata})
-        for (auto& col : *v) col.reserve(samples.size());
     d.samples.reserve(samples.size());
     d.times.time.reserve(samples.size());
     d.times.event.reserve(samples.size());
@@ -76,8 +72,7 @@ EndpointData endpoint_data(const StudyConfig& s, const SampleSheet& sheet, const
                        const std::string& fix) {
             throw Error(ErrorKind::Config,
                         sheet.sample_at(i) + ": column '" + col + "' is '" + std::string(v) + "', " + what +
-                            " (endpoint '" +
-                            ep.name + "', " + key + k + " at " + s.origin_of(key + k) + ")",
+                            " (endpoint '" + ep.name + "', " + key + k + " at " + s.origin_of(key + k) + ")",
                         fix);
         };
         // follow-up time
@@ -129,8 +124,6 @@ EndpointData endpoint_data(const StudyConfig& s, const SampleSheet& sheet, const
         d.samples.push_back(idx);
         d.times.time.push_back(t);
         d.times.event.push_back(event);
-        for (size_t c = 0; c < cov_cols.size(); ++c) d.covariates[c].push_back((*cov_cols[c])[i]);
-        for (size_t c = 0; c < strata_cols.size(); ++c) d.strata[c].push_back((*strata_cols[c])[i]);
     }
     // in time order, equal times in the sheet's: the curves, tests and models of the endpoint each sort by time
     // (stably), and now find their subjects sorted, in the order they would have put them in
@@ -144,8 +137,16 @@ EndpointData endpoint_data(const StudyConfig& s, const SampleSheet& sheet, const
     reorder(d.samples);
     reorder(d.times.time);
     reorder(d.times.event);
-    for (auto* cols : {&d.covariates, &d.strata})
-        for (auto& col : *cols) reorder(col);
+    // the covariates and strata read once, in that order
+    auto gather = [&](const std::vector<const TextColumn*>& cols, std::vector<std::vector<std::string_view>>& out) {
+        out.assign(cols.size(), {});
+        for (size_t c = 0; c < cols.size(); ++c) {
+            out[c].reserve(d.samples.size());
+            for (int64_t idx : d.samples) out[c].push_back((*cols[c])[size_t(idx)]);
+        }
+    };
+    gather(cov_cols, d.covariates);
+    gather(strata_cols, d.strata);
     return d;
 }
 
