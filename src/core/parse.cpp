@@ -48,19 +48,18 @@ bool parse_int(std::string_view s, int64_t& v) {
     return ec == std::errc() && end == s.data() + s.size();
 }
 
-namespace {
-template <class Text>
-bool numeric_column(const std::vector<Text>& values) {
-    for (const Text& v : values) {
+bool is_numeric_column(size_t n, const TextAt& at) {
+    for (size_t i = 0; i < n; ++i) {
+        const std::string_view v = at(i);
         if (is_missing(v)) continue;
         double x = 0;
         if (!parse_double(v, x) || !std::isfinite(x)) return false;
     }
     return true;
 }
-}  // namespace
 
-bool is_numeric_column(const std::vector<std::string>& values) { return numeric_column(values); }
-bool is_numeric_column(const std::vector<std::string_view>& values) { return numeric_column(values); }
+bool is_numeric_column(const std::vector<std::string>& values) {
+    return is_numeric_column(values.size(), [&](size_t i) { return std::string_view(values[i]); });
+}
 
 }  // namespace precis

@@ -3,6 +3,7 @@
 // values and numbers").
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,8 @@ bool parse_int(std::string_view s, int64_t& v);
 
 // A column is numeric when every value that is not missing is a finite number (and numeric when all are missing).
 bool is_numeric_column(const std::vector<std::string>& values);
-bool is_numeric_column(const std::vector<std::string_view>& values);
+// A column's n values read through a function (a table's column in some order, not copied): value i is at(i).
+using TextAt = std::function<std::string_view(size_t)>;
+bool is_numeric_column(size_t n, const TextAt& at);
 
 }  // namespace precis

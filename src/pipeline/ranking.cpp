@@ -255,8 +255,9 @@ Ranking rank_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const Mat
             v.insert(v.end(), d.times.event.begin(), d.times.event.end());
             follow_up = encode(v);
             for (size_t i = 0; i < d.samples.size(); ++i)  // (each sample's covariates, then its strata: a line each)
-                for (const auto* cols : {&d.covariates, &d.strata}) {
-                    for (size_t c = 0; c < cols->size(); ++c) (follow_up += c ? "\t" : "") += (*cols)[c][i];
+                for (bool strata : {false, true}) {
+                    for (size_t c = 0; c < (strata ? d.strata : d.covariates).size(); ++c)
+                        (follow_up += c ? "\t" : "") += strata ? d.stratum(c, i) : d.covariate(c, i);
                     follow_up += "\n";
                 }
         });

@@ -320,10 +320,13 @@ Ranking rank_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const Mat
 struct EndpointData {
     std::vector<int64_t> samples;  // the sheet's indices of the samples analysed
     SurvTimes times;
-    // per column of the endpoint's covariates and strata, each sample's value: views of the sample sheet's text
-    // (which outlives this), not copies: at 200,000 samples the copies' fresh memory cost more than the analysis
-    std::vector<std::vector<std::string_view>> covariates, strata;
+    // the sheet's columns of the endpoint's covariates and strata (the sheet outlives this), read through
+    // covariate() and stratum() rather than copied per sample: at 200,000 samples the copies' fresh memory cost more
+    // than the analysis
+    std::vector<const TextColumn*> covariates, strata;
     long missing = 0;
+    std::string_view covariate(size_t c, size_t i) const { return (*covariates[c])[size_t(samples[i])]; }
+    std::string_view stratum(size_t c, size_t i) const { return (*strata[c])[size_t(samples[i])]; }
 };
 EndpointData endpoint_data(const StudyConfig& s, const SampleSheet& sheet, const Endpoint& ep,
                            const std::vector<int64_t>& samples);
@@ -352,11 +355,11 @@ struct SurvivalResults {
 };
 SurvivalResults survival_stage(const Inputs& in, const Cohort& cohort, const Subtypes& subtypes);
 // An endpoint's covariates as Cox model columns (numbers, or indicators of their levels after the first), each
-// covariate's columns in `terms` (a covariate with one value over the samples is a Config error naming its key);
-// and each sample's stratum (the combined levels of the strata columns, numbered in sorted order; empty without
-// strata).
+// covariate's columns in `terms`, numbered from first_column (a covariate with one value over the samples is a
+// Config error naming its key); the matrix has `leading` columns before them, left for the caller to fill. And each
+// sample's stratum (the combined levels of the strata columns, numbered in sorted order; empty without strata).
 Eigen::MatrixXd endpoint_covariates(const StudyConfig& s, const EndpointData& d, const Endpoint& ep,
-                                    std::vector<std::vector<int>>& terms, int first_column);
+                                    std::vector<std::vector<int>>& terms, int first_column, int leading = 0);
 std::vector<int> endpoint_strata(const EndpointData& d);
 
 // biomarkers.tsv's rows: q-values per contrast (BH or BY), sorted by p, then contrast, modality, feature.

@@ -7,7 +7,6 @@
 #include <limits>
 #include <map>
 #include <set>
-#include <type_traits>
 
 #include "core/error.hpp"
 #include "core/files.hpp"
@@ -126,27 +125,28 @@ EndpointData endpoint_data(const StudyConfig& s, const SampleSheet& sheet, const
         d.times.event.push_back(event);
     }
     // in time order, equal times in the sheet's: the curves, tests and models of the endpoint each sort by time
-    // (stably), and now find their subjects sorted, in the order they would have put them in
-    const std::vector<size_t> o = by_time(d.times);
-    auto reorder = [&](auto& v) {
-        std::decay_t<decltype(v)> w;
-        w.reserve(o.size());
-        for (size_t i : o) w.push_back(v[i]);
-        v = std::move(w);
-    };
-    reorder(d.samples);
-    reorder(d.times.time);
-    reorder(d.times.event);
-    // the covariates and strata read once, in that order
-    auto gather = [&](const std::vector<const TextColumn*>& cols, std::vector<std::vector<std::string_view>>& out) {
-        out.assign(cols.size(), {});
-        for (size_t c = 0; c < cols.size(); ++c) {
-            out[c].reserve(d.samples.size());
-            for (int64_t idx : d.samples) out[c].push_back((*cols[c])[size_t(idx)]);
+    // (stably), and now find their subjects sorted, in the order they would have put them in. Put in place, one
+    // cycle of the permutation at a time (no second copy of the endpoint)
+    std::vector<size_t> o = by_time(d.times);
+    constexpr size_t done = std::numeric_limits<size_t>::max();
+    for (size_t start = 0; start < o.size(); ++start) {
+        if (o[start] == done) continue;
+        const int64_t sample = d.samples[start];
+        const double t = d.times.time[start];
+        const int event = d.times.event[start];
+        size_t j = start;
+        while (o[j] != start) {  // position j takes the subject at o[j], and so on round the cycle
+            const size_t from = o[j];
+            d.samples[j] = d.samples[from], d.times.time[j] = d.times.time[from];
+            d.times.event[j] = d.times.event[from];
+            o[j] = done;
+            j = from;
         }
-    };
-    gather(cov_cols, d.covariates);
-    gather(strata_cols, d.strata);
+        d.samples[j] = sample, d.times.time[j] = t, d.times.event[j] = event;
+        o[j] = done;
+    }
+    d.covariates = std::move(cov_cols);
+    d.strata = std::move(strata_cols);
     return d;
 }
 
@@ -167,15 +167,13 @@ CoxDesign design(const StudyConfig& s, const EndpointData& d, const std::vector<
     for (int j = 0; j < k - 1; ++j) sub_term.push_back(j);
     g.terms.push_back(sub_term);
     g.term_names.push_back("subtype");
-    const Eigen::MatrixXd C = endpoint_covariates(s, d, ep, g.terms, k - 1);
+    g.X = endpoint_covariates(s, d, ep, g.terms, k - 1, k - 1);  // the covariates after the subtype's indicators
     for (const std::string& c : ep.covariates) g.term_names.push_back(c);
-    g.X.resize(long(n), k - 1 + C.cols());
-    for (int c = 1, j = 0; c <= k; ++c) {  // the subtype's indicators, then the covariates
+    for (int c = 1, j = 0; c <= k; ++c) {
         if (c == reference) continue;
         for (size_t i = 0; i < n; ++i) g.X(long(i), j) = subtype[i] == c;
         ++j;
     }
-    g.X.rightCols(C.cols()) = C;
     g.strata = endpoint_strata(d);
     return g;
 }
@@ -183,38 +181,42 @@ CoxDesign design(const StudyConfig& s, const EndpointData& d, const std::vector<
 }  // namespace
 
 Eigen::MatrixXd endpoint_covariates(const StudyConfig& s, const EndpointData& d, const Endpoint& ep,
-                                    std::vector<std::vector<int>>& terms, int first_column) {
+                                    std::vector<std::vector<int>>& terms, int first_column, int leading) {
     const size_t n = d.samples.size();
-    std::vector<std::vector<double>> cols;
+    std::vector<std::vector<std::string>> levels;
+    size_t width = 0;
     for (size_t c = 0; c < ep.covariates.size(); ++c) {
-        const std::vector<std::string_view>& values = d.covariates.at(c);
-        if (n > 0 && std::all_of(values.begin(), values.end(), [&](std::string_view v) { return v == values[0]; }))
+        const std::string_view first = n > 0 ? d.covariate(c, 0) : std::string_view();
+        size_t i = 1;
+        while (i < n && d.covariate(c, i) == first) ++i;
+        if (n > 0 && i == n)
             throw Error(ErrorKind::Config,
                         s.origin_of("outcomes." + ep.name + ".covariates") + ": covariate '" + ep.covariates[c] +
-                            "' of endpoint '" + ep.name + "' has the one value '" + std::string(values[0]) +
-                            "' over the " +
+                            "' of endpoint '" + ep.name + "' has the one value '" + std::string(first) + "' over the " +
                             std::to_string(n) + " samples analysed (those that passed QC and have follow-up), so " +
                             "nothing can be adjusted for it",
                         "remove '" + ep.covariates[c] + "' from outcomes." + ep.name + ".covariates");
+        levels.push_back(covariate_levels(n, [&](size_t i) { return d.covariate(c, i); }));
         std::vector<int> term;
-        for (auto& col : covariate_columns(values))
-            term.push_back(first_column + int(cols.size())), cols.push_back(std::move(col));
+        for (size_t j = 0; j < covariate_width(levels.back()); ++j) term.push_back(first_column + int(width++));
         terms.push_back(term);
     }
-    Eigen::MatrixXd X(long(n), long(cols.size()));
-    for (size_t j = 0; j < cols.size(); ++j)
-        for (size_t i = 0; i < n; ++i) X(long(i), long(j)) = cols[j][i];
+    // written in place: each column once, no copy of the design per sample
+    Eigen::MatrixXd X(long(n), leading + long(width));
+    for (size_t c = 0, at = size_t(leading); c < ep.covariates.size(); at += covariate_width(levels[c]), ++c)
+        covariate_fill(n, [&](size_t i) { return d.covariate(c, i); }, levels[c],
+                       [&](size_t j) { return X.col(long(at + j)).data(); });
     return X;
 }
 
 std::vector<int> endpoint_strata(const EndpointData& d) {
     std::vector<int> out;
-    if (d.strata.empty() || d.strata[0].empty()) return out;
+    const size_t n = d.samples.size();
+    if (d.strata.empty() || n == 0) return out;
     // each sample's values of the strata columns together; numbered in their sorted order
-    const size_t n = d.strata[0].size();
     std::vector<std::string_view> key(d.strata.size());
     auto key_of = [&](size_t i) -> const std::vector<std::string_view>& {
-        for (size_t c = 0; c < key.size(); ++c) key[c] = d.strata[c][i];
+        for (size_t c = 0; c < key.size(); ++c) key[c] = d.stratum(c, i);
         return key;
     };
     std::map<std::vector<std::string_view>, int> level;

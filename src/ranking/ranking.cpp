@@ -157,41 +157,43 @@ std::vector<TestResult> test_feature(const double* values, size_t n, size_t stri
     return out;
 }
 
-namespace {
-template <class Text>
-std::vector<std::string> levels_of(const std::vector<Text>& values) {
-    if (is_numeric_column(values)) return {};
+std::vector<std::string> covariate_levels(size_t n, const TextAt& at) {
+    if (is_numeric_column(n, at)) return {};
     std::set<std::string_view> distinct;  // (a factor has few levels: not a sort of every value)
-    for (const Text& v : values)
-        if (!is_missing(v)) distinct.emplace(v);
+    for (size_t i = 0; i < n; ++i)
+        if (const std::string_view v = at(i); !is_missing(v)) distinct.emplace(v);
     return std::vector<std::string>(distinct.begin(), distinct.end());
 }
 
-template <class Text>
-std::vector<std::vector<double>> columns_of(const std::vector<Text>& values) {
-    if (is_numeric_column(values)) {
-        std::vector<double> num(values.size(), NaN);
-        for (size_t i = 0; i < values.size(); ++i)
-            if (!is_missing(values[i])) parse_double(values[i], num[i]);
-        return {num};
+void covariate_fill(size_t n, const TextAt& at, const std::vector<std::string>& levels,
+                    const std::function<double*(size_t)>& column) {
+    if (levels.empty()) {
+        double* num = column(0);
+        for (size_t i = 0; i < n; ++i) {
+            num[i] = NaN;
+            if (const std::string_view v = at(i); !is_missing(v)) parse_double(v, num[i]);
+        }
+        return;
     }
-    const std::vector<std::string> levels = levels_of(values);
-    std::vector<std::vector<double>> cols;
     for (size_t l = 1; l < levels.size(); ++l) {
-        std::vector<double> c(values.size(), NaN);
-        for (size_t i = 0; i < values.size(); ++i)
-            if (!is_missing(values[i])) c[i] = values[i] == levels[l] ? 1.0 : 0.0;
-        cols.push_back(std::move(c));
+        double* c = column(l - 1);
+        for (size_t i = 0; i < n; ++i) {
+            const std::string_view v = at(i);
+            c[i] = is_missing(v) ? NaN : v == levels[l] ? 1.0 : 0.0;
+        }
     }
-    return cols;
 }
-}  // namespace
 
-std::vector<std::string> covariate_levels(const std::vector<std::string>& values) { return levels_of(values); }
-std::vector<std::string> covariate_levels(const std::vector<std::string_view>& values) { return levels_of(values); }
-std::vector<std::vector<double>> covariate_columns(const std::vector<std::string>& values) { return columns_of(values); }
-std::vector<std::vector<double>> covariate_columns(const std::vector<std::string_view>& values) {
-    return columns_of(values);
+std::vector<std::string> covariate_levels(const std::vector<std::string>& values) {
+    return covariate_levels(values.size(), [&](size_t i) { return std::string_view(values[i]); });
+}
+
+std::vector<std::vector<double>> covariate_columns(const std::vector<std::string>& values) {
+    const TextAt at = [&](size_t i) { return std::string_view(values[i]); };
+    const std::vector<std::string> levels = covariate_levels(values.size(), at);
+    std::vector<std::vector<double>> cols(covariate_width(levels), std::vector<double>(values.size()));
+    covariate_fill(values.size(), at, levels, [&](size_t j) { return cols[j].data(); });
+    return cols;
 }
 
 }  // namespace precis

@@ -1,9 +1,12 @@
 // Biomarker ranking statistics. No MPI here: the pipeline hands each rank a block of features.
 #pragma once
 #include <cmath>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/parse.hpp"
 
 namespace precis {
 
@@ -39,10 +42,16 @@ std::vector<TestResult> test_feature(const double* values, size_t n, size_t stri
 // Covariate columns from a sheet column's values: one numeric column when every value present is a number; else
 // a factor, one indicator column per level after the first in sorted order. Missing values ("", "NA") are NaN.
 std::vector<std::vector<double>> covariate_columns(const std::vector<std::string>& values);
-std::vector<std::vector<double>> covariate_columns(const std::vector<std::string_view>& values);
 // The levels covariate_columns codes (sorted; empty for a numeric column).
 std::vector<std::string> covariate_levels(const std::vector<std::string>& values);
-std::vector<std::string> covariate_levels(const std::vector<std::string_view>& values);
+// The same coding of n values read through at (core/parse.hpp), written where the caller keeps its columns: the
+// levels, how many columns they make, and column j's n values written to column(j)[0..n).
+std::vector<std::string> covariate_levels(size_t n, const TextAt& at);
+inline size_t covariate_width(const std::vector<std::string>& levels) {
+    return levels.empty() ? 1 : levels.size() - 1;
+}
+void covariate_fill(size_t n, const TextAt& at, const std::vector<std::string>& levels,
+                    const std::function<double*(size_t)>& column);
 
 }  // namespace precis
 

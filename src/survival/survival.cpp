@@ -365,7 +365,7 @@ double efron(const CoxRiskSets& r, const RowMatrix& X, const Eigen::VectorXd& be
 
 }  // namespace
 
-CoxFit cox_fit(const CoxRiskSets& r, const Eigen::MatrixXd& X0, const CoxOptions& opt) {
+CoxFit cox_fit(const CoxRiskSets& r, const Covariates& X0, const CoxOptions& opt) {
     CoxFit f;
     f.n = r.n;
     f.events = r.events;
@@ -447,7 +447,7 @@ CoxFit cox_fit(const CoxRiskSets& r, const Eigen::MatrixXd& X0, const CoxOptions
     return f;
 }
 
-PhTest cox_zph(const SurvTimes& s, const CoxRiskSets& r, const Eigen::MatrixXd& X0, const Eigen::VectorXd& beta,
+PhTest cox_zph(const SurvTimes& s, const CoxRiskSets& r, const Covariates& X0, const Eigen::VectorXd& beta,
                const std::vector<std::vector<int>>& terms) {
     const long n = X0.rows(), p = X0.cols();
     // g(t) at each event: 1 - the Kaplan-Meier of all subjects just before t, centred over the events

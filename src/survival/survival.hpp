@@ -73,6 +73,9 @@ struct CoxFit {
 };
 // The subjects in the order the fit visits them (by stratum, then time descending), with the runs of equal times:
 // made once per endpoint and shared by every fit on it (one per feature when ranking).
+// Covariates: any n x p block of a column-major matrix, its columns read in place (a design's right-hand columns for
+// a reduced model, without a copy).
+using Covariates = Eigen::Ref<const Eigen::MatrixXd>;
 struct CoxRiskSets {
     std::vector<size_t> order;
     std::vector<size_t> run_end;      // per run of one stratum and time, in `order`: one past its last subject
@@ -82,8 +85,8 @@ struct CoxRiskSets {
 };
 CoxRiskSets cox_risk_sets(const SurvTimes& s, const std::vector<int>& strata = {});
 // X: n x p covariates (no intercept), rows in the subjects' order.
-CoxFit cox_fit(const CoxRiskSets& r, const Eigen::MatrixXd& X, const CoxOptions& opt = {});
-inline CoxFit cox_fit(const SurvTimes& s, const Eigen::MatrixXd& X, const std::vector<int>& strata = {},
+CoxFit cox_fit(const CoxRiskSets& r, const Covariates& X, const CoxOptions& opt = {});
+inline CoxFit cox_fit(const SurvTimes& s, const Covariates& X, const std::vector<int>& strata = {},
                       const CoxOptions& opt = {}) {
     return cox_fit(cox_risk_sets(s, strata), X, opt);
 }
@@ -95,7 +98,7 @@ struct PhTest {
     std::vector<double> statistic, p_value;  // per term, then the global test
     std::vector<int> df;
 };
-PhTest cox_zph(const SurvTimes& s, const CoxRiskSets& r, const Eigen::MatrixXd& X, const Eigen::VectorXd& beta,
+PhTest cox_zph(const SurvTimes& s, const CoxRiskSets& r, const Covariates& X, const Eigen::VectorXd& beta,
                const std::vector<std::vector<int>>& terms);
 
 // Tests of a set of coefficients (their indices): Wald, beta' V^-1 beta; chi-square upper tail p-values.

@@ -127,15 +127,29 @@ TEST_CASE("covariates: numbers as they are, other columns as indicators after th
     CHECK(std::isnan(f[0][2]));
     CHECK(f[1][3] == 1);
     CHECK(covariate_levels(sex) == std::vector<std::string>{"F", "M", "X"});
-    // the same from views of the texts (as the survival stage reads the sheet)
-    const std::vector<std::string_view> views(sex.begin(), sex.end());
-    CHECK(covariate_levels(views) == covariate_levels(sex));
-    auto fv = covariate_columns(views);
-    REQUIRE(fv.size() == 2);
+    // the same read through a function (as the survival stage reads the sheet), written where the caller says
+    const TextAt at = [&](size_t i) { return std::string_view(sex[sex.size() - 1 - i]); };  // (backwards)
+    const std::vector<std::string> levels = covariate_levels(sex.size(), at);
+    CHECK(levels == covariate_levels(sex));
+    REQUIRE(covariate_width(levels) == 2);
+    Eigen::MatrixXd X = Eigen::MatrixXd::Constant(long(sex.size()), 3, 7.0);
+    covariate_fill(sex.size(), at, levels, [&](size_t j) { return X.col(long(j + 1)).data(); });
+    CHECK((X.col(0).array() == 7.0).all());  // a column it was not given is left as it was
     for (size_t c = 0; c < 2; ++c)
-        for (size_t i = 0; i < sex.size(); ++i)
-            CHECK((std::isnan(f[c][i]) ? std::isnan(fv[c][i]) : f[c][i] == fv[c][i]));
-    CHECK(covariate_columns(std::vector<std::string_view>{"53", "19.5", "NA", ""}).size() == 1);
+        for (size_t i = 0; i < sex.size(); ++i) {
+            const double want = f[c][sex.size() - 1 - i], got = X(long(i), long(c + 1));
+            CHECK((std::isnan(want) ? std::isnan(got) : want == got));
+        }
+    const std::vector<std::string> age{"53", "19.5", "NA", ""};
+    const TextAt age_at = [&](size_t i) { return std::string_view(age[i]); };
+    REQUIRE(covariate_levels(age.size(), age_at).empty());
+    CHECK(covariate_width({}) == 1);
+    std::vector<double> a(4, 7.0);
+    covariate_fill(age.size(), age_at, {}, [&](size_t) { return a.data(); });
+    CHECK(a[0] == 53);
+    CHECK(a[1] == 19.5);
+    CHECK(std::isnan(a[2]));
+    CHECK(std::isnan(a[3]));
 }
 
 TEST_CASE("a design a group or covariate determines is refused") {
