@@ -311,7 +311,8 @@ SurvivalResults survival_stage(const Inputs& in, const Cohort& cohort, const Sub
         for (size_t i = 0, at = 1; i < q.size(); ++i, ++at) e.tests[at].q_value = q[i];
         // the Cox model of the subtype with the covariates and strata
         const CoxRiskSets rs = cox_risk_sets(d.times, g.strata);
-        const CoxFit fit = cox_fit(rs, g.X);
+        CoxWorkspace work;  // (shared by the fits and the PH test)
+        const CoxFit fit = cox_fit(rs, g.X, {}, &work);
         e.cox_problem = fit.problem;
         if (!fit.problem.empty())
             std::fprintf(stderr, "precis: warning: endpoint '%s': the Cox model of the subtypes: %s%s\n", ep.name.c_str(),
@@ -336,12 +337,12 @@ SurvivalResults survival_stage(const Inputs& in, const Cohort& cohort, const Sub
             // the likelihood ratio against the model without the subtype
             double reduced = fit.loglik_null;
             if (g.X.cols() > long(sub.size())) {
-                const CoxFit without = cox_fit(rs, g.X.rightCols(g.X.cols() - long(sub.size())));
+                const CoxFit without = cox_fit(rs, g.X.rightCols(g.X.cols() - long(sub.size())), {}, &work);
                 reduced = without.loglik;
             }
             const double lrt = 2 * (fit.loglik - reduced);
             e.tests.push_back({"cox_lrt", "subtype", lrt, double(sub.size()), chisq_upper(lrt, double(sub.size())), NaN});
-            const PhTest ph = cox_zph(d.times, rs, g.X, fit.beta, g.terms);
+            const PhTest ph = cox_zph(d.times, rs, g.X, fit.beta, g.terms, &work);
             for (size_t t = 0; t < g.terms.size(); ++t)
                 e.tests.push_back({"ph_term", g.term_names[t], ph.statistic[t], double(ph.df[t]), ph.p_value[t], NaN});
             e.tests.push_back({"ph_global", "", ph.statistic.back(), double(ph.df.back()), ph.p_value.back(), NaN});

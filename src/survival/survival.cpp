@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <utility>
 
 #include "core/error.hpp"
 
@@ -29,7 +30,7 @@ namespace {
 
 // `order` split by stratum (0, 1, ...; all in 0 when there are none), each stratum's subjects in their order there;
 // first[st] is where stratum st begins (and first.back() the end)
-std::vector<size_t> split_by_stratum(const std::vector<size_t>& order, const std::vector<int>& strata,
+std::vector<size_t> split_by_stratum(std::vector<size_t> order, const std::vector<int>& strata,
                                      std::vector<size_t>& first) {
     size_t n_strata = 1;
     for (int st : strata) n_strata = std::max(n_strata, size_t(st) + 1);
@@ -151,11 +152,11 @@ LogRank logrank(const SurvTimes& s, const std::vector<int>& group, int groups, c
     std::vector<size_t> first;
     const std::vector<size_t> by_stratum = split_by_stratum(by_time(s), strata, first);
     for (int st = 0; st < n_strata; ++st) {
-        const std::vector<size_t> o(by_stratum.begin() + long(first[size_t(st)]),
-                                    by_stratum.begin() + long(first[size_t(st) + 1]));
+        const size_t* o = by_stratum.data() + first[size_t(st)];  // this stratum's subjects
+        const size_t size = first[size_t(st) + 1] - first[size_t(st)];
         std::vector<double> risk(G, 0.0);
         // from the latest time back: each run of equal times joins the risk set, then its deaths are scored
-        for (size_t end = o.size(); end > 0;) {
+        for (size_t end = size; end > 0;) {
             const double t = s.time[o[end - 1]];
             size_t begin = end;
             double deaths = 0;
@@ -165,7 +166,7 @@ LogRank logrank(const SurvTimes& s, const std::vector<int>& group, int groups, c
                 r.observed[size_t(group[i])] += s.event[i];
                 deaths += s.event[i];
             }
-            const double nrisk = double(o.size() - begin);
+            const double nrisk = double(size - begin);
             end = begin;
             if (deaths == 0) continue;
             for (size_t g = 0; g < G; ++g) r.expected[g] += deaths * risk[g] / nrisk;
@@ -210,7 +211,7 @@ CoxRiskSets cox_risk_sets(const SurvTimes& s, const std::vector<int>& strata) {
         // times ascending already (as the pipeline passes them): the subjects split by stratum keep that order,
         // then each stratum's runs of equal times are taken from the last run back; the stable sort's order
         std::vector<size_t> first;
-        r.order = split_by_stratum(r.order, strata, first);
+        r.order = split_by_stratum(std::move(r.order), strata, first);
         std::vector<size_t> sorted;
         sorted.reserve(r.order.size());
         for (size_t st = 0; st + 1 < first.size(); ++st) {
@@ -237,6 +238,7 @@ CoxRiskSets cox_risk_sets(const SurvTimes& s, const std::vector<int>& strata) {
         r.run_end.push_back(j);
         k = j;
     }
+    r.event.reserve(r.order.size());
     for (size_t i : r.order) r.event.push_back(s.event[i]), r.events += s.event[i];
     return r;
 }
@@ -343,10 +345,24 @@ double efron_pass(const CoxRiskSets& r, const double* X, long p_run, const doubl
 }
 
 using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using RowMap = Eigen::Map<RowMatrix>;
+using VectorMap = Eigen::Map<Eigen::VectorXd>;
+
+// The workspace's covariates (n x p) and its two n-vectors, sized for this call
+struct Room {
+    RowMap X;
+    VectorMap a, b;
+};
+Room room(CoxWorkspace& w, long n, long p) {
+    w.x.resize(size_t(n * p));
+    w.a.resize(size_t(n));
+    w.b.resize(size_t(n));
+    return {RowMap(w.x.data(), n, p), VectorMap(w.a.data(), n), VectorMap(w.b.data(), n)};
+}
 
 // eta and risk: room for n values (kept by the caller over its Newton steps)
-double efron(const CoxRiskSets& r, const RowMatrix& X, const Eigen::VectorXd& beta, Eigen::VectorXd& u,
-             Eigen::MatrixXd& I, Eigen::VectorXd& eta, Eigen::VectorXd& risk) {
+double efron(const CoxRiskSets& r, const RowMap& X, const Eigen::VectorXd& beta, Eigen::VectorXd& u,
+             Eigen::MatrixXd& I, VectorMap& eta, VectorMap& risk) {
     const long p = X.cols();
     u.resize(p);
     I.resize(p, p);
@@ -365,7 +381,7 @@ double efron(const CoxRiskSets& r, const RowMatrix& X, const Eigen::VectorXd& be
 
 }  // namespace
 
-CoxFit cox_fit(const CoxRiskSets& r, const Covariates& X0, const CoxOptions& opt) {
+CoxFit cox_fit(const CoxRiskSets& r, const Covariates& X0, const CoxOptions& opt, CoxWorkspace* work) {
     CoxFit f;
     f.n = r.n;
     f.events = r.events;
@@ -378,7 +394,10 @@ CoxFit cox_fit(const CoxRiskSets& r, const Covariates& X0, const CoxOptions& opt
         return f;
     }
     // centred and scaled covariates (for a stable Newton-Raphson, as coxph), in the risk sets' order
-    RowMatrix X(n, p);
+    CoxWorkspace local;
+    Room w = room(work ? *work : local, n, p);
+    RowMap& X = w.X;
+    VectorMap &eta = w.a, &risk = w.b;
     for (long k = 0; k < n; ++k) X.row(k) = X0.row(long(r.order[size_t(k)]));
     Eigen::VectorXd scale(p);
     for (long j = 0; j < p; ++j) {
@@ -388,7 +407,7 @@ CoxFit cox_fit(const CoxRiskSets& r, const Covariates& X0, const CoxOptions& opt
         scale(j) = abs_sum > 0 ? double(n) / abs_sum : 1.0;
         X.col(j) *= scale(j);
     }
-    Eigen::VectorXd u(p), beta = Eigen::VectorXd::Zero(p), eta(n), risk(n);
+    Eigen::VectorXd u(p), beta = Eigen::VectorXd::Zero(p);
     Eigen::MatrixXd I(p, p);
     auto positive = [&](const Eigen::MatrixXd& M) {
         // R's cholesky2: a pivot at most toler_chol times the largest diagonal entry makes the matrix singular
@@ -448,24 +467,28 @@ CoxFit cox_fit(const CoxRiskSets& r, const Covariates& X0, const CoxOptions& opt
 }
 
 PhTest cox_zph(const SurvTimes& s, const CoxRiskSets& r, const Covariates& X0, const Eigen::VectorXd& beta,
-               const std::vector<std::vector<int>>& terms) {
+               const std::vector<std::vector<int>>& terms, CoxWorkspace* work) {
     const long n = X0.rows(), p = X0.cols();
+    CoxWorkspace local;
+    Room w = room(work ? *work : local, n, p);
     // g(t) at each event: 1 - the Kaplan-Meier of all subjects just before t, centred over the events
     const KmCurve km = kaplan_meier(s);
-    std::vector<double> g(size_t(n), 0.0);
+    VectorMap& g = w.a;
+    g.setZero();
     double g_sum = 0;
     for (long i = 0; i < n; ++i) {
         if (!s.event[size_t(i)]) continue;
         const size_t before = size_t(std::lower_bound(km.time.begin(), km.time.end(), s.time[size_t(i)]) - km.time.begin());
-        g[size_t(i)] = 1 - (before == 0 ? 1.0 : km.surv[before - 1]);
-        g_sum += g[size_t(i)];
+        g(i) = 1 - (before == 0 ? 1.0 : km.surv[before - 1]);
+        g_sum += g(i);
     }
-    for (double& v : g) v -= g_sum / double(r.events);
+    g.array() -= g_sum / double(r.events);
     // the covariates centred, in the risk sets' order; the risk scores centred (neither changes the test)
-    RowMatrix X(n, p);
+    RowMap& X = w.X;
     for (long k = 0; k < n; ++k) X.row(k) = X0.row(long(r.order[size_t(k)]));
     X.rowwise() -= X.colwise().mean();
-    Eigen::VectorXd eta = X * beta;
+    VectorMap& eta = w.b;
+    eta.noalias() = X * beta;
     eta.array() -= eta.mean();
     // the score of the time-varying terms at (beta, 0) and the information of [X, g(t) X]: Efron's sums, each
     // death's share of the risk set added a fraction at a time
@@ -487,7 +510,7 @@ PhTest cox_zph(const SurvTimes& s, const CoxRiskSets& r, const Covariates& X0, c
                 s0 += risk, s1.noalias() += risk * xi, s2.noalias() += risk * xi * xi.transpose();
                 continue;
             }
-            gt = g[r.order[k]];
+            gt = g(long(r.order[k]));
             deaths += 1;
             d0 += risk, d1.noalias() += risk * xi, d2.noalias() += risk * xi * xi.transpose();
             u.head(p) += xi;

@@ -84,8 +84,15 @@ struct CoxRiskSets {
     long n = 0, events = 0;
 };
 CoxRiskSets cox_risk_sets(const SurvTimes& s, const std::vector<int>& strata = {});
+// The memory cox_fit and cox_zph work in (the covariates in the risk sets' order, row-major, and two values per
+// subject), grown as needed: a caller that fits several models to one endpoint passes one, so that its pages are
+// touched once rather than once per model (at 200,000 subjects a fresh page cost more than the arithmetic on it;
+// bench/README.md, stop 46). Its contents between calls mean nothing.
+struct CoxWorkspace {
+    std::vector<double> x, a, b;
+};
 // X: n x p covariates (no intercept), rows in the subjects' order.
-CoxFit cox_fit(const CoxRiskSets& r, const Covariates& X, const CoxOptions& opt = {});
+CoxFit cox_fit(const CoxRiskSets& r, const Covariates& X, const CoxOptions& opt = {}, CoxWorkspace* work = nullptr);
 inline CoxFit cox_fit(const SurvTimes& s, const Covariates& X, const std::vector<int>& strata = {},
                       const CoxOptions& opt = {}) {
     return cox_fit(cox_risk_sets(s, strata), X, opt);
@@ -99,7 +106,7 @@ struct PhTest {
     std::vector<int> df;
 };
 PhTest cox_zph(const SurvTimes& s, const CoxRiskSets& r, const Covariates& X, const Eigen::VectorXd& beta,
-               const std::vector<std::vector<int>>& terms);
+               const std::vector<std::vector<int>>& terms, CoxWorkspace* work = nullptr);
 
 // Tests of a set of coefficients (their indices): Wald, beta' V^-1 beta; chi-square upper tail p-values.
 double wald_statistic(const CoxFit& f, const std::vector<int>& which);

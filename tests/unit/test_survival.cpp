@@ -286,3 +286,35 @@ TEST_CASE("subjects given in time order get the same curves, tests and models as
             CHECK(pa.statistic[i] == Approx(pb.statistic[i]).epsilon(1e-12));
     }
 }
+
+TEST_CASE("one workspace shared by fits of different sizes gives each fit's own numbers", "[survival]") {
+    // the pipeline fits the full model, the model without the subtype and the PH test in one workspace; what a
+    // larger or smaller call left in it must not reach the next
+    const Data d = read_data();
+    const size_t n = d.all.size();
+    Eigen::MatrixXd full(long(n), 4);
+    for (size_t i = 0; i < n; ++i) full.row(long(i)) << (d.group[i] == 1), (d.group[i] == 2), d.age[i], d.sex[i];
+    SurvTimes half;  // the first half of the subjects: a smaller fit
+    for (size_t i = 0; i < n / 2; ++i) half.time.push_back(d.all.time[i]), half.event.push_back(d.all.event[i]);
+    const Eigen::MatrixXd half_X = full.topRows(long(n / 2));
+    const CoxRiskSets r = cox_risk_sets(d.all, d.site), rh = cox_risk_sets(half);
+    const std::vector<std::vector<int>> terms{{0, 1}, {2}, {3}};
+    CoxWorkspace work;
+    for (int round = 0; round < 2; ++round) {  // the large fits first, then after the small ones
+        const CoxFit f = cox_fit(r, full), fw = cox_fit(r, full, {}, &work);
+        CHECK(f.beta == fw.beta);
+        CHECK(f.var == fw.var);
+        CHECK(f.loglik == fw.loglik);
+        const CoxFit g = cox_fit(r, full.rightCols(2)), gw = cox_fit(r, full.rightCols(2), {}, &work);
+        CHECK(g.beta == gw.beta);
+        CHECK(g.loglik == gw.loglik);
+        const PhTest p = cox_zph(d.all, r, full, f.beta, terms), pw = cox_zph(d.all, r, full, f.beta, terms, &work);
+        CHECK(p.statistic == pw.statistic);
+        const CoxFit h = cox_fit(rh, half_X), hw = cox_fit(rh, half_X, {}, &work);
+        CHECK(h.beta == hw.beta);
+        CHECK(h.loglik == hw.loglik);
+        CHECK(cox_zph(half, rh, half_X, h.beta, terms).statistic ==
+              cox_zph(half, rh, half_X, h.beta, terms, &work).statistic);
+    }
+    CHECK(work.x.capacity() >= n * 4);  // room for the largest call, kept
+}
