@@ -285,24 +285,17 @@ SurvivalResults survival_stage(const Inputs& in, const Cohort& cohort, const Sub
                              ep.name.c_str(), c, t.time.size());
         }
         // the log-rank tests: all subtypes, then each pair (stratified as the Cox model)
-        std::vector<int> group(n), strata_of;
+        std::vector<int> group(n);
         for (size_t i = 0; i < n; ++i) group[i] = subtype[i] - 1;
         const CoxDesign g = design(s, d, subtype, k, reference, ep);
-        strata_of = g.strata;
+        const std::vector<int>& strata_of = g.strata;
         const LogRank all = logrank(d.times, group, k, strata_of);
         e.tests.push_back({"logrank", "", all.statistic, double(all.df), all.p_value, NaN});
         std::vector<double> pair_p;
         for (int a = 1; a <= k; ++a)
             for (int b = a + 1; b <= k; ++b) {
-                SurvTimes t;
-                std::vector<int> gp, sp;
-                for (size_t i = 0; i < n; ++i)
-                    if (subtype[i] == a || subtype[i] == b) {
-                        t.time.push_back(d.times.time[i]), t.event.push_back(d.times.event[i]);
-                        gp.push_back(subtype[i] == b);
-                        if (!strata_of.empty()) sp.push_back(strata_of[i]);
-                    }
-                const LogRank lr = logrank(t, gp, 2, sp);
+                for (size_t i = 0; i < n; ++i) group[i] = subtype[i] == a ? 0 : subtype[i] == b ? 1 : -1;
+                const LogRank lr = logrank(d.times, group, 2, strata_of);
                 e.tests.push_back({"logrank_pairwise", std::to_string(a) + "-" + std::to_string(b), lr.statistic,
                                    double(lr.df), lr.p_value, NaN});
                 pair_p.push_back(lr.p_value);

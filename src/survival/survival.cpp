@@ -155,6 +155,7 @@ LogRank logrank(const SurvTimes& s, const std::vector<int>& group, int groups, c
         const size_t* o = by_stratum.data() + first[size_t(st)];  // this stratum's subjects
         const size_t size = first[size_t(st) + 1] - first[size_t(st)];
         std::vector<double> risk(G, 0.0);
+        double at_risk = 0;
         // from the latest time back: each run of equal times joins the risk set, then its deaths are scored
         for (size_t end = size; end > 0;) {
             const double t = s.time[o[end - 1]];
@@ -162,11 +163,13 @@ LogRank logrank(const SurvTimes& s, const std::vector<int>& group, int groups, c
             double deaths = 0;
             for (; begin > 0 && s.time[o[begin - 1]] == t; --begin) {
                 const size_t i = o[begin - 1];
+                if (group[i] < 0) continue;  // left out of this test
                 risk[size_t(group[i])] += 1;
+                at_risk += 1;
                 r.observed[size_t(group[i])] += s.event[i];
                 deaths += s.event[i];
             }
-            const double nrisk = double(size - begin);
+            const double nrisk = at_risk;
             end = begin;
             if (deaths == 0) continue;
             for (size_t g = 0; g < G; ++g) r.expected[g] += deaths * risk[g] / nrisk;

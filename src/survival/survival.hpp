@@ -45,6 +45,7 @@ std::vector<long> km_at_risk(const KmCurve& c, const std::vector<double>& at);
 std::vector<double> km_surv_at(const KmCurve& c, const std::vector<double>& at);
 
 // survdiff(Surv(time, event) ~ group + strata(...)) with rho = 0: groups 0..G-1, strata 0..S-1 (all 0 for none).
+// A subject of group -1 is left out (as if not given: a test of some groups of a cohort without copying the rest).
 struct LogRank {
     std::vector<double> observed, expected;  // per group, summed over the strata
     Eigen::MatrixXd var;                      // G x G

@@ -146,6 +146,22 @@ TEST_CASE("log-rank tests equal survdiff's", "[survival]") {
         const LogRank t = logrank(s, g, 2);
         CHECK(same(t.statistic, num(r.at("chisq"))));
         CHECK(same(t.p_value, num(r.at("p"))));
+        // the same pair with the other subjects left out (group -1) rather than copied out: the same numbers,
+        // with strata too (the pipeline's pairwise tests)
+        std::vector<int> left_out(d.all.size()), sp;
+        for (size_t i = 0; i < d.all.size(); ++i) {
+            left_out[i] = d.group[i] == a ? 0 : d.group[i] == b ? 1 : -1;
+            if (left_out[i] >= 0) sp.push_back(d.site[i]);
+        }
+        for (bool strata : {false, true}) {
+            const LogRank copied = logrank(s, g, 2, strata ? sp : std::vector<int>{});
+            const LogRank in_place = logrank(d.all, left_out, 2, strata ? d.site : std::vector<int>{});
+            CHECK(in_place.statistic == copied.statistic);
+            CHECK(in_place.observed == copied.observed);
+            CHECK(in_place.expected == copied.expected);
+            CHECK(in_place.var == copied.var);
+            CHECK(in_place.df == copied.df);
+        }
     }
     // the pairs' adjustment (survival.pairwise_adjust) as R's p.adjust
     const std::vector<double> bh = bh_adjust(pair_p), holm = holm_adjust(pair_p);
