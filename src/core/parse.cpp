@@ -59,7 +59,7 @@ bool is_numeric_column(size_t n, const TextAt& at) {
 }
 
 bool is_numeric_column(const std::vector<std::string>& values) {
-    return is_numeric_column(values.size(), [&](size_t i) { return std::string_view(values[i]); });
+    return is_numeric_column(values.size(), text_at(values));
 }
 
 }  // namespace precis

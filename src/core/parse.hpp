@@ -27,5 +27,9 @@ bool is_numeric_column(const std::vector<std::string>& values);
 // A column's n values read through a function (a table's column in some order, not copied): value i is at(i).
 using TextAt = std::function<std::string_view(size_t)>;
 bool is_numeric_column(size_t n, const TextAt& at);
+// A vector's texts in their order, read that way (the vector outlives the function).
+inline TextAt text_at(const std::vector<std::string>& values) {
+    return [&values](size_t i) { return std::string_view(values[i]); };
+}
 
 }  // namespace precis

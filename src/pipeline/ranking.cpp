@@ -254,12 +254,12 @@ Ranking rank_stage(Comm& comm, const Inputs& in, const Cohort& cohort, const Mat
             v.insert(v.end(), d.times.time.begin(), d.times.time.end());
             v.insert(v.end(), d.times.event.begin(), d.times.event.end());
             follow_up = encode(v);
-            for (size_t i = 0; i < d.samples.size(); ++i)  // (each sample's covariates, then its strata: a line each)
-                for (bool strata : {false, true}) {
-                    for (size_t c = 0; c < (strata ? d.strata : d.covariates).size(); ++c)
-                        (follow_up += c ? "\t" : "") += strata ? d.stratum(c, i) : d.covariate(c, i);
-                    follow_up += "\n";
-                }
+            for (size_t i = 0; i < d.samples.size(); ++i) {  // (each sample's covariates, then its strata: a line each)
+                for (size_t c = 0; c < d.covariates.size(); ++c) (follow_up += c ? "\t" : "") += d.covariate(c, i);
+                follow_up += "\n";
+                for (size_t c = 0; c < d.strata.size(); ++c) (follow_up += c ? "\t" : "") += d.stratum(c, i);
+                follow_up += "\n";
+            }
         });
         const std::string key = content_key({"precis ranking cox 1", cohort.data_key,
                                              resolved_settings(in.study.resolved, {"ranking", "outcomes"}), follow_up});

@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <type_traits>
 
 #include "core/error.hpp"
 #include "core/files.hpp"
@@ -125,26 +126,17 @@ EndpointData endpoint_data(const StudyConfig& s, const SampleSheet& sheet, const
         d.times.event.push_back(event);
     }
     // in time order, equal times in the sheet's: the curves, tests and models of the endpoint each sort by time
-    // (stably), and now find their subjects sorted, in the order they would have put them in. Put in place, one
-    // cycle of the permutation at a time (no second copy of the endpoint)
-    std::vector<size_t> o = by_time(d.times);
-    constexpr size_t done = std::numeric_limits<size_t>::max();
-    for (size_t start = 0; start < o.size(); ++start) {
-        if (o[start] == done) continue;
-        const int64_t sample = d.samples[start];
-        const double t = d.times.time[start];
-        const int event = d.times.event[start];
-        size_t j = start;
-        while (o[j] != start) {  // position j takes the subject at o[j], and so on round the cycle
-            const size_t from = o[j];
-            d.samples[j] = d.samples[from], d.times.time[j] = d.times.time[from];
-            d.times.event[j] = d.times.event[from];
-            o[j] = done;
-            j = from;
-        }
-        d.samples[j] = sample, d.times.time[j] = t, d.times.event[j] = event;
-        o[j] = done;
-    }
+    // (stably), and now find their subjects sorted, in the order they would have put them in
+    const std::vector<size_t> o = by_time(d.times);
+    auto reorder = [&](auto& v) {
+        std::decay_t<decltype(v)> w;
+        w.reserve(o.size());
+        for (size_t i : o) w.push_back(v[i]);
+        v = std::move(w);
+    };
+    reorder(d.samples);
+    reorder(d.times.time);
+    reorder(d.times.event);
     d.covariates = std::move(cov_cols);
     d.strata = std::move(strata_cols);
     return d;

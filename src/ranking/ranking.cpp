@@ -185,11 +185,11 @@ void covariate_fill(size_t n, const TextAt& at, const std::vector<std::string>& 
 }
 
 std::vector<std::string> covariate_levels(const std::vector<std::string>& values) {
-    return covariate_levels(values.size(), [&](size_t i) { return std::string_view(values[i]); });
+    return covariate_levels(values.size(), text_at(values));
 }
 
 std::vector<std::vector<double>> covariate_columns(const std::vector<std::string>& values) {
-    const TextAt at = [&](size_t i) { return std::string_view(values[i]); };
+    const TextAt at = text_at(values);
     const std::vector<std::string> levels = covariate_levels(values.size(), at);
     std::vector<std::vector<double>> cols(covariate_width(levels), std::vector<double>(values.size()));
     covariate_fill(values.size(), at, levels, [&](size_t j) { return cols[j].data(); });
